@@ -1,0 +1,127 @@
+# spartac - plain GNU make.
+#
+#   make                       build $(BUILD)/spartac
+#   make check                 unit tests, golden CLI tests, peers (pytest)
+#   make check SANITIZER=address,undefined   the same under ASan+UBSan
+#   make install PREFIX=/usr DESTDIR=/tmp/pkg
+#   make fuzz                  libFuzzer target for load+validate (clang)
+#   make example               build spartac and run it on sparta.yaml.example
+
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+DATADIR  ?= $(PREFIX)/share/spartac
+INCDIR   ?= $(PREFIX)/include
+LIBDIR   ?= $(PREFIX)/lib
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+CC       ?= cc
+PYTHON   ?= python3
+SANITIZER ?=
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+ifeq ($(SANITIZER),)
+BUILD    ?= build
+SANFLAGS :=
+else
+BUILD    ?= build-san
+SANFLAGS := -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+PKGS     := yaml-0.1 libcjson libzip libcurl expat openssl
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
+            -Wwrite-strings -Wshadow -Werror
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
+             $(CFLAGS) $(SANFLAGS) -Isrc -Iinclude -I$(BUILD)/gen $(PKG_CFLAGS) \
+             -DSPARTAC_VERSION='"$(VERSION)"' -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+
+SRC      := $(wildcard src/*.c src/aws/*.c)
+OBJ      := $(SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o
+LIBOBJ   := $(filter-out $(BUILD)/src/main.o,$(OBJ))
+UNITSRC  := $(wildcard tests/unit/test_*.c)
+UNITBIN  := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+# Files compiled into the binary, reachable through embedded.h.
+EMBED_FILES := schema/sparta.schema.json \
+               $(sort $(wildcard src/runtime/*.c src/runtime/*.h include/sparta/*.h))
+
+.PHONY: all check unit install uninstall clean fuzz example lint-man docs
+all: $(BUILD)/spartac
+
+$(BUILD)/spartac: $(OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(OBJ) $(PKG_LIBS) -lm
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tools/embed: tools/embed.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -o $@ $<
+
+$(BUILD)/gen/embedded.c: $(BUILD)/tools/embed $(EMBED_FILES)
+	@mkdir -p $(@D)
+	$(BUILD)/tools/embed $(EMBED_FILES) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/embedded.o: $(BUILD)/gen/embedded.c
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+
+$(BUILD)/libspartac.a: $(LIBOBJ)
+	rm -f $@
+	ar rcs $@ $(LIBOBJ)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libspartac.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libspartac.a $(ALL_LDFLAGS) $(PKG_LIBS) -lm
+
+unit: $(UNITBIN)
+
+# The whole suite is driven by pytest (tests/test_*.py): it runs the C unit
+# binaries, the golden CLI cases and the third-party peers, and ends with
+# pytest's summary line.
+check: all unit lint-man
+	SPARTAC_BUILD=$(abspath $(BUILD)) SPARTAC_SANITIZER=$(SANITIZER) \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider tests
+
+lint-man:
+	mandoc -T lint -W warning man/spartac.1
+
+example: all
+	$(BUILD)/spartac validate sparta.yaml.example
+
+docs:
+	$(PYTHON) tools/gen_manifest_doc.py schema/sparta.schema.json > docs/manifest.md.tmp
+	mv docs/manifest.md.tmp docs/manifest.md
+
+FUZZ_CC ?= clang
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=$(FUZZ_CC) SANITIZER=address,undefined \
+	    CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" build-fuzz/libspartac.a
+	$(FUZZ_CC) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -Ibuild-fuzz/gen \
+	    -o build-fuzz/fuzz_load tests/fuzz/fuzz_load.c build-fuzz/libspartac.a \
+	    $(PKG_LIBS) -lm
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR) \
+	    $(DESTDIR)$(INCDIR)/sparta $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 0755 $(BUILD)/spartac $(DESTDIR)$(BINDIR)/spartac
+	install -m 0644 man/spartac.1 $(DESTDIR)$(MANDIR)/man1/spartac.1
+	install -m 0644 schema/sparta.schema.json $(DESTDIR)$(DATADIR)/sparta.schema.json
+	for h in $(wildcard include/sparta/*.h); do install -m 0644 $$h $(DESTDIR)$(INCDIR)/sparta/; done
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@INCDIR@|$(INCDIR)|' sparta-lambda.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/sparta-lambda.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/spartac $(DESTDIR)$(MANDIR)/man1/spartac.1 \
+	    $(DESTDIR)$(DATADIR)/sparta.schema.json $(DESTDIR)$(PKGCONFIGDIR)/sparta-lambda.pc
+	rm -rf $(DESTDIR)$(INCDIR)/sparta
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(OBJ:.o=.d) $(UNITBIN:=.d)

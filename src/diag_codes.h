@@ -1,0 +1,157 @@
+/*
+ * diag_codes.h - the catalogue: DIAG(name, severity, id, hint).
+ *
+ * Included by diag.h and diag.c with DIAG defined. Keep ids stable: users
+ * grep for them and the man page documents each one under DIAGNOSTICS.
+ * The hint says what to do; it is printed under the message.
+ */
+
+/* ---- loading (loader.c) ---- */
+DIAG(FILE_READ, SEV_ERROR, "E-FILE-READ",
+    "check the path and its permissions; -C DIR changes the directory first")
+DIAG(FILE_TOO_LARGE, SEV_ERROR, "E-FILE-TOO-LARGE",
+    "a manifest may be at most 4 MiB; move large data out of the manifest")
+DIAG(YAML_SYNTAX, SEV_ERROR, "E-YAML-SYNTAX",
+    "fix the YAML at the position shown; indentation and unclosed brackets or quotes are the usual causes")
+DIAG(YAML_UTF8, SEV_ERROR, "E-YAML-UTF8",
+    "save the file as UTF-8; the byte at this position is not valid UTF-8")
+DIAG(YAML_DEPTH, SEV_ERROR, "E-YAML-DEPTH",
+    "nesting is limited to 64 levels; flatten the structure")
+DIAG(YAML_ALIAS_BUDGET, SEV_ERROR, "E-YAML-ALIAS-BUDGET",
+    "aliases may expand to at most 100000 nodes in all; write the data out or use fewer nested aliases")
+DIAG(YAML_NODE_BUDGET, SEV_ERROR, "E-YAML-NODE-BUDGET",
+    "a manifest may hold at most 1000000 nodes; split the service")
+DIAG(YAML_DUPLICATE_KEY, SEV_ERROR, "E-YAML-DUPLICATE-KEY",
+    "remove or rename one of the two keys; YAML mappings need unique keys")
+DIAG(YAML_KEY_TYPE, SEV_ERROR, "E-YAML-KEY-TYPE",
+    "mapping keys must be strings; quote the key if a string is meant")
+DIAG(YAML_UNKNOWN_TAG, SEV_ERROR, "E-YAML-UNKNOWN-TAG",
+    "use one of the CloudFormation short forms (!Ref, !GetAtt, !Sub, ...) or the long form {\"Fn::...\": ...}")
+DIAG(YAML_BAD_TAG_VALUE, SEV_ERROR, "E-YAML-TAG-VALUE",
+    "give the intrinsic function the kind of value CloudFormation expects (see the CloudFormation intrinsic function reference)")
+DIAG(YAML_MULTI_DOCUMENT, SEV_ERROR, "E-YAML-MULTI-DOCUMENT",
+    "a manifest is one YAML document; remove the extra '---' document")
+DIAG(YAML_EMPTY, SEV_ERROR, "E-YAML-EMPTY",
+    "start from 'spartac init' or sparta.yaml.example; a manifest needs at least 'service:'")
+DIAG(YAML_MERGE_KEY, SEV_ERROR, "E-YAML-MERGE-KEY",
+    "merge keys ('<<') are a YAML 1.1 extension spartac does not apply; write the keys out")
+
+/* ---- schema (schema.c) ---- */
+DIAG(SCHEMA, SEV_ERROR, "E-SCHEMA",
+    "see 'spartac schema' or docs/manifest.md for what this property accepts")
+DIAG(SCHEMA_UNKNOWN_PROPERTY, SEV_ERROR, "E-SCHEMA-UNKNOWN-PROPERTY",
+    "remove the property or fix its spelling; 'spartac schema' lists every property")
+DIAG(SCHEMA_REQUIRED, SEV_ERROR, "E-SCHEMA-REQUIRED",
+    "add the missing property")
+DIAG(SCHEMA_TYPE, SEV_ERROR, "E-SCHEMA-TYPE",
+    "give a value of the expected type; quote strings that YAML would read as numbers or booleans")
+DIAG(SCHEMA_ENUM, SEV_ERROR, "E-SCHEMA-ENUM",
+    "use one of the listed values")
+DIAG(SCHEMA_RANGE, SEV_ERROR, "E-SCHEMA-RANGE",
+    "give a value inside the allowed range")
+DIAG(SCHEMA_PATTERN, SEV_ERROR, "E-SCHEMA-PATTERN",
+    "give a value in the documented format")
+DIAG(SCHEMA_LENGTH, SEV_ERROR, "E-SCHEMA-LENGTH",
+    "shorten or lengthen the value to the allowed size")
+DIAG(SCHEMA_COUNT, SEV_ERROR, "E-SCHEMA-COUNT",
+    "add or remove entries so the list or mapping has an allowed number of them")
+DIAG(SCHEMA_UNIQUE, SEV_ERROR, "E-SCHEMA-UNIQUE",
+    "remove the duplicate entry; this list must not repeat a value")
+DIAG(SCHEMA_DEPENDENCY, SEV_ERROR, "E-SCHEMA-DEPENDENCY",
+    "add the property this one depends on, or remove this one")
+DIAG(SCHEMA_ONE_OF, SEV_ERROR, "E-SCHEMA-ONE-OF",
+    "the value fits more than one of the allowed forms; remove the properties that make it ambiguous")
+DIAG(SCHEMA_NOT, SEV_ERROR, "E-SCHEMA-NOT",
+    "this combination of values is explicitly not allowed; see the property's description in 'spartac schema'")
+DIAG(SCHEMA_LIMIT, SEV_ERROR, "E-SCHEMA-LIMIT",
+    "the value is too complex to check (schema recursion or pattern step limit); simplify it")
+
+/* ---- JSON input (json.c) ---- */
+DIAG(JSON_SYNTAX, SEV_ERROR, "E-JSON-SYNTAX",
+    "fix the JSON at the position shown (RFC 8259: no comments, no trailing commas, strings in double quotes)")
+DIAG(JSON_DUPLICATE_KEY, SEV_ERROR, "E-JSON-DUPLICATE-KEY",
+    "remove or rename one of the two keys; object keys must be unique")
+DIAG(JSON_DEPTH, SEV_ERROR, "E-JSON-DEPTH",
+    "JSON nesting is limited to 128 levels; flatten the structure")
+
+/* ---- build (build.c, hooks.c) ---- */
+DIAG(BUILD_SYMBOL_MISSING, SEV_ERROR, "E-BUILD-SYMBOL-MISSING",
+    "define the function in one of build.sources (not static), or fix the symbol name")
+DIAG(BUILD_COMPILE, SEV_ERROR, "E-BUILD-COMPILE",
+    "fix the compiler errors printed above; they point at your source files")
+DIAG(BUILD_LINK, SEV_ERROR, "E-BUILD-LINK",
+    "the linker's messages are printed above: check build.libs and that the libraries exist for the target architecture")
+DIAG(BUILD_TOOLCHAIN, SEV_ERROR, "E-BUILD-TOOLCHAIN",
+    "install the compiler for this architecture and link mode ('sh tools/setup.sh' installs musl-tools, gcc-aarch64-linux-gnu and musl-dev:arm64)")
+DIAG(BUILD_NO_SOURCES, SEV_ERROR, "E-BUILD-NO-SOURCES",
+    "make build.sources match at least one .c file, relative to the manifest's directory")
+DIAG(BUILD_PATH_ESCAPE, SEV_ERROR, "E-BUILD-PATH-ESCAPE",
+    "paths must stay inside the project directory (the manifest's directory): remove '..' and absolute paths outside it")
+DIAG(BUILD_GLIBC_SYMBOL, SEV_ERROR, "E-BUILD-GLIBC-SYMBOL",
+    "this symbol needs a glibc newer than Amazon Linux 2023's 2.34: avoid the function, or use the default static (musl) link mode")
+DIAG(BUILD_LIBRARY, SEV_ERROR, "E-BUILD-LIBRARY",
+    "install the library (its -dev package for the target architecture) or add its directory with -L in build.libs")
+DIAG(BUILD_IO, SEV_ERROR, "E-BUILD-IO",
+    "check the permissions and free space of the project directory and its .spartac/")
+DIAG(ARCHIVE_ENTRY, SEV_ERROR, "E-ARCHIVE-ENTRY",
+    "the archive staging directory may hold regular files and directories only, and must not replace 'bootstrap' or 'lib/'")
+DIAG(SITE_ROOT, SEV_ERROR, "E-SITE-ROOT",
+    "site.root must be a directory inside the project; symbolic links may not point outside it")
+DIAG(HOOK_FAILED, SEV_ERROR, "E-HOOK-FAILED",
+    "the hook's own output is printed above; fix the command or remove the hook")
+DIAG(HOOK_NOT_FOUND, SEV_ERROR, "E-HOOK-NOT-FOUND",
+    "hooks run without a shell: argv[0] must be a program in PATH or a path relative to the project directory")
+
+/* ---- semantic checks (manifest.c) ---- */
+DIAG(STAGE_UNKNOWN, SEV_ERROR, "E-STAGE-UNKNOWN",
+    "--stage must name a stage declared under stages:; add it there or fix the name")
+DIAG(STAGE_OVERRIDE_UNKNOWN, SEV_ERROR, "E-STAGE-OVERRIDE-UNKNOWN",
+    "a stage may change the functions, roles and routes of the base manifest but not add new ones; declare it in the base first")
+DIAG(SERVICE_NAME, SEV_ERROR, "E-SERVICE-NAME",
+    "the service name is the CloudFormation stack name: a letter, then letters, digits and '-', at most 128 characters")
+DIAG(NAME_INVALID, SEV_ERROR, "E-NAME-INVALID",
+    "function and role names use letters, digits, '-' and '_' (at least one letter or digit), at most 64 characters")
+DIAG(LOGICAL_ID, SEV_ERROR, "E-LOGICAL-ID",
+    "CloudFormation logical IDs use only letters and digits (A-Za-z0-9), at most 255 characters")
+DIAG(LOGICAL_ID_CLASH, SEV_ERROR, "E-LOGICAL-ID-CLASH",
+    "both names give the same CloudFormation logical ID (non-alphanumerics dropped, each word capitalised; parameters and resources share one namespace); rename one")
+DIAG(SYMBOL_INVALID, SEV_ERROR, "E-SYMBOL-INVALID",
+    "a symbol is a C identifier: a letter or '_', then letters, digits or '_'")
+DIAG(SYMBOL_KEYWORD, SEV_ERROR, "E-SYMBOL-KEYWORD",
+    "a C keyword cannot name a function; rename the C function and the symbol")
+DIAG(SYMBOL_RESERVED, SEV_ERROR, "E-SYMBOL-RESERVED",
+    "main, names starting with sparta_ or spartac_ (the runtime's) and _X or __ names (the C implementation's) are reserved; rename the C function")
+DIAG(SYMBOL_DUPLICATE, SEV_ERROR, "E-SYMBOL-DUPLICATE",
+    "give each function its own C function, or add 'share_symbol: true' to the function that deliberately reuses another's symbol")
+DIAG(ROLE_UNKNOWN, SEV_ERROR, "E-ROLE-UNKNOWN",
+    "name a role declared under roles:, or remove role: to get a generated least-privilege role")
+DIAG(ROLE_SHAPE, SEV_ERROR, "E-ROLE-SHAPE",
+    "a role has either arn: (an existing role) or privileges: (a generated one), not both and not neither")
+DIAG(ROLE_UNUSED, SEV_WARNING, "W-ROLE-UNUSED",
+    "no function names this role; remove it or name it in a function's role:")
+DIAG(FUNCTION_UNKNOWN, SEV_ERROR, "E-FUNCTION-UNKNOWN",
+    "name a function declared under functions:")
+DIAG(REF_UNKNOWN, SEV_ERROR, "E-REF-UNKNOWN",
+    "depends_on names a function under functions: or a logical ID under resources:")
+DIAG(S3_BUCKET, SEV_ERROR, "E-S3-BUCKET",
+    "an s3 event names the logical ID of an AWS::S3::Bucket under resources:; CloudFormation can only add notifications to a bucket it manages")
+DIAG(ROUTE_SYNTAX, SEV_ERROR, "E-ROUTE-SYNTAX",
+    "write a route as \"METHOD /path\" with one space; METHOD is GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS or ANY, in upper case")
+DIAG(ROUTE_PATH, SEV_ERROR, "E-ROUTE-PATH",
+    "path segments are literal (letters, digits, '-', '.', '_', '~', ':', '@'), a whole-segment {param}, or {proxy+} as the last segment; no empty segments, no trailing '/', no repeated parameter")
+DIAG(ROUTE_CLASH, SEV_ERROR, "E-ROUTE-CLASH",
+    "two routes match the same requests (ANY covers every method; parameter names do not distinguish paths); remove or change one")
+DIAG(ROUTE_PARAM_CONFLICT, SEV_ERROR, "E-ROUTE-PARAM-CONFLICT",
+    "API Gateway allows one variable segment per position under the same parent path; use the same {name} in both routes")
+DIAG(ARN_SHAPE, SEV_ERROR, "E-ARN-SHAPE",
+    "an ARN reads arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE (e.g. arn:aws:sqs:us-east-1:123456789012:jobs); or use an intrinsic such as !GetAtt Jobs.Arn")
+DIAG(ARN_SERVICE, SEV_ERROR, "E-ARN-SERVICE",
+    "this field needs the ARN of another AWS service (named in the message); check that the right ARN was pasted")
+DIAG(SCHEDULE, SEV_ERROR, "E-SCHEDULE",
+    "write rate(1 minute) or rate(N minutes|hours|days) (singular unit for 1 only), or cron(MIN HOUR DAY-OF-MONTH MONTH DAY-OF-WEEK YEAR) with '?' in one of the two day fields")
+DIAG(ENV_RESERVED, SEV_ERROR, "E-ENV-RESERVED",
+    "Lambda reserves AWS_*-style runtime names (and spartac reserves SPARTA_ and SPARTAC_ for discovery); choose another name")
+DIAG(PATH_ESCAPE, SEV_ERROR, "E-PATH-ESCAPE",
+    "paths are relative to the manifest's directory and may not leave it: no leading '/', no '..' that climbs above the project")
+DIAG(SQS_WINDOW, SEV_ERROR, "E-SQS-WINDOW",
+    "an SQS batch above 10 needs window: of at least 1 second (a Lambda rule)")

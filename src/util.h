@@ -1,0 +1,69 @@
+/*
+ * util.h - memory, growable buffers, files and small string helpers.
+ *
+ * Out-of-memory is handled here and only here: every x* allocator either
+ * returns memory or prints one line and aborts the process with EXIT_INTERNAL.
+ */
+#ifndef SPARTAC_UTIL_H
+#define SPARTAC_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#if defined(__GNUC__)
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+#else
+#define PRINTF_LIKE(f, a)
+#endif
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+/* Grows *p (an array of *cap elements of elsize bytes) to hold at least need. */
+void *xgrow(void *p, size_t *cap, size_t need, size_t elsize);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
+char *xvasprintf(const char *fmt, va_list ap) PRINTF_LIKE(1, 0);
+
+/* A growable byte buffer; always NUL-terminated after any append. */
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+void buf_append(struct buf *b, const void *p, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, int c);
+void buf_printf(struct buf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* Gives the caller the NUL-terminated string and resets the buffer. */
+char *buf_take(struct buf *b);
+void buf_free(struct buf *b);
+
+/*
+ * Reads a whole file into memory, refusing files larger than max bytes.
+ * Returns 0 on success; otherwise -1 with errno set (EFBIG past the limit).
+ * On success *out is NUL-terminated and owned by the caller.
+ */
+int file_read(const char *path, size_t max, char **out, size_t *len);
+
+/*
+ * Writes data to path atomically: a temporary file in the same directory,
+ * fsync, then rename(2). Readers never see a partial file; on failure the
+ * old file (if any) is left as it was. Returns 0 or -1 with errno set.
+ */
+int file_write_atomic(const char *path, const void *data, size_t len, int mode);
+
+/* Levenshtein distance, capped: returns cap+1 once the distance exceeds cap. */
+size_t str_distance(const char *a, const char *b, size_t cap);
+/* The candidate closest to name, or NULL when none is close enough to suggest. */
+const char *str_suggest(const char *name, const char *const *candidates, size_t n);
+
+int str_has_prefix(const char *s, const char *prefix);
+int str_has_suffix(const char *s, const char *suffix);
+
+#endif

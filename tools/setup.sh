@@ -1,0 +1,65 @@
+#!/bin/sh
+# setup.sh build|test - installs what is missing on a Debian 12 machine.
+#
+#   build  the compilers and libraries spartac needs, and the toolchains it
+#          drives (musl for static bootstraps)
+#   test   all of build, plus the test peers: moto, cfn-lint, botocore,
+#          aws-lambda-rie, the JSON-Schema-Test-Suite, valgrind, clang
+#
+# Idempotent: it asks apt, pip and go only for what is not there yet.
+set -eu
+
+mode=${1:-build}
+cd "$(dirname "$0")/.."
+
+# Debian packages, one list per mode (keep them sorted).
+BUILD_DEBS="gcc libc6-dev make pkg-config libyaml-dev libcjson-dev libzip-dev \
+libcurl4-openssl-dev libexpat1-dev libssl-dev musl-tools binutils"
+TEST_DEBS="clang libclang-rt-14-dev mandoc valgrind json-schema-test-suite \
+python3 python3-pip python3-venv golang-go time"
+
+case $mode in
+build) debs=$BUILD_DEBS ;;
+test) debs="$BUILD_DEBS $TEST_DEBS" ;;
+*) echo "usage: sh tools/setup.sh build|test" >&2; exit 64 ;;
+esac
+
+missing=""
+for p in $debs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+# A machine that already has a Go toolchain outside Debian's keeps it.
+case " $missing " in
+*" golang-go "*) command -v go >/dev/null 2>&1 &&
+	missing=$(echo "$missing" | sed 's/ golang-go//') ;;
+esac
+if [ -n "$missing" ]; then
+	echo "setup: installing Debian packages:$missing"
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO=sudo
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+[ "$mode" = test ] || exit 0
+
+# Python test peers, pinned in tests/requirements.txt.
+if ! python3 tools/check_requirements.py tests/requirements.txt 2>/dev/null; then
+	echo "setup: installing Python test packages"
+	python3 -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt ||
+		python3 -m pip install --quiet --disable-pip-version-check \
+			--break-system-packages -r tests/requirements.txt
+fi
+
+# Go test peers, built into build/peers (not committed).
+mkdir -p build/peers
+export GOBIN="$PWD/build/peers"
+export GOFLAGS=-mod=mod
+while read -r tool module; do
+	case $tool in ''|'#'*) continue ;; esac
+	if [ ! -x "build/peers/$tool" ]; then
+		echo "setup: go install $module"
+		go install "$module"
+	fi
+done < tests/go-tools.txt
