@@ -1,0 +1,260 @@
+"""Golden tests of `spartac validate` over tests/manifests (see its README.md).
+
+SPARTAC_GOLDEN_UPDATE=1 rewrites the expected .err files from the current
+binary; review every change by eye before committing it.
+"""
+import difflib
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, spartac_cmd
+import manifestlib
+
+CORPUS = ROOT / "tests" / "manifests"
+VALID = CORPUS / "valid"
+INVALID = CORPUS / "invalid"
+UPDATE = os.environ.get("SPARTAC_GOLDEN_UPDATE") == "1"
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+
+MAX_BYTES = 4 * 1024 * 1024
+
+
+def _service_head(name):
+    return f"service: {name}\nfunctions:\n  hello:\n    symbol: hello\n"
+
+
+def gen_too_large(d):
+    head = _service_head("too-large").encode()
+    pad = b"# padding\n" * ((MAX_BYTES + 1 - len(head)) // 10 + 1)
+    data = head + pad
+    assert len(data) > MAX_BYTES
+    (d / "gen-file-too-large.yaml").write_bytes(data)
+
+
+def gen_flow_100000(d):
+    depth = 100000
+    (d / "gen-limit-flow-100000.yaml").write_text(
+        _service_head("deep") + "resources: " + "[" * depth + "]" * depth + "\n")
+
+
+def gen_block_depth_1000(d):
+    # Block mappings nested 1,000 deep: indentation grows by one space.
+    lines = ["service: deep-block", "resources:"]
+    for i in range(1000):
+        lines.append(" " * (i + 1) + f"k{i}:")
+    lines[-1] += " leaf"
+    (d / "gen-limit-block-depth.yaml").write_text("\n".join(lines) + "\n")
+
+
+def gen_node_budget(d):
+    # A million and one scalars in one flow sequence: about 2 MB, under the
+    # size limit, so the node budget is what refuses it.
+    (d / "gen-limit-node-budget.yaml").write_text(
+        _service_head("many-nodes") + "resources: [" + "0," * 1000000 + "0]\n")
+
+
+def gen_file_missing(d):
+    pass  # the point is that gen-file-missing.yaml does not exist
+
+
+def gen_file_directory(d):
+    (d / "gen-file-directory.yaml").mkdir()
+
+
+GENERATED = {
+    "gen-file-too-large": gen_too_large,
+    "gen-limit-flow-100000": gen_flow_100000,
+    "gen-limit-block-depth": gen_block_depth_1000,
+    "gen-limit-node-budget": gen_node_budget,
+    "gen-file-missing": gen_file_missing,
+    "gen-file-directory": gen_file_directory,
+}
+
+
+def snapshot(d):
+    """Every path under d with its size and mtime, to prove nothing was written."""
+    out = {}
+    for p in sorted(d.rglob("*")):
+        st = p.lstat()
+        out[str(p.relative_to(d))] = (st.st_size, st.st_mtime_ns, p.is_dir())
+    return out
+
+
+def validate(cwd, name, *extra):
+    env = dict(os.environ)
+    env.pop("NO_COLOR", None)
+    env["LC_ALL"] = "C"
+    return subprocess.run(spartac_cmd("validate", "--no-color", *extra, name), cwd=cwd,
+                          env=env, capture_output=True, timeout=120)
+
+
+def check_golden(expected_file, got):
+    if UPDATE:
+        expected_file.write_bytes(got)
+        return
+    if not expected_file.exists():
+        pytest.fail(f"{expected_file} is missing; make it with SPARTAC_GOLDEN_UPDATE=1 "
+                    "and review it")
+    want = expected_file.read_bytes()
+    if got != want:
+        diff = difflib.unified_diff(
+            want.decode("utf-8", "replace").splitlines(keepends=True),
+            got.decode("utf-8", "replace").splitlines(keepends=True),
+            fromfile=str(expected_file.relative_to(ROOT)), tofile="spartac output")
+        pytest.fail("diagnostics differ:\n" + "".join(diff))
+
+
+def invalid_cases():
+    return sorted(p.stem for p in INVALID.glob("*.yaml"))
+
+
+def valid_cases():
+    return sorted(p.stem for p in VALID.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("name", invalid_cases())
+def test_invalid(spartac, name):
+    before = snapshot(INVALID)
+    r = validate(INVALID, name + ".yaml")
+    assert snapshot(INVALID) == before, "spartac wrote into the corpus directory"
+    assert r.stdout == b"", f"unexpected standard output: {r.stdout!r}"
+    assert r.returncode == EXIT_INVALID, \
+        f"exit status {r.returncode}, want {EXIT_INVALID}; stderr:\n{r.stderr.decode(errors='replace')}"
+    check_golden(INVALID / (name + ".err"), r.stderr)
+
+
+@pytest.mark.parametrize("name", sorted(GENERATED))
+def test_generated(spartac, name, tmp_path):
+    GENERATED[name](tmp_path)
+    before = snapshot(tmp_path)
+    r = validate(tmp_path, name + ".yaml")
+    assert snapshot(tmp_path) == before, "spartac wrote a file"
+    assert r.stdout == b"", f"unexpected standard output: {r.stdout!r}"
+    assert r.returncode == EXIT_INVALID, \
+        f"exit status {r.returncode}, want {EXIT_INVALID}; stderr:\n{r.stderr.decode(errors='replace')}"
+    check_golden(INVALID / (name + ".err"), r.stderr)
+
+
+@pytest.mark.parametrize("name", valid_cases())
+def test_valid(spartac, name):
+    before = snapshot(VALID)
+    r = validate(VALID, name + ".yaml")
+    assert snapshot(VALID) == before, "spartac wrote into the corpus directory"
+    assert r.stdout == b"", f"unexpected standard output: {r.stdout!r}"
+    assert r.returncode == EXIT_OK, \
+        f"exit status {r.returncode}; stderr:\n{r.stderr.decode(errors='replace')}"
+    expected = VALID / (name + ".err")
+    if expected.exists() or (UPDATE and r.stderr):
+        check_golden(expected, r.stderr)
+    else:
+        assert r.stderr == b"", f"unexpected diagnostics:\n{r.stderr.decode(errors='replace')}"
+
+
+def test_corpus_size():
+    assert len(valid_cases()) >= 15
+    assert len(invalid_cases()) + len(GENERATED) >= 80
+
+
+def test_every_err_has_an_input():
+    inputs = set(invalid_cases()) | set(GENERATED)
+    errs = {p.stem for p in INVALID.glob("*.err")}
+    assert sorted(errs - inputs) == [], "expected files without an input"
+    assert sorted(inputs - errs) == [], "inputs without an expected file"
+    stray = [p.name for p in INVALID.iterdir()
+             if p.suffix not in (".yaml", ".err")]
+    assert stray == []
+
+
+def diag_codes():
+    text = (ROOT / "src" / "diag_codes.h").read_text()
+    return re.findall(r'^DIAG\(\s*\w+\s*,\s*\w+\s*,\s*"([A-Z0-9-]+)"', text, re.M)
+
+
+def test_every_code_is_covered():
+    seen = set()
+    for p in list(INVALID.glob("*.err")) + list(VALID.glob("*.err")):
+        seen |= set(re.findall(r"\[([EWN]-[A-Z0-9-]+)\]$",
+                               p.read_text(errors="replace"), re.M))
+    codes = diag_codes()
+    assert codes, "no codes found in src/diag_codes.h"
+    missing = [c for c in codes if c not in seen]
+    assert missing == [], f"diagnostic codes no corpus case produces: {missing}"
+    unknown = sorted(seen - set(codes))
+    assert unknown == [], f".err files name codes the catalogue lacks: {unknown}"
+
+
+# ---- agreement with the reference validator (Python jsonschema) ----
+
+def _validator():
+    import jsonschema
+    schema = manifestlib.load_schema()
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return schema, cls(schema)
+
+
+def _codes(err_file):
+    return set(re.findall(r"\[([EWN]-[A-Z0-9-]+)\]$", err_file.read_text(errors="replace"), re.M))
+
+
+@pytest.mark.parametrize("name", valid_cases())
+def test_valid_agrees_with_jsonschema(name):
+    _, v = _validator()
+    tree = manifestlib.load_manifest(VALID / (name + ".yaml"))
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in v.iter_errors(tree)]
+    assert errors == [], "jsonschema rejects a valid case"
+
+
+def _schema_cases():
+    return [n for n in invalid_cases() if n.startswith("schema-")]
+
+
+def _sem_cases():
+    return [n for n in invalid_cases() if n.startswith("sem-")]
+
+
+@pytest.mark.parametrize("name", _schema_cases())
+def test_schema_case_agrees_with_jsonschema(name):
+    _, v = _validator()
+    tree = manifestlib.load_manifest(INVALID / (name + ".yaml"))
+    assert list(v.iter_errors(tree)), "jsonschema accepts a schema- case spartac rejects"
+    codes = _codes(INVALID / (name + ".err"))
+    assert codes and all(c.startswith("E-SCHEMA") for c in codes), \
+        f"a schema- case should fail the schema only, got {sorted(codes)}"
+
+
+@pytest.mark.parametrize("name", _sem_cases())
+def test_semantic_case_passes_jsonschema(name):
+    _, v = _validator()
+    tree = manifestlib.load_manifest(INVALID / (name + ".yaml"))
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in v.iter_errors(tree)]
+    assert errors == [], "a sem- case must pass the schema"
+    codes = _codes(INVALID / (name + ".err"))
+    assert codes and not any(c.startswith("E-SCHEMA") for c in codes)
+
+
+# Keywords that can make an instance invalid (annotations cannot).
+FAILABLE = {"type", "enum", "const", "minimum", "maximum", "exclusiveMinimum",
+            "exclusiveMaximum", "multipleOf", "minLength", "maxLength", "pattern",
+            "format", "minItems", "maxItems", "uniqueItems", "contains", "minProperties",
+            "maxProperties", "required", "additionalProperties", "propertyNames",
+            "dependencies", "anyOf", "oneOf", "not", "if", "patternProperties",
+            "additionalItems", "items", "allOf", "$ref"}
+
+
+def test_schema_cases_cover_every_keyword():
+    schema, v = _validator()
+    used = manifestlib.schema_keywords(schema) & FAILABLE
+    covered = set()
+    for name in _schema_cases():
+        tree = manifestlib.load_manifest(INVALID / (name + ".yaml"))
+        for e in v.iter_errors(tree):
+            covered |= manifestlib.error_keywords(schema, e)
+    missing = sorted(used - covered)
+    assert missing == [], f"schema keywords no schema- case makes fail: {missing}"
