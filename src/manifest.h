@@ -222,6 +222,7 @@ struct manifest_function {
 	struct loc symbol_loc;
 	int share_symbol;   /* another function may use the same symbol */
 	const char *description; /* or NULL */
+	const char *role_name;            /* role: as written, or NULL */
 	const struct manifest_role *role; /* NULL: a generated per-function role */
 	struct loc role_loc;              /* of role:, or loc when absent */
 	long memory;          /* MB */
@@ -328,7 +329,7 @@ struct manifest {
 	const char *service;
 	struct loc service_loc;
 	const char *description; /* or NULL */
-	const char *stage;       /* the applied stage, or NULL */
+	const char *stage;       /* the applied stage (a copy), or NULL */
 	const char *bucket;      /* artifact bucket, or NULL (deploy decides) */
 	struct loc bucket_loc;
 
