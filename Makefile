@@ -45,6 +45,8 @@ OBJ      := $(SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o
 LIBOBJ   := $(filter-out $(BUILD)/src/main.o,$(OBJ))
 UNITSRC  := $(wildcard tests/unit/test_*.c)
 UNITBIN  := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
+# The JSON-Schema-Test-Suite runner (driven by tests/test_jsonschema_suite.py).
+UNITBIN  += $(BUILD)/tests/jsts_runner
 
 # Files compiled into the binary, reachable through embedded.h.
 EMBED_FILES := schema/sparta.schema.json \

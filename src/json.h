@@ -1,0 +1,44 @@
+/*
+ * json.h - JSON text <-> located tree, and located tree -> cJSON.
+ *
+ * json_load_buffer parses strict RFC 8259 JSON (no comments, no trailing
+ * commas, UTF-8 only, no duplicate keys) straight into the located tree of
+ * node.h, so a JSON input gets the same file:line:col positions a YAML one
+ * does: lines are 1-based, columns are 1-based and counted in code points.
+ * Numbers without fraction or exponent that fit a long long become NODE_INT;
+ * every other number becomes NODE_FLOAT (its text is kept in node->str).
+ * Nesting is limited to JSON_MAX_DEPTH levels.
+ *
+ * node_to_cjson converts a (sub)tree to cJSON for the template compiler,
+ * keeping map order. Integers stay integers: up to 2^53 in magnitude as
+ * cJSON numbers, beyond that as cJSON_Raw items holding the exact digits
+ * (a double cannot hold them). Finite floats become cJSON numbers, which
+ * cJSON prints with round-trip precision (%1.15g, else %1.17g). A YAML
+ * .inf or .nan has no JSON form and becomes the string as written. cJSON
+ * strings end at the first NUL byte, so a string holding "\0" is cut there.
+ */
+#ifndef SPARTAC_JSON_H
+#define SPARTAC_JSON_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "diag.h"
+#include "node.h"
+
+#define JSON_MAX_DEPTH 128
+
+/*
+ * Parses text (len bytes, need not be NUL-terminated); name is used in
+ * locations. Always returns a doc (root NULL when the text is not valid JSON,
+ * with the error added to d). The text is registered with d for quoting, so
+ * print d before freeing the doc.
+ */
+struct doc *json_load_buffer(const char *name, const char *text, size_t len,
+    struct diags *d);
+
+/* A new cJSON tree for n (caller owns it; cJSON_Delete), or NULL on failure. */
+cJSON *node_to_cjson(const struct node *n);
+
+#endif
