@@ -1,0 +1,1446 @@
+/* build.c - see build.h. */
+#include <elf.h>
+#include <errno.h>
+#include <glob.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "archive.h"
+#include "build.h"
+#include "elfsym.h"
+#include "embedded.h"
+#include "proc.h"
+#include "site.h"
+#include "util.h"
+
+/* Bump when what goes into a bootstrap changes in a way the key misses. */
+#define BUILD_STAMP_FORMAT "spartac-build-stamp 1"
+
+/* Amazon Linux 2023's glibc: no symbol may need a newer one. */
+#define BUILD_GLIBC_MAX_MAJOR 2
+#define BUILD_GLIBC_MAX_MINOR 34
+
+#define BUILD_MAX_SOURCE ((size_t)64 * 1024 * 1024)
+#define BUILD_MAX_STAMP ((size_t)4 * 1024 * 1024)
+
+/* Flags the runtime is compiled with (the contract in runtime/dispatch.h). */
+static const char *const runtime_cflags[] = {
+	"-std=c11", "-O2", "-D_POSIX_C_SOURCE=200809L",
+};
+
+/* Added to every compile: dead-code removal at link keeps the ZIP small. */
+static const char *const common_cflags[] = {
+	"-ffunction-sections", "-fdata-sections",
+};
+
+/* Shared objects that are part of glibc: the target system provides them. */
+static const char *const glibc_sonames[] = {
+	"ld-linux-aarch64.so.1", "ld-linux-x86-64.so.2", "libBrokenLocale.so.1",
+	"libanl.so.1", "libc.so.6", "libc_malloc_debug.so.0", "libdl.so.2",
+	"libm.so.6", "libmvec.so.1", "libpthread.so.0", "libresolv.so.2",
+	"librt.so.1", "libthread_db.so.1", "libutil.so.1",
+};
+
+/* One file to compile. */
+struct build_src {
+	char *rel;      /* relative to the project */
+	char *obj;      /* relative to the project: .spartac/work/obj/... */
+	char *dep;      /* its -MD output */
+	struct loc loc; /* the build.sources entry that matched it */
+	int is_runtime; /* spartac's runtime or the dispatch table */
+};
+
+/* What one build works with; freed by ctx_free. */
+struct build_ctx {
+	const struct manifest *m;
+	struct build_out *out;
+	struct diags *d;
+	const char *cc;
+	char *cc_identity;
+	char *work;     /* relative to the project: .spartac/work */
+	char *table;    /* the generated dispatch table source */
+	struct build_src *srcs;
+	size_t nsrcs, srccap;
+	char **libs;    /* link arguments for build.libs */
+	size_t nlibs;
+	char **incs;    /* -I arguments for build.include_dirs */
+	size_t nincs;
+	char *prefix_map; /* -ffile-prefix-map=<project>=. */
+	char key[DIGEST_HEX_LEN + 1];
+};
+
+static const char *
+arch_name(enum manifest_arch arch)
+{
+	return arch == MANIFEST_ARCH_ARM64 ? "arm64" : "x86_64";
+}
+
+static int
+host_is_arm64(void)
+{
+	struct utsname u;
+
+	return uname(&u) == 0 && strcmp(u.machine, "aarch64") == 0;
+}
+
+const char *
+build_compiler(enum manifest_arch arch, enum manifest_link link)
+{
+	const char *cc = getenv("SPARTAC_CC");
+	int native = (arch == MANIFEST_ARCH_ARM64) == host_is_arm64();
+
+	if (cc != NULL && *cc != '\0')
+		return cc;
+	if (link == MANIFEST_LINK_STATIC)
+		/* Debian: musl-tools gives musl-gcc; musl-dev:arm64 gives
+		 * aarch64-linux-musl-gcc, a wrapper over gcc-aarch64-linux-gnu. */
+		return native ? "musl-gcc"
+		    : arch == MANIFEST_ARCH_ARM64 ? "aarch64-linux-musl-gcc"
+		    : "x86_64-linux-musl-gcc";
+	return native ? "gcc"
+	    : arch == MANIFEST_ARCH_ARM64 ? "aarch64-linux-gnu-gcc"
+	    : "x86_64-linux-gnu-gcc";
+}
+
+int
+build_path_inside(const char *root_real, const char *path)
+{
+	char *real = realpath(path, NULL);
+	size_t n = strlen(root_real);
+	int inside;
+
+	if (real == NULL)
+		return -1;
+	inside = strcmp(real, root_real) == 0 ||
+	    (strncmp(real, root_real, n) == 0 &&
+	    (real[n] == '/' || (n == 1 && root_real[0] == '/')));
+	free(real);
+	return inside;
+}
+
+/* A path written in the manifest that lexically leaves the project. */
+static int
+path_escapes(const char *p)
+{
+	const char *s = p;
+
+	if (*p == '/')
+		return 1;
+	while (*s != '\0') {
+		if (s[0] == '.' && s[1] == '.' && (s[2] == '/' || s[2] == '\0'))
+			return 1;
+		s = strchr(s, '/');
+		if (s == NULL)
+			break;
+		s++;
+	}
+	return 0;
+}
+
+static int
+mkdir_p(const char *path)
+{
+	char *p = xstrdup(path), *s;
+	int rc = 0;
+
+	for (s = p + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) == -1 && errno != EEXIST)
+			rc = -1;
+		*s = '/';
+	}
+	if (rc == 0 && mkdir(p, 0755) == -1 && errno != EEXIST)
+		rc = -1;
+	free(p);
+	return rc;
+}
+
+/* Writes data unless the file already holds exactly it (file times stay). */
+static int
+write_if_changed(const char *path, const void *data, size_t len, int mode)
+{
+	struct stat st;
+	char *old;
+	size_t oldlen;
+	int same = 0;
+
+	if (stat(path, &st) == 0 && (size_t)st.st_size == len &&
+	    file_read(path, len + 1, &old, &oldlen) == 0) {
+		same = oldlen == len && memcmp(old, data, len) == 0;
+		free(old);
+		if (same && (st.st_mode & 07777) != (mode_t)mode)
+			same = chmod(path, (mode_t)mode) == 0;
+	}
+	return same ? 0 : file_write_atomic(path, data, len, mode);
+}
+
+/* Removes a directory tree (ours: .spartac/work/staging). */
+static int
+remove_tree(const char *path)
+{
+	struct stat st;
+	glob_t g;
+	char *pat;
+	size_t i;
+	int rc = 0;
+
+	if (lstat(path, &st) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlink(path);
+	pat = xasprintf("%s/*", path);
+	memset(&g, 0, sizeof g);
+	if (glob(pat, GLOB_NOSORT | GLOB_PERIOD, NULL, &g) == 0) {
+		for (i = 0; i < g.gl_pathc; i++) {
+			const char *b = strrchr(g.gl_pathv[i], '/');
+
+			b = b != NULL ? b + 1 : g.gl_pathv[i];
+			if (strcmp(b, ".") == 0 || strcmp(b, "..") == 0)
+				continue;
+			if (remove_tree(g.gl_pathv[i]) == -1)
+				rc = -1;
+		}
+	}
+	globfree(&g);
+	free(pat);
+	if (rmdir(path) == -1)
+		rc = -1;
+	return rc;
+}
+
+/* ---- paths ---- */
+
+int
+build_out_init(struct build_out *out, const char *manifest_path)
+{
+	char *copy = xstrdup(manifest_path), *slash, *dir;
+
+	memset(out, 0, sizeof *out);
+	slash = strrchr(copy, '/');
+	if (slash == NULL)
+		dir = xstrdup(".");
+	else if (slash == copy)
+		dir = xstrdup("/");
+	else
+		dir = xstrndup(copy, (size_t)(slash - copy));
+	free(copy);
+	out->project_dir = realpath(dir, NULL);
+	if (out->project_dir == NULL) {
+		log_error("cannot resolve the project directory %s: %s", dir,
+		    strerror(errno));
+		free(dir);
+		return -1;
+	}
+	free(dir);
+	out->dir = xasprintf("%s/.spartac", out->project_dir);
+	out->bootstrap_path = xasprintf("%s/bootstrap", out->dir);
+	out->archive_path = xasprintf("%s/code.zip", out->dir);
+	out->sha256_path = xasprintf("%s/code.sha256", out->dir);
+	out->template_path = xasprintf("%s/template.json", out->dir);
+	out->site_path = xasprintf("%s/site.json", out->dir);
+	{
+		char *work = xasprintf("%s/work", out->dir);
+		int rc = mkdir_p(work);
+
+		if (rc == -1)
+			log_error("cannot create %s: %s", work, strerror(errno));
+		free(work);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+void
+build_out_free(struct build_out *out)
+{
+	free(out->project_dir);
+	free(out->dir);
+	free(out->bootstrap_path);
+	free(out->archive_path);
+	free(out->sha256_path);
+	free(out->template_path);
+	free(out->site_path);
+	memset(out, 0, sizeof *out);
+}
+
+void
+build_hook_env(const struct build_out *out, struct hook_env *env)
+{
+	memset(env, 0, sizeof *env);
+	env->project_dir = out->project_dir;
+	env->build_dir = out->dir;
+	env->template_path = out->template_path;
+	env->archive_path = out->archive_path;
+}
+
+/* ---- context ---- */
+
+static void
+ctx_free(struct build_ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nsrcs; i++) {
+		free(c->srcs[i].rel);
+		free(c->srcs[i].obj);
+		free(c->srcs[i].dep);
+	}
+	free(c->srcs);
+	for (i = 0; i < c->nlibs; i++)
+		free(c->libs[i]);
+	free(c->libs);
+	for (i = 0; i < c->nincs; i++)
+		free(c->incs[i]);
+	free(c->incs);
+	free(c->cc_identity);
+	free(c->work);
+	free(c->table);
+	free(c->prefix_map);
+}
+
+static void
+src_add(struct build_ctx *c, const char *rel, struct loc loc, int is_runtime)
+{
+	struct build_src *s;
+	char *flat = xstrdup(rel), *p;
+
+	for (p = flat; *p != '\0'; p++)
+		if (*p == '/')
+			*p = '_';
+	c->srcs = xgrow(c->srcs, &c->srccap, c->nsrcs + 1, sizeof *c->srcs);
+	s = &c->srcs[c->nsrcs];
+	s->rel = xstrdup(rel);
+	/* The index keeps a_b.c and a/b.c apart. */
+	s->obj = xasprintf("%s/obj/%03zu-%s.o", c->work, c->nsrcs, flat);
+	s->dep = xasprintf("%s/obj/%03zu-%s.d", c->work, c->nsrcs, flat);
+	s->loc = loc;
+	s->is_runtime = is_runtime;
+	c->nsrcs++;
+	free(flat);
+}
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int
+is_compilable(const char *rel)
+{
+	return str_has_suffix(rel, ".c") || str_has_suffix(rel, ".s") ||
+	    str_has_suffix(rel, ".S");
+}
+
+/* Expands build.sources into sorted, unique project-relative paths. */
+static int
+sources_collect(struct build_ctx *c)
+{
+	const struct manifest_strlist *sl = &c->m->build.sources;
+	const char *proj = c->out->project_dir;
+	size_t plen = strlen(proj), i, j, n = 0, cap = 0;
+	struct {
+		char *rel;
+		struct loc loc;
+	} *found = NULL;
+	char **names;
+	int errors = 0;
+	glob_t g;
+
+	for (i = 0; i < sl->n; i++) {
+		const char *pat = sl->v[i];
+		struct loc loc = sl->locs != NULL ? sl->locs[i] : c->m->build.loc;
+		char *full, *path = xasprintf("build.sources[%zu]", i);
+
+		/* An absolute pattern inside the project is fine; make it relative. */
+		if (pat[0] == '/' && strncmp(pat, proj, plen) == 0 &&
+		    pat[plen] == '/')
+			pat += plen + 1;
+		if (path_escapes(pat)) {
+			diag_add(c->d, DIAG_BUILD_PATH_ESCAPE, loc, path,
+			    "source pattern '%s' leaves the project directory %s",
+			    sl->v[i], proj);
+			errors++;
+			free(path);
+			continue;
+		}
+		full = xasprintf("%s/%s", proj, pat);
+		memset(&g, 0, sizeof g);
+		if (glob(full, 0, NULL, &g) == 0) {
+			for (j = 0; j < g.gl_pathc; j++) {
+				const char *rel = g.gl_pathv[j] + plen + 1;
+				int in = build_path_inside(proj, g.gl_pathv[j]);
+
+				if (in == 0) {
+					diag_add(c->d, DIAG_BUILD_PATH_ESCAPE, loc,
+					    path, "source '%s' resolves outside "
+					    "the project directory", rel);
+					errors++;
+					continue;
+				}
+				if (!is_compilable(rel))
+					continue;
+				found = xgrow(found, &cap, n + 1, sizeof *found);
+				found[n].rel = xstrdup(rel);
+				found[n].loc = loc;
+				n++;
+			}
+		}
+		globfree(&g);
+		free(full);
+		free(path);
+	}
+	/* Sort (glob sorts by locale) and drop repeats: links in a fixed order. */
+	names = xcalloc(n + 1, sizeof *names);
+	for (i = 0; i < n; i++)
+		names[i] = found[i].rel;
+	qsort(names, n, sizeof *names, str_cmp);
+	for (i = 0; i < n; i++) {
+		struct loc loc = c->m->build.loc;
+
+		if (i > 0 && strcmp(names[i], names[i - 1]) == 0)
+			continue;
+		for (j = 0; j < n; j++)
+			if (found[j].rel == names[i])
+				loc = found[j].loc;
+		src_add(c, names[i], loc, 0);
+	}
+	if (c->nsrcs == 0 && errors == 0) {
+		diag_add(c->d, DIAG_BUILD_NO_SOURCES,
+		    sl->node != NULL ? sl->node->loc : c->m->build.loc,
+		    "build.sources", "build.sources matches no .c file under %s",
+		    proj);
+		errors++;
+	}
+	for (i = 0; i < n; i++)
+		free(found[i].rel);
+	free(found);
+	free(names);
+	return errors;
+}
+
+/* build.libs and build.include_dirs: checked, turned into arguments. */
+static int
+args_collect(struct build_ctx *c)
+{
+	const struct manifest_build *b = &c->m->build;
+	const char *proj = c->out->project_dir;
+	size_t i;
+	int errors = 0;
+
+	c->libs = xcalloc(b->libs.n + 1, sizeof *c->libs);
+	for (i = 0; i < b->libs.n; i++) {
+		const char *l = b->libs.v[i];
+		struct loc loc = b->libs.locs != NULL ? b->libs.locs[i] : b->loc;
+
+		if (l[0] == '-') {
+			c->libs[c->nlibs++] = xstrdup(l);
+		} else if (strchr(l, '/') != NULL || str_has_suffix(l, ".a") ||
+		    str_has_suffix(l, ".so")) {
+			char *full = xasprintf("%s/%s", proj, l);
+
+			if (path_escapes(l) || build_path_inside(proj, full) == 0) {
+				char *path = xasprintf("build.libs[%zu]", i);
+
+				diag_add(c->d, DIAG_BUILD_PATH_ESCAPE, loc, path,
+				    "library '%s' is outside the project directory",
+				    l);
+				free(path);
+				errors++;
+			} else {
+				c->libs[c->nlibs++] = xstrdup(l);
+			}
+			free(full);
+		} else {
+			c->libs[c->nlibs++] = xasprintf("-l%s", l);
+		}
+	}
+	c->incs = xcalloc(b->include_dirs.n + 1, sizeof *c->incs);
+	for (i = 0; i < b->include_dirs.n; i++) {
+		const char *dir = b->include_dirs.v[i];
+		struct loc loc = b->include_dirs.locs != NULL
+		    ? b->include_dirs.locs[i] : b->loc;
+		char *full = xasprintf("%s/%s", proj, dir);
+
+		if (path_escapes(dir) || build_path_inside(proj, full) == 0) {
+			char *path = xasprintf("build.include_dirs[%zu]", i);
+
+			diag_add(c->d, DIAG_BUILD_PATH_ESCAPE, loc, path,
+			    "include directory '%s' is outside the project "
+			    "directory", dir);
+			free(path);
+			errors++;
+		} else {
+			c->incs[c->nincs++] = xasprintf("-I%s", dir);
+		}
+		free(full);
+	}
+	return errors;
+}
+
+/* The compiler's own description (-v): version, target, specs file. */
+static int
+compiler_identify(struct build_ctx *c)
+{
+	const char *argv[] = {c->cc, "-v", NULL};
+	struct buf b = {0};
+	int status;
+
+	if (proc_run(argv, NULL, NULL, PROC_CAPTURE_STDERR | PROC_NULL_STDIN,
+	    &b, &status) == -1 || !proc_status_ok(status)) {
+		diag_add(c->d, DIAG_BUILD_TOOLCHAIN, c->m->build.loc, "build",
+		    "compiler '%s' for %s %s builds %s", c->cc,
+		    arch_name(c->m->build.arch),
+		    c->m->build.link == MANIFEST_LINK_GLIBC ? "glibc" : "static",
+		    errno == ENOENT ? "is not installed" : "does not run");
+		buf_free(&b);
+		return 1;
+	}
+	c->cc_identity = b.data != NULL ? buf_take(&b) : xstrdup("");
+	return 0;
+}
+
+/* The dispatch table (runtime/dispatch.h), sorted by function name. */
+static void
+table_generate(struct build_ctx *c)
+{
+	const struct manifest *m = c->m;
+	struct buf b = {0};
+	size_t i, j;
+
+	buf_puts(&b, "/* Generated by spartac from the manifest's functions. */\n"
+	    "#include \"dispatch.h\"\n\n");
+	for (i = 0; i < m->nfunctions; i++) {
+		const char *sym = m->functions_sorted[i]->symbol;
+		int seen = 0;
+
+		for (j = 0; j < i; j++)
+			if (strcmp(m->functions_sorted[j]->symbol, sym) == 0)
+				seen = 1;
+		if (!seen)
+			buf_printf(&b, "sparta_handler_fn %s;\n", sym);
+	}
+	buf_puts(&b, "\nconst struct sparta_handler_entry sparta_handlers[] = {\n");
+	for (i = 0; i < m->nfunctions; i++)
+		buf_printf(&b, "\t{\"%s\", %s},\n", m->functions_sorted[i]->name,
+		    m->functions_sorted[i]->symbol);
+	buf_puts(&b, "\t{NULL, NULL},\n};\n");
+	c->table = buf_take(&b);
+}
+
+/* Writes the runtime sources and the table into work/ (only when changed). */
+static int
+runtime_write(struct build_ctx *c)
+{
+	const struct embedded_file *e;
+	char *path, *dir, *slash;
+	int errors = 0;
+
+	for (e = embedded_files; e->path != NULL; e++) {
+		if (!str_has_prefix(e->path, "src/runtime/") &&
+		    !str_has_prefix(e->path, "include/sparta/"))
+			continue;
+		path = xasprintf("%s/%s/%s", c->out->project_dir, c->work, e->path);
+		dir = xstrdup(path);
+		slash = strrchr(dir, '/');
+		*slash = '\0';
+		if (mkdir_p(dir) == -1 ||
+		    write_if_changed(path, e->data, e->len, 0644) == -1) {
+			diag_add(c->d, DIAG_BUILD_IO, c->m->build.loc, "build",
+			    "cannot write %s: %s", path, strerror(errno));
+			errors++;
+		}
+		free(dir);
+		free(path);
+	}
+	path = xasprintf("%s/%s/dispatch_table.c", c->out->project_dir, c->work);
+	if (write_if_changed(path, c->table, strlen(c->table), 0644) == -1) {
+		diag_add(c->d, DIAG_BUILD_IO, c->m->build.loc, "build",
+		    "cannot write %s: %s", path, strerror(errno));
+		errors++;
+	}
+	free(path);
+	dir = xasprintf("%s/%s/obj", c->out->project_dir, c->work);
+	if (mkdir_p(dir) == -1) {
+		diag_add(c->d, DIAG_BUILD_IO, c->m->build.loc, "build",
+		    "cannot create %s: %s", dir, strerror(errno));
+		errors++;
+	}
+	free(dir);
+	return errors;
+}
+
+/* Adds the runtime's .c files and the table to the compile list. */
+static void
+runtime_sources_add(struct build_ctx *c)
+{
+	const struct embedded_file *e;
+	char *rel;
+
+	for (e = embedded_files; e->path != NULL; e++) {
+		if (!str_has_prefix(e->path, "src/runtime/") ||
+		    !str_has_suffix(e->path, ".c"))
+			continue;
+		rel = xasprintf("%s/%s", c->work, e->path);
+		src_add(c, rel, c->m->build.loc, 1);
+		free(rel);
+	}
+	rel = xasprintf("%s/dispatch_table.c", c->work);
+	src_add(c, rel, c->m->build.loc, 1);
+	free(rel);
+}
+
+/* ---- the stamp ---- */
+
+static void
+digest_list(struct digest *dg, const char *what, const struct manifest_strlist *l)
+{
+	size_t i;
+
+	digest_field(dg, what);
+	for (i = 0; i < l->n; i++)
+		digest_field(dg, l->v[i]);
+}
+
+/*
+ * The key: everything that decides the bootstrap's bytes except the headers
+ * (which the stamp lists separately, from the compiler's dependency output).
+ */
+static int
+stamp_key(struct build_ctx *c)
+{
+	const struct manifest_build *b = &c->m->build;
+	const struct embedded_file *e;
+	struct digest dg;
+	char hex[DIGEST_HEX_LEN + 1];
+	size_t i;
+
+	digest_init(&dg);
+	digest_field(&dg, BUILD_STAMP_FORMAT);
+	digest_field(&dg, SPARTAC_VERSION);
+	digest_field(&dg, c->cc);
+	digest_field(&dg, c->cc_identity);
+	digest_field(&dg, arch_name(b->arch));
+	digest_field(&dg, b->link == MANIFEST_LINK_GLIBC ? "glibc" : "static");
+	digest_list(&dg, "cflags", &b->cflags);
+	digest_list(&dg, "include_dirs", &b->include_dirs);
+	digest_list(&dg, "libs", &b->libs);
+	for (i = 0; i < c->nlibs; i++) {
+		if (c->libs[i][0] == '-')
+			continue;
+		if (digest_file_hex(c->libs[i], hex, NULL) == 0)
+			digest_field(&dg, hex);
+	}
+	for (e = embedded_files; e->path != NULL; e++) {
+		if (!str_has_prefix(e->path, "src/runtime/") &&
+		    !str_has_prefix(e->path, "include/sparta/"))
+			continue;
+		digest_field(&dg, e->path);
+		digest_sha256_hex(e->data, e->len, hex);
+		digest_field(&dg, hex);
+	}
+	digest_field(&dg, c->table);
+	for (i = 0; i < c->nsrcs; i++) {
+		char *full;
+
+		if (c->srcs[i].is_runtime)
+			continue;
+		full = xasprintf("%s/%s", c->out->project_dir, c->srcs[i].rel);
+		if (digest_file_hex(full, hex, NULL) == -1) {
+			diag_add(c->d, DIAG_BUILD_IO, c->srcs[i].loc,
+			    "build.sources", "cannot read %s: %s",
+			    c->srcs[i].rel, strerror(errno));
+			free(full);
+			digest_final_hex(&dg, c->key);
+			return 1;
+		}
+		free(full);
+		digest_field(&dg, c->srcs[i].rel);
+		digest_field(&dg, hex);
+	}
+	digest_final_hex(&dg, c->key);
+	return 0;
+}
+
+static char *
+stamp_path(const struct build_ctx *c)
+{
+	return xasprintf("%s/build.stamp", c->out->dir);
+}
+
+/* Hash of a file named in the stamp (relative to the project, or absolute). */
+static int
+stamp_file_hex(const struct build_ctx *c, const char *p,
+    char hex[DIGEST_HEX_LEN + 1])
+{
+	char *full = p[0] == '/' ? xstrdup(p)
+	    : xasprintf("%s/%s", c->out->project_dir, p);
+	int rc = digest_file_hex(full, hex, NULL);
+
+	free(full);
+	return rc;
+}
+
+/*
+ * Is the last build's stamp still true? Line by line:
+ *	spartac-build-stamp 1
+ *	key <hex>
+ *	out <hex> <path>     an output, relative to the project
+ *	dep <hex> <path>     a file the compiler read
+ */
+static int
+stamp_is_current(const struct build_ctx *c)
+{
+	char *path = stamp_path(c), *text, *line, *next, *sp;
+	char hex[DIGEST_HEX_LEN + 1];
+	size_t len;
+	int ok = 0, nout = 0;
+
+	if (file_read(path, BUILD_MAX_STAMP, &text, &len) == -1) {
+		free(path);
+		return 0;
+	}
+	free(path);
+	line = text;
+	next = strchr(line, '\n');
+	if (next == NULL || strncmp(line, BUILD_STAMP_FORMAT "\n",
+	    strlen(BUILD_STAMP_FORMAT) + 1) != 0)
+		goto out;
+	line = next + 1;
+	if (strncmp(line, "key ", 4) != 0 ||
+	    strncmp(line + 4, c->key, DIGEST_HEX_LEN) != 0 ||
+	    line[4 + DIGEST_HEX_LEN] != '\n')
+		goto out;
+	line += 4 + DIGEST_HEX_LEN + 1;
+	for (; *line != '\0'; line = next + 1) {
+		if ((next = strchr(line, '\n')) == NULL)
+			goto out;
+		*next = '\0';
+		if ((strncmp(line, "out ", 4) != 0 && strncmp(line, "dep ", 4) != 0) ||
+		    strlen(line) < 4 + DIGEST_HEX_LEN + 2)
+			goto out;
+		sp = line + 4 + DIGEST_HEX_LEN;
+		if (*sp != ' ')
+			goto out;
+		*sp = '\0';
+		if (stamp_file_hex(c, sp + 1, hex) == -1 ||
+		    strcmp(hex, line + 4) != 0)
+			goto out;
+		if (line[0] == 'o')
+			nout++;
+	}
+	ok = nout > 0;
+out:
+	free(text);
+	return ok;
+}
+
+/* Reads a make-style dependency file; adds each prerequisite to deps. */
+static void
+depfile_read(const struct build_ctx *c, const char *rel, struct buf *deps)
+{
+	char *full = xasprintf("%s/%s", c->out->project_dir, rel);
+	char *text, *p, *colon;
+	struct buf tok = {0};
+	size_t len;
+
+	if (file_read(full, BUILD_MAX_STAMP, &text, &len) == -1) {
+		free(full);
+		return;
+	}
+	free(full);
+	/* "target: a.c b.h \\\n c.h"; a space in a name is written "\ ". */
+	colon = strstr(text, ": ");
+	p = colon != NULL ? colon + 2 : text + len;
+	for (;;) {
+		if (*p == '\\' && p[1] == '\n') {
+			p += 2;
+			continue;
+		}
+		if (*p == '\\' && p[1] == ' ') {
+			buf_putc(&tok, ' ');
+			p += 2;
+			continue;
+		}
+		if (*p == '\0' || *p == ' ' || *p == '\n' || *p == '\t') {
+			if (tok.len > 0) {
+				buf_puts(deps, tok.data);
+				buf_putc(deps, '\n');
+				tok.len = 0;
+			}
+			if (*p == '\0')
+				break;
+			p++;
+			continue;
+		}
+		buf_putc(&tok, *p++);
+	}
+	buf_free(&tok);
+	free(text);
+}
+
+static int
+stamp_write(struct build_ctx *c, char **outs, size_t nouts)
+{
+	struct buf b = {0}, deps = {0};
+	char hex[DIGEST_HEX_LEN + 1], *path, **list, *p;
+	size_t i, n = 0, cap = 0;
+	int rc;
+
+	buf_printf(&b, "%s\nkey %s\n", BUILD_STAMP_FORMAT, c->key);
+	for (i = 0; i < nouts; i++) {
+		if (stamp_file_hex(c, outs[i], hex) == 0)
+			buf_printf(&b, "out %s %s\n", hex, outs[i]);
+	}
+	for (i = 0; i < c->nsrcs; i++)
+		depfile_read(c, c->srcs[i].dep, &deps);
+	list = NULL;
+	for (p = deps.data; p != NULL && *p != '\0';) {
+		char *nl = strchr(p, '\n');
+
+		*nl = '\0';
+		list = xgrow(list, &cap, n + 1, sizeof *list);
+		list[n++] = p;
+		p = nl + 1;
+	}
+	if (n > 1)
+		qsort(list, n, sizeof *list, str_cmp);
+	for (i = 0; i < n; i++) {
+		if (i > 0 && strcmp(list[i], list[i - 1]) == 0)
+			continue;
+		if (strchr(list[i], '\n') != NULL)
+			continue;
+		if (stamp_file_hex(c, list[i], hex) == 0)
+			buf_printf(&b, "dep %s %s\n", hex, list[i]);
+	}
+	free(list);
+	buf_free(&deps);
+	path = stamp_path(c);
+	rc = write_if_changed(path, b.data, b.len, 0644);
+	if (rc == -1)
+		log_error("cannot write %s: %s", path, strerror(errno));
+	free(path);
+	buf_free(&b);
+	return rc;
+}
+
+/* ---- compile and link ---- */
+
+/* Runs argv in the project directory, output to stderr. 0: success. */
+static int
+run_tool(struct build_ctx *c, const char **argv, int *status)
+{
+	char *cmd;
+
+	if (log_get_level() >= LOG_DEBUG) {
+		cmd = proc_argv_join(argv);
+		log_debug("%s", cmd);
+		free(cmd);
+	}
+	fflush(stdout);
+	fflush(stderr);
+	if (proc_run(argv, c->out->project_dir, NULL,
+	    PROC_STDOUT_TO_STDERR | PROC_NULL_STDIN, NULL, status) == -1)
+		return -1;
+	return proc_status_ok(*status) ? 0 : 1;
+}
+
+static int
+compile_one(struct build_ctx *c, const struct build_src *s)
+{
+	const struct manifest_build *b = &c->m->build;
+	const char **argv;
+	char *inc_api = xasprintf("-I%s/include", c->work);
+	char *inc_rt = xasprintf("-I%s/src/runtime", c->work);
+	size_t n = 0, i;
+	int status, rc;
+
+	argv = xcalloc(32 + b->cflags.n + c->nincs, sizeof *argv);
+	argv[n++] = c->cc;
+	if (s->is_runtime) {
+		for (i = 0; i < NELEM(runtime_cflags); i++)
+			argv[n++] = runtime_cflags[i];
+	} else {
+		for (i = 0; i < b->cflags.n; i++)
+			argv[n++] = b->cflags.v[i];
+	}
+	for (i = 0; i < NELEM(common_cflags); i++)
+		argv[n++] = common_cflags[i];
+	argv[n++] = c->prefix_map;
+	argv[n++] = inc_api;
+	if (s->is_runtime)
+		argv[n++] = inc_rt;
+	else
+		for (i = 0; i < c->nincs; i++)
+			argv[n++] = c->incs[i];
+	argv[n++] = "-MD";
+	argv[n++] = "-MF";
+	argv[n++] = s->dep;
+	argv[n++] = "-c";
+	argv[n++] = s->rel;
+	argv[n++] = "-o";
+	argv[n++] = s->obj;
+	argv[n] = NULL;
+	rc = run_tool(c, argv, &status);
+	if (rc != 0) {
+		char *how = rc == -1 ? xasprintf("could not run: %s",
+		    strerror(errno)) : proc_status_describe(status);
+
+		diag_add(c->d, DIAG_BUILD_COMPILE, s->loc,
+		    s->is_runtime ? "build" : "build.sources",
+		    "compiling %s failed (%s %s)", s->rel, c->cc, how);
+		free(how);
+	}
+	free(argv);
+	free(inc_api);
+	free(inc_rt);
+	return rc != 0;
+}
+
+/* Every handler symbol must be a global function of the user's objects. */
+static int
+symbols_check(struct build_ctx *c)
+{
+	const struct manifest *m = c->m;
+	struct elf_info *infos;
+	const char **funcs = NULL;
+	size_t i, j, k, nfuncs = 0, cap = 0;
+	int errors = 0, unreadable = 0;
+
+	infos = xcalloc(c->nsrcs, sizeof *infos);
+	for (i = 0; i < c->nsrcs; i++) {
+		char *err = NULL, *full;
+
+		if (c->srcs[i].is_runtime)
+			continue;
+		full = xasprintf("%s/%s", c->out->project_dir, c->srcs[i].obj);
+		if (elf_info_read(full, ELFSYM_STATIC, &infos[i], &err) == -1) {
+			diag_add(c->d, DIAG_BUILD_IO, c->srcs[i].loc,
+			    "build.sources", "cannot read %s: %s",
+			    c->srcs[i].obj, err);
+			errors++;
+			unreadable = 1;
+		}
+		free(err);
+		free(full);
+		for (j = 0; j < infos[i].nsyms; j++) {
+			const struct elf_sym *s = &infos[i].syms[j];
+
+			if (s->defined && s->bind != STB_LOCAL &&
+			    s->type == STT_FUNC) {
+				funcs = xgrow(funcs, &cap, nfuncs + 1, sizeof *funcs);
+				funcs[nfuncs++] = s->name;
+			}
+		}
+	}
+	for (i = 0; i < m->nfunctions && !unreadable; i++) {
+		const struct manifest_function *f = &m->functions[i];
+		const char *why = NULL, *near;
+		char *path;
+		int found = 0;
+
+		for (k = 0; k < nfuncs && !found; k++)
+			found = strcmp(funcs[k], f->symbol) == 0;
+		if (found)
+			continue;
+		/* Say why when the name is there but unusable. */
+		for (j = 0; j < c->nsrcs && why == NULL; j++)
+			for (k = 0; k < infos[j].nsyms && why == NULL; k++) {
+				const struct elf_sym *s = &infos[j].syms[k];
+
+				if (!s->defined || strcmp(s->name, f->symbol) != 0)
+					continue;
+				if (s->bind == STB_LOCAL && s->type == STT_FUNC)
+					why = "is static in";
+				else if (s->type != STT_FUNC)
+					why = "is not a function in";
+			}
+		path = xasprintf("functions.%s.symbol", f->name);
+		if (why != NULL) {
+			diag_add(c->d, DIAG_BUILD_SYMBOL_MISSING, f->symbol_loc,
+			    path, "symbol '%s' %s build.sources; a handler must "
+			    "be a non-static function", f->symbol, why);
+		} else if ((near = str_suggest(f->symbol, funcs, nfuncs)) != NULL) {
+			diag_add(c->d, DIAG_BUILD_SYMBOL_MISSING, f->symbol_loc,
+			    path, "symbol '%s' is not defined in build.sources "
+			    "(did you mean '%s'?)", f->symbol, near);
+		} else {
+			diag_add(c->d, DIAG_BUILD_SYMBOL_MISSING, f->symbol_loc,
+			    path, "symbol '%s' is not defined in build.sources",
+			    f->symbol);
+		}
+		free(path);
+		errors++;
+	}
+	for (i = 0; i < c->nsrcs; i++)
+		elf_info_free(&infos[i]);
+	free(infos);
+	free(funcs);
+	return errors;
+}
+
+static int
+link_bootstrap(struct build_ctx *c, const char *out_rel)
+{
+	const char **argv;
+	size_t n = 0, i;
+	int status, rc;
+
+	argv = xcalloc(16 + c->nsrcs + c->nlibs, sizeof *argv);
+	argv[n++] = c->cc;
+	if (c->m->build.link == MANIFEST_LINK_STATIC) {
+		argv[n++] = "-static";
+	} else {
+		/* DT_RPATH, not RUNPATH: it also applies to the bundled
+		 * libraries' own dependencies. */
+		argv[n++] = "-Wl,-rpath,$ORIGIN/lib";
+		argv[n++] = "-Wl,--disable-new-dtags";
+	}
+	argv[n++] = "-s";
+	argv[n++] = "-Wl,--gc-sections";
+	argv[n++] = "-o";
+	argv[n++] = out_rel;
+	for (i = 0; i < c->nsrcs; i++)
+		argv[n++] = c->srcs[i].obj;
+	for (i = 0; i < c->nlibs; i++)
+		argv[n++] = c->libs[i];
+	argv[n] = NULL;
+	rc = run_tool(c, argv, &status);
+	if (rc != 0) {
+		char *how = rc == -1 ? xasprintf("could not run: %s",
+		    strerror(errno)) : proc_status_describe(status);
+
+		diag_add(c->d, DIAG_BUILD_LINK, c->m->build.loc, "build",
+		    "linking the bootstrap failed (%s %s)", c->cc, how);
+		free(how);
+	}
+	free(argv);
+	return rc != 0;
+}
+
+/* ---- glibc link mode ---- */
+
+static int
+is_glibc_soname(const char *name)
+{
+	size_t i;
+
+	if (str_has_prefix(name, "libnss_"))
+		return 1;
+	for (i = 0; i < NELEM(glibc_sonames); i++)
+		if (strcmp(name, glibc_sonames[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Is "GLIBC_x.y[.z]" newer than the ceiling? Named non-numeric ones are. */
+static int
+glibc_version_too_new(const char *v)
+{
+	unsigned long major, minor;
+	char *end;
+
+	if (!str_has_prefix(v, "GLIBC_"))
+		return 0;
+	v += 6;
+	if (*v < '0' || *v > '9')
+		return 1; /* GLIBC_PRIVATE, GLIBC_ABI_DT_RELR (2.36) */
+	major = strtoul(v, &end, 10);
+	minor = *end == '.' ? strtoul(end + 1, &end, 10) : 0;
+	return major > BUILD_GLIBC_MAX_MAJOR ||
+	    (major == BUILD_GLIBC_MAX_MAJOR && minor > BUILD_GLIBC_MAX_MINOR);
+}
+
+/* Reports every symbol (or bare version need) of file above the ceiling. */
+static int
+glibc_check(struct build_ctx *c, const char *what, const struct elf_info *info)
+{
+	size_t i, j;
+	int errors = 0, named;
+
+	for (i = 0; i < info->nverneed; i++) {
+		const struct elf_verneed *v = &info->verneed[i];
+
+		if (!is_glibc_soname(v->file) || !glibc_version_too_new(v->version))
+			continue;
+		named = 0;
+		for (j = 0; j < info->nsyms; j++) {
+			const struct elf_sym *s = &info->syms[j];
+
+			if (s->defined || s->version == NULL ||
+			    strcmp(s->version, v->version) != 0)
+				continue;
+			diag_add(c->d, DIAG_BUILD_GLIBC_SYMBOL, c->m->build.loc,
+			    "build", "%s needs %s@%s from %s; Amazon Linux 2023 "
+			    "has glibc %d.%d", what, s->name, v->version, v->file,
+			    BUILD_GLIBC_MAX_MAJOR, BUILD_GLIBC_MAX_MINOR);
+			errors++;
+			named = 1;
+		}
+		if (!named) {
+			diag_add(c->d, DIAG_BUILD_GLIBC_SYMBOL, c->m->build.loc,
+			    "build", "%s needs version %s of %s; Amazon Linux 2023 "
+			    "has glibc %d.%d", what, v->version, v->file,
+			    BUILD_GLIBC_MAX_MAJOR, BUILD_GLIBC_MAX_MINOR);
+			errors++;
+		}
+	}
+	return errors;
+}
+
+/* The compiler's library directories, plus -L directories of build.libs. */
+static char **
+libdirs_alloc(struct build_ctx *c, size_t *n)
+{
+	const char *argv[] = {c->cc, "-print-search-dirs", NULL};
+	struct buf b = {0};
+	char **dirs = NULL, *line, *p, *colon;
+	size_t cap = 0, i;
+	int status;
+
+	*n = 0;
+	for (i = 0; i < c->nlibs; i++) {
+		if (str_has_prefix(c->libs[i], "-L") && c->libs[i][2] != '\0') {
+			dirs = xgrow(dirs, &cap, *n + 1, sizeof *dirs);
+			dirs[(*n)++] = c->libs[i][2] == '/' ? xstrdup(c->libs[i] + 2)
+			    : xasprintf("%s/%s", c->out->project_dir, c->libs[i] + 2);
+		}
+	}
+	if (proc_run(argv, NULL, NULL, PROC_NULL_STDIN, &b, &status) == 0 &&
+	    proc_status_ok(status) && b.data != NULL &&
+	    (line = strstr(b.data, "libraries: =")) != NULL) {
+		line += strlen("libraries: =");
+		if ((p = strchr(line, '\n')) != NULL)
+			*p = '\0';
+		for (p = line; *p != '\0'; p = colon + 1) {
+			colon = strchr(p, ':');
+			if (colon == NULL)
+				colon = p + strlen(p);
+			if (colon > p) {
+				dirs = xgrow(dirs, &cap, *n + 1, sizeof *dirs);
+				dirs[(*n)++] = xstrndup(p, (size_t)(colon - p));
+			}
+			if (*colon == '\0')
+				break;
+		}
+	}
+	buf_free(&b);
+	return dirs;
+}
+
+/*
+ * glibc mode: refuses symbols newer than the ceiling, then copies every
+ * non-glibc shared object the bootstrap needs (transitively) into
+ * .spartac/lib/. The names of the copies are appended to outs.
+ */
+static int
+glibc_bundle(struct build_ctx *c, const char *linked, char ***outs,
+    size_t *nouts)
+{
+	struct elf_info info;
+	char **queue = NULL, **dirs, *err = NULL, *libdir;
+	size_t nq = 0, qcap = 0, ndirs, i, j, k, ocap = *nouts;
+	int errors = 0;
+
+	if (elf_info_read(linked, ELFSYM_DYNAMIC, &info, &err) == -1) {
+		diag_add(c->d, DIAG_BUILD_IO, c->m->build.loc, "build",
+		    "cannot read %s: %s", linked, err);
+		free(err);
+		return 1;
+	}
+	errors += glibc_check(c, "the bootstrap", &info);
+	for (i = 0; i < info.nneeded; i++) {
+		queue = xgrow(queue, &qcap, nq + 1, sizeof *queue);
+		queue[nq++] = xstrdup(info.needed[i]);
+	}
+	elf_info_free(&info);
+	dirs = libdirs_alloc(c, &ndirs);
+	libdir = xasprintf("%s/lib", c->out->dir);
+	remove_tree(libdir);
+	for (i = 0; i < nq; i++) {
+		char *found = NULL, *data, *dest;
+		size_t len;
+		int dup = 0;
+
+		for (j = 0; j < i; j++)
+			dup |= strcmp(queue[j], queue[i]) == 0;
+		if (dup || is_glibc_soname(queue[i]))
+			continue;
+		for (j = 0; j < ndirs && found == NULL; j++) {
+			char *cand = xasprintf("%s/%s", dirs[j], queue[i]);
+
+			if (access(cand, R_OK) == 0)
+				found = cand;
+			else
+				free(cand);
+		}
+		if (found == NULL) {
+			diag_add(c->d, DIAG_BUILD_LIBRARY, c->m->build.loc,
+			    "build.libs", "shared library %s, needed by the "
+			    "bootstrap, was not found in the compiler's library "
+			    "directories", queue[i]);
+			errors++;
+			continue;
+		}
+		if (elf_info_read(found, ELFSYM_DYNAMIC, &info, &err) == -1) {
+			diag_add(c->d, DIAG_BUILD_LIBRARY, c->m->build.loc,
+			    "build.libs", "cannot read %s: %s", found, err);
+			free(err);
+			err = NULL;
+			free(found);
+			errors++;
+			continue;
+		}
+		{
+			char *what = xasprintf("bundled library %s", queue[i]);
+
+			errors += glibc_check(c, what, &info);
+			free(what);
+		}
+		for (k = 0; k < info.nneeded; k++) {
+			queue = xgrow(queue, &qcap, nq + 1, sizeof *queue);
+			queue[nq++] = xstrdup(info.needed[k]);
+		}
+		elf_info_free(&info);
+		dest = xasprintf("%s/%s", libdir, queue[i]);
+		if (mkdir_p(libdir) == -1 ||
+		    file_read(found, (size_t)1 << 30, &data, &len) == -1) {
+			diag_add(c->d, DIAG_BUILD_IO, c->m->build.loc, "build",
+			    "cannot copy %s: %s", found, strerror(errno));
+			errors++;
+		} else {
+			if (file_write_atomic(dest, data, len, 0755) == -1) {
+				diag_add(c->d, DIAG_BUILD_IO, c->m->build.loc,
+				    "build", "cannot write %s: %s", dest,
+				    strerror(errno));
+				errors++;
+			}
+			free(data);
+			*outs = xgrow(*outs, &ocap, *nouts + 1, sizeof **outs);
+			(*outs)[(*nouts)++] = xasprintf(".spartac/lib/%s", queue[i]);
+		}
+		free(dest);
+		free(found);
+	}
+	for (i = 0; i < nq; i++)
+		free(queue[i]);
+	free(queue);
+	for (i = 0; i < ndirs; i++)
+		free(dirs[i]);
+	free(dirs);
+	free(libdir);
+	return errors;
+}
+
+int
+build_bootstrap(const struct manifest *m, struct build_out *out,
+    struct diags *d)
+{
+	struct build_ctx c = {0};
+	char **outs = NULL, *linked_rel = NULL, *linked = NULL, *data;
+	size_t i, nouts = 0, len;
+	int errors = 0;
+
+	c.m = m;
+	c.out = out;
+	c.d = d;
+	c.cc = build_compiler(m->build.arch, m->build.link);
+	c.work = xstrdup(".spartac/work");
+	c.prefix_map = xasprintf("-ffile-prefix-map=%s=.", out->project_dir);
+	out->compiled = 0;
+	if ((errors = sources_collect(&c) + args_collect(&c)) > 0)
+		goto out;
+	if ((errors = compiler_identify(&c)) > 0)
+		goto out;
+	table_generate(&c);
+	runtime_sources_add(&c);
+	if ((errors = stamp_key(&c)) > 0)
+		goto out;
+	if (stamp_is_current(&c)) {
+		log_debug("bootstrap is up to date");
+		goto out;
+	}
+	if ((errors = runtime_write(&c)) > 0)
+		goto out;
+	log_info("compiling %zu files with %s (%s, %s)", c.nsrcs, c.cc,
+	    arch_name(m->build.arch),
+	    m->build.link == MANIFEST_LINK_GLIBC ? "glibc" : "static");
+	/* Every file, even after a failure: report all compiler errors at once. */
+	for (i = 0; i < c.nsrcs; i++)
+		errors += compile_one(&c, &c.srcs[i]);
+	if (errors > 0)
+		goto out;
+	if ((errors = symbols_check(&c)) > 0)
+		goto out;
+	linked_rel = xasprintf("%s/bootstrap", c.work);
+	linked = xasprintf("%s/%s", out->project_dir, linked_rel);
+	if ((errors = link_bootstrap(&c, linked_rel)) > 0)
+		goto out;
+	outs = xcalloc(1, sizeof *outs);
+	outs[nouts++] = xstrdup(".spartac/bootstrap");
+	if (m->build.link == MANIFEST_LINK_GLIBC) {
+		if ((errors = glibc_bundle(&c, linked, &outs, &nouts)) > 0)
+			goto out;
+	} else {
+		char *libdir = xasprintf("%s/lib", out->dir);
+
+		remove_tree(libdir);
+		free(libdir);
+	}
+	if (file_read(linked, (size_t)1 << 30, &data, &len) == -1) {
+		diag_add(d, DIAG_BUILD_IO, m->build.loc, "build",
+		    "cannot read %s: %s", linked, strerror(errno));
+		errors++;
+		goto out;
+	}
+	if (write_if_changed(out->bootstrap_path, data, len, 0755) == -1) {
+		diag_add(d, DIAG_BUILD_IO, m->build.loc, "build",
+		    "cannot write %s: %s", out->bootstrap_path, strerror(errno));
+		errors++;
+	}
+	free(data);
+	if (errors == 0 && stamp_write(&c, outs, nouts) == -1)
+		errors++;
+	out->compiled = errors == 0;
+out:
+	for (i = 0; i < nouts; i++)
+		free(outs[i]);
+	free(outs);
+	free(linked_rel);
+	free(linked);
+	ctx_free(&c);
+	return errors;
+}
+
+/* ---- archive ---- */
+
+/* Adds bootstrap and the bundled lib/ files (glibc mode) to a. */
+static void
+archive_add_outputs(struct archive *a, const struct manifest *m,
+    const struct build_out *out)
+{
+	char *libdir;
+	glob_t g;
+	size_t i;
+
+	archive_add_file(a, "bootstrap", out->bootstrap_path, 0755);
+	if (m->build.link != MANIFEST_LINK_GLIBC)
+		return;
+	libdir = xasprintf("%s/lib/*", out->dir);
+	memset(&g, 0, sizeof g);
+	if (glob(libdir, 0, NULL, &g) == 0) {
+		for (i = 0; i < g.gl_pathc; i++) {
+			const char *base = strrchr(g.gl_pathv[i], '/') + 1;
+			char *name = xasprintf("lib/%s", base);
+
+			archive_add_file(a, name, g.gl_pathv[i], 0755);
+			free(name);
+		}
+	}
+	globfree(&g);
+	free(libdir);
+}
+
+int
+build_archive(const struct manifest *m, struct build_out *out,
+    struct diags *d)
+{
+	struct archive a = {0};
+	struct hook_env env;
+	const struct loc hook_loc = m->hooks[MANIFEST_HOOK_ARCHIVE].loc;
+	char *staging = NULL, *stamp_path = NULL, *old = NULL, *line = NULL;
+	char inputs[DIGEST_HEX_LEN + 1], zhex[DIGEST_HEX_LEN + 1];
+	size_t len;
+	int errors = 0;
+
+	out->archived = 0;
+	out->code_sha256[0] = '\0';
+	archive_add_outputs(&a, m, out);
+	if (hooks_has(m, MANIFEST_HOOK_ARCHIVE)) {
+		staging = xasprintf("%s/work/staging", out->dir);
+		if (remove_tree(staging) == -1 || mkdir_p(staging) == -1) {
+			diag_add(d, DIAG_BUILD_IO, hook_loc, "hooks.archive",
+			    "cannot prepare %s: %s", staging, strerror(errno));
+			errors++;
+			goto out;
+		}
+		build_hook_env(out, &env);
+		env.staging_dir = staging;
+		if ((errors = hooks_run(m, MANIFEST_HOOK_ARCHIVE, &env, d)) > 0)
+			goto out;
+		if ((errors = archive_add_tree(&a, staging, "", hook_loc, d)) > 0)
+			goto out;
+	}
+	if ((errors = archive_check(&a, hook_loc, d)) > 0)
+		goto out;
+	if (archive_inputs_hash(&a, inputs) == -1) {
+		diag_add(d, DIAG_BUILD_IO, m->build.loc, "build",
+		    "cannot read the archive's files");
+		errors++;
+		goto out;
+	}
+	/* code.stamp: "<inputs> <zip sha256>"; both must still hold. */
+	stamp_path = xasprintf("%s/work/code.stamp", out->dir);
+	if (file_read(stamp_path, 1024, &old, &len) == 0 &&
+	    len == 2 * DIGEST_HEX_LEN + 2 &&
+	    strncmp(old, inputs, DIGEST_HEX_LEN) == 0 &&
+	    digest_file_hex(out->archive_path, zhex, NULL) == 0 &&
+	    strncmp(old + DIGEST_HEX_LEN + 1, zhex, DIGEST_HEX_LEN) == 0) {
+		memcpy(out->code_sha256, zhex, sizeof zhex);
+	} else {
+		if (archive_write(&a, out->archive_path, zhex) == -1) {
+			diag_add(d, DIAG_BUILD_IO, m->build.loc, "build",
+			    "cannot write %s", out->archive_path);
+			errors++;
+			goto out;
+		}
+		memcpy(out->code_sha256, zhex, sizeof zhex);
+		out->archived = 1;
+		line = xasprintf("%s %s\n", inputs, zhex);
+		if (write_if_changed(stamp_path, line, strlen(line), 0644) == -1)
+			log_warn("cannot write %s: %s", stamp_path, strerror(errno));
+		free(line);
+	}
+	line = xasprintf("%s\n", out->code_sha256);
+	if (write_if_changed(out->sha256_path, line, strlen(line), 0644) == -1) {
+		diag_add(d, DIAG_BUILD_IO, m->build.loc, "build",
+		    "cannot write %s: %s", out->sha256_path, strerror(errno));
+		errors++;
+	}
+out:
+	free(line);
+	free(old);
+	free(stamp_path);
+	free(staging);
+	archive_free(&a);
+	return errors;
+}
+
+int
+build_code(const struct manifest *m, struct build_out *out, struct diags *d)
+{
+	struct hook_env env;
+	int errors;
+
+	build_hook_env(out, &env);
+	out->site_sha256[0] = '\0';
+	if ((errors = hooks_run(m, MANIFEST_HOOK_PREBUILD, &env, d)) > 0)
+		return errors;
+	if ((errors = build_bootstrap(m, out, d)) > 0)
+		return errors;
+	if ((errors = hooks_run(m, MANIFEST_HOOK_POSTBUILD, &env, d)) > 0)
+		return errors;
+	if ((errors = build_archive(m, out, d)) > 0)
+		return errors;
+	if (m->site != NULL)
+		errors = site_hash(m->site, out->project_dir, out->site_path,
+		    out->site_sha256, d);
+	return errors;
+}
