@@ -155,3 +155,15 @@ DIAG(PATH_ESCAPE, SEV_ERROR, "E-PATH-ESCAPE",
     "paths are relative to the manifest's directory and may not leave it: no leading '/', no '..' that climbs above the project")
 DIAG(SQS_WINDOW, SEV_ERROR, "E-SQS-WINDOW",
     "an SQS batch above 10 needs window: of at least 1 second (a Lambda rule)")
+
+/* ---- template (marshal*.c) ---- */
+DIAG(MARSHAL_ID_CLASH, SEV_ERROR, "E-MARSHAL-ID-CLASH",
+    "spartac generates this logical ID (docs/logical-ids.md lists the scheme); rename the entry under resources:, parameters: or outputs:")
+DIAG(MARSHAL_S3_BUCKET_NAME, SEV_ERROR, "E-MARSHAL-S3-BUCKET-NAME",
+    "give the bucket a Properties.BucketName (e.g. !Sub '${AWS::StackName}-uploads-${AWS::AccountId}'): the bucket's notification needs the invoke permission first, and the permission's SourceArn cannot refer to the bucket without a circular dependency")
+DIAG(MARSHAL_DEPENDS_CYCLE, SEV_ERROR, "E-MARSHAL-DEPENDS-CYCLE",
+    "depends_on between functions must not form a cycle: CloudFormation creates a dependency before the function that uses it; remove one of the entries")
+DIAG(MARSHAL_TEMPLATE_S3, SEV_NOTE, "N-TEMPLATE-S3",
+    "nothing to do: templates over 51,200 bytes cannot be sent inline, so deploy uploads the template to the artifact bucket and passes its URL")
+DIAG(MARSHAL_TEMPLATE_LIMIT, SEV_WARNING, "W-TEMPLATE-LIMIT",
+    "CloudFormation refuses templates over 1 MB or 500 resources, so deploy will fail: split the service, or share roles between functions (roles: and role:) to cut the resource count")

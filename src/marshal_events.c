@@ -1,0 +1,320 @@
+/*
+ * marshal_events.c - event sources.
+ *
+ * Push sources (schedules, EventBridge, SNS, S3, CloudWatch Logs) invoke
+ * the function through an AWS::Lambda::Permission scoped with SourceArn
+ * (and SourceAccount where the source ARN has no account: S3, Logs). Pull
+ * sources (SQS, Kinesis, DynamoDB streams) are event source mappings, and
+ * the function's role gets exactly the read privileges on that queue or
+ * stream. Logical IDs are <Function>Event<N><Kind>, N the 1-based position
+ * in the function's events list.
+ *
+ * S3: the notification lives on the bucket, which must be one of the
+ * manifest's resources (CloudFormation cannot configure a bucket it does
+ * not manage). S3 checks the destination when the notification is set, so
+ * the bucket depends on the permission; the permission's SourceArn is
+ * therefore built from the bucket's BucketName, not from a reference to
+ * the bucket, which would be circular.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "marshal_int.h"
+
+static cJSON *
+permission_add(struct mctx *c, const char *id, const char *fid,
+    const char *principal, cJSON *source_arn, int source_account,
+    struct loc loc, const char *what)
+{
+	cJSON *props;
+
+	mres_add(c, id, "AWS::Lambda::Permission", loc, what, &props);
+	cJSON_AddStringToObject(props, "Action", "lambda:InvokeFunction");
+	cJSON_AddItemToObject(props, "FunctionName", mj_getatt(fid, "Arn"));
+	cJSON_AddStringToObject(props, "Principal", principal);
+	if (source_account)
+		cJSON_AddItemToObject(props, "SourceAccount", mj_ref("AWS::AccountId"));
+	cJSON_AddItemToObject(props, "SourceArn", source_arn);
+	return props;
+}
+
+static void
+rule_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
+    const char *fid, const char *what)
+{
+	char *id = xasprintf("%sRule", prefix), *pid = xasprintf("%sPermission", prefix);
+	cJSON *props, *targets, *t;
+	const struct node *input;
+	char *text;
+	int enabled;
+
+	mres_add(c, id, "AWS::Events::Rule", e->loc, what, &props);
+	if (e->kind == MANIFEST_EVENT_SCHEDULE) {
+		if (e->u.schedule.description != NULL)
+			cJSON_AddStringToObject(props, "Description",
+			    e->u.schedule.description);
+		cJSON_AddStringToObject(props, "ScheduleExpression",
+		    e->u.schedule.expression);
+		enabled = e->u.schedule.enabled;
+		input = e->u.schedule.input;
+	} else {
+		if (e->u.eventbridge.bus != NULL)
+			cJSON_AddItemToObject(props, "EventBusName",
+			    mj_node(e->u.eventbridge.bus));
+		cJSON_AddItemToObject(props, "EventPattern",
+		    mj_node(e->u.eventbridge.pattern));
+		enabled = e->u.eventbridge.enabled;
+		input = e->u.eventbridge.input;
+	}
+	cJSON_AddStringToObject(props, "State", enabled ? "ENABLED" : "DISABLED");
+	targets = cJSON_AddArrayToObject(props, "Targets");
+	t = cJSON_CreateObject();
+	cJSON_AddStringToObject(t, "Id", "Function");
+	cJSON_AddItemToObject(t, "Arn", mj_getatt(fid, "Arn"));
+	if (input != NULL) {
+		/* Targets take the constant input as JSON text. */
+		cJSON *j = mj_node(input);
+
+		text = cJSON_PrintUnformatted(j);
+		cJSON_AddStringToObject(t, "Input", text);
+		free(text);
+		cJSON_Delete(j);
+	}
+	cJSON_AddItemToArray(targets, t);
+	permission_add(c, pid, fid, "events.amazonaws.com", mj_getatt(id, "Arn"),
+	    0, e->loc, what);
+	free(id);
+	free(pid);
+}
+
+static void
+mapping_add(struct mctx *c, struct mrole *r, const struct manifest_event *e,
+    const char *prefix, const char *fid, const char *what)
+{
+	char *id = xasprintf("%sMapping", prefix);
+	cJSON *props;
+	const struct node *arn;
+	long batch, window;
+
+	mres_add(c, id, "AWS::Lambda::EventSourceMapping", e->loc, what, &props);
+	if (e->kind == MANIFEST_EVENT_SQS) {
+		arn = e->u.sqs.queue;
+		batch = e->u.sqs.batch;
+		window = e->u.sqs.window;
+	} else {
+		arn = e->u.stream.stream;
+		batch = e->u.stream.batch;
+		window = e->u.stream.window;
+	}
+	cJSON_AddItemToObject(props, "EventSourceArn", mj_node(arn));
+	cJSON_AddItemToObject(props, "FunctionName", mj_ref(fid));
+	cJSON_AddNumberToObject(props, "BatchSize", (double)batch);
+	if (window > 0)
+		cJSON_AddNumberToObject(props, "MaximumBatchingWindowInSeconds",
+		    (double)window);
+	if (e->kind != MANIFEST_EVENT_SQS)
+		cJSON_AddStringToObject(props, "StartingPosition",
+		    e->u.stream.start == MANIFEST_START_TRIM_HORIZON ?
+		    "TRIM_HORIZON" : "LATEST");
+	if (r != NULL) {
+		if (e->kind == MANIFEST_EVENT_SQS)
+			mj_array_push(&r->sqs, mj_node(arn));
+		else if (e->kind == MANIFEST_EVENT_KINESIS)
+			mj_array_push(&r->kinesis, mj_node(arn));
+		else
+			mj_array_push(&r->dynamodb, mj_node(arn));
+	}
+	free(id);
+}
+
+static void
+sns_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
+    const char *fid, const char *what)
+{
+	char *id = xasprintf("%sSubscription", prefix);
+	char *pid = xasprintf("%sPermission", prefix);
+	cJSON *props;
+
+	mres_add(c, id, "AWS::SNS::Subscription", e->loc, what, &props);
+	cJSON_AddStringToObject(props, "Protocol", "lambda");
+	cJSON_AddItemToObject(props, "Endpoint", mj_getatt(fid, "Arn"));
+	cJSON_AddItemToObject(props, "TopicArn", mj_node(e->u.sns.topic));
+	if (e->u.sns.filter != NULL)
+		cJSON_AddItemToObject(props, "FilterPolicy", mj_node(e->u.sns.filter));
+	permission_add(c, pid, fid, "sns.amazonaws.com", mj_node(e->u.sns.topic),
+	    0, e->loc, what);
+	free(id);
+	free(pid);
+}
+
+static void
+s3_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
+    const char *fid, const char *what)
+{
+	static const char *const dflt[] = {MANIFEST_DEFAULT_S3_EVENT};
+	const char *const *events = e->u.s3.events.v;
+	size_t nevents = e->u.s3.events.n, i;
+	const struct node *name;
+	char *pid = xasprintf("%sPermission", prefix);
+	cJSON *pending, *configs, *cfg, *filter, *rules, *rule;
+
+	name = node_get(node_get(e->u.s3.resource, "Properties"), "BucketName");
+	if (name == NULL) {
+		mctx_diag(c, DIAG_MARSHAL_S3_BUCKET_NAME, e->u.s3.bucket_loc, NULL,
+		    "bucket '%s' has no BucketName, which the invoke permission of "
+		    "this s3 event needs", e->u.s3.bucket);
+		free(pid);
+		return;
+	}
+	permission_add(c, pid, fid, "s3.amazonaws.com",
+	    mj_sub_value("arn:${AWS::Partition}:s3:::${V}", name), 1, e->loc, what);
+
+	if (nevents == 0) {
+		events = dflt;
+		nevents = 1;
+	}
+	if (c->s3_pending == NULL)
+		c->s3_pending = cJSON_CreateObject();
+	if ((pending = cJSON_GetObjectItemCaseSensitive(c->s3_pending,
+	    e->u.s3.bucket)) == NULL) {
+		pending = cJSON_AddObjectToObject(c->s3_pending, e->u.s3.bucket);
+		cJSON_AddArrayToObject(pending, "LambdaConfigurations");
+		cJSON_AddArrayToObject(pending, "DependsOn");
+	}
+	configs = cJSON_GetObjectItemCaseSensitive(pending, "LambdaConfigurations");
+	for (i = 0; i < nevents; i++) {
+		cfg = cJSON_CreateObject();
+		cJSON_AddStringToObject(cfg, "Event", events[i]);
+		cJSON_AddItemToObject(cfg, "Function", mj_getatt(fid, "Arn"));
+		if (e->u.s3.prefix != NULL || e->u.s3.suffix != NULL) {
+			filter = cJSON_AddObjectToObject(cfg, "Filter");
+			rules = cJSON_AddArrayToObject(
+			    cJSON_AddObjectToObject(filter, "S3Key"), "Rules");
+			if (e->u.s3.prefix != NULL) {
+				rule = cJSON_CreateObject();
+				cJSON_AddStringToObject(rule, "Name", "prefix");
+				cJSON_AddStringToObject(rule, "Value", e->u.s3.prefix);
+				cJSON_AddItemToArray(rules, rule);
+			}
+			if (e->u.s3.suffix != NULL) {
+				rule = cJSON_CreateObject();
+				cJSON_AddStringToObject(rule, "Name", "suffix");
+				cJSON_AddStringToObject(rule, "Value", e->u.s3.suffix);
+				cJSON_AddItemToArray(rules, rule);
+			}
+		}
+		cJSON_AddItemToArray(configs, cfg);
+	}
+	mj_array_add_unique(cJSON_GetObjectItemCaseSensitive(pending, "DependsOn"),
+	    cJSON_CreateString(pid));
+	free(pid);
+}
+
+/* Adds the recorded notifications and dependencies to the raw buckets. */
+void
+marshal_events_s3_apply(struct mctx *c)
+{
+	cJSON *pending, *bucket, *props, *nc, *lc, *dep, *it, *arr;
+
+	if (c->s3_pending == NULL)
+		return;
+	cJSON_ArrayForEach(pending, c->s3_pending) {
+		bucket = cJSON_GetObjectItemCaseSensitive(c->raw_resources,
+		    pending->string);
+		if (bucket == NULL)
+			continue; /* manifest_build checked it; nothing to patch */
+		if ((props = cJSON_GetObjectItemCaseSensitive(bucket, "Properties")) == NULL)
+			props = cJSON_AddObjectToObject(bucket, "Properties");
+		if ((nc = cJSON_GetObjectItemCaseSensitive(props,
+		    "NotificationConfiguration")) == NULL)
+			nc = cJSON_AddObjectToObject(props, "NotificationConfiguration");
+		if ((lc = cJSON_GetObjectItemCaseSensitive(nc,
+		    "LambdaConfigurations")) == NULL)
+			lc = cJSON_AddArrayToObject(nc, "LambdaConfigurations");
+		arr = cJSON_GetObjectItemCaseSensitive(pending, "LambdaConfigurations");
+		while (arr->child != NULL)
+			cJSON_AddItemToArray(lc, cJSON_DetachItemViaPointer(arr, arr->child));
+
+		dep = cJSON_GetObjectItemCaseSensitive(bucket, "DependsOn");
+		if (dep != NULL && cJSON_IsString(dep)) {
+			it = cJSON_CreateArray();
+			cJSON_AddItemToArray(it, cJSON_CreateString(dep->valuestring));
+			cJSON_ReplaceItemViaPointer(bucket, dep, it);
+			dep = it;
+		} else if (dep == NULL)
+			dep = cJSON_AddArrayToObject(bucket, "DependsOn");
+		arr = cJSON_GetObjectItemCaseSensitive(pending, "DependsOn");
+		while (arr->child != NULL)
+			mj_array_add_unique(dep, cJSON_DetachItemViaPointer(arr, arr->child));
+	}
+	cJSON_Delete(c->s3_pending);
+	c->s3_pending = NULL;
+}
+
+static void
+logs_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
+    const char *fid, const char *what)
+{
+	char *id = xasprintf("%sFilter", prefix), *pid = xasprintf("%sPermission", prefix);
+	cJSON *res, *props;
+
+	permission_add(c, pid, fid, "logs.amazonaws.com",
+	    mj_sub_value("arn:${AWS::Partition}:logs:${AWS::Region}:"
+	    "${AWS::AccountId}:log-group:${V}:*", e->u.logs.log_group), 1,
+	    e->loc, what);
+	res = mres_add(c, id, "AWS::Logs::SubscriptionFilter", e->loc, what, &props);
+	cJSON_AddItemToObject(props, "DestinationArn", mj_getatt(fid, "Arn"));
+	cJSON_AddStringToObject(props, "FilterPattern",
+	    e->u.logs.filter ? e->u.logs.filter : "");
+	cJSON_AddItemToObject(props, "LogGroupName", mj_node(e->u.logs.log_group));
+	/* Logs checks that it may invoke the function when the filter is made. */
+	cJSON_AddStringToObject(res, "DependsOn", pid);
+	free(id);
+	free(pid);
+}
+
+void
+marshal_events(struct mctx *c)
+{
+	size_t fi, i;
+	char *prefix, *fid, *what;
+
+	for (fi = 0; fi < c->m->nfunctions; fi++) {
+		const struct manifest_function *f = &c->m->functions[fi];
+		struct mrole *r = marshal_iam_role_of(c, fi);
+
+		if (f->nevents == 0)
+			continue;
+		fid = marshal_function_id(f);
+		for (i = 0; i < f->nevents; i++) {
+			const struct manifest_event *e = &f->events[i];
+
+			prefix = xasprintf("%sEvent%zu", f->id, e->index + 1);
+			what = xasprintf("event %zu (%s) of function '%s'",
+			    e->index + 1, manifest_event_kind_name(e->kind), f->name);
+			switch (e->kind) {
+			case MANIFEST_EVENT_SCHEDULE:
+			case MANIFEST_EVENT_EVENTBRIDGE:
+				rule_add(c, e, prefix, fid, what);
+				break;
+			case MANIFEST_EVENT_SQS:
+			case MANIFEST_EVENT_KINESIS:
+			case MANIFEST_EVENT_DYNAMODB:
+				mapping_add(c, r, e, prefix, fid, what);
+				break;
+			case MANIFEST_EVENT_SNS:
+				sns_add(c, e, prefix, fid, what);
+				break;
+			case MANIFEST_EVENT_S3:
+				s3_add(c, e, prefix, fid, what);
+				break;
+			case MANIFEST_EVENT_LOGS:
+				logs_add(c, e, prefix, fid, what);
+				break;
+			}
+			free(prefix);
+			free(what);
+		}
+		free(fid);
+	}
+}

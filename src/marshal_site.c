@@ -1,0 +1,67 @@
+/*
+ * marshal_site.c - the S3 static website: a bucket with website hosting,
+ * the public-read policy a website endpoint needs, and the outputs deploy
+ * and users read (the site URL, the bucket name for the upload).
+ *
+ * The site's files are not in the template: deploy uploads them, named by
+ * content hash, after the stack exists. Sparta used a custom-resource
+ * Lambda for that; spartac needs none.
+ *
+ * The website endpoint serves anonymous readers, so the policy's principal
+ * is "*" and its resource every object of this bucket (the bucket ARN, slash, star):
+ * the one documented wildcard of the site (docs/logical-ids.md). Public
+ * access blocks stay on for ACLs; only the bucket policy may grant reads.
+ */
+#include <stdlib.h>
+
+#include "marshal_int.h"
+
+void
+marshal_site(struct mctx *c)
+{
+	const struct manifest_site *site = c->m->site;
+	cJSON *props, *o, *pol, *st;
+
+	if (site == NULL)
+		return;
+	mres_add(c, MARSHAL_SITE_BUCKET_ID, "AWS::S3::Bucket", site->loc,
+	    "the site bucket", &props);
+	o = cJSON_AddObjectToObject(props, "OwnershipControls");
+	st = cJSON_CreateObject();
+	cJSON_AddStringToObject(st, "ObjectOwnership", "BucketOwnerEnforced");
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(o, "Rules"), st);
+	o = cJSON_AddObjectToObject(props, "PublicAccessBlockConfiguration");
+	cJSON_AddBoolToObject(o, "BlockPublicAcls", 1);
+	cJSON_AddBoolToObject(o, "BlockPublicPolicy", 0);
+	cJSON_AddBoolToObject(o, "IgnorePublicAcls", 1);
+	cJSON_AddBoolToObject(o, "RestrictPublicBuckets", 0);
+	o = cJSON_AddObjectToObject(props, "WebsiteConfiguration");
+	if (site->error_document != NULL)
+		cJSON_AddStringToObject(o, "ErrorDocument", site->error_document);
+	cJSON_AddStringToObject(o, "IndexDocument", site->index);
+
+	mres_add(c, "SiteBucketPolicy", "AWS::S3::BucketPolicy", site->loc,
+	    "the site bucket's policy", &props);
+	cJSON_AddItemToObject(props, "Bucket", mj_ref(MARSHAL_SITE_BUCKET_ID));
+	pol = cJSON_AddObjectToObject(props, "PolicyDocument");
+	cJSON_AddStringToObject(pol, "Version", "2012-10-17");
+	st = cJSON_CreateObject();
+	cJSON_AddStringToObject(st, "Sid", "PublicRead");
+	cJSON_AddStringToObject(st, "Effect", "Allow");
+	cJSON_AddStringToObject(st, "Principal", "*");
+	cJSON_AddStringToObject(st, "Action", "s3:GetObject");
+	cJSON_AddItemToObject(st, "Resource", mj_sub("${SiteBucket.Arn}/*"));
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(pol, "Statement"), st);
+
+	mid_claim(c, MARSHAL_OUTPUT_SITE_URL, site->loc, "the site URL output");
+	o = cJSON_AddObjectToObject(c->outputs, MARSHAL_OUTPUT_SITE_URL);
+	cJSON_AddStringToObject(o, "Description", "The website's URL");
+	cJSON_AddItemToObject(o, "Value", mj_getatt(MARSHAL_SITE_BUCKET_ID,
+	    "WebsiteURL"));
+	mid_claim(c, MARSHAL_OUTPUT_SITE_BUCKET, site->loc,
+	    "the site bucket output");
+	o = cJSON_AddObjectToObject(c->outputs, MARSHAL_OUTPUT_SITE_BUCKET);
+	cJSON_AddStringToObject(o, "Description",
+	    "The bucket deploy uploads the site's files to");
+	cJSON_AddItemToObject(o, "Value", mj_ref(MARSHAL_SITE_BUCKET_ID));
+}
