@@ -68,6 +68,14 @@ static const struct verb verbs[] = {
 	    "print the manifest's JSON Schema (draft-07)",
 	    "Prints the JSON Schema that spartac enforces, for editors and CI.\n",
 	    cmd_schema},
+	{"whoami", "whoami",
+	    "show the AWS account, ARN, region and where the credentials came from",
+	    "Calls STS GetCallerIdentity through the whole AWS configuration:\n"
+	    "--profile/AWS_PROFILE, the environment, web identity, the shared\n"
+	    "files (with credential_process and role_arn), container and EC2\n"
+	    "instance credentials. --format json prints one JSON object.\n"
+	    "Exit status 4 when no credentials work.\n",
+	    cmd_whoami},
 	{"help", "help [VERB]",
 	    "show help for spartac or a verb",
 	    "Same as 'spartac --help' or 'spartac VERB --help'.\n",

@@ -1,0 +1,515 @@
+/*
+ * http.c - the transport: libcurl, signing, retries, error decoding.
+ *
+ * One curl easy handle per client, reset between requests, so connections
+ * and TLS sessions are reused. Retries follow the SDKs' "standard" mode:
+ * throttling, 5xx, transient codes, resets and timeouts are retried with
+ * full-jitter exponential backoff, up to AWS_MAX_ATTEMPTS attempts (default
+ * 3) and within a retry quota (500 tokens, 5 a retry, 10 after a timeout,
+ * paid back on success) so that an outage does not multiply the load.
+ * A clock-skew error corrects the client's clock from the server's Date and
+ * is retried at once.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+
+#include "aws/internal.h"
+#include "diag.h"
+#include "util.h"
+
+#define QUOTA_RETRY_COST 5
+#define QUOTA_TIMEOUT_COST 10
+
+void
+aws_error_set(struct aws_error *err, const char *service, const char *operation,
+    const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return;
+	memset(err, 0, sizeof *err);
+	snprintf(err->service, sizeof err->service, "%s", service ? service : "");
+	snprintf(err->operation, sizeof err->operation, "%s", operation ? operation : "");
+	snprintf(err->code, sizeof err->code, "%s", code);
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof err->message, fmt, ap);
+	va_end(ap);
+}
+
+void
+aws_error_log(const struct aws_error *err)
+{
+	struct buf b = {0};
+
+	if (err->service[0])
+		buf_printf(&b, "%s %s: ", err->service, err->operation);
+	buf_printf(&b, "%s: %s", err->code, err->message);
+	if (err->request_id[0])
+		buf_printf(&b, " (request id %s)", err->request_id);
+	log_error("%s", b.data);
+	buf_free(&b);
+}
+
+int
+aws_error_is_not_found(const struct aws_error *err)
+{
+	return err->status == 404 || strcmp(err->code, "NoSuchBucket") == 0 ||
+	    strcmp(err->code, "NoSuchKey") == 0 ||
+	    strcmp(err->code, "NoSuchEntity") == 0 ||
+	    strcmp(err->code, "NotFound") == 0;
+}
+
+static int
+code_in(const char *code, const char *const *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(code, list[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int
+aws_error_code_is_throttle(const char *code)
+{
+	static const char *const codes[] = {
+		"Throttling", "ThrottlingException", "ThrottledException",
+		"RequestThrottledException", "TooManyRequestsException",
+		"ProvisionedThroughputExceededException",
+		"TransactionInProgressException", "RequestLimitExceeded",
+		"BandwidthLimitExceeded", "LimitExceededException",
+		"RequestThrottled", "SlowDown", "PriorRequestNotComplete",
+		"EC2ThrottledException",
+	};
+	return code_in(code, codes, NELEM(codes));
+}
+
+int
+aws_error_code_is_transient(const char *code)
+{
+	static const char *const codes[] = {
+		"RequestTimeout", "RequestTimeoutException", "InternalError",
+		"InternalFailure", "ServiceUnavailable", "IDPCommunicationError",
+	};
+	return code_in(code, codes, NELEM(codes));
+}
+
+static int
+code_is_skew(const char *code)
+{
+	static const char *const codes[] = {
+		"RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture",
+		"InvalidSignatureException", "SignatureDoesNotMatch", "AuthFailure",
+	};
+	return code_in(code, codes, NELEM(codes));
+}
+
+long
+aws_backoff_ms(int attempt, int throttled)
+{
+	/* The AWS SDK for Java v2 numbers for standard mode: 100 ms base,
+	 * 500 ms for throttling, 20 s cap; full jitter. */
+	long base = throttled ? 500 : 100, cap = 20000, ceil_ms;
+	int shift = attempt - 1 > 10 ? 10 : attempt - 1;
+
+	ceil_ms = base << shift;
+	if (ceil_ms > cap)
+		ceil_ms = cap;
+	return (long)((double)ceil_ms * ((double)rand() / ((double)RAND_MAX + 1.0)));
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts;
+
+	if (ms <= 0)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+const char *
+aws_response_header(const struct aws_response *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nhdr; i++)
+		if (strcasecmp(r->hdr[i].name, name) == 0)
+			return r->hdr[i].value;
+	return NULL;
+}
+
+static void
+response_reset(struct aws_response *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nhdr; i++) {
+		free(r->hdr[i].name);
+		free(r->hdr[i].value);
+	}
+	r->nhdr = 0;
+	r->body.len = 0;
+	if (r->body.data)
+		r->body.data[0] = '\0';
+	r->status = 0;
+}
+
+void
+aws_response_free(struct aws_response *r)
+{
+	response_reset(r);
+	free(r->hdr);
+	buf_free(&r->body);
+	memset(r, 0, sizeof *r);
+}
+
+static size_t
+on_body(char *p, size_t size, size_t n, void *ud)
+{
+	buf_append(ud, p, size * n);
+	return size * n;
+}
+
+static size_t
+on_header(char *p, size_t size, size_t n, void *ud)
+{
+	struct aws_response *r = ud;
+	size_t len = size * n, i;
+	const char *colon;
+
+	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+		for (i = 0; i < r->nhdr; i++) {
+			free(r->hdr[i].name);
+			free(r->hdr[i].value);
+		}
+		r->nhdr = 0;
+		return len;
+	}
+	colon = memchr(p, ':', len);
+	if (colon != NULL) {
+		const char *v = colon + 1, *end = p + len;
+		while (v < end && (*v == ' ' || *v == '\t'))
+			v++;
+		while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+			end--;
+		r->hdr = xgrow(r->hdr, &r->cap, r->nhdr + 1, sizeof *r->hdr);
+		r->hdr[r->nhdr].name = xstrndup(p, (size_t)(colon - p));
+		r->hdr[r->nhdr].value = xstrndup(v, (size_t)(end - v));
+		r->nhdr++;
+	}
+	return len;
+}
+
+static const char *
+status_code_name(long status)
+{
+	switch (status) {
+	case 301: return "PermanentRedirect";
+	case 304: return "NotModified";
+	case 400: return "BadRequest";
+	case 403: return "Forbidden";
+	case 404: return "NotFound";
+	case 429: return "TooManyRequestsException";
+	case 500: return "InternalError";
+	case 503: return "ServiceUnavailable";
+	default: return NULL;
+	}
+}
+
+/* Fills err from an error response: XML (Query, S3) or JSON. */
+static void
+error_decode(const struct aws_request *req, const struct aws_response *resp,
+    struct aws_error *err)
+{
+	const char *code = NULL, *msg = NULL, *rid = NULL, *s;
+	struct xml_node *x = NULL;
+	cJSON *j = NULL;
+	char why[160];
+	char fallback[32];
+
+	if (resp->body.len > 0 && resp->body.data[0] == '<') {
+		x = xml_parse(resp->body.data, resp->body.len, why, sizeof why);
+		code = xml_get(xml_search(x, "Code"), "");
+		msg = xml_get(xml_search(x, "Message"), "");
+		rid = xml_get(xml_search(x, "RequestId"), "");
+	} else if (resp->body.len > 0 && resp->body.data[0] == '{') {
+		j = cJSON_Parse(resp->body.data);
+		if (j != NULL) {
+			const cJSON *c = cJSON_GetObjectItem(j, "__type");
+			const cJSON *m = cJSON_GetObjectItem(j, "message");
+			if (!cJSON_IsString(c))
+				c = cJSON_GetObjectItem(j, "code");
+			if (!cJSON_IsString(m))
+				m = cJSON_GetObjectItem(j, "Message");
+			code = cJSON_IsString(c) ? c->valuestring : NULL;
+			msg = cJSON_IsString(m) ? m->valuestring : NULL;
+			if (code && strchr(code, '#'))
+				code = strchr(code, '#') + 1;
+		}
+	}
+	if (code == NULL || *code == '\0') {
+		code = status_code_name(resp->status);
+		if (code == NULL) {
+			snprintf(fallback, sizeof fallback, "HTTP%ld", resp->status);
+			code = fallback;
+		}
+	}
+	aws_error_set(err, req->service, req->operation, code, "%s",
+	    msg && *msg ? msg : "(no message)");
+	err->status = resp->status;
+	if ((s = aws_response_header(resp, "x-amzn-RequestId")) != NULL ||
+	    (s = aws_response_header(resp, "x-amz-request-id")) != NULL)
+		rid = s;
+	if (rid)
+		snprintf(err->request_id, sizeof err->request_id, "%s", rid);
+	xml_free(x);
+	cJSON_Delete(j);
+}
+
+static int
+curl_is_retryable(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The server's clock from its Date header, minus ours. */
+static long
+skew_from_date(const char *date)
+{
+	time_t server = date ? curl_getdate(date, NULL) : -1;
+
+	if (server <= 0)
+		return 0;
+	return (long)(server - time(NULL));
+}
+
+static void
+url_host_path(const char *url, struct buf *b)
+{
+	const char *p = strstr(url, "://");
+
+	p = p ? p + 3 : url;
+	buf_append(b, p, strcspn(p, "?#"));
+}
+
+static CURLcode
+perform(struct aws *aws, struct aws_request *req, const struct sigv4_output *sig,
+    const struct aws_creds *creds, struct aws_response *resp, char *errbuf)
+{
+	CURL *c = aws->curl;
+	struct curl_slist *sl = NULL;
+	struct buf line = {0};
+	size_t i;
+	CURLcode rc;
+	long timeout = req->timeout_ms ? req->timeout_ms : aws->timeout_ms;
+
+	curl_easy_reset(c);
+	errbuf[0] = '\0';
+	curl_easy_setopt(c, CURLOPT_URL, req->url);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout < 10000 ? timeout : 10000L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "spartac/" SPARTAC_VERSION);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp->body);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, resp);
+	if (strcmp(req->method, "HEAD") == 0) {
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	} else if (strcmp(req->method, "GET") != 0) {
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+	}
+	for (i = 0; i < req->nhdr; i++) {
+		line.len = 0;
+		buf_printf(&line, "%s: %s", req->hdr[i].name, req->hdr[i].value);
+		sl = curl_slist_append(sl, line.data);
+	}
+	if (sig != NULL) {
+		line.len = 0;
+		buf_printf(&line, "X-Amz-Date: %s", sig->amz_date);
+		sl = curl_slist_append(sl, line.data);
+		if (sig->content_sha256) {
+			line.len = 0;
+			buf_printf(&line, "X-Amz-Content-SHA256: %s", sig->content_sha256);
+			sl = curl_slist_append(sl, line.data);
+		}
+		if (creds->session_token) {
+			line.len = 0;
+			buf_printf(&line, "X-Amz-Security-Token: %s", creds->session_token);
+			sl = curl_slist_append(sl, line.data);
+		}
+		line.len = 0;
+		buf_printf(&line, "Authorization: %s", sig->authorization);
+		sl = curl_slist_append(sl, line.data);
+	}
+	sl = curl_slist_append(sl, "Expect:");
+	if (req->body == NULL || strcmp(req->method, "GET") == 0)
+		sl = curl_slist_append(sl, "Content-Type:");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, sl);
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(sl);
+	if (line.data)
+		explicit_bzero(line.data, line.cap);
+	buf_free(&line);
+	aws->requests++;
+	return rc;
+}
+
+int
+aws_send(struct aws *aws, struct aws_request *req, struct aws_response *resp,
+    struct aws_error *err)
+{
+	int max = req->max_attempts ? req->max_attempts : aws->retry.max_attempts;
+	int attempt, cost = 0;
+	char hash[65], errbuf[CURL_ERROR_SIZE];
+	const char *payload_hash = req->payload_hash;
+	long t0 = now_ms();
+	struct buf where = {0};
+	int rcode = -1;
+
+	if (payload_hash == NULL) {
+		aws_sha256_hex(req->body ? req->body : "", req->body_len, hash);
+		payload_hash = hash;
+	}
+	url_host_path(req->url, &where);
+	if (!req->is_metadata)
+		aws->calls++;
+	for (attempt = 1;; attempt++) {
+		const struct aws_creds *creds = req->creds;
+		struct sigv4_output sig, *sigp = NULL;
+		CURLcode rc;
+		int retry = 0, throttled = 0, is_timeout = 0;
+
+		response_reset(resp);
+		if (!req->unsigned_request) {
+			struct sigv4_input in = {0};
+			if (creds == NULL) {
+				if (aws_creds_ensure(aws, err) != 0)
+					break;
+				creds = &aws->creds;
+			}
+			in.method = req->method;
+			in.url = req->url;
+			in.headers = req->hdr;
+			in.nheaders = req->nhdr;
+			in.payload_hash = payload_hash;
+			in.service = req->service;
+			in.region = aws_signing_region(aws, req->service);
+			in.access_key = creds->access_key;
+			in.secret_key = creds->secret_key;
+			in.session_token = creds->session_token;
+			in.when = aws_now(aws);
+			in.is_s3 = req->is_s3;
+			if (sigv4_sign(&in, &sig) != 0) {
+				aws_error_set(err, req->service, req->operation,
+				    "InvalidEndpoint", "cannot parse URL %s", req->url);
+				break;
+			}
+			sigp = &sig;
+		}
+		rc = perform(aws, req, sigp, creds, resp, errbuf);
+		if (sigp)
+			sigv4_output_free(sigp);
+		if (rc == CURLE_OK && resp->status >= 200 && resp->status < 300) {
+			/* a success pays back what its retries took, or one token */
+			aws->retry.quota += cost ? cost : 1;
+			if (aws->retry.quota > 500)
+				aws->retry.quota = 500;
+			rcode = 0;
+			break;
+		}
+		if (rc != CURLE_OK) {
+			aws_error_set(err, req->service, req->operation,
+			    rc == CURLE_OPERATION_TIMEDOUT ? "RequestTimeout" : "NetworkError",
+			    "%s: %s", where.data, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+			retry = curl_is_retryable(rc);
+			is_timeout = rc == CURLE_OPERATION_TIMEDOUT;
+		} else {
+			error_decode(req, resp, err);
+			if (code_is_skew(err->code)) {
+				long skew = skew_from_date(aws_response_header(resp, "Date"));
+				long diff = skew - aws->skew;
+				/* only a real difference of clocks is worth a retry;
+				 * a wrong secret also gives SignatureDoesNotMatch */
+				if (diff > 240 || diff < -240 ||
+				    strcmp(err->code, "RequestTimeTooSkewed") == 0 ||
+				    strcmp(err->code, "RequestInTheFuture") == 0) {
+					log_debug("aws: clock skew of %ld s corrected from the server's Date", skew);
+					aws->skew = skew;
+					if (attempt < max)
+						continue;
+				}
+			} else if (resp->status == 429 || aws_error_code_is_throttle(err->code)) {
+				retry = throttled = 1;
+			} else if (resp->status == 500 || resp->status == 502 ||
+			    resp->status == 503 || resp->status == 504 ||
+			    aws_error_code_is_transient(err->code)) {
+				retry = 1;
+			}
+		}
+		if (!retry || attempt >= max)
+			break;
+		{
+			int c = is_timeout ? QUOTA_TIMEOUT_COST : QUOTA_RETRY_COST;
+			if (aws->retry.quota < c) {
+				log_debug("aws: retry quota exhausted");
+				break;
+			}
+			aws->retry.quota -= c;
+			cost += c;
+		}
+		{
+			long ms = aws_backoff_ms(attempt, throttled);
+			log_debug("aws: %s %s: %s, retrying in %ld ms (attempt %d of %d)",
+			    req->service, req->operation, err->code, ms, attempt + 1, max);
+			sleep_ms(ms);
+		}
+	}
+	log_debug("aws: %s %s %s -> %ld, %d attempt%s, %ld ms", req->operation,
+	    req->method, where.data, resp->status, attempt, attempt == 1 ? "" : "s",
+	    now_ms() - t0);
+	buf_free(&where);
+	return rcode;
+}
