@@ -14,7 +14,8 @@ cd "$(dirname "$0")/.."
 
 # Debian packages, one list per mode (keep them sorted).
 BUILD_DEBS="gcc libc6-dev make pkg-config libyaml-dev libcjson-dev libzip-dev \
-libcurl4-openssl-dev libexpat1-dev libssl-dev musl-tools binutils"
+libcurl4-openssl-dev libexpat1-dev libssl-dev musl-tools binutils \
+gcc-aarch64-linux-gnu musl-dev:arm64"
 TEST_DEBS="clang libclang-rt-14-dev mandoc valgrind json-schema-test-suite \
 python3 python3-pip python3-venv golang-go time"
 
@@ -38,6 +39,12 @@ if [ -n "$missing" ]; then
 	echo "setup: installing Debian packages:$missing"
 	SUDO=""
 	[ "$(id -u)" -eq 0 ] || SUDO=sudo
+	# musl-dev:arm64 (aarch64-linux-musl-gcc, for arm64 static bootstraps)
+	# is an arm64 package: dpkg must accept that architecture first.
+	case " $missing " in
+	*":arm64 "*) dpkg --print-foreign-architectures | grep -qx arm64 ||
+		$SUDO dpkg --add-architecture arm64 ;;
+	esac
 	$SUDO apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
