@@ -76,6 +76,17 @@ static const struct verb verbs[] = {
 	    "instance credentials. --format json prints one JSON object.\n"
 	    "Exit status 4 when no credentials work.\n",
 	    cmd_whoami},
+	{"invoke", "invoke FUNC [--event FILE|-] [FILE]",
+	    "run one function locally through a built-in Lambda Runtime API emulator",
+	    "Builds the bootstrap (as 'spartac build' does), starts it under a\n"
+	    "Lambda Runtime API emulator on 127.0.0.1 with the function's\n"
+	    "environment, memory and timeout, sends the event and prints the\n"
+	    "response on stdout. The function's logs go to stderr.\n"
+	    "  --event FILE       the event (JSON); '-' reads stdin; default {}\n"
+	    "  --bootstrap PATH   run this bootstrap instead of building one\n"
+	    "Exit status 5 when the function fails or times out (its error type\n"
+	    "and message on stderr), 3 when the build fails.\n",
+	    cmd_invoke},
 	{"help", "help [VERB]",
 	    "show help for spartac or a verb",
 	    "Same as 'spartac --help' or 'spartac VERB --help'.\n",

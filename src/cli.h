@@ -21,6 +21,7 @@ enum exit_status {
 	EXIT_CHANGES = 2,     /* plan --detailed-exitcode: changes present */
 	EXIT_BUILD = 3,       /* compiling, archiving or a hook failed */
 	EXIT_AWS = 4,         /* an AWS call or the deployment failed */
+	EXIT_FUNCTION = 5,    /* invoke: the function failed or timed out */
 	EXIT_USAGE = 64,      /* bad verb, option or argument */
 	EXIT_INTERNAL = 70,   /* a bug or out of memory */
 	EXIT_IO = 74,         /* a file could not be read or written */
@@ -77,5 +78,6 @@ int cmd_validate(struct cli *, int, char **);
 int cmd_schema(struct cli *, int, char **);
 int cmd_help(struct cli *, int, char **);
 int cmd_whoami(struct cli *, int, char **);
+int cmd_invoke(struct cli *, int, char **);
 
 #endif

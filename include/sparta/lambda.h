@@ -1,0 +1,300 @@
+/*
+ * sparta/lambda.h - write AWS Lambda functions in plain C.
+ *
+ * spartac compiles your sources with its small runtime into one static
+ * `bootstrap` for the provided.al2023 runtime. Each function in sparta.yaml
+ * names a C symbol with this signature:
+ *
+ *	#include <sparta/lambda.h>
+ *
+ *	int
+ *	hello_world(const char *event, size_t len, struct sparta_context *ctx,
+ *	    struct sparta_response *res)
+ *	{
+ *		(void)event; (void)len; (void)ctx;
+ *		sparta_write_object_begin(res);
+ *		sparta_write_key(res, "greeting");
+ *		sparta_write_string(res, "hello, world");
+ *		sparta_write_object_end(res);
+ *		return 0;
+ *	}
+ *
+ * Return 0 and the bytes written to res are the invocation's result.
+ * Return non-zero (best: `return sparta_error(res, "NotFound", "no item %s",
+ * id);`) and the invocation fails with that error type and message.
+ *
+ * MEMORY. Nothing in this API hands you memory to free. Every pointer a
+ * sparta_* function returns points either into the event or into the
+ * invocation's arena, which the runtime frees after your handler returns:
+ * copy what you want to keep across invocations. sparta_alloc() gives you
+ * memory from the same arena. The event text itself (event, len) is owned
+ * by the runtime, NUL-terminated at event[len], and valid until the handler
+ * returns. The response buffer grows as you write; it is the runtime's.
+ * Out of memory inside a sparta_* writer marks the response as failed and
+ * the invocation ends with Runtime.OutOfMemory.
+ *
+ * THREADS. The runtime serves one invocation at a time; none of these
+ * functions may be called from other threads or after the handler returns.
+ *
+ * BYTES AND JSON. The event is handed over as raw bytes. The JSON writers
+ * below escape any byte sequence: valid UTF-8 is copied as is (control
+ * characters, '"' and '\\' escaped), and each byte that is not part of a
+ * valid UTF-8 sequence becomes U+FFFD (\ufffd), so the output is always
+ * valid JSON. The JSON reader accepts RFC 8259 JSON; \u escapes are decoded
+ * to UTF-8 (an unpaired surrogate becomes U+FFFD), so strings you read may
+ * contain NUL bytes: use the length out-parameters when that matters.
+ */
+#ifndef SPARTA_LAMBDA_H
+#define SPARTA_LAMBDA_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define SPARTA_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define SPARTA_PRINTF(f, a)
+#endif
+
+struct sparta_response;   /* the invocation's result, written by the handler */
+struct sparta_invocation; /* the runtime's per-invocation state */
+
+/* What a handler returns on failure; sparta_error() returns it. */
+#define SPARTA_FAIL (-1)
+
+/*
+ * The invocation context. All strings are NUL-terminated, never NULL ("" when
+ * Lambda did not send the value), and valid until the handler returns.
+ */
+struct sparta_context {
+	const char *request_id;     /* Lambda-Runtime-Aws-Request-Id */
+	const char *function_arn;   /* Lambda-Runtime-Invoked-Function-Arn */
+	const char *trace_id;       /* X-Ray header; also exported as _X_AMZN_TRACE_ID */
+	const char *client_context; /* mobile SDK client context JSON, or "" */
+	const char *cognito_identity; /* Cognito identity JSON, or "" */
+	long long deadline_ms;      /* when Lambda stops the invocation, ms since the epoch */
+	const char *function_name;  /* AWS_LAMBDA_FUNCTION_NAME */
+	const char *function_version; /* AWS_LAMBDA_FUNCTION_VERSION */
+	const char *handler;        /* _HANDLER: the function's name in sparta.yaml */
+	int memory_mb;              /* AWS_LAMBDA_FUNCTION_MEMORY_SIZE */
+	struct sparta_invocation *priv; /* the runtime's; do not touch */
+};
+
+/* The handler signature. */
+typedef int sparta_handler_fn(const char *event, size_t len,
+    struct sparta_context *ctx, struct sparta_response *res);
+
+/*
+ * Milliseconds left before the deadline (0 once it has passed).
+ *	if (sparta_remaining_ms(ctx) < 500)
+ *		return sparta_error(res, "Timeout", "not enough time left");
+ */
+long long sparta_remaining_ms(const struct sparta_context *ctx);
+
+/*
+ * n bytes from the invocation's arena (aligned for any type), freed by the
+ * runtime after the handler returns. Never returns NULL: on out of memory
+ * the process reports Runtime.OutOfMemory and exits, as Lambda would.
+ *	char *copy = sparta_alloc(ctx, len + 1);
+ */
+void *sparta_alloc(struct sparta_context *ctx, size_t n);
+
+/* ---- Errors -------------------------------------------------------------- */
+
+/*
+ * Fails the invocation with an error type and a printf-style message, and
+ * returns SPARTA_FAIL. A type without a '.' is sent as "Function.TYPE"
+ * (Lambda's form for function errors); "Runtime.X" and "Function.X" are sent
+ * as given. NULL type means "Function.Error". Anything already written to
+ * res is discarded.
+ *	return sparta_error(res, "BadRequest", "missing field '%s'", "id");
+ */
+int sparta_error(struct sparta_response *res, const char *type,
+    const char *fmt, ...) SPARTA_PRINTF(3, 4);
+
+/* ---- Writing the response ----------------------------------------------- */
+
+/*
+ * Raw bytes appended to the response body (you vouch that the whole body is
+ * what the caller expects, usually JSON). Return 0, or SPARTA_FAIL when
+ * memory ran out (the invocation then fails with Runtime.OutOfMemory).
+ *	sparta_write(res, "{\"ok\":true}", 11);
+ *	sparta_write_printf(res, "{\"n\":%d}", n);
+ */
+int sparta_write(struct sparta_response *res, const void *data, size_t len);
+int sparta_write_printf(struct sparta_response *res, const char *fmt, ...)
+    SPARTA_PRINTF(2, 3);
+
+/*
+ * A JSON writer over the response body. Commas and colons are inserted for
+ * you; strings are escaped as described at the top. Nesting is limited to
+ * 64 levels; misuse (a value without a key inside an object, unbalanced
+ * ends) is caught and fails the invocation with Runtime.InvalidJSON rather
+ * than sending broken JSON.
+ *	sparta_write_object_begin(res);
+ *	sparta_write_key(res, "items");
+ *	sparta_write_array_begin(res);
+ *	sparta_write_int(res, 1);
+ *	sparta_write_string(res, "two");
+ *	sparta_write_array_end(res);
+ *	sparta_write_object_end(res);      -> {"items":[1,"two"]}
+ */
+int sparta_write_object_begin(struct sparta_response *res);
+int sparta_write_object_end(struct sparta_response *res);
+int sparta_write_array_begin(struct sparta_response *res);
+int sparta_write_array_end(struct sparta_response *res);
+int sparta_write_key(struct sparta_response *res, const char *key);
+int sparta_write_string(struct sparta_response *res, const char *s);
+/* s need not be NUL-terminated and may hold NUL bytes (written as \u0000). */
+int sparta_write_stringn(struct sparta_response *res, const char *s, size_t len);
+int sparta_write_int(struct sparta_response *res, long long v);
+/* NaN and infinities have no JSON form and are written as null. */
+int sparta_write_double(struct sparta_response *res, double v);
+int sparta_write_bool(struct sparta_response *res, int v);
+int sparta_write_null(struct sparta_response *res);
+
+/* ---- Reading JSON --------------------------------------------------------- */
+
+enum sparta_json_type {
+	SPARTA_JSON_NULL,
+	SPARTA_JSON_BOOL,
+	SPARTA_JSON_NUMBER,
+	SPARTA_JSON_STRING,
+	SPARTA_JSON_ARRAY,
+	SPARTA_JSON_OBJECT,
+};
+
+struct sparta_json; /* a parsed value, in the invocation's arena */
+
+/*
+ * Parses text (len bytes) into the arena. Returns the root value, or NULL
+ * when the text is not valid JSON (nesting deeper than 512 levels counts
+ * as invalid).
+ *	const struct sparta_json *ev = sparta_json_parse(ctx, event, len);
+ *	if (ev == NULL)
+ *		return sparta_error(res, "BadRequest", "event is not JSON");
+ */
+const struct sparta_json *sparta_json_parse(struct sparta_context *ctx,
+    const char *text, size_t len);
+
+/*
+ * Every accessor accepts NULL and then returns NULL / 0, so look-ups chain
+ * without checks in between:
+ *	const char *name = sparta_json_string(
+ *	    sparta_json_get(sparta_json_get(ev, "detail"), "name"), NULL);
+ */
+enum sparta_json_type sparta_json_type(const struct sparta_json *v); /* NULL -> SPARTA_JSON_NULL */
+/* The member named key of an object (the last one if repeated), or NULL. */
+const struct sparta_json *sparta_json_get(const struct sparta_json *obj,
+    const char *key);
+/* Objects and arrays: the number of members or elements; others 0. */
+size_t sparta_json_count(const struct sparta_json *v);
+/* The i-th element of an array, or the i-th member's value of an object. */
+const struct sparta_json *sparta_json_at(const struct sparta_json *v, size_t i);
+/* The i-th member's key of an object, or NULL. */
+const char *sparta_json_key_at(const struct sparta_json *obj, size_t i);
+/*
+ * A string's decoded UTF-8 bytes (NUL-terminated, *len set when len is not
+ * NULL), or NULL when v is not a string.
+ *	const char *s = sparta_json_string(sparta_json_get(ev, "name"), NULL);
+ */
+const char *sparta_json_string(const struct sparta_json *v, size_t *len);
+/*
+ * A number's value. Returns 0 and sets *out, or -1 when v is not a number.
+ *	double qty;
+ *	if (sparta_json_number(sparta_json_get(ev, "qty"), &qty) < 0) ...
+ */
+int sparta_json_number(const struct sparta_json *v, double *out);
+/* 1 for true, 0 for false, -1 when v is not a boolean. */
+int sparta_json_bool(const struct sparta_json *v);
+
+/* ---- API Gateway proxy integration ----------------------------------------
+ *
+ * Reads REST API (payload 1.0) and HTTP API (payload 1.0 and 2.0) proxy
+ * events, and writes the proxy response.
+ *
+ *	int
+ *	get_item(const char *event, size_t len, struct sparta_context *ctx,
+ *	    struct sparta_response *res)
+ *	{
+ *		struct sparta_http_request req;
+ *		if (sparta_http_parse(ctx, event, len, &req) < 0)
+ *			return sparta_error(res, "BadRequest", "not an API event");
+ *		const char *id = sparta_http_path_param(&req, "id");
+ *		sparta_http_set_status(res, 200);
+ *		sparta_http_set_header(res, "Content-Type", "application/json");
+ *		sparta_write_object_begin(res);
+ *		sparta_write_key(res, "id");
+ *		sparta_write_string(res, id ? id : "");
+ *		sparta_write_object_end(res);
+ *		return 0;
+ *	}
+ */
+struct sparta_http_request {
+	const char *method;  /* "GET", upper case as sent */
+	const char *path;    /* the request path, e.g. "/items/42" */
+	const char *route;   /* the matched resource, "/items/{id}", or "" */
+	const char *body;    /* decoded (base64 undone), NUL-terminated, "" if none */
+	size_t body_len;
+	int body_base64;     /* 1 when the event carried the body base64-encoded */
+	int version;         /* payload format: 1 or 2 */
+	const struct sparta_json *event;   /* the whole parsed event */
+	const struct sparta_json *headers; /* object, or NULL */
+	const struct sparta_json *query;   /* object, or NULL */
+	const struct sparta_json *params;  /* path parameters object, or NULL */
+};
+
+/* Fills req from an API Gateway proxy event; 0, or -1 when it is not one. */
+int sparta_http_parse(struct sparta_context *ctx, const char *event,
+    size_t len, struct sparta_http_request *req);
+/*
+ * A header's value, name compared case-insensitively, or NULL.
+ *	const char *ct = sparta_http_header(&req, "content-type");
+ */
+const char *sparta_http_header(const struct sparta_http_request *req,
+    const char *name);
+/*
+ * A query string parameter (the last value when repeated), or NULL.
+ *	const char *page = sparta_http_query(&req, "page");   ?page=2 -> "2"
+ */
+const char *sparta_http_query(const struct sparta_http_request *req,
+    const char *name);
+/*
+ * A path parameter of the route, or NULL.
+ *	sparta_http_path_param(&req, "id");   /items/{id} -> "42"
+ */
+const char *sparta_http_path_param(const struct sparta_http_request *req,
+    const char *name);
+
+/*
+ * Turns the response into a proxy response: the handler's writes become
+ * its body, and the runtime wraps them as {"statusCode", "headers", "body",
+ * "isBase64Encoded"}. A body that is not valid UTF-8 is sent base64-encoded
+ * with isBase64Encoded true (API Gateway decodes it). Default status 200.
+ *	sparta_http_set_status(res, 404);
+ *	sparta_http_set_header(res, "Content-Type", "text/plain");  (copied)
+ *	sparta_write(res, "not found\n", 10);
+ */
+int sparta_http_set_status(struct sparta_response *res, int status);
+int sparta_http_set_header(struct sparta_response *res, const char *name,
+    const char *value);
+
+/* ---- Base64 --------------------------------------------------------------- */
+
+/*
+ * Decodes standard base64 (padding optional, whitespace ignored) into the
+ * arena; NUL-terminated, *out_len set. NULL when the text is not base64.
+ *	size_t n;
+ *	const unsigned char *raw = sparta_base64_decode(ctx, b64, strlen(b64), &n);
+ */
+const unsigned char *sparta_base64_decode(struct sparta_context *ctx,
+    const char *text, size_t len, size_t *out_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,268 @@
+/*
+ * cmd_invoke.c - `spartac invoke FUNC [--event FILE|-]`: build, then run
+ * one function through the Runtime API emulator and print its response.
+ *
+ * stdout carries only the function's response (byte for byte, plus a
+ * newline on a terminal); the function's own logs and spartac's messages
+ * go to stderr. A function error or a timeout exits with EXIT_FUNCTION
+ * after printing "TYPE: MESSAGE".
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "cli.h"
+#include "emulator.h"
+#include "manifest.h"
+#include "node.h"
+#include "pipeline.h"
+#include "util.h"
+
+enum {
+	OPT_EVENT = 300,
+	OPT_BOOTSTRAP,
+};
+
+static const struct option invoke_longopts[] = {
+	{"event", required_argument, NULL, OPT_EVENT},
+	{"bootstrap", required_argument, NULL, OPT_BOOTSTRAP},
+	{NULL, 0, NULL, 0},
+};
+
+/* Reads the event from a file or stdin ("-"), at most the invoke limit. */
+static int
+event_read(const char *path, char **out, size_t *len)
+{
+	struct buf b = {0};
+	char tmp[65536];
+	size_t n;
+
+	if (path == NULL) {
+		*out = xstrdup("{}");
+		*len = 2;
+		return 0;
+	}
+	if (strcmp(path, "-") != 0) {
+		if (file_read(path, EMULATOR_EVENT_LIMIT, out, len) < 0) {
+			log_error("%s: %s", path, errno == EFBIG ?
+			    "the event is over Lambda's 6 MB limit" : strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	while ((n = fread(tmp, 1, sizeof(tmp), stdin)) > 0) {
+		buf_append(&b, tmp, n);
+		if (b.len > EMULATOR_EVENT_LIMIT) {
+			log_error("stdin: the event is over Lambda's 6 MB limit");
+			buf_free(&b);
+			return -1;
+		}
+	}
+	if (ferror(stdin)) {
+		log_error("stdin: %s", strerror(errno));
+		buf_free(&b);
+		return -1;
+	}
+	buf_append(&b, "", 0);
+	*len = b.len;
+	*out = buf_take(&b);
+	return 0;
+}
+
+/*
+ * The function's environment as KEY=VALUE strings. Values that are
+ * CloudFormation intrinsics only have a value once deployed: they are
+ * left out with a warning.
+ */
+static char **
+env_list(const struct manifest_function *f)
+{
+	char **v = xcalloc(f->environment.n + 1, sizeof(*v));
+	const struct node *val;
+	size_t i, n = 0;
+
+	for (i = 0; i < f->environment.n; i++) {
+		val = f->environment.v[i].value;
+		if (val->kind == NODE_STRING || val->kind == NODE_INT ||
+		    val->kind == NODE_FLOAT) {
+			v[n++] = xasprintf("%s=%s", f->environment.v[i].key, val->str);
+		} else if (val->kind == NODE_BOOL) {
+			v[n++] = xasprintf("%s=%s", f->environment.v[i].key,
+			    val->v.b ? "true" : "false");
+		} else {
+			log_warn("%s: environment %s is only known once deployed; "
+			    "not set locally", f->name, f->environment.v[i].key);
+		}
+	}
+	return v;
+}
+
+static int
+host_is_arm64(void)
+{
+	struct utsname u;
+
+	return uname(&u) == 0 && strcmp(u.machine, "aarch64") == 0;
+}
+
+static int
+report(const char *func, const struct emulator_result *r)
+{
+	if (r->outcome == EMULATOR_OK) {
+		fwrite(r->payload, 1, r->len, stdout);
+		if (isatty(STDOUT_FILENO) && (r->len == 0 ||
+		    r->payload[r->len - 1] != '\n'))
+			putchar('\n');
+		if (fflush(stdout) != 0) {
+			log_error("stdout: %s", strerror(errno));
+			return EXIT_IO;
+		}
+		return EXIT_OK;
+	}
+	fprintf(stderr, "spartac: %s %s: %s: %s\n", func,
+	    r->outcome == EMULATOR_TIMEOUT ? "timed out" : "failed",
+	    r->error_type ? r->error_type : "Unknown",
+	    r->error_message ? r->error_message : r->payload);
+	return EXIT_FUNCTION;
+}
+
+int
+cmd_invoke(struct cli *cli, int argc, char **argv)
+{
+	const struct verb *self = cli_verb("invoke");
+	const char *event_path = NULL, *bootstrap = NULL, *func;
+	const struct manifest_function *f;
+	struct emulator_config cfg;
+	struct emulator_result r;
+	struct build_out out;
+	struct emulator *e = NULL;
+	struct diags d = {0};
+	struct pipeline p = {0};
+	const char *cmd[3];
+	char **env = NULL, *event = NULL, *service_fn = NULL, *abs_bootstrap = NULL;
+	size_t event_len = 0, i;
+	int c, status = EXIT_OK, have_out = 0;
+
+	while ((c = cli_getopt(cli, self, argc, argv, "", invoke_longopts)) != -1) {
+		switch (c) {
+		case OPT_EVENT:
+			event_path = optarg;
+			break;
+		case OPT_BOOTSTRAP:
+			bootstrap = optarg;
+			break;
+		case 'h':
+			return EXIT_OK;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		cli_usage_error(self, "which function? (spartac invoke FUNC)");
+		return EXIT_USAGE;
+	}
+	func = argv[optind++];
+	if (cli_take_file(cli, self, argc, argv) == -1)
+		return EXIT_USAGE;
+	if (event_read(event_path, &event, &event_len) < 0)
+		return EXIT_IO;
+
+	if (pipeline_check(&p, cli, &d) > 0) {
+		status = cli_report(cli, &d);
+		goto out;
+	}
+	if ((f = manifest_function_find(p.manifest, func)) == NULL) {
+		const char **names = xcalloc(p.manifest->nfunctions + 1, sizeof(*names));
+		const char *hint;
+
+		for (i = 0; i < p.manifest->nfunctions; i++)
+			names[i] = p.manifest->functions[i].name;
+		hint = str_suggest(func, names, p.manifest->nfunctions);
+		if (hint != NULL)
+			cli_usage_error(self, "%s has no function '%s' (did you mean '%s'?)",
+			    cli->file, func, hint);
+		else
+			cli_usage_error(self, "%s has no function '%s'", cli->file, func);
+		free(names);
+		status = EXIT_USAGE;
+		goto out;
+	}
+
+	if (bootstrap == NULL) {
+		if (build_out_init(&out, cli->file) < 0) {
+			status = EXIT_IO;
+			goto out;
+		}
+		have_out = 1;
+		if (build_code(p.manifest, &out, &d) > 0 || d.nerrors > 0) {
+			status = cli_report(cli, &d);
+			if (status == EXIT_OK)
+				status = EXIT_BUILD;
+			goto out;
+		}
+		cli_report(cli, &d); /* warnings, if any */
+		bootstrap = out.bootstrap_path;
+	} else if ((abs_bootstrap = realpath(bootstrap, NULL)) == NULL) {
+		log_error("%s: %s", bootstrap, strerror(errno));
+		status = EXIT_IO;
+		goto out;
+	} else {
+		bootstrap = abs_bootstrap;
+	}
+
+	/* An arm64 bootstrap on an x86_64 host runs under qemu user mode. */
+	i = 0;
+	if (p.manifest->build.arch == MANIFEST_ARCH_ARM64 && !host_is_arm64())
+		cmd[i++] = "qemu-aarch64";
+	cmd[i++] = bootstrap;
+	cmd[i] = NULL;
+
+	env = env_list(f);
+	service_fn = xasprintf("%s-%s", p.manifest->service, f->name);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.argv = cmd;
+	cfg.task_root = have_out ? out.dir : NULL;
+	cfg.handler = f->name;
+	cfg.function_name = service_fn;
+	cfg.memory_mb = f->memory;
+	cfg.timeout_s = f->timeout;
+	cfg.region = cli->region ? cli->region :
+	    getenv("AWS_REGION") ? getenv("AWS_REGION") :
+	    getenv("AWS_DEFAULT_REGION") ? getenv("AWS_DEFAULT_REGION") : "us-east-1";
+	cfg.env = (const char *const *)env;
+	cfg.log_fd = STDERR_FILENO;
+	fflush(stderr);
+	if ((e = emulator_alloc(&cfg)) == NULL) {
+		status = EXIT_INTERNAL;
+		goto out;
+	}
+	if (emulator_invoke(e, event, event_len, &r) < 0) {
+		status = EXIT_BUILD;
+		goto out;
+	}
+	log_info("%s: %s in %.2f ms%s", f->name,
+	    r.outcome == EMULATOR_OK ? "done" : r.outcome == EMULATOR_TIMEOUT ?
+	    "timed out" : "failed", r.duration_ms, r.cold ? " (cold start)" : "");
+	if (r.cold)
+		log_debug("%s: init %.2f ms", f->name, r.init_ms);
+	status = report(f->name, &r);
+	emulator_result_free(&r);
+out:
+	emulator_free(e);
+	if (have_out)
+		build_out_free(&out);
+	for (i = 0; env != NULL && env[i] != NULL; i++)
+		free(env[i]);
+	free(env);
+	free(service_fn);
+	free(abs_bootstrap);
+	free(event);
+	pipeline_free(&p);
+	diags_free(&d);
+	return status;
+}
