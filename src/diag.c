@@ -165,36 +165,6 @@ sev_color(enum diag_severity sev)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
 /*
  * Quotes line `line` of the source with a caret under column `col`, as
  * compilers do. Skipped for lines that are too long or not printable text.
@@ -231,7 +201,7 @@ print_quote(FILE *fp, const struct diags *d, const struct diag *g, int color)
 	if (eol - p > QUOTE_MAX_LINE)
 		return;
 	for (i = 0; p + i < eol; i += k) {
-		k = utf8_seq((const unsigned char *)p + i, (size_t)(eol - p) - i);
+		k = utf8_seq((const unsigned char *)p + i, (size_t)(eol - p) - i, NULL);
 		if (k == 0 || ((unsigned char)p[i] < 0x20 && p[i] != '\t') ||
 		    p[i] == 0x7f)
 			return;
@@ -239,7 +209,7 @@ print_quote(FILE *fp, const struct diags *d, const struct diag *g, int color)
 	fprintf(fp, "%5u | %.*s\n      | ", g->loc.line, (int)(eol - p), p);
 	for (i = 0, col = 1; p + i < eol && col < g->loc.col; col++) {
 		fputc(p[i] == '\t' ? '\t' : ' ', fp);
-		k = utf8_seq((const unsigned char *)p + i, (size_t)(eol - p) - i);
+		k = utf8_seq((const unsigned char *)p + i, (size_t)(eol - p) - i, NULL);
 		i += k ? k : 1;
 	}
 	fprintf(fp, "%s^%s\n", color ? "\033[1;32m" : "", color ? "\033[0m" : "");
@@ -340,7 +310,9 @@ print_github(FILE *fp, const struct diags *d)
 		if (g->loc.file) {
 			fputs("file=", fp);
 			github_escape(fp, g->loc.file, 1);
-			fprintf(fp, ",line=%u,col=%u,", g->loc.line, g->loc.col);
+			if (g->loc.line)
+				fprintf(fp, ",line=%u,col=%u", g->loc.line, g->loc.col);
+			fputc(',', fp);
 		}
 		fputs("title=", fp);
 		github_escape(fp, catalogue[g->code].id, 1);

@@ -31,6 +31,7 @@ struct loader {
 	size_t nodes;       /* expanded nodes so far */
 	size_t alias_nodes; /* expanded nodes added by aliases */
 	int fatal;          /* a syntax error or a limit: stop */
+	size_t bom;         /* 3 when the text starts with a UTF-8 BOM */
 };
 
 /* CloudFormation short forms, and the shape each one's value must have. */
@@ -88,7 +89,7 @@ offset_loc(struct loader *L, size_t off)
 
 	if (off > L->doc->len)
 		off = L->doc->len;
-	for (i = 0; i < off; i++) {
+	for (i = L->bom; i < off; i++) {
 		if (L->doc->text[i] == '\n') {
 			loc.line++;
 			loc.col = 1;
@@ -108,16 +109,11 @@ report_parser_error(struct loader *L)
 
 	L->fatal = 1;
 	if (p->error == YAML_READER_ERROR) {
-		loc = offset_loc(L, p->problem_offset);
-		if (strstr(problem, "UTF") || strstr(problem, "Unicode") ||
-		    strstr(problem, "octet"))
-			diag_add(L->d, DIAG_YAML_UTF8, loc, NULL,
-			    "invalid UTF-8: %s (byte 0x%02x at offset %zu)", problem,
-			    (unsigned)p->problem_value & 0xff, p->problem_offset);
-		else
-			diag_add(L->d, DIAG_YAML_SYNTAX, loc, NULL,
-			    "%s (byte 0x%02x at offset %zu)", problem,
-			    (unsigned)p->problem_value & 0xff, p->problem_offset);
+		/* UTF-8 was checked before parsing: this is a control character */
+		loc = offset_loc(L, L->bom + p->problem_offset);
+		diag_add(L->d, DIAG_YAML_SYNTAX, loc, NULL,
+		    "%s (character U+%04X at byte offset %zu)", problem,
+		    (unsigned)p->problem_value, L->bom + p->problem_offset);
 		return;
 	}
 	if (p->error == YAML_MEMORY_ERROR) {
@@ -675,6 +671,33 @@ load_stream(struct loader *L)
 	}
 }
 
+/*
+ * libyaml's reader reports bad UTF-8 with an offset that depends on its
+ * buffering and a value that is not the byte; our own pass names the exact
+ * byte, its position and what is wrong with it.
+ */
+static int
+check_utf8(struct loader *L)
+{
+	const unsigned char *s = (const unsigned char *)L->doc->text;
+	const char *why = "";
+	size_t i, k, n = L->doc->len;
+
+	for (i = L->bom; i < n; i += k) {
+		if (s[i] < 0x80) {
+			k = 1;
+			continue;
+		}
+		if ((k = utf8_seq(s + i, n - i, &why)) == 0) {
+			diag_add(L->d, DIAG_YAML_UTF8, offset_loc(L, i), NULL,
+			    "invalid UTF-8: byte 0x%02x at offset %zu is %s",
+			    s[i], i, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 struct doc *
 yaml_load_buffer(const char *name, const char *text, size_t len,
     struct diags *d)
@@ -689,19 +712,23 @@ yaml_load_buffer(const char *name, const char *text, size_t len,
 	L.doc->text = xstrndup(text, len);
 	L.doc->len = len;
 	at.file = L.doc->file;
-	diags_add_source(d, L.doc->file, L.doc->text, L.doc->len);
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		L.bom = 3;
+	diags_add_source(d, L.doc->file, L.doc->text + L.bom, L.doc->len - L.bom);
 	if (len > YAML_MAX_BYTES) {
 		diag_add(d, DIAG_FILE_TOO_LARGE, at, NULL,
 		    "the file is %zu bytes; the limit is %u", len, YAML_MAX_BYTES);
 		return L.doc;
 	}
+	if (check_utf8(&L) == -1)
+		return L.doc;
 	if (!yaml_parser_initialize(&L.parser)) {
 		diag_add(d, DIAG_YAML_SYNTAX, at, NULL, "cannot start the YAML parser");
 		return L.doc;
 	}
 	yaml_parser_set_encoding(&L.parser, YAML_UTF8_ENCODING);
 	yaml_parser_set_input_string(&L.parser,
-	    (const unsigned char *)L.doc->text, L.doc->len);
+	    (const unsigned char *)L.doc->text + L.bom, L.doc->len - L.bom);
 	load_stream(&L);
 	yaml_parser_delete(&L.parser);
 	for (i = 0; i < L.nanchors; i++)

@@ -317,6 +317,51 @@ str_suggest(const char *name, const char *const *candidates, size_t n)
 	return best;
 }
 
+size_t
+utf8_seq(const unsigned char *s, size_t n, const char **why)
+{
+	size_t len, i;
+	unsigned cp;
+	const char *dummy;
+
+	if (why == NULL)
+		why = &dummy;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else {
+		*why = s[0] >= 0x80 && s[0] <= 0xbf ? "a continuation byte with no lead byte" :
+		    s[0] == 0xc0 || s[0] == 0xc1 ? "an overlong encoding" :
+		    "a byte that never appears in UTF-8";
+		return 0;
+	}
+	for (i = 1; i < len; i++) {
+		if (i >= n || (s[i] & 0xc0) != 0x80) {
+			*why = "a truncated multi-byte sequence";
+			return 0;
+		}
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000)) {
+		*why = "an overlong encoding";
+		return 0;
+	}
+	if (cp >= 0xd800 && cp <= 0xdfff) {
+		*why = "a UTF-16 surrogate";
+		return 0;
+	}
+	if (cp > 0x10ffff) {
+		*why = "a code point past U+10FFFF";
+		return 0;
+	}
+	return len;
+}
+
 int
 str_has_prefix(const char *s, const char *prefix)
 {

@@ -63,6 +63,12 @@ size_t str_distance(const char *a, const char *b, size_t cap);
 /* The candidate closest to name, or NULL when none is close enough to suggest. */
 const char *str_suggest(const char *name, const char *const *candidates, size_t n);
 
+/*
+ * Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when the
+ * bytes there are not valid UTF-8; *why (if not NULL) then says what is wrong.
+ */
+size_t utf8_seq(const unsigned char *s, size_t n, const char **why);
+
 int str_has_prefix(const char *s, const char *prefix);
 int str_has_suffix(const char *s, const char *suffix);
 

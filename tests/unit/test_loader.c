@@ -110,7 +110,7 @@ test_errors(void)
 		{"1: x\n", DIAG_YAML_KEY_TYPE, 1, 1},
 		{"? [a]\n: x\n", DIAG_YAML_KEY_TYPE, 1, 3},
 		{"a: [1, 2\n", DIAG_YAML_SYNTAX, 2, 1},
-		{"a: \"\xc3\x28\"\n", DIAG_YAML_UTF8, 1, 6}, /* the bad trailing byte */
+		{"a: \"\xc3\x28\"\n", DIAG_YAML_UTF8, 1, 5},
 		{"a: 1\n---\nb: 2\n", DIAG_YAML_MULTI_DOCUMENT, 2, 1},
 		{"", DIAG_YAML_EMPTY, 1, 1},
 		{"a: *nothing\n", DIAG_YAML_SYNTAX, 1, 4},
