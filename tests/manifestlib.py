@@ -134,6 +134,25 @@ def schema_keywords(schema):
     return used
 
 
+def subschemas(schema, via=None):
+    """Yields (keyword, subschema) for every subschema, booleans included."""
+    if isinstance(schema, bool):
+        yield via, schema
+        return
+    if not isinstance(schema, dict):
+        return
+    yield via, schema
+    for k, v in schema.items():
+        if k in _NAMED and isinstance(v, dict):
+            for sub in v.values():
+                yield from subschemas(sub, k)
+        elif k in _LISTS or (k == "items" and isinstance(v, list)):
+            for sub in v:
+                yield from subschemas(sub, k)
+        elif k in _SINGLE:
+            yield from subschemas(v, k)
+
+
 def _resolve(root, ref):
     if not ref.startswith("#"):
         raise ValueError(f"non-local $ref {ref}")
@@ -168,6 +187,8 @@ def error_keywords(root, error):
             i -= 1
             continue
         out.add(kw)
+        if i >= len(path):
+            break  # the keyword that failed (anyOf, oneOf, ...)
         if kw in _NAMED:
             sub = node[kw][path[i]]
             i += 1
