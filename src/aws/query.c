@@ -29,15 +29,33 @@ aws_query_init(struct aws_query *q, const char *service, const char *action)
 	buf_printf(&q->body, "Action=%s&Version=%s", action, api_version(service));
 }
 
+/* application/x-www-form-urlencoded exactly as botocore sends it (Python's
+ * urlencode: unreserved characters kept, space as '+'), so that a peer that
+ * re-encodes the parsed form to check the signature gets our bytes back. */
+static void
+form_encode(struct buf *b, const char *s)
+{
+	const char *p;
+
+	for (p = s; *p; p++) {
+		size_t n = strcspn(p, " ");
+		aws_uri_encode(b, p, n, NULL);
+		p += n;
+		if (*p == '\0')
+			break;
+		buf_putc(b, '+');
+	}
+}
+
 void
 aws_query_add(struct aws_query *q, const char *key, const char *value)
 {
 	if (value == NULL)
 		return;
 	buf_putc(&q->body, '&');
-	aws_uri_encode(&q->body, key, strlen(key), NULL);
+	form_encode(&q->body, key);
 	buf_putc(&q->body, '=');
-	aws_uri_encode(&q->body, value, strlen(value), NULL);
+	form_encode(&q->body, value);
 }
 
 int
