@@ -87,6 +87,13 @@ static const struct verb verbs[] = {
 	    "Exit status 5 when the function fails or times out (its error type\n"
 	    "and message on stderr), 3 when the build fails.\n",
 	    cmd_invoke},
+	{"completion", "completion bash|zsh|fish",
+	    "print a shell completion script",
+	    "Prints a completion script for bash, zsh or fish: verbs, options,\n"
+	    "and for invoke the function names of the manifest. Load it with\n"
+	    "  source <(spartac completion bash)    (bash, zsh)\n"
+	    "  spartac completion fish | source     (fish)\n",
+	    cmd_completion},
 	{"help", "help [VERB]",
 	    "show help for spartac or a verb",
 	    "Same as 'spartac --help' or 'spartac VERB --help'.\n",
@@ -108,6 +115,19 @@ const struct verb *
 cli_verb(const char *name)
 {
 	return verb_find(name);
+}
+
+const struct verb *
+cli_verbs(size_t *n)
+{
+	*n = NELEM(verbs);
+	return verbs;
+}
+
+const char *
+cli_global_help(void)
+{
+	return global_help;
 }
 
 static void

@@ -67,6 +67,9 @@ int cli_take_file(struct cli *cli, const struct verb *verb, int argc,
     char **argv);
 /* The verb's table entry (for cli_getopt and help), by name. */
 const struct verb *cli_verb(const char *name);
+/* The whole verb table, and the help text of the global options. */
+const struct verb *cli_verbs(size_t *n);
+const char *cli_global_help(void);
 /* Prints "spartac: MESSAGE" and "try 'spartac VERB --help'" to stderr. */
 void cli_usage_error(const struct verb *verb, const char *fmt, ...)
     PRINTF_LIKE(2, 3);
@@ -77,6 +80,7 @@ int cli_report(struct cli *cli, struct diags *d);
 int cmd_validate(struct cli *, int, char **);
 int cmd_schema(struct cli *, int, char **);
 int cmd_help(struct cli *, int, char **);
+int cmd_completion(struct cli *, int, char **);
 int cmd_whoami(struct cli *, int, char **);
 int cmd_invoke(struct cli *, int, char **);
 
