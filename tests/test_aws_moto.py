@@ -62,6 +62,8 @@ def moto_auth(tmp_path_factory):
         iam.put_user_policy(UserName="deployer", PolicyName="all", PolicyDocument=json.dumps(
             {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
         role = iam.create_role(RoleName="existing-role", AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+        iam.put_role_policy(RoleName="existing-role", PolicyName="all", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
         req = urllib.request.Request(url + "/moto-api/reset-auth", data=b"0", method="POST",
                                      headers={"Content-Type": "text/plain"})
         urllib.request.urlopen(req, timeout=10).read()
@@ -69,6 +71,17 @@ def moto_auth(tmp_path_factory):
     finally:
         proc.kill()
         proc.wait()
+
+
+@pytest.fixture(scope="session")
+def moto_plain(tmp_path_factory):
+    """moto without signature checking, for AssumeRoleWithWebIdentity: that
+    call is unsigned (the OIDC token is the proof), and moto with checking
+    on fails any request without an Authorization header (KeyError, 500)."""
+    proc, url = start_moto(tmp_path_factory, "moto-plain")
+    yield url
+    proc.kill()
+    proc.wait()
 
 
 def clean_env(home, **extra):
