@@ -4,12 +4,15 @@
  * printing and the quota checks. See marshal.h.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "build.h"
+#include "hooks.h"
 #include "json.h"
 #include "marshal_int.h"
 
@@ -347,7 +350,7 @@ marshal_parameters(struct mctx *c)
 /* Moves the manifest's entries of one raw section into dst. */
 static void
 marshal_raw(struct mctx *c, const struct node *section, cJSON *converted,
-    cJSON *dst, const char *kind)
+    cJSON *dst, const char *key, struct mid_table *ids)
 {
 	size_t i;
 	char *what;
@@ -358,8 +361,8 @@ marshal_raw(struct mctx *c, const struct node *section, cJSON *converted,
 	for (i = 0; i < section->n; i++) {
 		const struct node_pair *p = &section->pairs[i];
 
-		what = xasprintf("%s '%s' under %s:", kind, p->key->str, kind);
-		mid_claim(c, p->key->str, p->key->loc, what);
+		what = xasprintf("the %s: entry", key);
+		mid_claim_in(c, ids, p->key->str, p->key->loc, what);
 		free(what);
 		item = converted ?
 		    cJSON_DetachItemFromObjectCaseSensitive(converted, p->key->str) :
@@ -444,12 +447,15 @@ marshal_template(const struct manifest *m, struct diags *d, cJSON **out)
 	/* The manifest's own entries come last, so a clash points at them. */
 	if (m->parameters != NULL)
 		raw_params = node_to_cjson(m->parameters);
-	marshal_raw(&c, m->parameters, raw_params, c.parameters, "parameter");
+	marshal_raw(&c, m->parameters, raw_params, c.parameters,
+	    "parameters", &c.ids);
 	marshal_events_s3_apply(&c);
-	marshal_raw(&c, m->resources, c.raw_resources, c.resources, "resource");
+	marshal_raw(&c, m->resources, c.raw_resources, c.resources,
+	    "resources", &c.ids);
 	if (m->outputs != NULL)
 		raw_outputs = node_to_cjson(m->outputs);
-	marshal_raw(&c, m->outputs, raw_outputs, c.outputs, "output");
+	marshal_raw(&c, m->outputs, raw_outputs, c.outputs,
+	    "outputs", &c.output_ids);
 	cJSON_Delete(raw_params);
 	cJSON_Delete(raw_outputs);
 	cJSON_Delete(c.raw_resources);
@@ -479,6 +485,7 @@ marshal_template(const struct manifest *m, struct diags *d, cJSON **out)
 
 	marshal_iam_free(&c);
 	mid_table_free(&c.ids);
+	mid_table_free(&c.output_ids);
 	if (c.errors) {
 		cJSON_Delete(tpl);
 		return c.errors;
@@ -657,4 +664,36 @@ marshal_check_size(const struct manifest *m, const cJSON *tpl, size_t len,
 	buf_free(&b);
 	free(tc);
 	return 1;
+}
+
+/* ---- the build step ---- */
+
+int
+marshal_build(const struct manifest *m, const struct build_out *out,
+    struct diags *d, size_t *len)
+{
+	struct hook_env env;
+	struct buf b = {0};
+	cJSON *tpl;
+	int errors;
+
+	if (len != NULL)
+		*len = 0;
+	build_hook_env(out, &env);
+	if ((errors = hooks_run(m, MANIFEST_HOOK_PREMARSHAL, &env, d)) > 0)
+		return errors;
+	if ((errors = marshal_template(m, d, &tpl)) > 0)
+		return errors;
+	marshal_print(tpl, &b);
+	marshal_check_size(m, tpl, b.len, d);
+	cJSON_Delete(tpl);
+	if (file_write_atomic(out->template_path, b.data, b.len, 0644) != 0) {
+		log_error("cannot write %s: %s", out->template_path, strerror(errno));
+		buf_free(&b);
+		return -1;
+	}
+	if (len != NULL)
+		*len = b.len;
+	buf_free(&b);
+	return hooks_run(m, MANIFEST_HOOK_POSTMARSHAL, &env, d);
 }

@@ -105,9 +105,10 @@ apaths_collect(const struct manifest_api *api, size_t *np)
 		if (slash == v[i].path)
 			v[i].parent = (size_t)-1;
 		else {
-			*slash = '\0';
-			v[i].parent = apath_find(v, n, v[i].path);
-			*slash = '/';
+			char *parent = xstrndup(v[i].path, (size_t)(slash - v[i].path));
+
+			v[i].parent = apath_find(v, n, parent);
+			free(parent);
 		}
 	}
 	byid = xmalloc((n + 1) * sizeof(*byid));
@@ -465,7 +466,7 @@ marshal_api(struct mctx *c)
 	}
 	free(served);
 
-	mid_claim(c, MARSHAL_OUTPUT_API_URL, api->loc, "the API URL output");
+	mid_claim_output(c, MARSHAL_OUTPUT_API_URL, api->loc, "the API URL output");
 	o = cJSON_AddObjectToObject(c->outputs, MARSHAL_OUTPUT_API_URL);
 	cJSON_AddStringToObject(o, "Description", "The API's invoke URL");
 	cJSON_AddItemToObject(o, "Value", mj_sub("https://${Api}.execute-api."

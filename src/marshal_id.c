@@ -135,12 +135,26 @@ mid_method(const char *method_name)
 int
 mid_claim(struct mctx *c, const char *id, struct loc loc, const char *what)
 {
-	const struct mid_entry *old = mid_table_put(&c->ids, id, loc, what);
+	return mid_claim_in(c, &c->ids, id, loc, what);
+}
+
+int
+mid_claim_output(struct mctx *c, const char *id, struct loc loc,
+    const char *what)
+{
+	return mid_claim_in(c, &c->output_ids, id, loc, what);
+}
+
+int
+mid_claim_in(struct mctx *c, struct mid_table *t, const char *id,
+    struct loc loc, const char *what)
+{
+	const struct mid_entry *old = mid_table_put(t, id, loc, what);
 
 	if (old == NULL)
 		return 0;
 	mctx_diag(c, DIAG_MARSHAL_ID_CLASH, loc, NULL,
-	    "logical ID '%s' of %s is also the logical ID of %s (%s:%u:%u)",
+	    "logical ID '%s' (%s) is also the one spartac gives %s (%s:%u:%u)",
 	    id, what, old->what, old->loc.file ? old->loc.file : "?",
 	    old->loc.line, old->loc.col);
 	return -1;

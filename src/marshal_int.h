@@ -70,7 +70,8 @@ struct mctx {
 	const struct manifest *m;
 	struct diags *d;
 	int errors;
-	struct mid_table ids;
+	struct mid_table ids;        /* parameters and resources */
+	struct mid_table output_ids; /* outputs */
 	cJSON *parameters; /* generated, merged and sorted at the end */
 	cJSON *resources;
 	cJSON *outputs;
@@ -93,8 +94,15 @@ cJSON *mres_add(struct mctx *c, const char *id, const char *type,
     struct loc loc, const char *what, cJSON **props);
 /* The same for an ID claimed earlier with mid_claim. */
 cJSON *mres_put(struct mctx *c, const char *id, const char *type, cJSON **props);
-/* Claims an Output or Parameter ID the same way. */
+/*
+ * Claims a Parameter or Resource ID (one namespace in CloudFormation), or
+ * an Output ID (a namespace of its own); a clash is an error at loc.
+ */
 int mid_claim(struct mctx *c, const char *id, struct loc loc, const char *what);
+int mid_claim_output(struct mctx *c, const char *id, struct loc loc,
+    const char *what);
+int mid_claim_in(struct mctx *c, struct mid_table *t, const char *id,
+    struct loc loc, const char *what);
 
 /* ---- cJSON helpers (marshal.c) ---- */
 

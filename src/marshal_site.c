@@ -53,12 +53,12 @@ marshal_site(struct mctx *c)
 	cJSON_AddItemToObject(st, "Resource", mj_sub("${SiteBucket.Arn}/*"));
 	cJSON_AddItemToArray(cJSON_AddArrayToObject(pol, "Statement"), st);
 
-	mid_claim(c, MARSHAL_OUTPUT_SITE_URL, site->loc, "the site URL output");
+	mid_claim_output(c, MARSHAL_OUTPUT_SITE_URL, site->loc, "the site URL output");
 	o = cJSON_AddObjectToObject(c->outputs, MARSHAL_OUTPUT_SITE_URL);
 	cJSON_AddStringToObject(o, "Description", "The website's URL");
 	cJSON_AddItemToObject(o, "Value", mj_getatt(MARSHAL_SITE_BUCKET_ID,
 	    "WebsiteURL"));
-	mid_claim(c, MARSHAL_OUTPUT_SITE_BUCKET, site->loc,
+	mid_claim_output(c, MARSHAL_OUTPUT_SITE_BUCKET, site->loc,
 	    "the site bucket output");
 	o = cJSON_AddObjectToObject(c->outputs, MARSHAL_OUTPUT_SITE_BUCKET);
 	cJSON_AddStringToObject(o, "Description",
