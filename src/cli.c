@@ -94,6 +94,19 @@ static const struct verb verbs[] = {
 	    "  source <(spartac completion bash)    (bash, zsh)\n"
 	    "  spartac completion fish | source     (fish)\n",
 	    cmd_completion},
+	{"build", "build [FILE] [-o DIR] [--template-only]",
+	    "compile the C code and the CloudFormation template; no AWS calls",
+	    "Validates the manifest (with --stage, after the stage's overrides),\n"
+	    "compiles the bootstrap, packs code.zip and marshals the template,\n"
+	    "running the prebuild, postbuild, archive, premarshal and postmarshal\n"
+	    "hooks in that order. Writes DIR/template.json, DIR/code.zip and\n"
+	    "DIR/site.json, each atomically; the template is byte-identical for\n"
+	    "the same manifest on any machine.\n"
+	    "  -o, --output DIR    where to write (default: .spartac/ beside the manifest)\n"
+	    "      --template-only the template alone: no compiler, no archive\n"
+	    "Exit status 1 when the manifest has errors, 3 when compiling or a\n"
+	    "hook fails, 74 when a file cannot be written.\n",
+	    cmd_build},
 	{"help", "help [VERB]",
 	    "show help for spartac or a verb",
 	    "Same as 'spartac --help' or 'spartac VERB --help'.\n",

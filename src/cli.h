@@ -80,6 +80,7 @@ int cli_report(struct cli *cli, struct diags *d);
 int cmd_validate(struct cli *, int, char **);
 int cmd_schema(struct cli *, int, char **);
 int cmd_help(struct cli *, int, char **);
+int cmd_build(struct cli *, int, char **);
 int cmd_completion(struct cli *, int, char **);
 int cmd_whoami(struct cli *, int, char **);
 int cmd_invoke(struct cli *, int, char **);
