@@ -1713,7 +1713,8 @@ check_routes(struct ctx *c, const struct node *root)
 			vr[nvr++].index = i;
 		}
 	}
-	qsort(vr, nvr, sizeof(*vr), cmp_varref);
+	if (nvr)
+		qsort(vr, nvr, sizeof(*vr), cmp_varref);
 	for (i = 0; i < nvr; i = j) {
 		for (j = i + 1; j < nvr && strcmp(vr[i].parent, vr[j].parent) == 0;
 		    j++) {
@@ -1799,7 +1800,8 @@ check_paths(struct ctx *c)
 	for (i = 0; i < m->build.libs.n; i++) {
 		const char *l = m->build.libs.v[i];
 
-		if (l[0] != '-' && strchr(l, '/'))
+		/* Absolute libraries are the system's; relative ones the project's. */
+		if (l[0] != '-' && l[0] != '/' && strchr(l, '/'))
 			check_path(c, l, m->build.libs.locs[i],
 			    path_of(c, "build.libs[%zu]", i), "library");
 	}
