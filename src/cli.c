@@ -87,6 +87,14 @@ static const struct verb verbs[] = {
 	    "Exit status 5 when the function fails or times out (its error type\n"
 	    "and message on stderr), 3 when the build fails.\n",
 	    cmd_invoke},
+	{"init", "init [DIR] [--name NAME]",
+	    "create a new service: sparta.yaml, src/hello.c, a sample event",
+	    "Creates DIR (default: the current directory) with sparta.yaml, its\n"
+	    "schema for editors, src/hello.c, events/hello.json and .gitignore.\n"
+	    "Nothing is overwritten: when any of these files exists, nothing is\n"
+	    "written at all.\n"
+	    "      --name NAME    the service (stack) name; default: from DIR\n",
+	    cmd_init},
 	{"completion", "completion bash|zsh|fish",
 	    "print a shell completion script",
 	    "Prints a completion script for bash, zsh or fish: verbs, options,\n"

@@ -82,6 +82,7 @@ int cmd_schema(struct cli *, int, char **);
 int cmd_help(struct cli *, int, char **);
 int cmd_build(struct cli *, int, char **);
 int cmd_completion(struct cli *, int, char **);
+int cmd_init(struct cli *, int, char **);
 int cmd_whoami(struct cli *, int, char **);
 int cmd_invoke(struct cli *, int, char **);
 
