@@ -532,8 +532,27 @@ json_load_buffer(const char *name, const char *text, size_t len,
 	return doc;
 }
 
-/* Integers a double holds exactly: cJSON stores numbers as doubles. */
-#define JSON_EXACT_INT (1LL << 53)
+/*
+ * cJSON prints a number with %1.15g when that reads back *approximately*
+ * equal, so 0.30000000000000004 or a 16-digit integer would silently change.
+ * Numbers that %1.15g does not hold exactly become raw items carrying the
+ * shortest text that reads back as the same double (or the exact digits).
+ */
+static cJSON *
+json_number(double d)
+{
+	char tmp[40];
+
+	snprintf(tmp, sizeof(tmp), "%1.15g", d);
+	if (strtod(tmp, NULL) == d)
+		return cJSON_CreateNumber(d);
+	for (int prec = 16; prec <= 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%1.*g", prec, d);
+		if (strtod(tmp, NULL) == d)
+			break;
+	}
+	return cJSON_CreateRaw(tmp);
+}
 
 cJSON *
 node_to_cjson(const struct node *n)
@@ -549,13 +568,14 @@ node_to_cjson(const struct node *n)
 	case NODE_BOOL:
 		return cJSON_CreateBool(n->v.b);
 	case NODE_INT:
-		if (n->v.i >= -JSON_EXACT_INT && n->v.i <= JSON_EXACT_INT)
+		/* 15 digits always survive %1.15g; longer ones keep their digits. */
+		if (n->v.i > -1000000000000000LL && n->v.i < 1000000000000000LL)
 			return cJSON_CreateNumber((double)n->v.i);
 		snprintf(tmp, sizeof(tmp), "%lld", n->v.i);
 		return cJSON_CreateRaw(tmp);
 	case NODE_FLOAT:
 		if (isfinite(n->v.f))
-			return cJSON_CreateNumber(n->v.f);
+			return json_number(n->v.f);
 		return cJSON_CreateString(n->str != NULL ? n->str : "");
 	case NODE_STRING:
 		return cJSON_CreateString(n->str != NULL ? n->str : "");

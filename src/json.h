@@ -10,10 +10,12 @@
  * Nesting is limited to JSON_MAX_DEPTH levels.
  *
  * node_to_cjson converts a (sub)tree to cJSON for the template compiler,
- * keeping map order. Integers stay integers: up to 2^53 in magnitude as
- * cJSON numbers, beyond that as cJSON_Raw items holding the exact digits
- * (a double cannot hold them). Finite floats become cJSON numbers, which
- * cJSON prints with round-trip precision (%1.15g, else %1.17g). A YAML
+ * keeping map order, and the output prints every number exactly: integers
+ * of up to 15 digits and floats that %1.15g holds exactly are cJSON numbers
+ * (cJSON prints them with %d or %1.15g); other numbers are cJSON_Raw items
+ * with the exact digits of the integer, or the shortest text that reads back
+ * as the same double (cJSON would otherwise print 0.30000000000000004 as
+ * 0.3, because its %1.15g check only compares approximately). A YAML
  * .inf or .nan has no JSON form and becomes the string as written. cJSON
  * strings end at the first NUL byte, so a string holding "\0" is cut there.
  */

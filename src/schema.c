@@ -2134,7 +2134,7 @@ v_map_fit(const struct sch *b, const struct node *n, int depth)
  * and the fewer of its discriminators n contradicts.
  */
 static long
-v_score(const struct sch *b, const struct node *n)
+v_score(const struct sch *b, const struct node *n, int depth)
 {
 	long score = 2;
 
@@ -2145,20 +2145,78 @@ v_score(const struct sch *b, const struct node *n)
 		return 0;
 	if ((b->has & HAS_CONST) && !node_equal(b->const_v, n))
 		return 1;
+	if (b->types == 0 && depth > 0 && (b->any_of.n || b->one_of.n)) {
+		/* A typeless anyOf/oneOf fits as well as its best member. */
+		const struct sch_list *l = b->any_of.n ? &b->any_of : &b->one_of;
+		long best = 0;
+
+		for (size_t i = 0; i < l->n; i++) {
+			long sc = v_score(l->v[i], n, depth - 1);
+
+			if (sc > best)
+				best = sc;
+		}
+		return best;
+	}
 	if (n->kind == NODE_MAP)
 		score += 1000 + v_map_fit(b, n, 2);
 	return score;
 }
 
+/* The one required key of a branch that says nothing else, or NULL. */
+static const char *
+v_required_only(const struct sch *b)
+{
+	b = v_deref(b);
+	if (b->is_bool || b->required == NULL || b->required->n != 1)
+		return NULL;
+	for (size_t i = 0; i < b->src->n; i++) {
+		const char *k = b->src->pairs[i].key->str;
+
+		if (strcmp(k, "required") != 0 && strcmp(k, "description") != 0 &&
+		    strcmp(k, "title") != 0 && strcmp(k, "$comment") != 0)
+			return NULL;
+	}
+	return b->required->items[0]->str;
+}
+
 static const char *
 v_branch_name(const struct sch *b, size_t i, char *buf, size_t cap)
 {
+	const char *req = v_required_only(b);
+
 	b = v_deref(b);
 	if (b->title != NULL)
 		snprintf(buf, cap, "'%s'", b->title);
+	else if (req != NULL)
+		snprintf(buf, cap, "the one with '%s'", req);
 	else
 		snprintf(buf, cap, "form %zu", i + 1);
 	return buf;
+}
+
+/*
+ * "oneOf": [{"required": ["a"]}, {"required": ["b"]}] is the idiom for
+ * "exactly one of a and b": say that, rather than that 'a' is missing.
+ */
+static size_t
+v_of_required(struct vctx *c, const struct sch_list *l, const struct node *n,
+    int one)
+{
+	struct buf names = {0};
+	size_t e;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (v_required_only(l->v[i]) == NULL)
+			return 0;
+	buf_puts(&names, "");
+	for (size_t i = 0; i < l->n; i++)
+		buf_printf(&names, "%s'%s'", i == 0 ? "" : i + 1 == l->n ? " or " : ", ",
+		    v_required_only(l->v[i]));
+	e = v_report(c, DIAG_SCHEMA_REQUIRED, n, "needs %s of %s",
+	    one ? "exactly one" : "at least one", names.data);
+	buf_free(&names);
+	return e;
 }
 
 /* anyOf (one == 0) and oneOf (one == 1). */
@@ -2188,13 +2246,15 @@ v_of(struct vctx *c, const struct sch_list *l, const struct node *n, int one)
 		return 1;
 	if (second != SIZE_MAX)
 		return v_report(c, DIAG_SCHEMA_ONE_OF, n,
-		    "matches more than one of the allowed forms (%s and %s)",
+		    "matches more than one of the allowed forms: %s and %s",
 		    v_branch_name(l->v[first], first, b1, sizeof(b1)),
 		    v_branch_name(l->v[second], second, b2, sizeof(b2)));
+	if (n->kind == NODE_MAP && v_of_required(c, l, n, one))
+		return 1;
 	/* No branch matched: report the errors of the most plausible one. */
 	for (size_t i = 0; i < l->n; i++) {
 		const struct sch *b = v_deref(l->v[i]);
-		long score = v_score(b, n);
+		long score = v_score(b, n, 4);
 		size_t errs = 0;
 
 		types |= b->types;
@@ -2247,6 +2307,8 @@ v_enum_report(struct vctx *c, const struct sch *s, const struct node *n)
 	char sh[128];
 	size_t e;
 
+	if (c->mode != V_EMIT)
+		return 1; /* messages cost; anyOf branches fail often */
 	buf_puts(&list, "");
 	for (size_t i = 0; i < s->enum_v->n; i++) {
 		const struct node *it = s->enum_v->items[i];
@@ -2288,26 +2350,28 @@ v_number(struct vctx *c, const struct sch *s, const struct node *n)
 	char a[64], b[64];
 	size_t errs = 0;
 
-	v_show(n, a, sizeof(a));
+	/* Only failures format; a[] is filled by the first one. */
+	a[0] = '\0';
+#define V_A (a[0] ? a : v_show(n, a, sizeof(a)))
 	if ((s->has & HAS_MIN) && v < s->minimum) {
 		v_fmt_num(s->minimum, b, sizeof(b));
 		V_ERR(v_report(c, DIAG_SCHEMA_RANGE, n,
-		    "%s is below the minimum %s", a, b));
+		    "%s is below the minimum %s", V_A, b));
 	}
 	if ((s->has & HAS_MAX) && v > s->maximum) {
 		v_fmt_num(s->maximum, b, sizeof(b));
 		V_ERR(v_report(c, DIAG_SCHEMA_RANGE, n,
-		    "%s is above the maximum %s", a, b));
+		    "%s is above the maximum %s", V_A, b));
 	}
 	if ((s->has & HAS_XMIN) && v <= s->xmin) {
 		v_fmt_num(s->xmin, b, sizeof(b));
 		V_ERR(v_report(c, DIAG_SCHEMA_RANGE, n,
-		    "%s must be greater than %s", a, b));
+		    "%s must be greater than %s", V_A, b));
 	}
 	if ((s->has & HAS_XMAX) && v >= s->xmax) {
 		v_fmt_num(s->xmax, b, sizeof(b));
 		V_ERR(v_report(c, DIAG_SCHEMA_RANGE, n,
-		    "%s must be less than %s", a, b));
+		    "%s must be less than %s", V_A, b));
 	}
 	if (s->has & HAS_MULT) {
 		int ok;
@@ -2323,9 +2387,10 @@ v_number(struct vctx *c, const struct sch *s, const struct node *n)
 		if (!ok) {
 			v_fmt_num(s->multiple, b, sizeof(b));
 			V_ERR(v_report(c, DIAG_SCHEMA_RANGE, n,
-			    "%s is not a multiple of %s", a, b));
+			    "%s is not a multiple of %s", V_A, b));
 		}
 	}
+#undef V_A
 	return errs;
 }
 
@@ -2460,6 +2525,12 @@ v_object(struct vctx *c, const struct sch *s, const struct node *n)
 	if ((s->has & HAS_MAXPROPS) && n->n > s->max_props) {
 		struct buf keys = {0};
 
+		if (c->mode != V_EMIT) {
+			errs++;
+			if (c->mode == V_CHECK)
+				return errs;
+			goto props;
+		}
 		buf_puts(&keys, "");
 		for (size_t i = 0; i < n->n && i < 8; i++)
 			buf_printf(&keys, "%s%s", i ? ", " : "", n->pairs[i].key->str);
@@ -2467,9 +2538,8 @@ v_object(struct vctx *c, const struct sch *s, const struct node *n)
 		    "has %zu properties (%s%s), at most %zu allowed", n->n,
 		    keys.data, n->n > 8 ? ", ..." : "", s->max_props);
 		buf_free(&keys);
-		if (c->mode == V_CHECK)
-			return errs;
 	}
+props:
 	if (s->nprops || s->npats || s->addl_props) {
 		const struct sch *addl = s->addl_props ? v_deref(s->addl_props) : NULL;
 
@@ -2535,10 +2605,15 @@ v_object(struct vctx *c, const struct sch *s, const struct node *n)
 			for (size_t j = 0; j < dp->required->n; j++) {
 				const char *need = dp->required->items[j]->str;
 
-				if (node_find(n, need) == NULL)
-					V_ERR(v_report(c, DIAG_SCHEMA_DEPENDENCY,
-					    kp->key, "property '%s' requires "
-					    "property '%s'", dp->name, need));
+				if (node_find(n, need) != NULL)
+					continue;
+				v_push_key(c, kp->key->str);
+				errs += v_report(c, DIAG_SCHEMA_DEPENDENCY, kp->key,
+				    "property '%s' requires property '%s'",
+				    dp->name, need);
+				v_pop(c);
+				if (c->mode == V_CHECK)
+					return errs;
 			}
 		} else {
 			V_ERR(v_node(c, dp->s, n));
@@ -2567,6 +2642,8 @@ v_node_inner(struct vctx *c, const struct sch *s, const struct node *n)
 	if (s->types && !(s->types & v_inst_types(n))) {
 		struct buf want = {0};
 
+		if (c->mode != V_EMIT)
+			return 1;
 		v_types_phrase(s->types, &want);
 		if (node_is_scalar(n))
 			errs = v_report(c, DIAG_SCHEMA_TYPE, n,
