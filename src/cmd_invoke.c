@@ -2,10 +2,11 @@
  * cmd_invoke.c - `spartac invoke FUNC [--event FILE|-]`: build, then run
  * one function through the Runtime API emulator and print its response.
  *
- * stdout carries only the function's response (byte for byte, plus a
- * newline on a terminal); the function's own logs and spartac's messages
- * go to stderr. A function error or a timeout exits with EXIT_FUNCTION
- * after printing "TYPE: MESSAGE".
+ * stdout carries only the invocation's payload (byte for byte, plus a
+ * newline on a terminal): the response, or on failure the error document;
+ * the function's own logs and spartac's messages go to stderr. A function
+ * error or a timeout exits with EXIT_FUNCTION after printing "TYPE:
+ * MESSAGE" on stderr.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -110,20 +111,24 @@ host_is_arm64(void)
 	return uname(&u) == 0 && strcmp(u.machine, "aarch64") == 0;
 }
 
+/*
+ * stdout gets the invocation's payload either way, as Lambda's Invoke API
+ * returns it: the response, or the error document ({"errorMessage",
+ * "errorType", ...}); the exit status says which.
+ */
 static int
 report(const char *func, const struct emulator_result *r)
 {
-	if (r->outcome == EMULATOR_OK) {
-		fwrite(r->payload, 1, r->len, stdout);
-		if (isatty(STDOUT_FILENO) && (r->len == 0 ||
-		    r->payload[r->len - 1] != '\n'))
-			putchar('\n');
-		if (fflush(stdout) != 0) {
-			log_error("stdout: %s", strerror(errno));
-			return EXIT_IO;
-		}
-		return EXIT_OK;
+	fwrite(r->payload, 1, r->len, stdout);
+	if (isatty(STDOUT_FILENO) && (r->len == 0 ||
+	    r->payload[r->len - 1] != '\n'))
+		putchar('\n');
+	if (fflush(stdout) != 0) {
+		log_error("stdout: %s", strerror(errno));
+		return EXIT_IO;
 	}
+	if (r->outcome == EMULATOR_OK)
+		return EXIT_OK;
 	fprintf(stderr, "spartac: %s %s: %s: %s\n", func,
 	    r->outcome == EMULATOR_TIMEOUT ? "timed out" : "failed",
 	    r->error_type ? r->error_type : "Unknown",

@@ -28,24 +28,47 @@
 int
 rapi_init(struct rapi *r, const char *addr)
 {
-	const char *colon;
-	size_t hl;
+	const char *colon, *slash;
+	size_t hl, pl;
 
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
-	if (addr == NULL || (colon = strrchr(addr, ':')) == NULL)
+	if (addr == NULL)
 		return -1;
+	/*
+	 * Lambda gives "host:port". Local emulators may add a scheme and a
+	 * path prefix ("http://127.0.0.1:9000/.rt"); accept those too.
+	 */
+	if (strncmp(addr, "http://", 7) == 0)
+		addr += 7;
+	slash = strchr(addr, '/');
+	if (slash != NULL) {
+		if (strlen(slash) >= sizeof(r->prefix))
+			return -1;
+		strcpy(r->prefix, slash);
+		pl = strlen(r->prefix);
+		while (pl > 0 && r->prefix[pl - 1] == '/')
+			r->prefix[--pl] = '\0';
+	} else {
+		slash = addr + strlen(addr);
+	}
+	for (colon = slash; colon > addr && colon[-1] != ':'; colon--)
+		;
+	if (colon == addr)
+		return -1;
+	colon--;
 	hl = (size_t)(colon - addr);
 	if (addr[0] == '[' && hl >= 2 && addr[hl - 1] == ']') {
 		addr++; /* [::1]:9001 */
 		hl -= 2;
 	}
-	if (hl == 0 || hl >= sizeof(r->host) || strlen(colon + 1) == 0 ||
-	    strlen(colon + 1) >= sizeof(r->port))
+	pl = (size_t)(slash - colon - 1);
+	if (hl == 0 || hl >= sizeof(r->host) || pl == 0 || pl >= sizeof(r->port))
 		return -1;
 	memcpy(r->host, addr, hl);
 	r->host[hl] = '\0';
-	strcpy(r->port, colon + 1);
+	memcpy(r->port, colon + 1, pl);
+	r->port[pl] = '\0';
 	if ((r->rbuf = malloc(RBUF_SIZE)) == NULL)
 		return -1;
 	return 0;
@@ -345,10 +368,10 @@ rapi_request(struct rapi *r, const char *method, const char *path,
 	int n, attempt, reused, rc, close_after;
 
 	n = snprintf(head, sizeof(head),
-	    "%s %s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: sparta-c/1\r\n"
+	    "%s %s%s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: sparta-c/1\r\n"
 	    "%s%s%s"
 	    "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-	    method, path, r->host, r->port,
+	    method, r->prefix, path, r->host, r->port,
 	    error_type ? "Lambda-Runtime-Function-Error-Type: " : "",
 	    error_type ? error_type : "", error_type ? "\r\n" : "", len);
 	if (n < 0 || (size_t)n >= sizeof(head))

@@ -114,6 +114,7 @@ struct rapi_reply {
 struct rapi {
 	char host[256];
 	char port[16];
+	char prefix[256]; /* path before /2018-06-01, usually "" */
 	int fd;       /* -1 when not connected */
 	char *rbuf;   /* read buffer */
 	size_t rlen, rpos;

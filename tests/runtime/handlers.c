@@ -104,7 +104,7 @@ t_text(const char *event, size_t len, struct sparta_context *ctx,
 	sparta_write_key(res, "fixed");
 	sparta_write_string(res, "h\xc3\xa9llo \xe2\x9c\x93 \xf0\x9f\x98\x80 \xe4\xb8\xad\xe6\x96\x87");
 	sparta_write_key(res, "invalid");
-	sparta_write_stringn(res, "a\xff" "b\xc3" "c\xed\xa0\x80" "d\x00" "e\x01\x1f\"\\/", 17);
+	sparta_write_stringn(res, "a\xff" "b\xc3" "c\xed\xa0\x80" "d\x00" "e\x01\x1f\"\\/", 16);
 	sparta_write_key(res, "n");
 	sparta_write_int(res, (long long)n);
 	sparta_write_object_end(res);
