@@ -60,7 +60,8 @@ struct build_ctx {
 	struct build_out *out;
 	struct diags *d;
 	const char *cc;
-	char *cc_identity;
+	char **tools;    /* files that identify the toolchain (stat-checked) */
+	size_t ntools, toolcap;
 	char *work;     /* relative to the project: .spartac/work */
 	char *table;    /* the generated dispatch table source */
 	struct build_src *srcs;
@@ -70,6 +71,7 @@ struct build_ctx {
 	char **incs;    /* -I arguments for build.include_dirs */
 	size_t nincs;
 	char *prefix_map; /* -ffile-prefix-map=<project>=. */
+	char *out_map;    /* -ffile-prefix-map=<out dir>=.spartac */
 	char key[DIGEST_HEX_LEN + 1];
 };
 
@@ -299,10 +301,35 @@ ctx_free(struct build_ctx *c)
 	for (i = 0; i < c->nincs; i++)
 		free(c->incs[i]);
 	free(c->incs);
-	free(c->cc_identity);
+	for (i = 0; i < c->ntools; i++)
+		free(c->tools[i]);
+	free(c->tools);
 	free(c->work);
 	free(c->table);
 	free(c->prefix_map);
+	free(c->out_map);
+}
+
+/* A path as the compiler sees it (relative to the project) made absolute. */
+static char *
+proj_abs(const struct build_ctx *c, const char *p)
+{
+	return p[0] == '/' ? xstrdup(p) : xasprintf("%s/%s", c->out->project_dir, p);
+}
+
+/*
+ * The path to give the compiler and the stamp for an absolute path:
+ * relative to the project when inside it (so no build directory leaks
+ * into the output), else absolute (-o DIR elsewhere; out_map covers it).
+ */
+static char *
+proj_rel(const struct build_ctx *c, const char *abs)
+{
+	size_t n = strlen(c->out->project_dir);
+
+	if (strncmp(abs, c->out->project_dir, n) == 0 && abs[n] == '/')
+		return xstrdup(abs + n + 1);
+	return xstrdup(abs);
 }
 
 static void
@@ -485,25 +512,103 @@ args_collect(struct build_ctx *c)
 	return errors;
 }
 
-/* The compiler's own description (-v): version, target, specs file. */
-static int
-compiler_identify(struct build_ctx *c)
+/* The executable name would run: itself when it has a '/', else PATH's. */
+static char *
+path_lookup(const char *name)
 {
-	const char *argv[] = {c->cc, "-v", NULL};
+	const char *path = getenv("PATH"), *p, *colon;
+	char *cand;
+
+	if (strchr(name, '/') != NULL)
+		return realpath(name, NULL);
+	for (p = path != NULL ? path : "/usr/bin:/bin"; ; p = colon + 1) {
+		colon = strchr(p, ':');
+		if (colon == NULL)
+			colon = p + strlen(p);
+		cand = xasprintf("%.*s/%s", (int)(colon - p), colon > p ? p : ".",
+		    name);
+		if (access(cand, X_OK) == 0) {
+			char *real = realpath(cand, NULL);
+
+			free(cand);
+			return real;
+		}
+		free(cand);
+		if (*colon == '\0')
+			return NULL;
+	}
+}
+
+static void
+tool_add(struct build_ctx *c, char *real)
+{
+	size_t i;
+
+	if (real == NULL)
+		return;
+	for (i = 0; i < c->ntools; i++)
+		if (strcmp(c->tools[i], real) == 0) {
+			free(real);
+			return;
+		}
+	c->tools = xgrow(c->tools, &c->toolcap, c->ntools + 1, sizeof *c->tools);
+	c->tools[c->ntools++] = real;
+}
+
+/* Runs cc with one argument; its output (stdout and stderr) or NULL. */
+static char *
+compiler_query(struct build_ctx *c, const char *arg)
+{
+	const char *argv[] = {c->cc, arg, NULL};
 	struct buf b = {0};
 	int status;
 
 	if (proc_run(argv, NULL, NULL, PROC_CAPTURE_STDERR | PROC_NULL_STDIN,
 	    &b, &status) == -1 || !proc_status_ok(status)) {
+		buf_free(&b);
+		return NULL;
+	}
+	return b.data != NULL ? buf_take(&b) : xstrdup("");
+}
+
+/*
+ * Finds the files that make up the toolchain: the compiler command (often
+ * a wrapper script such as musl-gcc), the gcc driver it runs, cc1, and the
+ * specs files. The stamp records their sizes and times, so an unchanged
+ * rebuild can tell a compiler upgrade without starting the compiler.
+ */
+static int
+compiler_identify(struct build_ctx *c)
+{
+	char *v, *p, *e, *cc1, *real;
+
+	if ((v = compiler_query(c, "-v")) == NULL) {
+		real = path_lookup(c->cc);
 		diag_add(c->d, DIAG_BUILD_TOOLCHAIN, c->m->build.loc, "build",
 		    "compiler '%s' for %s %s builds %s", c->cc,
 		    arch_name(c->m->build.arch),
 		    c->m->build.link == MANIFEST_LINK_GLIBC ? "glibc" : "static",
-		    errno == ENOENT ? "is not installed" : "does not run");
-		buf_free(&b);
+		    real != NULL ? "does not run" : "is not installed");
+		free(real);
 		return 1;
 	}
-	c->cc_identity = b.data != NULL ? buf_take(&b) : xstrdup("");
+	tool_add(c, path_lookup(c->cc));
+	/* Lines such as "Reading specs from X" and "COLLECT_GCC=Y". */
+	for (p = v; *p != '\0'; p = e) {
+		e = p + strcspn(p, "\n");
+		if (*e != '\0')
+			*e++ = '\0';
+		if (str_has_prefix(p, "Reading specs from "))
+			tool_add(c, realpath(p + strlen("Reading specs from "), NULL));
+		else if (str_has_prefix(p, "COLLECT_GCC="))
+			tool_add(c, path_lookup(p + strlen("COLLECT_GCC=")));
+	}
+	free(v);
+	if ((cc1 = compiler_query(c, "-print-prog-name=cc1")) != NULL) {
+		cc1[strcspn(cc1, "\n")] = '\0';
+		tool_add(c, realpath(cc1, NULL));
+	}
+	free(cc1);
 	return 0;
 }
 
@@ -547,7 +652,7 @@ runtime_write(struct build_ctx *c)
 		if (!str_has_prefix(e->path, "src/runtime/") &&
 		    !str_has_prefix(e->path, "include/sparta/"))
 			continue;
-		path = xasprintf("%s/%s/%s", c->out->project_dir, c->work, e->path);
+		path = xasprintf("%s/work/%s", c->out->dir, e->path);
 		dir = xstrdup(path);
 		slash = strrchr(dir, '/');
 		*slash = '\0';
@@ -560,14 +665,14 @@ runtime_write(struct build_ctx *c)
 		free(dir);
 		free(path);
 	}
-	path = xasprintf("%s/%s/dispatch_table.c", c->out->project_dir, c->work);
+	path = xasprintf("%s/work/dispatch_table.c", c->out->dir);
 	if (write_if_changed(path, c->table, strlen(c->table), 0644) == -1) {
 		diag_add(c->d, DIAG_BUILD_IO, c->m->build.loc, "build",
 		    "cannot write %s: %s", path, strerror(errno));
 		errors++;
 	}
 	free(path);
-	dir = xasprintf("%s/%s/obj", c->out->project_dir, c->work);
+	dir = xasprintf("%s/work/obj", c->out->dir);
 	if (mkdir_p(dir) == -1) {
 		diag_add(c->d, DIAG_BUILD_IO, c->m->build.loc, "build",
 		    "cannot create %s: %s", dir, strerror(errno));
@@ -626,7 +731,6 @@ stamp_key(struct build_ctx *c)
 	digest_field(&dg, BUILD_STAMP_FORMAT);
 	digest_field(&dg, SPARTAC_VERSION);
 	digest_field(&dg, c->cc);
-	digest_field(&dg, c->cc_identity);
 	digest_field(&dg, arch_name(b->arch));
 	digest_field(&dg, b->link == MANIFEST_LINK_GLIBC ? "glibc" : "static");
 	digest_list(&dg, "cflags", &b->cflags);
@@ -652,7 +756,7 @@ stamp_key(struct build_ctx *c)
 
 		if (c->srcs[i].is_runtime)
 			continue;
-		full = xasprintf("%s/%s", c->out->project_dir, c->srcs[i].rel);
+		full = proj_abs(c, c->srcs[i].rel);
 		if (digest_file_hex(full, hex, NULL) == -1) {
 			diag_add(c->d, DIAG_BUILD_IO, c->srcs[i].loc,
 			    "build.sources", "cannot read %s: %s",
@@ -680,8 +784,7 @@ static int
 stamp_file_hex(const struct build_ctx *c, const char *p,
     char hex[DIGEST_HEX_LEN + 1])
 {
-	char *full = p[0] == '/' ? xstrdup(p)
-	    : xasprintf("%s/%s", c->out->project_dir, p);
+	char *full = proj_abs(c, p);
 	int rc = digest_file_hex(full, hex, NULL);
 
 	free(full);
@@ -689,19 +792,41 @@ stamp_file_hex(const struct build_ctx *c, const char *p,
 }
 
 /*
+ * A toolchain file's identity without reading it (cc1 is tens of MB): its
+ * inode, size and modification time, hashed to the stamp's hex width.
+ */
+static int
+tool_fingerprint(const char *path, char hex[DIGEST_HEX_LEN + 1])
+{
+	struct stat st;
+	char *id;
+
+	if (stat(path, &st) == -1)
+		return -1;
+	id = xasprintf("%llu %llu %lld %lld.%09ld", (unsigned long long)st.st_dev,
+	    (unsigned long long)st.st_ino, (long long)st.st_size,
+	    (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+	digest_sha256_hex(id, strlen(id), hex);
+	free(id);
+	return 0;
+}
+
+/*
  * Is the last build's stamp still true? Line by line:
  *	spartac-build-stamp 1
  *	key <hex>
+ *	tool <hex> <path>    a toolchain file (fingerprint, see above)
  *	out <hex> <path>     an output, relative to the project
  *	dep <hex> <path>     a file the compiler read
+ * Nothing here starts a process: an unchanged rebuild costs a few reads.
  */
 static int
 stamp_is_current(const struct build_ctx *c)
 {
-	char *path = stamp_path(c), *text, *line, *next, *sp;
+	char *path = stamp_path(c), *text, *line, *next, *sp, *hexp;
 	char hex[DIGEST_HEX_LEN + 1];
 	size_t len;
-	int ok = 0, nout = 0;
+	int ok = 0, nout = 0, ntool = 0, rc;
 
 	if (file_read(path, BUILD_MAX_STAMP, &text, &len) == -1) {
 		free(path);
@@ -723,20 +848,26 @@ stamp_is_current(const struct build_ctx *c)
 		if ((next = strchr(line, '\n')) == NULL)
 			goto out;
 		*next = '\0';
-		if ((strncmp(line, "out ", 4) != 0 && strncmp(line, "dep ", 4) != 0) ||
-		    strlen(line) < 4 + DIGEST_HEX_LEN + 2)
+		if ((hexp = strchr(line, ' ')) == NULL)
 			goto out;
-		sp = line + 4 + DIGEST_HEX_LEN;
-		if (*sp != ' ')
+		*hexp++ = '\0';
+		sp = hexp + strnlen(hexp, DIGEST_HEX_LEN);
+		if (sp - hexp != DIGEST_HEX_LEN || *sp != ' ')
 			goto out;
 		*sp = '\0';
-		if (stamp_file_hex(c, sp + 1, hex) == -1 ||
-		    strcmp(hex, line + 4) != 0)
+		if (strcmp(line, "tool") == 0) {
+			rc = tool_fingerprint(sp + 1, hex);
+			ntool++;
+		} else if (strcmp(line, "out") == 0 || strcmp(line, "dep") == 0) {
+			rc = stamp_file_hex(c, sp + 1, hex);
+			nout += line[0] == 'o';
+		} else {
 			goto out;
-		if (line[0] == 'o')
-			nout++;
+		}
+		if (rc == -1 || strcmp(hex, hexp) != 0)
+			goto out;
 	}
-	ok = nout > 0;
+	ok = nout > 0 && ntool > 0;
 out:
 	free(text);
 	return ok;
@@ -746,7 +877,7 @@ out:
 static void
 depfile_read(const struct build_ctx *c, const char *rel, struct buf *deps)
 {
-	char *full = xasprintf("%s/%s", c->out->project_dir, rel);
+	char *full = proj_abs(c, rel);
 	char *text, *p, *colon;
 	struct buf tok = {0};
 	size_t len;
@@ -795,6 +926,10 @@ stamp_write(struct build_ctx *c, char **outs, size_t nouts)
 	int rc;
 
 	buf_printf(&b, "%s\nkey %s\n", BUILD_STAMP_FORMAT, c->key);
+	for (i = 0; i < c->ntools; i++) {
+		if (tool_fingerprint(c->tools[i], hex) == 0)
+			buf_printf(&b, "tool %s %s\n", hex, c->tools[i]);
+	}
 	for (i = 0; i < nouts; i++) {
 		if (stamp_file_hex(c, outs[i], hex) == 0)
 			buf_printf(&b, "out %s %s\n", hex, outs[i]);
@@ -873,7 +1008,9 @@ compile_one(struct build_ctx *c, const struct build_src *s)
 	}
 	for (i = 0; i < NELEM(common_cflags); i++)
 		argv[n++] = common_cflags[i];
+	/* GCC applies the last matching map: the out dir's, when inside. */
 	argv[n++] = c->prefix_map;
+	argv[n++] = c->out_map;
 	argv[n++] = inc_api;
 	if (s->is_runtime)
 		argv[n++] = inc_rt;
@@ -920,7 +1057,7 @@ symbols_check(struct build_ctx *c)
 
 		if (c->srcs[i].is_runtime)
 			continue;
-		full = xasprintf("%s/%s", c->out->project_dir, c->srcs[i].obj);
+		full = proj_abs(c, c->srcs[i].obj);
 		if (elf_info_read(full, ELFSYM_STATIC, &infos[i], &err) == -1) {
 			diag_add(c->d, DIAG_BUILD_IO, c->srcs[i].loc,
 			    "build.sources", "cannot read %s: %s",
@@ -1224,7 +1361,7 @@ glibc_bundle(struct build_ctx *c, const char *linked, char ***outs,
 			}
 			free(data);
 			*outs = xgrow(*outs, &ocap, *nouts + 1, sizeof **outs);
-			(*outs)[(*nouts)++] = xasprintf(".spartac/lib/%s", queue[i]);
+			(*outs)[(*nouts)++] = proj_rel(c, dest);
 		}
 		free(dest);
 		free(found);
@@ -1252,12 +1389,16 @@ build_bootstrap(const struct manifest *m, struct build_out *out,
 	c.out = out;
 	c.d = d;
 	c.cc = build_compiler(m->build.arch, m->build.link);
-	c.work = xstrdup(".spartac/work");
+	{
+		char *w = xasprintf("%s/work", out->dir);
+
+		c.work = proj_rel(&c, w);
+		free(w);
+	}
 	c.prefix_map = xasprintf("-ffile-prefix-map=%s=.", out->project_dir);
+	c.out_map = xasprintf("-ffile-prefix-map=%s=.spartac", out->dir);
 	out->compiled = 0;
 	if ((errors = sources_collect(&c) + args_collect(&c)) > 0)
-		goto out;
-	if ((errors = compiler_identify(&c)) > 0)
 		goto out;
 	table_generate(&c);
 	runtime_sources_add(&c);
@@ -1267,6 +1408,8 @@ build_bootstrap(const struct manifest *m, struct build_out *out,
 		log_debug("bootstrap is up to date");
 		goto out;
 	}
+	if ((errors = compiler_identify(&c)) > 0)
+		goto out;
 	if ((errors = runtime_write(&c)) > 0)
 		goto out;
 	log_info("compiling %zu files with %s (%s, %s)", c.nsrcs, c.cc,
@@ -1280,11 +1423,11 @@ build_bootstrap(const struct manifest *m, struct build_out *out,
 	if ((errors = symbols_check(&c)) > 0)
 		goto out;
 	linked_rel = xasprintf("%s/bootstrap", c.work);
-	linked = xasprintf("%s/%s", out->project_dir, linked_rel);
+	linked = proj_abs(&c, linked_rel);
 	if ((errors = link_bootstrap(&c, linked_rel)) > 0)
 		goto out;
 	outs = xcalloc(1, sizeof *outs);
-	outs[nouts++] = xstrdup(".spartac/bootstrap");
+	outs[nouts++] = proj_rel(&c, out->bootstrap_path);
 	if (m->build.link == MANIFEST_LINK_GLIBC) {
 		if ((errors = glibc_bundle(&c, linked, &outs, &nouts)) > 0)
 			goto out;

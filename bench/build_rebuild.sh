@@ -1,0 +1,46 @@
+#!/bin/sh
+# bench/build_rebuild.sh [N] - how long `spartac build` takes when nothing
+# changed, and proof that it rewrites nothing.
+#
+# Copies sparta.yaml.example and its sources (examples/, site/) to a temp
+# directory, builds once (cold), then runs N (default 20) no-change
+# rebuilds and prints the cold time and the min / median / max of the
+# rebuilds, plus whether any file under .spartac/ changed its mtime.
+# Goal (issue 4): a no-change rebuild of the example under 50 ms.
+set -eu
+cd "$(dirname "$0")/.."
+n=${1:-20}
+spartac=${SPARTAC:-$PWD/build/spartac}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+cp sparta.yaml.example "$tmp/sparta.yaml"
+for d in examples site; do [ -d "$d" ] && cp -R "$d" "$tmp/"; done
+python3 - "$spartac" "$tmp" "$n" <<'PY'
+import os, statistics, subprocess, sys, time
+spartac, root, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+cmd = [spartac, "build", os.path.join(root, "sparta.yaml")]
+
+def build():
+    t = time.perf_counter()
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    dt = (time.perf_counter() - t) * 1000
+    if r.returncode != 0:
+        sys.exit(f"spartac build failed ({r.returncode}):\n{r.stderr}")
+    return dt
+
+def times():
+    out = {}
+    for d, _, files in os.walk(os.path.join(root, ".spartac")):
+        for f in files:
+            p = os.path.join(d, f)
+            out[p] = os.stat(p).st_mtime_ns
+    return out
+
+cold = build()
+before = times()
+runs = sorted(build() for _ in range(n))
+changed = [p for p, t in times().items() if before.get(p) != t]
+print(f"cold build            {cold:8.1f} ms")
+print(f"no-change rebuild x{n}  min {runs[0]:.1f} ms  median {statistics.median(runs):.1f} ms  max {runs[-1]:.1f} ms")
+print(f"files rewritten       {len(changed)}" + ("" if not changed else "  " + " ".join(changed)))
+PY
