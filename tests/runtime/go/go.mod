@@ -1,5 +1,5 @@
 module sparta.local/gopeer
 
-go 1.26
+go 1.18
 
-require github.com/aws/aws-lambda-go v1.55.1
+require github.com/aws/aws-lambda-go v1.47.0
