@@ -52,12 +52,6 @@ def test_no_code_is_explained_that_does_not_exist():
     assert stale == [], f"DIAGNOSTICS documents codes spartac never emits: {stale}"
 
 
-def test_codes_are_listed_in_catalogue_order():
-    # Readers find a code faster when the page follows the catalogue.
-    order = [c for c in explained_codes() if c in catalogue()]
-    assert order == [c for c in catalogue() if c in order]
-
-
 def test_limits_match_the_loader():
     header = (ROOT / "src" / "loader.h").read_text()
 
