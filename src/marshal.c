@@ -456,6 +456,7 @@ marshal_template(const struct manifest *m, struct diags *d, cJSON **out)
 		raw_outputs = node_to_cjson(m->outputs);
 	marshal_raw(&c, m->outputs, raw_outputs, c.outputs,
 	    "outputs", &c.output_ids);
+	marshal_refs_check(&c);
 	cJSON_Delete(raw_params);
 	cJSON_Delete(raw_outputs);
 	cJSON_Delete(c.raw_resources);

@@ -153,5 +153,7 @@ void marshal_events(struct mctx *c);
 void marshal_events_s3_apply(struct mctx *c);
 void marshal_api(struct mctx *c);
 void marshal_site(struct mctx *c);
+/* After every ID is claimed: the manifest's references must all resolve. */
+void marshal_refs_check(struct mctx *c);
 
 #endif
