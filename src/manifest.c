@@ -24,6 +24,8 @@ struct ctx {
 	struct manifest *m;
 	struct diags *d;
 	struct buf path; /* the manifest path of the current diagnostic */
+	struct buf keys[4]; /* ring of formatted path keys, see K() */
+	unsigned nextkey;
 };
 
 /* ---- memory ---- */
@@ -88,6 +90,30 @@ path_of(struct ctx *c, const char *fmt, ...)
 	buf_puts(&c->path, s);
 	free(s);
 	return c->path.data;
+}
+
+/*
+ * A map key as a path component: ".name" when it reads unambiguously in a
+ * dotted path, else ["name"] (as schema.c writes paths). The result lives
+ * in a ring of four buffers, enough for one diagnostic's path.
+ */
+static const char *
+K(struct ctx *c, const char *k)
+{
+	struct buf *b = &c->keys[c->nextkey++ % NELEM(c->keys)];
+	const char *p;
+	int plain = *k != '\0';
+
+	for (p = k; *p; p++)
+		if (*p == '.' || *p == '[' || *p == ']' || *p == '"' ||
+		    (unsigned char)*p <= ' ')
+			plain = 0;
+	b->len = 0;
+	if (plain)
+		buf_printf(b, ".%s", k);
+	else
+		buf_printf(b, "[\"%s\"]", k);
+	return b->data;
 }
 
 /* " (did you mean 'x'?)" or "", in a static buffer good until the next call. */
@@ -205,7 +231,7 @@ check_override_keys(struct ctx *c, const struct node *base,
 		if (node_find(base, p->key->str))
 			continue;
 		diag_add(c->d, DIAG_STAGE_OVERRIDE_UNKNOWN, p->key->loc,
-		    path_of(c, pathfmt, stage, p->key->str),
+		    path_of(c, pathfmt, K(c, stage), K(c, p->key->str)),
 		    "stage '%s' overrides %s '%s', which the base manifest does not declare%s",
 		    stage, what, p->key->str,
 		    did_you_mean(p->key->str, cands, j));
@@ -226,14 +252,14 @@ check_stage_overrides(struct ctx *c, const struct node *root)
 		const struct node *ovapi = get_map(ov, "api");
 
 		check_override_keys(c, get_map(root, "functions"),
-		    get_map(ov, "functions"), "function", "stages.%s.functions.%s",
+		    get_map(ov, "functions"), "function", "stages%s.functions%s",
 		    name);
 		check_override_keys(c, get_map(root, "roles"),
-		    get_map(ov, "roles"), "role", "stages.%s.roles.%s", name);
+		    get_map(ov, "roles"), "role", "stages%s.roles%s", name);
 		if (ovapi)
 			check_override_keys(c, get_map(api, "routes"),
 			    get_map(ovapi, "routes"), "route",
-			    "stages.%s.api.routes.%s", name);
+			    "stages%s.api.routes%s", name);
 	}
 }
 
@@ -875,7 +901,7 @@ check_id_clashes(struct ctx *c, struct idref *v, size_t n, const char *what)
 		while (first > 0 && strcmp(v[first - 1].id, v[i].id) == 0)
 			first--;
 		diag_add(c->d, DIAG_LOGICAL_ID_CLASH, v[i].loc,
-		    path_of(c, "%s.%s", what, v[i].name),
+		    path_of(c, "%s%s", what, K(c, v[i].name)),
 		    "%s '%s' and '%s' (line %u) both become the logical ID '%s'",
 		    what, v[i].name, v[first].name, v[first].loc.line, v[i].id);
 	}
@@ -903,7 +929,7 @@ check_names(struct ctx *c, const struct node *root)
 
 		if (!is_resource_name(f->name))
 			diag_add(c->d, DIAG_NAME_INVALID, f->key_loc,
-			    path_of(c, "functions.%s", f->name),
+			    path_of(c, "functions%s", K(c, f->name)),
 			    "function name '%s' is not valid for Lambda and CloudFormation",
 			    f->name);
 		ids[i] = (struct idref){f->id, f->name, f->key_loc};
@@ -914,7 +940,7 @@ check_names(struct ctx *c, const struct node *root)
 
 		if (!is_resource_name(r->name))
 			diag_add(c->d, DIAG_NAME_INVALID, r->key_loc,
-			    path_of(c, "roles.%s", r->name),
+			    path_of(c, "roles%s", K(c, r->name)),
 			    "role name '%s' is not valid for IAM and CloudFormation",
 			    r->name);
 		ids[i] = (struct idref){r->id, r->name, r->key_loc};
@@ -926,7 +952,7 @@ check_names(struct ctx *c, const struct node *root)
 	for (i = 0; params && i < params->n; i++)
 		if (!is_logical_id(params->pairs[i].key->str))
 			diag_add(c->d, DIAG_LOGICAL_ID, params->pairs[i].key->loc,
-			    path_of(c, "parameters.%s", params->pairs[i].key->str),
+			    path_of(c, "parameters%s", K(c, params->pairs[i].key->str)),
 			    "parameter '%s' is not a valid logical ID",
 			    params->pairs[i].key->str);
 	for (i = 0; res && i < res->n; i++) {
@@ -935,19 +961,19 @@ check_names(struct ctx *c, const struct node *root)
 
 		if (!is_logical_id(p->key->str))
 			diag_add(c->d, DIAG_LOGICAL_ID, p->key->loc,
-			    path_of(c, "resources.%s", p->key->str),
+			    path_of(c, "resources%s", K(c, p->key->str)),
 			    "resource '%s' is not a valid logical ID",
 			    p->key->str);
 		if (q)
 			diag_add(c->d, DIAG_LOGICAL_ID_CLASH, p->key->loc,
-			    path_of(c, "resources.%s", p->key->str),
+			    path_of(c, "resources%s", K(c, p->key->str)),
 			    "resource '%s' has the logical ID of the parameter at line %u",
 			    p->key->str, q->key->loc.line);
 	}
 	for (i = 0; outs && i < outs->n; i++)
 		if (!is_logical_id(outs->pairs[i].key->str))
 			diag_add(c->d, DIAG_LOGICAL_ID, outs->pairs[i].key->loc,
-			    path_of(c, "outputs.%s", outs->pairs[i].key->str),
+			    path_of(c, "outputs%s", K(c, outs->pairs[i].key->str)),
 			    "output '%s' is not a valid logical ID",
 			    outs->pairs[i].key->str);
 }
@@ -1031,19 +1057,19 @@ check_symbols(struct ctx *c)
 			continue;
 		if (!is_c_identifier(f->symbol)) {
 			diag_add(c->d, DIAG_SYMBOL_INVALID, f->symbol_loc,
-			    path_of(c, "functions.%s.symbol", f->name),
+			    path_of(c, "functions%s.symbol", K(c, f->name)),
 			    "symbol '%s' is not a C identifier", f->symbol);
 			continue;
 		}
 		if (is_c_keyword(f->symbol)) {
 			diag_add(c->d, DIAG_SYMBOL_KEYWORD, f->symbol_loc,
-			    path_of(c, "functions.%s.symbol", f->name),
+			    path_of(c, "functions%s.symbol", K(c, f->name)),
 			    "symbol '%s' is a C keyword", f->symbol);
 			continue;
 		}
 		if (is_reserved_symbol(f->symbol)) {
 			diag_add(c->d, DIAG_SYMBOL_RESERVED, f->symbol_loc,
-			    path_of(c, "functions.%s.symbol", f->name),
+			    path_of(c, "functions%s.symbol", K(c, f->name)),
 			    "symbol '%s' is reserved", f->symbol);
 			continue;
 		}
@@ -1063,7 +1089,7 @@ check_symbols(struct ctx *c)
 			continue;
 		g = &m->functions[v[first].index];
 		diag_add(c->d, DIAG_SYMBOL_DUPLICATE, f->symbol_loc,
-		    path_of(c, "functions.%s.symbol", f->name),
+		    path_of(c, "functions%s.symbol", K(c, f->name)),
 		    "function '%s' uses symbol '%s', which function '%s' (line %u) already uses",
 		    f->name, f->symbol, g->name, g->symbol_loc.line);
 	}
@@ -1143,7 +1169,8 @@ static int
 check_arn(struct ctx *c, const struct node *n, const char *want,
     const char *path, const char *what)
 {
-	char svc[64], pad[80];
+	char svc[64], pad[80], wanttext[128];
+	size_t i;
 	const char *region, *resource;
 	size_t regionlen;
 
@@ -1161,9 +1188,17 @@ check_arn(struct ctx *c, const struct node *n, const char *want,
 
 		snprintf(wantpad, sizeof(wantpad), " %s ", want);
 		if (strstr(wantpad, pad) == NULL) {
+			/* "sqs sns" reads "sqs or sns" */
+			wanttext[0] = '\0';
+			for (i = 0; want[i] && strlen(wanttext) + 5 < sizeof(wanttext);
+			    i++)
+				if (want[i] == ' ')
+					strcat(wanttext, " or ");
+				else
+					strncat(wanttext, &want[i], 1);
 			diag_add(c->d, DIAG_ARN_SERVICE, n->loc, path,
 			    "%s '%s' is an ARN of service '%s', not of %s",
-			    what, n->str, svc, want);
+			    what, n->str, svc, wanttext);
 			return -1;
 		}
 	}
@@ -1189,7 +1224,7 @@ check_roles(struct ctx *c)
 		if ((r->arn != NULL) == (r->privileges != NULL ||
 		    r->nprivileges != 0)) {
 			diag_add(c->d, DIAG_ROLE_SHAPE, r->key_loc,
-			    path_of(c, "roles.%s", r->name),
+			    path_of(c, "roles%s", K(c, r->name)),
 			    r->arn ? "role '%s' has both arn: and privileges:" :
 			    "role '%s' has neither arn: nor privileges:",
 			    r->name);
@@ -1197,12 +1232,12 @@ check_roles(struct ctx *c)
 		if (r->arn && arn_parse(r->arn, 0, svc, sizeof(svc), NULL, NULL,
 		    &res) != 0)
 			diag_add(c->d, DIAG_ARN_SHAPE, r->arn_loc,
-			    path_of(c, "roles.%s.arn", r->name),
+			    path_of(c, "roles%s.arn", K(c, r->name)),
 			    "role ARN '%s' is not an ARN", r->arn);
 		else if (r->arn && (strcmp(svc, "iam") != 0 ||
 		    !str_has_prefix(res, "role/")))
 			diag_add(c->d, DIAG_ARN_SERVICE, r->arn_loc,
-			    path_of(c, "roles.%s.arn", r->name),
+			    path_of(c, "roles%s.arn", K(c, r->name)),
 			    "'%s' is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)",
 			    r->arn);
 		for (j = 0; j < r->nprivileges; j++) {
@@ -1218,15 +1253,15 @@ check_roles(struct ctx *c)
 				    NULL, NULL) != 0)
 					diag_add(c->d, DIAG_ARN_SHAPE, n->loc,
 					    path_of(c,
-					    "roles.%s.privileges[%zu].resources[%zu]",
-					    r->name, j, k),
+					    "roles%s.privileges[%zu].resources[%zu]",
+					    K(c, r->name), j, k),
 					    "resource '%s' is not an ARN (nor '*')",
 					    n->str);
 			}
 		}
 		if (r->nusers == 0)
 			diag_add(c->d, DIAG_ROLE_UNUSED, r->key_loc,
-			    path_of(c, "roles.%s", r->name),
+			    path_of(c, "roles%s", K(c, r->name)),
 			    "role '%s' is not used by any function", r->name);
 	}
 }
@@ -1338,8 +1373,8 @@ check_event(struct ctx *c, const struct manifest_function *f,
 	const char *problem;
 	char path[512];
 
-	snprintf(path, sizeof(path), "functions.%s.events[%zu].%s", f->name,
-	    e->index, ev);
+	snprintf(path, sizeof(path), "functions%s.events[%zu].%s",
+	    K(c, f->name), e->index, ev);
 	switch (e->kind) {
 	case MANIFEST_EVENT_SCHEDULE:
 		if (e->u.schedule.expression &&
@@ -1436,7 +1471,7 @@ check_functions(struct ctx *c, const struct node *root)
 				((struct manifest_role *)f->role)->nusers++;
 			else
 				diag_add(c->d, DIAG_ROLE_UNKNOWN, f->role_loc,
-				    path_of(c, "functions.%s.role", f->name),
+				    path_of(c, "functions%s.role", K(c, f->name)),
 				    "unknown role '%s'%s", rolename,
 				    did_you_mean(rolename, rolenames, m->nroles));
 		}
@@ -1444,16 +1479,16 @@ check_functions(struct ctx *c, const struct node *root)
 			if (is_reserved_env(f->environment.v[j].key))
 				diag_add(c->d, DIAG_ENV_RESERVED,
 				    f->environment.v[j].key_loc,
-				    path_of(c, "functions.%s.environment.%s",
-				    f->name, f->environment.v[j].key),
+				    path_of(c, "functions%s.environment%s",
+				    K(c, f->name), K(c, f->environment.v[j].key)),
 				    "environment variable '%s' is reserved",
 				    f->environment.v[j].key);
 		check_arn(c, f->dead_letter, "sqs sns",
-		    path_of(c, "functions.%s.dead_letter", f->name),
+		    path_of(c, "functions%s.dead_letter", K(c, f->name)),
 		    "dead-letter target");
 		for (j = 0; j < f->layers.n; j++)
 			check_arn(c, f->layers.v[j], "lambda",
-			    path_of(c, "functions.%s.layers[%zu]", f->name, j),
+			    path_of(c, "functions%s.layers[%zu]", K(c, f->name), j),
 			    "layer");
 		for (j = 0; j < f->ndepends_on; j++) {
 			struct manifest_ref *r = &f->depends_on[j];
@@ -1463,14 +1498,14 @@ check_functions(struct ctx *c, const struct node *root)
 			    node_get(resources, r->name);
 			if (r->function == NULL && r->resource == NULL)
 				diag_add(c->d, DIAG_REF_UNKNOWN, r->loc,
-				    path_of(c, "functions.%s.depends_on[%zu]",
-				    f->name, j),
+				    path_of(c, "functions%s.depends_on[%zu]",
+				    K(c, f->name), j),
 				    "'%s' is neither a function nor a resource%s",
 				    r->name, did_you_mean(r->name, refnames, nref));
 			else if (r->function == f)
 				diag_add(c->d, DIAG_REF_UNKNOWN, r->loc,
-				    path_of(c, "functions.%s.depends_on[%zu]",
-				    f->name, j),
+				    path_of(c, "functions%s.depends_on[%zu]",
+				    K(c, f->name), j),
 				    "function '%s' depends on itself", f->name);
 		}
 		for (j = 0; j < f->nevents; j++)
@@ -1626,7 +1661,7 @@ check_routes(struct ctx *c, const struct node *root)
 		const char *sp = strchr(r->key, ' ');
 		const char *problem;
 
-		path_of(c, "api.routes.%s", r->key);
+		path_of(c, "api.routes%s", K(c, r->key));
 		if (fn == NULL)
 			diag_add(c->d, DIAG_FUNCTION_UNKNOWN, r->loc,
 			    c->path.data, "route '%s' names no function",
@@ -1687,7 +1722,7 @@ check_routes(struct ctx *c, const struct node *root)
 			    b->method != MANIFEST_HTTP_ANY)
 				continue;
 			diag_add(c->d, DIAG_ROUTE_CLASH, b->key_loc,
-			    path_of(c, "api.routes.%s", b->key),
+			    path_of(c, "api.routes%s", K(c, b->key)),
 			    "route '%s' clashes with route '%s' (line %u)",
 			    b->key, a->key, a->key_loc.line);
 			bad[rr[j].index] = 1;
@@ -1727,7 +1762,7 @@ check_routes(struct ctx *c, const struct node *root)
 			if (bad[vr[j].index])
 				continue;
 			diag_add(c->d, DIAG_ROUTE_PARAM_CONFLICT, b->key_loc,
-			    path_of(c, "api.routes.%s", b->key),
+			    path_of(c, "api.routes%s", K(c, b->key)),
 			    "'%.*s' under '%s' conflicts with '%.*s' of route '%s' (line %u)",
 			    (int)vr[j].namelen, vr[j].name,
 			    *vr[j].parent ? vr[j].parent : "/",
@@ -1925,6 +1960,8 @@ manifest_build(const struct doc *doc, const char *stage, struct diags *d)
 	}
 	build_model(&c, root);
 	buf_free(&c.path);
+	for (size_t i = 0; i < NELEM(c.keys); i++)
+		buf_free(&c.keys[i]);
 	if (d->nerrors > errors) {
 		manifest_free(m);
 		return NULL;

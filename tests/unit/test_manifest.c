@@ -772,7 +772,7 @@ test_arns(void)
 	EXPECT_ONE(FNB "    dead_letter: 'arn:aws:sqs::123456789012:d'\n",
 	    DIAG_ARN_SHAPE, 5, 18, "lacks the region");
 	EXPECT_ONE(FNB "    dead_letter: 'arn:aws:lambda:us-east-1:123456789012:function:f'\n",
-	    DIAG_ARN_SERVICE, 5, 18, "of service 'lambda', not of sqs sns");
+	    DIAG_ARN_SERVICE, 5, 18, "of service 'lambda', not of sqs or sns");
 	EXPECT_ONE(FNB "    events: [{sqs: 'arn:aws:sns:us-east-1:123456789012:t'}]\n",
 	    DIAG_ARN_SERVICE, 5, 20, NULL);
 	EXPECT_ONE(FNB "    events: [{sqs: 'arn:aws:sqs:us-east-1:123456789012:'}]\n",
