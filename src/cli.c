@@ -115,6 +115,50 @@ static const struct verb verbs[] = {
 	    "Exit status 1 when the manifest has errors, 3 when compiling or a\n"
 	    "hook fails, 74 when a file cannot be written.\n",
 	    cmd_build},
+	{"plan", "plan [FILE] [--detailed-exitcode] [--offline] [--bucket NAME]",
+	    "show what deploy would change: a ChangeSet described, never executed",
+	    "Builds, then creates a ChangeSet, prints its changes (action, logical\n"
+	    "ID, type, replacement; replacements marked !) and deletes it. Never\n"
+	    "executes and never uploads code. A healthy stack whose digest tag\n"
+	    "matches the build is 'no changes' after one DescribeStacks call.\n"
+	    "  --detailed-exitcode exit 2 when there are changes, 0 when none\n"
+	    "  --offline           no AWS: diff the template against the one\n"
+	    "                      saved by the last deploy (.spartac/deployed.json)\n"
+	    "  --bucket NAME       the artifact bucket (default: the manifest's,\n"
+	    "                      else spartac-ACCOUNT-REGION)\n"
+	    "  --role-arn ARN      the service role CloudFormation acts as\n",
+	    cmd_plan},
+	{"deploy", "deploy [FILE] [--yes] [--bucket NAME] [--timeout DURATION]",
+	    "build, upload and converge the stack through a ChangeSet",
+	    "Builds; does nothing when a healthy stack carries the same digest\n"
+	    "(one API call); else creates the artifact bucket if needed, uploads\n"
+	    "code.zip when its key is absent, creates a ChangeSet, shows it, asks\n"
+	    "on a terminal, executes it and follows the stack's events; then\n"
+	    "syncs the site and prints the outputs. Ctrl-C stops waiting (exit\n"
+	    "130); the stack goes on: follow it with 'spartac status'.\n"
+	    "  -y, --yes            execute without asking (never asked when\n"
+	    "                       stdin is not a terminal)\n"
+	    "      --bucket NAME    the artifact bucket\n"
+	    "      --role-arn ARN   the service role CloudFormation acts as\n"
+	    "      --timeout D      stop waiting after D (600, 10m, 1h)\n"
+	    "      --outputs-file F write the stack outputs to F as JSON\n"
+	    "      --force          deploy even when the digest matches\n"
+	    "      --protect        turn termination protection on\n"
+	    "      --continue-rollback  finish an UPDATE_ROLLBACK_FAILED first\n"
+	    "Exit status 4 when the deployment fails (root causes on stderr).\n",
+	    cmd_deploy},
+	{"delete", "delete [FILE]",
+	    "empty the site bucket, delete the stack and wait",
+	    "Empties the site bucket (CloudFormation cannot delete a non-empty\n"
+	    "bucket), deletes the stack and follows its events to the end. A\n"
+	    "stack that does not exist is success.\n",
+	    cmd_delete},
+	{"status", "status [FILE] [--events N]",
+	    "show the stack's status, outputs, parameters, tags and last events",
+	    "Reads the stack: status and reason, outputs, parameters, tags and\n"
+	    "the last N events (default 10). Changes nothing.\n"
+	    "  --events N   how many events to show\n",
+	    cmd_status},
 	{"help", "help [VERB]",
 	    "show help for spartac or a verb",
 	    "Same as 'spartac --help' or 'spartac VERB --help'.\n",

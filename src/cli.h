@@ -84,6 +84,10 @@ int cmd_build(struct cli *, int, char **);
 int cmd_completion(struct cli *, int, char **);
 int cmd_init(struct cli *, int, char **);
 int cmd_whoami(struct cli *, int, char **);
+int cmd_plan(struct cli *, int, char **);
+int cmd_deploy(struct cli *, int, char **);
+int cmd_delete(struct cli *, int, char **);
+int cmd_status(struct cli *, int, char **);
 int cmd_invoke(struct cli *, int, char **);
 
 #endif

@@ -3,9 +3,11 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "converge.h"
+#include "digest.h"
 #include "util.h"
 
 struct status_class {
@@ -278,12 +280,14 @@ to_prepare(struct converge *c, const char *type)
 	return act(c, CONV_PH_PREPARE, CONV_PREPARE);
 }
 
+/* After a good stack (or an empty change set): the site, then done. */
 static enum converge_action
-after_site(struct converge *c)
+after_site(struct converge *c, enum converge_result r)
 {
+	c->pending = r;
 	if (c->has_site && c->mode == CONVERGE_DEPLOY)
 		return act(c, CONV_PH_SYNC_SITE, CONV_SYNC_SITE);
-	return done(c, CONV_RESULT_DEPLOYED);
+	return done(c, r);
 }
 
 /* Deploy and plan: decide from the stack as it stands. */
@@ -488,7 +492,7 @@ on_wait(struct converge *c, const struct converge_observation *obs)
 			c->pending = CONV_RESULT_DEPLOYED;
 			return act(c, CONV_PH_PROTECT, CONV_PROTECT);
 		}
-		return after_site(c);
+		return after_site(c, CONV_RESULT_DEPLOYED);
 	case CONV_PH_WAIT_DELETE:
 		if (cls == CONV_STACK_DELETED)
 			return done(c, CONV_RESULT_DELETED);
@@ -528,10 +532,14 @@ on_ok(struct converge *c, const struct converge_observation *obs)
 	case CONV_PH_PROTECT:
 		if (c->pending == CONV_RESULT_NO_CHANGES)
 			return done(c, CONV_RESULT_NO_CHANGES);
-		return after_site(c);
+		return after_site(c, CONV_RESULT_DEPLOYED);
 	case CONV_PH_SYNC_SITE:
-		return done(c, CONV_RESULT_DEPLOYED);
+		return done(c, c->pending);
 	case CONV_PH_CLEANUP:
+		/* The stack needs nothing, but the digest differed: the site
+		 * may be what changed, and it is not part of the stack. */
+		if (c->pending == CONV_RESULT_NO_CHANGES)
+			return after_site(c, CONV_RESULT_NO_CHANGES);
 		return done(c, c->pending);
 	case CONV_PH_EMPTY_SITE:
 		return act(c, CONV_PH_DELETE, CONV_DELETE_STACK);
@@ -706,4 +714,63 @@ converge_root_causes(const struct converge_event *ev, size_t n, size_t *idx,
 	if (k == 0 && fallback != (size_t)-1 && max > 0)
 		idx[k++] = fallback;
 	return k;
+}
+
+/* ---- the no-op digest ---- */
+
+static int
+kv_cmp(const void *a, const void *b)
+{
+	const struct converge_kv *const *x = a, *const *y = b;
+
+	return strcmp((*x)->key, (*y)->key);
+}
+
+static void
+digest_kvs(struct digest *d, const char *what, const struct converge_kv *kv,
+    size_t n)
+{
+	const struct converge_kv **v;
+	char count[32];
+	size_t i;
+
+	v = xcalloc(n ? n : 1, sizeof *v);
+	for (i = 0; i < n; i++)
+		v[i] = &kv[i];
+	qsort(v, n, sizeof *v, kv_cmp);
+	snprintf(count, sizeof count, "%zu", n);
+	digest_field(d, what);
+	digest_field(d, count);
+	for (i = 0; i < n; i++) {
+		digest_field(d, v[i]->key);
+		digest_field(d, v[i]->value);
+	}
+	free(v);
+}
+
+void
+converge_digest(const struct converge_inputs *in, char hex[CONV_DIGEST_LEN + 1])
+{
+	struct digest d;
+	char len[32];
+
+	digest_init(&d);
+	/* Bump the scheme when the inputs change meaning: every stack then
+	 * gets one (harmless) change set, never a wrong "no changes". */
+	digest_field(&d, "spartac-digest-1");
+	snprintf(len, sizeof len, "%zu", in->template_len);
+	digest_field(&d, "template");
+	digest_field(&d, len);
+	digest_update(&d, in->template_body, in->template_len);
+	digest_kvs(&d, "parameters", in->params, in->nparams);
+	digest_kvs(&d, "tags", in->tags, in->ntags);
+	digest_field(&d, "bucket");
+	digest_field(&d, in->bucket);
+	digest_field(&d, "code");
+	digest_field(&d, in->code_key);
+	digest_field(&d, "site");
+	digest_field(&d, in->site_digest);
+	digest_field(&d, "role");
+	digest_field(&d, in->role_arn);
+	digest_final_hex(&d, hex);
 }

@@ -205,6 +205,37 @@ int converge_error_is_throttle(const char *code);
 const char *converge_action_name(enum converge_action a);
 const char *converge_result_name(enum converge_result r);
 
+/* ---- the no-op digest ---- */
+
+struct converge_kv {
+	const char *key;
+	const char *value;
+};
+
+/* What a deployment is made of; equal digests mean an equal deployment. */
+struct converge_inputs {
+	const char *template_body;
+	size_t template_len;
+	const struct converge_kv *params; /* as sent, ArtifactBucket excepted */
+	size_t nparams;
+	const struct converge_kv *tags;   /* the user's stack tags */
+	size_t ntags;
+	const char *bucket;      /* --bucket or the manifest's; NULL: managed */
+	const char *code_key;    /* content-addressed: the code's SHA-256 */
+	const char *site_digest; /* site.json's sha256, or NULL */
+	const char *role_arn;    /* --role-arn, or NULL */
+};
+
+#define CONV_DIGEST_LEN 64
+
+/*
+ * SHA-256 over a scheme version and every input, each length-prefixed;
+ * parameters and tags are sorted by key first, so their order does not
+ * matter. Writes 64 hex digits and a NUL.
+ */
+void converge_digest(const struct converge_inputs *in,
+    char hex[CONV_DIGEST_LEN + 1]);
+
 /* ---- root causes ---- */
 
 /* One stack event (DescribeStackEvents), newest first as the API gives them. */

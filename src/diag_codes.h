@@ -169,3 +169,7 @@ DIAG(MARSHAL_TEMPLATE_S3, SEV_NOTE, "N-TEMPLATE-S3",
     "nothing to do: templates over 51,200 bytes cannot be sent inline, so deploy uploads the template to the artifact bucket and passes its URL")
 DIAG(MARSHAL_TEMPLATE_LIMIT, SEV_WARNING, "W-TEMPLATE-LIMIT",
     "CloudFormation refuses templates over 1 MB or 500 resources, so deploy will fail: split the service, or share roles between functions (roles: and role:) to cut the resource count")
+
+/* ---- deploy (converge_io.c) ---- */
+DIAG(DEPLOY_ROLE_MISSING, SEV_ERROR, "E-DEPLOY-ROLE-MISSING",
+    "the role named by this ARN does not exist in the account deployed to (iam:GetRole found nothing): create it, fix the ARN, or use an inline role")

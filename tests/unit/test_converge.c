@@ -360,6 +360,48 @@ check_helpers(void)
 	CHECK_STR(converge_stack_class("NOPE") == CONV_STACK_UNKNOWN ? "u" : "k", "u");
 }
 
+/* Each input moves the digest; order of parameters and tags does not. */
+static void
+check_digest(void)
+{
+	static const char tpl[] = "{\"Resources\": {}}";
+	struct converge_kv p1[] = {{"CodeKey", "svc/abc.zip"}, {"Stage", "v1"}};
+	struct converge_kv p2[] = {{"Stage", "v1"}, {"CodeKey", "svc/abc.zip"}};
+	struct converge_kv p3[] = {{"Stage", "v2"}, {"CodeKey", "svc/abc.zip"}};
+	struct converge_kv t1[] = {{"team", "a"}};
+	struct converge_kv t2[] = {{"team", "b"}};
+	struct converge_kv t3[] = {{"tea", "ma"}};
+	struct converge_inputs base = {tpl, sizeof tpl - 1, p1, 2, t1, 1, NULL,
+	    "svc/abc.zip", "s1", NULL};
+	struct converge_inputs in;
+	char h0[CONV_DIGEST_LEN + 1], h[CONV_DIGEST_LEN + 1];
+
+	converge_digest(&base, h0);
+	CHECK_INT(strlen(h0), 64);
+	in = base;
+	in.params = p2;
+	converge_digest(&in, h);
+	CHECK_STR(h, h0);
+#define MOVES(field, value)                                               \
+	do {                                                              \
+		in = base;                                                \
+		in.field = value;                                         \
+		converge_digest(&in, h);                                  \
+		CHECK(strcmp(h, h0) != 0);                                \
+	} while (0)
+	MOVES(params, p3);
+	MOVES(tags, t2);
+	MOVES(tags, t3);
+	MOVES(ntags, 0);
+	MOVES(bucket, "mine");
+	MOVES(code_key, "svc/abd.zip");
+	MOVES(site_digest, NULL);
+	MOVES(site_digest, "");
+	MOVES(role_arn, "arn:aws:iam::1:role/cfn");
+	MOVES(template_len, sizeof tpl - 2);
+#undef MOVES
+}
+
 int
 main(void)
 {
@@ -384,6 +426,7 @@ main(void)
 		run_root_cause(tc);
 	check_model(cJSON_GetObjectItemCaseSensitive(root, "first_action"));
 	check_helpers();
+	check_digest();
 	cJSON_Delete(root);
 	return unit_report("test_converge");
 }
