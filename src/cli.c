@@ -87,6 +87,14 @@ static const struct verb verbs[] = {
 	    "Exit status 5 when the function fails or times out (its error type\n"
 	    "and message on stderr), 3 when the build fails.\n",
 	    cmd_invoke},
+	{"describe", "describe [FILE] [-o FILE.html]",
+	    "write a self-contained HTML picture of the service; no AWS calls",
+	    "Writes one HTML file (default .spartac/describe.html) that needs no\n"
+	    "network to open: a Graphviz graph of the functions, their roles,\n"
+	    "event sources, API routes, the site and the raw resources, with the\n"
+	    "edges between them; an inventory; and the generated template.\n"
+	    "  -o, --output FILE  where to write the page\n",
+	    cmd_describe},
 	{"init", "init [DIR] [--name NAME]",
 	    "create a new service: sparta.yaml, src/hello.c, a sample event",
 	    "Creates DIR (default: the current directory) with sparta.yaml, its\n"

@@ -20,6 +20,7 @@ UNITS = sorted(p.stem for p in (ROOT / "tests" / "unit").glob("test_*.c"))
 MANIFESTS = sorted((ROOT / "tests" / "manifests").glob("*/*.yaml")) + [ROOT / "sparta.yaml.example"]
 SAN_ENV = {
     "ASAN_OPTIONS": "detect_leaks=1:exitcode=86:abort_on_error=0",
+    "LSAN_OPTIONS": f"suppressions={ROOT / 'tests' / 'lsan.supp'}",
     "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1:exitcode=87",
 }
 
@@ -59,7 +60,7 @@ def test_corpus_sanitized(san_build):
         assert r.returncode in (0, 1), f"{m}: status {r.returncode}\n{r.stderr[-2000:]}"
 
 
-VALGRIND = ["valgrind", "-q", "--leak-check=full", "--show-leak-kinds=definite,indirect,possible",
+VALGRIND = ["valgrind", "-q", f"--suppressions={ROOT / 'tests' / 'valgrind.supp'}", "--leak-check=full", "--show-leak-kinds=definite,indirect,possible",
             "--errors-for-leak-kinds=definite,indirect,possible", "--error-exitcode=99"]
 
 
@@ -76,3 +77,29 @@ def test_corpus_valgrind():
         r = subprocess.run([*VALGRIND, str(BUILD / "spartac"), "validate", "--no-color", m.name],
                            cwd=m.parent, capture_output=True, text=True, timeout=300)
         assert r.returncode in (0, 1), f"{m}: status {r.returncode}\n{r.stderr[-3000:]}"
+
+
+# Verbs beyond validate that need no network: each runs clean under both.
+OFFLINE_RUNS = [
+    ["describe", "-o", "{tmp}/page.html", str(ROOT / "sparta.yaml.example")],
+    ["completion", "bash"],
+    ["schema"],
+    ["init", "{tmp}/svc"],
+]
+
+
+@pytest.mark.parametrize("args", OFFLINE_RUNS, ids=lambda a: a[0])
+def test_offline_verbs_sanitized(san_build, args, tmp_path):
+    argv = [a.format(tmp=tmp_path) for a in args]
+    r = subprocess.run([str(san_build / "spartac"), *argv], cwd=tmp_path, capture_output=True,
+                       text=True, timeout=300, env={**os.environ, **SAN_ENV})
+    _check_clean(r, " ".join(argv))
+    assert r.returncode == 0, r.stderr[-3000:]
+
+
+@pytest.mark.parametrize("args", OFFLINE_RUNS, ids=lambda a: a[0])
+def test_offline_verbs_valgrind(args, tmp_path):
+    argv = [a.format(tmp=tmp_path) for a in args]
+    r = subprocess.run([*VALGRIND, str(BUILD / "spartac"), *argv], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]

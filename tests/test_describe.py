@@ -1,0 +1,77 @@
+"""spartac describe: one HTML file that opens with no network at all and
+shows every function and route. Checked in headless Chromium started in a
+network namespace of its own (unshare -n), so no fetch could succeed."""
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import BUILD, ROOT, need, run
+
+EXAMPLE = ROOT / "sparta.yaml.example"
+ARTIFACTS = BUILD / "artifacts"
+FUNCTIONS = ["hello", "notes", "worker", "nightly", "uploads", "audit"]
+ROUTES = ["GET /hello", "GET /notes/{id}", "PUT /notes/{id}", "POST /notes", "ANY /files/{proxy+}"]
+
+
+def chromium(*args, tmp_path):
+    need("chromium")
+    need("unshare")
+    cmd = ["unshare", "-n", "chromium", "--headless", "--no-sandbox", "--disable-gpu",
+           "--no-first-run", "--disable-background-networking", "--disable-component-update",
+           "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    out = tmp_path_factory.mktemp("describe") / "service.html"
+    r = run("describe", str(EXAMPLE), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def test_page_is_self_contained(page):
+    html = page.read_text(encoding="utf-8")
+    assert "Content-Security-Policy" in html and "default-src 'none'" in html
+    assert "<script" not in html and "<link" not in html and "@import" not in html
+    # no attribute that would fetch anything from anywhere
+    assert not re.search(r'(src|href)\s*=\s*"(https?:)?//', html)
+    assert "url(" not in html
+
+
+def test_chromium_offline_shows_every_function_and_route(page, tmp_path):
+    r = chromium("--dump-dom", page.as_uri(), tmp_path=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    dom = r.stdout
+    texts = " ".join(re.findall(r"<text[^>]*>([^<]*)</text>", dom))
+    for f in FUNCTIONS:
+        assert re.search(rf"\b{f}\b", texts), f
+    for route in ROUTES:
+        assert route in texts.replace("&amp;", "&"), route
+    assert "Template" in dom and "AWS::Lambda::Function" in dom
+
+
+def test_screenshot_is_kept_as_artifact(page, tmp_path):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "describe.png"
+    shot.unlink(missing_ok=True)
+    r = chromium("--window-size=1500,1100", f"--screenshot={shot}", page.as_uri(), tmp_path=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert shot.stat().st_size > 20000  # a rendered page, not a blank one
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_default_output_goes_under_dot_spartac(tmp_path):
+    shutil.copy(EXAMPLE, tmp_path / "sparta.yaml")
+    r = run("describe", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / ".spartac" / "describe.html").is_file()
+
+
+def test_invalid_manifest_writes_nothing(tmp_path):
+    (tmp_path / "sparta.yaml").write_text("service: x\nfunctions: {a: {symbol: 1x}}\n")
+    r = run("describe", "-o", "page.html", cwd=tmp_path)
+    assert r.returncode == 1
+    assert not (tmp_path / "page.html").exists()
