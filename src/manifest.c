@@ -1913,6 +1913,70 @@ build_model(struct ctx *c, const struct node *root)
 	check_paths(c);
 }
 
+static int
+loc_before(struct loc a, struct loc b)
+{
+	return a.line < b.line || (a.line == b.line && a.col < b.col);
+}
+
+/*
+ * Without --stage, each stage is still merged and checked, and what it finds
+ * inside that stage's own text is reported (with a stages.NAME. path): a
+ * stage that points a function at a missing role fails `validate` before it
+ * fails a deploy. Findings outside the stage's text are the base's, which
+ * the base pass reports once.
+ */
+static void
+check_each_stage(const struct node *root, struct diags *d)
+{
+	const struct node_pair *sp = node_find(root, "stages");
+	const struct node *stages = sp ? sp->value : NULL;
+	struct loc end = {NULL, (unsigned)-1, (unsigned)-1};
+	size_t i, j;
+
+	if (stages == NULL || stages->kind != NODE_MAP)
+		return;
+	for (i = 0; i < root->n; i++)
+		if (&root->pairs[i] == sp && i + 1 < root->n)
+			end = root->pairs[i + 1].key->loc;
+	for (i = 0; i < stages->n; i++) {
+		const struct node_pair *p = &stages->pairs[i];
+		struct loc lo = p->key->loc;
+		struct loc hi = i + 1 < stages->n ? stages->pairs[i + 1].key->loc :
+		    end;
+		struct diags sd = {0};
+		struct ctx c = {0};
+		const char *prefix;
+
+		if (p->value->kind != NODE_MAP)
+			continue;
+		c.m = xcalloc(1, sizeof(*c.m));
+		c.m->impl = xcalloc(1, sizeof(*c.m->impl));
+		c.m->stage = p->key->str;
+		c.d = &sd;
+		build_model(&c, merge(c.m, root, p->value));
+		prefix = path_of(&c, "stages%s", K(&c, p->key->str));
+		prefix = xstrdup(prefix);
+		for (j = 0; j < sd.n; j++) {
+			const struct diag *g = &sd.v[j];
+
+			/* Warnings (an unused role) are the base's business. */
+			if (g->sev != SEV_ERROR || loc_before(g->loc, lo) ||
+			    !loc_before(g->loc, hi))
+				continue;
+			path_of(&c, "%s%s%s", prefix, g->path ? "." : "",
+			    g->path ? g->path : "");
+			diag_add(d, g->code, g->loc, c.path.data, "%s", g->msg);
+		}
+		free((char *)prefix);
+		diags_free(&sd);
+		buf_free(&c.path);
+		for (j = 0; j < NELEM(c.keys); j++)
+			buf_free(&c.keys[j]);
+		manifest_free(c.m);
+	}
+}
+
 struct manifest *
 manifest_build(const struct doc *doc, const char *stage, struct diags *d)
 {
@@ -1957,7 +2021,8 @@ manifest_build(const struct doc *doc, const char *stage, struct diags *d)
 			m->stage = mf_strdup(m, stage, strlen(stage));
 			root = merge(m, root, ov);
 		}
-	}
+	} else
+		check_each_stage(root, d);
 	build_model(&c, root);
 	buf_free(&c.path);
 	for (size_t i = 0; i < NELEM(c.keys); i++)

@@ -545,7 +545,7 @@ test_stages(void)
 	EXPECT_ONE(FN "stages:\n  prod:\n    functions:\n      helo: {memory: 512}\n",
 	    DIAG_STAGE_OVERRIDE_UNKNOWN, 7, 7, "did you mean 'hello'");
 	EXPECT_ONE(FNR "roles: {r: {arn: 'arn:aws:iam::123456789012:role/x'}}\n"
-	    "stages: {s: {roles: {q: {arn: x}}}}\n",
+	    "stages: {s: {roles: {q: {arn: 'arn:aws:iam::123456789012:role/q'}}}}\n",
 	    DIAG_STAGE_OVERRIDE_UNKNOWN, 5, 22, "role 'q'");
 	EXPECT_ONE(FN "api: {routes: {GET /: hello}}\n"
 	    "stages: {s: {api: {routes: {GET /x: hello}}}}\n",
@@ -557,6 +557,39 @@ test_stages(void)
 	tc_build(&t, FN "stages: {s: {functions: {hello: {role: nope}}}}\n",
 	    "s");
 	CHECK(t.m == NULL && tc_count(&t, DIAG_ROLE_UNKNOWN) == 1);
+	CHECK(t.d.n > 0 && strcmp(t.d.v[0].path, "functions.hello.role") == 0);
+	tc_free(&t);
+	/* ... and so is every stage without --stage, at the stage's lines. */
+	tc_build(&t, FN "roles: {r: {arn: 'arn:aws:iam::123456789012:role/r'}}\n"
+	    "stages:\n  s: {functions: {hello: {role: nope}}}\n"
+	    "  t: {functions: {hello: {role: r}}}\n"
+	    "  u: {functions: {hello: {memory: 512}}}\n", NULL);
+	CHECK_INT(t.d.n, 2);
+	if (t.d.n != 2)
+		tc_dump(&t);
+	CHECK(tc_count(&t, DIAG_ROLE_UNKNOWN) == 1);
+	CHECK(tc_count(&t, DIAG_ROLE_UNUSED) == 1); /* the base's, once */
+	if (tc_find(&t, DIAG_ROLE_UNKNOWN)) {
+		CHECK_STR(tc_find(&t, DIAG_ROLE_UNKNOWN)->path,
+		    "stages.s.functions.hello.role");
+		CHECK_INT(tc_find(&t, DIAG_ROLE_UNKNOWN)->loc.line, 6);
+		CHECK(strstr(tc_find(&t, DIAG_ROLE_UNKNOWN)->msg,
+		    "did you mean") == NULL);
+	}
+	tc_free(&t);
+	tc_build(&t, FNB "    role: r\nroles: {r: {arn: 'arn:aws:iam::123456789012:role/r'}}\n"
+	    "stages:\n  p:\n    functions:\n      hello:\n        memory: 256\n"
+	    "        environment: {AWS_REGION: x}\n"
+	    "        events: [{schedule: 'rate(1 minutes)'}]\n"
+	    "outputs: {O: {Value: x}}\n", NULL);
+	CHECK_INT(t.d.n, 2);
+	if (t.d.n != 2)
+		tc_dump(&t);
+	CHECK(tc_find(&t, DIAG_ENV_RESERVED) &&
+	    strcmp(tc_find(&t, DIAG_ENV_RESERVED)->path,
+	    "stages.p.functions.hello.environment.AWS_REGION") == 0);
+	CHECK(tc_find(&t, DIAG_SCHEDULE) &&
+	    tc_find(&t, DIAG_SCHEDULE)->loc.line == 13);
 	tc_free(&t);
 	/* A stage can turn an inline role into an ARN role only by dropping
 	 * privileges, which a merge cannot: both set is an error. */
