@@ -82,8 +82,10 @@ def test_help_and_man_page_name_the_same_verbs():
 def test_help_and_man_page_name_the_same_global_options():
     helped = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*|-[a-zA-Z])\b", main_help()
                             .split("Global options", 1)[1]))
+    m = re.search(r"^\.Ss Global options\n(.*?)(?=^\.S[sh] )", _man(), re.M | re.S)
+    assert m, "man page has no 'Global options' subsection"
     man = set()
-    for line in re.findall(r"^\.It (Fl .*)$", _man(), re.M):
+    for line in re.findall(r"^\.It (Fl .*)$", m.group(1), re.M):
         for flag in re.findall(r"Fl (\\-[a-z-]+|[a-zA-Z])", line):
             man.add("-" + flag.replace("\\-", "-"))
     assert sorted(helped) == sorted(man)

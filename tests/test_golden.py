@@ -6,6 +6,7 @@ would erase a hand-written expectation that records a bug still open).
 Review every change by eye before committing it.
 """
 import difflib
+import json
 import os
 import re
 import shlex
@@ -189,6 +190,41 @@ def test_valid(spartac, name):
         check_golden(expected, warnings)
     else:
         assert warnings == b"", f"unexpected diagnostics:\n{warnings.decode(errors='replace')}"
+
+
+def _text_lines(err_bytes):
+    """The header line of each diagnostic in text output (quotes and hints
+    are indented; headers are not)."""
+    return [l for l in err_bytes.decode("utf-8", "replace").splitlines()
+            if l and not l.startswith(" ")]
+
+
+def _from_json(d):
+    where = f"{d['file']}:{d['line']}:{d['column']}: " if d["line"] else f"{d['file']}: "
+    path = f"{d['path']}: " if d["path"] else ""
+    return f"{where}{d['severity']}: {path}{d['message']} [{d['code']}]"
+
+
+@pytest.mark.parametrize("name", invalid_cases())
+def test_json_and_github_formats_agree_with_text(spartac, name):
+    """--format json and --format github carry the same diagnostics as the
+    text in the .err file: same order, positions, paths, messages, codes."""
+    expected = INVALID / (name + ".err")
+    if not expected.exists():
+        pytest.fail(f"{expected} is missing")
+    text = _text_lines(expected.read_bytes())
+    r = validate(INVALID, name + ".yaml", "--format", "json")
+    assert r.returncode == EXIT_INVALID
+    assert r.stderr == b""
+    diags = json.loads(r.stdout)
+    assert [_from_json(d) for d in diags] == text
+    r = validate(INVALID, name + ".yaml", "--format", "github")
+    assert r.returncode == EXIT_INVALID
+    lines = r.stdout.decode("utf-8", "replace").splitlines()
+    assert len(lines) == len(diags)
+    for line, d in zip(lines, diags):
+        assert line.startswith(f"::{d['severity']} "), line
+        assert f"title={d['code']}::" in line, line
 
 
 def test_corpus_size():
