@@ -94,6 +94,20 @@ aws_endpoint_check(const char *url, struct aws_error *err)
 	return 0;
 }
 
+/* AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (or the profile's
+ * ignore_configured_endpoint_urls) drops the environment's and the
+ * profile's endpoints; --endpoint-url still counts. */
+static int
+ignore_configured(const struct aws *aws)
+{
+	const char *v = getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+
+	if (v == NULL || *v == '\0')
+		v = aws_ini_get(&aws->config, aws->profile,
+		    "ignore_configured_endpoint_urls");
+	return v != NULL && strcasecmp(v, "true") == 0;
+}
+
 static char *
 url_trim(const char *u)
 {
@@ -118,6 +132,8 @@ aws_endpoint(const struct aws *aws, const char *service, int *custom,
 		var[i] = (char)toupper((unsigned char)var[i]);
 	if (aws->endpoint_url)
 		u = aws->endpoint_url;
+	else if (ignore_configured(aws))
+		u = NULL;
 	else if (getenv(var) && *getenv(var))
 		u = getenv(var);
 	else if (getenv("AWS_ENDPOINT_URL") && *getenv("AWS_ENDPOINT_URL"))

@@ -62,6 +62,13 @@ s3_url(struct aws *aws, const char *bucket, const char *key, const char *query,
 	return buf_take(&b);
 }
 
+char *
+s3_object_url(struct aws *aws, const char *bucket, const char *key,
+    struct aws_error *err)
+{
+	return s3_url(aws, bucket, key, NULL, err, "GetObject");
+}
+
 static void
 base64(const unsigned char *p, size_t n, char *out)
 {

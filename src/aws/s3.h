@@ -53,6 +53,11 @@ void s3_objects_free(struct s3_objects *l);
 int s3_delete_objects(struct aws *aws, const char *bucket,
     const char *const *keys, size_t n, struct aws_error *err);
 
+/* The object's URL as this client addresses it (for a CloudFormation
+ * TemplateURL); NULL with err set when the endpoint is refused. */
+char *s3_object_url(struct aws *aws, const char *bucket, const char *key,
+    struct aws_error *err);
+
 /* Creates the bucket in the client's region; a bucket we already own is
  * success. */
 int s3_create_bucket(struct aws *aws, const char *bucket, struct aws_error *err);

@@ -88,6 +88,83 @@ test_endpoints(void)
 }
 
 static void
+test_default_endpoints(void)
+{
+	struct aws aws;
+	struct aws_error err;
+	char *u;
+	int custom;
+	static const struct {
+		const char *region, *service, *url, *signing;
+	} cases[] = {
+		{"eu-west-1", "cloudformation", "https://cloudformation.eu-west-1.amazonaws.com", "eu-west-1"},
+		{"eu-west-1", "sts", "https://sts.eu-west-1.amazonaws.com", "eu-west-1"},
+		{"eu-west-1", "iam", "https://iam.amazonaws.com", "us-east-1"},
+		{"cn-north-1", "s3", "https://s3.cn-north-1.amazonaws.com.cn", "cn-north-1"},
+		{"cn-northwest-1", "iam", "https://iam.cn-north-1.amazonaws.com.cn", "cn-north-1"},
+		{"us-gov-east-1", "iam", "https://iam.us-gov.amazonaws.com", "us-gov-west-1"},
+		{"us-gov-east-1", "cloudformation", "https://cloudformation.us-gov-east-1.amazonaws.com", "us-gov-east-1"},
+	};
+	size_t i;
+
+	unsetenv("AWS_ENDPOINT_URL");
+	unsetenv("AWS_ENDPOINT_URL_S3");
+	unsetenv("AWS_ENDPOINT_URL_IAM");
+	unsetenv("AWS_ENDPOINT_URL_STS");
+	unsetenv("AWS_ENDPOINT_URL_CLOUDFORMATION");
+	unsetenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+	memset(&aws, 0, sizeof aws);
+	aws.profile = (char *)"default";
+	for (i = 0; i < NELEM(cases); i++) {
+		aws.region = (char *)cases[i].region;
+		u = aws_endpoint(&aws, cases[i].service, &custom, &err);
+		CHECK_STR(u, cases[i].url);
+		CHECK_INT(custom, 0);
+		CHECK_STR(aws_signing_region(&aws, cases[i].service), cases[i].signing);
+		free(u);
+	}
+	aws.region = (char *)"eu-west-1";
+	setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566/", 1);
+	setenv("AWS_ENDPOINT_URL_IAM", "https://iam.example.com", 1);
+	u = aws_endpoint(&aws, "sts", &custom, &err);
+	CHECK_STR(u, "http://127.0.0.1:4566");
+	CHECK_INT(custom, 1);
+	free(u);
+	u = aws_endpoint(&aws, "iam", &custom, &err);
+	CHECK_STR(u, "https://iam.example.com");
+	free(u);
+	setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true", 1);
+	u = aws_endpoint(&aws, "iam", &custom, &err);
+	CHECK_STR(u, "https://iam.amazonaws.com");
+	free(u);
+	aws.endpoint_url = (char *)"http://localhost:5000";
+	u = aws_endpoint(&aws, "iam", &custom, &err);
+	CHECK_STR(u, "http://localhost:5000");
+	free(u);
+	aws.endpoint_url = NULL;
+	unsetenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+	setenv("AWS_ENDPOINT_URL_S3", "http://s3.example.com", 1);
+	CHECK(aws_endpoint(&aws, "s3", &custom, &err) == NULL);
+	CHECK_STR(err.code, "InsecureEndpoint");
+	unsetenv("AWS_ENDPOINT_URL");
+	unsetenv("AWS_ENDPOINT_URL_IAM");
+	unsetenv("AWS_ENDPOINT_URL_S3");
+
+	/* S3: virtual-hosted on AWS, path-style for dotted names and custom
+	 * endpoints; keys encoded as botocore does */
+	u = s3_object_url(&aws, "my-bucket", "a b/c+d~e.zip", &err);
+	CHECK_STR(u, "https://my-bucket.s3.eu-west-1.amazonaws.com/a%20b/c%2Bd~e.zip");
+	free(u);
+	u = s3_object_url(&aws, "my.bucket", "k", &err);
+	CHECK_STR(u, "https://s3.eu-west-1.amazonaws.com/my.bucket/k");
+	free(u);
+	aws.endpoint_url = (char *)"http://127.0.0.1:9000";
+	u = s3_object_url(&aws, "my-bucket", "k", &err);
+	CHECK_STR(u, "http://127.0.0.1:9000/my-bucket/k");
+	free(u);
+}
+
+static void
 test_misc(void)
 {
 	int i;
@@ -331,6 +408,7 @@ main(int argc, char **argv)
 	test_ini();
 	test_xml();
 	test_endpoints();
+	test_default_endpoints();
 	test_misc();
 	return unit_report("test_aws_client");
 }
