@@ -72,6 +72,8 @@ struct build_ctx {
 	size_t nincs;
 	char *prefix_map; /* -ffile-prefix-map=<project>=. */
 	char *out_map;    /* -ffile-prefix-map=<out dir>=.spartac */
+	char *inc_api;    /* -I<work>/include: sparta/lambda.h */
+	char *inc_rt;     /* -I<work>/src/runtime: the runtime's headers */
 	char key[DIGEST_HEX_LEN + 1];
 };
 
@@ -308,6 +310,8 @@ ctx_free(struct build_ctx *c)
 	free(c->table);
 	free(c->prefix_map);
 	free(c->out_map);
+	free(c->inc_api);
+	free(c->inc_rt);
 }
 
 /* A path as the compiler sees it (relative to the project) made absolute. */
@@ -987,15 +991,13 @@ run_tool(struct build_ctx *c, const char **argv, int *status)
 	return proc_status_ok(*status) ? 0 : 1;
 }
 
-static int
-compile_one(struct build_ctx *c, const struct build_src *s)
+/* The compiler's argv for one source; free the array (not its strings). */
+static const char **
+compile_argv(struct build_ctx *c, const struct build_src *s)
 {
 	const struct manifest_build *b = &c->m->build;
 	const char **argv;
-	char *inc_api = xasprintf("-I%s/include", c->work);
-	char *inc_rt = xasprintf("-I%s/src/runtime", c->work);
 	size_t n = 0, i;
-	int status, rc;
 
 	argv = xcalloc(32 + b->cflags.n + c->nincs, sizeof *argv);
 	argv[n++] = c->cc;
@@ -1011,9 +1013,9 @@ compile_one(struct build_ctx *c, const struct build_src *s)
 	/* GCC applies the last matching map: the out dir's, when inside. */
 	argv[n++] = c->prefix_map;
 	argv[n++] = c->out_map;
-	argv[n++] = inc_api;
+	argv[n++] = c->inc_api;
 	if (s->is_runtime)
-		argv[n++] = inc_rt;
+		argv[n++] = c->inc_rt;
 	else
 		for (i = 0; i < c->nincs; i++)
 			argv[n++] = c->incs[i];
@@ -1025,20 +1027,86 @@ compile_one(struct build_ctx *c, const struct build_src *s)
 	argv[n++] = "-o";
 	argv[n++] = s->obj;
 	argv[n] = NULL;
-	rc = run_tool(c, argv, &status);
-	if (rc != 0) {
-		char *how = rc == -1 ? xasprintf("could not run: %s",
-		    strerror(errno)) : proc_status_describe(status);
+	return argv;
+}
 
-		diag_add(c->d, DIAG_BUILD_COMPILE, s->loc,
-		    s->is_runtime ? "build" : "build.sources",
-		    "compiling %s failed (%s %s)", s->rel, c->cc, how);
-		free(how);
+/* Copies a compile log to stderr, as the compiler wrote it. */
+static void
+log_pass_through(const char *path)
+{
+	char *text;
+	size_t len;
+
+	if (file_read(path, (size_t)16 << 20, &text, &len) == 0) {
+		fflush(stderr);
+		if (len > 0)
+			fwrite(text, 1, len, stderr);
+		fflush(stderr);
+		free(text);
 	}
-	free(argv);
-	free(inc_api);
-	free(inc_rt);
-	return rc != 0;
+	unlink(path);
+}
+
+/*
+ * Compiles every source, up to one job per CPU (at most 8) at a time. Each
+ * job's output goes to its own log, printed whole and in source order when
+ * the job ends, so two compilers' messages never interleave. Every file
+ * is compiled even after a failure, to report all errors at once.
+ */
+static int
+compile_all(struct build_ctx *c)
+{
+	long *pids = xcalloc(c->nsrcs + 1, sizeof *pids);
+	char **logs = xcalloc(c->nsrcs + 1, sizeof *logs);
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t jobs = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (size_t)ncpu;
+	size_t next = 0, done, i;
+	int errors = 0, status;
+
+	for (done = 0; done < c->nsrcs; done++) {
+		for (; next < c->nsrcs && next < done + jobs; next++) {
+			const char **argv = compile_argv(c, &c->srcs[next]);
+			char *log_abs;
+
+			logs[next] = xasprintf("%s.log", c->srcs[next].obj);
+			log_abs = proj_abs(c, logs[next]);
+			if (log_get_level() >= LOG_DEBUG) {
+				char *cmd = proc_argv_join(argv);
+
+				log_debug("%s", cmd);
+				free(cmd);
+			}
+			pids[next] = proc_spawn(argv, c->out->project_dir, log_abs);
+			free(logs[next]);
+			logs[next] = log_abs;
+			free(argv);
+		}
+		i = done;
+		if (pids[i] == -1 || proc_wait(pids[i], &status) == -1) {
+			diag_add(c->d, DIAG_BUILD_COMPILE, c->srcs[i].loc,
+			    c->srcs[i].is_runtime ? "build" : "build.sources",
+			    "compiling %s failed (%s could not run: %s)",
+			    c->srcs[i].rel, c->cc, strerror(errno));
+			errors++;
+			continue;
+		}
+		log_pass_through(logs[i]);
+		if (!proc_status_ok(status)) {
+			char *how = proc_status_describe(status);
+
+			diag_add(c->d, DIAG_BUILD_COMPILE, c->srcs[i].loc,
+			    c->srcs[i].is_runtime ? "build" : "build.sources",
+			    "compiling %s failed (%s %s)", c->srcs[i].rel, c->cc,
+			    how);
+			free(how);
+			errors++;
+		}
+	}
+	for (i = 0; i < c->nsrcs; i++)
+		free(logs[i]);
+	free(logs);
+	free(pids);
+	return errors;
 }
 
 /* Every handler symbol must be a global function of the user's objects. */
@@ -1397,6 +1465,8 @@ build_bootstrap(const struct manifest *m, struct build_out *out,
 	}
 	c.prefix_map = xasprintf("-ffile-prefix-map=%s=.", out->project_dir);
 	c.out_map = xasprintf("-ffile-prefix-map=%s=.spartac", out->dir);
+	c.inc_api = xasprintf("-I%s/include", c.work);
+	c.inc_rt = xasprintf("-I%s/src/runtime", c.work);
 	out->compiled = 0;
 	if ((errors = sources_collect(&c) + args_collect(&c)) > 0)
 		goto out;
@@ -1415,10 +1485,7 @@ build_bootstrap(const struct manifest *m, struct build_out *out,
 	log_info("compiling %zu files with %s (%s, %s)", c.nsrcs, c.cc,
 	    arch_name(m->build.arch),
 	    m->build.link == MANIFEST_LINK_GLIBC ? "glibc" : "static");
-	/* Every file, even after a failure: report all compiler errors at once. */
-	for (i = 0; i < c.nsrcs; i++)
-		errors += compile_one(&c, &c.srcs[i]);
-	if (errors > 0)
+	if ((errors = compile_all(&c)) > 0)
 		goto out;
 	if ((errors = symbols_check(&c)) > 0)
 		goto out;

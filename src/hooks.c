@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hooks.h"
 #include "proc.h"
@@ -69,6 +70,40 @@ hook_envp_free(char **envp)
 	free(envp);
 }
 
+/*
+ * Can argv0 be started from dir? posix_spawnp reports a missing program as
+ * ENOENT, except where the exec failure only shows as exit status 127 (as
+ * under valgrind); looking first gives the same diagnostic everywhere.
+ */
+static int
+program_exists(const char *argv0, const char *dir)
+{
+	const char *path = getenv("PATH"), *p, *colon;
+	char *cand;
+	int found = 0;
+
+	if (strchr(argv0, '/') != NULL) {
+		cand = argv0[0] == '/' ? xstrdup(argv0)
+		    : xasprintf("%s/%s", dir, argv0);
+		found = access(cand, X_OK) == 0;
+		free(cand);
+		return found;
+	}
+	for (p = path != NULL ? path : "/usr/bin:/bin"; !found; p = colon + 1) {
+		colon = strchr(p, ':');
+		if (colon == NULL)
+			colon = p + strlen(p);
+		/* An empty PATH entry means the current directory: the project's. */
+		cand = colon > p ? xasprintf("%.*s/%s", (int)(colon - p), p, argv0)
+		    : xasprintf("%s/%s", dir, argv0);
+		found = access(cand, X_OK) == 0;
+		free(cand);
+		if (*colon == '\0')
+			break;
+	}
+	return found;
+}
+
 int
 hooks_has(const struct manifest *m, enum manifest_hook_kind kind)
 {
@@ -98,9 +133,14 @@ hooks_run(const struct manifest *m, enum manifest_hook_kind kind,
 	log_info("hook %s: %s", name, cmd);
 	fflush(stdout);
 	fflush(stderr);
-	rc = proc_run(argv, env->project_dir, envp,
-	    PROC_STDOUT_TO_STDERR | PROC_NULL_STDIN, NULL, &status);
-	saved = errno;
+	if (!program_exists(argv[0], env->project_dir)) {
+		rc = -1;
+		saved = ENOENT;
+	} else {
+		rc = proc_run(argv, env->project_dir, envp,
+		    PROC_STDOUT_TO_STDERR | PROC_NULL_STDIN, NULL, &status);
+		saved = errno;
+	}
 	if (rc == -1) {
 		diag_add(d, DIAG_HOOK_NOT_FOUND, h->loc, path,
 		    "hook '%s' could not run '%s': %s", name, argv[0],

@@ -137,3 +137,48 @@ proc_run(const char *const *argv, const char *dir, char *const *envp,
 	}
 	return 0;
 }
+
+long
+proc_spawn(const char *const *argv, const char *dir, const char *log_path)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int err;
+
+	if ((err = posix_spawn_file_actions_init(&fa)) != 0) {
+		errno = err;
+		return -1;
+	}
+	if (dir != NULL)
+		err = posix_spawn_file_actions_addchdir_np(&fa, dir);
+	if (err == 0)
+		err = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null",
+		    O_RDONLY, 0);
+	if (err == 0 && log_path != NULL) {
+		err = posix_spawn_file_actions_addopen(&fa, 1, log_path,
+		    O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (err == 0)
+			err = posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	} else if (err == 0) {
+		err = posix_spawn_file_actions_adddup2(&fa, 2, 1);
+	}
+	if (err == 0)
+		err = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv,
+		    environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
+	return (long)pid;
+}
+
+int
+proc_wait(long pid, int *status)
+{
+	while (waitpid((pid_t)pid, status, 0) == -1) {
+		if (errno != EINTR)
+			return -1;
+	}
+	return 0;
+}

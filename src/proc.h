@@ -27,6 +27,16 @@
 int proc_run(const char *const *argv, const char *dir, char *const *envp,
     unsigned flags, struct buf *out, int *status);
 
+/*
+ * Starts argv as proc_run does, without waiting, stdin /dev/null. With
+ * log_path, the child's stdout and stderr go to that file (created or
+ * truncated); without, its stdout goes to our stderr. Returns the process
+ * id, or -1 with errno set. Wait for it with proc_wait.
+ */
+long proc_spawn(const char *const *argv, const char *dir, const char *log_path);
+/* Waits for a process from proc_spawn; returns 0 and its status, or -1. */
+int proc_wait(long pid, int *status);
+
 /* Did the child exit with status 0? */
 int proc_status_ok(int status);
 
