@@ -585,6 +585,10 @@ on_error(struct converge *c, const struct converge_observation *obs)
 		absent.stack_exists = 0;
 		return converge_next(c, &absent);
 	}
+	/* UpdateStack's wording for "nothing to do", which some endpoints
+	 * also give for CreateChangeSet instead of an empty change set. */
+	if (c->phase == CONV_PH_CREATE_CS && converge_cs_is_empty(msg))
+		return after_site(c, CONV_RESULT_NO_CHANGES);
 	if (c->phase == CONV_PH_CLEANUP) {
 		/* The result stands; the leftover is worth a mention. */
 		snprintf(c->why, sizeof c->why, "could not remove the change "

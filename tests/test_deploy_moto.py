@@ -1,0 +1,327 @@
+"""spartac plan / deploy / delete / status end to end against moto server.
+
+A small service (two functions, an inline role, a REST API) is deployed to
+moto on loopback through a counting proxy (tests/tools/countproxy.py), so
+API calls are counted on the server's side of the wire. The AWS CLI reads
+back what was deployed. Then: an unchanged redeploy is one API call and no
+upload; a memory change is one Modify in the plan (exit 2 with
+--detailed-exitcode) and deploys; a code change uploads one object;
+delete removes the stack, twice without complaint.
+
+moto limits (see /work/shared/DESIGN.md; covered by tests/unit/test_converge.c
+instead): statuses change synchronously, stack outputs are missing after
+ExecuteChangeSet, a change set that differs only in parameters is empty,
+ExecuteChangeSet of an UPDATE leaves the stack's tags as they were (so after
+an update the digest tag is stale and the next unchanged deploy goes
+through an empty change set: "no changes", but more than one call), and
+CreateChangeSet without changes fails with UpdateStack's "No updates are
+to be performed." instead of giving a FAILED change set.
+moto's ExecuteChangeSet also ignores DependsOn, which spartac's sorted
+templates rely on for API deployments; tests/tools/moto_server_ordered.py
+fixes that one bug in the server, never in spartac.
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, free_port, need, run
+
+sys.path.insert(0, str(ROOT / "tests" / "tools"))
+import countproxy  # noqa: E402
+
+STACK = "spartac-moto-e2e"
+REGION = "us-east-1"
+
+MANIFEST = """\
+service: spartac-moto-e2e
+description: converge end to end
+roles:
+  reader:
+    privileges:
+      - actions: [s3:GetObject]
+        resources: ["arn:aws:s3:::some-bucket/*"]
+functions:
+  hello:
+    symbol: hello_world
+    memory: 128
+    timeout: 5
+  items:
+    symbol: items_handler
+    role: reader
+api:
+  routes:
+    GET /hello: hello
+    POST /items/{id}: items
+tags:
+  team: platform
+"""
+
+SOURCE = """\
+#include <sparta/lambda.h>
+
+int
+hello_world(const char *event, size_t len, struct sparta_context *ctx,
+    struct sparta_response *res)
+{
+	(void)event; (void)len; (void)ctx;
+	sparta_write_object_begin(res);
+	sparta_write_key(res, "greeting");
+	sparta_write_string(res, "GREETING");
+	sparta_write_object_end(res);
+	return 0;
+}
+
+int
+items_handler(const char *event, size_t len, struct sparta_context *ctx,
+    struct sparta_response *res)
+{
+	return hello_world(event, len, ctx, res);
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def moto(tmp_path_factory):
+    need("moto_server")
+    port = free_port()
+    log = open(tmp_path_factory.mktemp("moto") / "moto.log", "w")
+    proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "tools" / "moto_server_ordered.py"),
+                             "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(url + "/moto-api/", timeout=1).read()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    pytest.fail("moto_server exited: run 'sh tools/setup.sh test'")
+                time.sleep(0.1)
+        else:
+            pytest.fail("moto_server did not start")
+        proxy = countproxy.start(url)
+        yield proxy
+        proxy.shutdown()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def env(moto, tmp_path_factory):
+    home = tmp_path_factory.mktemp("home")
+    port = moto.server_address[1]
+    e = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_CONFIG_FILE": str(home / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "HOME": str(home),
+        # TemplateURL must say localhost for moto (a known moto limit).
+        "ENDPOINT": f"http://localhost:{port}",
+    }
+    return e
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    d = tmp_path_factory.mktemp("svc")
+    (d / "src").mkdir()
+    (d / "sparta.yaml").write_text(MANIFEST)
+    (d / "src" / "hello.c").write_text(SOURCE)
+    return d
+
+
+def spartac(env, project, *args, **kw):
+    return run(*args, "--endpoint-url", env["ENDPOINT"], cwd=project,
+               env={k: v for k, v in env.items() if k != "ENDPOINT"}, timeout=300, **kw)
+
+
+def aws(env, *args):
+    need("aws")
+    full = dict(os.environ)
+    full.update({k: v for k, v in env.items() if k != "ENDPOINT"})
+    r = subprocess.run(["aws", "--endpoint-url", env["ENDPOINT"], "--output", "json", *args],
+                       capture_output=True, text=True, env=full, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout) if r.stdout.strip() else {}
+
+
+def calls(proxy):
+    return proxy.snapshot()
+
+
+def stack_resources(env):
+    res = aws(env, "cloudformation", "describe-stack-resources", "--stack-name", STACK)
+    return {r["LogicalResourceId"]: r for r in res["StackResources"] if "LogicalResourceId" in r}
+
+
+def test_1_first_deploy_creates_the_stack(env, project, moto):
+    r = spartac(env, project, "deploy")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"{STACK}: CREATE_COMPLETE" in r.stdout
+    # Not a TTY: plain event lines, and no question was asked.
+    assert "CREATE_COMPLETE" in r.stdout and "Execute these changes" not in r.stderr
+    st = aws(env, "cloudformation", "describe-stacks", "--stack-name", STACK)["Stacks"][0]
+    assert st["StackStatus"] == "CREATE_COMPLETE"
+    tags = {t["Key"]: t["Value"] for t in st["Tags"]}
+    assert len(tags["spartac:digest"]) == 64 and tags["team"] == "platform"
+    params = {p["ParameterKey"]: p["ParameterValue"] for p in st["Parameters"]}
+    assert params["ArtifactBucket"] == f"spartac-123456789012-{REGION}"
+    sha = (project / ".spartac" / "code.sha256").read_text().split()[0]
+    assert params["CodeKey"] == f"{STACK}/{sha}.zip"
+
+
+def test_2_aws_cli_reads_back_functions_roles_and_api(env):
+    res = stack_resources(env)
+    fns = {f["FunctionName"]: f for f in aws(env, "lambda", "list-functions")["Functions"]}
+    hello = fns[res["HelloFunction"]["PhysicalResourceId"]]
+    assert hello["Runtime"] == "provided.al2023"
+    assert hello["Handler"] == "hello"
+    assert hello["MemorySize"] == 128 and hello["Timeout"] == 5
+    roles = {r["RoleName"]: r["Arn"] for r in aws(env, "iam", "list-roles")["Roles"]}
+    assert hello["Role"] == roles[res["HelloFunctionRole"]["PhysicalResourceId"]]
+    items = fns[res["ItemsFunction"]["PhysicalResourceId"]]
+    assert items["Role"] == roles[res["ReaderRole"]["PhysicalResourceId"]]
+    api_id = res["Api"]["PhysicalResourceId"]
+    apis = {a["id"]: a for a in aws(env, "apigateway", "get-rest-apis")["items"]}
+    assert apis[api_id]["name"] == STACK
+    paths = {i["path"]: set(i.get("resourceMethods", {}))
+             for i in aws(env, "apigateway", "get-resources", "--rest-api-id", api_id)["items"]}
+    assert "GET" in paths["/hello"]
+    assert "POST" in paths["/items/{id}"]
+    bucket = f"spartac-123456789012-{REGION}"
+    pab = aws(env, "s3api", "get-public-access-block", "--bucket", bucket)
+    assert all(pab["PublicAccessBlockConfiguration"].values())
+    enc = aws(env, "s3api", "get-bucket-encryption", "--bucket", bucket)
+    rule = enc["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    life = aws(env, "s3api", "get-bucket-lifecycle-configuration", "--bucket", bucket)
+    assert life["Rules"][0]["Expiration"]["Days"] == 90
+
+
+def test_3_unchanged_redeploy_is_one_api_call(env, project, moto):
+    moto.reset()
+    r = spartac(env, project, "deploy", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["result"] == "no-changes" and out["uploads"] == 0, (out, calls(moto))
+    assert [c[2] for c in calls(moto)] == ["DescribeStacks"]
+    moto.reset()
+    r = spartac(env, project, "deploy")
+    assert r.returncode == 0 and f"{STACK}: no changes" in r.stdout
+    assert len(calls(moto)) == 1
+
+
+def test_4_memory_change_plans_one_modify(env, project, moto):
+    m = project / "sparta.yaml"
+    m.write_text(m.read_text().replace("memory: 128", "memory: 256"))
+    moto.reset()
+    r = spartac(env, project, "plan", "--detailed-exitcode")
+    assert r.returncode == 2, r.stdout + r.stderr
+    rows = [ln.split() for ln in r.stdout.splitlines() if ln.strip().startswith("Modify")]
+    assert rows == [["Modify", "HelloFunction", "AWS::Lambda::Function", "-"]], r.stdout
+    assert "0 to add, 1 to modify, 0 to remove" in r.stdout
+    ops = [c[2] for c in calls(moto)]
+    assert "ExecuteChangeSet" not in ops and not any(c[0] == "PUT" for c in calls(moto)), ops
+    assert ops.count("CreateChangeSet") == 1 and ops.count("DeleteChangeSet") == 1
+    r = spartac(env, project, "plan", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["result"] == "changes"
+    assert [(c["action"], c["logicalId"]) for c in out["changes"]] == [("Modify", "HelloFunction")]
+    # Nothing was executed: still 128 MB, no change set left behind.
+    fn = stack_resources(env)["HelloFunction"]["PhysicalResourceId"]
+    assert aws(env, "lambda", "get-function-configuration", "--function-name", fn)["MemorySize"] == 128
+    # (moto keeps executed change sets listed; CloudFormation does not.)
+    left = [c for c in aws(env, "cloudformation", "list-change-sets", "--stack-name", STACK)
+            ["Summaries"] if c["ExecutionStatus"] != "EXECUTE_COMPLETE"]
+    assert left == []
+    # --offline: no AWS at all, against the template the last deploy saved.
+    moto.reset()
+    r = run("plan", "--offline", "--detailed-exitcode", cwd=project)
+    assert r.returncode == 2, r.stderr
+    assert "Modify" in r.stdout and "HelloFunction" in r.stdout
+    assert calls(moto) == []
+
+
+def test_5_deploy_the_change(env, project):
+    r = spartac(env, project, "deploy", "--outputs-file", "outputs.json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"{STACK}: UPDATE_COMPLETE" in r.stdout
+    fn = stack_resources(env)["HelloFunction"]["PhysicalResourceId"]
+    assert aws(env, "lambda", "get-function-configuration", "--function-name", fn)["MemorySize"] == 256
+    assert isinstance(json.loads((project / "outputs.json").read_text()), dict)
+    r = spartac(env, project, "deploy")
+    assert r.returncode == 0 and "no changes" in r.stdout
+
+
+def test_6_code_change_uploads_one_object(env, project, moto):
+    src = project / "src" / "hello.c"
+    src.write_text(src.read_text().replace("GREETING", "hello, moto"))
+    moto.reset()
+    r = spartac(env, project, "deploy", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    puts = [c for c in calls(moto) if c[0] == "PUT" and c[1].endswith(".zip")]
+    assert len(puts) == 1, calls(moto)
+    sha = (project / ".spartac" / "code.sha256").read_text().split()[0]
+    assert puts[0][1].endswith(f"/{STACK}/{sha}.zip")
+    assert json.loads(r.stdout)["uploads"] == 1
+
+
+def test_7_status(env, project):
+    r = spartac(env, project, "status", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    st = json.loads(r.stdout)
+    assert st["exists"] and st["status"] in ("UPDATE_COMPLETE",)
+    assert st["tags"]["team"] == "platform" and "spartac:digest" in st["tags"]
+    assert st["parameters"]["CodeKey"].startswith(STACK + "/")
+    assert st["events"], st
+    r = spartac(env, project, "status")
+    assert r.returncode == 0 and r.stdout.startswith(f"{STACK}: UPDATE_COMPLETE")
+
+
+def test_8_delete(env, project, moto):
+    r = spartac(env, project, "delete")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"{STACK}: deleted" in r.stdout
+    need("aws")
+    full = dict(os.environ)
+    full.update({k: v for k, v in env.items() if k != "ENDPOINT"})
+    gone = subprocess.run(["aws", "--endpoint-url", env["ENDPOINT"], "cloudformation",
+                           "describe-stacks", "--stack-name", STACK],
+                          capture_output=True, text=True, env=full)
+    assert gone.returncode != 0 and "does not exist" in gone.stderr
+    moto.reset()
+    r = spartac(env, project, "delete")
+    assert r.returncode == 0 and "nothing to delete" in r.stdout
+    assert [c[2] for c in calls(moto)] == ["DescribeStacks"]
+    r = spartac(env, project, "status")
+    assert r.returncode == 0 and "no such stack" in r.stdout
+
+
+def test_9_plan_on_a_missing_stack_leaves_nothing(env, project, moto):
+    r = spartac(env, project, "plan", "--detailed-exitcode", "--format", "json")
+    assert r.returncode == 2, r.stderr
+    out = json.loads(r.stdout)
+    assert out["result"] == "changes"
+    assert {c["action"] for c in out["changes"]} == {"Add"}
+    # The REVIEW_IN_PROGRESS stack the CREATE change set made is gone too.
+    full = dict(os.environ)
+    full.update({k: v for k, v in env.items() if k != "ENDPOINT"})
+    gone = subprocess.run(["aws", "--endpoint-url", env["ENDPOINT"], "cloudformation",
+                           "describe-stacks", "--stack-name", STACK],
+                          capture_output=True, text=True, env=full)
+    assert gone.returncode != 0 or \
+        json.loads(gone.stdout)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"

@@ -1,0 +1,128 @@
+"""A counting reverse proxy in front of moto server, for tests and benches.
+
+Every request is forwarded unchanged (same method, path, headers and body)
+to the upstream URL and its answer returned unchanged; the proxy only
+records which API operation each request was, so a test can say "this
+deploy made exactly one API call" from the server's side of the wire,
+whatever the client claims. Its own endpoints:
+
+  GET  /__count   {"requests": N, "calls": [[method, path, operation], ...]}
+  POST /__reset   forget the calls so far
+
+Run as a script: countproxy.py UPSTREAM_URL prints "PORT" on stdout once
+it listens on 127.0.0.1.
+"""
+import http.client
+import json
+import sys
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer",
+       "upgrade", "proxy-connection", "content-length"}
+
+
+def operation(method, path, headers, body):
+    """The API operation of a request: Action= for the Query protocol,
+    X-Amz-Target for JSON, else METHOD + path for REST (S3, Lambda...)."""
+    target = headers.get("X-Amz-Target")
+    if target:
+        return target.split(".")[-1]
+    if body and headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+        q = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+        if "Action" in q:
+            return q["Action"][0]
+    query = urllib.parse.urlsplit(path).query
+    q = urllib.parse.parse_qs(query)
+    if "Action" in q:
+        return q["Action"][0]
+    return f"{method} {urllib.parse.urlsplit(path).path}"
+
+
+class Proxy(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, upstream):
+        super().__init__(("127.0.0.1", 0), Handler)
+        u = urllib.parse.urlsplit(upstream)
+        self.up_host, self.up_port = u.hostname, u.port or 80
+        self.lock = threading.Lock()
+        self.calls = []
+
+    def snapshot(self):
+        with self.lock:
+            return list(self.calls)
+
+    def reset(self):
+        with self.lock:
+            self.calls.clear()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def _body(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            out = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return out
+                out += self.rfile.read(size)
+                self.rfile.readline()
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def _reply(self, status, headers, body):
+        self.send_response(status)
+        for k, v in headers:
+            if k.lower() not in HOP:
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _any(self):
+        body = self._body()
+        srv = self.server
+        if self.path == "/__count":
+            calls = srv.snapshot()
+            out = json.dumps({"requests": len(calls), "calls": calls}).encode()
+            return self._reply(200, [("Content-Type", "application/json")], out)
+        if self.path == "/__reset":
+            srv.reset()
+            return self._reply(200, [], b"")
+        op = operation(self.command, self.path, self.headers, body)
+        with srv.lock:
+            srv.calls.append([self.command, self.path, op])
+        conn = http.client.HTTPConnection(srv.up_host, srv.up_port, timeout=120)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
+        if body or self.command in ("POST", "PUT"):
+            headers["Content-Length"] = str(len(body))
+        conn.request(self.command, self.path, body=body, headers=headers)
+        r = conn.getresponse()
+        data = r.read()
+        self._reply(r.status, r.getheaders(), data)
+        conn.close()
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _any
+
+
+def start(upstream):
+    """Starts a proxy in a thread; returns it (its port: .server_address[1])."""
+    p = Proxy(upstream)
+    threading.Thread(target=p.serve_forever, daemon=True).start()
+    return p
+
+
+if __name__ == "__main__":
+    proxy = Proxy(sys.argv[1])
+    print(proxy.server_address[1], flush=True)
+    proxy.serve_forever()
