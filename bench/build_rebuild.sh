@@ -1,9 +1,10 @@
 #!/bin/sh
-# bench/build_rebuild.sh [N] - how long `spartac build` takes when nothing
-# changed, and proof that it rewrites nothing.
+# bench/build_rebuild.sh [N] [PROJECT_DIR] - how long `spartac build` takes
+# when nothing changed, and proof that it rewrites nothing.
 #
-# Copies sparta.yaml.example and its sources (examples/, site/) to a temp
-# directory, builds once (cold), then runs N (default 20) no-change
+# Copies sparta.yaml.example and its sources (examples/) to a temp
+# directory (or PROJECT_DIR, which must hold a sparta.yaml, without its
+# .spartac/), builds once (cold), then runs N (default 20) no-change
 # rebuilds and prints the cold time and the min / median / max of the
 # rebuilds, plus whether any file under .spartac/ changed its mtime.
 # Goal (issue 4): a no-change rebuild of the example under 50 ms.
@@ -13,8 +14,13 @@ n=${1:-20}
 spartac=${SPARTAC:-$PWD/build/spartac}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
-cp sparta.yaml.example "$tmp/sparta.yaml"
-for d in examples site; do [ -d "$d" ] && cp -R "$d" "$tmp/"; done
+if [ -n "${2:-}" ]; then
+	cp -R "$2/." "$tmp/"
+	rm -rf "$tmp/.spartac"
+else
+	cp sparta.yaml.example "$tmp/sparta.yaml"
+	[ -d examples ] && cp -R examples "$tmp/"
+fi
 python3 - "$spartac" "$tmp" "$n" <<'PY'
 import os, statistics, subprocess, sys, time
 spartac, root, n = sys.argv[1], sys.argv[2], int(sys.argv[3])

@@ -1,4 +1,5 @@
 /* test_archive.c - the deterministic ZIP: order, modes, times, refusals. */
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -9,6 +10,32 @@
 #include "archive.h"
 #include "unit.h"
 #include "util.h"
+
+/* Removes a test directory tree (files, links, subdirectories). */
+static void
+rmtree(const char *path)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *dp;
+	char *p;
+
+	if (lstat(path, &st) == -1)
+		return;
+	if (S_ISDIR(st.st_mode) && (dp = opendir(path)) != NULL) {
+		while ((de = readdir(dp)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			p = xasprintf("%s/%s", path, de->d_name);
+			rmtree(p);
+			free(p);
+		}
+		closedir(dp);
+		rmdir(path);
+	} else {
+		unlink(path);
+	}
+}
 
 static char *
 mkfile(const char *dir, const char *name, const char *text, int mode)
@@ -109,6 +136,8 @@ test_deterministic(void)
 	CHECK(l1 == l2 && memcmp(b1, b2, l1) == 0);
 	check_entries(z1);
 	free(b1), free(b2), free(z1), free(z2);
+	rmtree(d1);
+	rmtree(d2);
 }
 
 static void
@@ -134,6 +163,7 @@ test_refusals(void)
 	archive_free(&a);
 	diags_free(&d);
 	free(p), free(link);
+	rmtree(dir);
 }
 
 static void
@@ -154,6 +184,7 @@ test_empty(void)
 		zip_discard(za);
 	}
 	free(z);
+	rmtree(dir);
 }
 
 int
