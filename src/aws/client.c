@@ -31,6 +31,18 @@ env(const char *name)
 	return v && *v ? v : NULL;
 }
 
+static int
+region_is_valid(const char *r)
+{
+	size_t i;
+
+	for (i = 0; r[i]; i++)
+		if (!((r[i] >= 'a' && r[i] <= 'z') || (r[i] >= '0' && r[i] <= '9') ||
+		    r[i] == '-'))
+			return 0;
+	return i > 0 && i < 64;
+}
+
 struct aws *
 aws_open(const struct aws_options *opt, struct aws_error *err)
 {
@@ -82,6 +94,14 @@ aws_open(const struct aws_options *opt, struct aws_error *err)
 		aws_close(aws);
 		return NULL;
 	}
+	if (!region_is_valid(region)) {
+		/* it becomes part of host names: "x.evil.com#" must not */
+		aws_error_set(err, "", "", "InvalidRegion",
+		    "'%s' is not an AWS region name (letters, digits and '-')",
+		    region);
+		aws_close(aws);
+		return NULL;
+	}
 	aws->region = xstrdup(region);
 	if (opt->endpoint_url && *opt->endpoint_url) {
 		if (aws_endpoint_check(opt->endpoint_url, err) != 0) {
@@ -104,6 +124,9 @@ aws_open(const struct aws_options *opt, struct aws_error *err)
 		if (s > 0)
 			aws->timeout_ms = (long)(s * 1000);
 	}
+	if ((p = env("AWS_CA_BUNDLE")) != NULL ||
+	    (p = aws_ini_get(&aws->config, aws->profile, "ca_bundle")) != NULL)
+		aws->ca_bundle = xstrdup(p);
 	aws->curl = curl_easy_init();
 	return aws;
 }
@@ -121,6 +144,7 @@ aws_close(struct aws *aws)
 	free(aws->profile);
 	free(aws->region);
 	free(aws->endpoint_url);
+	free(aws->ca_bundle);
 	free(aws);
 }
 

@@ -344,6 +344,8 @@ perform(struct aws *aws, struct aws_request *req, const struct sigv4_output *sig
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (aws->ca_bundle)
+		curl_easy_setopt(c, CURLOPT_CAINFO, aws->ca_bundle);
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout < 10000 ? timeout : 10000L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);

@@ -95,6 +95,7 @@ struct aws {
 	int profile_explicit; /* --profile given: environment keys are skipped */
 	char *region;
 	char *endpoint_url; /* --endpoint-url */
+	char *ca_bundle;    /* AWS_CA_BUNDLE: extra trust, never less checking */
 	struct aws_ini config, credentials;
 	struct aws_creds creds;
 	enum aws_creds_kind creds_kind;
