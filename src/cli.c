@@ -87,6 +87,18 @@ static const struct verb verbs[] = {
 	    "Exit status 5 when the function fails or times out (its error type\n"
 	    "and message on stderr), 3 when the build fails.\n",
 	    cmd_invoke},
+	{"serve", "serve [FILE] [--port N] [--pool N] [--watch]",
+	    "serve the API on 127.0.0.1 through warm local bootstraps; no Docker",
+	    "Builds the service, then answers its API routes on 127.0.0.1 as API\n"
+	    "Gateway's REST proxy integration does: path parameters, {proxy+},\n"
+	    "query strings, multi-value headers, base64 bodies, CORS as\n"
+	    "configured; 404 for an unknown path, 405 for another method, 502\n"
+	    "when the function fails, 504 past its timeout. Each function keeps\n"
+	    "a pool of warm bootstrap processes. Stop it with Ctrl-C.\n"
+	    "  -p, --port N       the port (default 3000; 0 picks a free one)\n"
+	    "      --pool N       warm bootstraps per function (default: one per CPU)\n"
+	    "  -w, --watch        rebuild and swap when the sources or manifest change\n",
+	    cmd_serve},
 	{"describe", "describe [FILE] [-o FILE.html]",
 	    "write a self-contained HTML picture of the service; no AWS calls",
 	    "Writes one HTML file (default .spartac/describe.html) that needs no\n"

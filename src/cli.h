@@ -84,6 +84,7 @@ int cmd_build(struct cli *, int, char **);
 int cmd_completion(struct cli *, int, char **);
 int cmd_init(struct cli *, int, char **);
 int cmd_describe(struct cli *, int, char **);
+int cmd_serve(struct cli *, int, char **);
 int cmd_whoami(struct cli *, int, char **);
 int cmd_plan(struct cli *, int, char **);
 int cmd_deploy(struct cli *, int, char **);

@@ -362,6 +362,70 @@ utf8_seq(const unsigned char *s, size_t n, const char **why)
 	return len;
 }
 
+static const char b64chars[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+char *
+base64_encode(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	char *out = xmalloc((n + 2) / 3 * 4 + 1), *o = out;
+	size_t i;
+	unsigned v;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (unsigned)s[i] << 16 | (unsigned)s[i + 1] << 8 | s[i + 2];
+		*o++ = b64chars[v >> 18 & 63];
+		*o++ = b64chars[v >> 12 & 63];
+		*o++ = b64chars[v >> 6 & 63];
+		*o++ = b64chars[v & 63];
+	}
+	if (i < n) {
+		v = (unsigned)s[i] << 16 | (i + 1 < n ? (unsigned)s[i + 1] << 8 : 0);
+		*o++ = b64chars[v >> 18 & 63];
+		*o++ = b64chars[v >> 12 & 63];
+		*o++ = i + 1 < n ? b64chars[v >> 6 & 63] : '=';
+		*o++ = '=';
+	}
+	*o = '\0';
+	return out;
+}
+
+int
+base64_decode(const char *s, size_t n, struct buf *out)
+{
+	size_t i, start = out->len, pad = 0;
+	unsigned v = 0, bits = 0;
+	const char *c;
+	char byte;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t')
+			continue;
+		if (s[i] == '=') {
+			pad++;
+			continue;
+		}
+		if (pad || s[i] == '\0' || (c = strchr(b64chars, s[i])) == NULL)
+			goto bad;
+		v = v << 6 | (unsigned)(c - b64chars);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			byte = (char)(v >> bits & 0xff);
+			buf_append(out, &byte, 1);
+		}
+	}
+	if (pad > 2 || bits >= 6)
+		goto bad;
+	return 0;
+bad:
+	out->len = start;
+	if (out->data)
+		out->data[start] = '\0';
+	return -1;
+}
+
 int
 str_has_prefix(const char *s, const char *prefix)
 {

@@ -69,6 +69,15 @@ const char *str_suggest(const char *name, const char *const *candidates, size_t 
  */
 size_t utf8_seq(const unsigned char *s, size_t n, const char **why);
 
+/* Standard base64 (with padding), NUL-terminated, malloc'ed. */
+char *base64_encode(const void *p, size_t n);
+/*
+ * Decodes standard base64 (padding optional, whitespace ignored), appending
+ * to out. Returns 0, or -1 when the text is not base64 (out is then unchanged
+ * in length).
+ */
+int base64_decode(const char *s, size_t n, struct buf *out);
+
 int str_has_prefix(const char *s, const char *prefix);
 int str_has_suffix(const char *s, const char *suffix);
 

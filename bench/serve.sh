@@ -1,0 +1,43 @@
+#!/bin/sh
+# bench/serve.sh - requests per second and p50/p99 latency of `spartac serve`
+# for the hello-world route of a fresh `spartac init` service, measured with
+# wrk on loopback. Goal (issue 7): at least 5,000 requests per second on a
+# 2-core machine.
+#
+#   sh bench/serve.sh [SECONDS]      (default 10 s per run)
+#
+# Needs wrk (Debian package) and a built spartac (make).
+set -eu
+cd "$(dirname "$0")/.."
+secs=${1:-10}
+spartac=$PWD/build/spartac
+command -v wrk >/dev/null || { echo "bench/serve.sh: install wrk (apt-get install wrk)" >&2; exit 1; }
+[ -x "$spartac" ] || make -s
+work=$(mktemp -d)
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT INT TERM
+"$spartac" init "$work/hello" >/dev/null 2>&1
+cd "$work/hello"
+"$spartac" serve --port 0 >"$work/serve.log" 2>&1 &
+pid=$!
+i=0
+until port=$(sed -n 's|.*on http://127.0.0.1:\([0-9]*\).*|\1|p' "$work/serve.log" | head -1) && [ -n "$port" ]; do
+	i=$((i + 1))
+	[ $i -lt 600 ] || { cat "$work/serve.log"; exit 1; }
+	sleep 0.1
+done
+url="http://127.0.0.1:$port/hello?name=bench"
+curl -fsS "$url" >/dev/null 2>&1 || wget -qO- "$url" >/dev/null
+wrk -t2 -c16 -d2s "$url" >/dev/null   # warm the pool
+
+printf '%-26s %12s %10s %10s %10s\n' "spartac serve, GET /hello" "requests/s" "p50" "p99" "errors"
+for c in 1 16 64; do
+	t=2
+	[ "$c" -ge 2 ] || t=1
+	out=$(wrk -t$t -c$c -d"${secs}s" --latency "$url")
+	rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+	p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
+	p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+	err=$(echo "$out" | awk '/Non-2xx|Socket errors/ {e = e $0 "; "} END {print e == "" ? "0" : e}')
+	printf '%-26s %12s %10s %10s %10s\n' "  $c connection(s)" "$rps" "$p50" "$p99" "$err"
+done
+echo "(wrk -t2 (-t1 for one connection) -d${secs}s --latency on 127.0.0.1; pool: one warm bootstrap per CPU, $(nproc) CPUs)"
