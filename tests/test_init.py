@@ -4,6 +4,7 @@ import json
 import os
 
 from conftest import run
+from test_serve import Server
 
 
 def test_init_then_validate_build_invoke(tmp_path):
@@ -33,6 +34,15 @@ def test_init_then_validate_build_invoke(tmp_path):
     r = run("invoke", "hello", "--event", "-", cwd=svc, input='{"name": "C"}')
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout) == {"message": "hello, C"}
+
+    server = Server(svc)
+    try:
+        resp, data = server.request("GET", "/hello/serve")
+        assert resp.status == 200 and json.loads(data) == {"message": "hello, serve"}
+        resp, data = server.request("GET", "/hello?name=q")
+        assert resp.status == 200 and json.loads(data) == {"message": "hello, q"}
+    finally:
+        assert server.stop() == 0
 
 
 def test_init_in_current_directory_names_service_from_it(tmp_path):
