@@ -13,6 +13,7 @@ listed in SKIPPED with the reason; anything else skipped fails the test.
 """
 import json
 import os
+import random
 import re
 import subprocess
 from pathlib import Path
@@ -91,3 +92,81 @@ def test_supported_files_all_ran(report):
         assert any(f == s or (s.endswith("/") and f.startswith(s)) for s in SKIPPED), \
             f"{f} skipped without a listed reason"
     print("skipped:", "; ".join(f"{k} ({v})" for k, v in SKIPPED.items()))
+
+
+# ---- the pattern engine against Python's re (what jsonschema uses) ----
+
+# Subjects and patterns stay in the subset where ECMA-262 and Python's re
+# agree: ASCII without newlines (Python's $ also matches before a final
+# newline, and its \s covers \x1c-\x1f), no {,n} (a literal in ECMA), and
+# no \B against the empty string (Python's \B never matches an empty string;
+# in ECMA-262 /\B/.test("") is true, which is what we do).
+ALPHABET = "ab01 -_.x"
+
+
+def _rand_atom(rng, depth):
+    r = rng.random()
+    if depth < 3 and r < 0.15:
+        inner = _rand_alt(rng, depth + 1)
+        return rng.choice(["(", "(?:"]) + inner + ")", True
+    if depth < 3 and r < 0.22:
+        return rng.choice(["(?=", "(?!"]) + _rand_alt(rng, depth + 1) + ")", False
+    if r < 0.30:
+        return rng.choice(["^", "$", "\\b", "\\B"]), False
+    if r < 0.45:
+        return rng.choice(["\\d", "\\w", "\\s", "\\D", "\\W", "\\S", "."]), True
+    if r < 0.60:
+        neg = rng.choice(["", "^"])
+        items = "".join(rng.choice(["a", "b", "0-1", "a-b", "\\d", "\\s", "_", "\\-", "."])
+                        for _ in range(rng.randint(1, 3)))
+        return "[" + neg + items + "]", True
+    c = rng.choice("ab01 _x")
+    return (c if c != " " else " "), True
+
+
+def _rand_seq(rng, depth):
+    out = []
+    for _ in range(rng.randint(0, 4)):
+        atom, quantifiable = _rand_atom(rng, depth)
+        if quantifiable and rng.random() < 0.4:
+            atom += rng.choice(["*", "+", "?", "{2}", "{1,}", "{0,2}", "{1,3}"])
+            if rng.random() < 0.3:
+                atom += "?"
+        out.append(atom)
+    return "".join(out)
+
+
+def _rand_alt(rng, depth=0):
+    return "|".join(_rand_seq(rng, depth) for _ in range(rng.choice([1, 1, 1, 2, 3])))
+
+
+def test_pattern_engine_matches_python_re(tmp_path):
+    """4,000 random patterns x subjects: our matcher and re.search agree."""
+    if not (SUITE / "tests" / "draft7").is_dir():
+        pytest.fail(f"{SUITE} is missing: run 'sh tools/setup.sh test'")
+    assert RUNNER.exists(), f"{RUNNER} missing: run make unit"
+    rng = random.Random(20261122)
+    groups = []
+    for _ in range(500):
+        pat = _rand_alt(rng)
+        try:
+            rx = re.compile(pat)
+        except re.error:
+            continue
+        tests = []
+        for _ in range(8):
+            s = "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 8)))
+            if s == "" and "\\B" in pat:
+                s = "a"
+            tests.append({"description": repr(s), "data": s,
+                          "valid": rx.search(s) is not None})
+        groups.append({"description": f"/{pat}/", "schema": {"pattern": pat}, "tests": tests})
+    assert len(groups) > 400
+    d = tmp_path / "suite" / "tests" / "draft7"
+    d.mkdir(parents=True)
+    (d / "pattern_vs_python_re.json").write_text(json.dumps(groups))
+    r = subprocess.run([str(RUNNER), str(tmp_path / "suite")], capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stdout[-6000:] + r.stderr
+    m = re.search(r"^TOTAL (\d+)/(\d+) passed", r.stdout, re.M)
+    assert m and m.group(1) == m.group(2) and int(m.group(2)) == 8 * len(groups)
