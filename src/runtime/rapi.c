@@ -82,6 +82,8 @@ rapi_close(struct rapi *r)
 	r->fd = -1;
 	free(r->rbuf);
 	r->rbuf = NULL;
+	free(r->line);
+	r->line = NULL;
 }
 
 static void
@@ -276,8 +278,10 @@ read_reply(struct rapi *r, struct rapi_reply *rep, int *close_after)
 	char *end;
 	int rc = -1;
 
-	if ((line = malloc(LINE_MAX_LEN)) == NULL)
+	/* Kept across requests: musl would map and unmap it every time. */
+	if (r->line == NULL && (r->line = malloc(LINE_MAX_LEN)) == NULL)
 		return -1;
+	line = r->line;
 	if (r->rpos >= r->rlen && fill(r) <= 0) {
 		rc = -2;
 		goto out;
@@ -354,7 +358,6 @@ read_reply(struct rapi *r, struct rapi_reply *rep, int *close_after)
 		goto out;
 	rc = 0;
 out:
-	free(line);
 	return rc;
 }
 

@@ -117,6 +117,7 @@ struct rapi {
 	char prefix[256]; /* path before /2018-06-01, usually "" */
 	int fd;       /* -1 when not connected */
 	char *rbuf;   /* read buffer */
+	char *line;   /* one header line */
 	size_t rlen, rpos;
 };
 
