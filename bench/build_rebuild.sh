@@ -22,14 +22,20 @@ else
 	[ -d examples ] && cp -R examples "$tmp/"
 fi
 python3 - "$spartac" "$tmp" "$n" <<'PY'
-import os, statistics, subprocess, sys, time
+import os, resource, statistics, subprocess, sys, time
 spartac, root, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 cmd = [spartac, "build", os.path.join(root, "sparta.yaml")]
 
+cpu = []
+
 def build():
+    # Wall time, and CPU time (user + sys), which a loaded machine skews less.
+    u0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     r = subprocess.run(cmd, capture_output=True, text=True)
     dt = (time.perf_counter() - t) * 1000
+    u1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu.append((u1.ru_utime - u0.ru_utime + u1.ru_stime - u0.ru_stime) * 1000)
     if r.returncode != 0:
         sys.exit(f"spartac build failed ({r.returncode}):\n{r.stderr}")
     return dt
@@ -48,5 +54,6 @@ runs = sorted(build() for _ in range(n))
 changed = [p for p, t in times().items() if before.get(p) != t]
 print(f"cold build            {cold:8.1f} ms")
 print(f"no-change rebuild x{n}  min {runs[0]:.1f} ms  median {statistics.median(runs):.1f} ms  max {runs[-1]:.1f} ms")
+print(f"  cpu (user+sys)       median {statistics.median(cpu[1:]):.1f} ms  (load average {os.getloadavg()[0]:.1f})")
 print(f"files rewritten       {len(changed)}" + ("" if not changed else "  " + " ".join(changed)))
 PY
