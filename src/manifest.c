@@ -14,9 +14,17 @@
 #include "manifest.h"
 #include "util.h"
 
+/* The model's memory: a chunked bump allocator, freed as a whole. */
+struct mf_chunk {
+	struct mf_chunk *next;
+	size_t used, size;
+	_Alignas(16) unsigned char mem[];
+};
+
+#define MF_CHUNK (64 * 1024)
+
 struct manifest_impl {
-	void **blocks; /* everything the model allocated, freed together */
-	size_t nblocks, capblocks;
+	struct mf_chunk *chunks;
 	struct doc *merged; /* nodes made by the stage merge, or NULL */
 };
 
@@ -30,18 +38,35 @@ struct ctx {
 
 /* ---- memory ---- */
 
+/* Zeroed memory for nmemb elements, owned by m; NULL when nmemb is 0. */
 static void *
 mf_alloc(struct manifest *m, size_t nmemb, size_t size)
 {
-	struct manifest_impl *impl = m->impl;
+	struct mf_chunk *c = m->impl->chunks;
+	size_t n, csize;
 	void *p;
 
 	if (nmemb == 0)
 		return NULL;
-	p = xcalloc(nmemb, size);
-	impl->blocks = xgrow(impl->blocks, &impl->capblocks, impl->nblocks + 1,
-	    sizeof(*impl->blocks));
-	impl->blocks[impl->nblocks++] = p;
+	/* nmemb counts nodes (the loader's budget is 10^6), so no overflow. */
+	n = (nmemb * size + 15) & ~(size_t)15;
+	if (c == NULL || c->size - c->used < n) {
+		csize = n > MF_CHUNK / 4 ? n : MF_CHUNK;
+		c = xmalloc(sizeof(*c) + csize);
+		c->used = 0;
+		c->size = csize;
+		/* A big block goes behind the current chunk, which keeps its room. */
+		if (n > MF_CHUNK / 4 && m->impl->chunks) {
+			c->next = m->impl->chunks->next;
+			m->impl->chunks->next = c;
+		} else {
+			c->next = m->impl->chunks;
+			m->impl->chunks = c;
+		}
+	}
+	p = c->mem + c->used;
+	c->used += n;
+	memset(p, 0, n);
 	return p;
 }
 
@@ -58,14 +83,15 @@ mf_strdup(struct manifest *m, const char *s, size_t n)
 void
 manifest_free(struct manifest *m)
 {
-	size_t i;
+	struct mf_chunk *c, *next;
 
 	if (m == NULL)
 		return;
 	if (m->impl) {
-		for (i = 0; i < m->impl->nblocks; i++)
-			free(m->impl->blocks[i]);
-		free(m->impl->blocks);
+		for (c = m->impl->chunks; c; c = next) {
+			next = c->next;
+			free(c);
+		}
 		doc_free(m->impl->merged);
 		free(m->impl);
 	}
@@ -1483,9 +1509,10 @@ check_functions(struct ctx *c, const struct node *root)
 				    K(c, f->name), K(c, f->environment.v[j].key)),
 				    "environment variable '%s' is reserved",
 				    f->environment.v[j].key);
-		check_arn(c, f->dead_letter, "sqs sns",
-		    path_of(c, "functions%s.dead_letter", K(c, f->name)),
-		    "dead-letter target");
+		if (f->dead_letter)
+			check_arn(c, f->dead_letter, "sqs sns",
+			    path_of(c, "functions%s.dead_letter", K(c, f->name)),
+			    "dead-letter target");
 		for (j = 0; j < f->layers.n; j++)
 			check_arn(c, f->layers.v[j], "lambda",
 			    path_of(c, "functions%s.layers[%zu]", K(c, f->name), j),
@@ -1632,6 +1659,9 @@ cmp_varref(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
+/* The path of route r, formatted only when there is something to report. */
+#define ROUTE_PATH path_of(c, "api.routes%s", K(c, r->key))
+
 static void
 check_routes(struct ctx *c, const struct node *root)
 {
@@ -1661,14 +1691,13 @@ check_routes(struct ctx *c, const struct node *root)
 		const char *sp = strchr(r->key, ' ');
 		const char *problem;
 
-		path_of(c, "api.routes%s", K(c, r->key));
 		if (fn == NULL)
 			diag_add(c->d, DIAG_FUNCTION_UNKNOWN, r->loc,
-			    c->path.data, "route '%s' names no function",
+			    ROUTE_PATH, "route '%s' names no function",
 			    r->key);
 		else if ((r->function = manifest_function_find(m, fn)) == NULL)
 			diag_add(c->d, DIAG_FUNCTION_UNKNOWN, r->function_loc,
-			    c->path.data, "unknown function '%s'%s", fn,
+			    ROUTE_PATH, "unknown function '%s'%s", fn,
 			    did_you_mean(fn, fnames, m->nfunctions));
 
 		if (!route_method_ok(r->key)) {
@@ -1685,22 +1714,22 @@ check_routes(struct ctx *c, const struct node *root)
 					hint = method_names[k];
 			if (sp == NULL)
 				diag_add(c->d, DIAG_ROUTE_SYNTAX, r->key_loc,
-				    c->path.data,
+				    ROUTE_PATH,
 				    "route '%s' is not \"METHOD /path\"", r->key);
 			else if (*hint)
 				diag_add(c->d, DIAG_ROUTE_SYNTAX, r->key_loc,
-				    c->path.data,
+				    ROUTE_PATH,
 				    "method '%.*s' must be upper case: '%s'",
 				    (int)ml, r->key, hint);
 			else
 				diag_add(c->d, DIAG_ROUTE_SYNTAX, r->key_loc,
-				    c->path.data, "unknown method '%.*s'",
+				    ROUTE_PATH, "unknown method '%.*s'",
 				    (int)ml, r->key);
 			bad[i] = 1;
 			continue;
 		}
 		if ((problem = path_problem(r->path, &canon)) != NULL) {
-			diag_add(c->d, DIAG_ROUTE_PATH, r->key_loc, c->path.data,
+			diag_add(c->d, DIAG_ROUTE_PATH, r->key_loc, ROUTE_PATH,
 			    "path '%s': %s", r->path, problem);
 			bad[i] = 1;
 			continue;
@@ -1782,6 +1811,8 @@ check_routes(struct ctx *c, const struct node *root)
 	free(fnames);
 	buf_free(&canon);
 }
+
+#undef ROUTE_PATH
 
 /* ---- semantic checks: paths ---- */
 
