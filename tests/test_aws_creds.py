@@ -120,6 +120,40 @@ def test_assume_role_from_source_profile(moto_auth, tmp_path):
     assert out["CredentialSource"].startswith(f"assume role {role} (profile 'deploy', from shared credentials file")
 
 
+def test_assume_role_chains_and_credential_source(moto_auth, tmp_path):
+    url, key, secret, role = moto_auth
+    write(tmp_path / ".aws" / "credentials",
+          f"[base]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n")
+    write(tmp_path / ".aws" / "config",
+          f"[profile first]\nrole_arn = {role}\nsource_profile = base\n"
+          f"[profile second]\nrole_arn = {role}\nsource_profile = first\nrole_session_name = hop2\n"
+          f"[profile fromenv]\nrole_arn = {role}\ncredential_source = Environment\n"
+          f"role_session_name = env-hop\n"
+          f"[profile loop]\nrole_arn = {role}\nsource_profile = loop2\n"
+          f"[profile loop2]\nrole_arn = {role}\nsource_profile = loop\n"
+          f"[profile sso]\nsso_session = corp\nsso_account_id = 1\n")
+    env = clean_env(tmp_path, AWS_ENDPOINT_URL=url)
+    out = whoami(env, "--profile", "second")
+    assert out["Arn"].endswith(":assumed-role/existing-role/hop2")
+    assert "from assume role" in out["CredentialSource"]  # a role assumed from a role
+    out = whoami(dict(env, AWS_ACCESS_KEY_ID=key, AWS_SECRET_ACCESS_KEY=secret), "--profile", "fromenv")
+    assert out["Arn"].endswith(":assumed-role/existing-role/env-hop")
+    r = run("whoami", "--region", REGION, "--profile", "loop", env=env)
+    assert r.returncode == 4 and "source_profile chain is too long or loops" in r.stderr
+    r = run("whoami", "--region", REGION, "--profile", "sso", env=env)
+    assert r.returncode == 4 and "aws configure export-credentials --profile sso" in r.stderr
+
+
+def test_web_identity_from_profile(moto_plain, tmp_path):
+    role = "arn:aws:iam::123456789012:role/profile-oidc"
+    token = write(tmp_path / "tok", "header.payload.signature")
+    write(tmp_path / ".aws" / "config",
+          f"[profile ci]\nweb_identity_token_file = {token}\nrole_arn = {role}\n"
+          f"role_session_name = pipeline\n")
+    out = whoami(clean_env(tmp_path, AWS_ENDPOINT_URL=moto_plain), "--profile", "ci")
+    assert out["Arn"] == "arn:aws:sts::123456789012:assumed-role/profile-oidc/pipeline"
+
+
 def test_web_identity(moto_plain, tmp_path):
     url = moto_plain
     role = "arn:aws:iam::123456789012:role/gha-deployer"

@@ -177,6 +177,20 @@ def test_every_call_with_wrong_secret_is_rejected(moto_auth, tmp_path):
             assert row[1] == "SignatureDoesNotMatch", f"{op[0]}: {row}"
 
 
+def test_head_bucket_reports_the_bucket_region(moto_auth, tmp_path):
+    url, key, secret, _ = moto_auth
+    env = clean_env(tmp_path, AWS_ACCESS_KEY_ID=key, AWS_SECRET_ACCESS_KEY=secret)
+    rows, _ = script(["create-bucket\tspartac-west-bucket", "head-bucket\tspartac-west-bucket"],
+                     env, "--region", "us-west-2", "--endpoint-url", url)
+    assert rows[0] == ["ok"]
+    assert rows[1][1:] == ["exists", "us-west-2"]
+    # asked from another region, S3 still says where the bucket lives
+    rows, _ = script(["head-bucket\tspartac-west-bucket", "head-bucket\tspartac-no-such-bucket"],
+                     env, "--region", REGION, "--endpoint-url", url)
+    assert rows[0][2] == "us-west-2", rows
+    assert rows[1][:2] == ["ok", "missing"], rows
+
+
 def test_assume_role_through_moto_sts(moto_auth, tmp_path):
     url, key, secret, role = moto_auth
     env = clean_env(tmp_path, AWS_ACCESS_KEY_ID=key, AWS_SECRET_ACCESS_KEY=secret)

@@ -575,6 +575,15 @@ chain_resolve(struct aws *aws, struct aws_creds *out, struct aws_error *err)
 		goto done;
 	kind = CREDS_IMDS;
 	rc = from_imds(aws, out, &ignored, &disabled);
+	if (rc == NOT_HERE && (aws_ini_get(&aws->config, p, "sso_session") ||
+	    aws_ini_get(&aws->config, p, "sso_start_url"))) {
+		aws_error_set(err, "", "", "NoCredentials",
+		    "profile '%s' uses IAM Identity Center (SSO), which spartac "
+		    "does not read; after 'aws sso login', add to the profile: "
+		    "credential_process = aws configure export-credentials "
+		    "--profile %s --format process", p, p);
+		return -1;
+	}
 	if (rc == NOT_HERE) {
 		aws_error_set(err, "", "", "NoCredentials",
 		    "no AWS credentials found; tried: %senvironment "
