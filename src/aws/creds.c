@@ -631,8 +631,10 @@ aws_creds_ensure(struct aws *aws, struct aws_error *err)
 	if (chain_resolve(aws, &fresh, err) != 0)
 		return -1;
 	aws->creds = fresh;
-	log_debug("aws: credentials from %s (access key %s)", fresh.source,
-	    fresh.access_key);
+	/* only the key id's tail, as 'aws configure list' shows it */
+	log_debug("aws: credentials from %s (access key ...%s)", fresh.source,
+	    strlen(fresh.access_key) > 4 ?
+	    fresh.access_key + strlen(fresh.access_key) - 4 : "");
 	return 0;
 }
 
