@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,16 +24,143 @@
  * have to check; routing its allocations through xmalloc keeps the rule
  * that out-of-memory is handled in one place.
  */
+static int hooks_arena; /* marshal_build's arena is installed */
+
 static void
 mj_hooks_init(void)
 {
 	static int done;
 	cJSON_Hooks hooks = {xmalloc, free};
 
-	if (!done) {
+	if (!done && !hooks_arena) {
 		cJSON_InitHooks(&hooks);
 		done = 1;
 	}
+}
+
+/*
+ * The arena marshal_build gives cJSON. A template is hundreds of thousands
+ * of small nodes that live and die together; taking them from 1 MiB chunks
+ * and dropping the chunks at once costs a fraction of a malloc and a free
+ * per node. The tree must be deleted before the arena is (cJSON_Delete is
+ * then a walk that frees nothing).
+ */
+struct mchunk {
+	struct mchunk *next;
+	size_t used, cap;
+};
+
+#define MCHUNK_SIZE ((size_t)1 << 20)
+#define MCHUNK_ALIGN 16
+#define MCHUNK_HEAD ((sizeof(struct mchunk) + MCHUNK_ALIGN - 1) & ~(size_t)(MCHUNK_ALIGN - 1))
+
+static struct mchunk *arena;
+
+static void *
+arena_alloc(size_t n)
+{
+	struct mchunk *c = arena;
+	size_t cap;
+	void *p;
+
+	n = (n + MCHUNK_ALIGN - 1) & ~(size_t)(MCHUNK_ALIGN - 1);
+	if (c == NULL || c->cap - c->used < n) {
+		cap = n > MCHUNK_SIZE / 4 ? n : MCHUNK_SIZE;
+		c = xmalloc(MCHUNK_HEAD + cap);
+		c->used = 0;
+		c->cap = cap;
+		if (arena != NULL && cap != MCHUNK_SIZE) {
+			/* A big block goes behind the current chunk, which keeps
+			 * its free space. */
+			c->next = arena->next;
+			arena->next = c;
+		} else {
+			c->next = arena;
+			arena = c;
+		}
+	}
+	p = (char *)c + MCHUNK_HEAD + c->used;
+	c->used += n;
+	return p;
+}
+
+static void
+arena_free(void *p)
+{
+	(void)p;
+}
+
+static void
+arena_begin(void)
+{
+	cJSON_Hooks hooks = {arena_alloc, arena_free};
+
+	cJSON_InitHooks(&hooks);
+	hooks_arena = 1;
+}
+
+static void
+arena_end(void)
+{
+	cJSON_Hooks hooks = {xmalloc, free};
+	struct mchunk *c, *next;
+
+	cJSON_InitHooks(&hooks);
+	hooks_arena = 0;
+	for (c = arena; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
+	arena = NULL;
+}
+
+static char *
+mstr_v(const char *first, va_list ap)
+{
+	va_list aq;
+	const char *s;
+	size_t n = 0;
+	char *out, *p;
+
+	va_copy(aq, ap);
+	for (s = first; s != NULL; s = va_arg(aq, const char *))
+		n += strlen(s);
+	va_end(aq);
+	p = out = xmalloc(n + 1);
+	for (s = first; s != NULL; s = va_arg(ap, const char *)) {
+		n = strlen(s);
+		memcpy(p, s, n);
+		p += n;
+	}
+	*p = '\0';
+	return out;
+}
+
+char *
+mstr(const char *first, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, first);
+	s = mstr_v(first, ap);
+	va_end(ap);
+	return s;
+}
+
+cJSON *
+mj_subs(const char *first, ...)
+{
+	va_list ap;
+	char *s;
+	cJSON *o = cJSON_CreateObject();
+
+	va_start(ap, first);
+	s = mstr_v(first, ap);
+	va_end(ap);
+	cJSON_AddItemToObject(o, "Fn::Sub", cJSON_CreateString(s));
+	free(s);
+	return o;
 }
 
 cJSON *
@@ -313,13 +441,13 @@ mctx_diag(struct mctx *c, enum diag_code code, struct loc loc,
 char *
 marshal_function_id(const struct manifest_function *f)
 {
-	return xasprintf("%sFunction", f->id);
+	return mstr(f->id, "Function", NULL);
 }
 
 char *
 marshal_log_group_id(const struct manifest_function *f)
 {
-	return xasprintf("%sLogGroup", f->id);
+	return mstr(f->id, "LogGroup", NULL);
 }
 
 /* ---- parameters and raw additions ---- */
@@ -332,14 +460,14 @@ marshal_parameters(struct mctx *c)
 	if (c->m->nfunctions == 0)
 		return; /* an unused parameter is a cfn-lint warning */
 	mid_claim(c, MARSHAL_PARAM_BUCKET, c->m->service_loc,
-	    "the artifact bucket parameter");
+	    "the artifact bucket parameter", NULL);
 	p = cJSON_AddObjectToObject(c->parameters, MARSHAL_PARAM_BUCKET);
 	cJSON_AddStringToObject(p, "Type", "String");
 	cJSON_AddStringToObject(p, "Description",
 	    "S3 bucket holding the code archive (spartac deploy sets it)");
 	cJSON_AddNumberToObject(p, "MinLength", 3);
 	mid_claim(c, MARSHAL_PARAM_CODE_KEY, c->m->service_loc,
-	    "the code key parameter");
+	    "the code key parameter", NULL);
 	p = cJSON_AddObjectToObject(c->parameters, MARSHAL_PARAM_CODE_KEY);
 	cJSON_AddStringToObject(p, "Type", "String");
 	cJSON_AddStringToObject(p, "Description",
@@ -353,7 +481,6 @@ marshal_raw(struct mctx *c, const struct node *section, cJSON *converted,
     cJSON *dst, const char *key, struct mid_table *ids)
 {
 	size_t i;
-	char *what;
 	cJSON *item;
 
 	if (section == NULL || section->kind != NODE_MAP)
@@ -361,9 +488,7 @@ marshal_raw(struct mctx *c, const struct node *section, cJSON *converted,
 	for (i = 0; i < section->n; i++) {
 		const struct node_pair *p = &section->pairs[i];
 
-		what = xasprintf("the %s: entry", key);
-		mid_claim_in(c, ids, p->key->str, p->key->loc, what);
-		free(what);
+		mid_claim_in(c, ids, p->key->str, p->key->loc, "the %s: entry", key);
 		item = converted ?
 		    cJSON_DetachItemFromObjectCaseSensitive(converted, p->key->str) :
 		    NULL;
@@ -497,36 +622,105 @@ marshal_template(const struct manifest *m, struct diags *d, cJSON **out)
 
 /* ---- printing ---- */
 
+/*
+ * The printer writes straight into the buffer's memory: a 20,000-resource
+ * template is tens of megabytes, and a function call per character was
+ * most of the cost. A container whose one-line form fits in PRINT_WIDTH
+ * columns (with its indentation and key) is printed on one line, the way
+ * people write {"Ref": "X"} and ["logs:CreateLogStream", ...] by hand;
+ * anything longer gets one member per line, indented by two spaces.
+ */
+#define PRINT_WIDTH 80
+
+static void
+out_reserve(struct buf *b, size_t n)
+{
+	if (b->len + n + 1 > b->cap)
+		b->data = xgrow(b->data, &b->cap, b->len + n + 1, 1);
+}
+
+static void
+out_mem(struct buf *b, const char *p, size_t n)
+{
+	out_reserve(b, n);
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+static void
+out_char(struct buf *b, char ch)
+{
+	out_reserve(b, 1);
+	b->data[b->len++] = ch;
+}
+
+/* Does any byte of x need escaping ('"', '\\' or below 0x20)? It may
+ * answer yes for a byte after one that does; never no for one that does. */
+#define SWAR_ONES 0x0101010101010101ULL
+#define SWAR_HIGH 0x8080808080808080ULL
+#define SWAR_HAS_LESS(x, n) (((x) - SWAR_ONES * (n)) & ~(x) & SWAR_HIGH)
+#define SWAR_HAS_ZERO(x) SWAR_HAS_LESS(x, 1)
+
+static size_t
+plain_prefix(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+	uint64_t x;
+
+	/* Eight bytes at a time: strings are most of a template's bytes. */
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, p + i, 8);
+		if (SWAR_HAS_LESS(x, 0x20) || SWAR_HAS_ZERO(x ^ (SWAR_ONES * '"')) ||
+		    SWAR_HAS_ZERO(x ^ (SWAR_ONES * '\\')))
+			break;
+	}
+	for (; i < n && p[i] >= 0x20 && p[i] != '"' && p[i] != '\\'; i++)
+		;
+	return i;
+}
+
 static void
 print_string(struct buf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
-	const char *run = s;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), k;
+	char esc[6];
 
-	buf_putc(b, '"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch >= 0x20 && ch != '"' && ch != '\\')
-			continue;
-		buf_append(b, run, (size_t)(s - run));
-		run = s + 1;
-		switch (ch) {
-		case '"': buf_puts(b, "\\\""); break;
-		case '\\': buf_puts(b, "\\\\"); break;
-		case '\n': buf_puts(b, "\\n"); break;
-		case '\r': buf_puts(b, "\\r"); break;
-		case '\t': buf_puts(b, "\\t"); break;
-		case '\b': buf_puts(b, "\\b"); break;
-		case '\f': buf_puts(b, "\\f"); break;
+	out_reserve(b, n + 2);
+	b->data[b->len++] = '"';
+	for (;;) {
+		k = plain_prefix(p, n);
+		out_mem(b, (const char *)p, k);
+		p += k;
+		n -= k;
+		if (n == 0)
+			break;
+		esc[0] = '\\';
+		switch (*p) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
 		default:
-			buf_puts(b, "\\u00");
-			buf_putc(b, hex[ch >> 4]);
-			buf_putc(b, hex[ch & 15]);
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
+			esc[4] = hex[*p >> 4];
+			esc[5] = hex[*p & 15];
+			out_mem(b, esc, 6);
+			p++;
+			n--;
+			continue;
 		}
+		out_mem(b, esc, 2);
+		p++;
+		n--;
 	}
-	buf_append(b, run, (size_t)(s - run));
-	buf_putc(b, '"');
+	out_char(b, '"');
 }
 
 static void
@@ -534,76 +728,172 @@ print_number(struct buf *b, double v)
 {
 	char tmp[32];
 	double back;
+	int n;
 
 	if (!isfinite(v)) {
-		buf_puts(b, "null"); /* JSON has no infinities; node_to_cjson avoids them */
+		out_mem(b, "null", 4); /* JSON has no infinities; node_to_cjson avoids them */
 		return;
 	}
 	if (v == floor(v) && fabs(v) < 9007199254740992.0) {
-		buf_printf(b, "%lld", (long long)v);
+		/* Integers are most numbers here; printf is slow for them. */
+		long long i = (long long)v;
+		unsigned long long u = i < 0 ? 0ULL - (unsigned long long)i :
+		    (unsigned long long)i;
+		char *e = tmp + sizeof(tmp), *q = e;
+
+		do
+			*--q = (char)('0' + u % 10);
+		while ((u /= 10) != 0);
+		if (i < 0)
+			*--q = '-';
+		out_mem(b, q, (size_t)(e - q));
 		return;
+	} else {
+		n = snprintf(tmp, sizeof(tmp), "%1.15g", v);
+		if (sscanf(tmp, "%lg", &back) != 1 || back != v)
+			n = snprintf(tmp, sizeof(tmp), "%1.17g", v);
 	}
-	snprintf(tmp, sizeof(tmp), "%1.15g", v);
-	if (sscanf(tmp, "%lg", &back) != 1 || back != v)
-		snprintf(tmp, sizeof(tmp), "%1.17g", v);
-	buf_puts(b, tmp);
+	out_mem(b, tmp, (size_t)n);
 }
 
 static void
-print_indent(struct buf *b, int depth)
+print_newline(struct buf *b, int depth)
 {
-	static const char spaces[] = "                                ";
+	size_t n = (size_t)depth * 2 + 1;
 
-	buf_putc(b, '\n');
-	for (depth *= 2; depth > 0; depth -= 32)
-		buf_append(b, spaces, depth > 32 ? 32 : (size_t)depth);
+	out_reserve(b, n);
+	b->data[b->len] = '\n';
+	memset(b->data + b->len + 1, ' ', n - 1);
+	b->len += n;
+}
+
+static int
+is_container(const cJSON *v)
+{
+	return (v->type & 0xff) == cJSON_Array || (v->type & 0xff) == cJSON_Object;
 }
 
 static void
-print_value(struct buf *b, const cJSON *v, int depth)
+print_scalar(struct buf *b, const cJSON *v)
 {
-	const cJSON *it;
-	int obj;
-
 	switch (v->type & 0xff) {
-	case cJSON_NULL: buf_puts(b, "null"); return;
-	case cJSON_False: buf_puts(b, "false"); return;
-	case cJSON_True: buf_puts(b, "true"); return;
+	case cJSON_False: out_mem(b, "false", 5); return;
+	case cJSON_True: out_mem(b, "true", 4); return;
 	case cJSON_Number: print_number(b, v->valuedouble); return;
 	case cJSON_String: print_string(b, v->valuestring ? v->valuestring : ""); return;
-	case cJSON_Raw: buf_puts(b, v->valuestring ? v->valuestring : "null"); return;
+	case cJSON_Raw:
+		if (v->valuestring != NULL) {
+			out_mem(b, v->valuestring, strlen(v->valuestring));
+			return;
+		}
+		break;
+	}
+	out_mem(b, "null", 4);
+}
+
+/*
+ * The one-line width of every container, computed once bottom-up and kept
+ * in its valueint (which cJSON leaves unused for arrays and objects),
+ * capped so that big containers stop counting. Escapes are not counted; a
+ * line with escaped characters may run a little past PRINT_WIDTH.
+ */
+#define WIDTH_CAP 1000
+
+static size_t
+width_pass(cJSON *v)
+{
+	cJSON *it;
+	size_t w;
+
+	switch (v->type & 0xff) {
+	case cJSON_String:
+		return v->valuestring ? strlen(v->valuestring) + 2 : 2;
+	case cJSON_Number:
+		return 20; /* a bound: numbers here sit in short lines */
 	case cJSON_Array:
 	case cJSON_Object:
 		break;
 	default:
-		buf_puts(b, "null");
+		return v->valuestring ? strlen(v->valuestring) : 5;
+	}
+	w = 2;
+	for (it = v->child; it != NULL; it = it->next) {
+		if (it->string != NULL)
+			w += strlen(it->string) + 4;
+		w += width_pass(it) + 2;
+	}
+	v->valueint = w > WIDTH_CAP ? WIDTH_CAP : (int)w;
+	return (size_t)v->valueint;
+}
+
+static void
+print_inline(struct buf *b, const cJSON *v)
+{
+	const cJSON *it;
+	int obj;
+
+	if (!is_container(v)) {
+		print_scalar(b, v);
 		return;
 	}
 	obj = (v->type & 0xff) == cJSON_Object;
-	if (v->child == NULL) {
-		buf_puts(b, obj ? "{}" : "[]");
-		return;
-	}
-	buf_putc(b, obj ? '{' : '[');
+	out_char(b, obj ? '{' : '[');
 	for (it = v->child; it != NULL; it = it->next) {
-		print_indent(b, depth + 1);
 		if (obj) {
 			print_string(b, it->string ? it->string : "");
-			buf_puts(b, ": ");
+			out_mem(b, ": ", 2);
 		}
-		print_value(b, it, depth + 1);
+		print_inline(b, it);
 		if (it->next != NULL)
-			buf_putc(b, ',');
+			out_mem(b, ", ", 2);
 	}
-	print_indent(b, depth);
-	buf_putc(b, obj ? '}' : ']');
+	out_char(b, obj ? '}' : ']');
+}
+
+/* col: the column v starts at (its indentation and key already written). */
+static void
+print_value(struct buf *b, const cJSON *v, int depth, size_t col)
+{
+	const cJSON *it;
+	size_t line_start;
+	int obj;
+
+	if (!is_container(v)) {
+		print_scalar(b, v);
+		return;
+	}
+	if (v->child == NULL) {
+		out_mem(b, (v->type & 0xff) == cJSON_Object ? "{}" : "[]", 2);
+		return;
+	}
+	if (col + (size_t)v->valueint <= PRINT_WIDTH) {
+		print_inline(b, v);
+		return;
+	}
+	obj = (v->type & 0xff) == cJSON_Object;
+	out_char(b, obj ? '{' : '[');
+	for (it = v->child; it != NULL; it = it->next) {
+		print_newline(b, depth + 1);
+		line_start = b->len - (size_t)(depth + 1) * 2;
+		if (obj) {
+			print_string(b, it->string ? it->string : "");
+			out_mem(b, ": ", 2);
+		}
+		print_value(b, it, depth + 1, b->len - line_start);
+		if (it->next != NULL)
+			out_char(b, ',');
+	}
+	print_newline(b, depth);
+	out_char(b, obj ? '}' : ']');
 }
 
 void
-marshal_print(const cJSON *tpl, struct buf *out)
+marshal_print(cJSON *tpl, struct buf *out)
 {
-	print_value(out, tpl, 0);
-	buf_putc(out, '\n');
+	width_pass(tpl);
+	print_value(out, tpl, 0, 0);
+	out_char(out, '\n');
+	out->data[out->len] = '\0'; /* out_reserve kept room for it */
 }
 
 /* ---- quota checks ---- */
@@ -669,6 +959,20 @@ marshal_check_size(const struct manifest *m, const cJSON *tpl, size_t len,
 
 /* ---- the build step ---- */
 
+static int
+file_unchanged(const char *path, const char *data, size_t len)
+{
+	char *old;
+	size_t oldlen;
+	int same;
+
+	if (file_read(path, len + 1, &old, &oldlen) != 0)
+		return 0;
+	same = oldlen == len && memcmp(old, data, len) == 0;
+	free(old);
+	return same;
+}
+
 int
 marshal_build(const struct manifest *m, const struct build_out *out,
     struct diags *d, size_t *len)
@@ -683,12 +987,21 @@ marshal_build(const struct manifest *m, const struct build_out *out,
 	build_hook_env(out, &env);
 	if ((errors = hooks_run(m, MANIFEST_HOOK_PREMARSHAL, &env, d)) > 0)
 		return errors;
-	if ((errors = marshal_template(m, d, &tpl)) > 0)
+	arena_begin();
+	errors = marshal_template(m, d, &tpl);
+	if (errors == 0) {
+		marshal_print(tpl, &b);
+		marshal_check_size(m, tpl, b.len, d);
+		cJSON_Delete(tpl);
+	}
+	arena_end();
+	if (errors > 0)
 		return errors;
-	marshal_print(tpl, &b);
-	marshal_check_size(m, tpl, b.len, d);
-	cJSON_Delete(tpl);
-	if (file_write_atomic(out->template_path, b.data, b.len, 0644) != 0) {
+	/* An unchanged template is not rewritten: its time stays, and the
+	 * fsync of a rewrite is most of a rebuild's time. */
+	if (file_unchanged(out->template_path, b.data, b.len))
+		log_debug("%s is up to date", out->template_path);
+	else if (file_write_atomic(out->template_path, b.data, b.len, 0644) != 0) {
 		log_error("cannot write %s: %s", out->template_path, strerror(errno));
 		buf_free(&b);
 		return -1;

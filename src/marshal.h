@@ -51,9 +51,11 @@ int marshal_template(const struct manifest *m, struct diags *d, cJSON **out);
  * Prints tpl as JSON with two-space indentation and a final newline,
  * appending to out. Integers print without a fraction, other numbers
  * with round-trip precision; strings keep UTF-8 and escape only what JSON
- * requires.
+ * requires. A container whose one-line form fits in 80 columns (with
+ * its indentation and key) is printed on one line; to decide, the
+ * containers' valueint (unused by cJSON) is overwritten with that width.
  */
-void marshal_print(const cJSON *tpl, struct buf *out);
+void marshal_print(cJSON *tpl, struct buf *out);
 
 /*
  * The quota checks on a printed template of len bytes: a note above

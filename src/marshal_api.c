@@ -15,8 +15,46 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "digest.h"
 #include "marshal_int.h"
+
+/*
+ * 64-bit FNV-1a over length-prefixed fields: these hashes only have to
+ * change when their input does (a 48-bit prefix makes an accidental match
+ * across two builds negligible), and starting OpenSSL's digests cost more
+ * than the rest of a small template.
+ */
+struct fnv {
+	uint64_t h;
+};
+
+static void
+fnv_bytes(struct fnv *f, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+
+	while (n-- > 0) {
+		f->h ^= *s++;
+		f->h *= 1099511628211ULL;
+	}
+}
+
+static void
+fnv_field(struct fnv *f, const char *s)
+{
+	size_t n = strlen(s), i;
+	unsigned char len[8];
+
+	for (i = 0; i < 8; i++)
+		len[i] = (unsigned char)(n >> (8 * i)); /* little-endian everywhere */
+	fnv_bytes(f, len, sizeof(len));
+	fnv_bytes(f, s, n);
+}
+
+static void
+fnv_hex(const struct fnv *f, char out[17])
+{
+	snprintf(out, 17, "%016llx", (unsigned long long)f->h);
+}
 
 /* A resource of the tree: one path prefix of one or more routes. */
 struct apath {
@@ -54,9 +92,11 @@ apath_find(const struct apath *v, size_t n, const char *path)
 static char *
 apath_hashed(const char *path, const char *readable)
 {
-	char hex[DIGEST_HEX_LEN + 1];
+	struct fnv f = {14695981039346656037ULL};
+	char hex[17];
 
-	digest_sha256_hex(path, strlen(path), hex);
+	fnv_field(&f, path);
+	fnv_hex(&f, hex);
 	return xasprintf("%.*sH%.8s", 160, readable, hex);
 }
 
@@ -142,7 +182,7 @@ resource_ref(const struct apath *v, size_t n, const char *path)
 	if (strcmp(path, "/") == 0)
 		return mj_getatt("Api", "RootResourceId");
 	i = apath_find(v, n, path);
-	id = xasprintf("ApiResource%s", i == (size_t)-1 ? "" : v[i].id);
+	id = mstr("ApiResource", i == (size_t)-1 ? "" : v[i].id, NULL);
 	r = mj_ref(id);
 	free(id);
 	return r;
@@ -160,13 +200,13 @@ static void
 proxy_method_add(struct mctx *c, const struct manifest_route *r,
     const struct apath *v, size_t n, cJSON *deps)
 {
-	char *id = xasprintf("ApiMethod%s%s", path_id(v, n, r->path),
-	    mid_method(r->method_name));
+	char *id = mstr("ApiMethod", path_id(v, n, r->path),
+	    mid_method(r->method_name), NULL);
 	char *fid = marshal_function_id(r->function);
-	char *what = xasprintf("route '%s'", r->key);
 	cJSON *props, *integ;
 
-	mres_add(c, id, "AWS::ApiGateway::Method", r->key_loc, what, &props);
+	mres_add(c, id, "AWS::ApiGateway::Method", r->key_loc, "route '%s'",
+	    r->key, &props);
 	cJSON_AddItemToObject(props, "RestApiId", mj_ref("Api"));
 	cJSON_AddItemToObject(props, "ResourceId", resource_ref(v, n, r->path));
 	cJSON_AddStringToObject(props, "HttpMethod", r->method_name);
@@ -175,13 +215,12 @@ proxy_method_add(struct mctx *c, const struct manifest_route *r,
 	integ = cJSON_AddObjectToObject(props, "Integration");
 	cJSON_AddStringToObject(integ, "Type", "AWS_PROXY");
 	cJSON_AddStringToObject(integ, "IntegrationHttpMethod", "POST");
-	cJSON_AddItemToObject(integ, "Uri", mj_sub("arn:${AWS::Partition}:apigateway:"
-	    "${AWS::Region}:lambda:path/2015-03-31/functions/${%s.Arn}/invocations",
-	    fid));
+	cJSON_AddItemToObject(integ, "Uri", mj_subs("arn:${AWS::Partition}:apigateway:"
+	    "${AWS::Region}:lambda:path/2015-03-31/functions/${", fid,
+	    ".Arn}/invocations", NULL));
 	cJSON_AddItemToArray(deps, cJSON_CreateString(id));
 	free(id);
 	free(fid);
-	free(what);
 }
 
 static void
@@ -231,8 +270,7 @@ cors_method_add(struct mctx *c, const char *path,
 {
 	const struct manifest_cors *cors = &c->m->api->cors;
 	static const char hdr[] = "method.response.header.";
-	char *id = xasprintf("ApiMethod%sOptions", path_id(v, n, path));
-	char *what = xasprintf("the CORS OPTIONS method of path '%s'", path);
+	char *id = mstr("ApiMethod", path_id(v, n, path), "Options", NULL);
 	char *s, *key;
 	cJSON *props, *integ, *ir, *params, *mr, *mparams, *t;
 	struct buf b = {0};
@@ -240,7 +278,8 @@ cors_method_add(struct mctx *c, const char *path,
 	const char *names[5];
 	size_t nnames = 0;
 
-	mres_add(c, id, "AWS::ApiGateway::Method", routes[0]->key_loc, what, &props);
+	mres_add(c, id, "AWS::ApiGateway::Method", routes[0]->key_loc,
+	    "the CORS OPTIONS method of path '%s'", path, &props);
 	cJSON_AddItemToObject(props, "RestApiId", mj_ref("Api"));
 	cJSON_AddItemToObject(props, "ResourceId", resource_ref(v, n, path));
 	cJSON_AddStringToObject(props, "HttpMethod", "OPTIONS");
@@ -325,45 +364,43 @@ cors_method_add(struct mctx *c, const char *path,
 	cJSON_AddItemToArray(cJSON_AddArrayToObject(props, "MethodResponses"), mr);
 	cJSON_AddItemToArray(deps, cJSON_CreateString(id));
 	free(id);
-	free(what);
 }
 
-/* What a deployment snapshots, hashed: 12 hex digits of SHA-256. */
+/* What a deployment snapshots, hashed: 12 hex digits. */
 static void
 deployment_hash(const struct manifest_api *api, char out[13])
 {
-	struct digest d;
-	char hex[DIGEST_HEX_LEN + 1], num[32];
+	struct fnv f = {14695981039346656037ULL};
+	char hex[17], num[32];
 	size_t i;
 
-	digest_init(&d);
-	digest_field(&d, "spartac-api-1");
+	fnv_field(&f, "spartac-api-1");
 	for (i = 0; i < api->nroutes; i++) {
 		const struct manifest_route *r = api->routes_sorted[i];
 
-		digest_field(&d, r->method_name);
-		digest_field(&d, r->path);
-		digest_field(&d, r->function->name);
-		digest_field(&d, r->authorization == MANIFEST_AUTH_AWS_IAM ?
+		fnv_field(&f, r->method_name);
+		fnv_field(&f, r->path);
+		fnv_field(&f, r->function->name);
+		fnv_field(&f, r->authorization == MANIFEST_AUTH_AWS_IAM ?
 		    "AWS_IAM" : "NONE");
 	}
-	digest_field(&d, api->cors.enabled ? "cors" : "no-cors");
+	fnv_field(&f, api->cors.enabled ? "cors" : "no-cors");
 	if (api->cors.enabled) {
 		for (i = 0; i < api->cors.origins.n; i++)
-			digest_field(&d, api->cors.origins.v[i]);
-		digest_field(&d, "|");
+			fnv_field(&f, api->cors.origins.v[i]);
+		fnv_field(&f, "|");
 		for (i = 0; i < api->cors.headers.n; i++)
-			digest_field(&d, api->cors.headers.v[i]);
-		digest_field(&d, "|");
+			fnv_field(&f, api->cors.headers.v[i]);
+		fnv_field(&f, "|");
 		for (i = 0; i < api->cors.methods.n; i++)
-			digest_field(&d, api->cors.methods.v[i]);
+			fnv_field(&f, api->cors.methods.v[i]);
 		snprintf(num, sizeof(num), "%ld", api->cors.max_age);
-		digest_field(&d, num);
+		fnv_field(&f, num);
 	}
-	digest_field(&d, "|");
+	fnv_field(&f, "|");
 	for (i = 0; i < api->binary_media_types.n; i++)
-		digest_field(&d, api->binary_media_types.v[i]);
-	digest_final_hex(&d, hex);
+		fnv_field(&f, api->binary_media_types.v[i]);
+	fnv_hex(&f, hex);
 	memcpy(out, hex, 12);
 	out[12] = '\0';
 }
@@ -375,14 +412,14 @@ marshal_api(struct mctx *c)
 	struct apath *v;
 	size_t n, i, j, k, fi;
 	cJSON *props, *res, *deps, *o;
-	char *id, *what, *fid, hash[13];
+	char *id, *fid, hash[13];
 	const char *endpoint;
 	unsigned char *served;
 
 	if (api == NULL)
 		return;
 	mres_add(c, "Api", "AWS::ApiGateway::RestApi", api->loc, "the REST API",
-	    &props);
+	    NULL, &props);
 	cJSON_AddStringToObject(props, "Name", api->name);
 	if (api->description != NULL)
 		cJSON_AddStringToObject(props, "Description", api->description);
@@ -398,16 +435,15 @@ marshal_api(struct mctx *c)
 
 	v = apaths_collect(api, &n);
 	for (i = 0; i < n; i++) {
-		id = xasprintf("ApiResource%s", v[i].id);
-		what = xasprintf("the API resource of path '%s'", v[i].path);
-		mres_add(c, id, "AWS::ApiGateway::Resource", api->loc, what, &props);
+		id = mstr("ApiResource", v[i].id, NULL);
+		mres_add(c, id, "AWS::ApiGateway::Resource", api->loc,
+		    "an API resource (a path prefix of the routes)", NULL, &props);
 		cJSON_AddItemToObject(props, "ParentId", v[i].parent == (size_t)-1 ?
 		    mj_getatt("Api", "RootResourceId") :
 		    resource_ref(v, n, v[v[i].parent].path));
 		cJSON_AddStringToObject(props, "PathPart", strrchr(v[i].path, '/') + 1);
 		cJSON_AddItemToObject(props, "RestApiId", mj_ref("Api"));
 		free(id);
-		free(what);
 	}
 
 	deps = cJSON_CreateArray();
@@ -428,14 +464,14 @@ marshal_api(struct mctx *c)
 	deployment_hash(api, hash);
 	id = xasprintf("ApiDeployment%s", hash);
 	res = mres_add(c, id, "AWS::ApiGateway::Deployment", api->loc,
-	    "the API deployment", &props);
+	    "the API deployment", NULL, &props);
 	cJSON_AddStringToObject(props, "Description", hash);
 	cJSON_AddItemToObject(props, "RestApiId", mj_ref("Api"));
 	/* A deployment snapshots the methods, so it must come after them. */
 	cJSON_AddItemToObject(res, "DependsOn", deps);
 
 	mres_add(c, "ApiStage", "AWS::ApiGateway::Stage", api->loc,
-	    "the API stage", &props);
+	    "the API stage", NULL, &props);
 	cJSON_AddItemToObject(props, "DeploymentId", mj_ref(id));
 	cJSON_AddItemToObject(props, "RestApiId", mj_ref("Api"));
 	cJSON_AddStringToObject(props, "StageName", api->stage);
@@ -450,23 +486,22 @@ marshal_api(struct mctx *c)
 
 		if (!served[fi])
 			continue;
-		id = xasprintf("%sApiPermission", f->id);
+		id = mstr(f->id, "ApiPermission", NULL);
 		fid = marshal_function_id(f);
-		what = xasprintf("the API's invoke permission of function '%s'",
-		    f->name);
-		mres_add(c, id, "AWS::Lambda::Permission", f->key_loc, what, &props);
+		mres_add(c, id, "AWS::Lambda::Permission", f->key_loc,
+		    "the API's invoke permission of function '%s'", f->name, &props);
 		cJSON_AddStringToObject(props, "Action", "lambda:InvokeFunction");
 		cJSON_AddItemToObject(props, "FunctionName", mj_getatt(fid, "Arn"));
 		cJSON_AddStringToObject(props, "Principal", "apigateway.amazonaws.com");
-		cJSON_AddItemToObject(props, "SourceArn", mj_sub("arn:${AWS::Partition}:"
-		    "execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*"));
+		cJSON_AddItemToObject(props, "SourceArn", mj_subs("arn:${AWS::Partition}:"
+		    "execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*", NULL));
 		free(id);
 		free(fid);
-		free(what);
 	}
 	free(served);
 
-	mid_claim_output(c, MARSHAL_OUTPUT_API_URL, api->loc, "the API URL output");
+	mid_claim_output(c, MARSHAL_OUTPUT_API_URL, api->loc, "the API URL output",
+	    NULL);
 	o = cJSON_AddObjectToObject(c->outputs, MARSHAL_OUTPUT_API_URL);
 	cJSON_AddStringToObject(o, "Description", "The API's invoke URL");
 	cJSON_AddItemToObject(o, "Value", mj_sub("https://${Api}.execute-api."

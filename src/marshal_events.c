@@ -21,14 +21,16 @@
 
 #include "marshal_int.h"
 
+#define EVENT_WHAT "an event of function '%s'"
+
 static cJSON *
 permission_add(struct mctx *c, const char *id, const char *fid,
     const char *principal, cJSON *source_arn, int source_account,
-    struct loc loc, const char *what)
+    struct loc loc, const char *fname)
 {
 	cJSON *props;
 
-	mres_add(c, id, "AWS::Lambda::Permission", loc, what, &props);
+	mres_add(c, id, "AWS::Lambda::Permission", loc, EVENT_WHAT, fname, &props);
 	cJSON_AddStringToObject(props, "Action", "lambda:InvokeFunction");
 	cJSON_AddItemToObject(props, "FunctionName", mj_getatt(fid, "Arn"));
 	cJSON_AddStringToObject(props, "Principal", principal);
@@ -40,7 +42,7 @@ permission_add(struct mctx *c, const char *id, const char *fid,
 
 static void
 rule_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
-    const char *fid, const char *what)
+    const char *fid, const char *fname)
 {
 	char *id = xasprintf("%sRule", prefix), *pid = xasprintf("%sPermission", prefix);
 	cJSON *props, *targets, *t;
@@ -48,7 +50,7 @@ rule_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
 	char *text;
 	int enabled;
 
-	mres_add(c, id, "AWS::Events::Rule", e->loc, what, &props);
+	mres_add(c, id, "AWS::Events::Rule", e->loc, EVENT_WHAT, fname, &props);
 	if (e->kind == MANIFEST_EVENT_SCHEDULE) {
 		if (e->u.schedule.description != NULL)
 			cJSON_AddStringToObject(props, "Description",
@@ -77,26 +79,27 @@ rule_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
 
 		text = cJSON_PrintUnformatted(j);
 		cJSON_AddStringToObject(t, "Input", text);
-		free(text);
+		cJSON_free(text);
 		cJSON_Delete(j);
 	}
 	cJSON_AddItemToArray(targets, t);
 	permission_add(c, pid, fid, "events.amazonaws.com", mj_getatt(id, "Arn"),
-	    0, e->loc, what);
+	    0, e->loc, fname);
 	free(id);
 	free(pid);
 }
 
 static void
 mapping_add(struct mctx *c, struct mrole *r, const struct manifest_event *e,
-    const char *prefix, const char *fid, const char *what)
+    const char *prefix, const char *fid, const char *fname)
 {
 	char *id = xasprintf("%sMapping", prefix);
 	cJSON *props;
 	const struct node *arn;
 	long batch, window;
 
-	mres_add(c, id, "AWS::Lambda::EventSourceMapping", e->loc, what, &props);
+	mres_add(c, id, "AWS::Lambda::EventSourceMapping", e->loc, EVENT_WHAT,
+	    fname, &props);
 	if (e->kind == MANIFEST_EVENT_SQS) {
 		arn = e->u.sqs.queue;
 		batch = e->u.sqs.batch;
@@ -129,27 +132,27 @@ mapping_add(struct mctx *c, struct mrole *r, const struct manifest_event *e,
 
 static void
 sns_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
-    const char *fid, const char *what)
+    const char *fid, const char *fname)
 {
 	char *id = xasprintf("%sSubscription", prefix);
 	char *pid = xasprintf("%sPermission", prefix);
 	cJSON *props;
 
-	mres_add(c, id, "AWS::SNS::Subscription", e->loc, what, &props);
+	mres_add(c, id, "AWS::SNS::Subscription", e->loc, EVENT_WHAT, fname, &props);
 	cJSON_AddStringToObject(props, "Protocol", "lambda");
 	cJSON_AddItemToObject(props, "Endpoint", mj_getatt(fid, "Arn"));
 	cJSON_AddItemToObject(props, "TopicArn", mj_node(e->u.sns.topic));
 	if (e->u.sns.filter != NULL)
 		cJSON_AddItemToObject(props, "FilterPolicy", mj_node(e->u.sns.filter));
 	permission_add(c, pid, fid, "sns.amazonaws.com", mj_node(e->u.sns.topic),
-	    0, e->loc, what);
+	    0, e->loc, fname);
 	free(id);
 	free(pid);
 }
 
 static void
 s3_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
-    const char *fid, const char *what)
+    const char *fid, const char *fname)
 {
 	static const char *const dflt[] = {MANIFEST_DEFAULT_S3_EVENT};
 	const char *const *events = e->u.s3.events.v;
@@ -167,7 +170,7 @@ s3_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
 		return;
 	}
 	permission_add(c, pid, fid, "s3.amazonaws.com",
-	    mj_sub_value("arn:${AWS::Partition}:s3:::${V}", name), 1, e->loc, what);
+	    mj_sub_value("arn:${AWS::Partition}:s3:::${V}", name), 1, e->loc, fname);
 
 	if (nevents == 0) {
 		events = dflt;
@@ -253,7 +256,7 @@ marshal_events_s3_apply(struct mctx *c)
 
 static void
 logs_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
-    const char *fid, const char *what)
+    const char *fid, const char *fname)
 {
 	char *id = xasprintf("%sFilter", prefix), *pid = xasprintf("%sPermission", prefix);
 	cJSON *res, *props;
@@ -261,8 +264,9 @@ logs_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
 	permission_add(c, pid, fid, "logs.amazonaws.com",
 	    mj_sub_value("arn:${AWS::Partition}:logs:${AWS::Region}:"
 	    "${AWS::AccountId}:log-group:${V}:*", e->u.logs.log_group), 1,
-	    e->loc, what);
-	res = mres_add(c, id, "AWS::Logs::SubscriptionFilter", e->loc, what, &props);
+	    e->loc, fname);
+	res = mres_add(c, id, "AWS::Logs::SubscriptionFilter", e->loc,
+	    EVENT_WHAT, fname, &props);
 	cJSON_AddItemToObject(props, "DestinationArn", mj_getatt(fid, "Arn"));
 	cJSON_AddStringToObject(props, "FilterPattern",
 	    e->u.logs.filter ? e->u.logs.filter : "");
@@ -277,7 +281,7 @@ void
 marshal_events(struct mctx *c)
 {
 	size_t fi, i;
-	char *prefix, *fid, *what;
+	char *prefix, *fid;
 
 	for (fi = 0; fi < c->m->nfunctions; fi++) {
 		const struct manifest_function *f = &c->m->functions[fi];
@@ -290,30 +294,27 @@ marshal_events(struct mctx *c)
 			const struct manifest_event *e = &f->events[i];
 
 			prefix = xasprintf("%sEvent%zu", f->id, e->index + 1);
-			what = xasprintf("event %zu (%s) of function '%s'",
-			    e->index + 1, manifest_event_kind_name(e->kind), f->name);
 			switch (e->kind) {
 			case MANIFEST_EVENT_SCHEDULE:
 			case MANIFEST_EVENT_EVENTBRIDGE:
-				rule_add(c, e, prefix, fid, what);
+				rule_add(c, e, prefix, fid, f->name);
 				break;
 			case MANIFEST_EVENT_SQS:
 			case MANIFEST_EVENT_KINESIS:
 			case MANIFEST_EVENT_DYNAMODB:
-				mapping_add(c, r, e, prefix, fid, what);
+				mapping_add(c, r, e, prefix, fid, f->name);
 				break;
 			case MANIFEST_EVENT_SNS:
-				sns_add(c, e, prefix, fid, what);
+				sns_add(c, e, prefix, fid, f->name);
 				break;
 			case MANIFEST_EVENT_S3:
-				s3_add(c, e, prefix, fid, what);
+				s3_add(c, e, prefix, fid, f->name);
 				break;
 			case MANIFEST_EVENT_LOGS:
-				logs_add(c, e, prefix, fid, what);
+				logs_add(c, e, prefix, fid, f->name);
 				break;
 			}
 			free(prefix);
-			free(what);
 		}
 		free(fid);
 	}

@@ -28,7 +28,6 @@ marshal_iam_prepare(struct mctx *c)
 {
 	const struct manifest *m = c->m;
 	size_t i;
-	char *what;
 
 	c->roles = xcalloc(m->nroles + 1, sizeof(*c->roles));
 	c->fnroles = xcalloc(m->nfunctions + 1, sizeof(*c->fnroles));
@@ -39,10 +38,8 @@ marshal_iam_prepare(struct mctx *c)
 		c->roles[i].loc = r->key_loc;
 		if (r->arn != NULL)
 			continue;
-		c->roles[i].id = xasprintf("%sRole", r->id);
-		what = xasprintf("role '%s'", r->name);
-		mid_claim(c, c->roles[i].id, r->key_loc, what);
-		free(what);
+		c->roles[i].id = mstr(r->id, "Role", NULL);
+		mid_claim(c, c->roles[i].id, r->key_loc, "role '%s'", r->name);
 	}
 	for (i = 0; i < m->nfunctions; i++) {
 		const struct manifest_function *f = &m->functions[i];
@@ -51,10 +48,9 @@ marshal_iam_prepare(struct mctx *c)
 			continue;
 		c->fnroles[i].fn = f;
 		c->fnroles[i].loc = f->key_loc;
-		c->fnroles[i].id = xasprintf("%sFunctionRole", f->id);
-		what = xasprintf("the role of function '%s'", f->name);
-		mid_claim(c, c->fnroles[i].id, f->key_loc, what);
-		free(what);
+		c->fnroles[i].id = mstr(f->id, "FunctionRole", NULL);
+		mid_claim(c, c->fnroles[i].id, f->key_loc,
+		    "the role of function '%s'", f->name);
 	}
 	return 0;
 }
@@ -185,8 +181,8 @@ role_emit(struct mctx *c, struct mrole *r)
 	cJSON_AddStringToObject(st, "Action", "sts:AssumeRole");
 	cJSON_AddItemToArray(cJSON_AddArrayToObject(trust, "Statement"), st);
 	if (r->fn != NULL)
-		desc = xasprintf("Execution role of function %s (spartac)",
-		    r->fn->name);
+		desc = mstr("Execution role of function ", r->fn->name,
+		    " (spartac)", NULL);
 	else
 		desc = xasprintf("Execution role %s, shared by %zu function%s "
 		    "(spartac)", r->role->name, r->nfunctions,

@@ -32,7 +32,6 @@ mid_table_free(struct mid_table *t)
 
 	for (i = 0; i < t->cap; i++) {
 		free(t->v[i].id);
-		free(t->v[i].what);
 	}
 	free(t->v);
 	memset(t, 0, sizeof(*t));
@@ -75,7 +74,7 @@ mid_table_grow(struct mid_table *t)
 
 const struct mid_entry *
 mid_table_put(struct mid_table *t, const char *id, struct loc loc,
-    const char *what)
+    const char *what, const char *name)
 {
 	struct mid_entry *e;
 
@@ -86,7 +85,8 @@ mid_table_put(struct mid_table *t, const char *id, struct loc loc,
 		return e;
 	e->id = xstrdup(id);
 	e->loc = loc;
-	e->what = xstrdup(what);
+	e->what = what;
+	e->name = name;
 	t->n++;
 	return NULL;
 }
@@ -133,38 +133,45 @@ mid_method(const char *method_name)
 }
 
 int
-mid_claim(struct mctx *c, const char *id, struct loc loc, const char *what)
+mid_claim(struct mctx *c, const char *id, struct loc loc, const char *what,
+    const char *name)
 {
-	return mid_claim_in(c, &c->ids, id, loc, what);
+	return mid_claim_in(c, &c->ids, id, loc, what, name);
 }
 
 int
 mid_claim_output(struct mctx *c, const char *id, struct loc loc,
-    const char *what)
+    const char *what, const char *name)
 {
-	return mid_claim_in(c, &c->output_ids, id, loc, what);
+	return mid_claim_in(c, &c->output_ids, id, loc, what, name);
 }
 
 int
 mid_claim_in(struct mctx *c, struct mid_table *t, const char *id,
-    struct loc loc, const char *what)
+    struct loc loc, const char *what, const char *name)
 {
-	const struct mid_entry *old = mid_table_put(t, id, loc, what);
+	const struct mid_entry *old = mid_table_put(t, id, loc, what, name);
+	char *mine, *theirs;
 
 	if (old == NULL)
 		return 0;
+	/* what is a literal with at most one %s (marshal_int.h). */
+	mine = xasprintf(what, name ? name : "");
+	theirs = xasprintf(old->what, old->name ? old->name : "");
 	mctx_diag(c, DIAG_MARSHAL_ID_CLASH, loc, NULL,
 	    "logical ID '%s' (%s) is also the one spartac gives %s (%s:%u:%u)",
-	    id, what, old->what, old->loc.file ? old->loc.file : "?",
+	    id, mine, theirs, old->loc.file ? old->loc.file : "?",
 	    old->loc.line, old->loc.col);
+	free(mine);
+	free(theirs);
 	return -1;
 }
 
 cJSON *
 mres_add(struct mctx *c, const char *id, const char *type, struct loc loc,
-    const char *what, cJSON **props)
+    const char *what, const char *name, cJSON **props)
 {
-	mid_claim(c, id, loc, what);
+	mid_claim(c, id, loc, what, name);
 	return mres_put(c, id, type, props);
 }
 

@@ -21,7 +21,8 @@
 struct mid_entry {
 	char *id;
 	struct loc loc;
-	char *what; /* "the log group of function 'hello'" */
+	const char *what; /* "the log group of function '%s'" (a literal) */
+	const char *name; /* its argument, owned by the model; or NULL */
 };
 
 /* An open-addressing hash set of claimed IDs (the template can hold tens of
@@ -37,7 +38,7 @@ const struct mid_entry *mid_table_get(const struct mid_table *t,
     const char *id);
 /* Adds id; returns the earlier entry when id was taken (nothing is added). */
 const struct mid_entry *mid_table_put(struct mid_table *t, const char *id,
-    struct loc loc, const char *what);
+    struct loc loc, const char *what, const char *name);
 
 /* The path part of an API logical ID: "/items/{id}" -> "ItemsId", "/" -> "". */
 char *mid_path(const char *path);
@@ -86,25 +87,38 @@ void mctx_diag(struct mctx *c, enum diag_code code, struct loc loc,
     const char *path, const char *fmt, ...) PRINTF_LIKE(5, 6);
 
 /*
+ * what describes the claimant for a clash message: a string literal with
+ * at most one %s, which name (kept, not copied) fills in.
+ *
  * Claims a generated logical ID and adds {"Type": type, "Properties": {}} to
  * the resources. Returns the resource object; *props gets its Properties.
  * A clash with an earlier generated ID is an error at loc.
  */
 cJSON *mres_add(struct mctx *c, const char *id, const char *type,
-    struct loc loc, const char *what, cJSON **props);
+    struct loc loc, const char *what, const char *name, cJSON **props);
 /* The same for an ID claimed earlier with mid_claim. */
 cJSON *mres_put(struct mctx *c, const char *id, const char *type, cJSON **props);
 /*
  * Claims a Parameter or Resource ID (one namespace in CloudFormation), or
  * an Output ID (a namespace of its own); a clash is an error at loc.
  */
-int mid_claim(struct mctx *c, const char *id, struct loc loc, const char *what);
+int mid_claim(struct mctx *c, const char *id, struct loc loc, const char *what,
+    const char *name);
 int mid_claim_output(struct mctx *c, const char *id, struct loc loc,
-    const char *what);
+    const char *what, const char *name);
 int mid_claim_in(struct mctx *c, struct mid_table *t, const char *id,
-    struct loc loc, const char *what);
+    struct loc loc, const char *what, const char *name);
 
 /* ---- cJSON helpers (marshal.c) ---- */
+
+/*
+ * Concatenates its arguments up to a NULL (malloc'ed). The hot paths build
+ * tens of thousands of IDs; printf-style formatting was a tenth of the
+ * marshaller's time.
+ */
+char *mstr(const char *first, ...);
+/* {"Fn::Sub": the concatenation of the arguments up to a NULL}. */
+cJSON *mj_subs(const char *first, ...);
 
 cJSON *mj_ref(const char *id);
 cJSON *mj_getatt(const char *id, const char *attr);

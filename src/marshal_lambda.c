@@ -72,20 +72,17 @@ function_marshal(struct mctx *c, size_t fi)
 	const struct manifest_function *f = &c->m->functions[fi];
 	struct mrole *r = marshal_iam_role_of(c, fi);
 	char *fid = marshal_function_id(f), *lid = marshal_log_group_id(f);
-	char *what;
 	cJSON *props, *o, *tags;
 	size_t i;
 
-	what = xasprintf("the log group of function '%s'", f->name);
-	mres_add(c, lid, "AWS::Logs::LogGroup", f->key_loc, what, &props);
-	free(what);
+	mres_add(c, lid, "AWS::Logs::LogGroup", f->key_loc,
+	    "the log group of function '%s'", f->name, &props);
 	cJSON_AddItemToObject(props, "LogGroupName",
-	    mj_sub("/aws/lambda/${AWS::StackName}/%s", f->name));
+	    mj_subs("/aws/lambda/${AWS::StackName}/", f->name, NULL));
 	cJSON_AddNumberToObject(props, "RetentionInDays", (double)f->log_retention);
 
-	what = xasprintf("function '%s'", f->name);
-	mres_add(c, fid, "AWS::Lambda::Function", f->key_loc, what, &props);
-	free(what);
+	mres_add(c, fid, "AWS::Lambda::Function", f->key_loc, "function '%s'",
+	    f->name, &props);
 	if (f->description != NULL)
 		cJSON_AddStringToObject(props, "Description", f->description);
 	cJSON_AddStringToObject(props, "Runtime", "provided.al2023");

@@ -25,7 +25,7 @@ marshal_site(struct mctx *c)
 	if (site == NULL)
 		return;
 	mres_add(c, MARSHAL_SITE_BUCKET_ID, "AWS::S3::Bucket", site->loc,
-	    "the site bucket", &props);
+	    "the site bucket", NULL, &props);
 	o = cJSON_AddObjectToObject(props, "OwnershipControls");
 	st = cJSON_CreateObject();
 	cJSON_AddStringToObject(st, "ObjectOwnership", "BucketOwnerEnforced");
@@ -41,7 +41,7 @@ marshal_site(struct mctx *c)
 	cJSON_AddStringToObject(o, "IndexDocument", site->index);
 
 	mres_add(c, "SiteBucketPolicy", "AWS::S3::BucketPolicy", site->loc,
-	    "the site bucket's policy", &props);
+	    "the site bucket's policy", NULL, &props);
 	cJSON_AddItemToObject(props, "Bucket", mj_ref(MARSHAL_SITE_BUCKET_ID));
 	pol = cJSON_AddObjectToObject(props, "PolicyDocument");
 	cJSON_AddStringToObject(pol, "Version", "2012-10-17");
@@ -53,13 +53,14 @@ marshal_site(struct mctx *c)
 	cJSON_AddItemToObject(st, "Resource", mj_sub("${SiteBucket.Arn}/*"));
 	cJSON_AddItemToArray(cJSON_AddArrayToObject(pol, "Statement"), st);
 
-	mid_claim_output(c, MARSHAL_OUTPUT_SITE_URL, site->loc, "the site URL output");
+	mid_claim_output(c, MARSHAL_OUTPUT_SITE_URL, site->loc, "the site URL output",
+	    NULL);
 	o = cJSON_AddObjectToObject(c->outputs, MARSHAL_OUTPUT_SITE_URL);
 	cJSON_AddStringToObject(o, "Description", "The website's URL");
 	cJSON_AddItemToObject(o, "Value", mj_getatt(MARSHAL_SITE_BUCKET_ID,
 	    "WebsiteURL"));
 	mid_claim_output(c, MARSHAL_OUTPUT_SITE_BUCKET, site->loc,
-	    "the site bucket output");
+	    "the site bucket output", NULL);
 	o = cJSON_AddObjectToObject(c->outputs, MARSHAL_OUTPUT_SITE_BUCKET);
 	cJSON_AddStringToObject(o, "Description",
 	    "The bucket deploy uploads the site's files to");
