@@ -18,6 +18,8 @@ THROTTLE = (b'<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010
             b'<Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message>'
             b'</Error><RequestId>fault-throttle</RequestId></ErrorResponse>')
 UNAVAILABLE = b"<Error><Code>ServiceUnavailable</Code><Message>try again</Message></Error>"
+EXPIRED = (b"<ErrorResponse><Error><Type>Sender</Type><Code>ExpiredToken</Code><Message>The security "
+           b"token included in the request is expired</Message></Error></ErrorResponse>")
 SLOWDOWN = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
 INTERNAL = b"<Error><Code>InternalError</Code><Message>oops</Message></Error>"
 SKEWED = (b"<Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request "
@@ -86,6 +88,8 @@ class FaultProxy:
                     if self.path == "/":  # Query protocol
                         return self.reply(400, THROTTLE)
                     return self.reply(503, SLOWDOWN)  # S3 throttles with 503 SlowDown
+                if fault == "expired":
+                    return self.reply(400, EXPIRED)
                 if fault == "skew":
                     ahead = email.utils.formatdate(time.time() + 3600, usegmt=True)
                     return self.reply(403, SKEWED, [("Date", ahead)])
@@ -219,3 +223,28 @@ def test_spartac_whoami_through_faults(moto_auth, tmp_path):
     assert r.returncode == 0, r.stderr
     assert "NetworkError, retrying in" in r.stderr
     assert "GetCallerIdentity POST" in r.stderr and "-> 200, 2 attempts" in r.stderr
+
+
+def test_expired_token_refreshes_credentials(moto_auth, tmp_path):
+    import sys
+    _, key, secret, _ = moto_auth
+    counter = tmp_path / "count"
+    helper = tmp_path / "helper.py"
+    helper.write_text(f"""#!{sys.executable}
+import json
+open({str(counter)!r}, "a").write("x")
+print(json.dumps({{"Version": 1, "AccessKeyId": {key!r}, "SecretAccessKey": {secret!r},
+                  "Expiration": "2099-01-01T00:00:00Z"}}))
+""")
+    helper.chmod(0o700)
+    (tmp_path / ".aws").mkdir()
+    (tmp_path / ".aws" / "config").write_text(f"[default]\ncredential_process = {helper}\n")
+    proxy = FaultProxy(moto_auth[0], every=1, faults=["expired"], limit=1)
+    try:
+        rows, _ = script(["whoami", "whoami"], clean_env(tmp_path), "--region", REGION,
+                         "--endpoint-url", proxy.url)
+    finally:
+        proxy.close()
+    assert [r[0] for r in rows] == ["ok", "ok"], rows
+    assert counter.read_text() == "xx"  # fetched again after ExpiredToken, then kept
+    assert proxy.count == 3

@@ -639,6 +639,21 @@ aws_creds_ensure(struct aws *aws, struct aws_error *err)
 }
 
 int
+aws_creds_refreshable(const struct aws *aws)
+{
+	switch (aws->creds_kind) {
+	case CREDS_ASSUME_ROLE:
+	case CREDS_WEB_IDENTITY:
+	case CREDS_PROCESS:
+	case CREDS_CONTAINER:
+	case CREDS_IMDS:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
 aws_creds_resolve(struct aws *aws, struct aws_error *err)
 {
 	return aws_creds_ensure(aws, err);

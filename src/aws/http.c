@@ -483,6 +483,14 @@ aws_send(struct aws *aws, struct aws_request *req, struct aws_response *resp,
 					if (attempt < max)
 						continue;
 				}
+			} else if ((strcmp(err->code, "ExpiredToken") == 0 ||
+			    strcmp(err->code, "ExpiredTokenException") == 0) &&
+			    req->creds == NULL && aws_creds_refreshable(aws)) {
+				/* expired sooner than it said: fetch new ones now */
+				log_debug("aws: %s; refreshing credentials", err->code);
+				aws->creds.expires = 1;
+				if (attempt < max)
+					continue;
 			} else if (resp->status == 429 || aws_error_code_is_throttle(err->code)) {
 				retry = throttled = 1;
 			} else if (resp->status == 500 || resp->status == 502 ||

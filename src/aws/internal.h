@@ -194,5 +194,8 @@ int aws_query_send_as(struct aws *aws, struct aws_query *q,
 
 /* Makes sure aws->creds are valid for at least a few minutes. */
 int aws_creds_ensure(struct aws *aws, struct aws_error *err);
+/* 1 when the current credentials come from a source that can give new ones
+ * (assume role, web identity, credential_process, container, IMDS). */
+int aws_creds_refreshable(const struct aws *aws);
 
 #endif
