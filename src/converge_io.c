@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,9 +129,25 @@ obs_error(struct run *r, struct converge_observation *obs)
 	obs->error_code = r->err.code;
 	obs->error_message = r->err.message;
 	/* A throttle is retried by the machine; everything else is news. */
-	if (!converge_error_is_throttle(r->err.code) &&
+	if (r->err.service[0] && !converge_error_is_throttle(r->err.code) &&
 	    !converge_error_is_missing(r->err.code, r->err.message))
 		aws_error_log(&r->err);
+}
+
+/* An error of ours (not AWS's): no service, no request id. */
+static void own_error(struct run *r, const char *code, const char *fmt, ...)
+    PRINTF_LIKE(3, 4);
+
+static void
+own_error(struct run *r, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	memset(&r->err, 0, sizeof r->err);
+	snprintf(r->err.code, sizeof r->err.code, "%s", code);
+	va_start(ap, fmt);
+	vsnprintf(r->err.message, sizeof r->err.message, fmt, ap);
+	va_end(ap);
 }
 
 static void
@@ -298,8 +315,7 @@ upload_once(struct run *r, const char *key, const void *data, size_t len,
 	}
 	if (path) {
 		if (file_read(path, (size_t)1 << 31, &buf, &n) != 0) {
-			snprintf(r->err.code, sizeof r->err.code, "FileRead");
-			snprintf(r->err.message, sizeof r->err.message, "%s: %s",
+			own_error(r, "FileRead", "%s: %s",
 			    path, strerror(errno));
 			return -1;
 		}
@@ -343,9 +359,8 @@ roles_check(struct run *r)
 		iam_role_free(got);
 	}
 	if (missing) {
-		snprintf(r->err.code, sizeof r->err.code, "RoleMissing");
-		snprintf(r->err.message, sizeof r->err.message,
-		    "%d role(s) named in the manifest do not exist", missing);
+		own_error(r, "RoleMissing", "%d role(s) named in the manifest "
+		    "do not exist", missing);
 		return -1;
 	}
 	return 0;
@@ -397,9 +412,8 @@ prepare(struct run *r)
 		if (rc != 0)
 			return -1;
 		if (r->template_url == NULL) {
-			snprintf(r->err.code, sizeof r->err.code, "NoEndpoint");
-			snprintf(r->err.message, sizeof r->err.message,
-			    "no S3 endpoint for the template URL");
+			own_error(r, "NoEndpoint", "no S3 endpoint for the "
+			    "template URL");
 			return -1;
 		}
 	}
@@ -551,15 +565,13 @@ site_sync(struct run *r)
 	int rc = -1;
 
 	if (bucket == NULL) {
-		snprintf(r->err.code, sizeof r->err.code, "NoSiteBucket");
-		snprintf(r->err.message, sizeof r->err.message, "the stack has "
+		own_error(r, "NoSiteBucket", "the stack has "
 		    "no %s output", MARSHAL_OUTPUT_SITE_BUCKET);
 		return -1;
 	}
 	if (file_read(r->out.site_path, 1 << 26, &text, &len) != 0 ||
 	    (site = cJSON_Parse(text)) == NULL) {
-		snprintf(r->err.code, sizeof r->err.code, "FileRead");
-		snprintf(r->err.message, sizeof r->err.message, "%s: cannot "
+		own_error(r, "FileRead", "%s: cannot "
 		    "read it", r->out.site_path);
 		free(text);
 		return -1;
@@ -582,8 +594,7 @@ site_sync(struct run *r)
 			continue;
 		path = xasprintf("%s/%s", root, p);
 		if (file_read(path, (size_t)1 << 31, &data, &n) != 0) {
-			snprintf(r->err.code, sizeof r->err.code, "FileRead");
-			snprintf(r->err.message, sizeof r->err.message, "%s: %s",
+			own_error(r, "FileRead", "%s: %s",
 			    path, strerror(errno));
 			free(path);
 			free(root);
