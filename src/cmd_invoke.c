@@ -205,9 +205,8 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 		}
 		have_out = 1;
 		if (build_code(p.manifest, &out, &d) > 0 || d.nerrors > 0) {
-			status = cli_report(cli, &d);
-			if (status == EXIT_OK)
-				status = EXIT_BUILD;
+			cli_report(cli, &d);
+			status = EXIT_BUILD; /* as `spartac build` says it */
 			goto out;
 		}
 		cli_report(cli, &d); /* warnings, if any */

@@ -138,6 +138,12 @@ t_ctx(const char *event, size_t len, struct sparta_context *ctx,
 	sparta_write_int(res, ctx->memory_mb);
 	sparta_write_key(res, "region");
 	sparta_write_string(res, getenv("AWS_REGION") ? getenv("AWS_REGION") : "");
+	sparta_write_key(res, "greeting");
+	sparta_write_string(res, getenv("GREETING"));
+	sparta_write_key(res, "leak");
+	sparta_write_string(res, getenv("SPARTA_TEST_LEAK"));
+	sparta_write_key(res, "task_root");
+	sparta_write_string(res, getenv("LAMBDA_TASK_ROOT"));
 	sparta_write_object_end(res);
 	return 0;
 }
