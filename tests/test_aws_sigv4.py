@@ -38,7 +38,7 @@ HEADERS = ["Content-Type", "X-Amz-Target", "x-custom", "X-CUSTOM", "X-Amz-Meta-F
            "X-Amz-Security-Token", "Range", "If-Match", "X-Amz-Checksum-Sha256", "Host"]
 VALUES = ["application/x-www-form-urlencoded; charset=utf-8", "  padded  value  ",
           "a\t\tb", "folded\r\n  line", "x", "", "MiXeD CaSe", "a,b", "  ", "\"etag\"",
-          "bytes=0-99", "v\x0bw\x0cz"]
+          "bytes=0-99", "v\x0bw\x0cz", "sep\x1cfs\x1f  end"]
 SERVICES = ["s3", "cloudformation", "iam", "sts", "lambda", "execute-api", "s3"]
 REGIONS = ["us-east-1", "eu-west-3", "cn-north-1", "us-gov-west-1", "ap-southeast-2"]
 HOSTS = ["{svc}.{region}.amazonaws.com", "Bucket.S3.{region}.AmazonAWS.com", "localhost:5000",
