@@ -723,37 +723,43 @@ print_string(struct buf *b, const char *s)
 	out_char(b, '"');
 }
 
-static void
-print_number(struct buf *b, double v)
+/* Formats v as JSON into tmp (at least 32 bytes); returns its length. */
+static size_t
+format_number(char *tmp, double v)
 {
-	char tmp[32];
 	double back;
-	int n;
 
 	if (!isfinite(v)) {
-		out_mem(b, "null", 4); /* JSON has no infinities; node_to_cjson avoids them */
-		return;
+		memcpy(tmp, "null", 5); /* JSON has no infinities; node_to_cjson avoids them */
+		return 4;
 	}
 	if (v == floor(v) && fabs(v) < 9007199254740992.0) {
 		/* Integers are most numbers here; printf is slow for them. */
 		long long i = (long long)v;
 		unsigned long long u = i < 0 ? 0ULL - (unsigned long long)i :
 		    (unsigned long long)i;
-		char *e = tmp + sizeof(tmp), *q = e;
+		char digits[24], *e = digits + sizeof(digits), *q = e;
 
 		do
 			*--q = (char)('0' + u % 10);
 		while ((u /= 10) != 0);
 		if (i < 0)
 			*--q = '-';
-		out_mem(b, q, (size_t)(e - q));
-		return;
-	} else {
-		n = snprintf(tmp, sizeof(tmp), "%1.15g", v);
-		if (sscanf(tmp, "%lg", &back) != 1 || back != v)
-			n = snprintf(tmp, sizeof(tmp), "%1.17g", v);
+		memcpy(tmp, q, (size_t)(e - q));
+		return (size_t)(e - q);
 	}
-	out_mem(b, tmp, (size_t)n);
+	snprintf(tmp, 32, "%1.15g", v);
+	if (sscanf(tmp, "%lg", &back) != 1 || back != v)
+		snprintf(tmp, 32, "%1.17g", v);
+	return strlen(tmp);
+}
+
+static void
+print_number(struct buf *b, double v)
+{
+	char tmp[32];
+
+	out_mem(b, tmp, format_number(tmp, v));
 }
 
 static void
@@ -808,8 +814,11 @@ width_pass(cJSON *v)
 	switch (v->type & 0xff) {
 	case cJSON_String:
 		return v->valuestring ? strlen(v->valuestring) + 2 : 2;
-	case cJSON_Number:
-		return 20; /* a bound: numbers here sit in short lines */
+	case cJSON_Number: {
+		char tmp[32];
+
+		return format_number(tmp, v->valuedouble);
+	}
 	case cJSON_Array:
 	case cJSON_Object:
 		break;
