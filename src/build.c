@@ -1,4 +1,5 @@
 /* build.c - see build.h. */
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <glob.h>
@@ -184,35 +185,31 @@ write_if_changed(const char *path, const void *data, size_t len, int mode)
 	return same ? 0 : file_write_atomic(path, data, len, mode);
 }
 
-/* Removes a directory tree (ours: .spartac/work/staging). */
+/* Removes a directory tree (ours: .spartac/work/staging, .spartac/lib). */
 static int
 remove_tree(const char *path)
 {
+	struct dirent *de;
 	struct stat st;
-	glob_t g;
-	char *pat;
-	size_t i;
+	DIR *dp;
+	char *p;
 	int rc = 0;
 
 	if (lstat(path, &st) == -1)
 		return errno == ENOENT ? 0 : -1;
 	if (!S_ISDIR(st.st_mode))
 		return unlink(path);
-	pat = xasprintf("%s/*", path);
-	memset(&g, 0, sizeof g);
-	if (glob(pat, GLOB_NOSORT | GLOB_PERIOD, NULL, &g) == 0) {
-		for (i = 0; i < g.gl_pathc; i++) {
-			const char *b = strrchr(g.gl_pathv[i], '/');
-
-			b = b != NULL ? b + 1 : g.gl_pathv[i];
-			if (strcmp(b, ".") == 0 || strcmp(b, "..") == 0)
-				continue;
-			if (remove_tree(g.gl_pathv[i]) == -1)
-				rc = -1;
-		}
+	if ((dp = opendir(path)) == NULL)
+		return -1;
+	while ((de = readdir(dp)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		p = xasprintf("%s/%s", path, de->d_name);
+		if (remove_tree(p) == -1)
+			rc = -1;
+		free(p);
 	}
-	globfree(&g);
-	free(pat);
+	closedir(dp);
 	if (rmdir(path) == -1)
 		rc = -1;
 	return rc;
@@ -370,6 +367,22 @@ is_compilable(const char *rel)
 	    str_has_suffix(rel, ".S");
 }
 
+/* s with glob(3)'s special characters escaped, to match literally. */
+static char *
+glob_escape(const char *s)
+{
+	struct buf b = {0};
+
+	for (; *s != '\0'; s++) {
+		if (strchr("*?[]\\", *s) != NULL)
+			buf_putc(&b, '\\');
+		buf_putc(&b, *s);
+	}
+	if (b.data == NULL)
+		buf_puts(&b, "");
+	return buf_take(&b);
+}
+
 /* Expands build.sources into sorted, unique project-relative paths. */
 static int
 sources_collect(struct build_ctx *c)
@@ -402,7 +415,13 @@ sources_collect(struct build_ctx *c)
 			free(path);
 			continue;
 		}
-		full = xasprintf("%s/%s", proj, pat);
+		{
+			/* The project directory's name is literal, not a pattern. */
+			char *lit = glob_escape(proj);
+
+			full = xasprintf("%s/%s", lit, pat);
+			free(lit);
+		}
 		memset(&g, 0, sizeof g);
 		if (glob(full, 0, NULL, &g) == 0) {
 			for (j = 0; j < g.gl_pathc; j++) {
@@ -1536,25 +1555,29 @@ static void
 archive_add_outputs(struct archive *a, const struct manifest *m,
     const struct build_out *out)
 {
+	struct dirent *de;
 	char *libdir;
-	glob_t g;
-	size_t i;
+	DIR *dp;
 
 	archive_add_file(a, "bootstrap", out->bootstrap_path, 0755);
 	if (m->build.link != MANIFEST_LINK_GLIBC)
 		return;
-	libdir = xasprintf("%s/lib/*", out->dir);
-	memset(&g, 0, sizeof g);
-	if (glob(libdir, 0, NULL, &g) == 0) {
-		for (i = 0; i < g.gl_pathc; i++) {
-			const char *base = strrchr(g.gl_pathv[i], '/') + 1;
-			char *name = xasprintf("lib/%s", base);
+	/* archive_check sorts the entries; readdir's order does not matter. */
+	libdir = xasprintf("%s/lib", out->dir);
+	if ((dp = opendir(libdir)) != NULL) {
+		while ((de = readdir(dp)) != NULL) {
+			char *name, *path;
 
-			archive_add_file(a, name, g.gl_pathv[i], 0755);
+			if (de->d_name[0] == '.')
+				continue;
+			name = xasprintf("lib/%s", de->d_name);
+			path = xasprintf("%s/%s", libdir, de->d_name);
+			archive_add_file(a, name, path, 0755);
 			free(name);
+			free(path);
 		}
+		closedir(dp);
 	}
-	globfree(&g);
 	free(libdir);
 }
 
