@@ -2223,7 +2223,7 @@ v_of_required(struct vctx *c, const struct sch_list *l, const struct node *n,
 static size_t
 v_of(struct vctx *c, const struct sch_list *l, const struct node *n, int one)
 {
-	size_t first = SIZE_MAX, second = SIZE_MAX, best = 0, best_errs = 0;
+	size_t first = SIZE_MAX, second = SIZE_MAX, best = 0, best_errs = 0, e;
 	long best_score = -1;
 	unsigned types = 0;
 	char b1[96], b2[96];
@@ -2270,7 +2270,6 @@ v_of(struct vctx *c, const struct sch_list *l, const struct node *n, int one)
 	if (best_score <= 0 && types != 0) {
 		struct buf want = {0};
 		char sh[128];
-		size_t e;
 
 		v_types_phrase(types, &want);
 		if (node_is_scalar(n))
@@ -2282,10 +2281,10 @@ v_of(struct vctx *c, const struct sch_list *l, const struct node *n, int one)
 		buf_free(&want);
 		return e;
 	}
-	if (v_node(c, l->v[best], n) == 0)
+	if ((e = v_node(c, l->v[best], n)) == 0)
 		return v_report(c, DIAG_SCHEMA, n,
 		    "does not match any of the allowed forms");
-	return 1;
+	return e;
 }
 
 static int
