@@ -1001,9 +1001,8 @@ marshal_build(const struct manifest *m, const struct build_out *out,
 	if (errors == 0) {
 		marshal_print(tpl, &b);
 		marshal_check_size(m, tpl, b.len, d);
-		cJSON_Delete(tpl);
 	}
-	arena_end();
+	arena_end(); /* frees the tree: its nodes are the arena's */
 	if (errors > 0)
 		return errors;
 	/* An unchanged template is not rewritten: its time stays, and the
