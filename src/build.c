@@ -2,10 +2,12 @@
 #include <dirent.h>
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -1656,24 +1658,50 @@ out:
 	return errors;
 }
 
+/*
+ * Serialises builds of one output directory (`spartac serve` rebuilding
+ * while `spartac invoke` runs, two CI steps): they share work/. Returns
+ * the lock's descriptor, or -1 (then the build goes on unlocked).
+ */
+static int
+build_lock(const struct build_out *out)
+{
+	char *path = xasprintf("%s/work/lock", out->dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	free(path);
+	if (fd == -1)
+		return -1;
+	while (flock(fd, LOCK_EX) == -1) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
 int
 build_code(const struct manifest *m, struct build_out *out, struct diags *d)
 {
 	struct hook_env env;
-	int errors;
+	int errors, lock = build_lock(out);
 
 	build_hook_env(out, &env);
 	out->site_sha256[0] = '\0';
 	if ((errors = hooks_run(m, MANIFEST_HOOK_PREBUILD, &env, d)) > 0)
-		return errors;
+		goto out;
 	if ((errors = build_bootstrap(m, out, d)) > 0)
-		return errors;
+		goto out;
 	if ((errors = hooks_run(m, MANIFEST_HOOK_POSTBUILD, &env, d)) > 0)
-		return errors;
+		goto out;
 	if ((errors = build_archive(m, out, d)) > 0)
-		return errors;
+		goto out;
 	if (m->site != NULL)
 		errors = site_hash(m->site, out->project_dir, out->site_path,
 		    out->site_sha256, d);
+out:
+	if (lock != -1)
+		close(lock); /* releases the lock */
 	return errors;
 }

@@ -88,7 +88,12 @@ int build_bootstrap(const struct manifest *m, struct build_out *out,
 int build_archive(const struct manifest *m, struct build_out *out,
     struct diags *d);
 
-/* prebuild, build_bootstrap, postbuild, build_archive, then site.json. */
+/*
+ * prebuild, build_bootstrap, postbuild, build_archive, then site.json,
+ * holding an exclusive lock (flock on <dir>/work/lock) so concurrent
+ * builds of one directory take turns; a hook must not build the same
+ * directory again.
+ */
 int build_code(const struct manifest *m, struct build_out *out,
     struct diags *d);
 
