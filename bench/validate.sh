@@ -12,6 +12,9 @@
 # The machine may be shared: CPU time is the steadier figure when the load
 # average is high, so the script prints the load average with the results.
 #
+# BENCH_CALLGRIND=1 adds the instruction count of one run per size (valgrind
+# --tool=callgrind), a figure the machine's load cannot change.
+#
 # Goals (exit status 1 when one is missed): 1,000 functions validate in under
 # 20 ms (mean wall time); billion laughs is refused in under 1 s with a peak
 # RSS under 64 MiB.
@@ -31,6 +34,7 @@ import os, statistics, subprocess, sys
 
 spartac, runs, work = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 runstat = os.path.join(work, "runstat")
+callgrind = os.environ.get("BENCH_CALLGRIND") == "1"
 
 
 def manifest(n):
@@ -80,6 +84,16 @@ def measure(path):
     return status, wall / 1e6, (user + sys_) / 1e6, rss
 
 
+def instructions(path):
+    r = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                        spartac, "validate", "--no-color", "-l", "error", path],
+                       capture_output=True, text=True)
+    for line in r.stderr.splitlines():
+        if "Collected :" in line:
+            return int(line.split()[-1])
+    raise SystemExit(f"bench: no callgrind count in:\n{r.stderr}")
+
+
 ok = True
 print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; {spartac}")
 print(f"{'functions':>10} {'bytes':>10} {'runs':>5} {'wall mean':>10} {'wall min':>9} "
@@ -100,7 +114,8 @@ for n in (10, 100, 1000, 10000):
     cpu = statistics.mean(r[2] for r in res) * 1000
     print(f"{n:>10} {os.path.getsize(path):>10} {k:>5} {wall:>7.2f} ms "
           f"{min(r[1] for r in res) * 1000:>6.2f} ms {cpu:>6.2f} ms "
-          f"{max(r[3] for r in res) / 1024:>6.1f} MiB")
+          f"{max(r[3] for r in res) / 1024:>6.1f} MiB"
+          + (f" {instructions(path) / 1e6:>8.1f} M instructions" if callgrind else ""))
     if n == 1000 and wall >= 20:
         print(f"bench: goal missed: 1,000 functions took {wall:.2f} ms on average "
               "(goal < 20 ms)", file=sys.stderr)
