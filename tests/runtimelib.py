@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUILD, ROOT, free_port, need, run
+from conftest import BUILD, ROOT, free_port, need, run, spartac_cmd
 
 RUNTIME = ROOT / "src" / "runtime"
 HANDLERS = ROOT / "tests" / "runtime"
@@ -72,8 +72,7 @@ def invoke(project, func, bootstrap, event=b"{}", timeout=60):
     """spartac invoke; returns (status, stdout bytes, stderr text)."""
     ev = Path(project) / f"event-{func}.json"
     ev.write_bytes(event if isinstance(event, bytes) else event.encode())
-    cmd = [str(BUILD / "spartac"), "invoke", func, "--bootstrap", str(bootstrap),
-           "--event", str(ev)]
+    cmd = spartac_cmd("invoke", func, "--bootstrap", bootstrap, "--event", ev)
     r = subprocess.run(cmd, cwd=project, capture_output=True, timeout=timeout)
     return r.returncode, r.stdout, r.stderr.decode("utf-8", "replace")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUILD, ROOT, run
+from conftest import ROOT, run, spartac_cmd
 from runtimelib import FUNCTIONS
 
 EXIT_IO, EXIT_USAGE, EXIT_BUILD, EXIT_FUNCTION = 74, 64, 3, 5
@@ -39,7 +39,7 @@ def proj(tmp_path_factory):
 
 def inv(proj, *args, input=None, env=None):
     full = dict(os.environ, **(env or {}))
-    return subprocess.run([str(BUILD / "spartac"), "invoke", *args], cwd=proj, input=input,
+    return subprocess.run(spartac_cmd("invoke", *args), cwd=proj, input=input,
                           capture_output=True, env=full, timeout=120)
 
 
