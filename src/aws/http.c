@@ -247,13 +247,18 @@ error_decode(const struct aws_request *req, const struct aws_response *resp,
 	char why[160];
 	char fallback[32];
 
-	if (resp->body.len > 0 && resp->body.data[0] == '<') {
-		x = xml_parse(resp->body.data, resp->body.len, why, sizeof why);
+	const char *b = resp->body.data ? resp->body.data : "";
+
+	while (*b == ' ' || *b == '\t' || *b == '\r' || *b == '\n')
+		b++;
+	if (*b == '<') {
+		x = xml_parse(b, resp->body.len - (size_t)(b - resp->body.data), why,
+		    sizeof why);
 		code = xml_get(xml_search(x, "Code"), "");
 		msg = xml_get(xml_search(x, "Message"), "");
 		rid = xml_get(xml_search(x, "RequestId"), "");
-	} else if (resp->body.len > 0 && resp->body.data[0] == '{') {
-		j = cJSON_Parse(resp->body.data);
+	} else if (*b == '{') {
+		j = cJSON_Parse(b);
 		if (j != NULL) {
 			const cJSON *c = cJSON_GetObjectItem(j, "__type");
 			const cJSON *m = cJSON_GetObjectItem(j, "message");
