@@ -2272,7 +2272,7 @@ v_of(struct vctx *c, const struct sch_list *l, const struct node *n, int one)
 		char sh[128];
 
 		v_types_phrase(types, &want);
-		if (node_is_scalar(n))
+		if (node_is_scalar(n) && n->kind != NODE_NULL)
 			e = v_report(c, DIAG_SCHEMA_TYPE, n, "expected %s, got %s (%s)",
 			    want.data, v_show(n, sh, sizeof(sh)), v_kind_phrase(n));
 		else
@@ -2312,8 +2312,9 @@ v_enum_report(struct vctx *c, const struct sch *s, const struct node *n)
 	for (size_t i = 0; i < s->enum_v->n; i++) {
 		const struct node *it = s->enum_v->items[i];
 
-		if (i == 8) {
-			buf_puts(&list, ", ...");
+		/* All of them, so the user sees the choice, unless absurdly many. */
+		if (i == 32 || list.len > 400) {
+			buf_printf(&list, ", ... (%zu values)", s->enum_v->n);
 			break;
 		}
 		buf_printf(&list, "%s%s", i ? ", " : "", v_show(it, sh, sizeof(sh)));
@@ -2644,7 +2645,7 @@ v_node_inner(struct vctx *c, const struct sch *s, const struct node *n)
 		if (c->mode != V_EMIT)
 			return 1;
 		v_types_phrase(s->types, &want);
-		if (node_is_scalar(n))
+		if (node_is_scalar(n) && n->kind != NODE_NULL)
 			errs = v_report(c, DIAG_SCHEMA_TYPE, n,
 			    "expected %s, got %s (%s)", want.data,
 			    v_show(n, sh, sizeof(sh)), v_kind_phrase(n));

@@ -230,7 +230,7 @@ test_messages(void)
 		CHECK_INT(schema_validate(s, NULL, "empty.yaml", &d), 1);
 		CHECK_INT(d.n, 1);
 		if (d.n == 1) {
-			CHECK_STR(d.v[0].msg, "expected a mapping, got null (null)");
+			CHECK_STR(d.v[0].msg, "expected a mapping, got null");
 			CHECK_STR(d.v[0].loc.file, "empty.yaml");
 			CHECK_INT(d.v[0].loc.line, 1);
 			CHECK(d.v[0].path == NULL);
