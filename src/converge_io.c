@@ -976,7 +976,8 @@ report(struct run *r)
 		cJSON_AddNumberToObject(json, "apiCalls",
 		    (double)aws_api_calls(r->aws));
 		cJSON_AddNumberToObject(json, "uploads", r->uploads);
-		cJSON_AddStringToObject(json, "digest", r->digest);
+		if (r->digest[0])
+			cJSON_AddStringToObject(json, "digest", r->digest);
 	}
 	switch (r->c.result) {
 	case CONV_RESULT_NO_CHANGES:
@@ -1193,8 +1194,13 @@ converge_run(struct cli *cli, const struct converge_opts *o)
 		if (interrupted)
 			break;
 	}
-	if (r.use_live && r.live.drawn)
-		progress_live_draw(&r.live, r.stack);
+	if (r.use_live && r.live.drawn) {
+		char head[160];
+
+		snprintf(head, sizeof head, "%s: %s", r.stack,
+		    r.c.final_status[0] ? r.c.final_status : "done");
+		progress_live_draw(&r.live, head);
+	}
 	if (a != CONV_DONE) {
 		fputc('\n', stderr);
 		if (r.following) {
@@ -1202,11 +1208,15 @@ converge_run(struct cli *cli, const struct converge_opts *o)
 			    "operation goes on in CloudFormation. Follow it with "
 			    "'spartac status'");
 		} else {
-			if (r.cs_id && r.c.cs_created) {
-				memset(&r.err, 0, sizeof r.err);
+			/* Leave nothing behind: our change set, or the
+			 * REVIEW_IN_PROGRESS stack a CREATE one made. */
+			memset(&r.err, 0, sizeof r.err);
+			if (r.cs_id && r.c.cs_created && !r.c.stack_existed)
+				cfn_delete_stack(r.aws, stack_ref(&r), r.token,
+				    &r.err);
+			else if (r.cs_id && r.c.cs_created)
 				cfn_delete_change_set(r.aws, stack_ref(&r),
 				    r.cs_id, &r.err);
-			}
 			log_error("interrupted; nothing was executed");
 		}
 		status = EXIT_INTERRUPTED;

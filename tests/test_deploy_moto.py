@@ -26,11 +26,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, free_port, need, run
+from conftest import ROOT, free_port, need, run, spartac_cmd
 
 sys.path.insert(0, str(ROOT / "tests" / "tools"))
 import countproxy  # noqa: E402
@@ -323,5 +322,115 @@ def test_9_plan_on_a_missing_stack_leaves_nothing(env, project, moto):
     gone = subprocess.run(["aws", "--endpoint-url", env["ENDPOINT"], "cloudformation",
                            "describe-stacks", "--stack-name", STACK],
                           capture_output=True, text=True, env=full)
+    assert gone.returncode != 0 or \
+        json.loads(gone.stdout)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
+
+
+def test_10_large_template_goes_through_s3(env, tmp_path, moto):
+    # 45 functions: about 100 KB of template, over the 51,200-byte inline limit.
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "hello.c").write_text(SOURCE)
+    fns = "".join(f"  f{i}:\n    symbol: hello_world\n    share_symbol: true\n" for i in range(45))
+    (tmp_path / "sparta.yaml").write_text("service: spartac-moto-big\nfunctions:\n" + fns)
+    moto.reset()
+    r = spartac(env, tmp_path, "deploy")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "spartac-moto-big: CREATE_COMPLETE" in r.stdout
+    assert (tmp_path / ".spartac" / "template.json").stat().st_size > 51200
+    tpl = [c for c in calls(moto) if c[0] == "PUT" and "/spartac-moto-big/templates/" in c[1]]
+    assert len(tpl) == 1, calls(moto)
+    st = aws(env, "cloudformation", "describe-stacks", "--stack-name", "spartac-moto-big")
+    assert st["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+    r = spartac(env, tmp_path, "delete", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["result"] == "deleted"
+
+
+def test_11_terminal_asks_and_no_declines(env, project, moto):
+    """On a terminal without --yes deploy shows the changes and asks;
+    answering no deletes the change set, executes nothing, exits 2."""
+    import pty
+    import select
+    m = project / "sparta.yaml"
+    m.write_text(m.read_text().replace("timeout: 5", "timeout: 7"))
+    full = dict(os.environ)
+    full.update({k: v for k, v in env.items() if k != "ENDPOINT"})
+    full["TERM"] = "xterm"
+    full.pop("NO_COLOR", None)
+    # The stack was deleted above: this is a CREATE change set.
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(project)
+        cmd = spartac_cmd("deploy", "--endpoint-url", env["ENDPOINT"])
+        os.execvpe(cmd[0], cmd, full)
+    out = b""
+    answered = False
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        ready, _, _ = select.select([fd], [], [], 1)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+        if not answered and b"[y/N]" in out:
+            os.write(fd, b"n\n")
+            answered = True
+    _, status = os.waitpid(pid, 0)
+    text = out.decode("utf-8", "replace")
+    assert answered, text
+    assert os.WEXITSTATUS(status) == 2, text
+    assert "Add" in text and "HelloFunction" in text
+    assert "not executed" in text
+    full_cli = dict(os.environ)
+    full_cli.update({k: v for k, v in env.items() if k != "ENDPOINT"})
+    gone = subprocess.run(["aws", "--endpoint-url", env["ENDPOINT"], "cloudformation",
+                           "describe-stacks", "--stack-name", STACK],
+                          capture_output=True, text=True, env=full_cli)
+    assert gone.returncode != 0 or \
+        json.loads(gone.stdout)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
+
+
+def test_12_ctrl_c_at_the_question_exits_130_and_leaves_nothing(env, project, moto):
+    import pty
+    import select
+    full = dict(os.environ)
+    full.update({k: v for k, v in env.items() if k != "ENDPOINT"})
+    full["TERM"] = "xterm"
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(project)
+        cmd = spartac_cmd("deploy", "--endpoint-url", env["ENDPOINT"])
+        os.execvpe(cmd[0], cmd, full)
+    out, sent = b"", False
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        ready, _, _ = select.select([fd], [], [], 1)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+        if not sent and b"[y/N]" in out:
+            os.write(fd, b"\x03")  # the terminal turns it into SIGINT
+            sent = True
+    _, status = os.waitpid(pid, 0)
+    text = out.decode("utf-8", "replace")
+    assert sent, text
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 130, text
+    assert "interrupted" in text and "nothing was executed" in text
+    full_cli = dict(os.environ)
+    full_cli.update({k: v for k, v in env.items() if k != "ENDPOINT"})
+    gone = subprocess.run(["aws", "--endpoint-url", env["ENDPOINT"], "cloudformation",
+                           "describe-stacks", "--stack-name", STACK],
+                          capture_output=True, text=True, env=full_cli)
     assert gone.returncode != 0 or \
         json.loads(gone.stdout)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
