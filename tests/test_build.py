@@ -338,3 +338,21 @@ def test_example_builds_and_serves_every_function(tmp_path):
     names = re.findall(r'^\t\{"([^"]+)", \w+\},$', table, re.M)
     assert names and names == sorted(names)
     assert (tmp_path / ".spartac" / "code.zip").stat().st_size <= 100 * 1024
+
+
+def test_output_directory_elsewhere_gives_the_same_bytes(tmp_path):
+    root = make_project(tmp_path / "svc")
+    ok(build(root))
+    ok(build(root, "-o", tmp_path / "elsewhere" / "out"))
+    for name in ("bootstrap", "code.zip"):
+        assert ((tmp_path / "elsewhere" / "out" / name).read_bytes()
+                == (root / ".spartac" / name).read_bytes()), name
+    assert str(tmp_path).encode() not in (tmp_path / "elsewhere" / "out" / "bootstrap").read_bytes()
+
+
+def test_missing_compiler_is_a_toolchain_diagnostic(tmp_path):
+    root = make_project(tmp_path / "svc")
+    r = build(root, env={"SPARTAC_CC": "no-such-cc-xyz"})
+    assert r.returncode == 3
+    assert ("compiler 'no-such-cc-xyz' for x86_64 static builds is not installed "
+            "[E-BUILD-TOOLCHAIN]") in r.stderr
