@@ -158,7 +158,7 @@ mj_subs(const char *first, ...)
 	va_start(ap, first);
 	s = mstr_v(first, ap);
 	va_end(ap);
-	cJSON_AddItemToObject(o, "Fn::Sub", cJSON_CreateString(s));
+	cJSON_AddItemToObjectCS(o, "Fn::Sub", cJSON_CreateString(s));
 	free(s);
 	return o;
 }
@@ -168,7 +168,7 @@ mj_ref(const char *id)
 {
 	cJSON *o = cJSON_CreateObject();
 
-	cJSON_AddItemToObject(o, "Ref", cJSON_CreateString(id));
+	cJSON_AddItemToObjectCS(o, "Ref", cJSON_CreateString(id));
 	return o;
 }
 
@@ -179,7 +179,7 @@ mj_getatt(const char *id, const char *attr)
 
 	cJSON_AddItemToArray(a, cJSON_CreateString(id));
 	cJSON_AddItemToArray(a, cJSON_CreateString(attr));
-	cJSON_AddItemToObject(o, "Fn::GetAtt", a);
+	cJSON_AddItemToObjectCS(o, "Fn::GetAtt", a);
 	return o;
 }
 
@@ -193,7 +193,7 @@ mj_sub(const char *fmt, ...)
 	va_start(ap, fmt);
 	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	cJSON_AddItemToObject(o, "Fn::Sub", cJSON_CreateString(s));
+	cJSON_AddItemToObjectCS(o, "Fn::Sub", cJSON_CreateString(s));
 	free(s);
 	return o;
 }
@@ -225,16 +225,16 @@ mj_sub_value(const char *fmt, const struct node *v)
 
 	if (v->kind == NODE_STRING) {
 		s = sub_literal(fmt, v->str);
-		cJSON_AddItemToObject(o, "Fn::Sub", cJSON_CreateString(s));
+		cJSON_AddItemToObjectCS(o, "Fn::Sub", cJSON_CreateString(s));
 		free(s);
 		return o;
 	}
 	a = cJSON_CreateArray();
 	cJSON_AddItemToArray(a, cJSON_CreateString(fmt));
 	vars = cJSON_CreateObject();
-	cJSON_AddItemToObject(vars, "V", mj_node(v));
+	cJSON_AddItemToObjectCS(vars, "V", mj_node(v));
 	cJSON_AddItemToArray(a, vars);
-	cJSON_AddItemToObject(o, "Fn::Sub", a);
+	cJSON_AddItemToObjectCS(o, "Fn::Sub", a);
 	return o;
 }
 
@@ -308,8 +308,8 @@ mj_tags(const struct manifest_kvs *tags)
 	a = cJSON_CreateArray();
 	for (i = 0; i < tags->n; i++) {
 		t = cJSON_CreateObject();
-		cJSON_AddItemToObject(t, "Key", cJSON_CreateString(tags->v[i].key));
-		cJSON_AddItemToObject(t, "Value", mj_env_value(tags->v[i].value));
+		cJSON_AddItemToObjectCS(t, "Key", cJSON_CreateString(tags->v[i].key));
+		cJSON_AddItemToObjectCS(t, "Value", mj_env_value(tags->v[i].value));
 		cJSON_AddItemToArray(a, t);
 	}
 	return a;
@@ -462,17 +462,17 @@ marshal_parameters(struct mctx *c)
 	mid_claim(c, MARSHAL_PARAM_BUCKET, c->m->service_loc,
 	    "the artifact bucket parameter", NULL);
 	p = cJSON_AddObjectToObject(c->parameters, MARSHAL_PARAM_BUCKET);
-	cJSON_AddStringToObject(p, "Type", "String");
-	cJSON_AddStringToObject(p, "Description",
+	mj_add_str(p, "Type", "String");
+	mj_add_str(p, "Description",
 	    "S3 bucket holding the code archive (spartac deploy sets it)");
-	cJSON_AddNumberToObject(p, "MinLength", 3);
+	mj_add_num(p, "MinLength", 3);
 	mid_claim(c, MARSHAL_PARAM_CODE_KEY, c->m->service_loc,
 	    "the code key parameter", NULL);
 	p = cJSON_AddObjectToObject(c->parameters, MARSHAL_PARAM_CODE_KEY);
-	cJSON_AddStringToObject(p, "Type", "String");
-	cJSON_AddStringToObject(p, "Description",
+	mj_add_str(p, "Type", "String");
+	mj_add_str(p, "Description",
 	    "S3 key of the code archive, named by its content hash (spartac deploy sets it)");
-	cJSON_AddNumberToObject(p, "MinLength", 1);
+	mj_add_num(p, "MinLength", 1);
 }
 
 /* Moves the manifest's entries of one raw section into dst. */
@@ -591,21 +591,21 @@ marshal_template(const struct manifest *m, struct diags *d, cJSON **out)
 	mj_object_sort(c.outputs);
 
 	tpl = cJSON_CreateObject();
-	cJSON_AddStringToObject(tpl, "AWSTemplateFormatVersion", "2010-09-09");
+	mj_add_str(tpl, "AWSTemplateFormatVersion", "2010-09-09");
 	if (m->description != NULL)
-		cJSON_AddStringToObject(tpl, "Description", m->description);
+		mj_add_str(tpl, "Description", m->description);
 	else {
 		desc = xasprintf("%s (spartac)", m->service);
-		cJSON_AddStringToObject(tpl, "Description", desc);
+		mj_add_str(tpl, "Description", desc);
 		free(desc);
 	}
 	if (cJSON_GetArraySize(c.parameters) > 0)
-		cJSON_AddItemToObject(tpl, "Parameters", c.parameters);
+		cJSON_AddItemToObjectCS(tpl, "Parameters", c.parameters);
 	else
 		cJSON_Delete(c.parameters);
-	cJSON_AddItemToObject(tpl, "Resources", c.resources);
+	cJSON_AddItemToObjectCS(tpl, "Resources", c.resources);
 	if (cJSON_GetArraySize(c.outputs) > 0)
-		cJSON_AddItemToObject(tpl, "Outputs", c.outputs);
+		cJSON_AddItemToObjectCS(tpl, "Outputs", c.outputs);
 	else
 		cJSON_Delete(c.outputs);
 

@@ -207,15 +207,15 @@ proxy_method_add(struct mctx *c, const struct manifest_route *r,
 
 	mres_add(c, id, "AWS::ApiGateway::Method", r->key_loc, "route '%s'",
 	    r->key, &props);
-	cJSON_AddItemToObject(props, "RestApiId", mj_ref("Api"));
-	cJSON_AddItemToObject(props, "ResourceId", resource_ref(v, n, r->path));
-	cJSON_AddStringToObject(props, "HttpMethod", r->method_name);
-	cJSON_AddStringToObject(props, "AuthorizationType",
+	cJSON_AddItemToObjectCS(props, "RestApiId", mj_ref("Api"));
+	cJSON_AddItemToObjectCS(props, "ResourceId", resource_ref(v, n, r->path));
+	mj_add_str(props, "HttpMethod", r->method_name);
+	mj_add_str(props, "AuthorizationType",
 	    r->authorization == MANIFEST_AUTH_AWS_IAM ? "AWS_IAM" : "NONE");
-	integ = cJSON_AddObjectToObject(props, "Integration");
-	cJSON_AddStringToObject(integ, "Type", "AWS_PROXY");
-	cJSON_AddStringToObject(integ, "IntegrationHttpMethod", "POST");
-	cJSON_AddItemToObject(integ, "Uri", mj_subs("arn:${AWS::Partition}:apigateway:"
+	integ = mj_add_obj(props, "Integration");
+	mj_add_str(integ, "Type", "AWS_PROXY");
+	mj_add_str(integ, "IntegrationHttpMethod", "POST");
+	cJSON_AddItemToObjectCS(integ, "Uri", mj_subs("arn:${AWS::Partition}:apigateway:"
 	    "${AWS::Region}:lambda:path/2015-03-31/functions/${", fid,
 	    ".Arn}/invocations", NULL));
 	cJSON_AddItemToArray(deps, cJSON_CreateString(id));
@@ -280,17 +280,17 @@ cors_method_add(struct mctx *c, const char *path,
 
 	mres_add(c, id, "AWS::ApiGateway::Method", routes[0]->key_loc,
 	    "the CORS OPTIONS method of path '%s'", path, &props);
-	cJSON_AddItemToObject(props, "RestApiId", mj_ref("Api"));
-	cJSON_AddItemToObject(props, "ResourceId", resource_ref(v, n, path));
-	cJSON_AddStringToObject(props, "HttpMethod", "OPTIONS");
-	cJSON_AddStringToObject(props, "AuthorizationType", "NONE");
-	integ = cJSON_AddObjectToObject(props, "Integration");
-	cJSON_AddStringToObject(integ, "Type", "MOCK");
-	t = cJSON_AddObjectToObject(integ, "RequestTemplates");
-	cJSON_AddStringToObject(t, "application/json", "{\"statusCode\": 200}");
+	cJSON_AddItemToObjectCS(props, "RestApiId", mj_ref("Api"));
+	cJSON_AddItemToObjectCS(props, "ResourceId", resource_ref(v, n, path));
+	mj_add_str(props, "HttpMethod", "OPTIONS");
+	mj_add_str(props, "AuthorizationType", "NONE");
+	integ = mj_add_obj(props, "Integration");
+	mj_add_str(integ, "Type", "MOCK");
+	t = mj_add_obj(integ, "RequestTemplates");
+	mj_add_str(t, "application/json", "{\"statusCode\": 200}");
 	ir = cJSON_CreateObject();
-	cJSON_AddStringToObject(ir, "StatusCode", "200");
-	params = cJSON_AddObjectToObject(ir, "ResponseParameters");
+	mj_add_str(ir, "StatusCode", "200");
+	params = mj_add_obj(ir, "ResponseParameters");
 
 	if (cors->headers.n > 0)
 		join_into(&b, cors->headers.v, cors->headers.n, ",");
@@ -329,7 +329,7 @@ cors_method_add(struct mctx *c, const char *path,
 		buf_free(&b);
 		names[nnames++] = "Access-Control-Max-Age";
 	}
-	t = cJSON_AddObjectToObject(ir, "ResponseTemplates");
+	t = mj_add_obj(ir, "ResponseTemplates");
 	if (cors->origins.n > 1) {
 		/* A mock answers with one static value; to allow several
 		 * origins the template echoes the request's Origin when it is
@@ -340,19 +340,19 @@ cors_method_add(struct mctx *c, const char *path,
 			    cors->origins.v[i]);
 		buf_puts(&b, ")\n#set($context.responseOverride.header."
 		    "Access-Control-Allow-Origin = $origin)\n#end\n");
-		cJSON_AddStringToObject(t, "application/json", b.data);
+		mj_add_str(t, "application/json", b.data);
 		buf_free(&b);
 		key = xasprintf("%sVary", hdr);
 		cJSON_AddStringToObject(params, key, "'Origin'");
 		free(key);
 		names[nnames++] = "Vary";
 	} else
-		cJSON_AddStringToObject(t, "application/json", "");
-	cJSON_AddItemToArray(cJSON_AddArrayToObject(integ, "IntegrationResponses"), ir);
+		mj_add_str(t, "application/json", "");
+	cJSON_AddItemToArray(mj_add_arr(integ, "IntegrationResponses"), ir);
 
 	mr = cJSON_CreateObject();
-	cJSON_AddStringToObject(mr, "StatusCode", "200");
-	mparams = cJSON_AddObjectToObject(mr, "ResponseParameters");
+	mj_add_str(mr, "StatusCode", "200");
+	mparams = mj_add_obj(mr, "ResponseParameters");
 	/* Same order as the integration's parameters, alphabetical. */
 	for (i = 0; i < nnames; i++) {
 		key = xasprintf("%s%s", hdr, names[i]);
@@ -361,7 +361,7 @@ cors_method_add(struct mctx *c, const char *path,
 	}
 	mj_object_sort(params);
 	mj_object_sort(mparams);
-	cJSON_AddItemToArray(cJSON_AddArrayToObject(props, "MethodResponses"), mr);
+	cJSON_AddItemToArray(mj_add_arr(props, "MethodResponses"), mr);
 	cJSON_AddItemToArray(deps, cJSON_CreateString(id));
 	free(id);
 }
@@ -420,15 +420,15 @@ marshal_api(struct mctx *c)
 		return;
 	mres_add(c, "Api", "AWS::ApiGateway::RestApi", api->loc, "the REST API",
 	    NULL, &props);
-	cJSON_AddStringToObject(props, "Name", api->name);
+	mj_add_str(props, "Name", api->name);
 	if (api->description != NULL)
-		cJSON_AddStringToObject(props, "Description", api->description);
+		mj_add_str(props, "Description", api->description);
 	endpoint = api->endpoint == MANIFEST_ENDPOINT_REGIONAL ? "REGIONAL" :
 	    api->endpoint == MANIFEST_ENDPOINT_PRIVATE ? "PRIVATE" : "EDGE";
-	o = cJSON_AddObjectToObject(props, "EndpointConfiguration");
-	cJSON_AddItemToObject(o, "Types", mj_strings(&endpoint, 1));
+	o = mj_add_obj(props, "EndpointConfiguration");
+	cJSON_AddItemToObjectCS(o, "Types", mj_strings(&endpoint, 1));
 	if (api->binary_media_types.n > 0)
-		cJSON_AddItemToObject(props, "BinaryMediaTypes",
+		cJSON_AddItemToObjectCS(props, "BinaryMediaTypes",
 		    mj_strings(api->binary_media_types.v, api->binary_media_types.n));
 	if (api->nroutes == 0)
 		return; /* a deployment needs at least one method */
@@ -438,11 +438,11 @@ marshal_api(struct mctx *c)
 		id = mstr("ApiResource", v[i].id, NULL);
 		mres_add(c, id, "AWS::ApiGateway::Resource", api->loc,
 		    "an API resource (a path prefix of the routes)", NULL, &props);
-		cJSON_AddItemToObject(props, "ParentId", v[i].parent == (size_t)-1 ?
+		cJSON_AddItemToObjectCS(props, "ParentId", v[i].parent == (size_t)-1 ?
 		    mj_getatt("Api", "RootResourceId") :
 		    resource_ref(v, n, v[v[i].parent].path));
-		cJSON_AddStringToObject(props, "PathPart", strrchr(v[i].path, '/') + 1);
-		cJSON_AddItemToObject(props, "RestApiId", mj_ref("Api"));
+		mj_add_str(props, "PathPart", strrchr(v[i].path, '/') + 1);
+		cJSON_AddItemToObjectCS(props, "RestApiId", mj_ref("Api"));
 		free(id);
 	}
 
@@ -465,16 +465,16 @@ marshal_api(struct mctx *c)
 	id = xasprintf("ApiDeployment%s", hash);
 	res = mres_add(c, id, "AWS::ApiGateway::Deployment", api->loc,
 	    "the API deployment", NULL, &props);
-	cJSON_AddStringToObject(props, "Description", hash);
-	cJSON_AddItemToObject(props, "RestApiId", mj_ref("Api"));
+	mj_add_str(props, "Description", hash);
+	cJSON_AddItemToObjectCS(props, "RestApiId", mj_ref("Api"));
 	/* A deployment snapshots the methods, so it must come after them. */
-	cJSON_AddItemToObject(res, "DependsOn", deps);
+	cJSON_AddItemToObjectCS(res, "DependsOn", deps);
 
 	mres_add(c, "ApiStage", "AWS::ApiGateway::Stage", api->loc,
 	    "the API stage", NULL, &props);
-	cJSON_AddItemToObject(props, "DeploymentId", mj_ref(id));
-	cJSON_AddItemToObject(props, "RestApiId", mj_ref("Api"));
-	cJSON_AddStringToObject(props, "StageName", api->stage);
+	cJSON_AddItemToObjectCS(props, "DeploymentId", mj_ref(id));
+	cJSON_AddItemToObjectCS(props, "RestApiId", mj_ref("Api"));
+	mj_add_str(props, "StageName", api->stage);
 	free(id);
 
 	/* One permission per function, in manifest order. */
@@ -490,10 +490,10 @@ marshal_api(struct mctx *c)
 		fid = marshal_function_id(f);
 		mres_add(c, id, "AWS::Lambda::Permission", f->key_loc,
 		    "the API's invoke permission of function '%s'", f->name, &props);
-		cJSON_AddStringToObject(props, "Action", "lambda:InvokeFunction");
-		cJSON_AddItemToObject(props, "FunctionName", mj_getatt(fid, "Arn"));
-		cJSON_AddStringToObject(props, "Principal", "apigateway.amazonaws.com");
-		cJSON_AddItemToObject(props, "SourceArn", mj_subs("arn:${AWS::Partition}:"
+		mj_add_str(props, "Action", "lambda:InvokeFunction");
+		cJSON_AddItemToObjectCS(props, "FunctionName", mj_getatt(fid, "Arn"));
+		mj_add_str(props, "Principal", "apigateway.amazonaws.com");
+		cJSON_AddItemToObjectCS(props, "SourceArn", mj_subs("arn:${AWS::Partition}:"
 		    "execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*", NULL));
 		free(id);
 		free(fid);
@@ -503,8 +503,8 @@ marshal_api(struct mctx *c)
 	mid_claim_output(c, MARSHAL_OUTPUT_API_URL, api->loc, "the API URL output",
 	    NULL);
 	o = cJSON_AddObjectToObject(c->outputs, MARSHAL_OUTPUT_API_URL);
-	cJSON_AddStringToObject(o, "Description", "The API's invoke URL");
-	cJSON_AddItemToObject(o, "Value", mj_sub("https://${Api}.execute-api."
+	mj_add_str(o, "Description", "The API's invoke URL");
+	cJSON_AddItemToObjectCS(o, "Value", mj_sub("https://${Api}.execute-api."
 	    "${AWS::Region}.${AWS::URLSuffix}/${ApiStage}/"));
 
 	for (i = 0; i < n; i++) {

@@ -31,12 +31,12 @@ permission_add(struct mctx *c, const char *id, const char *fid,
 	cJSON *props;
 
 	mres_add(c, id, "AWS::Lambda::Permission", loc, EVENT_WHAT, fname, &props);
-	cJSON_AddStringToObject(props, "Action", "lambda:InvokeFunction");
-	cJSON_AddItemToObject(props, "FunctionName", mj_getatt(fid, "Arn"));
-	cJSON_AddStringToObject(props, "Principal", principal);
+	mj_add_str(props, "Action", "lambda:InvokeFunction");
+	cJSON_AddItemToObjectCS(props, "FunctionName", mj_getatt(fid, "Arn"));
+	mj_add_str(props, "Principal", principal);
 	if (source_account)
-		cJSON_AddItemToObject(props, "SourceAccount", mj_ref("AWS::AccountId"));
-	cJSON_AddItemToObject(props, "SourceArn", source_arn);
+		cJSON_AddItemToObjectCS(props, "SourceAccount", mj_ref("AWS::AccountId"));
+	cJSON_AddItemToObjectCS(props, "SourceArn", source_arn);
 	return props;
 }
 
@@ -53,32 +53,32 @@ rule_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
 	mres_add(c, id, "AWS::Events::Rule", e->loc, EVENT_WHAT, fname, &props);
 	if (e->kind == MANIFEST_EVENT_SCHEDULE) {
 		if (e->u.schedule.description != NULL)
-			cJSON_AddStringToObject(props, "Description",
+			mj_add_str(props, "Description",
 			    e->u.schedule.description);
-		cJSON_AddStringToObject(props, "ScheduleExpression",
+		mj_add_str(props, "ScheduleExpression",
 		    e->u.schedule.expression);
 		enabled = e->u.schedule.enabled;
 		input = e->u.schedule.input;
 	} else {
 		if (e->u.eventbridge.bus != NULL)
-			cJSON_AddItemToObject(props, "EventBusName",
+			cJSON_AddItemToObjectCS(props, "EventBusName",
 			    mj_node(e->u.eventbridge.bus));
-		cJSON_AddItemToObject(props, "EventPattern",
+		cJSON_AddItemToObjectCS(props, "EventPattern",
 		    mj_node(e->u.eventbridge.pattern));
 		enabled = e->u.eventbridge.enabled;
 		input = e->u.eventbridge.input;
 	}
-	cJSON_AddStringToObject(props, "State", enabled ? "ENABLED" : "DISABLED");
-	targets = cJSON_AddArrayToObject(props, "Targets");
+	mj_add_str(props, "State", enabled ? "ENABLED" : "DISABLED");
+	targets = mj_add_arr(props, "Targets");
 	t = cJSON_CreateObject();
-	cJSON_AddStringToObject(t, "Id", "Function");
-	cJSON_AddItemToObject(t, "Arn", mj_getatt(fid, "Arn"));
+	mj_add_str(t, "Id", "Function");
+	cJSON_AddItemToObjectCS(t, "Arn", mj_getatt(fid, "Arn"));
 	if (input != NULL) {
 		/* Targets take the constant input as JSON text. */
 		cJSON *j = mj_node(input);
 
 		text = cJSON_PrintUnformatted(j);
-		cJSON_AddStringToObject(t, "Input", text);
+		mj_add_str(t, "Input", text);
 		cJSON_free(text);
 		cJSON_Delete(j);
 	}
@@ -109,14 +109,14 @@ mapping_add(struct mctx *c, struct mrole *r, const struct manifest_event *e,
 		batch = e->u.stream.batch;
 		window = e->u.stream.window;
 	}
-	cJSON_AddItemToObject(props, "EventSourceArn", mj_node(arn));
-	cJSON_AddItemToObject(props, "FunctionName", mj_ref(fid));
-	cJSON_AddNumberToObject(props, "BatchSize", (double)batch);
+	cJSON_AddItemToObjectCS(props, "EventSourceArn", mj_node(arn));
+	cJSON_AddItemToObjectCS(props, "FunctionName", mj_ref(fid));
+	mj_add_num(props, "BatchSize", (double)batch);
 	if (window > 0)
-		cJSON_AddNumberToObject(props, "MaximumBatchingWindowInSeconds",
+		mj_add_num(props, "MaximumBatchingWindowInSeconds",
 		    (double)window);
 	if (e->kind != MANIFEST_EVENT_SQS)
-		cJSON_AddStringToObject(props, "StartingPosition",
+		mj_add_str(props, "StartingPosition",
 		    e->u.stream.start == MANIFEST_START_TRIM_HORIZON ?
 		    "TRIM_HORIZON" : "LATEST");
 	if (r != NULL) {
@@ -139,11 +139,11 @@ sns_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
 	cJSON *props;
 
 	mres_add(c, id, "AWS::SNS::Subscription", e->loc, EVENT_WHAT, fname, &props);
-	cJSON_AddStringToObject(props, "Protocol", "lambda");
-	cJSON_AddItemToObject(props, "Endpoint", mj_getatt(fid, "Arn"));
-	cJSON_AddItemToObject(props, "TopicArn", mj_node(e->u.sns.topic));
+	mj_add_str(props, "Protocol", "lambda");
+	cJSON_AddItemToObjectCS(props, "Endpoint", mj_getatt(fid, "Arn"));
+	cJSON_AddItemToObjectCS(props, "TopicArn", mj_node(e->u.sns.topic));
 	if (e->u.sns.filter != NULL)
-		cJSON_AddItemToObject(props, "FilterPolicy", mj_node(e->u.sns.filter));
+		cJSON_AddItemToObjectCS(props, "FilterPolicy", mj_node(e->u.sns.filter));
 	permission_add(c, pid, fid, "sns.amazonaws.com", mj_node(e->u.sns.topic),
 	    0, e->loc, fname);
 	free(id);
@@ -181,28 +181,28 @@ s3_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
 	if ((pending = cJSON_GetObjectItemCaseSensitive(c->s3_pending,
 	    e->u.s3.bucket)) == NULL) {
 		pending = cJSON_AddObjectToObject(c->s3_pending, e->u.s3.bucket);
-		cJSON_AddArrayToObject(pending, "LambdaConfigurations");
-		cJSON_AddArrayToObject(pending, "DependsOn");
+		mj_add_arr(pending, "LambdaConfigurations");
+		mj_add_arr(pending, "DependsOn");
 	}
 	configs = cJSON_GetObjectItemCaseSensitive(pending, "LambdaConfigurations");
 	for (i = 0; i < nevents; i++) {
 		cfg = cJSON_CreateObject();
-		cJSON_AddStringToObject(cfg, "Event", events[i]);
-		cJSON_AddItemToObject(cfg, "Function", mj_getatt(fid, "Arn"));
+		mj_add_str(cfg, "Event", events[i]);
+		cJSON_AddItemToObjectCS(cfg, "Function", mj_getatt(fid, "Arn"));
 		if (e->u.s3.prefix != NULL || e->u.s3.suffix != NULL) {
-			filter = cJSON_AddObjectToObject(cfg, "Filter");
+			filter = mj_add_obj(cfg, "Filter");
 			rules = cJSON_AddArrayToObject(
-			    cJSON_AddObjectToObject(filter, "S3Key"), "Rules");
+			    mj_add_obj(filter, "S3Key"), "Rules");
 			if (e->u.s3.prefix != NULL) {
 				rule = cJSON_CreateObject();
-				cJSON_AddStringToObject(rule, "Name", "prefix");
-				cJSON_AddStringToObject(rule, "Value", e->u.s3.prefix);
+				mj_add_str(rule, "Name", "prefix");
+				mj_add_str(rule, "Value", e->u.s3.prefix);
 				cJSON_AddItemToArray(rules, rule);
 			}
 			if (e->u.s3.suffix != NULL) {
 				rule = cJSON_CreateObject();
-				cJSON_AddStringToObject(rule, "Name", "suffix");
-				cJSON_AddStringToObject(rule, "Value", e->u.s3.suffix);
+				mj_add_str(rule, "Name", "suffix");
+				mj_add_str(rule, "Value", e->u.s3.suffix);
 				cJSON_AddItemToArray(rules, rule);
 			}
 		}
@@ -227,13 +227,13 @@ marshal_events_s3_apply(struct mctx *c)
 		if (bucket == NULL)
 			continue; /* manifest_build checked it; nothing to patch */
 		if ((props = cJSON_GetObjectItemCaseSensitive(bucket, "Properties")) == NULL)
-			props = cJSON_AddObjectToObject(bucket, "Properties");
+			props = mj_add_obj(bucket, "Properties");
 		if ((nc = cJSON_GetObjectItemCaseSensitive(props,
 		    "NotificationConfiguration")) == NULL)
-			nc = cJSON_AddObjectToObject(props, "NotificationConfiguration");
+			nc = mj_add_obj(props, "NotificationConfiguration");
 		if ((lc = cJSON_GetObjectItemCaseSensitive(nc,
 		    "LambdaConfigurations")) == NULL)
-			lc = cJSON_AddArrayToObject(nc, "LambdaConfigurations");
+			lc = mj_add_arr(nc, "LambdaConfigurations");
 		arr = cJSON_GetObjectItemCaseSensitive(pending, "LambdaConfigurations");
 		while (arr->child != NULL)
 			cJSON_AddItemToArray(lc, cJSON_DetachItemViaPointer(arr, arr->child));
@@ -245,7 +245,7 @@ marshal_events_s3_apply(struct mctx *c)
 			cJSON_ReplaceItemViaPointer(bucket, dep, it);
 			dep = it;
 		} else if (dep == NULL)
-			dep = cJSON_AddArrayToObject(bucket, "DependsOn");
+			dep = mj_add_arr(bucket, "DependsOn");
 		arr = cJSON_GetObjectItemCaseSensitive(pending, "DependsOn");
 		while (arr->child != NULL)
 			mj_array_add_unique(dep, cJSON_DetachItemViaPointer(arr, arr->child));
@@ -267,12 +267,12 @@ logs_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
 	    e->loc, fname);
 	res = mres_add(c, id, "AWS::Logs::SubscriptionFilter", e->loc,
 	    EVENT_WHAT, fname, &props);
-	cJSON_AddItemToObject(props, "DestinationArn", mj_getatt(fid, "Arn"));
-	cJSON_AddStringToObject(props, "FilterPattern",
+	cJSON_AddItemToObjectCS(props, "DestinationArn", mj_getatt(fid, "Arn"));
+	mj_add_str(props, "FilterPattern",
 	    e->u.logs.filter ? e->u.logs.filter : "");
-	cJSON_AddItemToObject(props, "LogGroupName", mj_node(e->u.logs.log_group));
+	cJSON_AddItemToObjectCS(props, "LogGroupName", mj_node(e->u.logs.log_group));
 	/* Logs checks that it may invoke the function when the filter is made. */
-	cJSON_AddStringToObject(res, "DependsOn", pid);
+	mj_add_str(res, "DependsOn", pid);
 	free(id);
 	free(pid);
 }

@@ -84,10 +84,10 @@ statement_add(cJSON *stmts, const char *sid, const char *const *actions,
 {
 	cJSON *s = cJSON_CreateObject();
 
-	cJSON_AddStringToObject(s, "Sid", sid);
-	cJSON_AddStringToObject(s, "Effect", "Allow");
-	cJSON_AddItemToObject(s, "Action", mj_strings(actions, nactions));
-	cJSON_AddItemToObject(s, "Resource", resources);
+	mj_add_str(s, "Sid", sid);
+	mj_add_str(s, "Effect", "Allow");
+	cJSON_AddItemToObjectCS(s, "Action", mj_strings(actions, nactions));
+	cJSON_AddItemToObjectCS(s, "Resource", resources);
 	cJSON_AddItemToArray(stmts, s);
 }
 
@@ -126,13 +126,13 @@ declared_add(cJSON *stmts, const struct manifest_role *r)
 		for (j = 0; j < p->resources.n; j++)
 			cJSON_AddItemToArray(res, mj_node(p->resources.v[j]));
 		s = cJSON_CreateObject();
-		cJSON_AddStringToObject(s, "Sid", sid);
-		cJSON_AddStringToObject(s, "Effect", "Allow");
-		cJSON_AddItemToObject(s, "Action",
+		mj_add_str(s, "Sid", sid);
+		mj_add_str(s, "Effect", "Allow");
+		cJSON_AddItemToObjectCS(s, "Action",
 		    mj_strings(p->actions.v, p->actions.n));
-		cJSON_AddItemToObject(s, "Resource", res);
+		cJSON_AddItemToObjectCS(s, "Resource", res);
 		if (p->condition != NULL)
-			cJSON_AddItemToObject(s, "Condition", mj_node(p->condition));
+			cJSON_AddItemToObjectCS(s, "Condition", mj_node(p->condition));
 		cJSON_AddItemToArray(stmts, s);
 	}
 }
@@ -172,14 +172,14 @@ role_emit(struct mctx *c, struct mrole *r)
 	char *desc;
 
 	mres_put(c, r->id, "AWS::IAM::Role", &props); /* claimed in prepare */
-	trust = cJSON_AddObjectToObject(props, "AssumeRolePolicyDocument");
-	cJSON_AddStringToObject(trust, "Version", "2012-10-17");
+	trust = mj_add_obj(props, "AssumeRolePolicyDocument");
+	mj_add_str(trust, "Version", "2012-10-17");
 	st = cJSON_CreateObject();
-	cJSON_AddStringToObject(st, "Effect", "Allow");
-	pr = cJSON_AddObjectToObject(st, "Principal");
-	cJSON_AddStringToObject(pr, "Service", "lambda.amazonaws.com");
-	cJSON_AddStringToObject(st, "Action", "sts:AssumeRole");
-	cJSON_AddItemToArray(cJSON_AddArrayToObject(trust, "Statement"), st);
+	mj_add_str(st, "Effect", "Allow");
+	pr = mj_add_obj(st, "Principal");
+	mj_add_str(pr, "Service", "lambda.amazonaws.com");
+	mj_add_str(st, "Action", "sts:AssumeRole");
+	cJSON_AddItemToArray(mj_add_arr(trust, "Statement"), st);
 	if (r->fn != NULL)
 		desc = mstr("Execution role of function ", r->fn->name,
 		    " (spartac)", NULL);
@@ -187,7 +187,7 @@ role_emit(struct mctx *c, struct mrole *r)
 		desc = xasprintf("Execution role %s, shared by %zu function%s "
 		    "(spartac)", r->role->name, r->nfunctions,
 		    r->nfunctions == 1 ? "" : "s");
-	cJSON_AddStringToObject(props, "Description", desc);
+	mj_add_str(props, "Description", desc);
 	free(desc);
 
 	stmts = cJSON_CreateArray();
@@ -229,11 +229,11 @@ role_emit(struct mctx *c, struct mrole *r)
 		return;
 	}
 	pol = cJSON_CreateObject();
-	cJSON_AddStringToObject(pol, "PolicyName", "spartac");
-	doc = cJSON_AddObjectToObject(pol, "PolicyDocument");
-	cJSON_AddStringToObject(doc, "Version", "2012-10-17");
-	cJSON_AddItemToObject(doc, "Statement", stmts);
-	cJSON_AddItemToArray(cJSON_AddArrayToObject(props, "Policies"), pol);
+	mj_add_str(pol, "PolicyName", "spartac");
+	doc = mj_add_obj(pol, "PolicyDocument");
+	mj_add_str(doc, "Version", "2012-10-17");
+	cJSON_AddItemToObjectCS(doc, "Statement", stmts);
+	cJSON_AddItemToArray(mj_add_arr(props, "Policies"), pol);
 }
 
 void

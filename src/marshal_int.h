@@ -112,6 +112,23 @@ int mid_claim_in(struct mctx *c, struct mid_table *t, const char *id,
 /* ---- cJSON helpers (marshal.c) ---- */
 
 /*
+ * Members with a string-literal key: cJSON keeps the pointer instead of a
+ * copy (cJSON_AddItemToObjectCS), which matters at hundreds of thousands
+ * of members. Keys that are not literals go through cJSON_AddItemToObject.
+ */
+static inline cJSON *
+mj_add(cJSON *o, const char *key, cJSON *v)
+{
+	cJSON_AddItemToObjectCS(o, key, v);
+	return v;
+}
+#define mj_add_str(o, k, s) mj_add((o), (k), cJSON_CreateString(s))
+#define mj_add_obj(o, k) mj_add((o), (k), cJSON_CreateObject())
+#define mj_add_arr(o, k) mj_add((o), (k), cJSON_CreateArray())
+#define mj_add_num(o, k, n) mj_add((o), (k), cJSON_CreateNumber(n))
+#define mj_add_bool(o, k, b) mj_add((o), (k), cJSON_CreateBool(b))
+
+/*
  * Concatenates its arguments up to a NULL (malloc'ed). The hot paths build
  * tens of thousands of IDs; printf-style formatting was a tenth of the
  * marshaller's time.

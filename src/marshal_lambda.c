@@ -27,8 +27,8 @@ environment_add(const struct manifest_function *f, cJSON *props)
 	size_t i;
 	char *name, *p, *id;
 
-	cJSON_AddItemToObject(vars, "SPARTA_STACK_NAME", mj_ref("AWS::StackName"));
-	cJSON_AddItemToObject(vars, "SPARTA_REGION", mj_ref("AWS::Region"));
+	cJSON_AddItemToObjectCS(vars, "SPARTA_STACK_NAME", mj_ref("AWS::StackName"));
+	cJSON_AddItemToObjectCS(vars, "SPARTA_REGION", mj_ref("AWS::Region"));
 	for (i = 0; i < f->ndepends_on; i++) {
 		const struct manifest_ref *r = &f->depends_on[i];
 
@@ -51,8 +51,8 @@ environment_add(const struct manifest_function *f, cJSON *props)
 	for (i = 0; i < f->environment.n; i++)
 		cJSON_AddItemToObject(vars, f->environment.v[i].key,
 		    mj_env_value(f->environment.v[i].value));
-	env = cJSON_AddObjectToObject(props, "Environment");
-	cJSON_AddItemToObject(env, "Variables", vars);
+	env = mj_add_obj(props, "Environment");
+	cJSON_AddItemToObjectCS(env, "Variables", vars);
 }
 
 static cJSON *
@@ -77,51 +77,51 @@ function_marshal(struct mctx *c, size_t fi)
 
 	mres_add(c, lid, "AWS::Logs::LogGroup", f->key_loc,
 	    "the log group of function '%s'", f->name, &props);
-	cJSON_AddItemToObject(props, "LogGroupName",
+	cJSON_AddItemToObjectCS(props, "LogGroupName",
 	    mj_subs("/aws/lambda/${AWS::StackName}/", f->name, NULL));
-	cJSON_AddNumberToObject(props, "RetentionInDays", (double)f->log_retention);
+	mj_add_num(props, "RetentionInDays", (double)f->log_retention);
 
 	mres_add(c, fid, "AWS::Lambda::Function", f->key_loc, "function '%s'",
 	    f->name, &props);
 	if (f->description != NULL)
-		cJSON_AddStringToObject(props, "Description", f->description);
-	cJSON_AddStringToObject(props, "Runtime", "provided.al2023");
-	cJSON_AddStringToObject(props, "Handler", f->name);
-	o = cJSON_AddArrayToObject(props, "Architectures");
+		mj_add_str(props, "Description", f->description);
+	mj_add_str(props, "Runtime", "provided.al2023");
+	mj_add_str(props, "Handler", f->name);
+	o = mj_add_arr(props, "Architectures");
 	cJSON_AddItemToArray(o, cJSON_CreateString(
 	    c->m->build.arch == MANIFEST_ARCH_ARM64 ? "arm64" : "x86_64"));
-	o = cJSON_AddObjectToObject(props, "Code");
-	cJSON_AddItemToObject(o, "S3Bucket", mj_ref(MARSHAL_PARAM_BUCKET));
-	cJSON_AddItemToObject(o, "S3Key", mj_ref(MARSHAL_PARAM_CODE_KEY));
-	cJSON_AddItemToObject(props, "Role", marshal_iam_role_arn(c, fi));
-	cJSON_AddNumberToObject(props, "MemorySize", (double)f->memory);
-	cJSON_AddNumberToObject(props, "Timeout", (double)f->timeout);
-	o = cJSON_AddObjectToObject(props, "EphemeralStorage");
-	cJSON_AddNumberToObject(o, "Size", (double)f->ephemeral_storage);
+	o = mj_add_obj(props, "Code");
+	cJSON_AddItemToObjectCS(o, "S3Bucket", mj_ref(MARSHAL_PARAM_BUCKET));
+	cJSON_AddItemToObjectCS(o, "S3Key", mj_ref(MARSHAL_PARAM_CODE_KEY));
+	cJSON_AddItemToObjectCS(props, "Role", marshal_iam_role_arn(c, fi));
+	mj_add_num(props, "MemorySize", (double)f->memory);
+	mj_add_num(props, "Timeout", (double)f->timeout);
+	o = mj_add_obj(props, "EphemeralStorage");
+	mj_add_num(o, "Size", (double)f->ephemeral_storage);
 	environment_add(f, props);
-	o = cJSON_AddObjectToObject(props, "LoggingConfig");
-	cJSON_AddItemToObject(o, "LogGroup", mj_ref(lid));
+	o = mj_add_obj(props, "LoggingConfig");
+	cJSON_AddItemToObjectCS(o, "LogGroup", mj_ref(lid));
 	if (f->tracing == MANIFEST_TRACING_ACTIVE) {
-		o = cJSON_AddObjectToObject(props, "TracingConfig");
-		cJSON_AddStringToObject(o, "Mode", "Active");
+		o = mj_add_obj(props, "TracingConfig");
+		mj_add_str(o, "Mode", "Active");
 	}
 	if (f->reserved_concurrency >= 0)
-		cJSON_AddNumberToObject(props, "ReservedConcurrentExecutions",
+		mj_add_num(props, "ReservedConcurrentExecutions",
 		    (double)f->reserved_concurrency);
 	if (f->layers.n > 0)
-		cJSON_AddItemToObject(props, "Layers", values_array(&f->layers));
+		cJSON_AddItemToObjectCS(props, "Layers", values_array(&f->layers));
 	if (f->has_vpc) {
-		o = cJSON_AddObjectToObject(props, "VpcConfig");
-		cJSON_AddItemToObject(o, "SecurityGroupIds",
+		o = mj_add_obj(props, "VpcConfig");
+		cJSON_AddItemToObjectCS(o, "SecurityGroupIds",
 		    values_array(&f->security_groups));
-		cJSON_AddItemToObject(o, "SubnetIds", values_array(&f->subnets));
+		cJSON_AddItemToObjectCS(o, "SubnetIds", values_array(&f->subnets));
 	}
 	if (f->dead_letter != NULL) {
-		o = cJSON_AddObjectToObject(props, "DeadLetterConfig");
-		cJSON_AddItemToObject(o, "TargetArn", mj_node(f->dead_letter));
+		o = mj_add_obj(props, "DeadLetterConfig");
+		cJSON_AddItemToObjectCS(o, "TargetArn", mj_node(f->dead_letter));
 	}
 	if ((tags = mj_tags(&f->tags)) != NULL)
-		cJSON_AddItemToObject(props, "Tags", tags);
+		cJSON_AddItemToObjectCS(props, "Tags", tags);
 
 	if (r != NULL) {
 		const char *svc;

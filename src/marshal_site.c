@@ -26,43 +26,43 @@ marshal_site(struct mctx *c)
 		return;
 	mres_add(c, MARSHAL_SITE_BUCKET_ID, "AWS::S3::Bucket", site->loc,
 	    "the site bucket", NULL, &props);
-	o = cJSON_AddObjectToObject(props, "OwnershipControls");
+	o = mj_add_obj(props, "OwnershipControls");
 	st = cJSON_CreateObject();
-	cJSON_AddStringToObject(st, "ObjectOwnership", "BucketOwnerEnforced");
-	cJSON_AddItemToArray(cJSON_AddArrayToObject(o, "Rules"), st);
-	o = cJSON_AddObjectToObject(props, "PublicAccessBlockConfiguration");
-	cJSON_AddBoolToObject(o, "BlockPublicAcls", 1);
-	cJSON_AddBoolToObject(o, "BlockPublicPolicy", 0);
-	cJSON_AddBoolToObject(o, "IgnorePublicAcls", 1);
-	cJSON_AddBoolToObject(o, "RestrictPublicBuckets", 0);
-	o = cJSON_AddObjectToObject(props, "WebsiteConfiguration");
+	mj_add_str(st, "ObjectOwnership", "BucketOwnerEnforced");
+	cJSON_AddItemToArray(mj_add_arr(o, "Rules"), st);
+	o = mj_add_obj(props, "PublicAccessBlockConfiguration");
+	mj_add_bool(o, "BlockPublicAcls", 1);
+	mj_add_bool(o, "BlockPublicPolicy", 0);
+	mj_add_bool(o, "IgnorePublicAcls", 1);
+	mj_add_bool(o, "RestrictPublicBuckets", 0);
+	o = mj_add_obj(props, "WebsiteConfiguration");
 	if (site->error_document != NULL)
-		cJSON_AddStringToObject(o, "ErrorDocument", site->error_document);
-	cJSON_AddStringToObject(o, "IndexDocument", site->index);
+		mj_add_str(o, "ErrorDocument", site->error_document);
+	mj_add_str(o, "IndexDocument", site->index);
 
 	mres_add(c, "SiteBucketPolicy", "AWS::S3::BucketPolicy", site->loc,
 	    "the site bucket's policy", NULL, &props);
-	cJSON_AddItemToObject(props, "Bucket", mj_ref(MARSHAL_SITE_BUCKET_ID));
-	pol = cJSON_AddObjectToObject(props, "PolicyDocument");
-	cJSON_AddStringToObject(pol, "Version", "2012-10-17");
+	cJSON_AddItemToObjectCS(props, "Bucket", mj_ref(MARSHAL_SITE_BUCKET_ID));
+	pol = mj_add_obj(props, "PolicyDocument");
+	mj_add_str(pol, "Version", "2012-10-17");
 	st = cJSON_CreateObject();
-	cJSON_AddStringToObject(st, "Sid", "PublicRead");
-	cJSON_AddStringToObject(st, "Effect", "Allow");
-	cJSON_AddStringToObject(st, "Principal", "*");
-	cJSON_AddStringToObject(st, "Action", "s3:GetObject");
-	cJSON_AddItemToObject(st, "Resource", mj_sub("${SiteBucket.Arn}/*"));
-	cJSON_AddItemToArray(cJSON_AddArrayToObject(pol, "Statement"), st);
+	mj_add_str(st, "Sid", "PublicRead");
+	mj_add_str(st, "Effect", "Allow");
+	mj_add_str(st, "Principal", "*");
+	mj_add_str(st, "Action", "s3:GetObject");
+	cJSON_AddItemToObjectCS(st, "Resource", mj_sub("${SiteBucket.Arn}/*"));
+	cJSON_AddItemToArray(mj_add_arr(pol, "Statement"), st);
 
 	mid_claim_output(c, MARSHAL_OUTPUT_SITE_URL, site->loc, "the site URL output",
 	    NULL);
 	o = cJSON_AddObjectToObject(c->outputs, MARSHAL_OUTPUT_SITE_URL);
-	cJSON_AddStringToObject(o, "Description", "The website's URL");
-	cJSON_AddItemToObject(o, "Value", mj_getatt(MARSHAL_SITE_BUCKET_ID,
+	mj_add_str(o, "Description", "The website's URL");
+	cJSON_AddItemToObjectCS(o, "Value", mj_getatt(MARSHAL_SITE_BUCKET_ID,
 	    "WebsiteURL"));
 	mid_claim_output(c, MARSHAL_OUTPUT_SITE_BUCKET, site->loc,
 	    "the site bucket output", NULL);
 	o = cJSON_AddObjectToObject(c->outputs, MARSHAL_OUTPUT_SITE_BUCKET);
-	cJSON_AddStringToObject(o, "Description",
+	mj_add_str(o, "Description",
 	    "The bucket deploy uploads the site's files to");
-	cJSON_AddItemToObject(o, "Value", mj_ref(MARSHAL_SITE_BUCKET_ID));
+	cJSON_AddItemToObjectCS(o, "Value", mj_ref(MARSHAL_SITE_BUCKET_ID));
 }
