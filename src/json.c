@@ -176,6 +176,18 @@ jp_string(struct jp *p)
 			goto fail;
 		}
 		c = (unsigned char)p->s[p->pos];
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			/* A run of plain ASCII goes in with one append. */
+			size_t end = p->pos + 1;
+
+			while (end < p->len && (unsigned char)p->s[end] >= 0x20 &&
+			    (unsigned char)p->s[end] < 0x80 && p->s[end] != '"' &&
+			    p->s[end] != '\\')
+				end++;
+			buf_append(&b, p->s + p->pos, end - p->pos);
+			p->pos = end;
+			continue;
+		}
 		if (c == '"') {
 			p->pos++;
 			break;
