@@ -6,6 +6,7 @@ a wrong secret. The moto fixtures here are shared by the other
 tests/test_aws_*.py files."""
 import json
 import os
+import re
 import subprocess
 import time
 import urllib.request
@@ -211,4 +212,6 @@ def test_whoami_verb_against_moto(moto_auth, tmp_path):
     env["AWS_SECRET_ACCESS_KEY"] = "wrong"
     r = run("whoami", "--region", REGION, "--endpoint-url", url, env=env)
     assert r.returncode == 4
-    assert "sts GetCallerIdentity: SignatureDoesNotMatch" in r.stderr
+    # service, operation, code, message and request id, on one line
+    assert re.search(r"error: sts GetCallerIdentity: SignatureDoesNotMatch: The request signature "
+                     r".* \(request id \S+\)$", r.stderr, re.M), r.stderr
