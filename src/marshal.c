@@ -680,11 +680,11 @@ plain_prefix(const unsigned char *p, size_t n)
 }
 
 static void
-print_string(struct buf *b, const char *s)
+print_string_n(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), k;
+	size_t k;
 	char esc[6];
 
 	out_reserve(b, n + 2);
@@ -755,6 +755,36 @@ format_number(char *tmp, double v)
 }
 
 static void
+print_string(struct buf *b, const char *s)
+{
+	print_string_n(b, s, strlen(s));
+}
+
+/* A member's key. Keys added with mj_add are string literals of ours,
+ * which need no escaping; the others (raw manifest keys) go the long way. */
+static void
+print_key(struct buf *b, const cJSON *it)
+{
+	size_t n;
+
+	if (it->string == NULL) {
+		out_mem(b, "\"\": ", 4);
+		return;
+	}
+	if (!(it->type & cJSON_StringIsConst)) {
+		print_string(b, it->string);
+		out_mem(b, ": ", 2);
+		return;
+	}
+	n = strlen(it->string);
+	out_reserve(b, n + 4);
+	b->data[b->len] = '"';
+	memcpy(b->data + b->len + 1, it->string, n);
+	memcpy(b->data + b->len + 1 + n, "\": ", 3);
+	b->len += n + 4;
+}
+
+static void
 print_number(struct buf *b, double v)
 {
 	char tmp[32];
@@ -786,7 +816,11 @@ print_scalar(struct buf *b, const cJSON *v)
 	case cJSON_False: out_mem(b, "false", 5); return;
 	case cJSON_True: out_mem(b, "true", 4); return;
 	case cJSON_Number: print_number(b, v->valuedouble); return;
-	case cJSON_String: print_string(b, v->valuestring ? v->valuestring : ""); return;
+	case cJSON_String:
+		/* width_pass left the length in valueint. */
+		print_string_n(b, v->valuestring ? v->valuestring : "",
+		    v->valuestring ? (size_t)v->valueint : 0);
+		return;
 	case cJSON_Raw:
 		if (v->valuestring != NULL) {
 			out_mem(b, v->valuestring, strlen(v->valuestring));
@@ -813,7 +847,10 @@ width_pass(cJSON *v)
 
 	switch (v->type & 0xff) {
 	case cJSON_String:
-		return v->valuestring ? strlen(v->valuestring) + 2 : 2;
+		/* valueint is unused for strings too: keep the length for
+		 * print_scalar. */
+		v->valueint = v->valuestring ? (int)strlen(v->valuestring) : 0;
+		return (size_t)v->valueint + 2;
 	case cJSON_Number: {
 		char tmp[32];
 
@@ -848,10 +885,8 @@ print_inline(struct buf *b, const cJSON *v)
 	obj = (v->type & 0xff) == cJSON_Object;
 	out_char(b, obj ? '{' : '[');
 	for (it = v->child; it != NULL; it = it->next) {
-		if (obj) {
-			print_string(b, it->string ? it->string : "");
-			out_mem(b, ": ", 2);
-		}
+		if (obj)
+			print_key(b, it);
 		print_inline(b, it);
 		if (it->next != NULL)
 			out_mem(b, ", ", 2);
@@ -884,10 +919,8 @@ print_value(struct buf *b, const cJSON *v, int depth, size_t col)
 	for (it = v->child; it != NULL; it = it->next) {
 		print_newline(b, depth + 1);
 		line_start = b->len - (size_t)(depth + 1) * 2;
-		if (obj) {
-			print_string(b, it->string ? it->string : "");
-			out_mem(b, ": ", 2);
-		}
+		if (obj)
+			print_key(b, it);
 		print_value(b, it, depth + 1, b->len - line_start);
 		if (it->next != NULL)
 			out_char(b, ',');
