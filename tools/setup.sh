@@ -17,7 +17,8 @@ BUILD_DEBS="gcc libc6-dev make pkg-config libyaml-dev libcjson-dev libzip-dev \
 libcurl4-openssl-dev libexpat1-dev libssl-dev libgraphviz-dev musl-tools binutils \
 gcc-aarch64-linux-gnu musl-dev:arm64"
 TEST_DEBS="clang libclang-rt-14-dev mandoc valgrind json-schema-test-suite \
-python3 python3-pip python3-venv golang-go time zsh fish qemu-user chromium wrk curl procps"
+python3 python3-pip python3-venv golang-go time zsh fish qemu-user chromium wrk curl procps \
+openssl"
 
 case $mode in
 build) debs=$BUILD_DEBS ;;
