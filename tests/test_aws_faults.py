@@ -31,7 +31,7 @@ class FaultProxy:
 
     FAULTS = ["reset", "503", "throttle", "slow", "500"]
 
-    def __init__(self, upstream, every=5, faults=None, slow=3.5, limit=None):
+    def __init__(self, upstream, every=5, faults=None, slow=4.5, limit=None):
         self.upstream = upstream.split("//", 1)[1]
         self.every = every
         self.faults = list(faults or self.FAULTS)
@@ -135,7 +135,7 @@ class FaultProxy:
 
 def env_for(moto_auth, tmp_path, **extra):
     _, key, secret, _ = moto_auth
-    extra.setdefault("SPARTAC_AWS_TIMEOUT", "2")
+    extra.setdefault("SPARTAC_AWS_TIMEOUT", "30")
     return clean_env(tmp_path, AWS_ACCESS_KEY_ID=key, AWS_SECRET_ACCESS_KEY=secret, **extra)
 
 
@@ -154,8 +154,9 @@ def test_200_calls_through_one_in_five_failures(moto_auth, tmp_path):
     try:
         lines = [cycle[i % len(cycle)] for i in range(200)] + ["calls"]
         t0 = time.monotonic()
-        rows, err = script(lines, env_for(moto_auth, tmp_path), "--region", REGION,
-                           "--endpoint-url", proxy.url, timeout=600)
+        # the slow fault answers after 4.5 s, past this 3 s request timeout
+        rows, err = script(lines, env_for(moto_auth, tmp_path, SPARTAC_AWS_TIMEOUT="3"),
+                           "--region", REGION, "--endpoint-url", proxy.url, timeout=600)
         elapsed = time.monotonic() - t0
     finally:
         proxy.close()
