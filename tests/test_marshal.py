@@ -364,3 +364,21 @@ def test_size_note_and_limit_warning(tmp_path):
     subprocess.run([sys.executable, str(ROOT / "bench" / "gen.py"), "2", str(small)], check=True)
     r = run("build", "--template-only", "--no-color", "sparta.yaml", cwd=small)
     assert r.returncode == 0 and "TEMPLATE" not in r.stderr, r.stderr
+
+
+def test_unwritable_output_dir_is_an_io_error(tmp_path):
+    (tmp_path / "s.yaml").write_text("service: s\nfunctions:\n  a: {symbol: a}\n")
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    r = run("build", "--template-only", "-o", blocker / "out", "s.yaml", cwd=tmp_path)
+    assert r.returncode == 74, r.stderr
+    assert "cannot create" in r.stderr
+
+
+def test_unchanged_template_is_not_rewritten(tmp_path):
+    r1, tpl = build_case(EXAMPLE, tmp_path)
+    assert r1.returncode == 0, r1.stderr
+    os.utime(tpl, (1_000_000_000, 1_000_000_000))
+    r2, tpl = build_case(EXAMPLE, tmp_path)
+    assert r2.returncode == 0, r2.stderr
+    assert tpl.stat().st_mtime == 1_000_000_000
