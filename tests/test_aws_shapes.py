@@ -25,6 +25,7 @@ except ImportError:  # pragma: no cover
 class Recorder:
     def __init__(self, replies):
         self.requests = []
+        self.ports = []  # the client's port of each request: one per connection
         outer = self
 
         class H(BaseHTTPRequestHandler):
@@ -37,6 +38,7 @@ class Recorder:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
                 form = dict(parse_qsl(body, keep_blank_values=True))
                 outer.requests.append((body, form))
+                outer.ports.append(self.client_address[1])
                 action = form.get("Action", "")
                 queue = replies.get(action) or [f"<{action}Response><{action}Result/></{action}Response>"]
                 data = (queue.pop(0) if len(queue) > 1 else queue[0]).encode()
@@ -96,6 +98,8 @@ def test_query_bodies_match_botocore(tmp_path):
     finally:
         rec.close()
     assert len(rec.requests) == len(cases)
+    # one client, one connection: libcurl keeps it alive across calls
+    assert len(set(rec.ports)) == 1
     for (service, op, _, params), (raw, form) in zip(cases, rec.requests):
         assert form == botocore_form(service, op, params), op
         # spaces as '+', the way botocore (Python's urlencode) sends them
