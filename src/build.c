@@ -347,9 +347,15 @@ src_add(struct build_ctx *c, const char *rel, struct loc loc, int is_runtime)
 	c->srcs = xgrow(c->srcs, &c->srccap, c->nsrcs + 1, sizeof *c->srcs);
 	s = &c->srcs[c->nsrcs];
 	s->rel = xstrdup(rel);
-	/* The index keeps a_b.c and a/b.c apart. */
-	s->obj = xasprintf("%s/obj/%03zu-%s.o", c->work, c->nsrcs, flat);
-	s->dep = xasprintf("%s/obj/%03zu-%s.d", c->work, c->nsrcs, flat);
+	/* A stable name per source, so objects survive to the next build; the
+	 * hash of the path keeps a_b.c and a/b.c apart. */
+	{
+		char hex[DIGEST_HEX_LEN + 1];
+
+		digest_sha256_hex(rel, strlen(rel), hex);
+		s->obj = xasprintf("%s/obj/%s-%.8s.o", c->work, flat, hex);
+		s->dep = xasprintf("%s/obj/%s-%.8s.d", c->work, flat, hex);
+	}
 	s->loc = loc;
 	s->is_runtime = is_runtime;
 	c->nsrcs++;
@@ -1069,49 +1075,147 @@ log_pass_through(const char *path)
 }
 
 /*
- * Compiles every source, up to one job per CPU (at most 8) at a time. Each
- * job's output goes to its own log, printed whole and in source order when
- * the job ends, so two compilers' messages never interleave. Every file
- * is compiled even after a failure, to report all errors at once.
+ * An object's key: the compiler (its files' fingerprints), the exact
+ * command line, and the contents of every file the last compile of it read
+ * (its -MD output, which starts with the source). 0, or -1 when there is
+ * no earlier compile to compare with.
+ */
+static int
+object_key(struct build_ctx *c, const struct build_src *s,
+    char hex[DIGEST_HEX_LEN + 1])
+{
+	const char **argv = compile_argv(c, s);
+	struct buf deps = {0};
+	struct digest dg;
+	char fhex[DIGEST_HEX_LEN + 1], *p, *nl;
+	size_t i;
+	int rc = 0;
+
+	digest_init(&dg);
+	digest_field(&dg, BUILD_STAMP_FORMAT);
+	for (i = 0; i < c->ntools; i++) {
+		digest_field(&dg, c->tools[i]);
+		if (tool_fingerprint(c->tools[i], fhex) == 0)
+			digest_field(&dg, fhex);
+	}
+	for (i = 0; argv[i] != NULL; i++)
+		digest_field(&dg, argv[i]);
+	free(argv);
+	depfile_read(c, s->dep, &deps);
+	if (deps.len == 0)
+		rc = -1;
+	for (p = deps.data; rc == 0 && p != NULL && *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		*nl = '\0';
+		if (stamp_file_hex(c, p, fhex) == -1) {
+			rc = -1;
+			break;
+		}
+		digest_field(&dg, p);
+		digest_field(&dg, fhex);
+	}
+	buf_free(&deps);
+	digest_final_hex(&dg, hex);
+	return rc;
+}
+
+/* Is s's object from an earlier build still what compiling would give? */
+static int
+object_is_current(struct build_ctx *c, const struct build_src *s)
+{
+	char hex[DIGEST_HEX_LEN + 1], *key_path, *obj, *old = NULL;
+	size_t len;
+	int ok;
+
+	key_path = xasprintf("%s.key", s->obj);
+	{
+		char *abs = proj_abs(c, key_path);
+
+		free(key_path);
+		key_path = abs;
+	}
+	obj = proj_abs(c, s->obj);
+	ok = access(obj, R_OK) == 0 && object_key(c, s, hex) == 0 &&
+	    file_read(key_path, 1024, &old, &len) == 0 &&
+	    len == DIGEST_HEX_LEN + 1 && strncmp(old, hex, DIGEST_HEX_LEN) == 0;
+	free(old);
+	free(obj);
+	free(key_path);
+	return ok;
+}
+
+/* Records s's key after a successful compile (or forgets it after a failure). */
+static void
+object_key_write(struct build_ctx *c, const struct build_src *s, int ok)
+{
+	char hex[DIGEST_HEX_LEN + 1], *rel = xasprintf("%s.key", s->obj);
+	char *path = proj_abs(c, rel), *line;
+
+	free(rel);
+	if (ok && object_key(c, s, hex) == 0) {
+		line = xasprintf("%s\n", hex);
+		if (file_write_atomic(path, line, strlen(line), 0644) == -1)
+			unlink(path);
+		free(line);
+	} else {
+		unlink(path);
+	}
+	free(path);
+}
+
+/*
+ * Compiles every source whose object is not current, up to one job per CPU
+ * (at most 8) at a time. Each job's output goes to its own log, printed
+ * whole and in source order when the job ends, so two compilers' messages
+ * never interleave. Every file is compiled even after a failure, to
+ * report all errors at once.
  */
 static int
 compile_all(struct build_ctx *c)
 {
+	size_t *todo = xcalloc(c->nsrcs + 1, sizeof *todo);
 	long *pids = xcalloc(c->nsrcs + 1, sizeof *pids);
 	char **logs = xcalloc(c->nsrcs + 1, sizeof *logs);
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t jobs = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (size_t)ncpu;
-	size_t next = 0, done, i;
+	size_t next = 0, done, i, ntodo = 0;
 	int errors = 0, status;
 
-	for (done = 0; done < c->nsrcs; done++) {
-		for (; next < c->nsrcs && next < done + jobs; next++) {
-			const char **argv = compile_argv(c, &c->srcs[next]);
-			char *log_abs;
+	for (i = 0; i < c->nsrcs; i++)
+		if (!object_is_current(c, &c->srcs[i]))
+			todo[ntodo++] = i;
+	log_info("compiling %zu of %zu files with %s (%s, %s)", ntodo, c->nsrcs,
+	    c->cc, arch_name(c->m->build.arch),
+	    c->m->build.link == MANIFEST_LINK_GLIBC ? "glibc" : "static");
+	for (done = 0; done < ntodo; done++) {
+		for (; next < ntodo && next < done + jobs; next++) {
+			const struct build_src *s = &c->srcs[todo[next]];
+			const char **argv = compile_argv(c, s);
+			char *rel = xasprintf("%s.log", s->obj);
 
-			logs[next] = xasprintf("%s.log", c->srcs[next].obj);
-			log_abs = proj_abs(c, logs[next]);
+			logs[next] = proj_abs(c, rel);
+			free(rel);
 			if (log_get_level() >= LOG_DEBUG) {
 				char *cmd = proc_argv_join(argv);
 
 				log_debug("%s", cmd);
 				free(cmd);
 			}
-			pids[next] = proc_spawn(argv, c->out->project_dir, log_abs);
-			free(logs[next]);
-			logs[next] = log_abs;
+			pids[next] = proc_spawn(argv, c->out->project_dir, logs[next]);
 			free(argv);
 		}
-		i = done;
-		if (pids[i] == -1 || proc_wait(pids[i], &status) == -1) {
+		i = todo[done];
+		if (pids[done] == -1 || proc_wait(pids[done], &status) == -1) {
 			diag_add(c->d, DIAG_BUILD_COMPILE, c->srcs[i].loc,
 			    c->srcs[i].is_runtime ? "build" : "build.sources",
 			    "compiling %s failed (%s could not run: %s)",
 			    c->srcs[i].rel, c->cc, strerror(errno));
+			object_key_write(c, &c->srcs[i], 0);
 			errors++;
 			continue;
 		}
-		log_pass_through(logs[i]);
+		log_pass_through(logs[done]);
+		object_key_write(c, &c->srcs[i], proc_status_ok(status));
 		if (!proc_status_ok(status)) {
 			char *how = proc_status_describe(status);
 
@@ -1123,10 +1227,11 @@ compile_all(struct build_ctx *c)
 			errors++;
 		}
 	}
-	for (i = 0; i < c->nsrcs; i++)
+	for (i = 0; i < ntodo; i++)
 		free(logs[i]);
 	free(logs);
 	free(pids);
+	free(todo);
 	return errors;
 }
 
@@ -1503,9 +1608,6 @@ build_bootstrap(const struct manifest *m, struct build_out *out,
 		goto out;
 	if ((errors = runtime_write(&c)) > 0)
 		goto out;
-	log_info("compiling %zu files with %s (%s, %s)", c.nsrcs, c.cc,
-	    arch_name(m->build.arch),
-	    m->build.link == MANIFEST_LINK_GLIBC ? "glibc" : "static");
 	if ((errors = compile_all(&c)) > 0)
 		goto out;
 	if ((errors = symbols_check(&c)) > 0)

@@ -363,3 +363,16 @@ def test_missing_compiler_is_a_toolchain_diagnostic(tmp_path):
     assert r.returncode == 3
     assert ("compiler 'no-such-cc-xyz' for x86_64 static builds is not installed "
             "[E-BUILD-TOOLCHAIN]") in r.stderr
+
+
+def test_only_changed_sources_are_recompiled(tmp_path):
+    root = make_project(tmp_path / "svc", files={
+        "src/other.c": "int other(void) { return 1; }\n"})
+    first = ok(build(root)).stderr
+    total = int(re.search(r"compiling (\d+) of (\d+) files", first).group(2))
+    (root / "src" / "other.c").write_text("int other(void) { return 2; }\n")
+    assert f"compiling 1 of {total} files" in ok(build(root)).stderr
+    # A changed header recompiles the sources that include it, and only them.
+    (root / "src" / "greet.h").write_text('#define GREETING "\\"hi\\""\n')
+    assert f"compiling 1 of {total} files" in ok(build(root)).stderr
+    assert b'"hi"' in (root / ".spartac" / "bootstrap").read_bytes()
