@@ -35,6 +35,8 @@
  * bootstrap depends on (see build.c: stamp_key) plus every header the
  * compiler read (from its -MD dependency output). When they all match and
  * the outputs are intact, nothing is compiled or written (file times stay).
+ * Otherwise only the objects whose own key changed are recompiled (key:
+ * toolchain, command line, and every file the object's last compile read).
  *
  * Every program is run with posix_spawnp, never through a shell.
  */
