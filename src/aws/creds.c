@@ -187,7 +187,7 @@ from_process(struct aws *aws, const char *profile, struct aws_creds *out,
 {
 	const char *cmd = aws_ini_get(&aws->config, profile, "credential_process");
 	char **argv;
-	int pfd[2], status, rc = FAILED;
+	int pfd[2], status, serr, rc = FAILED;
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
 	struct buf b = {0};
@@ -208,10 +208,10 @@ from_process(struct aws *aws, const char *profile, struct aws_creds *out,
 	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
 	posix_spawn_file_actions_addclose(&fa, pfd[0]);
 	posix_spawn_file_actions_addclose(&fa, pfd[1]);
-	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ) != 0) {
+	if ((serr = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ)) != 0) {
 		aws_error_set(err, "", "", "CredentialProcessError",
 		    "credential_process of profile '%s': cannot run %s: %s",
-		    profile, argv[0], strerror(errno));
+		    profile, argv[0], strerror(serr));
 		close(pfd[0]);
 		close(pfd[1]);
 		goto out;
