@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run, spartac_cmd
+from conftest import ROOT, VALGRIND, run, spartac_cmd
 from runtimelib import FUNCTIONS
 
 EXIT_IO, EXIT_USAGE, EXIT_BUILD, EXIT_FUNCTION = 74, 64, 3, 5
@@ -89,7 +89,7 @@ def test_timeout_kills_the_process(proj):
     t0 = time.monotonic()
     r = inv(proj, "sleep", "--event", "-", input=b'{"ms":20000}')
     assert r.returncode == EXIT_FUNCTION
-    assert time.monotonic() - t0 < 5
+    assert time.monotonic() - t0 < (20 if VALGRIND else 5)  # not the 20 s it asked for
     assert b"sleep timed out: Sandbox.Timedout: Task timed out after 1.00 seconds" in r.stderr
     boot = str((proj / ".spartac" / "bootstrap").resolve())
     ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
