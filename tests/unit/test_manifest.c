@@ -965,6 +965,30 @@ test_example(void)
 	}
 }
 
+/* The stage passes without --stage stop at a budget on huge manifests. */
+static void
+test_stage_budget(void)
+{
+	struct buf b = {0};
+	struct tcase t;
+	size_t i;
+
+	buf_puts(&b, "service: big\nfunctions:\n");
+	for (i = 0; i < 20000; i++)
+		buf_printf(&b, "  fn%zu: {symbol: fn%zu}\n", i, i);
+	buf_puts(&b, "stages:\n");
+	for (i = 0; i < 3; i++)
+		buf_printf(&b, "  s%zu: {functions: {fn1: {role: nope}}}\n", i);
+	tc_build(&t, b.data, NULL);
+	/* 20,001 units a stage: two fit in 50,000, the third is left to --stage */
+	CHECK_INT(tc_count(&t, DIAG_ROLE_UNKNOWN), 2);
+	tc_free(&t);
+	tc_build(&t, b.data, "s2");
+	CHECK_INT(tc_count(&t, DIAG_ROLE_UNKNOWN), 1);
+	tc_free(&t);
+	buf_free(&b);
+}
+
 /* Many functions and routes: the checks stay near-linear. */
 static void
 test_scale(void)
@@ -1005,5 +1029,6 @@ main(void)
 	test_robust();
 	test_example();
 	test_scale();
+	test_stage_budget();
 	return unit_report("test_manifest");
 }
