@@ -9,11 +9,19 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import ROOT, VALGRIND, run, spartac_cmd
 from runtimelib import FUNCTIONS
 
 EXIT_IO, EXIT_USAGE, EXIT_BUILD, EXIT_FUNCTION = 74, 64, 3, 5
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """Reads a manifest with CloudFormation short-form tags (values unused)."""
+
+
+_CfnLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 
 @pytest.fixture(scope="module")
@@ -131,3 +139,20 @@ def test_compile_error_is_a_build_failure(tmp_path):
     assert r.returncode == EXIT_BUILD
     assert "undeclared_thing" in r.stderr
     assert r.stdout == ""
+
+
+def test_example_serves_every_function(tmp_path):
+    """sparta.yaml.example's bootstrap has every function it names: each one
+    answers (a function error is fine: some need a real event), none fails
+    with a Runtime.* error such as Runtime.NoSuchHandler."""
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    shutil.copy(ROOT / "sparta.yaml.example", tmp_path / "sparta.yaml")
+    doc = yaml.load((tmp_path / "sparta.yaml").read_text(), Loader=_CfnLoader)
+    names = sorted(doc["functions"])
+    assert names
+    for name in names:
+        r = inv(tmp_path, name)
+        assert r.returncode in (0, EXIT_FUNCTION), (name, r.stderr)
+        if r.returncode == EXIT_FUNCTION:
+            assert not json.loads(r.stdout)["errorType"].startswith("Runtime."), (name, r.stdout)
+
