@@ -37,7 +37,6 @@ struct loader {
 /* CloudFormation short forms, and the shape each one's value must have. */
 enum tag_shape {
 	SHAPE_STRING,     /* a scalar, kept as a string */
-	SHAPE_ANY,
 	SHAPE_SEQ,        /* a sequence of min..max items */
 	SHAPE_STR_OR_SEQ, /* !Sub: a string or [string, map] */
 	SHAPE_STR_OR_MAP, /* !GetAZs, !ImportValue: a string or an intrinsic */
@@ -63,7 +62,7 @@ static const struct cfn_tag {
 	{"!And", "Fn::And", SHAPE_SEQ, 2, 10},
 	{"!Or", "Fn::Or", SHAPE_SEQ, 2, 10},
 	{"!FindInMap", "Fn::FindInMap", SHAPE_SEQ, 3, 3},
-	{"!Base64", "Fn::Base64", SHAPE_ANY, 0, 0},
+	{"!Base64", "Fn::Base64", SHAPE_STR_OR_MAP, 0, 0},
 	{"!Cidr", "Fn::Cidr", SHAPE_SEQ, 3, 3},
 	{"!GetAZs", "Fn::GetAZs", SHAPE_STR_OR_MAP, 0, 0},
 	{"!ImportValue", "Fn::ImportValue", SHAPE_STR_OR_MAP, 0, 0},
@@ -257,7 +256,17 @@ parse_float(const char *s, double *out)
 	return 1;
 }
 
-/* Resolves a plain scalar as the YAML 1.2 core schema does. */
+static int
+is_one_of(const char *s, const char *a, const char *b, const char *c)
+{
+	return strcmp(s, a) == 0 || strcmp(s, b) == 0 || strcmp(s, c) == 0;
+}
+
+/*
+ * Resolves a plain scalar as the YAML 1.2 core schema does. Most scalars
+ * are names and words: the first character rules out every other type
+ * before any comparison is made.
+ */
 static void
 resolve_plain(struct node *n)
 {
@@ -266,20 +275,42 @@ resolve_plain(struct node *n)
 	double f;
 	int r;
 
+	switch (*s) {
+	case '\0':
+		n->kind = NODE_NULL;
+		return;
+	case '~':
+	case 'n':
+	case 'N':
+		if (strcmp(s, "~") == 0 || is_one_of(s, "null", "Null", "NULL"))
+			n->kind = NODE_NULL;
+		return;
+	case 't':
+	case 'T':
+		if (is_one_of(s, "true", "True", "TRUE")) {
+			n->kind = NODE_BOOL;
+			n->v.b = 1;
+		}
+		return;
+	case 'f':
+	case 'F':
+		if (is_one_of(s, "false", "False", "FALSE")) {
+			n->kind = NODE_BOOL;
+			n->v.b = 0;
+		}
+		return;
+	case '+':
+	case '-':
+	case '.':
+		break;
+	default:
+		if (*s < '0' || *s > '9')
+			return;
+		break;
+	}
 	if (n->len != strlen(s))
 		return; /* holds a NUL: only a string can */
-	if (*s == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
-	    strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0) {
-		n->kind = NODE_NULL;
-	} else if (strcmp(s, "true") == 0 || strcmp(s, "True") == 0 ||
-	    strcmp(s, "TRUE") == 0) {
-		n->kind = NODE_BOOL;
-		n->v.b = 1;
-	} else if (strcmp(s, "false") == 0 || strcmp(s, "False") == 0 ||
-	    strcmp(s, "FALSE") == 0) {
-		n->kind = NODE_BOOL;
-		n->v.b = 0;
-	} else if ((r = parse_int(s, &i)) != 0) {
+	if ((r = parse_int(s, &i)) != 0) {
 		if (r > 0) {
 			n->kind = NODE_INT;
 			n->v.i = i;
@@ -382,8 +413,6 @@ wrap_cfn_tag(struct loader *L, const struct cfn_tag *t, struct node *value)
 	case SHAPE_STRING:
 		ok = node_is_scalar(value);
 		break;
-	case SHAPE_ANY:
-		break;
 	case SHAPE_SEQ:
 		ok = value->kind == NODE_SEQ && value->n >= t->min && value->n <= t->max;
 		break;
@@ -417,7 +446,8 @@ wrap_cfn_tag(struct loader *L, const struct cfn_tag *t, struct node *value)
 	if (!ok) {
 		if (t->shape == SHAPE_SEQ && t->min == t->max)
 			diag_add(L->d, DIAG_YAML_BAD_TAG_VALUE, value->loc, NULL,
-			    "%s takes a list of %u items", t->tag, t->min);
+			    "%s takes a list of %u item%s", t->tag, t->min,
+			    t->min == 1 ? "" : "s");
 		else if (t->shape == SHAPE_SEQ)
 			diag_add(L->d, DIAG_YAML_BAD_TAG_VALUE, value->loc, NULL,
 			    "%s takes a list of %u to %u items", t->tag, t->min, t->max);
@@ -474,15 +504,36 @@ pair_key_compare(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Reports every key that repeats an earlier one in the same mapping. */
+static void
+report_duplicate(struct loader *L, const struct node_pair *dup,
+    const struct node_pair *first)
+{
+	diag_add(L->d, DIAG_YAML_DUPLICATE_KEY, dup->key->loc, NULL,
+	    "duplicate key '%s' (first defined at line %u, column %u)",
+	    dup->key->str, first->key->loc.line, first->key->loc.col);
+}
+
+/*
+ * Reports every key that repeats an earlier one in the same mapping.
+ * Small mappings (nearly all of them) compare pairwise; large ones sort.
+ */
 static void
 check_duplicate_keys(struct loader *L, const struct node *map)
 {
 	const struct node_pair **v;
-	size_t i, first = 0;
+	size_t i, j, first = 0;
 
 	if (map->n < 2)
 		return;
+	if (map->n <= 16) {
+		for (i = 1; i < map->n; i++)
+			for (j = 0; j < i; j++)
+				if (strcmp(map->pairs[i].key->str, map->pairs[j].key->str) == 0) {
+					report_duplicate(L, &map->pairs[i], &map->pairs[j]);
+					break;
+				}
+		return;
+	}
 	v = xmalloc(map->n * sizeof(*v));
 	for (i = 0; i < map->n; i++)
 		v[i] = &map->pairs[i];
@@ -492,9 +543,7 @@ check_duplicate_keys(struct loader *L, const struct node *map)
 			first = i;
 			continue;
 		}
-		diag_add(L->d, DIAG_YAML_DUPLICATE_KEY, v[i]->key->loc, NULL,
-		    "duplicate key '%s' (first defined at line %u, column %u)",
-		    v[i]->key->str, v[first]->key->loc.line, v[first]->key->loc.col);
+		report_duplicate(L, v[i], v[first]);
 	}
 	free(v);
 }
