@@ -218,10 +218,7 @@ def test_arm64_under_qemu(work, tmp_path, cargo):
         ("error", "Function.Oops", "it failed: arm")
 
 
-def test_warm_process_reuse(bootstrap, gobootstrap, work):
-    """The emulator keeps one process warm across invocations (what `serve`
-    will pool), with our client and AWS's: bench/emu_bench checks that each
-    warm invocation succeeds without a cold start."""
+def _link_against_libspartac(src, exe):
     san = os.environ.get("SPARTAC_SANITIZER")
     flags = [f"-fsanitize={san}"] if san else []
     lib = BUILD / "libspartac.a"
@@ -229,13 +226,20 @@ def test_warm_process_reuse(bootstrap, gobootstrap, work):
                        ([f"SANITIZER={san}"] if san else []), cwd=ROOT,
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    libs = subprocess.run(["pkg-config", "--libs", "yaml-0.1", "libcjson", "libzip", "libcurl",
-                           "expat", "openssl"], capture_output=True, text=True).stdout.split()
-    exe = work / "emu_bench"
+    pc = subprocess.run(["pkg-config", "--cflags", "--libs", "yaml-0.1", "libcjson", "libzip",
+                         "libcurl", "expat", "openssl"], capture_output=True, text=True).stdout.split()
     r = subprocess.run(["cc", "-O1", "-std=c11", "-D_POSIX_C_SOURCE=200809L", *flags,
-                        f"-I{ROOT / 'src'}", "-o", str(exe), str(ROOT / "bench" / "emu_bench.c"),
-                        str(lib), *libs, "-lm"], capture_output=True, text=True)
+                        f"-I{ROOT / 'src'}", "-o", str(exe), str(src), str(lib), *pc, "-lm"],
+                       capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+    return exe
+
+
+def test_warm_process_reuse(bootstrap, gobootstrap, work):
+    """The emulator keeps one process warm across invocations (what `serve`
+    will pool), with our client and AWS's: bench/emu_bench checks that each
+    warm invocation succeeds without a cold start."""
+    exe = _link_against_libspartac(ROOT / "bench" / "emu_bench.c", work / "emu_bench")
     for b in (bootstrap, gobootstrap):
         r = subprocess.run([str(exe), str(b), "hello", "3", "300"], capture_output=True,
                            text=True, timeout=120)
@@ -243,3 +247,22 @@ def test_warm_process_reuse(bootstrap, gobootstrap, work):
         doc = json.loads(r.stdout)
         assert doc["failed"] == 0 and doc["warm"] == 300
         assert 0 < doc["init_min_ms"] < 1000
+
+
+def test_sandbox_lifecycle(bootstrap, work):
+    """Warm after success and after a function error; a new process after a
+    timeout, a crash and an init error, as on Lambda."""
+    exe = _link_against_libspartac(ROOT / "tests" / "runtime" / "emu_driver.c", work / "emu_driver")
+    seq = ["hello:{}", "hello:{}", "sleep:{\"ms\":3000}", "sleep:{\"ms\":10}",
+           "fail:{}", "fail:{}", "crash:{}", "crash:{}", "nosuch:{}", "nosuch:{}"]
+    r = subprocess.run([str(exe), str(bootstrap), "1", *seq], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    got = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [(g["outcome"], g["cold"], g.get("type")) for g in got] == [
+        ("ok", True, None), ("ok", False, None),
+        ("timeout", True, "Sandbox.Timedout"), ("ok", True, None),
+        ("error", True, "Function.Oops"), ("error", False, "Function.Oops"),
+        ("error", True, "Runtime.ExitError"), ("error", True, "Runtime.ExitError"),
+        ("error", True, "Runtime.NoSuchHandler"), ("error", True, "Runtime.NoSuchHandler"),
+    ]
