@@ -1982,6 +1982,50 @@ v_kind_phrase(const struct node *n)
 	return "?";
 }
 
+static void v_types_phrase(unsigned types, struct buf *b);
+static const char *v_show(const struct node *n, char *buf, size_t cap);
+static const char *v_kind_phrase(const struct node *n);
+
+/* The function of a long-form intrinsic ({"Ref": x}, {"Fn::Sub": ...}), or NULL. */
+static const char *
+v_intrinsic(const struct node *n)
+{
+	const char *k;
+
+	if (n->kind != NODE_MAP || n->n != 1)
+		return NULL;
+	k = n->pairs[0].key->str;
+	if (strcmp(k, "Ref") == 0 || strcmp(k, "Condition") == 0 ||
+	    str_has_prefix(k, "Fn::"))
+		return k;
+	return NULL;
+}
+
+/* "expected X, got Y" for a value whose type the schema does not admit. */
+static size_t
+v_type_report(struct vctx *c, unsigned types, const struct node *n)
+{
+	struct buf want = {0};
+	const char *fn = v_intrinsic(n);
+	char sh[128];
+	size_t e;
+
+	if (c->mode != V_EMIT)
+		return 1;
+	v_types_phrase(types, &want);
+	if (fn != NULL)
+		e = v_report(c, DIAG_SCHEMA_TYPE, n, "expected %s, got the intrinsic "
+		    "function %s, which is not accepted here", want.data, fn);
+	else if (node_is_scalar(n) && n->kind != NODE_NULL)
+		e = v_report(c, DIAG_SCHEMA_TYPE, n, "expected %s, got %s (%s)",
+		    want.data, v_show(n, sh, sizeof(sh)), v_kind_phrase(n));
+	else
+		e = v_report(c, DIAG_SCHEMA_TYPE, n, "expected %s, got %s",
+		    want.data, v_kind_phrase(n));
+	buf_free(&want);
+	return e;
+}
+
 static void
 v_types_phrase(unsigned types, struct buf *b)
 {
@@ -2267,20 +2311,8 @@ v_of(struct vctx *c, const struct sch_list *l, const struct node *n, int one)
 			best_errs = errs;
 		}
 	}
-	if (best_score <= 0 && types != 0) {
-		struct buf want = {0};
-		char sh[128];
-
-		v_types_phrase(types, &want);
-		if (node_is_scalar(n) && n->kind != NODE_NULL)
-			e = v_report(c, DIAG_SCHEMA_TYPE, n, "expected %s, got %s (%s)",
-			    want.data, v_show(n, sh, sizeof(sh)), v_kind_phrase(n));
-		else
-			e = v_report(c, DIAG_SCHEMA_TYPE, n, "expected %s, got %s",
-			    want.data, v_kind_phrase(n));
-		buf_free(&want);
-		return e;
-	}
+	if (best_score <= 0 && types != 0)
+		return v_type_report(c, types, n);
 	if ((e = v_node(c, l->v[best], n)) == 0)
 		return v_report(c, DIAG_SCHEMA, n,
 		    "does not match any of the allowed forms");
@@ -2639,23 +2671,9 @@ v_node_inner(struct vctx *c, const struct sch *s, const struct node *n)
 			    c->path[c->npath - 1].key);
 		return v_report(c, DIAG_SCHEMA, n, "no value is allowed here");
 	}
-	if (s->types && !(s->types & v_inst_types(n))) {
-		struct buf want = {0};
-
-		if (c->mode != V_EMIT)
-			return 1;
-		v_types_phrase(s->types, &want);
-		if (node_is_scalar(n) && n->kind != NODE_NULL)
-			errs = v_report(c, DIAG_SCHEMA_TYPE, n,
-			    "expected %s, got %s (%s)", want.data,
-			    v_show(n, sh, sizeof(sh)), v_kind_phrase(n));
-		else
-			errs = v_report(c, DIAG_SCHEMA_TYPE, n,
-			    "expected %s, got %s", want.data, v_kind_phrase(n));
-		buf_free(&want);
-		/* Every other keyword would only repeat the same problem. */
-		return errs;
-	}
+	/* After a type error every other keyword would only repeat it. */
+	if (s->types && !(s->types & v_inst_types(n)))
+		return v_type_report(c, s->types, n);
 	if ((s->has & HAS_ENUM) && !v_enum_has(s->enum_v, n))
 		V_ERR(v_enum_report(c, s, n));
 	if ((s->has & HAS_CONST) && !node_equal(s->const_v, n)) {

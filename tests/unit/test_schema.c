@@ -211,6 +211,13 @@ test_messages(void)
 	CHECK_INT(r.errors, 12);
 	run_free(&r);
 
+	run_yaml(&r, s, "service: !Ref Name\nfunctions:\n  f: {symbol: !Sub '${A}'}\n");
+	expect(&r, "service", "E-SCHEMA-TYPE", 1, 10, "expected a string, got the "
+	    "intrinsic function Ref, which is not accepted here");
+	expect(&r, "functions.f.symbol", "E-SCHEMA-TYPE", 3, 15, "expected a string, "
+	    "got the intrinsic function Fn::Sub, which is not accepted here");
+	run_free(&r);
+
 	run_yaml(&r, s, "service: ok\nvpc: {}\nratio: 1.25\n");
 	expect(&r, "vpc", "E-SCHEMA-NOT", 2, 6,
 	    "is not allowed: an empty VPC does nothing");
