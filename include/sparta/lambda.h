@@ -96,8 +96,9 @@ long long sparta_remaining_ms(const struct sparta_context *ctx);
 
 /*
  * n bytes from the invocation's arena (aligned for any type), freed by the
- * runtime after the handler returns. Never returns NULL: on out of memory
- * the process reports Runtime.OutOfMemory and exits, as Lambda would.
+ * runtime after the handler returns. Never returns NULL: out of memory
+ * ends the process, as Lambda's own limit would (the invocation fails
+ * with Runtime.ExitError).
  *	char *copy = sparta_alloc(ctx, len + 1);
  */
 void *sparta_alloc(struct sparta_context *ctx, size_t n);
@@ -172,7 +173,7 @@ struct sparta_json; /* a parsed value, in the invocation's arena */
 /*
  * Parses text (len bytes) into the arena. Returns the root value, or NULL
  * when the text is not valid JSON (nesting deeper than 512 levels counts
- * as invalid).
+ * as invalid) or memory ran out.
  *	const struct sparta_json *ev = sparta_json_parse(ctx, event, len);
  *	if (ev == NULL)
  *		return sparta_error(res, "BadRequest", "event is not JSON");
