@@ -15,7 +15,10 @@
  * It enforces Lambda's limits: the function's timeout (the process group
  * is killed), 6 MB for the event and EMULATOR_RESPONSE_LIMIT for the
  * response (the runtime gets 413 and the invocation fails with
- * Function.ResponseSizeTooLarge, as on Lambda).
+ * Function.ResponseSizeTooLarge, as on Lambda). Memory is not limited:
+ * Lambda caps resident memory, which no rlimit expresses (RLIMIT_AS and
+ * RLIMIT_DATA would break runtimes that reserve address space, like Go's);
+ * the size is only passed on as AWS_LAMBDA_FUNCTION_MEMORY_SIZE.
  *
  * The bootstrap's stdout and stderr go to log_fd (spartac's stderr for
  * invoke), so spartac's stdout carries only results.
