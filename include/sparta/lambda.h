@@ -252,13 +252,15 @@ struct sparta_http_request {
 int sparta_http_parse(struct sparta_context *ctx, const char *event,
     size_t len, struct sparta_http_request *req);
 /*
- * A header's value, name compared case-insensitively, or NULL.
+ * A header's value, name compared case-insensitively, or NULL. (Payload
+ * 2.0 carries cookies in event "cookies", not in a Cookie header.)
  *	const char *ct = sparta_http_header(&req, "content-type");
  */
 const char *sparta_http_header(const struct sparta_http_request *req,
     const char *name);
 /*
- * A query string parameter (the last value when repeated), or NULL.
+ * A query string parameter as API Gateway passes it, or NULL: when a name
+ * is repeated, payload 1.0 keeps the last value and 2.0 joins them with ','.
  *	const char *page = sparta_http_query(&req, "page");   ?page=2 -> "2"
  */
 const char *sparta_http_query(const struct sparta_http_request *req,
