@@ -93,8 +93,10 @@ check: all unit lint-man
 lint-man:
 	mandoc -T lint -W warning man/spartac.1
 
+# The main job: compile the example service (bootstrap, code.zip and
+# template.json under .spartac/), offline.
 example: all
-	$(BUILD)/spartac validate sparta.yaml.example
+	$(BUILD)/spartac build sparta.yaml.example
 
 docs:
 	$(PYTHON) tools/gen_manifest_doc.py schema/sparta.schema.json > docs/manifest.md.tmp
