@@ -56,11 +56,22 @@ EMBED_FILES := schema/sparta.schema.json \
 all: $(BUILD)/spartac
 
 $(BUILD)/spartac: $(OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(OBJ) $(PKG_LIBS) -lm
+	$(say) LD $@
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(OBJ) $(PKG_LIBS) -lm
+
+# Quiet by default (one line per file); make V=1 shows the commands.
+ifeq ($(V),1)
+Q :=
+say = @:
+else
+Q := @
+say = @printf '  %-6s %s\n'
+endif
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(say) CC $<
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tools/embed: tools/embed.c
 	@mkdir -p $(@D)
