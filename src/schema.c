@@ -1836,6 +1836,8 @@ struct vseg {
 };
 
 #define V_PATH_MAX 160
+#define NUM2STR_(x) #x
+#define NUM2STR(x) NUM2STR_(x)
 
 struct vctx {
 	const struct schema *S;
@@ -1845,6 +1847,16 @@ struct vctx {
 	struct vseg path[V_PATH_MAX];
 	size_t npath;
 	unsigned depth;
+	/*
+	 * Past SCHEMA_MAX_DEPTH or SCHEMA_MAX_STEPS every check fails at once,
+	 * so that anyOf over a runaway $ref cannot go exponential; v_run then
+	 * reports one E-SCHEMA-LIMIT where it happened.
+	 */
+	unsigned long steps;
+	int aborted;
+	const char *abort_why;
+	const struct node *abort_at;
+	struct buf abort_path;
 };
 
 static void
@@ -2732,10 +2744,18 @@ v_node(struct vctx *c, const struct sch *s, const struct node *n)
 {
 	size_t errs;
 
-	if (c->depth >= SCHEMA_MAX_DEPTH)
-		return v_report(c, DIAG_SCHEMA_LIMIT, n,
-		    "schema nesting deeper than %d levels (a $ref cycle?)",
-		    SCHEMA_MAX_DEPTH);
+	if (c->aborted)
+		return 1;
+	if (c->depth >= SCHEMA_MAX_DEPTH || ++c->steps > SCHEMA_MAX_STEPS) {
+		c->aborted = 1;
+		c->abort_why = c->depth >= SCHEMA_MAX_DEPTH ?
+		    "schema nesting deeper than " NUM2STR(SCHEMA_MAX_DEPTH)
+		    " levels (a $ref cycle?)" :
+		    "more than " NUM2STR(SCHEMA_MAX_STEPS) " schema checks";
+		c->abort_at = n;
+		v_path_fmt(c, &c->abort_path);
+		return 1;
+	}
 	c->depth++;
 	errs = v_node_inner(c, s, n);
 	c->depth--;
@@ -2748,7 +2768,7 @@ v_run(const struct schema *S, const struct node *n, const char *file,
 {
 	struct vctx *c = xcalloc(1, sizeof(*c));
 	struct node null_node;
-	size_t errs;
+	size_t errs, before;
 
 	if (n == NULL) {
 		memset(&null_node, 0, sizeof(null_node));
@@ -2763,7 +2783,19 @@ v_run(const struct schema *S, const struct node *n, const char *file,
 	c->d = d;
 	c->mode = mode;
 	c->file = file;
+	before = d != NULL ? d->nerrors : 0;
 	errs = v_node(c, S->root, n);
+	if (c->aborted && mode == V_EMIT) {
+		struct loc loc = c->abort_at->loc;
+
+		if (loc.file == NULL)
+			loc.file = file;
+		diag_add(d, DIAG_SCHEMA_LIMIT, loc, c->abort_path.data,
+		    "validation stopped: %s", c->abort_why);
+		/* Checks after the abort failed without a diagnostic: recount. */
+		errs = d->nerrors - before;
+	}
+	buf_free(&c->abort_path);
 	free(c);
 	return errs;
 }

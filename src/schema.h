@@ -34,8 +34,14 @@
 #include "node.h"
 
 #define SCHEMA_RX_STEPS 1000000
-/* Nested schema applications per validation path; stops $ref/allOf loops. */
+/*
+ * Bounds on one validation: nested schema applications (stops $ref/allOf
+ * loops) and schema checks in all (stops anyOf/oneOf over recursive
+ * branches from going exponential). Past either, validation stops with one
+ * E-SCHEMA-LIMIT.
+ */
 #define SCHEMA_MAX_DEPTH 512
+#define SCHEMA_MAX_STEPS 20000000
 
 struct schema;
 

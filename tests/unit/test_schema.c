@@ -451,6 +451,36 @@ test_limits(void)
 		run_free(&r);
 		schema_free(s);
 	}
+	/* anyOf over recursive branches: stopped by the depth or step bound, fast. */
+	{
+		static const char *const runaway[] = {
+			"{\"anyOf\": [{\"$ref\": \"#\"}, {\"$ref\": \"#\"}]}",
+			"{\"type\": \"object\", \"additionalProperties\": {\"anyOf\": "
+			    "[{\"$ref\": \"#\"}, {\"$ref\": \"#\"}, {\"$ref\": \"#\"}]}}",
+		};
+		struct buf deep = {0};
+
+		for (int i = 0; i < 40; i++)
+			buf_puts(&deep, "{a: ");
+		buf_puts(&deep, "1");
+		for (int i = 0; i < 40; i++)
+			buf_puts(&deep, "}");
+		buf_puts(&deep, "\n");
+		for (size_t i = 0; i < NELEM(runaway); i++) {
+			s = load_schema(runaway[i]);
+			t0 = clock();
+			run_yaml(&r, s, deep.data);
+			CHECK((double)(clock() - t0) / CLOCKS_PER_SEC < 5.0);
+			CHECK(r.errors >= 1);
+			CHECK(r.d.n >= 1 && strcmp(diag_code_id(r.d.v[r.d.n - 1].code),
+			    "E-SCHEMA-LIMIT") == 0);
+			if (r.d.n >= 1)
+				CHECK(strstr(r.d.v[r.d.n - 1].msg, "validation stopped") != NULL);
+			run_free(&r);
+			schema_free(s);
+		}
+		buf_free(&deep);
+	}
 	/* Recursion that consumes the instance is fine. */
 	s = load_schema("{\"type\": \"object\", \"additionalProperties\": {\"$ref\": \"#\"}}");
 	run_yaml(&r, s, "a: {b: {c: {d: {}}}}\n");
