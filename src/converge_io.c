@@ -553,10 +553,54 @@ find_object(const struct s3_objects *l, const char *key)
 	return NULL;
 }
 
+/*
+ * The site bucket's name: the stack's output, or, when the outputs are not
+ * there (yet), the SiteBucket resource's physical ID. Owned by the caller;
+ * NULL when the stack has no site bucket.
+ *
+ * DescribeStackResources goes through the client's Query helper here
+ * because cfn.h has no call for it yet; it belongs in cfn.c.
+ */
+static char *
+site_bucket(struct run *r)
+{
+	const char *out = stack_output(r->st, MARSHAL_OUTPUT_SITE_BUCKET);
+	struct aws_query q;
+	struct xml_node *x = NULL;
+	const struct xml_node *m;
+	struct aws_error e;
+	char *name;
+
+	if (out)
+		return xstrdup(out);
+	aws_query_init(&q, "cloudformation", "DescribeStackResources");
+	aws_query_add(&q, "StackName", stack_ref(r));
+	aws_query_add(&q, "LogicalResourceId", MARSHAL_SITE_BUCKET_ID);
+	if (aws_query_send(r->aws, &q, &x, &e) != 0) {
+		log_debug("DescribeStackResources %s: %s: %s",
+		    MARSHAL_SITE_BUCKET_ID, e.code, e.message);
+		return NULL;
+	}
+	name = NULL;
+	for (m = xml_first(xml_find(x, "DescribeStackResourcesResult/"
+	    "StackResources"), "member"); m && name == NULL; m = xml_next(m)) {
+		const char *id = xml_get(m, "LogicalResourceId");
+
+		if (id && strcmp(id, MARSHAL_SITE_BUCKET_ID) == 0)
+			name = xml_dup(m, "PhysicalResourceId");
+	}
+	xml_free(x);
+	if (name && *name == '\0') {
+		free(name);
+		name = NULL;
+	}
+	return name;
+}
+
 static int
 site_sync(struct run *r)
 {
-	const char *bucket = stack_output(r->st, MARSHAL_OUTPUT_SITE_BUCKET);
+	char *bucket = site_bucket(r);
 	struct s3_objects have = {0};
 	const char **gone = NULL;
 	char *text = NULL, *root;
@@ -565,8 +609,9 @@ site_sync(struct run *r)
 	int rc = -1;
 
 	if (bucket == NULL) {
-		own_error(r, "NoSiteBucket", "the stack has "
-		    "no %s output", MARSHAL_OUTPUT_SITE_BUCKET);
+		own_error(r, "NoSiteBucket", "the stack has neither a %s "
+		    "output nor a %s resource", MARSHAL_OUTPUT_SITE_BUCKET,
+		    MARSHAL_SITE_BUCKET_ID);
 		return -1;
 	}
 	if (file_read(r->out.site_path, 1 << 26, &text, &len) != 0 ||
@@ -574,6 +619,7 @@ site_sync(struct run *r)
 		own_error(r, "FileRead", "%s: cannot "
 		    "read it", r->out.site_path);
 		free(text);
+		free(bucket);
 		return -1;
 	}
 	free(text);
@@ -642,6 +688,7 @@ site_sync(struct run *r)
 	rc = 0;
 out:
 	free(gone);
+	free(bucket);
 	s3_objects_free(&have);
 	cJSON_Delete(site);
 	return rc;
@@ -650,7 +697,7 @@ out:
 static int
 site_empty(struct run *r)
 {
-	const char *bucket = stack_output(r->st, MARSHAL_OUTPUT_SITE_BUCKET);
+	char *bucket = site_bucket(r);
 	struct s3_objects have = {0};
 	const char **keys;
 	size_t i;
@@ -658,8 +705,10 @@ site_empty(struct run *r)
 
 	if (bucket == NULL)
 		return 0;
-	if (s3_list_objects(r->aws, bucket, NULL, &have, &r->err) != 0)
+	if (s3_list_objects(r->aws, bucket, NULL, &have, &r->err) != 0) {
+		free(bucket);
 		return aws_error_is_not_found(&r->err) ? 0 : -1;
+	}
 	keys = xcalloc(have.n + 1, sizeof *keys);
 	for (i = 0; i < have.n; i++)
 		keys[i] = have.v[i].key;
@@ -668,6 +717,7 @@ site_empty(struct run *r)
 		log_info("emptied the site bucket %s (%zu objects)", bucket,
 		    have.n);
 	free(keys);
+	free(bucket);
 	s3_objects_free(&have);
 	return rc;
 }
@@ -702,8 +752,11 @@ perform(struct run *r, enum converge_action a,
 			    r->st->termination_protection;
 			if (r->st->id)
 				set_str(&r->stack_id, r->st->id);
+			/* Delete empties the site bucket first when the
+			 * manifest has a site (found via the stack). */
 			if (r->o->mode == CONVERGE_DELETE)
-				r->c.has_site = stack_output(r->st,
+				r->c.has_site = r->m->site != NULL ||
+				    stack_output(r->st,
 				    MARSHAL_OUTPUT_SITE_BUCKET) != NULL;
 		}
 		if (r->following)

@@ -434,3 +434,43 @@ def test_12_ctrl_c_at_the_question_exits_130_and_leaves_nothing(env, project, mo
                           capture_output=True, text=True, env=full_cli)
     assert gone.returncode != 0 or \
         json.loads(gone.stdout)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
+
+
+def test_13_the_example_with_its_site(env, tmp_path, moto):
+    """sparta.yaml.example as shipped: deploy, the site's files in the site
+    bucket with their content types, a no-op, one changed site file is one
+    upload, and delete empties the site bucket before deleting the stack."""
+    import shutil
+    shutil.copy(ROOT / "sparta.yaml.example", tmp_path / "sparta.yaml")
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    stack = "spartac-example"
+    r = spartac(env, tmp_path, "deploy")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"{stack}: CREATE_COMPLETE" in r.stdout
+    res = aws(env, "cloudformation", "describe-stack-resources", "--stack-name", stack)
+    bucket = next(x["PhysicalResourceId"] for x in res["StackResources"]
+                  if x.get("LogicalResourceId") == "SiteBucket")
+    site = tmp_path / "examples" / "hello" / "site"
+    files = sorted(p.name for p in site.iterdir())
+    listed = aws(env, "s3api", "list-objects-v2", "--bucket", bucket)["Contents"]
+    assert sorted(o["Key"] for o in listed) == files
+    head = aws(env, "s3api", "head-object", "--bucket", bucket, "--key", "index.html")
+    assert head["ContentType"].startswith("text/html")
+    moto.reset()
+    r = spartac(env, tmp_path, "deploy")
+    assert r.returncode == 0 and f"{stack}: no changes" in r.stdout, r.stderr
+    assert [c[2] for c in calls(moto)] == ["DescribeStacks"]
+    (site / "index.html").write_text((site / "index.html").read_text() + "<!-- v2 -->\n")
+    moto.reset()
+    r = spartac(env, tmp_path, "deploy")
+    assert r.returncode == 0, r.stdout + r.stderr
+    puts = [c for c in calls(moto) if c[0] == "PUT" and c[1].startswith(f"/{bucket}/")]
+    assert [c[1] for c in puts] == [f"/{bucket}/index.html"], calls(moto)
+    moto.reset()
+    r = spartac(env, tmp_path, "delete")
+    assert r.returncode == 0 and f"{stack}: deleted" in r.stdout, r.stderr
+    ops = [c[2] for c in calls(moto)]
+    assert "DeleteStack" in ops
+    deletes = [i for i, c in enumerate(calls(moto))
+               if c[0] == "POST" and c[1].startswith(f"/{bucket}") and "delete" in c[1]]
+    assert deletes and deletes[0] < ops.index("DeleteStack"), calls(moto)
