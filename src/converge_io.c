@@ -233,21 +233,30 @@ events_follow(struct run *r)
 	events_take(r, &ev);
 }
 
-/* The newest event before we act, so only this run's events are shown.
- * (A new stack has a short history; an old one is paged once.) */
+/*
+ * The newest event before we act, so only this run's events are shown:
+ * the first page of DescribeStackEvents is enough (newest first), where
+ * cfn_describe_stack_events would page through the stack's whole history.
+ * It goes through the client's Query helper until cfn.h can stop early.
+ */
 static void
 events_baseline(struct run *r)
 {
-	struct cfn_events ev;
+	struct aws_query q;
+	struct xml_node *x = NULL;
 	struct aws_error e;
 
 	if (r->last_event || !r->c.stack_existed)
 		return;
-	if (cfn_describe_stack_events(r->aws, stack_ref(r), NULL, &ev, &e) != 0)
+	aws_query_init(&q, "cloudformation", "DescribeStackEvents");
+	aws_query_add(&q, "StackName", stack_ref(r));
+	if (aws_query_send(r->aws, &q, &x, &e) != 0) {
+		log_debug("events: %s: %s", e.code, e.message);
 		return;
-	if (ev.n > 0)
-		set_str(&r->last_event, ev.v[0].id);
-	cfn_events_free(&ev);
+	}
+	set_str(&r->last_event, xml_get(xml_first(xml_find(x,
+	    "DescribeStackEventsResult/StackEvents"), "member"), "EventId"));
+	xml_free(x);
 }
 
 /* ---- the artifact bucket ---- */
