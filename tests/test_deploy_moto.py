@@ -16,9 +16,10 @@ an update the digest tag is stale and the next unchanged deploy goes
 through an empty change set: "no changes", but more than one call), and
 CreateChangeSet without changes fails with UpdateStack's "No updates are
 to be performed." instead of giving a FAILED change set.
-moto's ExecuteChangeSet also ignores DependsOn, which spartac's sorted
-templates rely on for API deployments; tests/tools/moto_server_ordered.py
-fixes that one bug in the server, never in spartac.
+moto's ExecuteChangeSet also ignores DependsOn (which spartac's sorted
+templates rely on for API deployments), crashes on MOCK integrations and on
+the resource types it skips; tests/tools/moto_server_ordered.py fixes those
+three bugs in the server, never in spartac.
 """
 import json
 import os
