@@ -41,7 +41,7 @@
  * E-SCHEMA-LIMIT.
  */
 #define SCHEMA_MAX_DEPTH 512
-#define SCHEMA_MAX_STEPS 20000000
+#define SCHEMA_MAX_STEPS 10000000
 
 struct schema;
 

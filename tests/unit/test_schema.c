@@ -470,7 +470,8 @@ test_limits(void)
 			s = load_schema(runaway[i]);
 			t0 = clock();
 			run_yaml(&r, s, deep.data);
-			CHECK((double)(clock() - t0) / CLOCKS_PER_SEC < 5.0);
+			/* CPU seconds; generous for valgrind (SPARTAC_VALGRIND=1). */
+			CHECK((double)(clock() - t0) / CLOCKS_PER_SEC < 60.0);
 			CHECK(r.errors >= 1);
 			CHECK(r.d.n >= 1 && strcmp(diag_code_id(r.d.v[r.d.n - 1].code),
 			    "E-SCHEMA-LIMIT") == 0);
