@@ -475,3 +475,24 @@ def test_13_the_example_with_its_site(env, tmp_path, moto):
     deletes = [i for i, c in enumerate(calls(moto))
                if c[0] == "POST" and c[1].startswith(f"/{bucket}") and "delete" in c[1]]
     assert deletes and deletes[0] < ops.index("DeleteStack"), calls(moto)
+
+
+def test_14_a_failed_deploy_exits_4_with_the_reason(env, tmp_path, moto):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "hello.c").write_text(SOURCE)
+    (tmp_path / "sparta.yaml").write_text(
+        "service: spartac-moto-broken\nfunctions:\n  hello:\n    symbol: hello_world\n"
+        "  items:\n    symbol: items_handler\n"
+        "resources:\n  Broken:\n    Type: AWS::SQS::Queue\n"
+        "    Properties: {QueueName: \"bad name!\"}\n")
+    r = spartac(env, tmp_path, "deploy", "--format", "json")
+    assert r.returncode == 4, r.stdout + r.stderr
+    out = json.loads(r.stdout)
+    assert out["result"] == "failed" and "alphanumeric" in out["reason"]
+    # The REVIEW_IN_PROGRESS stack of the CREATE change set is not left behind.
+    full = dict(os.environ)
+    full.update({k: v for k, v in env.items() if k != "ENDPOINT"})
+    gone = subprocess.run(["aws", "--endpoint-url", env["ENDPOINT"], "cloudformation",
+                           "describe-stacks", "--stack-name", "spartac-moto-broken"],
+                          capture_output=True, text=True, env=full)
+    assert gone.returncode != 0 and "does not exist" in gone.stderr
