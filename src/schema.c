@@ -2275,13 +2275,37 @@ v_of_required(struct vctx *c, const struct sch_list *l, const struct node *n,
 	return e;
 }
 
+/* The types a branch admits, looking through typeless anyOf/oneOf; 0: any. */
+static unsigned
+v_branch_types(const struct sch *b, int depth)
+{
+	const struct sch_list *l;
+	unsigned t = 0;
+
+	b = v_deref(b);
+	if (b->is_bool)
+		return b->bool_val ? 0 : 0x80;
+	if (b->types || depth == 0)
+		return b->types;
+	l = b->any_of.n ? &b->any_of : b->one_of.n ? &b->one_of : NULL;
+	for (size_t i = 0; l != NULL && i < l->n; i++) {
+		unsigned bt = v_branch_types(l->v[i], depth - 1);
+
+		if (bt == 0)
+			return 0;
+		t |= bt;
+	}
+	return t;
+}
+
 /* anyOf (one == 0) and oneOf (one == 1). */
 static size_t
 v_of(struct vctx *c, const struct sch_list *l, const struct node *n, int one)
 {
 	size_t first = SIZE_MAX, second = SIZE_MAX, best = 0, best_errs = 0, e;
 	long best_score = -1;
-	unsigned types = 0;
+	unsigned types = 0, bt;
+	int any_type = 0;
 	char b1[96], b2[96];
 
 	for (size_t i = 0; i < l->n; i++) {
@@ -2313,7 +2337,9 @@ v_of(struct vctx *c, const struct sch_list *l, const struct node *n, int one)
 		long score = v_score(b, n, 4);
 		size_t errs = 0;
 
-		types |= b->types;
+		bt = v_branch_types(b, 4);
+		any_type |= bt == 0;
+		types |= bt;
 		if (score < best_score)
 			continue;
 		errs = score > 0 ? v_count(c, b, n) : 0;
@@ -2323,8 +2349,8 @@ v_of(struct vctx *c, const struct sch_list *l, const struct node *n, int one)
 			best_errs = errs;
 		}
 	}
-	if (best_score <= 0 && types != 0)
-		return v_type_report(c, types, n);
+	if (best_score <= 0 && !any_type && (types & 0x7f) != 0)
+		return v_type_report(c, types & 0x7f, n);
 	if ((e = v_node(c, l->v[best], n)) == 0)
 		return v_report(c, DIAG_SCHEMA, n,
 		    "does not match any of the allowed forms");

@@ -101,6 +101,8 @@ static const char mini[] =
     "  \"routes\": {\"type\": \"object\", \"propertyNames\": {\"pattern\": \"^(GET|POST) /\"}},"
     "  \"tags\": {\"type\": \"object\", \"maxProperties\": 2, \"additionalProperties\": {\"type\": [\"string\", \"number\"]}},"
     "  \"name\": {\"anyOf\": [{\"type\": \"string\"}, {\"type\": \"object\", \"required\": [\"Ref\"]}]},"
+    "  \"queue\": {\"anyOf\": [{\"anyOf\": [{\"type\": \"string\"}, {\"type\": \"null\"}]},"
+    "    {\"type\": \"object\", \"properties\": {\"arn\": {\"type\": \"string\"}}}]},"
     "  \"stage\": {\"const\": \"prod\"},"
     "  \"ratio\": {\"type\": \"number\", \"exclusiveMinimum\": 0, \"multipleOf\": 0.5},"
     "  \"vpc\": {\"type\": \"object\", \"dependencies\": {\"subnets\": [\"security_groups\"]},"
@@ -218,7 +220,10 @@ test_messages(void)
 	    "got the intrinsic function Fn::Sub, which is not accepted here");
 	run_free(&r);
 
-	run_yaml(&r, s, "service: ok\nvpc: {}\nratio: 1.25\n");
+	run_yaml(&r, s, "service: ok\nvpc: {}\nratio: 1.25\nqueue: [a]\n");
+	/* Types are gathered through nested typeless anyOf branches. */
+	expect(&r, "queue", "E-SCHEMA-TYPE", 4, 8,
+	    "expected a mapping, a string or null, got a list");
 	expect(&r, "vpc", "E-SCHEMA-NOT", 2, 6,
 	    "is not allowed: an empty VPC does nothing");
 	expect(&r, "ratio", "E-SCHEMA-RANGE", 3, 8, "1.25 is not a multiple of 0.5");
