@@ -2496,6 +2496,120 @@ v_string(struct vctx *c, const struct sch *s, const struct node *n)
 	return errs;
 }
 
+/* A hash that agrees with node_equal: 1 and 1.0 alike, maps in any order. */
+static uint64_t
+v_hash(const struct node *n, unsigned depth)
+{
+	uint64_t h = 1469598103934665603ull;
+	double d;
+
+	switch (n->kind) {
+	case NODE_NULL:
+		return 1;
+	case NODE_BOOL:
+		return 2 + (uint64_t)n->v.b;
+	case NODE_INT:
+	case NODE_FLOAT:
+		d = n->kind == NODE_INT ? (double)n->v.i : n->v.f;
+		if (d == 0)
+			d = 0; /* -0.0 equals 0 */
+		memcpy(&h, &d, sizeof(h));
+		return h * 0x9e3779b97f4a7c15ull + 3;
+	case NODE_STRING:
+		for (size_t i = 0; i < n->len; i++)
+			h = (h ^ (unsigned char)n->str[i]) * 1099511628211ull;
+		return h;
+	case NODE_SEQ:
+		if (depth > 64)
+			return 5;
+		for (size_t i = 0; i < n->n; i++)
+			h = (h ^ v_hash(n->items[i], depth + 1)) * 1099511628211ull;
+		return h + 5;
+	case NODE_MAP:
+		if (depth > 64)
+			return 7;
+		/* A sum does not depend on the order of the pairs. */
+		for (size_t i = 0; i < n->n; i++)
+			h += v_hash(n->pairs[i].key, depth + 1) * 31 +
+			    v_hash(n->pairs[i].value, depth + 1);
+		return h + 7;
+	}
+	return 0;
+}
+
+struct v_hidx {
+	uint64_t h;
+	size_t i;
+};
+
+static int
+v_hidx_cmp(const void *a, const void *b)
+{
+	const struct v_hidx *x = a, *y = b;
+
+	if (x->h != y->h)
+		return x->h < y->h ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/*
+ * uniqueItems. Short lists compare every pair; long ones sort by hash first,
+ * so a list of 100,000 items costs n log n, not n^2 comparisons.
+ */
+static size_t
+v_unique(struct vctx *c, const struct node *n)
+{
+	struct v_hidx *v;
+	size_t errs = 0;
+
+	if (n->n <= 32) {
+		for (size_t j = 1; j < n->n; j++) {
+			for (size_t i = 0; i < j; i++) {
+				if (!node_equal(n->items[i], n->items[j]))
+					continue;
+				v_push_idx(c, j);
+				errs += v_report(c, DIAG_SCHEMA_UNIQUE, n->items[j],
+				    "duplicate of item %zu", i);
+				v_pop(c);
+				if (c->mode == V_CHECK)
+					return errs;
+				break;
+			}
+		}
+		return errs;
+	}
+	v = xmalloc(n->n * sizeof(*v));
+	for (size_t i = 0; i < n->n; i++) {
+		v[i].h = v_hash(n->items[i], 0);
+		v[i].i = i;
+	}
+	qsort(v, n->n, sizeof(*v), v_hidx_cmp);
+	/* Within a run of equal hashes, report each item against the first
+	 * earlier item it equals, as the pairwise loop does. */
+	for (size_t a = 0; a < n->n && !(errs && c->mode == V_CHECK); ) {
+		size_t b = a + 1;
+
+		while (b < n->n && v[b].h == v[a].h)
+			b++;
+		for (size_t j = a + 1; j < b; j++) {
+			for (size_t i = a; i < j; i++) {
+				if (!node_equal(n->items[v[i].i], n->items[v[j].i]))
+					continue;
+				v_push_idx(c, v[j].i);
+				errs += v_report(c, DIAG_SCHEMA_UNIQUE,
+				    n->items[v[j].i], "duplicate of item %zu", v[i].i);
+				v_pop(c);
+				break;
+			}
+			if (errs && c->mode == V_CHECK)
+				break;
+		}
+		a = b;
+	}
+	free(v);
+	return errs;
+}
+
 static size_t
 v_array(struct vctx *c, const struct sch *s, const struct node *n)
 {
@@ -2536,21 +2650,8 @@ v_array(struct vctx *c, const struct sch *s, const struct node *n)
 				return errs;
 		}
 	}
-	if (s->has & HAS_UNIQUE) {
-		for (size_t j = 1; j < n->n; j++) {
-			for (size_t i = 0; i < j; i++) {
-				if (!node_equal(n->items[i], n->items[j]))
-					continue;
-				v_push_idx(c, j);
-				errs += v_report(c, DIAG_SCHEMA_UNIQUE, n->items[j],
-				    "duplicate of item %zu", i);
-				v_pop(c);
-				if (c->mode == V_CHECK)
-					return errs;
-				break;
-			}
-		}
-	}
+	if ((s->has & HAS_UNIQUE) && n->n > 1)
+		V_ERR(v_unique(c, n));
 	if (s->contains != NULL) {
 		int found = 0;
 
