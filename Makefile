@@ -120,6 +120,9 @@ fuzz:
 	$(FUZZ_CC) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -Ibuild-fuzz/gen \
 	    -o build-fuzz/fuzz_load tests/fuzz/fuzz_load.c build-fuzz/libspartac.a \
 	    $(PKG_LIBS) -lm
+	$(FUZZ_CC) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -Ibuild-fuzz/gen \
+	    -o build-fuzz/fuzz_schema tests/fuzz/fuzz_schema.c build-fuzz/libspartac.a \
+	    $(PKG_LIBS) -lm
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR) \

@@ -271,3 +271,35 @@ def test_validator_matches_jsonschema(tmp_path):
     r = subprocess.run([str(RUNNER), str(tmp_path / "suite")], capture_output=True,
                        text=True, timeout=300)
     assert r.returncode == 0, r.stdout[-6000:] + r.stderr
+
+
+# ---- a short libFuzzer run of the JSON loader and schema compiler ----
+
+def test_fuzz_schema_short(tmp_path):
+    """tests/fuzz/fuzz_schema.c under ASan+UBSan, seeded with the suite's
+    schemas and instances and the manifest schema. SPARTAC_FUZZ_SECONDS sets
+    the length (default 15)."""
+    import shutil
+    if shutil.which("clang") is None:
+        pytest.fail("clang is not installed: run 'sh tools/setup.sh test'")
+    root = Path(__file__).resolve().parent.parent
+    r = subprocess.run(["make", "-s", "fuzz"], cwd=root, capture_output=True, text=True)
+    assert r.returncode == 0, f"make fuzz failed:\n{r.stdout}\n{r.stderr}"
+    fuzzer = root / "build-fuzz" / "fuzz_schema"
+    assert fuzzer.exists()
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    i = 0
+    for f in sorted((SUITE / "tests" / "draft7").rglob("*.json")):
+        for g in json.loads(f.read_text()):
+            (corpus / f"s{i}.json").write_text(json.dumps(g["schema"]))
+            (corpus / f"d{i}.json").write_text(json.dumps(g["tests"][0]["data"]))
+            i += 1
+    shutil.copy(root / "schema" / "sparta.schema.json", corpus / "sparta.json")
+    seconds = int(os.environ.get("SPARTAC_FUZZ_SECONDS", "15"))
+    r = subprocess.run([str(fuzzer), f"-max_total_time={seconds}", "-max_len=4096",
+                        "-rss_limit_mb=2048", "-timeout=20", str(corpus)],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=seconds + 300)
+    assert r.returncode == 0, r.stderr[-4000:]
+    runs = re.search(r"Done (\d+) runs", r.stderr)
+    assert runs and int(runs.group(1)) > 1000, r.stderr[-2000:]
