@@ -30,7 +30,9 @@ endif
 
 PKGS     := yaml-0.1 libcjson libzip libcurl expat openssl libgvc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+# libcurl is opened at run time by the AWS client (src/aws/curl_lazy.c), so
+# the verbs that never call AWS do not pay for loading it.
+PKG_LIBS   = $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)))
 
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
