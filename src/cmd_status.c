@@ -11,6 +11,7 @@
 #include "aws/aws.h"
 #include "aws/cfn.h"
 #include "cli.h"
+#include "converge_io.h"
 #include "manifest.h"
 #include "pipeline.h"
 #include "progress.h"
@@ -162,10 +163,12 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	/* Events are a courtesy: a failure to read them is only logged.
-	 * The whole history is paged, so the newest come first. */
-	if (st && nev > 0 &&
+	 * One page (the newest 100) is enough for --events up to 100; more
+	 * pages the whole history. */
+	if (st && nev > 0 && (nev <= 100 ? converge_events_page(aws,
+	    st->id ? st->id : p.manifest->service, &ev, &err) :
 	    cfn_describe_stack_events(aws, st->id ? st->id : p.manifest->service,
-	    NULL, &ev, &err) != 0)
+	    NULL, &ev, &err)) != 0)
 		aws_error_log(&err);
 	status_print(cli, p.manifest->service, st, &ev,
 	    ev.n < (size_t)nev ? ev.n : (size_t)nev);

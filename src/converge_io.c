@@ -239,24 +239,55 @@ events_follow(struct run *r)
  * cfn_describe_stack_events would page through the stack's whole history.
  * It goes through the client's Query helper until cfn.h can stop early.
  */
-static void
-events_baseline(struct run *r)
+int
+converge_events_page(struct aws *aws, const char *stack,
+    struct cfn_events *out, struct aws_error *err)
 {
 	struct aws_query q;
 	struct xml_node *x = NULL;
+	const struct xml_node *m;
+
+	memset(out, 0, sizeof *out);
+	aws_query_init(&q, "cloudformation", "DescribeStackEvents");
+	aws_query_add(&q, "StackName", stack);
+	if (aws_query_send(aws, &q, &x, err) != 0)
+		return -1;
+	for (m = xml_first(xml_find(x, "DescribeStackEventsResult/StackEvents"),
+	    "member"); m; m = xml_next(m)) {
+		struct cfn_event *e;
+
+		out->v = xgrow(out->v, &out->cap, out->n + 1, sizeof *out->v);
+		e = &out->v[out->n++];
+		memset(e, 0, sizeof *e);
+		e->id = xml_dup(m, "EventId");
+		e->stack_name = xml_dup(m, "StackName");
+		e->logical_id = xml_dup(m, "LogicalResourceId");
+		e->physical_id = xml_dup(m, "PhysicalResourceId");
+		e->resource_type = xml_dup(m, "ResourceType");
+		e->status = xml_dup(m, "ResourceStatus");
+		e->status_reason = xml_dup(m, "ResourceStatusReason");
+		e->client_token = xml_dup(m, "ClientRequestToken");
+		e->timestamp = aws_time_parse(xml_get(m, "Timestamp"));
+	}
+	xml_free(x);
+	return 0;
+}
+
+static void
+events_baseline(struct run *r)
+{
+	struct cfn_events ev;
 	struct aws_error e;
 
 	if (r->last_event || !r->c.stack_existed)
 		return;
-	aws_query_init(&q, "cloudformation", "DescribeStackEvents");
-	aws_query_add(&q, "StackName", stack_ref(r));
-	if (aws_query_send(r->aws, &q, &x, &e) != 0) {
+	if (converge_events_page(r->aws, stack_ref(r), &ev, &e) != 0) {
 		log_debug("events: %s: %s", e.code, e.message);
 		return;
 	}
-	set_str(&r->last_event, xml_get(xml_first(xml_find(x,
-	    "DescribeStackEventsResult/StackEvents"), "member"), "EventId"));
-	xml_free(x);
+	if (ev.n > 0)
+		set_str(&r->last_event, ev.v[0].id);
+	cfn_events_free(&ev);
 }
 
 /* ---- the artifact bucket ---- */
