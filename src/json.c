@@ -83,36 +83,6 @@ jp_skip_ws(struct jp *p)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t
-utf8_seq_len(const unsigned char *s, size_t n)
-{
-	uint32_t cp;
-	size_t len;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 ||
-	    cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 static void
 utf8_put(struct buf *b, uint32_t cp)
 {
@@ -250,8 +220,8 @@ lone:
 			goto fail;
 		}
 		if (c >= 0x80) {
-			size_t l = utf8_seq_len((const unsigned char *)p->s + p->pos,
-			    p->len - p->pos);
+			size_t l = utf8_seq((const unsigned char *)p->s + p->pos,
+			    p->len - p->pos, NULL);
 
 			if (l == 0) {
 				jp_error(p, DIAG_JSON_SYNTAX, p->pos,

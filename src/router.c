@@ -107,40 +107,6 @@ router_free(struct router *r)
 	free(r);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Percent-decodes n bytes of s ("%2F" -> "/"; a bad escape stays as is). */
-static char *
-percent_decode(const char *s, size_t n)
-{
-	char *out = xmalloc(n + 1), *o = out;
-	size_t i;
-	int hi, lo;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n &&
-		    (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
-		    (lo = hexval((unsigned char)s[i + 2])) >= 0) {
-			*o++ = (char)(hi << 4 | lo);
-			i += 2;
-		} else {
-			*o++ = s[i];
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
 struct reqpath {
 	const char *start[ROUTER_MAX_SEGMENTS]; /* raw segments */
 	size_t len[ROUTER_MAX_SEGMENTS];
@@ -170,7 +136,7 @@ split_path(const char *path, struct reqpath *rp)
 		rp->start[rp->n] = p;
 		rp->len[rp->n] = n;
 		rp->rest[rp->n] = p;
-		rp->dec[rp->n] = percent_decode(p, n);
+		rp->dec[rp->n] = percent_decode(p, n, 0);
 		rp->n++;
 		p += n;
 		if (*p == '/')
@@ -213,7 +179,7 @@ add_param(struct router_match *m, const char *name, const char *value, size_t n)
 	if (m->nparams == ROUTER_MAX_PARAMS)
 		return;
 	m->params[m->nparams].name = name;
-	m->params[m->nparams].value = percent_decode(value, n);
+	m->params[m->nparams].value = percent_decode(value, n, 0);
 	m->nparams++;
 }
 

@@ -170,18 +170,6 @@ rxp_fail(struct rxp *p, const char *fmt, ...)
 }
 
 static int
-rx_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 rxp_hex(struct rxp *p, size_t at, int ndig, uint32_t *out)
 {
 	uint32_t v = 0;
@@ -189,7 +177,7 @@ rxp_hex(struct rxp *p, size_t at, int ndig, uint32_t *out)
 	if (at + (size_t)ndig > p->len)
 		return -1;
 	for (int i = 0; i < ndig; i++) {
-		int h = rx_hexval(p->s[at + (size_t)i]);
+		int h = hex_digit((unsigned char)p->s[at + (size_t)i]);
 
 		if (h < 0)
 			return -1;
@@ -1186,24 +1174,6 @@ uri_resolve(const char *base, const char *ref)
 	return r;
 }
 
-/* Percent-decodes s into a new string. */
-static char *
-uri_unescape(const char *s)
-{
-	char *out = xmalloc(strlen(s) + 1), *o = out;
-
-	while (*s) {
-		if (s[0] == '%' && rx_hexval(s[1]) >= 0 && rx_hexval(s[2]) >= 0) {
-			*o++ = (char)(rx_hexval(s[1]) << 4 | rx_hexval(s[2]));
-			s += 3;
-		} else {
-			*o++ = *s++;
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
 /* Follows a JSON pointer ("/a/b~1c/0") from n; NULL when it leads nowhere. */
 static const struct node *
 json_pointer(const struct node *n, const char *ptr)
@@ -1675,7 +1645,7 @@ sc_resolve_refs(struct schema *S)
 		const char *hash = strchr(r->uri, '#');
 		char *docuri = hash ? xstrndup(r->uri, (size_t)(hash - r->uri))
 		                    : xstrdup(r->uri);
-		char *frag = uri_unescape(hash ? hash + 1 : "");
+		char *frag = hash ? percent_decode(hash + 1, strlen(hash + 1), 0) : xstrdup("");
 		const struct node *doc = sreg_find(S, docuri), *target = NULL;
 
 		if (doc != NULL && frag[0] == '\0')

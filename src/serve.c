@@ -8,7 +8,6 @@
  * --watch can swap in a rebuilt one while requests on the old one finish.
  */
 #define _GNU_SOURCE /* accept4, pipe2 */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -442,31 +441,6 @@ out:
 
 /* ---- the proxy event ---- */
 
-/* Decodes a query-string part: '+' is a space, %XX a byte. */
-static char *
-form_decode(const char *s, size_t n)
-{
-	char *out = xmalloc(n + 1), *o = out;
-	char hex[3] = {0};
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '+') {
-			*o++ = ' ';
-		} else if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) &&
-		    isxdigit((unsigned char)s[i + 2])) {
-			hex[0] = s[i + 1];
-			hex[1] = s[i + 2];
-			*o++ = (char)strtol(hex, NULL, 16);
-			i += 2;
-		} else {
-			*o++ = s[i];
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
 /* A string that may not be valid UTF-8 goes to JSON as valid UTF-8. */
 static int
 is_utf8(const char *s, size_t n)
@@ -562,8 +536,8 @@ proxy_event(struct server *sv, const struct manifest_api *api,
 			if (amp == p)
 				continue;
 			eq = memchr(p, '=', (size_t)(amp - p));
-			k = form_decode(p, (size_t)((eq ? eq : amp) - p));
-			v = eq ? form_decode(eq + 1, (size_t)(amp - eq - 1)) : xstrdup("");
+			k = percent_decode(p, (size_t)((eq ? eq : amp) - p), 1);
+			v = eq ? percent_decode(eq + 1, (size_t)(amp - eq - 1), 1) : xstrdup("");
 			add_multi(q, mq, k, v);
 			free(k);
 			free(v);

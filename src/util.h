@@ -69,6 +69,15 @@ const char *str_suggest(const char *name, const char *const *candidates, size_t 
  */
 size_t utf8_seq(const unsigned char *s, size_t n, const char **why);
 
+/* The value of a hexadecimal digit, or -1. */
+int hex_digit(int c);
+/*
+ * Decodes %XX escapes in n bytes of s (and '+' as a space when form is set,
+ * as in query strings); a '%' without two hex digits stays as it is.
+ * Returns a malloc'ed, NUL-terminated string.
+ */
+char *percent_decode(const char *s, size_t n, int form);
+
 /* Standard base64 (with padding), NUL-terminated, malloc'ed. */
 char *base64_encode(const void *p, size_t n);
 /*

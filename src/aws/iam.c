@@ -9,37 +9,6 @@
 #include "aws/internal.h"
 #include "util.h"
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* IAM returns policy documents percent-encoded (RFC 3986). */
-static char *
-url_decode(const char *s)
-{
-	struct buf b = {0};
-
-	if (s == NULL)
-		return NULL;
-	for (; *s; s++) {
-		if (*s == '%' && hexval(s[1]) >= 0 && hexval(s[2]) >= 0) {
-			buf_putc(&b, hexval(s[1]) * 16 + hexval(s[2]));
-			s += 2;
-		} else {
-			buf_putc(&b, *s);
-		}
-	}
-	return buf_take(&b);
-}
-
 int
 iam_get_role(struct aws *aws, const char *name, struct iam_role **out,
     struct aws_error *err)
@@ -48,6 +17,7 @@ iam_get_role(struct aws *aws, const char *name, struct iam_role **out,
 	struct xml_node *x;
 	const struct xml_node *r;
 	struct iam_role *role;
+	const char *p;
 
 	*out = NULL;
 	aws_query_init(&q, "iam", "GetRole");
@@ -60,7 +30,9 @@ iam_get_role(struct aws *aws, const char *name, struct iam_role **out,
 	role->arn = xml_dup(r, "Arn");
 	role->id = xml_dup(r, "RoleId");
 	role->path = xml_dup(r, "Path");
-	role->assume_role_policy = url_decode(xml_get(r, "AssumeRolePolicyDocument"));
+	p = xml_get(r, "AssumeRolePolicyDocument");
+	/* IAM returns policy documents percent-encoded (RFC 3986) */
+	role->assume_role_policy = p ? percent_decode(p, strlen(p), 0) : NULL;
 	xml_free(x);
 	*out = role;
 	return 0;
