@@ -13,12 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "build.h"
 #include "cli.h"
 #include "emulator.h"
+#include "local.h"
 #include "manifest.h"
 #include "node.h"
 #include "pipeline.h"
@@ -76,42 +76,6 @@ event_read(const char *path, char **out, size_t *len)
 }
 
 /*
- * The function's environment as KEY=VALUE strings. Values that are
- * CloudFormation intrinsics only have a value once deployed: they are
- * left out with a warning.
- */
-static char **
-env_list(const struct manifest_function *f)
-{
-	char **v = xcalloc(f->environment.n + 1, sizeof(*v));
-	const struct node *val;
-	size_t i, n = 0;
-
-	for (i = 0; i < f->environment.n; i++) {
-		val = f->environment.v[i].value;
-		if (val->kind == NODE_STRING || val->kind == NODE_INT ||
-		    val->kind == NODE_FLOAT) {
-			v[n++] = xasprintf("%s=%s", f->environment.v[i].key, val->str);
-		} else if (val->kind == NODE_BOOL) {
-			v[n++] = xasprintf("%s=%s", f->environment.v[i].key,
-			    val->v.b ? "true" : "false");
-		} else {
-			log_warn("%s: environment %s is only known once deployed; "
-			    "not set locally", f->name, f->environment.v[i].key);
-		}
-	}
-	return v;
-}
-
-static int
-host_is_arm64(void)
-{
-	struct utsname u;
-
-	return uname(&u) == 0 && strcmp(u.machine, "aarch64") == 0;
-}
-
-/*
  * stdout gets the invocation's payload either way, as Lambda's Invoke API
  * returns it: the response, or the error document ({"errorMessage",
  * "errorType", ...}); the exit status says which.
@@ -142,16 +106,15 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 	const struct verb *self = cli_verb("invoke");
 	const char *event_path = NULL, *bootstrap = NULL, *func;
 	const struct manifest_function *f;
-	struct emulator_config cfg;
+	struct local_function lf;
 	struct emulator_result r;
 	struct build_out out;
 	struct emulator *e = NULL;
 	struct diags d = {0};
 	struct pipeline p = {0};
-	const char *cmd[3];
-	char **env = NULL, *event = NULL, *service_fn = NULL, *abs_bootstrap = NULL;
+	char *event = NULL, *abs_bootstrap = NULL;
 	size_t event_len = 0, i;
-	int c, status = EXIT_OK, have_out = 0;
+	int c, status = EXIT_OK, have_out = 0, have_lf = 0;
 
 	while ((c = cli_getopt(cli, self, argc, argv, "", invoke_longopts)) != -1) {
 		switch (c) {
@@ -219,29 +182,11 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 		bootstrap = abs_bootstrap;
 	}
 
-	/* An arm64 bootstrap on an x86_64 host runs under qemu user mode. */
-	i = 0;
-	if (p.manifest->build.arch == MANIFEST_ARCH_ARM64 && !host_is_arm64())
-		cmd[i++] = "qemu-aarch64";
-	cmd[i++] = bootstrap;
-	cmd[i] = NULL;
-
-	env = env_list(f);
-	service_fn = xasprintf("%s-%s", p.manifest->service, f->name);
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.argv = cmd;
-	cfg.task_root = have_out ? out.dir : NULL;
-	cfg.handler = f->name;
-	cfg.function_name = service_fn;
-	cfg.memory_mb = f->memory;
-	cfg.timeout_s = f->timeout;
-	cfg.region = cli->region ? cli->region :
-	    getenv("AWS_REGION") ? getenv("AWS_REGION") :
-	    getenv("AWS_DEFAULT_REGION") ? getenv("AWS_DEFAULT_REGION") : "us-east-1";
-	cfg.env = (const char *const *)env;
-	cfg.log_fd = STDERR_FILENO;
+	local_function_init(&lf, p.manifest, f, bootstrap, have_out ? out.dir : NULL,
+	    local_region(cli), STDERR_FILENO, 1);
+	have_lf = 1;
 	fflush(stderr);
-	if ((e = emulator_alloc(&cfg)) == NULL) {
+	if ((e = emulator_alloc(&lf.cfg)) == NULL) {
 		status = EXIT_INTERNAL;
 		goto out;
 	}
@@ -260,10 +205,8 @@ out:
 	emulator_free(e);
 	if (have_out)
 		build_out_free(&out);
-	for (i = 0; env != NULL && env[i] != NULL; i++)
-		free(env[i]);
-	free(env);
-	free(service_fn);
+	if (have_lf)
+		local_function_free(&lf);
 	free(abs_bootstrap);
 	free(event);
 	pipeline_free(&p);
