@@ -14,6 +14,7 @@
 
 #include "archive.h"
 #include "build.h"
+#include "meter.h"
 #include "elfsym.h"
 #include "embedded.h"
 #include "proc.h"
@@ -1180,6 +1181,7 @@ compile_all(struct build_ctx *c)
 	size_t jobs = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (size_t)ncpu;
 	size_t next = 0, done, i, ntodo = 0;
 	int errors = 0, status;
+	struct meter meter;
 
 	for (i = 0; i < c->nsrcs; i++)
 		if (!object_is_current(c, &c->srcs[i]))
@@ -1187,7 +1189,8 @@ compile_all(struct build_ctx *c)
 	log_info("compiling %zu of %zu files with %s (%s, %s)", ntodo, c->nsrcs,
 	    c->cc, arch_name(c->m->build.arch),
 	    c->m->build.link == MANIFEST_LINK_GLIBC ? "glibc" : "static");
-	for (done = 0; done < ntodo; done++) {
+	meter_begin(&meter, "compiling", ntodo, 0);
+	for (done = 0; done < ntodo; meter_update(&meter, ++done)) {
 		for (; next < ntodo && next < done + jobs; next++) {
 			const struct build_src *s = &c->srcs[todo[next]];
 			const char **argv = compile_argv(c, s);
@@ -1214,6 +1217,7 @@ compile_all(struct build_ctx *c)
 			errors++;
 			continue;
 		}
+		meter_clear(&meter);
 		log_pass_through(logs[done]);
 		object_key_write(c, &c->srcs[i], proc_status_ok(status));
 		if (!proc_status_ok(status)) {
@@ -1227,6 +1231,7 @@ compile_all(struct build_ctx *c)
 			errors++;
 		}
 	}
+	meter_end(&meter, NULL);
 	for (i = 0; i < ntodo; i++)
 		free(logs[i]);
 	free(logs);

@@ -31,6 +31,7 @@
 #include "digest.h"
 #include "manifest.h"
 #include "marshal.h"
+#include "meter.h"
 #include "node.h"
 #include "pipeline.h"
 #include "progress.h"
@@ -334,11 +335,19 @@ bucket_resolve(struct run *r, int create)
 	return 0;
 }
 
+static void
+upload_progress(void *arg, unsigned long long sent, unsigned long long total)
+{
+	(void)total;
+	meter_update(arg, sent);
+}
+
 /* HeadObject, then PutObject only when the key is absent. */
 static int
 upload_once(struct run *r, const char *key, const void *data, size_t len,
     const char *path, const char *type)
 {
+	struct meter meter;
 	struct s3_object obj;
 	char *buf = NULL;
 	size_t n = len;
@@ -362,7 +371,11 @@ upload_once(struct run *r, const char *key, const void *data, size_t len,
 		data = buf;
 	}
 	log_info("uploading s3://%s/%s (%zu bytes)", r->bucket, key, n);
+	meter_begin(&meter, "uploading", n, 1);
+	aws_set_progress(r->aws, upload_progress, &meter);
 	rc = s3_put_object(r->aws, r->bucket, key, data, n, type, NULL, &r->err);
+	aws_set_progress(r->aws, NULL, NULL);
+	meter_end(&meter, NULL);
 	free(buf);
 	if (rc == 0)
 		r->uploads++;

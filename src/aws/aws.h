@@ -63,6 +63,12 @@ const char *aws_creds_source(const struct aws *aws);
 unsigned long aws_api_calls(const struct aws *aws);
 unsigned long aws_http_requests(const struct aws *aws);
 
+/* Called as a request body goes out: bytes sent of total. */
+typedef void aws_progress_fn(void *arg, unsigned long long sent,
+    unsigned long long total);
+/* Reports the progress of request bodies to fn (NULL: stop reporting). */
+void aws_set_progress(struct aws *aws, aws_progress_fn *fn, void *arg);
+
 /* Logs "SERVICE OPERATION: CODE: MESSAGE (request id ID)" at error level. */
 void aws_error_log(const struct aws_error *err);
 /* 1 when the error is a missing resource (HTTP 404, NoSuchBucket, ...). */

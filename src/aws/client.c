@@ -138,6 +138,13 @@ aws_open(const struct aws_options *opt, struct aws_error *err)
 }
 
 void
+aws_set_progress(struct aws *aws, aws_progress_fn *fn, void *arg)
+{
+	aws->progress = fn;
+	aws->progress_arg = arg;
+}
+
+void
 aws_close(struct aws *aws)
 {
 	if (aws == NULL)

@@ -292,6 +292,20 @@ error_decode(const struct aws_request *req, const struct aws_response *resp,
 }
 
 static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+    curl_off_t ulnow)
+{
+	struct aws *aws = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	if (aws->progress && ultotal > 0)
+		aws->progress(aws->progress_arg, (unsigned long long)ulnow,
+		    (unsigned long long)ultotal);
+	return 0;
+}
+
+static int
 curl_is_retryable(CURLcode rc)
 {
 	switch (rc) {
@@ -393,6 +407,11 @@ perform(struct aws *aws, struct aws_request *req, const struct sigv4_output *sig
 	if (req->body == NULL || strcmp(req->method, "GET") == 0)
 		sl = curl_slist_append(sl, "Content-Type:");
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, sl);
+	if (aws->progress && req->body_len > 0) {
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, aws);
+	}
 	rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);

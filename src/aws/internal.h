@@ -105,6 +105,8 @@ struct aws {
 	struct aws_retry retry;
 	unsigned long calls, requests;
 	long timeout_ms;
+	aws_progress_fn *progress; /* aws_set_progress: upload progress */
+	void *progress_arg;
 };
 
 time_t aws_now(const struct aws *aws);
