@@ -87,41 +87,6 @@ static const struct verb verbs[] = {
 	    "Exit status 5 when the function fails or times out (its error type\n"
 	    "and message on stderr), 3 when the build fails.\n",
 	    cmd_invoke},
-	{"serve", "serve [FILE] [--port N] [--pool N] [--watch]",
-	    "serve the API on 127.0.0.1 through warm local bootstraps; no Docker",
-	    "Builds the service, then answers its API routes on 127.0.0.1 as API\n"
-	    "Gateway's REST proxy integration does: path parameters, {proxy+},\n"
-	    "query strings, multi-value headers, base64 bodies, CORS as\n"
-	    "configured; 404 for an unknown path, 405 for another method, 502\n"
-	    "when the function fails, 504 past its timeout. Each function keeps\n"
-	    "a pool of warm bootstrap processes. Stop it with Ctrl-C.\n"
-	    "  -p, --port N       the port (default 3000; 0 picks a free one)\n"
-	    "      --pool N       warm bootstraps per function (default: one per CPU)\n"
-	    "  -w, --watch        rebuild and swap when the sources or manifest change\n",
-	    cmd_serve},
-	{"describe", "describe [FILE] [-o FILE.html]",
-	    "write a self-contained HTML picture of the service; no AWS calls",
-	    "Writes one HTML file (default .spartac/describe.html) that needs no\n"
-	    "network to open: a Graphviz graph of the functions, their roles,\n"
-	    "event sources, API routes, the site and the raw resources, with the\n"
-	    "edges between them; an inventory; and the generated template.\n"
-	    "  -o, --output FILE  where to write the page\n",
-	    cmd_describe},
-	{"init", "init [DIR] [--name NAME]",
-	    "create a new service: sparta.yaml, src/hello.c, a sample event",
-	    "Creates DIR (default: the current directory) with sparta.yaml, its\n"
-	    "schema for editors, src/hello.c, events/hello.json and .gitignore.\n"
-	    "Nothing is overwritten: when any of these files exists, nothing is\n"
-	    "written at all.\n"
-	    "      --name NAME    the service (stack) name; default: from DIR\n",
-	    cmd_init},
-	{"completion", "completion bash|zsh|fish",
-	    "print a shell completion script",
-	    "Prints a completion script for bash, zsh or fish: verbs, options,\n"
-	    "and for invoke the function names of the manifest. Load it with\n"
-	    "  source <(spartac completion bash)    (bash, zsh)\n"
-	    "  spartac completion fish | source     (fish)\n",
-	    cmd_completion},
 	{"build", "build [FILE] [-o DIR] [--template-only]",
 	    "compile the C code and the CloudFormation template; no AWS calls",
 	    "Validates the manifest (with --stage, after the stage's overrides),\n"
@@ -179,6 +144,41 @@ static const struct verb verbs[] = {
 	    "the last N events (default 10). Changes nothing.\n"
 	    "  --events N   how many events to show\n",
 	    cmd_status},
+	{"serve", "serve [FILE] [--port N] [--pool N] [--watch]",
+	    "serve the API on 127.0.0.1 through warm local bootstraps; no Docker",
+	    "Builds the service, then answers its API routes on 127.0.0.1 as API\n"
+	    "Gateway's REST proxy integration does: path parameters, {proxy+},\n"
+	    "query strings, multi-value headers, base64 bodies, CORS as\n"
+	    "configured; 404 for an unknown path, 405 for another method, 502\n"
+	    "when the function fails, 504 past its timeout. Each function keeps\n"
+	    "a pool of warm bootstrap processes. Stop it with Ctrl-C.\n"
+	    "  -p, --port N       the port (default 3000; 0 picks a free one)\n"
+	    "      --pool N       warm bootstraps per function (default: one per CPU)\n"
+	    "  -w, --watch        rebuild and swap when the sources or manifest change\n",
+	    cmd_serve},
+	{"describe", "describe [FILE] [-o FILE.html]",
+	    "write a self-contained HTML picture of the service; no AWS calls",
+	    "Writes one HTML file (default .spartac/describe.html) that needs no\n"
+	    "network to open: a Graphviz graph of the functions, their roles,\n"
+	    "event sources, API routes, the site and the raw resources, with the\n"
+	    "edges between them; an inventory; and the generated template.\n"
+	    "  -o, --output FILE  where to write the page\n",
+	    cmd_describe},
+	{"init", "init [DIR] [--name NAME]",
+	    "create a new service: sparta.yaml, src/hello.c, a sample event",
+	    "Creates DIR (default: the current directory) with sparta.yaml, its\n"
+	    "schema for editors, src/hello.c, events/hello.json and .gitignore.\n"
+	    "Nothing is overwritten: when any of these files exists, nothing is\n"
+	    "written at all.\n"
+	    "      --name NAME    the service (stack) name; default: from DIR\n",
+	    cmd_init},
+	{"completion", "completion bash|zsh|fish",
+	    "print a shell completion script",
+	    "Prints a completion script for bash, zsh or fish: verbs, options,\n"
+	    "and for invoke the function names of the manifest. Load it with\n"
+	    "  source <(spartac completion bash)    (bash, zsh)\n"
+	    "  spartac completion fish | source     (fish)\n",
+	    cmd_completion},
 	{"help", "help [VERB]",
 	    "show help for spartac or a verb",
 	    "Same as 'spartac --help' or 'spartac VERB --help'.\n",
