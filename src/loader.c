@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -734,7 +735,14 @@ check_utf8(struct loader *L)
 
 	for (i = L->bom; i < n; i += k) {
 		if (s[i] < 0x80) {
-			k = 1;
+			/* ASCII, most of any manifest: eight bytes at a time */
+			uint64_t w;
+
+			for (k = 1; i + k + 8 <= n; k += 8) {
+				memcpy(&w, s + i + k, 8);
+				if (w & 0x8080808080808080ull)
+					break;
+			}
 			continue;
 		}
 		if ((k = utf8_seq(s + i, n - i, &why)) == 0) {
