@@ -1004,14 +1004,21 @@ marshal_check_size(const struct manifest *m, const cJSON *tpl, size_t len,
 static int
 file_unchanged(const char *path, const char *data, size_t len)
 {
-	char *old;
-	size_t oldlen;
-	int same;
+	char chunk[65536];
+	size_t n, off = 0;
+	int same = 1;
+	FILE *fp;
 
-	if (file_read(path, len + 1, &old, &oldlen) != 0)
+	/* Streamed: reading the old file whole would fault in as many pages
+	 * as the new one. */
+	if ((fp = fopen(path, "rb")) == NULL)
 		return 0;
-	same = oldlen == len && memcmp(old, data, len) == 0;
-	free(old);
+	while (same && (n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+		same = off + n <= len && memcmp(chunk, data + off, n) == 0;
+		off += n;
+	}
+	same = same && !ferror(fp) && off == len;
+	fclose(fp);
 	return same;
 }
 
