@@ -27,8 +27,6 @@
 #include <stddef.h>
 
 /* The stack tags spartac owns. */
-#define CONV_TAG_DIGEST "spartac:digest"
-#define CONV_TAG_VERSION "spartac:version"
 
 enum converge_mode {
 	CONVERGE_DEPLOY,

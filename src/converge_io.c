@@ -159,13 +159,13 @@ set_str(char **dst, const char *s)
 }
 
 static const char *
-stack_tag(const struct cfn_stack *s, const char *key)
+stack_param(const struct cfn_stack *s, const char *key)
 {
 	size_t i;
 
-	for (i = 0; s && i < s->ntags; i++)
-		if (s->tags[i].key && strcmp(s->tags[i].key, key) == 0)
-			return s->tags[i].value;
+	for (i = 0; s && i < s->nparams; i++)
+		if (s->params[i].key && strcmp(s->params[i].key, key) == 0)
+			return s->params[i].value;
 	return NULL;
 }
 
@@ -503,28 +503,30 @@ static int
 create_change_set(struct run *r)
 {
 	struct cfn_change_set_input in;
-	struct cfn_param_in params[2], *tags;
+	struct cfn_param_in params[3], *tags;
 	const char *caps[3];
-	size_t ncaps, i;
+	size_t ncaps, i, nparams = 0;
 	char *desc, *stack_id = NULL;
 	int rc;
 
 	free(r->cs_name);
 	r->cs_name = xasprintf("spartac-%.12s-%lld", r->digest,
 	    (long long)time(NULL));
-	params[0].key = MARSHAL_PARAM_BUCKET;
-	params[0].value = r->bucket;
-	params[1].key = MARSHAL_PARAM_CODE_KEY;
-	params[1].value = r->code_key;
-	tags = xcalloc(r->ntags + 2, sizeof *tags);
+	params[nparams].key = MARSHAL_PARAM_DIGEST;
+	params[nparams++].value = r->digest;
+	if (r->m->nfunctions > 0) {
+		/* the template declares the code parameters only for functions */
+		params[nparams].key = MARSHAL_PARAM_BUCKET;
+		params[nparams++].value = r->bucket;
+		params[nparams].key = MARSHAL_PARAM_CODE_KEY;
+		params[nparams++].value = r->code_key;
+	}
+	/* only the user's tags: CloudFormation copies stack tags to resources */
+	tags = xcalloc(r->ntags + 1, sizeof *tags);
 	for (i = 0; i < r->ntags; i++) {
 		tags[i].key = r->tags[i].key;
 		tags[i].value = r->tags[i].value;
 	}
-	tags[i].key = CONV_TAG_DIGEST;
-	tags[i++].value = r->digest;
-	tags[i].key = CONV_TAG_VERSION;
-	tags[i++].value = SPARTAC_VERSION;
 	capabilities(r->tpl, caps, &ncaps);
 	desc = xasprintf("spartac %s", SPARTAC_VERSION);
 	memset(&in, 0, sizeof in);
@@ -537,7 +539,7 @@ create_change_set(struct run *r)
 	in.client_token = r->cs_name;
 	in.role_arn = r->o->role_arn;
 	in.params = params;
-	in.nparams = 2;
+	in.nparams = nparams;
 	in.tags = tags;
 	in.ntags = i;
 	in.capabilities = caps;
@@ -800,7 +802,7 @@ perform(struct run *r, enum converge_action a,
 			obs->stack_exists = 1;
 			obs->stack_status = r->st->status;
 			obs->stack_reason = r->st->status_reason;
-			obs->digest = stack_tag(r->st, CONV_TAG_DIGEST);
+			obs->digest = stack_param(r->st, MARSHAL_PARAM_DIGEST);
 			obs->termination_protection =
 			    r->st->termination_protection;
 			if (r->st->id)

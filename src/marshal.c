@@ -455,7 +455,21 @@ marshal_log_group_id(const struct manifest_function *f)
 static void
 marshal_parameters(struct mctx *c)
 {
-	cJSON *p;
+	cJSON *p, *ref;
+
+	mid_claim(c, MARSHAL_PARAM_DIGEST, c->m->service_loc,
+	    "the deploy digest parameter", NULL);
+	p = cJSON_AddObjectToObject(c->parameters, MARSHAL_PARAM_DIGEST);
+	mj_add_str(p, "Type", "String");
+	mj_add_str(p, "Description",
+	    "Digest of what was deployed, for the no-change check (spartac deploy sets it)");
+	mj_add_str(p, "Default", "");
+	mid_claim_output(c, MARSHAL_OUTPUT_DIGEST, c->m->service_loc,
+	    "the deploy digest output", NULL);
+	p = cJSON_AddObjectToObject(c->outputs, MARSHAL_OUTPUT_DIGEST);
+	mj_add_str(p, "Description", "Digest of what was deployed (spartac)");
+	ref = cJSON_AddObjectToObject(p, "Value");
+	mj_add_str(ref, "Ref", MARSHAL_PARAM_DIGEST);
 
 	if (c->m->nfunctions == 0)
 		return; /* an unused parameter is a cfn-lint warning */

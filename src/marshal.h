@@ -28,6 +28,15 @@
 /* The template Parameters that deploy fills in (Sparta did the same). */
 #define MARSHAL_PARAM_BUCKET "ArtifactBucket"   /* S3 bucket of code.zip */
 #define MARSHAL_PARAM_CODE_KEY "CodeKey"        /* S3 key of code.zip */
+/*
+ * The digest of what was deployed, set by deploy and read back from
+ * DescribeStacks for the one-call no-op check. A parameter, not a stack
+ * tag: CloudFormation copies stack tags onto every resource, so a tag that
+ * changes with each deploy would modify every resource each time. Echoed as
+ * an output so it is visible and used (cfn-lint refuses unused parameters).
+ */
+#define MARSHAL_PARAM_DIGEST "SpartacDigest"
+#define MARSHAL_OUTPUT_DIGEST "SpartacDigest"
 
 /* Outputs deploy and status read back. */
 #define MARSHAL_OUTPUT_API_URL "ApiUrl"

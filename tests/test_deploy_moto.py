@@ -176,8 +176,10 @@ def test_1_first_deploy_creates_the_stack(env, project, moto):
     st = aws(env, "cloudformation", "describe-stacks", "--stack-name", STACK)["Stacks"][0]
     assert st["StackStatus"] == "CREATE_COMPLETE"
     tags = {t["Key"]: t["Value"] for t in st["Tags"]}
-    assert len(tags["spartac:digest"]) == 64 and tags["team"] == "platform"
+    # only the manifest's tags: a digest tag would be copied onto every resource
+    assert tags["team"] == "platform" and not any(k.startswith("spartac") for k in tags), tags
     params = {p["ParameterKey"]: p["ParameterValue"] for p in st["Parameters"]}
+    assert len(params["SpartacDigest"]) == 64
     assert params["ArtifactBucket"] == f"spartac-123456789012-{REGION}"
     sha = (project / ".spartac" / "code.sha256").read_text().split()[0]
     assert params["CodeKey"] == f"{STACK}/{sha}.zip"
@@ -285,7 +287,8 @@ def test_7_status(env, project):
     assert r.returncode == 0, r.stderr
     st = json.loads(r.stdout)
     assert st["exists"] and st["status"] in ("UPDATE_COMPLETE",)
-    assert st["tags"]["team"] == "platform" and "spartac:digest" in st["tags"]
+    assert st["tags"]["team"] == "platform" and "spartac:digest" not in st["tags"]
+    assert len(st["parameters"]["SpartacDigest"]) == 64
     assert st["parameters"]["CodeKey"].startswith(STACK + "/")
     assert st["events"], st
     r = spartac(env, project, "status")

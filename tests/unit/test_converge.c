@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "converge.h"
+#include "marshal.h"
 #include "unit.h"
 #include "util.h"
 
@@ -61,7 +62,7 @@ obs_from_stacks(const cJSON *out, struct converge_observation *o)
 {
 	const cJSON *stack = cJSON_GetArrayItem(
 	    cJSON_GetObjectItemCaseSensitive(out, "Stacks"), 0);
-	const cJSON *tag;
+	const cJSON *param;
 
 	o->kind = CONV_OBS_STACK;
 	if (stack == NULL)
@@ -70,9 +71,10 @@ obs_from_stacks(const cJSON *out, struct converge_observation *o)
 	o->stack_status = str(stack, "StackStatus");
 	o->stack_reason = str(stack, "StackStatusReason");
 	o->termination_protection = flag(stack, "EnableTerminationProtection");
-	cJSON_ArrayForEach(tag, cJSON_GetObjectItemCaseSensitive(stack, "Tags"))
-		if (str(tag, "Key") && strcmp(str(tag, "Key"), CONV_TAG_DIGEST) == 0)
-			o->digest = str(tag, "Value");
+	cJSON_ArrayForEach(param, cJSON_GetObjectItemCaseSensitive(stack, "Parameters"))
+		if (str(param, "ParameterKey") &&
+		    strcmp(str(param, "ParameterKey"), MARSHAL_PARAM_DIGEST) == 0)
+			o->digest = str(param, "ParameterValue");
 }
 
 /* DescribeChangeSetOutput -> observation. */
