@@ -104,7 +104,7 @@ static const struct verb verbs[] = {
 	    "show what deploy would change: a ChangeSet described, never executed",
 	    "Builds, then creates a ChangeSet, prints its changes (action, logical\n"
 	    "ID, type, replacement; replacements marked !) and deletes it. Never\n"
-	    "executes and never uploads code. A healthy stack whose digest tag\n"
+	    "executes and never uploads code. A healthy stack whose digest\n"
 	    "matches the build is 'no changes' after one DescribeStacks call.\n"
 	    "  --detailed-exitcode exit 2 when there are changes, 0 when none\n"
 	    "  --offline           no AWS: diff the template against the one\n"

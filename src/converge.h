@@ -80,7 +80,7 @@ struct converge_observation {
 	int stack_exists;
 	const char *stack_status;   /* StackStatus */
 	const char *stack_reason;   /* StackStatusReason, or NULL */
-	const char *digest;         /* the digest tag's value, or NULL */
+	const char *digest;         /* its SpartacDigest parameter, or NULL */
 	int termination_protection;
 	/* CONV_OBS_CHANGE_SET */
 	const char *cs_status;      /* ChangeSetStatus */
