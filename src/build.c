@@ -1174,25 +1174,25 @@ object_key_write(struct build_ctx *c, const struct build_src *s, int ok)
 static int
 compile_all(struct build_ctx *c)
 {
-	size_t *todo = xcalloc(c->nsrcs + 1, sizeof *todo);
+	size_t *stale = xcalloc(c->nsrcs + 1, sizeof *stale);
 	long *pids = xcalloc(c->nsrcs + 1, sizeof *pids);
 	char **logs = xcalloc(c->nsrcs + 1, sizeof *logs);
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t jobs = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (size_t)ncpu;
-	size_t next = 0, done, i, ntodo = 0;
+	size_t next = 0, done, i, nstale = 0;
 	int errors = 0, status;
 	struct meter meter;
 
 	for (i = 0; i < c->nsrcs; i++)
 		if (!object_is_current(c, &c->srcs[i]))
-			todo[ntodo++] = i;
-	log_info("compiling %zu of %zu files with %s (%s, %s)", ntodo, c->nsrcs,
+			stale[nstale++] = i;
+	log_info("compiling %zu of %zu files with %s (%s, %s)", nstale, c->nsrcs,
 	    c->cc, arch_name(c->m->build.arch),
 	    c->m->build.link == MANIFEST_LINK_GLIBC ? "glibc" : "static");
-	meter_begin(&meter, "compiling", ntodo, 0);
-	for (done = 0; done < ntodo; meter_update(&meter, ++done)) {
-		for (; next < ntodo && next < done + jobs; next++) {
-			const struct build_src *s = &c->srcs[todo[next]];
+	meter_begin(&meter, "compiling", nstale, 0);
+	for (done = 0; done < nstale; meter_update(&meter, ++done)) {
+		for (; next < nstale && next < done + jobs; next++) {
+			const struct build_src *s = &c->srcs[stale[next]];
 			const char **argv = compile_argv(c, s);
 			char *rel = xasprintf("%s.log", s->obj);
 
@@ -1207,7 +1207,7 @@ compile_all(struct build_ctx *c)
 			pids[next] = proc_spawn(argv, c->out->project_dir, logs[next]);
 			free(argv);
 		}
-		i = todo[done];
+		i = stale[done];
 		if (pids[done] == -1 || proc_wait(pids[done], &status) == -1) {
 			diag_add(c->d, DIAG_BUILD_COMPILE, c->srcs[i].loc,
 			    c->srcs[i].is_runtime ? "build" : "build.sources",
@@ -1232,11 +1232,11 @@ compile_all(struct build_ctx *c)
 		}
 	}
 	meter_end(&meter, NULL);
-	for (i = 0; i < ntodo; i++)
+	for (i = 0; i < nstale; i++)
 		free(logs[i]);
 	free(logs);
 	free(pids);
-	free(todo);
+	free(stale);
 	return errors;
 }
 
