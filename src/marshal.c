@@ -148,19 +148,27 @@ mstr(const char *first, ...)
 	return s;
 }
 
+/* {"Fn::Sub": s}, taking s. */
+static cJSON *
+sub_take(char *s)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddItemToObjectCS(o, "Fn::Sub", cJSON_CreateString(s));
+	free(s);
+	return o;
+}
+
 cJSON *
 mj_subs(const char *first, ...)
 {
 	va_list ap;
 	char *s;
-	cJSON *o = cJSON_CreateObject();
 
 	va_start(ap, first);
 	s = mstr_v(first, ap);
 	va_end(ap);
-	cJSON_AddItemToObjectCS(o, "Fn::Sub", cJSON_CreateString(s));
-	free(s);
-	return o;
+	return sub_take(s);
 }
 
 cJSON *
@@ -188,14 +196,11 @@ mj_sub(const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
-	cJSON *o = cJSON_CreateObject();
 
 	va_start(ap, fmt);
 	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	cJSON_AddItemToObjectCS(o, "Fn::Sub", cJSON_CreateString(s));
-	free(s);
-	return o;
+	return sub_take(s);
 }
 
 /* Replaces "${V}" in fmt by lit, writing any "${" of lit as "${!". */

@@ -340,7 +340,7 @@ conn_read(struct conn *c, struct buf *out, size_t n)
 
 /*
  * Reads a request. Returns 0, -1 at the end of the connection, or an HTTP
- * status to answer with (400, 411, 413, 431, 501, 505).
+ * status to answer with (400, 411, 413, 431, 505).
  */
 static int
 request_read(struct conn *c, struct request *rq)
