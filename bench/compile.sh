@@ -28,6 +28,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 spartac=${1:-$here/../build/spartac}
 runs=${2:-15}
 [ -x "$spartac" ] || { echo "bench: $spartac is not built (run make)" >&2; exit 2; }
+# Each run's working directory is the generated service, so a relative
+# SPARTAC must be made absolute here.
+spartac=$(cd "$(dirname "$spartac")" && pwd)/$(basename "$spartac")
 
 sls="$here/sls/node_modules/.bin/serverless"
 if [ ! -x "$sls" ]; then
@@ -68,7 +71,7 @@ for n in (10, 100, 1000, 5000):
     subprocess.run([sys.executable, gen, str(n), d], check=True)
     cmd = [spartac, "build", "--template-only", "--no-color", "-l", "error", "sparta.yaml"]
     first = measure(cmd, d)
-    assert first[0] == 0, f"spartac build failed for {n} functions"
+    assert first[0] == 0, f"spartac build failed for {n} functions (status {first[0]})"
     size = os.path.getsize(os.path.join(d, ".spartac", "template.json"))
     k = runs if n < 5000 else max(3, runs // 3)
     again = [measure(cmd, d) for _ in range(k)]
