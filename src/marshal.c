@@ -40,19 +40,23 @@ mj_hooks_init(void)
 
 /*
  * The arena marshal_build gives cJSON. A template is hundreds of thousands
- * of small nodes that live and die together; taking them from 1 MiB chunks
+ * of small nodes that live and die together; taking them from 2 MiB chunks
  * and dropping the chunks at once costs a fraction of a malloc and a free
- * per node. The tree must be deleted before the arena is (cJSON_Delete is
- * then a walk that frees nothing).
+ * per node. The chunks are huge pages where the kernel has them: at 1,000
+ * functions the tree is 8 MiB, and faulting it in 4 KiB at a time was a
+ * fifth of the build (docs/decisions.md, "Build speed"). The tree must be
+ * deleted before the arena is (cJSON_Delete is then a walk that frees
+ * nothing).
  */
 struct mchunk {
 	struct mchunk *next;
 	size_t used, cap;
+	size_t mapped; /* the huge_alloc length, or 0: from xmalloc */
 };
 
-#define MCHUNK_SIZE ((size_t)1 << 20)
 #define MCHUNK_ALIGN 16
 #define MCHUNK_HEAD ((sizeof(struct mchunk) + MCHUNK_ALIGN - 1) & ~(size_t)(MCHUNK_ALIGN - 1))
+#define MCHUNK_SIZE (HUGE_PAGE - MCHUNK_HEAD)
 
 static struct mchunk *arena;
 
@@ -60,18 +64,24 @@ static void *
 arena_alloc(size_t n)
 {
 	struct mchunk *c = arena;
-	size_t cap;
+	size_t mapped = HUGE_PAGE;
 	void *p;
 
 	n = (n + MCHUNK_ALIGN - 1) & ~(size_t)(MCHUNK_ALIGN - 1);
 	if (c == NULL || c->cap - c->used < n) {
-		cap = n > MCHUNK_SIZE / 4 ? n : MCHUNK_SIZE;
-		c = xmalloc(MCHUNK_HEAD + cap);
+		if (n > MCHUNK_SIZE / 4) {
+			/* A big block goes behind the current chunk, which
+			 * keeps its free space. */
+			c = xmalloc(MCHUNK_HEAD + n);
+			c->cap = n;
+			c->mapped = 0;
+		} else {
+			c = huge_alloc(&mapped);
+			c->cap = MCHUNK_SIZE;
+			c->mapped = mapped;
+		}
 		c->used = 0;
-		c->cap = cap;
-		if (arena != NULL && cap != MCHUNK_SIZE) {
-			/* A big block goes behind the current chunk, which keeps
-			 * its free space. */
+		if (arena != NULL && c->mapped == 0) {
 			c->next = arena->next;
 			arena->next = c;
 		} else {
@@ -109,7 +119,10 @@ arena_end(void)
 	hooks_arena = 0;
 	for (c = arena; c != NULL; c = next) {
 		next = c->next;
-		free(c);
+		if (c->mapped != 0)
+			huge_free(c, c->mapped);
+		else
+			free(c);
 	}
 	arena = NULL;
 }
@@ -651,26 +664,60 @@ marshal_template(const struct manifest *m, struct diags *d, cJSON **out)
  */
 #define PRINT_WIDTH 80
 
+/*
+ * The printer's output: all of it in b, or, with a sink, a window of
+ * OUT_WINDOW bytes handed to the sink whenever it fills (the template is
+ * compared or written as it is printed, and never held whole: 3.4 MB at
+ * 1,000 functions). After the sink fails, the rest is dropped.
+ */
+#define OUT_WINDOW ((size_t)64 << 10)
+
+struct out {
+	struct buf b;
+	size_t flushed; /* bytes given to the sink before b */
+	int (*sink)(void *arg, const char *p, size_t n);
+	void *arg;
+	int failed;
+};
+
 static void
-out_reserve(struct buf *b, size_t n)
+out_flush(struct out *o)
 {
-	if (b->len + n + 1 > b->cap)
-		b->data = xgrow(b->data, &b->cap, b->len + n + 1, 1);
+	if (!o->failed && o->b.len > 0 && o->sink(o->arg, o->b.data, o->b.len) != 0)
+		o->failed = 1;
+	o->flushed += o->b.len;
+	o->b.len = 0;
 }
 
 static void
-out_mem(struct buf *b, const char *p, size_t n)
+out_reserve(struct out *o, size_t n)
 {
-	out_reserve(b, n);
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
+	if (o->sink != NULL && o->b.len + n + 1 > o->b.cap)
+		out_flush(o);
+	if (o->b.len + n + 1 > o->b.cap)
+		o->b.data = xgrow(o->b.data, &o->b.cap, o->b.len + n + 1, 1);
+}
+
+/* Bytes printed so far. */
+static size_t
+out_pos(const struct out *o)
+{
+	return o->flushed + o->b.len;
 }
 
 static void
-out_char(struct buf *b, char ch)
+out_mem(struct out *o, const char *p, size_t n)
 {
-	out_reserve(b, 1);
-	b->data[b->len++] = ch;
+	out_reserve(o, n);
+	memcpy(o->b.data + o->b.len, p, n);
+	o->b.len += n;
+}
+
+static void
+out_char(struct out *o, char ch)
+{
+	out_reserve(o, 1);
+	o->b.data[o->b.len++] = ch;
 }
 
 /* Does any byte of x need escaping ('"', '\\' or below 0x20)? It may
@@ -699,18 +746,18 @@ plain_prefix(const unsigned char *p, size_t n)
 }
 
 static void
-print_string_n(struct buf *b, const char *s, size_t n)
+print_string_n(struct out *o, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
 	size_t k;
 	char esc[6];
 
-	out_reserve(b, n + 2);
-	b->data[b->len++] = '"';
+	out_reserve(o, n + 2);
+	o->b.data[o->b.len++] = '"';
 	for (;;) {
 		k = plain_prefix(p, n);
-		out_mem(b, (const char *)p, k);
+		out_mem(o, (const char *)p, k);
 		p += k;
 		n -= k;
 		if (n == 0)
@@ -730,16 +777,16 @@ print_string_n(struct buf *b, const char *s, size_t n)
 			esc[3] = '0';
 			esc[4] = hex[*p >> 4];
 			esc[5] = hex[*p & 15];
-			out_mem(b, esc, 6);
+			out_mem(o, esc, 6);
 			p++;
 			n--;
 			continue;
 		}
-		out_mem(b, esc, 2);
+		out_mem(o, esc, 2);
 		p++;
 		n--;
 	}
-	out_char(b, '"');
+	out_char(o, '"');
 }
 
 /* Formats v as JSON into tmp (at least 32 bytes); returns its length. */
@@ -774,52 +821,52 @@ format_number(char *tmp, double v)
 }
 
 static void
-print_string(struct buf *b, const char *s)
+print_string(struct out *o, const char *s)
 {
-	print_string_n(b, s, strlen(s));
+	print_string_n(o, s, strlen(s));
 }
 
 /* A member's key. Keys added with mj_add are string literals of ours,
  * which need no escaping; the others (raw manifest keys) go the long way. */
 static void
-print_key(struct buf *b, const cJSON *it)
+print_key(struct out *o, const cJSON *it)
 {
 	size_t n;
 
 	if (it->string == NULL) {
-		out_mem(b, "\"\": ", 4);
+		out_mem(o, "\"\": ", 4);
 		return;
 	}
 	if (!(it->type & cJSON_StringIsConst)) {
-		print_string(b, it->string);
-		out_mem(b, ": ", 2);
+		print_string(o, it->string);
+		out_mem(o, ": ", 2);
 		return;
 	}
 	n = strlen(it->string);
-	out_reserve(b, n + 4);
-	b->data[b->len] = '"';
-	memcpy(b->data + b->len + 1, it->string, n);
-	memcpy(b->data + b->len + 1 + n, "\": ", 3);
-	b->len += n + 4;
+	out_reserve(o, n + 4);
+	o->b.data[o->b.len] = '"';
+	memcpy(o->b.data + o->b.len + 1, it->string, n);
+	memcpy(o->b.data + o->b.len + 1 + n, "\": ", 3);
+	o->b.len += n + 4;
 }
 
 static void
-print_number(struct buf *b, double v)
+print_number(struct out *o, double v)
 {
 	char tmp[32];
 
-	out_mem(b, tmp, format_number(tmp, v));
+	out_mem(o, tmp, format_number(tmp, v));
 }
 
 static void
-print_newline(struct buf *b, int depth)
+print_newline(struct out *o, int depth)
 {
 	size_t n = (size_t)depth * 2 + 1;
 
-	out_reserve(b, n);
-	b->data[b->len] = '\n';
-	memset(b->data + b->len + 1, ' ', n - 1);
-	b->len += n;
+	out_reserve(o, n);
+	o->b.data[o->b.len] = '\n';
+	memset(o->b.data + o->b.len + 1, ' ', n - 1);
+	o->b.len += n;
 }
 
 static int
@@ -829,25 +876,25 @@ is_container(const cJSON *v)
 }
 
 static void
-print_scalar(struct buf *b, const cJSON *v)
+print_scalar(struct out *o, const cJSON *v)
 {
 	switch (v->type & 0xff) {
-	case cJSON_False: out_mem(b, "false", 5); return;
-	case cJSON_True: out_mem(b, "true", 4); return;
-	case cJSON_Number: print_number(b, v->valuedouble); return;
+	case cJSON_False: out_mem(o, "false", 5); return;
+	case cJSON_True: out_mem(o, "true", 4); return;
+	case cJSON_Number: print_number(o, v->valuedouble); return;
 	case cJSON_String:
 		/* width_pass left the length in valueint. */
-		print_string_n(b, v->valuestring ? v->valuestring : "",
+		print_string_n(o, v->valuestring ? v->valuestring : "",
 		    v->valuestring ? (size_t)v->valueint : 0);
 		return;
 	case cJSON_Raw:
 		if (v->valuestring != NULL) {
-			out_mem(b, v->valuestring, strlen(v->valuestring));
+			out_mem(o, v->valuestring, strlen(v->valuestring));
 			return;
 		}
 		break;
 	}
-	out_mem(b, "null", 4);
+	out_mem(o, "null", 4);
 }
 
 /*
@@ -892,69 +939,96 @@ width_pass(cJSON *v)
 }
 
 static void
-print_inline(struct buf *b, const cJSON *v)
+print_inline(struct out *o, const cJSON *v)
 {
 	const cJSON *it;
 	int obj;
 
 	if (!is_container(v)) {
-		print_scalar(b, v);
+		print_scalar(o, v);
 		return;
 	}
 	obj = (v->type & 0xff) == cJSON_Object;
-	out_char(b, obj ? '{' : '[');
+	out_char(o, obj ? '{' : '[');
 	for (it = v->child; it != NULL; it = it->next) {
 		if (obj)
-			print_key(b, it);
-		print_inline(b, it);
+			print_key(o, it);
+		print_inline(o, it);
 		if (it->next != NULL)
-			out_mem(b, ", ", 2);
+			out_mem(o, ", ", 2);
 	}
-	out_char(b, obj ? '}' : ']');
+	out_char(o, obj ? '}' : ']');
 }
 
 /* col: the column v starts at (its indentation and key already written). */
 static void
-print_value(struct buf *b, const cJSON *v, int depth, size_t col)
+print_value(struct out *o, const cJSON *v, int depth, size_t col)
 {
 	const cJSON *it;
 	size_t line_start;
 	int obj;
 
 	if (!is_container(v)) {
-		print_scalar(b, v);
+		print_scalar(o, v);
 		return;
 	}
 	if (v->child == NULL) {
-		out_mem(b, (v->type & 0xff) == cJSON_Object ? "{}" : "[]", 2);
+		out_mem(o, (v->type & 0xff) == cJSON_Object ? "{}" : "[]", 2);
 		return;
 	}
 	if (col + (size_t)v->valueint <= PRINT_WIDTH) {
-		print_inline(b, v);
+		print_inline(o, v);
 		return;
 	}
 	obj = (v->type & 0xff) == cJSON_Object;
-	out_char(b, obj ? '{' : '[');
+	out_char(o, obj ? '{' : '[');
 	for (it = v->child; it != NULL; it = it->next) {
-		print_newline(b, depth + 1);
-		line_start = b->len - (size_t)(depth + 1) * 2;
+		print_newline(o, depth + 1);
+		line_start = out_pos(o) - (size_t)(depth + 1) * 2;
 		if (obj)
-			print_key(b, it);
-		print_value(b, it, depth + 1, b->len - line_start);
+			print_key(o, it);
+		print_value(o, it, depth + 1, out_pos(o) - line_start);
 		if (it->next != NULL)
-			out_char(b, ',');
+			out_char(o, ',');
 	}
-	print_newline(b, depth);
-	out_char(b, obj ? '}' : ']');
+	print_newline(o, depth);
+	out_char(o, obj ? '}' : ']');
+}
+
+static void
+print_template(cJSON *tpl, struct out *o)
+{
+	width_pass(tpl);
+	print_value(o, tpl, 0, 0);
+	out_char(o, '\n');
 }
 
 void
 marshal_print(cJSON *tpl, struct buf *out)
 {
-	width_pass(tpl);
-	print_value(out, tpl, 0, 0);
-	out_char(out, '\n');
-	out->data[out->len] = '\0'; /* out_reserve kept room for it */
+	struct out o = {0};
+
+	o.b = *out;
+	print_template(tpl, &o);
+	o.b.data[o.b.len] = '\0'; /* out_reserve kept room for it */
+	*out = o.b;
+}
+
+/* Prints tpl through sink; returns the length, or -1 if the sink failed. */
+static long long
+marshal_print_sink(cJSON *tpl, int (*sink)(void *, const char *, size_t),
+    void *arg)
+{
+	struct out o = {0};
+
+	o.sink = sink;
+	o.arg = arg;
+	o.b.data = xmalloc(OUT_WINDOW);
+	o.b.cap = OUT_WINDOW;
+	print_template(tpl, &o);
+	out_flush(&o);
+	buf_free(&o.b);
+	return o.failed ? -1 : (long long)o.flushed;
 }
 
 /* ---- quota checks ---- */
@@ -1020,25 +1094,115 @@ marshal_check_size(const struct manifest *m, const cJSON *tpl, size_t len,
 
 /* ---- the build step ---- */
 
-static int
-file_unchanged(const char *path, const char *data, size_t len)
-{
-	char chunk[65536];
-	size_t n, off = 0;
-	int same = 1;
-	FILE *fp;
+/*
+ * Where marshal_build prints the template: compared with the template on
+ * disk while the two agree, and into a new file from the first difference
+ * on. An unchanged template is not rewritten (its time stays, and the
+ * fsync of a rewrite is most of a rebuild's time); a changed one replaces
+ * the old atomically, so a failed build leaves the old one whole.
+ */
+struct template_sink {
+	const char *path;
+	FILE *old;              /* while every byte so far matched it */
+	size_t same;            /* the bytes that matched */
+	struct atomic_file new; /* new.tmp is set once they differ */
+};
 
-	/* Streamed: reading the old file whole would fault in as many pages
-	 * as the new one. */
-	if ((fp = fopen(path, "rb")) == NULL)
-		return 0;
-	while (same && (n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-		same = off + n <= len && memcmp(chunk, data + off, n) == 0;
-		off += n;
+/* Do the next n bytes of fp equal p? */
+static int
+file_continues_with(FILE *fp, const char *p, size_t n)
+{
+	char chunk[16384];
+	size_t k;
+
+	while (n > 0) {
+		k = n < sizeof(chunk) ? n : sizeof(chunk);
+		if (fread(chunk, 1, k, fp) != k || memcmp(chunk, p, k) != 0)
+			return 0;
+		p += k;
+		n -= k;
 	}
-	same = same && !ferror(fp) && off == len;
-	fclose(fp);
-	return same;
+	return 1;
+}
+
+/* The bytes differ from the old file: start the new one with the part
+ * that matched. */
+static int
+template_diverge(struct template_sink *s)
+{
+	char chunk[16384];
+	size_t left = s->same, k;
+
+	if (atomic_open(&s->new, s->path) == -1)
+		return -1;
+	if (s->old == NULL)
+		return 0;
+	rewind(s->old);
+	while (left > 0) {
+		k = left < sizeof(chunk) ? left : sizeof(chunk);
+		if (fread(chunk, 1, k, s->old) != k) {
+			errno = EIO; /* the old template shrank under us */
+			return -1;
+		}
+		if (atomic_write(&s->new, chunk, k) == -1)
+			return -1;
+		left -= k;
+	}
+	fclose(s->old);
+	s->old = NULL;
+	return 0;
+}
+
+static int
+template_sink_write(void *arg, const char *p, size_t n)
+{
+	struct template_sink *s = arg;
+
+	if (s->old != NULL && file_continues_with(s->old, p, n)) {
+		s->same += n;
+		return 0;
+	}
+	if (s->new.tmp == NULL && template_diverge(s) == -1)
+		return -1;
+	return atomic_write(&s->new, p, n);
+}
+
+/* 1: the template on disk was already these bytes; 0: replaced; -1. */
+static int
+template_sink_finish(struct template_sink *s)
+{
+	if (s->old != NULL && fgetc(s->old) == EOF && !ferror(s->old))
+		return 1;
+	if (s->new.tmp == NULL && template_diverge(s) == -1)
+		return -1;
+	return atomic_commit(&s->new, 0644);
+}
+
+static void
+template_sink_close(struct template_sink *s)
+{
+	if (s->old != NULL)
+		fclose(s->old);
+	atomic_abort(&s->new); /* nothing left after a commit */
+}
+
+long long
+marshal_write(cJSON *tpl, const char *path)
+{
+	struct template_sink s = {0};
+	long long len;
+	int rc, saved;
+
+	s.path = path;
+	s.old = fopen(path, "rb");
+	len = marshal_print_sink(tpl, template_sink_write, &s);
+	rc = len < 0 ? -1 : template_sink_finish(&s);
+	saved = errno;
+	template_sink_close(&s);
+	errno = saved;
+	if (rc == 1)
+		log_debug("%s is up to date", path);
+	return rc < 0 ? -1 : len;
 }
 
 int
@@ -1046,7 +1210,7 @@ marshal_build(const struct manifest *m, const struct build_out *out,
     struct diags *d, size_t *len)
 {
 	struct hook_env env;
-	struct buf b = {0};
+	long long written = 0;
 	cJSON *tpl;
 	int errors;
 
@@ -1058,23 +1222,19 @@ marshal_build(const struct manifest *m, const struct build_out *out,
 	arena_begin();
 	errors = marshal_template(m, d, &tpl);
 	if (errors == 0) {
-		marshal_print(tpl, &b);
-		marshal_check_size(m, tpl, b.len, d);
+		written = marshal_write(tpl, out->template_path);
+		if (written < 0)
+			log_error("cannot write %s: %s", out->template_path,
+			    strerror(errno));
+		else
+			marshal_check_size(m, tpl, (size_t)written, d);
 	}
 	arena_end(); /* frees the tree: its nodes are the arena's */
 	if (errors > 0)
 		return errors;
-	/* An unchanged template is not rewritten: its time stays, and the
-	 * fsync of a rewrite is most of a rebuild's time. */
-	if (file_unchanged(out->template_path, b.data, b.len))
-		log_debug("%s is up to date", out->template_path);
-	else if (file_write_atomic(out->template_path, b.data, b.len, 0644) != 0) {
-		log_error("cannot write %s: %s", out->template_path, strerror(errno));
-		buf_free(&b);
+	if (written < 0)
 		return -1;
-	}
 	if (len != NULL)
-		*len = b.len;
-	buf_free(&b);
+		*len = (size_t)written;
 	return hooks_run(m, MANIFEST_HOOK_POSTMARSHAL, &env, d);
 }

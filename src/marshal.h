@@ -67,6 +67,15 @@ int marshal_template(const struct manifest *m, struct diags *d, cJSON **out);
 void marshal_print(cJSON *tpl, struct buf *out);
 
 /*
+ * Prints tpl to path, as marshal_print would, without holding the whole
+ * text: while it matches the file already there it is only compared, so
+ * an unchanged template is left untouched (same inode and time); from the
+ * first difference it goes to a temporary file that replaces path
+ * atomically. Returns the length, or -1 with errno set and path as it was.
+ */
+long long marshal_write(cJSON *tpl, const char *path);
+
+/*
  * The quota checks on a printed template of len bytes: a note above
  * MARSHAL_TEMPLATE_BODY_MAX (deploy sends it through S3), a warning
  * naming the resource counts by type above MARSHAL_TEMPLATE_S3_MAX bytes or

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -212,49 +213,125 @@ fail:
 }
 
 int
-file_write_atomic(const char *path, const void *data, size_t len, int mode)
+atomic_open(struct atomic_file *f, const char *path)
 {
-	const char *p = data;
-	char *tmp;
-	size_t off = 0;
-	ssize_t n;
-	int fd, saved;
+	int saved;
 
-	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1) {
+	f->path = xstrdup(path);
+	f->tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	if ((f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1) {
 		saved = errno;
-		free(tmp);
+		free(f->path);
+		free(f->tmp);
+		f->path = f->tmp = NULL;
 		errno = saved;
 		return -1;
 	}
+	return 0;
+}
+
+int
+atomic_write(struct atomic_file *f, const void *data, size_t len)
+{
+	const char *p = data;
+	size_t off = 0;
+	ssize_t n;
+
 	while (off < len) {
-		n = write(fd, p + off, len - off);
+		n = write(f->fd, p + off, len - off);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			goto fail;
+			return -1;
 		}
 		off += (size_t)n;
 	}
-	if (fchmod(fd, (mode_t)mode) == -1 || fsync(fd) == -1)
-		goto fail;
-	if (close(fd) == -1) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1)
-		goto fail;
-	free(tmp);
 	return 0;
-fail:
-	saved = errno;
-	if (fd != -1)
-		close(fd);
-	unlink(tmp);
-	free(tmp);
+}
+
+int
+atomic_commit(struct atomic_file *f, int mode)
+{
+	if (fchmod(f->fd, (mode_t)mode) == -1 || fsync(f->fd) == -1)
+		return -1;
+	if (close(f->fd) == -1) {
+		f->fd = -1;
+		return -1;
+	}
+	f->fd = -1;
+	if (rename(f->tmp, f->path) == -1)
+		return -1;
+	free(f->path);
+	free(f->tmp);
+	f->path = f->tmp = NULL;
+	return 0;
+}
+
+void
+atomic_abort(struct atomic_file *f)
+{
+	int saved = errno;
+
+	if (f->tmp == NULL)
+		return;
+	if (f->fd != -1)
+		close(f->fd);
+	unlink(f->tmp);
+	free(f->path);
+	free(f->tmp);
+	f->path = f->tmp = NULL;
+	f->fd = -1;
 	errno = saved;
-	return -1;
+}
+
+int
+file_write_atomic(const char *path, const void *data, size_t len, int mode)
+{
+	struct atomic_file f;
+
+	if (atomic_open(&f, path) == -1)
+		return -1;
+	if (atomic_write(&f, data, len) == -1 || atomic_commit(&f, mode) == -1) {
+		atomic_abort(&f);
+		return -1;
+	}
+	return 0;
+}
+
+void *
+huge_alloc(size_t *len)
+{
+	size_t n, head;
+	char *raw, *p;
+
+	if (*len > SIZE_MAX - 2 * HUGE_PAGE)
+		die_oom(*len);
+	n = (*len + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	if (n == 0)
+		n = HUGE_PAGE;
+	/* One page more than asked, to cut an aligned block out of it. */
+	raw = mmap(NULL, n + HUGE_PAGE, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED)
+		die_oom(n);
+	p = (char *)(((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+	head = (size_t)(p - raw);
+	if (head > 0)
+		munmap(raw, head);
+	munmap(p + n, HUGE_PAGE - head);
+#ifdef MADV_HUGEPAGE
+	/* Advice: where the kernel has no huge pages, 4 KiB pages serve. */
+	madvise(p, n, MADV_HUGEPAGE);
+#endif
+	*len = n;
+	return p;
+}
+
+void
+huge_free(void *p, size_t len)
+{
+	if (p != NULL)
+		munmap(p, len);
 }
 
 size_t

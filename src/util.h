@@ -58,6 +58,32 @@ int file_read(const char *path, size_t max, char **out, size_t *len);
  */
 int file_write_atomic(const char *path, const void *data, size_t len, int mode);
 
+/*
+ * The same, a piece at a time: atomic_open creates the temporary file,
+ * atomic_write appends to it, atomic_commit gives it mode, fsyncs it and
+ * renames it over path; atomic_abort removes it. Each returns 0 or -1
+ * with errno set; after a failed write or commit, call atomic_abort.
+ */
+struct atomic_file {
+	char *path, *tmp;
+	int fd;
+};
+int atomic_open(struct atomic_file *f, const char *path);
+int atomic_write(struct atomic_file *f, const void *data, size_t len);
+int atomic_commit(struct atomic_file *f, int mode);
+void atomic_abort(struct atomic_file *f);
+
+/*
+ * Big short-lived blocks in whole 2 MiB pages, which the kernel backs with
+ * transparent huge pages where it offers them: one fault instead of 512
+ * (see docs/decisions.md, "Build speed"). huge_alloc rounds *len up to a
+ * multiple of HUGE_PAGE and returns zeroed memory aligned to it; it exits
+ * like xmalloc when memory is short. huge_free takes the same *len back.
+ */
+#define HUGE_PAGE ((size_t)2 << 20)
+void *huge_alloc(size_t *len);
+void huge_free(void *p, size_t len);
+
 /* Levenshtein distance, capped: returns cap+1 once the distance exceeds cap. */
 size_t str_distance(const char *a, const char *b, size_t cap);
 /* The candidate closest to name, or NULL when none is close enough to suggest. */

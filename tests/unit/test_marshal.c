@@ -2,8 +2,13 @@
  * test_marshal.c - the template printer and the logical-ID helpers.
  * Whole templates are checked by tests/test_marshal.py (golden files).
  */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "marshal_int.h"
 #include "unit.h"
@@ -130,6 +135,132 @@ test_ids(void)
 	mid_table_free(&t);
 }
 
+/* A template of about 300 KB: several of the printer's 64 KiB windows. */
+static cJSON *
+big_template(const char *last)
+{
+	cJSON *o = cJSON_CreateObject(), *r;
+	char id[32];
+	int i;
+
+	for (i = 0; i < 3000; i++) {
+		snprintf(id, sizeof(id), "Resource%05d", i);
+		r = cJSON_AddObjectToObject(o, id);
+		cJSON_AddStringToObject(r, "Type", "AWS::Logs::LogGroup");
+		cJSON_AddStringToObject(r, "Name", i == 2999 ? last :
+		    "a name long enough to put this member on lines of its own");
+	}
+	return o;
+}
+
+static void
+put_file(const char *path, const char *data, size_t len)
+{
+	FILE *fp = fopen(path, "wb");
+
+	CHECK(fp != NULL && fwrite(data, 1, len, fp) == len);
+	if (fp != NULL)
+		fclose(fp);
+}
+
+static char *
+get_file(const char *path, size_t *len)
+{
+	char *data = NULL;
+
+	CHECK(file_read(path, (size_t)1 << 30, &data, len) == 0);
+	return data;
+}
+
+static size_t
+dir_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t n = 0;
+
+	while (d != NULL && (e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	if (d != NULL)
+		closedir(d);
+	return n;
+}
+
+/* Writes the big template over what old holds (NULL: no file) and checks
+ * the file ends up with exactly the printed bytes. */
+static void
+check_write_over(const char *dir, const char *old, size_t old_len,
+    ino_t *ino)
+{
+	char path[512], *got;
+	struct buf want = {0};
+	struct stat st;
+	cJSON *tpl = big_template("last");
+	size_t len = 0;
+
+	snprintf(path, sizeof(path), "%s/template.json", dir);
+	unlink(path);
+	if (old != NULL)
+		put_file(path, old, old_len);
+	marshal_print(tpl, &want);
+	CHECK(marshal_write(tpl, path) == (long long)want.len);
+	got = get_file(path, &len);
+	CHECK(got != NULL && len == want.len && memcmp(got, want.data, len) == 0);
+	CHECK(stat(path, &st) == 0);
+	*ino = st.st_ino;
+	CHECK_INT((int)dir_entries(dir), 1); /* no temporary file left */
+	free(got);
+	buf_free(&want);
+	cJSON_Delete(tpl);
+}
+
+static void
+test_write(void)
+{
+	char dir[] = "/tmp/spartac-marshal-XXXXXX", path[512], *text;
+	struct buf want = {0};
+	cJSON *tpl = big_template("last");
+	ino_t ino, again;
+	size_t i;
+
+	CHECK(mkdtemp(dir) != NULL);
+	marshal_print(tpl, &want);
+	CHECK(want.len > 4 * ((size_t)64 << 10));
+	text = xmalloc(want.len + 1);
+
+	check_write_over(dir, NULL, 0, &ino);             /* no file yet */
+	snprintf(path, sizeof(path), "%s/template.json", dir);
+	CHECK(marshal_write(tpl, path) == (long long)want.len); /* unchanged: */
+	{
+		struct stat st;
+
+		CHECK(stat(path, &st) == 0 && st.st_ino == ino); /* not replaced */
+	}
+	check_write_over(dir, want.data, want.len / 2, &again);  /* old is shorter */
+	memcpy(text, want.data, want.len);
+	text[want.len] = 'x';
+	check_write_over(dir, text, want.len + 1, &again);       /* old is longer */
+	for (i = 0; i < 3; i++) {       /* one byte off: first, middle, last window */
+		size_t at = i == 0 ? 10 : i == 1 ? want.len / 2 : want.len - 2;
+
+		memcpy(text, want.data, want.len);
+		text[at] ^= 1;
+		check_write_over(dir, text, want.len, &again);
+		CHECK(again != ino);
+	}
+
+	snprintf(path, sizeof(path), "%s/missing/template.json", dir);
+	errno = 0;
+	CHECK(marshal_write(tpl, path) == -1 && errno == ENOENT);
+
+	snprintf(path, sizeof(path), "%s/template.json", dir);
+	unlink(path);
+	rmdir(dir);
+	free(text);
+	buf_free(&want);
+	cJSON_Delete(tpl);
+}
+
 int
 main(void)
 {
@@ -138,5 +269,6 @@ main(void)
 	test_print_layout();
 	test_sort();
 	test_ids();
+	test_write();
 	return unit_report("test_marshal");
 }
