@@ -71,7 +71,8 @@ void marshal_print(cJSON *tpl, struct buf *out);
  * text: while it matches the file already there it is only compared, so
  * an unchanged template is left untouched (same inode and time); from the
  * first difference it goes to a temporary file that replaces path
- * atomically. Returns the length, or -1 with errno set and path as it was.
+ * atomically (not fsynced: the next build repairs a file torn by a crash).
+ * Returns the length, or -1 with errno set and path as it was.
  */
 long long marshal_write(cJSON *tpl, const char *path);
 

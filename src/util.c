@@ -250,9 +250,9 @@ atomic_write(struct atomic_file *f, const void *data, size_t len)
 }
 
 int
-atomic_commit(struct atomic_file *f, int mode)
+atomic_commit(struct atomic_file *f, int mode, int sync)
 {
-	if (fchmod(f->fd, (mode_t)mode) == -1 || fsync(f->fd) == -1)
+	if (fchmod(f->fd, (mode_t)mode) == -1 || (sync && fsync(f->fd) == -1))
 		return -1;
 	if (close(f->fd) == -1) {
 		f->fd = -1;
@@ -291,7 +291,7 @@ file_write_atomic(const char *path, const void *data, size_t len, int mode)
 
 	if (atomic_open(&f, path) == -1)
 		return -1;
-	if (atomic_write(&f, data, len) == -1 || atomic_commit(&f, mode) == -1) {
+	if (atomic_write(&f, data, len) == -1 || atomic_commit(&f, mode, 1) == -1) {
 		atomic_abort(&f);
 		return -1;
 	}

@@ -60,8 +60,8 @@ int file_write_atomic(const char *path, const void *data, size_t len, int mode);
 
 /*
  * The same, a piece at a time: atomic_open creates the temporary file,
- * atomic_write appends to it, atomic_commit gives it mode, fsyncs it and
- * renames it over path; atomic_abort removes it. Each returns 0 or -1
+ * atomic_write appends to it, atomic_commit gives it mode, fsyncs it if
+ * sync is set and renames it over path; atomic_abort removes it. Each returns 0 or -1
  * with errno set; after a failed write or commit, call atomic_abort.
  */
 struct atomic_file {
@@ -70,7 +70,7 @@ struct atomic_file {
 };
 int atomic_open(struct atomic_file *f, const char *path);
 int atomic_write(struct atomic_file *f, const void *data, size_t len);
-int atomic_commit(struct atomic_file *f, int mode);
+int atomic_commit(struct atomic_file *f, int mode, int sync);
 void atomic_abort(struct atomic_file *f);
 
 /*
