@@ -690,12 +690,20 @@ out_flush(struct out *o)
 }
 
 static void
-out_reserve(struct out *o, size_t n)
+out_make_room(struct out *o, size_t n)
 {
-	if (o->sink != NULL && o->b.len + n + 1 > o->b.cap)
+	if (o->sink != NULL)
 		out_flush(o);
 	if (o->b.len + n + 1 > o->b.cap)
 		o->b.data = xgrow(o->b.data, &o->b.cap, o->b.len + n + 1, 1);
+}
+
+/* Called for every piece printed: the test stays inline. */
+static inline void
+out_reserve(struct out *o, size_t n)
+{
+	if (o->b.len + n + 1 > o->b.cap)
+		out_make_room(o, n);
 }
 
 /* Bytes printed so far. */
