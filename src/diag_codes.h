@@ -162,7 +162,7 @@ DIAG(MARSHAL_ID_CLASH, SEV_ERROR, "E-MARSHAL-ID-CLASH",
 DIAG(MARSHAL_S3_BUCKET_NAME, SEV_ERROR, "E-MARSHAL-S3-BUCKET-NAME",
     "give the bucket a Properties.BucketName (e.g. !Sub '${AWS::StackName}-uploads-${AWS::AccountId}'): the bucket's notification needs the invoke permission first, and the permission's SourceArn cannot refer to the bucket without a circular dependency")
 DIAG(MARSHAL_REF_UNKNOWN, SEV_ERROR, "E-MARSHAL-REF-UNKNOWN",
-    "refer to a parameter or resource of this manifest, or to one spartac generates (docs/logical-ids.md): a function is <Name>Function, its role <Name>FunctionRole; CloudFormation would refuse the template at deploy time")
+    "refer to a parameter or resource of this manifest, or to one spartac generates (docs/logical-ids.md): a function is <Name>Function, its role <Name>FunctionRole; conditions and mappings must be declared under conditions: and mappings:, and a condition may Ref parameters only; CloudFormation would refuse the template at deploy time")
 DIAG(MARSHAL_DEPENDS_CYCLE, SEV_ERROR, "E-MARSHAL-DEPENDS-CYCLE",
     "depends_on between functions must not form a cycle: CloudFormation creates a dependency before the function that uses it; remove one of the entries")
 DIAG(MARSHAL_TEMPLATE_S3, SEV_NOTE, "N-TEMPLATE-S3",

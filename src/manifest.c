@@ -955,6 +955,22 @@ check_id_clashes(struct ctx *c, struct idref *v, size_t n, const char *what)
 	}
 }
 
+/* The keys of a raw section (parameters:, outputs:, mappings:, ...) are
+ * logical IDs as written. */
+static void
+check_section_ids(struct ctx *c, const struct node *section,
+    const char *key, const char *what)
+{
+	size_t i;
+
+	for (i = 0; section && i < section->n; i++)
+		if (!is_logical_id(section->pairs[i].key->str))
+			diag_add(c->d, DIAG_LOGICAL_ID, section->pairs[i].key->loc,
+			    path_of(c, "%s%s", key, K(c, section->pairs[i].key->str)),
+			    "%s '%s' is not a valid logical ID", what,
+			    section->pairs[i].key->str);
+}
+
 static void
 check_names(struct ctx *c, const struct node *root)
 {
@@ -996,13 +1012,13 @@ check_names(struct ctx *c, const struct node *root)
 	check_id_clashes(c, ids, m->nroles, "roles");
 	free(ids);
 
-	/* Raw sections: keys are logical IDs as written. */
-	for (i = 0; params && i < params->n; i++)
-		if (!is_logical_id(params->pairs[i].key->str))
-			diag_add(c->d, DIAG_LOGICAL_ID, params->pairs[i].key->loc,
-			    path_of(c, "parameters%s", K(c, params->pairs[i].key->str)),
-			    "parameter '%s' is not a valid logical ID",
-			    params->pairs[i].key->str);
+	/* Raw sections: keys are logical IDs as written. Mappings and
+	 * conditions have namespaces of their own (cfn-lint accepts a condition
+	 * named like a resource), so only their syntax is checked. */
+	check_section_ids(c, params, "parameters", "parameter");
+	check_section_ids(c, get_map(root, "mappings"), "mappings", "mapping");
+	check_section_ids(c, get_map(root, "conditions"), "conditions",
+	    "condition");
 	for (i = 0; res && i < res->n; i++) {
 		const struct node_pair *p = &res->pairs[i];
 		const struct node_pair *q = node_find(params, p->key->str);
@@ -1018,12 +1034,7 @@ check_names(struct ctx *c, const struct node *root)
 			    "resource '%s' has the logical ID of the parameter at line %u",
 			    p->key->str, q->key->loc.line);
 	}
-	for (i = 0; outs && i < outs->n; i++)
-		if (!is_logical_id(outs->pairs[i].key->str))
-			diag_add(c->d, DIAG_LOGICAL_ID, outs->pairs[i].key->loc,
-			    path_of(c, "outputs%s", K(c, outs->pairs[i].key->str)),
-			    "output '%s' is not a valid logical ID",
-			    outs->pairs[i].key->str);
+	check_section_ids(c, outs, "outputs", "output");
 }
 
 /* ---- semantic checks: symbols ---- */
@@ -1941,6 +1952,8 @@ build_model(struct ctx *c, const struct node *root)
 	build_site_hooks(m, root);
 	kvs_from(m, &m->tags, node_get(root, "tags"));
 	m->parameters = get_map(root, "parameters");
+	m->mappings = get_map(root, "mappings");
+	m->conditions = get_map(root, "conditions");
 	m->resources = get_map(root, "resources");
 	m->outputs = get_map(root, "outputs");
 

@@ -29,10 +29,10 @@
  *
  * Free-form parts stay nodes: environment and tag values (a string or an
  * intrinsic such as {"Ref": "X"}), ARNs that may be intrinsics, event
- * patterns, raw parameters/resources/outputs. Turn them into JSON with
- * node_to_cjson (json.h). Integers and booleans in environment values are
- * nodes too; CloudFormation wants strings there, which is the marshaller's
- * conversion to make.
+ * patterns, raw parameters, mappings, conditions, resources and outputs.
+ * Turn them into JSON with node_to_cjson (json.h). Integers and booleans
+ * in environment values are nodes too; CloudFormation wants strings there,
+ * which is the marshaller's conversion to make.
  *
  * Defaults (also in the schema's `default`s and docs/decisions.md):
  *   build.sources: the .c files of src/, build.cflags ["-O2"], architecture x86_64,
@@ -351,6 +351,8 @@ struct manifest {
 
 	struct manifest_kvs tags;        /* stack tags */
 	const struct node *parameters;   /* raw CloudFormation maps, or NULL */
+	const struct node *mappings;     /* name -> top key -> key -> value */
+	const struct node *conditions;   /* name -> condition expression */
 	const struct node *resources;
 	const struct node *outputs;
 

@@ -530,6 +530,17 @@ marshal_raw(struct mctx *c, const struct node *section, cJSON *converted,
 	}
 }
 
+/* Adds a template section (takes it), or drops it when empty: CloudFormation
+ * refuses an empty Mappings or Conditions object. */
+static void
+marshal_section(cJSON *tpl, const char *key, cJSON *section)
+{
+	if (cJSON_GetArraySize(section) > 0)
+		cJSON_AddItemToObjectCS(tpl, key, section);
+	else
+		cJSON_Delete(section);
+}
+
 /* ---- depends_on cycles ---- */
 
 static int
@@ -584,6 +595,8 @@ marshal_template(const struct manifest *m, struct diags *d, cJSON **out)
 	c.m = m;
 	c.d = d;
 	c.parameters = cJSON_CreateObject();
+	c.mappings = cJSON_CreateObject();
+	c.conditions = cJSON_CreateObject();
 	c.resources = cJSON_CreateObject();
 	c.outputs = cJSON_CreateObject();
 	if (m->resources != NULL)
@@ -613,12 +626,19 @@ marshal_template(const struct manifest *m, struct diags *d, cJSON **out)
 		raw_outputs = node_to_cjson(m->outputs);
 	marshal_raw(&c, m->outputs, raw_outputs, c.outputs,
 	    "outputs", &c.output_ids);
+	/* Names of their own namespaces, never generated: nothing to clash. */
+	marshal_raw(&c, m->mappings, NULL, c.mappings, "mappings",
+	    &c.mapping_ids);
+	marshal_raw(&c, m->conditions, NULL, c.conditions, "conditions",
+	    &c.condition_ids);
 	marshal_refs_check(&c);
 	cJSON_Delete(raw_params);
 	cJSON_Delete(raw_outputs);
 	cJSON_Delete(c.raw_resources);
 
 	mj_object_sort(c.parameters);
+	mj_object_sort(c.mappings);
+	mj_object_sort(c.conditions);
 	mj_object_sort(c.resources);
 	mj_object_sort(c.outputs);
 
@@ -631,19 +651,17 @@ marshal_template(const struct manifest *m, struct diags *d, cJSON **out)
 		mj_add_str(tpl, "Description", desc);
 		free(desc);
 	}
-	if (cJSON_GetArraySize(c.parameters) > 0)
-		cJSON_AddItemToObjectCS(tpl, "Parameters", c.parameters);
-	else
-		cJSON_Delete(c.parameters);
+	marshal_section(tpl, "Parameters", c.parameters);
+	marshal_section(tpl, "Mappings", c.mappings);
+	marshal_section(tpl, "Conditions", c.conditions);
 	cJSON_AddItemToObjectCS(tpl, "Resources", c.resources);
-	if (cJSON_GetArraySize(c.outputs) > 0)
-		cJSON_AddItemToObjectCS(tpl, "Outputs", c.outputs);
-	else
-		cJSON_Delete(c.outputs);
+	marshal_section(tpl, "Outputs", c.outputs);
 
 	marshal_iam_free(&c);
 	mid_table_free(&c.ids);
 	mid_table_free(&c.output_ids);
+	mid_table_free(&c.mapping_ids);
+	mid_table_free(&c.condition_ids);
 	if (c.errors) {
 		cJSON_Delete(tpl);
 		return c.errors;
@@ -713,7 +731,7 @@ out_pos(const struct out *o)
 	return o->flushed + o->b.len;
 }
 
-static void
+static inline void
 out_mem(struct out *o, const char *p, size_t n)
 {
 	out_reserve(o, n);
@@ -721,7 +739,7 @@ out_mem(struct out *o, const char *p, size_t n)
 	o->b.len += n;
 }
 
-static void
+static inline void
 out_char(struct out *o, char ch)
 {
 	out_reserve(o, 1);
@@ -734,6 +752,8 @@ out_char(struct out *o, char ch)
 #define SWAR_HIGH 0x8080808080808080ULL
 #define SWAR_HAS_LESS(x, n) (((x) - SWAR_ONES * (n)) & ~(x) & SWAR_HIGH)
 #define SWAR_HAS_ZERO(x) SWAR_HAS_LESS(x, 1)
+#define SWAR_NEEDS_ESCAPE(x) (SWAR_HAS_LESS(x, 0x20) || \
+    SWAR_HAS_ZERO((x) ^ (SWAR_ONES * '"')) || SWAR_HAS_ZERO((x) ^ (SWAR_ONES * '\\')))
 
 static size_t
 plain_prefix(const unsigned char *p, size_t n)
@@ -744,9 +764,15 @@ plain_prefix(const unsigned char *p, size_t n)
 	/* Eight bytes at a time: strings are most of a template's bytes. */
 	for (; i + 8 <= n; i += 8) {
 		memcpy(&x, p + i, 8);
-		if (SWAR_HAS_LESS(x, 0x20) || SWAR_HAS_ZERO(x ^ (SWAR_ONES * '"')) ||
-		    SWAR_HAS_ZERO(x ^ (SWAR_ONES * '\\')))
+		if (SWAR_NEEDS_ESCAPE(x))
 			break;
+	}
+	if (i + 8 > n && i < n) {
+		/* The tail, padded with a byte that needs no escape. */
+		x = SWAR_ONES * 'a';
+		memcpy(&x, p + i, n - i);
+		if (!SWAR_NEEDS_ESCAPE(x))
+			return n;
 	}
 	for (; i < n && p[i] >= 0x20 && p[i] != '"' && p[i] != '\\'; i++)
 		;

@@ -1,7 +1,8 @@
 /*
  * marshal_refs.c - every reference the manifest makes must resolve in the
- * template: Ref, Fn::GetAtt, the ${Name} variables of Fn::Sub, conditions
- * and mappings.
+ * template: Ref, Fn::GetAtt, the ${Name} variables of Fn::Sub, the
+ * conditions of Fn::If, !Condition and Condition attributes, and the
+ * mappings and literal keys of Fn::FindInMap.
  *
  * CloudFormation refuses a template with an unresolved reference, but only
  * at deploy time and without a line number. Only the marshaller knows every
@@ -31,35 +32,63 @@ is_pseudo(const char *name)
 	return 0;
 }
 
+/* One unknown name at `at`: "WHAT 'NAME' is WHERE (did you mean 'HINT'?)". */
+static void
+unknown_report(struct mctx *c, const struct node *at, const char *what,
+    const char *name, const char *where, const char *hint)
+{
+	if (hint != NULL)
+		mctx_diag(c, DIAG_MARSHAL_REF_UNKNOWN, at->loc, NULL,
+		    "%s '%s' is %s (did you mean '%s'?)", what, name, where, hint);
+	else
+		mctx_diag(c, DIAG_MARSHAL_REF_UNKNOWN, at->loc, NULL,
+		    "%s '%s' is %s", what, name, where);
+}
+
+/* The candidates are gathered only on this (rare) error path. */
+static const char *
+suggest_id(const struct mid_table *t, const char *name)
+{
+	const char **cand, *hint;
+	size_t i, n = 0;
+
+	cand = xcalloc(t->n + 1, sizeof(*cand));
+	for (i = 0; i < t->cap; i++)
+		if (t->v[i].id != NULL)
+			cand[n++] = t->v[i].id;
+	hint = str_suggest(name, cand, n);
+	free(cand);
+	return hint;
+}
+
+static const char *
+suggest_key(const struct node *map, const char *name)
+{
+	const char **cand, *hint;
+	size_t i;
+
+	cand = xcalloc(map->n + 1, sizeof(*cand));
+	for (i = 0; i < map->n; i++)
+		cand[i] = map->pairs[i].key->str;
+	hint = str_suggest(name, cand, map->n);
+	free(cand);
+	return hint;
+}
+
 static void
 unknown_id(struct mctx *c, const struct node *at, const char *what,
     const char *name)
 {
-	const char **cand;
-	const char *hint;
+	const char *hint = suggest_id(&c->ids, name);
 	char *fn;
-	size_t i, n = 0;
 
-	/* The candidate list is built only on this (rare) error path. */
-	cand = xcalloc(c->ids.n + 1, sizeof(*cand));
-	for (i = 0; i < c->ids.cap; i++)
-		if (c->ids.v[i].id != NULL)
-			cand[n++] = c->ids.v[i].id;
-	hint = str_suggest(name, cand, n);
 	/* Naming a function by its manifest name is the likely slip. */
 	fn = xasprintf("%c%sFunction", toupper((unsigned char)name[0]),
 	    name[0] ? name + 1 : "");
 	if (hint == NULL && mid_table_get(&c->ids, fn) != NULL)
 		hint = mid_table_get(&c->ids, fn)->id;
-	if (hint != NULL)
-		mctx_diag(c, DIAG_MARSHAL_REF_UNKNOWN, at->loc, NULL,
-		    "%s '%s' is not a parameter or resource of the template "
-		    "(did you mean '%s'?)", what, name, hint);
-	else
-		mctx_diag(c, DIAG_MARSHAL_REF_UNKNOWN, at->loc, NULL,
-		    "%s '%s' is not a parameter or resource of the template",
-		    what, name);
-	free(cand);
+	unknown_report(c, at, what, name,
+	    "not a parameter or resource of the template", hint);
 	free(fn);
 }
 
@@ -101,8 +130,72 @@ check_sub(struct mctx *c, const struct node *at, const char *s,
 	}
 }
 
+/* A condition named by Fn::If, !Condition or a Condition attribute. */
 static void
-refs_walk(struct mctx *c, const struct node *n)
+check_condition(struct mctx *c, const struct node *at, const char *what)
+{
+	if (mid_table_get(&c->condition_ids, at->str) != NULL)
+		return;
+	unknown_report(c, at, what, at->str, "not declared under conditions:",
+	    suggest_id(&c->condition_ids, at->str));
+}
+
+/*
+ * Fn::FindInMap [Mapping, TopKey, SecondKey]: each part written as a literal
+ * must exist. A literal second key under a computed top key must exist
+ * under at least one top key.
+ */
+static void
+check_find_in_map(struct mctx *c, const struct node *args)
+{
+	const struct node *name = args->items[0], *top = args->items[1];
+	const struct node *key = args->items[2], *map, *under;
+	char *where;
+	size_t i;
+
+	if (name->kind != NODE_STRING)
+		return;
+	if ((map = node_get(c->m->mappings, name->str)) == NULL) {
+		unknown_report(c, name, "Fn::FindInMap mapping", name->str,
+		    "not declared under mappings:",
+		    suggest_id(&c->mapping_ids, name->str));
+		return;
+	}
+	if (top->kind == NODE_STRING) {
+		if ((under = node_get(map, top->str)) == NULL) {
+			where = xasprintf("not a top-level key of mapping '%s'",
+			    name->str);
+			unknown_report(c, top, "Fn::FindInMap key", top->str, where,
+			    suggest_key(map, top->str));
+			free(where);
+			return;
+		}
+		if (key->kind == NODE_STRING && node_get(under, key->str) == NULL) {
+			where = xasprintf("not a key under '%s' in mapping '%s'",
+			    top->str, name->str);
+			unknown_report(c, key, "Fn::FindInMap key", key->str, where,
+			    suggest_key(under, key->str));
+			free(where);
+		}
+		return;
+	}
+	if (key->kind != NODE_STRING)
+		return;
+	for (i = 0; i < map->n; i++)
+		if (node_get(map->pairs[i].value, key->str) != NULL)
+			return;
+	where = xasprintf("not a second-level key of mapping '%s'", name->str);
+	unknown_report(c, key, "Fn::FindInMap key", key->str, where,
+	    map->n ? suggest_key(map->pairs[0].value, key->str) : NULL);
+	free(where);
+}
+
+/*
+ * in_condition: n is part of a conditions: entry, where {"Condition": Name}
+ * names another condition and a Ref may name only a parameter.
+ */
+static void
+refs_walk(struct mctx *c, const struct node *n, int in_condition)
 {
 	const struct node *v;
 	const char *key;
@@ -113,7 +206,7 @@ refs_walk(struct mctx *c, const struct node *n)
 		return;
 	if (n->kind == NODE_SEQ) {
 		for (i = 0; i < n->n; i++)
-			refs_walk(c, n->items[i]);
+			refs_walk(c, n->items[i], in_condition);
 		return;
 	}
 	if (n->kind != NODE_MAP)
@@ -123,6 +216,14 @@ refs_walk(struct mctx *c, const struct node *n)
 		v = n->pairs[0].value;
 		if (strcmp(key, "Ref") == 0 && v->kind == NODE_STRING) {
 			check_id(c, n, "Ref to", v->str, 0);
+			if (in_condition && !is_pseudo(v->str) &&
+			    mid_table_get(&c->ids, v->str) != NULL &&
+			    cJSON_GetObjectItemCaseSensitive(c->parameters,
+			    v->str) == NULL)
+				mctx_diag(c, DIAG_MARSHAL_REF_UNKNOWN, n->loc, NULL,
+				    "Ref to '%s' in a condition: a condition may "
+				    "refer to parameters only, not to resources",
+				    v->str);
 			return;
 		}
 		if (strcmp(key, "Fn::GetAtt") == 0) {
@@ -144,23 +245,24 @@ refs_walk(struct mctx *c, const struct node *n)
 			else if (v->kind == NODE_SEQ && v->n == 2 &&
 			    v->items[0]->kind == NODE_STRING) {
 				check_sub(c, n, v->items[0]->str, v->items[1]);
-				refs_walk(c, v->items[1]);
+				refs_walk(c, v->items[1], in_condition);
 			}
 			return;
 		}
 		if (strcmp(key, "Fn::If") == 0 && v->kind == NODE_SEQ && v->n >= 1 &&
 		    v->items[0]->kind == NODE_STRING)
-			mctx_diag(c, DIAG_MARSHAL_REF_UNKNOWN, n->loc, NULL,
-			    "condition '%s' is not defined: spartac templates have "
-			    "no Conditions section", v->items[0]->str);
+			check_condition(c, v->items[0], "Fn::If condition");
 		if (strcmp(key, "Fn::FindInMap") == 0 && v->kind == NODE_SEQ &&
-		    v->n >= 1 && v->items[0]->kind == NODE_STRING)
-			mctx_diag(c, DIAG_MARSHAL_REF_UNKNOWN, n->loc, NULL,
-			    "mapping '%s' is not defined: spartac templates have "
-			    "no Mappings section", v->items[0]->str);
+		    v->n >= 3)
+			check_find_in_map(c, v);
+		if (in_condition && strcmp(key, "Condition") == 0 &&
+		    v->kind == NODE_STRING) {
+			check_condition(c, v, "condition");
+			return;
+		}
 	}
 	for (i = 0; i < n->n; i++)
-		refs_walk(c, n->pairs[i].value);
+		refs_walk(c, n->pairs[i].value, in_condition);
 }
 
 /* A resource's or output's own Condition: attribute. */
@@ -175,9 +277,7 @@ entry_conditions(struct mctx *c, const struct node *section)
 	for (i = 0; i < section->n; i++) {
 		cond = node_get(section->pairs[i].value, "Condition");
 		if (cond != NULL && cond->kind == NODE_STRING)
-			mctx_diag(c, DIAG_MARSHAL_REF_UNKNOWN, cond->loc, NULL,
-			    "condition '%s' is not defined: spartac templates have "
-			    "no Conditions section", cond->str);
+			check_condition(c, cond, "condition");
 	}
 }
 
@@ -191,10 +291,13 @@ marshal_refs_check(struct mctx *c)
 		return;
 	for (i = 0; i < root->n; i++) {
 		/* The stages were merged into the rest; what is left in stages:
-		 * belongs to stages that were not chosen. */
-		if (strcmp(root->pairs[i].key->str, "stages") == 0)
+		 * belongs to stages that were not chosen. Mappings hold no
+		 * intrinsics (a second-level key may well be called Ref). */
+		if (strcmp(root->pairs[i].key->str, "stages") == 0 ||
+		    strcmp(root->pairs[i].key->str, "mappings") == 0)
 			continue;
-		refs_walk(c, root->pairs[i].value);
+		refs_walk(c, root->pairs[i].value,
+		    strcmp(root->pairs[i].key->str, "conditions") == 0);
 	}
 	entry_conditions(c, c->m->resources);
 	entry_conditions(c, c->m->outputs);

@@ -649,6 +649,44 @@ test_names(void)
 	    DIAG_LOGICAL_ID_CLASH, 5, 13, "parameter at line 4");
 }
 
+/* mappings: and conditions: are kept as nodes; their names are logical IDs
+ * in namespaces of their own. */
+static void
+test_conditions_mappings(void)
+{
+	struct tcase t;
+
+	EXPECT_ONE(FN "conditions: {is-prod: {Condition: X}}\n",
+	    DIAG_LOGICAL_ID, 4, 14, "condition 'is-prod' is not a valid logical ID");
+	EXPECT_ONE(FN "mappings: {'M.1': {a: {B: c}}}\n", DIAG_LOGICAL_ID,
+	    4, 12, "mapping 'M.1' is not a valid logical ID");
+	/* A condition or mapping may share a resource's or parameter's name. */
+	EXPECT_CLEAN(FN "parameters: {P: {Type: String}}\n"
+	    "resources: {Q: {Type: 'AWS::SQS::Queue', Condition: Q}}\n"
+	    "conditions: {Q: {'Fn::Equals': [{Ref: P}, x]}}\n"
+	    "mappings: {P: {a: {B: c}}, Q: {a: {B: c}}}\n");
+
+	tc_build(&t, FN "mappings:\n  Sizes: {dev: {Mem: 1}}\n"
+	    "conditions:\n  IsProd: {'Fn::Equals': [a, b]}\n"
+	    "stages:\n  prod:\n    mappings: {Sizes: {prod: {Mem: 2}}}\n"
+	    "    conditions: {IsBig: {Condition: IsProd}}\n", "prod");
+	CHECK_INT(t.d.n, 0);
+	CHECK(t.m != NULL);
+	if (t.m) {
+		CHECK(t.m->mappings != NULL && t.m->conditions != NULL);
+		CHECK_INT(t.m->mappings->n, 1);
+		CHECK_INT(node_get(t.m->mappings, "Sizes")->n, 2);
+		CHECK_INT(t.m->conditions->n, 2);
+		CHECK(node_get(t.m->conditions, "IsBig") != NULL);
+		CHECK_INT(t.m->conditions->pairs[0].key->loc.line, 7);
+	}
+	tc_free(&t);
+
+	tc_build(&t, FN, NULL);
+	CHECK(t.m != NULL && t.m->mappings == NULL && t.m->conditions == NULL);
+	tc_free(&t);
+}
+
 static void
 test_symbols(void)
 {
@@ -1020,6 +1058,7 @@ main(void)
 	test_api_defaults();
 	test_stages();
 	test_names();
+	test_conditions_mappings();
 	test_symbols();
 	test_references();
 	test_routes();
