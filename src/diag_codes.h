@@ -165,6 +165,8 @@ DIAG(MARSHAL_REF_UNKNOWN, SEV_ERROR, "E-MARSHAL-REF-UNKNOWN",
     "refer to a parameter or resource of this manifest, or to one spartac generates (docs/logical-ids.md): a function is <Name>Function, its role <Name>FunctionRole; conditions and mappings must be declared under conditions: and mappings:, and a condition may Ref parameters only; CloudFormation would refuse the template at deploy time")
 DIAG(MARSHAL_DEPENDS_CYCLE, SEV_ERROR, "E-MARSHAL-DEPENDS-CYCLE",
     "depends_on between functions must not form a cycle: CloudFormation creates a dependency before the function that uses it; remove one of the entries")
+DIAG(MARSHAL_CONDITION_CYCLE, SEV_ERROR, "E-MARSHAL-CONDITION-CYCLE",
+    "conditions must not use each other (with !Condition) in a cycle: CloudFormation evaluates a condition after the ones it uses; remove one of the uses")
 DIAG(MARSHAL_TEMPLATE_S3, SEV_NOTE, "N-TEMPLATE-S3",
     "nothing to do: templates over 51,200 bytes cannot be sent inline, so deploy uploads the template to the artifact bucket and passes its URL")
 DIAG(MARSHAL_TEMPLATE_LIMIT, SEV_WARNING, "W-TEMPLATE-LIMIT",

@@ -281,6 +281,75 @@ entry_conditions(struct mctx *c, const struct node *section)
 	}
 }
 
+/* ---- condition cycles ---- */
+
+static int cond_visit(struct mctx *c, size_t ci, unsigned char *state);
+
+/* Follows the !Condition uses in n, part of condition ci; -1 on a cycle. */
+static int
+cond_uses(struct mctx *c, size_t ci, const struct node *n,
+    unsigned char *state)
+{
+	const struct node *conds = c->m->conditions, *name;
+	const struct node_pair *p;
+	size_t i, j;
+
+	if (n == NULL || (n->kind != NODE_SEQ && n->kind != NODE_MAP))
+		return 0;
+	if (n->kind == NODE_MAP && n->n == 1 &&
+	    strcmp(n->pairs[0].key->str, "Condition") == 0 &&
+	    n->pairs[0].value->kind == NODE_STRING) {
+		name = n->pairs[0].value;
+		if ((p = node_find(conds, name->str)) == NULL)
+			return 0; /* reported as unknown */
+		j = (size_t)(p - conds->pairs);
+		if (state[j] == 1) {
+			if (j == ci)
+				mctx_diag(c, DIAG_MARSHAL_CONDITION_CYCLE, name->loc,
+				    NULL, "condition '%s' uses itself", name->str);
+			else
+				mctx_diag(c, DIAG_MARSHAL_CONDITION_CYCLE, name->loc,
+				    NULL, "condition '%s' uses '%s', which leads back "
+				    "to it", conds->pairs[ci].key->str, name->str);
+			return -1;
+		}
+		return state[j] == 0 ? cond_visit(c, j, state) : 0;
+	}
+	for (i = 0; i < n->n; i++)
+		if (cond_uses(c, ci, n->kind == NODE_SEQ ? n->items[i] :
+		    n->pairs[i].value, state) < 0)
+			return -1;
+	return 0;
+}
+
+static int
+cond_visit(struct mctx *c, size_t ci, unsigned char *state)
+{
+	state[ci] = 1;
+	if (cond_uses(c, ci, c->m->conditions->pairs[ci].value, state) < 0)
+		return -1;
+	state[ci] = 2;
+	return 0;
+}
+
+/* CloudFormation refuses conditions that use each other in a circle; the
+ * first circle found is reported. */
+static void
+conditions_acyclic(struct mctx *c)
+{
+	const struct node *conds = c->m->conditions;
+	unsigned char *state;
+	size_t i;
+
+	if (conds == NULL || conds->kind != NODE_MAP)
+		return;
+	state = xcalloc(conds->n + 1, 1);
+	for (i = 0; i < conds->n; i++)
+		if (state[i] == 0 && cond_visit(c, i, state) < 0)
+			break;
+	free(state);
+}
+
 void
 marshal_refs_check(struct mctx *c)
 {
@@ -301,4 +370,5 @@ marshal_refs_check(struct mctx *c)
 	}
 	entry_conditions(c, c->m->resources);
 	entry_conditions(c, c->m->outputs);
+	conditions_acyclic(c);
 }
