@@ -530,8 +530,9 @@ block_value(struct yf *y, size_t p, size_t owner, int after_key)
 			return FAIL;
 		return open_block(y, p, NULL);
 	}
-	if (key_colon(y, p) != FAIL) {
-		if (after_key || pr.tag)
+	/* After a key, "k: v" in the value fails below anyway. */
+	if (!after_key && key_colon(y, p) != FAIL) {
+		if (pr.tag)
 			return FAIL;
 		return open_block(y, p, NULL);
 	}
