@@ -30,46 +30,45 @@ mid_table_free(struct mid_table *t)
 {
 	size_t i;
 
-	for (i = 0; i < t->cap; i++) {
+	for (i = 0; i < t->n; i++)
 		free(t->v[i].id);
-	}
 	free(t->v);
+	free(t->slots);
 	memset(t, 0, sizeof(*t));
 }
 
-static struct mid_entry *
-mid_slot(struct mid_entry *v, size_t cap, const char *id)
+/* The slot that holds id, or the empty one where it would go. */
+static uint32_t *
+mid_slot(const struct mid_table *t, const char *id)
 {
-	size_t i = (size_t)mid_hash(id) & (cap - 1);
+	size_t i = (size_t)mid_hash(id) & (t->nslots - 1);
 
-	while (v[i].id != NULL && strcmp(v[i].id, id) != 0)
-		i = (i + 1) & (cap - 1);
-	return &v[i];
+	while (t->slots[i] != 0 && strcmp(t->v[t->slots[i] - 1].id, id) != 0)
+		i = (i + 1) & (t->nslots - 1);
+	return &t->slots[i];
 }
 
 const struct mid_entry *
 mid_table_get(const struct mid_table *t, const char *id)
 {
-	struct mid_entry *e;
+	uint32_t *s;
 
-	if (t->cap == 0)
+	if (t->nslots == 0)
 		return NULL;
-	e = mid_slot(t->v, t->cap, id);
-	return e->id != NULL ? e : NULL;
+	s = mid_slot(t, id);
+	return *s != 0 ? &t->v[*s - 1] : NULL;
 }
 
 static void
 mid_table_grow(struct mid_table *t)
 {
-	size_t i, cap = t->cap ? t->cap * 2 : 256;
-	struct mid_entry *v = xcalloc(cap, sizeof(*v));
+	size_t i;
 
-	for (i = 0; i < t->cap; i++)
-		if (t->v[i].id != NULL)
-			*mid_slot(v, cap, t->v[i].id) = t->v[i];
-	free(t->v);
-	t->v = v;
-	t->cap = cap;
+	free(t->slots);
+	t->nslots = t->nslots ? t->nslots * 2 : 256;
+	t->slots = xcalloc(t->nslots, sizeof(*t->slots));
+	for (i = 0; i < t->n; i++)
+		*mid_slot(t, t->v[i].id) = (uint32_t)(i + 1);
 }
 
 const struct mid_entry *
@@ -77,17 +76,20 @@ mid_table_put(struct mid_table *t, const char *id, struct loc loc,
     const char *what, const char *name)
 {
 	struct mid_entry *e;
+	uint32_t *s;
 
-	if ((t->n + 1) * 2 > t->cap)
+	if ((t->n + 1) * 2 > t->nslots)
 		mid_table_grow(t);
-	e = mid_slot(t->v, t->cap, id);
-	if (e->id != NULL)
-		return e;
+	s = mid_slot(t, id);
+	if (*s != 0)
+		return &t->v[*s - 1];
+	t->v = xgrow(t->v, &t->cap, t->n + 1, sizeof(*t->v));
+	e = &t->v[t->n];
 	e->id = xstrdup(id);
 	e->loc = loc;
 	e->what = what;
 	e->name = name;
-	t->n++;
+	*s = (uint32_t)++t->n;
 	return NULL;
 }
 
