@@ -14,6 +14,7 @@
 #include <graphviz/gvc.h>
 
 #include "describe.h"
+#include "graphviz_lazy.h"
 #include "marshal.h"
 
 #define FONT "Helvetica,Arial,sans-serif"
@@ -246,7 +247,7 @@ build_graph(struct graph *G)
 	char *id, *label;
 	size_t i, j;
 
-	G->g = agopen((char *)m->service, Agdirected, NULL);
+	G->g = agopen((char *)m->service, graphviz_directed(), NULL);
 	set(G->g, "rankdir", "LR");
 	set(G->g, "fontname", FONT);
 	set(G->g, "nodesep", "0.3");
@@ -482,10 +483,16 @@ describe_html(const struct manifest *m, struct diags *d, struct buf *out)
 	struct graph G = {0};
 	struct buf svg = {0};
 	cJSON *tpl = NULL;
+	char why[256];
 	int errors;
 
 	if ((errors = marshal_template(m, d, &tpl)) > 0)
 		return errors;
+	if (graphviz_load(why, sizeof(why)) == -1) {
+		cJSON_Delete(tpl);
+		log_error("%s", why);
+		return -1;
+	}
 	G.m = m;
 	build_graph(&G);
 	if (render_svg(&G, &svg) == -1) {

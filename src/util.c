@@ -1,4 +1,5 @@
 /* util.c - see util.h. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -296,6 +297,30 @@ file_write_atomic(const char *path, const void *data, size_t len, int mode)
 		return -1;
 	}
 	return 0;
+}
+
+void *
+lazy_open(const char *soname, const char *package, const char *const *names,
+    void **const *slots, size_t n, char *why, size_t whylen)
+{
+	void *lib;
+	size_t i;
+
+	if ((lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		snprintf(why, whylen, "cannot load %s (install %s): %s", soname,
+		    package, dlerror());
+		return NULL;
+	}
+	/* dlsym through the handle also finds the symbols of the library's
+	 * own dependencies. */
+	for (i = 0; i < n; i++)
+		if ((*slots[i] = dlsym(lib, names[i])) == NULL) {
+			snprintf(why, whylen, "%s lacks %s: upgrade %s", soname,
+			    names[i], package);
+			dlclose(lib);
+			return NULL;
+		}
+	return lib;
 }
 
 void *

@@ -81,6 +81,16 @@ void atomic_abort(struct atomic_file *f);
  * like xmalloc when memory is short. huge_free takes the same *len back.
  */
 #define HUGE_PAGE ((size_t)2 << 20)
+
+/*
+ * Opens the shared library soname and looks up names[i] into *slots[i],
+ * for the libraries spartac loads on first use (curl_lazy.c,
+ * graphviz_lazy.c). Returns the handle, or NULL with the reason in why,
+ * naming package (what to install or upgrade).
+ */
+void *lazy_open(const char *soname, const char *package,
+    const char *const *names, void **const *slots, size_t n, char *why,
+    size_t whylen);
 void *huge_alloc(size_t *len);
 void huge_free(void *p, size_t len);
 

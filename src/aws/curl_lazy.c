@@ -8,16 +8,14 @@
  * defined here and forwarded to the library, opened on first use
  * (docs/decisions.md).
  */
-#include <dlfcn.h>
 #include <stdarg.h>
-#include <stdio.h>
-#include <string.h>
 
 /* our definitions below, not the type-checking macros of the same names */
 #define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
 
 #include "internal.h"
+#include "util.h"
 
 #define CURL_SONAME "libcurl.so.4"
 
@@ -36,48 +34,29 @@ static struct {
 	time_t (*getdate)(const char *, const time_t *);
 } lib;
 
-/* Looks a symbol up; a missing one makes the whole library unusable. */
-static void *
-sym(const char *name, int *missing)
-{
-	void *p = dlsym(lib.lib, name);
-
-	if (p == NULL)
-		*missing = 1;
-	return p;
-}
-
 int
 curl_lazy_load(char *why, size_t n)
 {
-	int missing = 0;
+	void **slots[] = {
+		(void **)&lib.global_init, (void **)&lib.easy_init,
+		(void **)&lib.easy_cleanup, (void **)&lib.easy_reset,
+		(void **)&lib.easy_setopt, (void **)&lib.easy_perform,
+		(void **)&lib.easy_getinfo, (void **)&lib.easy_strerror,
+		(void **)&lib.slist_append, (void **)&lib.slist_free_all,
+		(void **)&lib.getdate,
+	};
+	static const char *const names[] = {
+		"curl_global_init", "curl_easy_init", "curl_easy_cleanup",
+		"curl_easy_reset", "curl_easy_setopt", "curl_easy_perform",
+		"curl_easy_getinfo", "curl_easy_strerror", "curl_slist_append",
+		"curl_slist_free_all", "curl_getdate",
+	};
 
 	if (lib.lib != NULL)
 		return 0;
-	if ((lib.lib = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		snprintf(why, n, "cannot load %s (install libcurl4): %s", CURL_SONAME,
-		    dlerror());
-		return -1;
-	}
-	*(void **)&lib.global_init = sym("curl_global_init", &missing);
-	*(void **)&lib.easy_init = sym("curl_easy_init", &missing);
-	*(void **)&lib.easy_cleanup = sym("curl_easy_cleanup", &missing);
-	*(void **)&lib.easy_reset = sym("curl_easy_reset", &missing);
-	*(void **)&lib.easy_setopt = sym("curl_easy_setopt", &missing);
-	*(void **)&lib.easy_perform = sym("curl_easy_perform", &missing);
-	*(void **)&lib.easy_getinfo = sym("curl_easy_getinfo", &missing);
-	*(void **)&lib.easy_strerror = sym("curl_easy_strerror", &missing);
-	*(void **)&lib.slist_append = sym("curl_slist_append", &missing);
-	*(void **)&lib.slist_free_all = sym("curl_slist_free_all", &missing);
-	*(void **)&lib.getdate = sym("curl_getdate", &missing);
-	if (missing) {
-		snprintf(why, n, "%s lacks functions spartac needs: upgrade libcurl4",
-		    CURL_SONAME);
-		dlclose(lib.lib);
-		memset(&lib, 0, sizeof(lib));
-		return -1;
-	}
-	return 0;
+	lib.lib = lazy_open(CURL_SONAME, "libcurl4", names, slots,
+	    sizeof(names) / sizeof(names[0]), why, n);
+	return lib.lib != NULL ? 0 : -1;
 }
 
 CURLcode
