@@ -50,13 +50,12 @@ static const char *
 suggest_id(const struct mid_table *t, const char *name)
 {
 	const char **cand, *hint;
-	size_t i, n = 0;
+	size_t i;
 
 	cand = xcalloc(t->n + 1, sizeof(*cand));
-	for (i = 0; i < t->cap; i++)
-		if (t->v[i].id != NULL)
-			cand[n++] = t->v[i].id;
-	hint = str_suggest(name, cand, n);
+	for (i = 0; i < t->n; i++)
+		cand[i] = t->v[i].id;
+	hint = str_suggest(name, cand, t->n);
 	free(cand);
 	return hint;
 }
