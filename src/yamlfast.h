@@ -8,13 +8,13 @@
  * short-form tags. yf_scan reads exactly that part, and gives up (returns
  * -1, having kept nothing) on anything else: anchors, aliases, block
  * scalars, multi-line scalars or flow collections, empty values,
- * documents markers, directives, tabs, carriage returns, characters libyaml
+ * document markers, directives, tabs, carriage returns, characters libyaml
  * treats specially, and anything malformed. The loader then reads the file
  * with libyaml, which also gives every syntax error its message.
  *
  * What it accepts it turns into the events libyaml would give, with the
  * same start marks (0-based line, column in characters): the loader
- * consumes either. tests/unit/test_loader.c and the fuzz target compare
+ * consumes either. tests/unit/test_yamlfast.c and the fuzz target compare
  * the two on the corpus and on random input.
  */
 #ifndef SPARTAC_YAMLFAST_H
