@@ -507,7 +507,8 @@ marshal_parameters(struct mctx *c)
 	mj_add_num(p, "MinLength", 1);
 }
 
-/* Moves the manifest's entries of one raw section into dst. */
+/* Moves the manifest's entries of one raw section into dst, claiming their
+ * names in ids (NULL: a namespace of the manifest's own). */
 static void
 marshal_raw(struct mctx *c, const struct node *section, cJSON *converted,
     cJSON *dst, const char *key, struct mid_table *ids)
@@ -520,7 +521,8 @@ marshal_raw(struct mctx *c, const struct node *section, cJSON *converted,
 	for (i = 0; i < section->n; i++) {
 		const struct node_pair *p = &section->pairs[i];
 
-		mid_claim_in(c, ids, p->key->str, p->key->loc, "the %s: entry", key);
+		if (ids != NULL)
+			mid_claim_in(c, ids, p->key->str, p->key->loc, "the %s: entry", key);
 		item = converted ?
 		    cJSON_DetachItemFromObjectCaseSensitive(converted, p->key->str) :
 		    NULL;
@@ -626,11 +628,9 @@ marshal_template(const struct manifest *m, struct diags *d, cJSON **out)
 		raw_outputs = node_to_cjson(m->outputs);
 	marshal_raw(&c, m->outputs, raw_outputs, c.outputs,
 	    "outputs", &c.output_ids);
-	/* Names of their own namespaces, never generated: nothing to clash. */
-	marshal_raw(&c, m->mappings, NULL, c.mappings, "mappings",
-	    &c.mapping_ids);
-	marshal_raw(&c, m->conditions, NULL, c.conditions, "conditions",
-	    &c.condition_ids);
+	/* Names of their own namespaces, never generated: nothing to claim. */
+	marshal_raw(&c, m->mappings, NULL, c.mappings, "mappings", NULL);
+	marshal_raw(&c, m->conditions, NULL, c.conditions, "conditions", NULL);
 	marshal_refs_check(&c);
 	cJSON_Delete(raw_params);
 	cJSON_Delete(raw_outputs);
@@ -660,8 +660,6 @@ marshal_template(const struct manifest *m, struct diags *d, cJSON **out)
 	marshal_iam_free(&c);
 	mid_table_free(&c.ids);
 	mid_table_free(&c.output_ids);
-	mid_table_free(&c.mapping_ids);
-	mid_table_free(&c.condition_ids);
 	if (c.errors) {
 		cJSON_Delete(tpl);
 		return c.errors;

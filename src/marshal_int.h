@@ -78,8 +78,6 @@ struct mctx {
 	int errors;
 	struct mid_table ids;        /* parameters and resources */
 	struct mid_table output_ids; /* outputs */
-	struct mid_table mapping_ids;   /* the manifest's mappings: */
-	struct mid_table condition_ids; /* the manifest's conditions: */
 	cJSON *parameters; /* generated, merged and sorted at the end */
 	cJSON *mappings;   /* the manifest's own, sorted */
 	cJSON *conditions;

@@ -66,6 +66,8 @@ suggest_key(const struct node *map, const char *name)
 	const char **cand, *hint;
 	size_t i;
 
+	if (map == NULL || map->kind != NODE_MAP)
+		return NULL;
 	cand = xcalloc(map->n + 1, sizeof(*cand));
 	for (i = 0; i < map->n; i++)
 		cand[i] = map->pairs[i].key->str;
@@ -133,10 +135,10 @@ check_sub(struct mctx *c, const struct node *at, const char *s,
 static void
 check_condition(struct mctx *c, const struct node *at, const char *what)
 {
-	if (mid_table_get(&c->condition_ids, at->str) != NULL)
+	if (node_get(c->m->conditions, at->str) != NULL)
 		return;
 	unknown_report(c, at, what, at->str, "not declared under conditions:",
-	    suggest_id(&c->condition_ids, at->str));
+	    suggest_key(c->m->conditions, at->str));
 }
 
 /*
@@ -157,7 +159,7 @@ check_find_in_map(struct mctx *c, const struct node *args)
 	if ((map = node_get(c->m->mappings, name->str)) == NULL) {
 		unknown_report(c, name, "Fn::FindInMap mapping", name->str,
 		    "not declared under mappings:",
-		    suggest_id(&c->mapping_ids, name->str));
+		    suggest_key(c->m->mappings, name->str));
 		return;
 	}
 	if (top->kind == NODE_STRING) {
