@@ -40,91 +40,43 @@ mj_hooks_init(void)
 
 /*
  * The arena marshal_build gives cJSON. A template is hundreds of thousands
- * of small nodes that live and die together; taking them from 2 MiB chunks
- * and dropping the chunks at once costs a fraction of a malloc and a free
- * per node. The chunks are huge pages where the kernel has them: at 1,000
- * functions the tree is 8 MiB, and faulting it in 4 KiB at a time was a
- * fifth of the build (docs/decisions.md, "Build speed"). The tree must be
- * deleted before the arena is (cJSON_Delete is then a walk that frees
- * nothing).
+ * of small nodes that live and die together; taking them from an arena
+ * (util.h: huge pages once it grows) and dropping it at once costs a
+ * fraction of a malloc and a free per node (docs/decisions.md, "Build
+ * speed"). The tree must be deleted before the arena is (cJSON_Delete is
+ * then a walk that frees nothing).
  */
-struct mchunk {
-	struct mchunk *next;
-	size_t used, cap;
-	size_t mapped; /* the huge_alloc length, or 0: from xmalloc */
-};
-
-#define MCHUNK_ALIGN 16
-#define MCHUNK_HEAD ((sizeof(struct mchunk) + MCHUNK_ALIGN - 1) & ~(size_t)(MCHUNK_ALIGN - 1))
-#define MCHUNK_SIZE (HUGE_PAGE - MCHUNK_HEAD)
-
-static struct mchunk *arena;
+static struct arena tree_arena;
 
 static void *
-arena_alloc(size_t n)
+tree_alloc(size_t n)
 {
-	struct mchunk *c = arena;
-	size_t mapped = HUGE_PAGE;
-	void *p;
-
-	n = (n + MCHUNK_ALIGN - 1) & ~(size_t)(MCHUNK_ALIGN - 1);
-	if (c == NULL || c->cap - c->used < n) {
-		if (n > MCHUNK_SIZE / 4) {
-			/* A big block goes behind the current chunk, which
-			 * keeps its free space. */
-			c = xmalloc(MCHUNK_HEAD + n);
-			c->cap = n;
-			c->mapped = 0;
-		} else {
-			c = huge_alloc(&mapped);
-			c->cap = MCHUNK_SIZE;
-			c->mapped = mapped;
-		}
-		c->used = 0;
-		if (arena != NULL && c->mapped == 0) {
-			c->next = arena->next;
-			arena->next = c;
-		} else {
-			c->next = arena;
-			arena = c;
-		}
-	}
-	p = (char *)c + MCHUNK_HEAD + c->used;
-	c->used += n;
-	return p;
+	return arena_alloc(&tree_arena, n);
 }
 
 static void
-arena_free(void *p)
+tree_free(void *p)
 {
 	(void)p;
 }
 
 static void
-arena_begin(void)
+tree_arena_begin(void)
 {
-	cJSON_Hooks hooks = {arena_alloc, arena_free};
+	cJSON_Hooks hooks = {tree_alloc, tree_free};
 
 	cJSON_InitHooks(&hooks);
 	hooks_arena = 1;
 }
 
 static void
-arena_end(void)
+tree_arena_end(void)
 {
 	cJSON_Hooks hooks = {xmalloc, free};
-	struct mchunk *c, *next;
 
 	cJSON_InitHooks(&hooks);
 	hooks_arena = 0;
-	for (c = arena; c != NULL; c = next) {
-		next = c->next;
-		if (c->mapped != 0)
-			huge_free(c, c->mapped);
-		else
-			free(c);
-	}
-	arena = NULL;
+	arena_free_all(&tree_arena);
 }
 
 static char *
@@ -1255,7 +1207,7 @@ marshal_build(const struct manifest *m, const struct build_out *out,
 	build_hook_env(out, &env);
 	if ((errors = hooks_run(m, MANIFEST_HOOK_PREMARSHAL, &env, d)) > 0)
 		return errors;
-	arena_begin();
+	tree_arena_begin();
 	errors = marshal_template(m, d, &tpl);
 	if (errors == 0) {
 		written = marshal_write(tpl, out->template_path);
@@ -1265,7 +1217,7 @@ marshal_build(const struct manifest *m, const struct build_out *out,
 		else
 			marshal_check_size(m, tpl, (size_t)written, d);
 	}
-	arena_end(); /* frees the tree: its nodes are the arena's */
+	tree_arena_end(); /* frees the tree: its nodes are the arena's */
 	if (errors > 0)
 		return errors;
 	if (written < 0)

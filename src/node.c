@@ -5,57 +5,6 @@
 
 #include "node.h"
 
-/*
- * Chunks of 64 KiB while the document is small; from HUGE_AFTER bytes on,
- * 2 MiB chunks that may be huge pages (a 1,000-function manifest is a few
- * MiB of nodes, and 4 KiB pages faulted one at a time were a tenth of
- * validating it; see huge_alloc).
- */
-#define ARENA_CHUNK (64 * 1024)
-#define HUGE_AFTER (256 * 1024)
-
-struct arena_chunk {
-	struct arena_chunk *next;
-	size_t used, size;
-	size_t mapped; /* the huge_alloc length, or 0: from xmalloc */
-	_Alignas(16) unsigned char mem[];
-};
-
-struct arena {
-	struct arena_chunk *head;
-	size_t total;
-};
-
-static void *
-arena_alloc(struct arena *a, size_t n)
-{
-	struct arena_chunk *c = a->head;
-	size_t size, mapped;
-	void *p;
-
-	n = (n + 15) & ~(size_t)15;
-	if (c == NULL || c->size - c->used < n) {
-		size = n > ARENA_CHUNK ? n : ARENA_CHUNK;
-		if (a->total >= HUGE_AFTER && n <= HUGE_PAGE / 2) {
-			mapped = HUGE_PAGE;
-			c = huge_alloc(&mapped);
-			c->mapped = mapped;
-			size = mapped - sizeof(*c);
-		} else {
-			c = xmalloc(sizeof(*c) + size);
-			c->mapped = 0;
-		}
-		c->used = 0;
-		c->size = size;
-		c->next = a->head;
-		a->head = c;
-		a->total += size;
-	}
-	p = c->mem + c->used;
-	c->used += n;
-	return p;
-}
-
 struct doc *
 doc_new(const char *file)
 {
@@ -69,17 +18,9 @@ doc_new(const char *file)
 void
 doc_free(struct doc *doc)
 {
-	struct arena_chunk *c, *next;
-
 	if (doc == NULL)
 		return;
-	for (c = doc->arena->head; c; c = next) {
-		next = c->next;
-		if (c->mapped != 0)
-			huge_free(c, c->mapped);
-		else
-			free(c);
-	}
+	arena_free_all(doc->arena);
 	free(doc->arena);
 	free(doc->file);
 	free(doc->text);

@@ -299,6 +299,96 @@ file_write_atomic(const char *path, const void *data, size_t len, int mode)
 	return 0;
 }
 
+/* One 2 MiB page, aligned and advised MADV_HUGEPAGE: one fault instead of
+ * 512 where the kernel has huge pages, 4 KiB pages where it has not.
+ * Exits like xmalloc when memory is short. */
+#define HUGE_PAGE ((size_t)2 << 20)
+
+static void *
+huge_page(void)
+{
+	size_t head;
+	char *raw, *p;
+
+	/* Twice the size, to cut an aligned page out of it. */
+	raw = mmap(NULL, 2 * HUGE_PAGE, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED)
+		die_oom(HUGE_PAGE);
+	p = (char *)(((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+	head = (size_t)(p - raw);
+	if (head > 0)
+		munmap(raw, head);
+	munmap(p + HUGE_PAGE, HUGE_PAGE - head);
+#ifdef MADV_HUGEPAGE
+	madvise(p, HUGE_PAGE, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t used, size;
+	int huge;      /* a huge_page, else from xmalloc */
+	_Alignas(16) unsigned char mem[];
+};
+
+#define ARENA_SMALL_CHUNK ((size_t)64 << 10)
+#define ARENA_HUGE_AFTER ((size_t)256 << 10)
+#define ARENA_HUGE_CHUNK (HUGE_PAGE - sizeof(struct arena_chunk))
+
+void *
+arena_alloc(struct arena *a, size_t n)
+{
+	struct arena_chunk *c = a->head;
+	size_t size;
+	void *p;
+
+	n = (n + 15) & ~(size_t)15;
+	if (c == NULL || c->size - c->used < n) {
+		size = a->total < ARENA_HUGE_AFTER ? ARENA_SMALL_CHUNK : ARENA_HUGE_CHUNK;
+		if (n > size / 4)
+			size = n;
+		if (size == ARENA_HUGE_CHUNK) {
+			c = huge_page();
+			c->huge = 1;
+		} else {
+			c = xmalloc(sizeof(*c) + size);
+			c->huge = 0;
+		}
+		c->used = 0;
+		c->size = size;
+		a->total += size;
+		if (a->head != NULL && size == n) {
+			/* behind the current chunk, which keeps its free space */
+			c->next = a->head->next;
+			a->head->next = c;
+		} else {
+			c->next = a->head;
+			a->head = c;
+		}
+	}
+	p = c->mem + c->used;
+	c->used += n;
+	return p;
+}
+
+void
+arena_free_all(struct arena *a)
+{
+	struct arena_chunk *c, *next;
+
+	for (c = a->head; c != NULL; c = next) {
+		next = c->next;
+		if (c->huge)
+			munmap(c, HUGE_PAGE);
+		else
+			free(c);
+	}
+	a->head = NULL;
+	a->total = 0;
+}
+
 void *
 lazy_open(const char *soname, const char *package, const char *const *names,
     void **const *slots, size_t n, char *why, size_t whylen)
@@ -323,41 +413,6 @@ lazy_open(const char *soname, const char *package, const char *const *names,
 	return lib;
 }
 
-void *
-huge_alloc(size_t *len)
-{
-	size_t n, head;
-	char *raw, *p;
-
-	if (*len > SIZE_MAX - 2 * HUGE_PAGE)
-		die_oom(*len);
-	n = (*len + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-	if (n == 0)
-		n = HUGE_PAGE;
-	/* One page more than asked, to cut an aligned block out of it. */
-	raw = mmap(NULL, n + HUGE_PAGE, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (raw == MAP_FAILED)
-		die_oom(n);
-	p = (char *)(((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
-	head = (size_t)(p - raw);
-	if (head > 0)
-		munmap(raw, head);
-	munmap(p + n, HUGE_PAGE - head);
-#ifdef MADV_HUGEPAGE
-	/* Advice: where the kernel has no huge pages, 4 KiB pages serve. */
-	madvise(p, n, MADV_HUGEPAGE);
-#endif
-	*len = n;
-	return p;
-}
-
-void
-huge_free(void *p, size_t len)
-{
-	if (p != NULL)
-		munmap(p, len);
-}
 
 size_t
 str_distance(const char *a, const char *b, size_t cap)

@@ -61,8 +61,9 @@ int file_write_atomic(const char *path, const void *data, size_t len, int mode);
 /*
  * The same, a piece at a time: atomic_open creates the temporary file,
  * atomic_write appends to it, atomic_commit gives it mode, fsyncs it if
- * sync is set and renames it over path; atomic_abort removes it. Each returns 0 or -1
- * with errno set; after a failed write or commit, call atomic_abort.
+ * sync is set and renames it over path; atomic_abort removes it. Each
+ * returns 0 or -1 with errno set; after a failed write or commit, call
+ * atomic_abort.
  */
 struct atomic_file {
 	char *path, *tmp;
@@ -74,13 +75,21 @@ int atomic_commit(struct atomic_file *f, int mode, int sync);
 void atomic_abort(struct atomic_file *f);
 
 /*
- * Big short-lived blocks in whole 2 MiB pages, which the kernel backs with
- * transparent huge pages where it offers them: one fault instead of 512
- * (see docs/decisions.md, "Build speed"). huge_alloc rounds *len up to a
- * multiple of HUGE_PAGE and returns zeroed memory aligned to it; it exits
- * like xmalloc when memory is short. huge_free takes the same *len back.
+ * An arena: many small blocks that are freed together. Chunks of 64 KiB
+ * while it is small, then 2 MiB chunks advised MADV_HUGEPAGE, which the
+ * kernel backs with one transparent huge page where it has them (a big
+ * template or manifest is megabytes of nodes, and 4 KiB pages faulted one
+ * at a time were a fifth of a build; docs/decisions.md, "Build speed"). A block over a quarter of a chunk gets one of
+ * its own, behind the current chunk. Blocks are 16-byte aligned. A zeroed
+ * struct arena is empty; arena_free_all releases every block.
  */
-#define HUGE_PAGE ((size_t)2 << 20)
+struct arena_chunk;
+struct arena {
+	struct arena_chunk *head;
+	size_t total;
+};
+void *arena_alloc(struct arena *a, size_t n);
+void arena_free_all(struct arena *a);
 
 /*
  * Opens the shared library soname and looks up names[i] into *slots[i],
@@ -91,8 +100,6 @@ void atomic_abort(struct atomic_file *f);
 void *lazy_open(const char *soname, const char *package,
     const char *const *names, void **const *slots, size_t n, char *why,
     size_t whylen);
-void *huge_alloc(size_t *len);
-void huge_free(void *p, size_t len);
 
 /* Levenshtein distance, capped: returns cap+1 once the distance exceeds cap. */
 size_t str_distance(const char *a, const char *b, size_t cap);

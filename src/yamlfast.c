@@ -724,19 +724,13 @@ int
 yf_scan(const char *text, size_t len, const char *const *tags, size_t ntags,
     unsigned max_depth, struct yf_events *out)
 {
-	struct yf y;
+	struct yf y = {.s = text, .n = len, .tags = tags, .ntags = ntags,
+	    .max_depth = max_depth, .out = out};
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	if (len >= UINT32_MAX || has_special_chars((const unsigned char *)text, len))
 		return -1;
-	memset(&y, 0, sizeof(y));
-	y.s = text;
-	y.n = len;
-	y.tags = tags;
-	y.ntags = ntags;
-	y.max_depth = max_depth;
-	y.out = out;
 	emit_at(&y, YAML_STREAM_START_EVENT, 0, 0);
 	emit_at(&y, YAML_DOCUMENT_START_EVENT, 0, 0);
 	if (scan_lines(&y) == 0) {
