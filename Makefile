@@ -43,9 +43,11 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
              -DSPARTAC_VERSION='"$(VERSION)"' -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
-SRC      := $(wildcard src/*.c src/aws/*.c)
+# Every stage folder of src/ except runtime/, which is compiled into each
+# bootstrap (embedded below), not into spartac.
+SRC      := $(sort $(filter-out src/runtime/%,$(wildcard src/*/*.c)))
 OBJ      := $(SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o
-LIBOBJ   := $(filter-out $(BUILD)/src/main.o,$(OBJ))
+LIBOBJ   := $(filter-out $(BUILD)/src/cli/main.o,$(OBJ))
 UNITSRC  := $(wildcard tests/unit/test_*.c)
 UNITBIN  := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
 # The JSON-Schema-Test-Suite runner (driven by tests/test_jsonschema_suite.py).

@@ -1,6 +1,6 @@
 /*
  * emu_bench.c - drives one bootstrap through spartac's Runtime API
- * emulator (src/emulator.c) and measures, as Lambda would see them:
+ * emulator (src/local/emulator.c) and measures, as Lambda would see them:
  *
  *   init   process start (fork) to its first GET /invocation/next, over
  *          COLD fresh processes: median and minimum, in milliseconds
@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "emulator.h"
+#include "local/emulator.h"
 
 static double
 now_ms(void)

@@ -28,7 +28,7 @@ def main_help():
 
 
 def verbs():
-    """Verbs as `spartac --help` lists them (the table in src/cli.c)."""
+    """Verbs as `spartac --help` lists them (the table in src/cli/cli.c)."""
     text = main_help()
     block = text.split("Verbs:\n", 1)[1].split("\n\n", 1)[0]
     return [line.split()[0] for line in block.splitlines() if line.strip()]
@@ -92,7 +92,7 @@ def test_help_and_man_page_name_the_same_global_options():
 
 
 def test_exit_statuses_are_documented():
-    enum = (ROOT / "src" / "cli.h").read_text()
+    enum = (ROOT / "src" / "cli" / "cli.h").read_text()
     statuses = {int(v) for v in re.findall(r"EXIT_\w+\s*=\s*(\d+)", enum)}
     documented = {int(v) for v in re.findall(r"^\.It (\d+)$", _man_section("EXIT STATUS"), re.M)}
     assert statuses == documented

@@ -256,9 +256,9 @@ def test_every_err_has_an_input():
 
 def diag_sections():
     """{section title: [codes]} from the '/* ---- title (file) ---- */'
-    comments of src/diag_codes.h."""
+    comments of src/base/diag_codes.h."""
     out, title = {}, None
-    for line in (ROOT / "src" / "diag_codes.h").read_text().splitlines():
+    for line in (ROOT / "src" / "base" / "diag_codes.h").read_text().splitlines():
         m = re.match(r"/\* ---- (.+?) ---- \*/", line)
         if m:
             title = m.group(1)

@@ -1,4 +1,4 @@
-"""The loader's documented limits (src/loader.h) at and past their edges,
+"""The loader's documented limits (src/front/loader.h) at and past their edges,
 what it does with hostile input (billion laughs, deep nesting, endless
 files, bad UTF-8), and the CloudFormation short-form tags turned into their
 long form.

@@ -1,5 +1,5 @@
 """man/spartac.1: mandoc-lint clean, every diagnostic code explained, the
-loader's limits stated as src/loader.h defines them."""
+loader's limits stated as src/front/loader.h defines them."""
 import re
 import subprocess
 
@@ -9,7 +9,7 @@ MAN = ROOT / "man" / "spartac.1"
 
 
 def catalogue():
-    text = (ROOT / "src" / "diag_codes.h").read_text()
+    text = (ROOT / "src" / "base" / "diag_codes.h").read_text()
     return re.findall(r'^DIAG\(\s*\w+\s*,\s*\w+\s*,\s*"([A-Z0-9-]+)"', text, re.M)
 
 
@@ -53,7 +53,7 @@ def test_no_code_is_explained_that_does_not_exist():
 
 
 def test_limits_match_the_loader():
-    header = (ROOT / "src" / "loader.h").read_text()
+    header = (ROOT / "src" / "front" / "loader.h").read_text()
 
     def define(name):
         m = re.search(rf"#define {name}\s+\(?(\d+)u?(?:\s*\*\s*(\d+)\s*\*\s*(\d+))?\)?", header)

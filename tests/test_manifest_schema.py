@@ -1,5 +1,5 @@
 """The manifest contract: the schema documents every property, its defaults
-are the model's (src/manifest.h), its patterns stay portable, and the
+are the model's (src/front/manifest.h), its patterns stay portable, and the
 example uses every section the schema defines."""
 import json
 import re
@@ -10,7 +10,7 @@ from conftest import ROOT, run
 from manifestlib import load_manifest
 
 SCHEMA = json.loads((ROOT / "schema" / "sparta.schema.json").read_text())
-HEADER = (ROOT / "src" / "manifest.h").read_text()
+HEADER = (ROOT / "src" / "front" / "manifest.h").read_text()
 EXAMPLE = ROOT / "sparta.yaml.example"
 
 
@@ -67,7 +67,7 @@ def test_every_property_has_a_description():
 
 def header_define(name):
     m = re.search(rf'#define {name}\s+(?:\\\n\s*)?("(?:[^"\\]|\\.)*"|\d+)', HEADER)
-    assert m, f"{name} missing from src/manifest.h"
+    assert m, f"{name} missing from src/front/manifest.h"
     value = m.group(1)
     return json.loads(value) if value.startswith('"') else int(value)
 

@@ -55,7 +55,7 @@ def test_schema_is_valid_draft7():
 
 def _semantic_codes():
     """Codes from the semantic sections of diag_codes.h (not loader, not schema)."""
-    text = (ROOT / "src" / "diag_codes.h").read_text()
+    text = (ROOT / "src" / "base" / "diag_codes.h").read_text()
     codes = set()
     section = ""
     for line in text.splitlines():

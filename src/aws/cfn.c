@@ -6,7 +6,7 @@
 
 #include "aws/cfn.h"
 #include "aws/internal.h"
-#include "util.h"
+#include "base/util.h"
 
 #define CFN_MAX_PAGES 1000
 

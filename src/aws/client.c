@@ -8,7 +8,7 @@
 #include <curl/curl.h>
 
 #include "aws/internal.h"
-#include "util.h"
+#include "base/util.h"
 
 static char *
 shared_file(const char *var, const char *name)

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "aws/internal.h"
-#include "util.h"
+#include "base/util.h"
 
 static char *
 trim_dup(const char *s, size_t n)

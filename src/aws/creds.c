@@ -24,8 +24,8 @@
 
 #include "aws/internal.h"
 #include "aws/sts.h"
-#include "diag.h"
-#include "util.h"
+#include "base/diag.h"
+#include "base/util.h"
 
 extern char **environ;
 

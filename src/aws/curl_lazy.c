@@ -14,8 +14,8 @@
 #define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
 
-#include "internal.h"
-#include "util.h"
+#include "aws/internal.h"
+#include "base/util.h"
 
 #define CURL_SONAME "libcurl.so.4"
 

@@ -13,7 +13,7 @@
 #include <strings.h>
 
 #include "aws/internal.h"
-#include "util.h"
+#include "base/util.h"
 
 const char *
 aws_partition_suffix(const char *region)

@@ -19,8 +19,8 @@
 #include <curl/curl.h>
 
 #include "aws/internal.h"
-#include "diag.h"
-#include "util.h"
+#include "base/diag.h"
+#include "base/util.h"
 
 #define QUOTA_RETRY_COST 5
 #define QUOTA_TIMEOUT_COST 10

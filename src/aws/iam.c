@@ -7,7 +7,7 @@
 
 #include "aws/iam.h"
 #include "aws/internal.h"
-#include "util.h"
+#include "base/util.h"
 
 int
 iam_get_role(struct aws *aws, const char *name, struct iam_role **out,

@@ -11,7 +11,7 @@
 
 #include "aws/aws.h"
 #include "aws/sigv4.h"
-#include "util.h"
+#include "base/util.h"
 
 /* ---- shared configuration files (config.c) ---- */
 

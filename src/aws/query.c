@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "aws/internal.h"
-#include "util.h"
+#include "base/util.h"
 
 static const char *
 api_version(const char *service)

@@ -10,7 +10,7 @@
 
 #include "aws/internal.h"
 #include "aws/s3.h"
-#include "util.h"
+#include "base/util.h"
 
 #define S3_NS "http://s3.amazonaws.com/doc/2006-03-01/"
 

@@ -19,7 +19,7 @@
 #include <openssl/sha.h>
 
 #include "aws/sigv4.h"
-#include "util.h"
+#include "base/util.h"
 
 /* Headers a proxy may change or drop; signing them would break requests. */
 static const char *const sigv4_unsigned[] = {

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "util.h"
+#include "base/util.h"
 
 struct sigv4_header {
 	const char *name;

@@ -7,7 +7,7 @@
 
 #include "aws/internal.h"
 #include "aws/sts.h"
-#include "util.h"
+#include "base/util.h"
 
 int
 sts_get_caller_identity(struct aws *aws, struct sts_identity *out,

@@ -14,7 +14,7 @@
 #include <expat.h>
 
 #include "aws/internal.h"
-#include "util.h"
+#include "base/util.h"
 
 #define XML_MAX_DEPTH 64
 #define XML_MAX_BYTES (64u << 20)

@@ -17,12 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diag.h"
-#include "embedded.h"
-#include "loader.h"
-#include "manifest.h"
-#include "node.h"
-#include "schema.h"
+#include "base/diag.h"
+#include "base/embedded.h"
+#include "front/loader.h"
+#include "front/manifest.h"
+#include "front/node.h"
+#include "front/schema.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
-#include "schema.h"
+#include "base/json.h"
+#include "front/schema.h"
 
 static const char *const instances[] = {
 	"null", "true", "0", "-1.5", "\"abc\"", "\"\"", "[]", "[1, \"a\", [null]]",

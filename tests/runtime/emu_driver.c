@@ -14,7 +14,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "emulator.h"
+#include "local/emulator.h"
 
 int
 main(int argc, char **argv)

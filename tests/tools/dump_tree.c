@@ -11,10 +11,10 @@
 
 #include <cjson/cJSON.h>
 
-#include "diag.h"
-#include "json.h"
-#include "loader.h"
-#include "node.h"
+#include "base/diag.h"
+#include "base/json.h"
+#include "front/loader.h"
+#include "front/node.h"
 
 int
 main(int argc, char **argv)

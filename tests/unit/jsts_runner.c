@@ -21,9 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
-#include "schema.h"
-#include "util.h"
+#include "base/json.h"
+#include "front/schema.h"
+#include "base/util.h"
 
 /* Files not run, with the reason printed in the report. */
 static const struct {

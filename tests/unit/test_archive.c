@@ -7,9 +7,9 @@
 
 #include <zip.h>
 
-#include "archive.h"
+#include "compile/archive.h"
 #include "unit.h"
-#include "util.h"
+#include "base/util.h"
 
 /* Removes a test directory tree (files, links, subdirectories). */
 static void

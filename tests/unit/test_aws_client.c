@@ -17,9 +17,9 @@
 #include "aws/internal.h"
 #include "aws/s3.h"
 #include "aws/sts.h"
-#include "diag.h"
+#include "base/diag.h"
 #include "unit.h"
-#include "util.h"
+#include "base/util.h"
 
 static void
 test_ini(void)

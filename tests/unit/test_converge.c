@@ -13,10 +13,10 @@
 
 #include <cjson/cJSON.h>
 
-#include "converge.h"
-#include "marshal.h"
+#include "converge/converge.h"
+#include "compile/marshal.h"
 #include "unit.h"
-#include "util.h"
+#include "base/util.h"
 
 #define CASES "tests/converge/cases.json"
 

@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "elfsym.h"
-#include "site.h"
+#include "compile/elfsym.h"
+#include "compile/site.h"
 #include "unit.h"
-#include "util.h"
+#include "base/util.h"
 
 /* This test program itself: unstripped, dynamically linked against glibc. */
 static void

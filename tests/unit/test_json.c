@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "base/json.h"
 #include "unit.h"
-#include "util.h"
+#include "base/util.h"
 
 static struct doc *
 load(const char *text, struct diags *d)

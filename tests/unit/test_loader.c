@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loader.h"
+#include "front/loader.h"
 #include "unit.h"
 
 static struct doc *

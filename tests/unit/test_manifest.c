@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loader.h"
-#include "manifest.h"
+#include "front/loader.h"
+#include "front/manifest.h"
 #include "unit.h"
 
 /* A loaded case: the doc, its diagnostics and the model (NULL on errors). */

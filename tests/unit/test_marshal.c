@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "marshal_int.h"
+#include "compile/marshal_int.h"
 #include "unit.h"
 
 static char *

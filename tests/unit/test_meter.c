@@ -4,8 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "diag.h"
-#include "meter.h"
+#include "base/diag.h"
+#include "base/meter.h"
 #include "unit.h"
 
 /* Runs fn with stderr sent to a file; returns what it printed. */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "progress.h"
+#include "converge/progress.h"
 #include "unit.h"
 
 static char *

@@ -7,12 +7,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "embedded.h"
-#include "json.h"
-#include "loader.h"
-#include "schema.h"
+#include "base/embedded.h"
+#include "base/json.h"
+#include "front/loader.h"
+#include "front/schema.h"
 #include "unit.h"
-#include "util.h"
+#include "base/util.h"
 
 static struct schema *
 load_schema(const char *json)

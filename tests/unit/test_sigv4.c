@@ -14,7 +14,7 @@
 
 #include "aws/sigv4.h"
 #include "unit.h"
-#include "util.h"
+#include "base/util.h"
 
 static const char *
 jstr(const cJSON *o, const char *k)

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loader.h"
+#include "front/loader.h"
 #include "unit.h"
-#include "util.h"
+#include "base/util.h"
 
 static int fast_files, slow_files;
 

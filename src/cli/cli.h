@@ -1,0 +1,95 @@
+/*
+ * cli.h - verbs, options and exit statuses. Only main() exits.
+ *
+ * Each verb lives in its own src/cmd_<verb>.c and is listed once in the
+ * verb table in cli.c. A verb gets the parsed global options and its own
+ * argv (argv[0] is the verb name), parses its own options with cli_getopt
+ * (which also accepts every global option, so `spartac validate -f x` and
+ * `spartac -f x validate` mean the same), and returns an exit status.
+ */
+#ifndef SPARTAC_CLI_H
+#define SPARTAC_CLI_H
+
+#include <getopt.h>
+
+#include "base/diag.h"
+
+/* Exit statuses: documented in man/spartac.1, EXIT STATUS. */
+enum exit_status {
+	EXIT_OK = 0,
+	EXIT_INVALID = 1,     /* the manifest has errors */
+	EXIT_CHANGES = 2,     /* plan --detailed-exitcode: changes present */
+	EXIT_BUILD = 3,       /* compiling, archiving or a hook failed */
+	EXIT_AWS = 4,         /* an AWS call or the deployment failed */
+	EXIT_FUNCTION = 5,    /* invoke: the function failed or timed out */
+	EXIT_USAGE = 64,      /* bad verb, option or argument */
+	EXIT_INTERNAL = 70,   /* a bug or out of memory */
+	EXIT_IO = 74,         /* a file could not be read or written */
+	EXIT_INTERRUPTED = 130, /* Ctrl-C */
+};
+
+struct cli {
+	const char *file;       /* -f/--file or positional; default sparta.yaml */
+	int file_given;
+	enum log_level level;   /* -l/--level */
+	enum diag_format format; /* --format */
+	int color;              /* after --no-color, NO_COLOR and isatty */
+	const char *dir;        /* -C DIR, already chdir'ed into */
+	const char *stage;      /* --stage */
+	const char *profile;    /* --profile */
+	const char *region;     /* --region */
+	const char *endpoint_url; /* --endpoint-url */
+	int noop;               /* -n/--noop */
+};
+
+struct verb {
+	const char *name;
+	const char *synopsis; /* "validate [FILE]" */
+	const char *summary;  /* one line for spartac --help */
+	const char *help;     /* the verb's options, for spartac VERB --help */
+	int (*run)(struct cli *cli, int argc, char **argv);
+};
+
+/*
+ * getopt_long over the verb's own options plus the global ones. Returns the
+ * verb option's value (as getopt_long does), -1 at the end, or '?' after
+ * printing a usage error (the caller returns EXIT_USAGE). Global options are
+ * applied to cli and not returned. `--help` prints the verb's help and
+ * returns 'h'. After -1, optind indexes the first operand.
+ */
+int cli_getopt(struct cli *cli, const struct verb *verb, int argc, char **argv,
+    const char *shortopts, const struct option *longopts);
+/*
+ * Takes at most one positional FILE operand (the manifest). Returns 0, or
+ * prints a usage error and returns -1 when there are more operands.
+ */
+int cli_take_file(struct cli *cli, const struct verb *verb, int argc,
+    char **argv);
+/* The verb's table entry (for cli_getopt and help), by name. */
+const struct verb *cli_verb(const char *name);
+/* The whole verb table, and the help text of the global options. */
+const struct verb *cli_verbs(size_t *n);
+const char *cli_global_help(void);
+/* Prints "spartac: MESSAGE" and "try 'spartac VERB --help'" to stderr. */
+void cli_usage_error(const struct verb *verb, const char *fmt, ...)
+    PRINTF_LIKE(2, 3);
+/* Prints diagnostics in the chosen format; returns the exit status they imply. */
+int cli_report(struct cli *cli, struct diags *d);
+
+/* The verbs. */
+int cmd_validate(struct cli *, int, char **);
+int cmd_schema(struct cli *, int, char **);
+int cmd_help(struct cli *, int, char **);
+int cmd_completion(struct cli *, int, char **);
+int cmd_init(struct cli *, int, char **);
+int cmd_describe(struct cli *, int, char **);
+int cmd_serve(struct cli *, int, char **);
+int cmd_build(struct cli *, int, char **);
+int cmd_whoami(struct cli *, int, char **);
+int cmd_plan(struct cli *, int, char **);
+int cmd_deploy(struct cli *, int, char **);
+int cmd_delete(struct cli *, int, char **);
+int cmd_status(struct cli *, int, char **);
+int cmd_invoke(struct cli *, int, char **);
+
+#endif

@@ -1,0 +1,101 @@
+/*
+ * cmd_deploy.c - `spartac deploy`: build, upload, converge through a
+ * ChangeSet, follow the stack, print the outputs (converge_io.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "converge/converge_io.h"
+
+enum {
+	OPT_BUCKET = 300,
+	OPT_ROLE_ARN,
+	OPT_OUTPUTS_FILE,
+	OPT_TIMEOUT,
+	OPT_FORCE,
+	OPT_PROTECT,
+	OPT_CONTINUE,
+};
+
+/* Seconds, or "10m", "1h". Returns -1 when it is not a duration. */
+static double
+parse_duration(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || v < 0)
+		return -1;
+	if (*end == '\0' || strcmp(end, "s") == 0)
+		return v;
+	if (strcmp(end, "m") == 0)
+		return v * 60;
+	if (strcmp(end, "h") == 0)
+		return v * 3600;
+	return -1;
+}
+
+int
+cmd_deploy(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"bucket", required_argument, NULL, OPT_BUCKET},
+		{"role-arn", required_argument, NULL, OPT_ROLE_ARN},
+		{"outputs-file", required_argument, NULL, OPT_OUTPUTS_FILE},
+		{"timeout", required_argument, NULL, OPT_TIMEOUT},
+		{"yes", no_argument, NULL, 'y'},
+		{"force", no_argument, NULL, OPT_FORCE},
+		{"protect", no_argument, NULL, OPT_PROTECT},
+		{"continue-rollback", no_argument, NULL, OPT_CONTINUE},
+		{NULL, 0, NULL, 0},
+	};
+	const struct verb *self = cli_verb("deploy");
+	struct converge_opts o;
+	int c;
+
+	memset(&o, 0, sizeof o);
+	o.mode = CONVERGE_DEPLOY;
+	while ((c = cli_getopt(cli, self, argc, argv, "y", longopts)) != -1) {
+		switch (c) {
+		case OPT_BUCKET:
+			o.bucket = optarg;
+			break;
+		case OPT_ROLE_ARN:
+			o.role_arn = optarg;
+			break;
+		case OPT_OUTPUTS_FILE:
+			o.outputs_file = optarg;
+			break;
+		case OPT_TIMEOUT:
+			if ((o.timeout = parse_duration(optarg)) < 0) {
+				cli_usage_error(self, "--timeout %s: not a "
+				    "duration (600, 10m, 1h)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'y':
+			o.yes = 1;
+			break;
+		case OPT_FORCE:
+			o.force = 1;
+			break;
+		case OPT_PROTECT:
+			o.protect = 1;
+			break;
+		case OPT_CONTINUE:
+			o.continue_rollback = 1;
+			break;
+		case 'h':
+			return EXIT_OK;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (cli_take_file(cli, self, argc, argv) == -1)
+		return EXIT_USAGE;
+	/* Sparta's --noop: everything a deploy does short of changing AWS. */
+	if (cli->noop)
+		o.mode = CONVERGE_PLAN;
+	return converge_run(cli, &o);
+}

@@ -1,0 +1,70 @@
+/* cmd_describe.c - `spartac describe [FILE] [-o FILE.html]`. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compile/build.h"
+#include "cli/cli.h"
+#include "describe/describe.h"
+#include "pipeline/pipeline.h"
+
+int
+cmd_describe(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"output", required_argument, NULL, 'o'},
+		{NULL, 0, NULL, 0},
+	};
+	const struct verb *self = cli_verb("describe");
+	const char *output = NULL;
+	struct diags d = {0};
+	struct pipeline p;
+	struct build_out out;
+	struct buf html = {0};
+	char *path = NULL;
+	int c, status, rc;
+
+	while ((c = cli_getopt(cli, self, argc, argv, "o:", longopts)) != -1) {
+		if (c == 'o')
+			output = optarg;
+		else
+			return c == 'h' ? EXIT_OK : EXIT_USAGE;
+	}
+	if (cli_take_file(cli, self, argc, argv) == -1)
+		return EXIT_USAGE;
+	memset(&out, 0, sizeof(out));
+	if (pipeline_check(&p, cli, &d) > 0)
+		goto report;
+	if (output == NULL) {
+		if (build_out_init(&out, cli->file) == -1) {
+			status = EXIT_IO;
+			goto done;
+		}
+		path = xasprintf("%s/describe.html", out.dir);
+	} else {
+		path = xstrdup(output);
+	}
+	rc = describe_html(p.manifest, &d, &html);
+	if (rc == -1) {
+		status = EXIT_INTERNAL;
+		goto done;
+	}
+	if (rc == 0) {
+		if (file_write_atomic(path, html.data, html.len, 0644) == -1) {
+			log_error("cannot write %s: %s", path, strerror(errno));
+			status = EXIT_IO;
+			goto done;
+		}
+		log_info("wrote %s (%zu bytes; opens offline)", path, html.len);
+	}
+report:
+	status = cli_report(cli, &d);
+done:
+	pipeline_free(&p);
+	build_out_free(&out);
+	diags_free(&d);
+	buf_free(&html);
+	free(path);
+	return status;
+}

@@ -1,0 +1,215 @@
+/*
+ * cmd_invoke.c - `spartac invoke FUNC [--event FILE|-]`: build, then run
+ * one function through the Runtime API emulator and print its response.
+ *
+ * stdout carries only the invocation's payload (byte for byte, plus a
+ * newline on a terminal): the response, or on failure the error document;
+ * the function's own logs and spartac's messages go to stderr. A function
+ * error or a timeout exits with EXIT_FUNCTION after printing "TYPE:
+ * MESSAGE" on stderr.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compile/build.h"
+#include "cli/cli.h"
+#include "local/emulator.h"
+#include "local/local.h"
+#include "front/manifest.h"
+#include "front/node.h"
+#include "pipeline/pipeline.h"
+#include "base/util.h"
+
+enum {
+	OPT_EVENT = 300,
+	OPT_BOOTSTRAP,
+};
+
+static const struct option invoke_longopts[] = {
+	{"event", required_argument, NULL, OPT_EVENT},
+	{"bootstrap", required_argument, NULL, OPT_BOOTSTRAP},
+	{NULL, 0, NULL, 0},
+};
+
+/* Reads the event from a file or stdin ("-"), at most the invoke limit. */
+static int
+event_read(const char *path, char **out, size_t *len)
+{
+	struct buf b = {0};
+	char tmp[65536];
+	size_t n;
+
+	if (path == NULL) {
+		*out = xstrdup("{}");
+		*len = 2;
+		return 0;
+	}
+	if (strcmp(path, "-") != 0) {
+		if (file_read(path, EMULATOR_EVENT_LIMIT, out, len) < 0) {
+			log_error("%s: %s", path, errno == EFBIG ?
+			    "the event is over Lambda's 6 MB limit" : strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	while ((n = fread(tmp, 1, sizeof(tmp), stdin)) > 0) {
+		buf_append(&b, tmp, n);
+		if (b.len > EMULATOR_EVENT_LIMIT) {
+			log_error("stdin: the event is over Lambda's 6 MB limit");
+			buf_free(&b);
+			return -1;
+		}
+	}
+	if (ferror(stdin)) {
+		log_error("stdin: %s", strerror(errno));
+		buf_free(&b);
+		return -1;
+	}
+	buf_append(&b, "", 0);
+	*len = b.len;
+	*out = buf_take(&b);
+	return 0;
+}
+
+/*
+ * stdout gets the invocation's payload either way, as Lambda's Invoke API
+ * returns it: the response, or the error document ({"errorMessage",
+ * "errorType", ...}); the exit status says which.
+ */
+static int
+report(const char *func, const struct emulator_result *r)
+{
+	fwrite(r->payload, 1, r->len, stdout);
+	if (isatty(STDOUT_FILENO) && (r->len == 0 ||
+	    r->payload[r->len - 1] != '\n'))
+		putchar('\n');
+	if (fflush(stdout) != 0) {
+		log_error("stdout: %s", strerror(errno));
+		return EXIT_IO;
+	}
+	if (r->outcome == EMULATOR_OK)
+		return EXIT_OK;
+	fprintf(stderr, "spartac: %s %s: %s: %s\n", func,
+	    r->outcome == EMULATOR_TIMEOUT ? "timed out" : "failed",
+	    r->error_type ? r->error_type : "Unknown",
+	    r->error_message ? r->error_message : r->payload);
+	return EXIT_FUNCTION;
+}
+
+int
+cmd_invoke(struct cli *cli, int argc, char **argv)
+{
+	const struct verb *self = cli_verb("invoke");
+	const char *event_path = NULL, *bootstrap = NULL, *func;
+	const struct manifest_function *f;
+	struct local_function lf;
+	struct emulator_result r;
+	struct build_out out;
+	struct emulator *e = NULL;
+	struct diags d = {0};
+	struct pipeline p = {0};
+	char *event = NULL, *abs_bootstrap = NULL;
+	size_t event_len = 0, i;
+	int c, status = EXIT_OK, have_out = 0, have_lf = 0;
+
+	while ((c = cli_getopt(cli, self, argc, argv, "", invoke_longopts)) != -1) {
+		switch (c) {
+		case OPT_EVENT:
+			event_path = optarg;
+			break;
+		case OPT_BOOTSTRAP:
+			bootstrap = optarg;
+			break;
+		case 'h':
+			return EXIT_OK;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		cli_usage_error(self, "which function? (spartac invoke FUNC)");
+		return EXIT_USAGE;
+	}
+	func = argv[optind++];
+	if (cli_take_file(cli, self, argc, argv) == -1)
+		return EXIT_USAGE;
+	if (event_read(event_path, &event, &event_len) < 0)
+		return EXIT_IO;
+
+	if (pipeline_check(&p, cli, &d) > 0) {
+		status = cli_report(cli, &d);
+		goto out;
+	}
+	if ((f = manifest_function_find(p.manifest, func)) == NULL) {
+		const char **names = xcalloc(p.manifest->nfunctions + 1, sizeof(*names));
+		const char *hint;
+
+		for (i = 0; i < p.manifest->nfunctions; i++)
+			names[i] = p.manifest->functions[i].name;
+		hint = str_suggest(func, names, p.manifest->nfunctions);
+		if (hint != NULL)
+			cli_usage_error(self, "%s has no function '%s' (did you mean '%s'?)",
+			    cli->file, func, hint);
+		else
+			cli_usage_error(self, "%s has no function '%s'", cli->file, func);
+		free(names);
+		status = EXIT_USAGE;
+		goto out;
+	}
+
+	if (bootstrap == NULL) {
+		if (build_out_init(&out, cli->file) < 0) {
+			status = EXIT_IO;
+			goto out;
+		}
+		have_out = 1;
+		if (build_code(p.manifest, &out, &d) > 0 || d.nerrors > 0) {
+			cli_report(cli, &d);
+			status = EXIT_BUILD; /* as `spartac build` says it */
+			goto out;
+		}
+		cli_report(cli, &d); /* warnings, if any */
+		bootstrap = out.bootstrap_path;
+	} else if ((abs_bootstrap = realpath(bootstrap, NULL)) == NULL) {
+		log_error("%s: %s", bootstrap, strerror(errno));
+		status = EXIT_IO;
+		goto out;
+	} else {
+		bootstrap = abs_bootstrap;
+	}
+
+	local_function_init(&lf, p.manifest, f, bootstrap, have_out ? out.dir : NULL,
+	    local_region(cli), STDERR_FILENO, 1);
+	have_lf = 1;
+	fflush(stderr);
+	if ((e = emulator_alloc(&lf.cfg)) == NULL) {
+		status = EXIT_INTERNAL;
+		goto out;
+	}
+	if (emulator_invoke(e, event, event_len, &r) < 0) {
+		status = EXIT_BUILD;
+		goto out;
+	}
+	log_info("%s: %s in %.2f ms%s", f->name,
+	    r.outcome == EMULATOR_OK ? "done" : r.outcome == EMULATOR_TIMEOUT ?
+	    "timed out" : "failed", r.duration_ms, r.cold ? " (cold start)" : "");
+	if (r.cold)
+		log_debug("%s: init %.2f ms", f->name, r.init_ms);
+	status = report(f->name, &r);
+	emulator_result_free(&r);
+out:
+	emulator_free(e);
+	if (have_out)
+		build_out_free(&out);
+	if (have_lf)
+		local_function_free(&lf);
+	free(abs_bootstrap);
+	free(event);
+	pipeline_free(&p);
+	diags_free(&d);
+	return status;
+}

@@ -1,0 +1,55 @@
+/* cmd_serve.c - `spartac serve [FILE] [--port N] [--pool N] [--watch]`. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "local/serve.h"
+
+static int
+parse_count(const struct verb *self, const char *opt, const char *arg, long max, int *out)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (*arg == '\0' || *end != '\0' || v < 0 || v > max) {
+		cli_usage_error(self, "%s takes a number from 0 to %ld, not '%s'", opt, max, arg);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+int
+cmd_serve(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"port", required_argument, NULL, 'p'},
+		{"pool", required_argument, NULL, 'P'},
+		{"watch", no_argument, NULL, 'w'},
+		{NULL, 0, NULL, 0},
+	};
+	const struct verb *self = cli_verb("serve");
+	struct serve_options opt = {3000, 0, 0};
+	int c;
+
+	while ((c = cli_getopt(cli, self, argc, argv, "p:w", longopts)) != -1) {
+		switch (c) {
+		case 'p':
+			if (parse_count(self, "--port", optarg, 65535, &opt.port) == -1)
+				return EXIT_USAGE;
+			break;
+		case 'P':
+			if (parse_count(self, "--pool", optarg, 64, &opt.pool) == -1)
+				return EXIT_USAGE;
+			break;
+		case 'w':
+			opt.watch = 1;
+			break;
+		default:
+			return c == 'h' ? EXIT_OK : EXIT_USAGE;
+		}
+	}
+	if (cli_take_file(cli, self, argc, argv) == -1)
+		return EXIT_USAGE;
+	return serve_run(cli, &opt);
+}

@@ -1,0 +1,194 @@
+/*
+ * cmd_status.c - `spartac status`: the stack's status and reason, outputs,
+ * parameters, tags and last events. Reads only.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "aws/aws.h"
+#include "aws/cfn.h"
+#include "cli/cli.h"
+#include "converge/converge_io.h"
+#include "front/manifest.h"
+#include "pipeline/pipeline.h"
+#include "converge/progress.h"
+
+enum {
+	OPT_EVENTS = 300,
+};
+
+static cJSON *
+kvs_json(const struct cfn_kv *v, size_t n)
+{
+	cJSON *o = cJSON_CreateObject();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].key)
+			cJSON_AddStringToObject(o, v[i].key,
+			    v[i].value ? v[i].value : "");
+	return o;
+}
+
+static void
+kvs_print(const char *title, const struct cfn_kv *v, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return;
+	printf("%s:\n", title);
+	for (i = 0; i < n; i++)
+		printf("  %s = %s\n", v[i].key ? v[i].key : "",
+		    v[i].value ? v[i].value : "");
+}
+
+static void
+status_print(struct cli *cli, const char *name, const struct cfn_stack *st,
+    const struct cfn_events *ev, size_t nev)
+{
+	size_t i;
+
+	if (cli->format != DIAG_FORMAT_TEXT) {
+		cJSON *o = cJSON_CreateObject(), *outs, *arr;
+		char *s;
+
+		cJSON_AddStringToObject(o, "stack", name);
+		cJSON_AddBoolToObject(o, "exists", st != NULL);
+		if (st) {
+			cJSON_AddStringToObject(o, "stackId", st->id ? st->id : "");
+			cJSON_AddStringToObject(o, "status",
+			    st->status ? st->status : "");
+			if (st->status_reason)
+				cJSON_AddStringToObject(o, "reason",
+				    st->status_reason);
+			cJSON_AddBoolToObject(o, "terminationProtection",
+			    st->termination_protection);
+			outs = cJSON_AddObjectToObject(o, "outputs");
+			for (i = 0; i < st->noutputs; i++)
+				if (st->outputs[i].key)
+					cJSON_AddStringToObject(outs,
+					    st->outputs[i].key,
+					    st->outputs[i].value ?
+					    st->outputs[i].value : "");
+			cJSON_AddItemToObject(o, "parameters",
+			    kvs_json(st->params, st->nparams));
+			cJSON_AddItemToObject(o, "tags",
+			    kvs_json(st->tags, st->ntags));
+			arr = cJSON_AddArrayToObject(o, "events");
+			for (i = 0; i < nev; i++)
+				cJSON_AddItemToArray(arr,
+				    progress_event_json(&ev->v[i]));
+		}
+		s = cJSON_Print(o);
+		printf("%s\n", s);
+		free(s);
+		cJSON_Delete(o);
+		return;
+	}
+	if (st == NULL) {
+		printf("%s: no such stack\n", name);
+		return;
+	}
+	printf("%s: %s\n", name, st->status ? st->status : "?");
+	if (st->status_reason && *st->status_reason)
+		printf("  reason: %s\n", st->status_reason);
+	if (st->termination_protection)
+		printf("  termination protection: on\n");
+	if (st->noutputs) {
+		printf("outputs:\n");
+		for (i = 0; i < st->noutputs; i++)
+			printf("  %s = %s\n", st->outputs[i].key ?
+			    st->outputs[i].key : "", st->outputs[i].value ?
+			    st->outputs[i].value : "");
+	}
+	kvs_print("parameters", st->params, st->nparams);
+	kvs_print("tags", st->tags, st->ntags);
+	if (nev) {
+		printf("last events:\n");
+		for (i = nev; i-- > 0;)
+			progress_event_line(stdout, &ev->v[i], cli->color);
+	}
+}
+
+int
+cmd_status(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"events", required_argument, NULL, OPT_EVENTS},
+		{NULL, 0, NULL, 0},
+	};
+	const struct verb *self = cli_verb("status");
+	struct diags d = {0};
+	struct pipeline p;
+	struct aws_options ao = {0};
+	struct aws_error err;
+	struct aws *aws = NULL;
+	struct cfn_stack *st = NULL;
+	struct cfn_events ev = {0};
+	long nev = 10;
+	char *end;
+	int c, status = EXIT_OK, rc;
+
+	while ((c = cli_getopt(cli, self, argc, argv, "", longopts)) != -1) {
+		switch (c) {
+		case OPT_EVENTS:
+			nev = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end || nev < 0) {
+				cli_usage_error(self, "--events %s: not a count",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			return EXIT_OK;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (cli_take_file(cli, self, argc, argv) == -1)
+		return EXIT_USAGE;
+	if (pipeline_check(&p, cli, &d) > 0)
+		goto out;
+	ao.profile = cli->profile;
+	ao.region = cli->region;
+	ao.endpoint_url = cli->endpoint_url;
+	if ((aws = aws_open(&ao, &err)) == NULL ||
+	    cfn_describe_stacks(aws, p.manifest->service, &st, &err) != 0) {
+		aws_error_log(&err);
+		status = EXIT_AWS;
+		goto out;
+	}
+	/* Events are a courtesy: a failure to read them is only logged.
+	 * One page (the newest 100) is enough for --events up to 100; more
+	 * pages the whole history. */
+	if (st && nev > 0 && (nev <= 100 ? converge_events_page(aws,
+	    st->id ? st->id : p.manifest->service, &ev, &err) :
+	    cfn_describe_stack_events(aws, st->id ? st->id : p.manifest->service,
+	    NULL, &ev, &err)) != 0)
+		aws_error_log(&err);
+	status_print(cli, p.manifest->service, st, &ev,
+	    ev.n < (size_t)nev ? ev.n : (size_t)nev);
+	if (fflush(stdout) != 0)
+		status = EXIT_IO;
+out:
+	if (aws && cli->format != DIAG_FORMAT_TEXT) {
+		/* stdout holds the status document; warnings go to stderr. */
+		if (d.n)
+			diags_print(stderr, &d, DIAG_FORMAT_TEXT, cli->color);
+		rc = d.nerrors ? EXIT_INVALID : EXIT_OK;
+	} else
+		rc = cli_report(cli, &d);
+	if (status == EXIT_OK)
+		status = rc;
+	cfn_events_free(&ev);
+	cfn_stack_free(st);
+	if (aws)
+		aws_close(aws);
+	pipeline_free(&p);
+	diags_free(&d);
+	return status;
+}

@@ -1,0 +1,112 @@
+/*
+ * build.h - compiling the bootstrap and packing the code archive.
+ *
+ * `spartac build` (and deploy, plan, invoke) run, in this order:
+ *
+ *	build_out_init(&out, manifest_path)        paths under <project>/.spartac
+ *	build_code(m, &out, &d)                     prebuild hook, compile,
+ *	                                            postbuild hook, archive hook,
+ *	                                            code.zip + code.sha256, site.json
+ *	hooks_run(m, MANIFEST_HOOK_PREMARSHAL, ...)  then marshal the template to
+ *	                                            out.template_path, then
+ *	hooks_run(m, MANIFEST_HOOK_POSTMARSHAL, ...) (build_hook_env gives the env)
+ *	build_out_free(&out)
+ *
+ * Each step returns the number of errors it added to d (0: go on).
+ *
+ * The project directory is the manifest's directory; build.sources,
+ * include_dirs and library paths are relative to it and may not leave it.
+ * Everything spartac writes goes under .spartac/:
+ *
+ *	bootstrap       the executable Lambda runs (0755)
+ *	lib/            glibc link mode: the bundled shared objects
+ *	code.zip        bootstrap [+ lib/] [+ archive hook files], deterministic
+ *	code.sha256     code.zip's SHA-256 in hex and a newline (the S3 key)
+ *	site.json       the site's files with size, SHA-256 and content type
+ *	build.stamp     what the last bootstrap was built from
+ *	work/           runtime sources, dispatch table, objects, staging/
+ *
+ * Builds are reproducible: compilers run in the project directory on
+ * relative paths with -ffile-prefix-map, the output is stripped, objects
+ * are linked in sorted order and the archive is deterministic (archive.h),
+ * so the same sources give the same bytes in any directory or time zone.
+ *
+ * Builds are incremental: build.stamp holds a SHA-256 over everything the
+ * bootstrap depends on (see build.c: stamp_key) plus every header the
+ * compiler read (from its -MD dependency output). When they all match and
+ * the outputs are intact, nothing is compiled or written (file times stay).
+ * Otherwise only the objects whose own key changed are recompiled (key:
+ * toolchain, command line, and every file the object's last compile read).
+ *
+ * Every program is run with posix_spawnp, never through a shell.
+ */
+#ifndef SPARTAC_BUILD_H
+#define SPARTAC_BUILD_H
+
+#include "base/diag.h"
+#include "base/digest.h"
+#include "pipeline/hooks.h"
+#include "front/manifest.h"
+
+struct build_out {
+	char *project_dir;    /* absolute and resolved: the manifest's directory */
+	char *dir;            /* <project>/.spartac */
+	char *bootstrap_path; /* <dir>/bootstrap */
+	char *archive_path;   /* <dir>/code.zip */
+	char *sha256_path;    /* <dir>/code.sha256 */
+	char *template_path;  /* <dir>/template.json: the marshaller writes it */
+	char *site_path;      /* <dir>/site.json */
+	char code_sha256[DIGEST_HEX_LEN + 1]; /* after build_archive */
+	char site_sha256[DIGEST_HEX_LEN + 1]; /* "" when there is no site */
+	int compiled;         /* build_bootstrap compiled (0: was up to date) */
+	int archived;         /* build_archive wrote code.zip (0: was up to date) */
+};
+
+/*
+ * Fills out for the manifest at manifest_path and creates .spartac/ and
+ * .spartac/work/. Returns 0, or -1 after logging why (bad path, mkdir).
+ */
+int build_out_init(struct build_out *out, const char *manifest_path);
+void build_out_free(struct build_out *out);
+
+/* The environment hooks get, from out (staging_dir NULL). */
+void build_hook_env(const struct build_out *out, struct hook_env *env);
+
+/*
+ * Compiles the manifest's sources with the embedded runtime and a
+ * generated dispatch table into out->bootstrap_path, or does nothing when
+ * build.stamp says it is up to date. Missing handler symbols are reported
+ * at their manifest line before linking; compiler output passes through to
+ * stderr. Does not run hooks.
+ */
+int build_bootstrap(const struct manifest *m, struct build_out *out,
+    struct diags *d);
+
+/*
+ * Runs the archive hook (if any) with an empty staging directory, then
+ * writes code.zip and code.sha256 unless their inputs are unchanged. Fills
+ * out->code_sha256 either way.
+ */
+int build_archive(const struct manifest *m, struct build_out *out,
+    struct diags *d);
+
+/*
+ * prebuild, build_bootstrap, postbuild, build_archive, then site.json,
+ * holding an exclusive lock (flock on <dir>/work/lock) so concurrent
+ * builds of one directory take turns; a hook must not build the same
+ * directory again.
+ */
+int build_code(const struct manifest *m, struct build_out *out,
+    struct diags *d);
+
+/*
+ * Resolves path (symbolic links included) and says whether it lies inside
+ * root_real (an already resolved directory): 1 inside, 0 outside, -1 when
+ * the path does not exist or cannot be resolved.
+ */
+int build_path_inside(const char *root_real, const char *path);
+
+/* The compiler spartac uses for arch and link mode ("musl-gcc", ...). */
+const char *build_compiler(enum manifest_arch arch, enum manifest_link link);
+
+#endif

@@ -1,0 +1,104 @@
+/*
+ * marshal.h - the model marshalled to a CloudFormation template.
+ *
+ * marshal_template() turns the const model of manifest.h into one cJSON
+ * template: parameters for the code artifact, one role, log group and
+ * function per function (or a shared role), the event sources, the REST
+ * API, the S3 site and the manifest's raw parameters, resources and
+ * outputs. Logical IDs follow docs/logical-ids.md; a raw entry whose ID a
+ * generated one already uses is a diagnostic at the manifest line.
+ *
+ * Determinism: nothing in the template depends on the time, the directory,
+ * the environment or the order of hash tables. Parameters, Resources and
+ * Outputs are sorted by logical ID (strcmp); the keys inside a generated
+ * resource come in a fixed order; raw fragments keep the manifest's order.
+ * marshal_print() writes the same bytes for the same tree on any machine.
+ */
+#ifndef SPARTAC_MARSHAL_H
+#define SPARTAC_MARSHAL_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "base/diag.h"
+#include "front/manifest.h"
+#include "base/util.h"
+
+/* The template Parameters that deploy fills in (Sparta did the same). */
+#define MARSHAL_PARAM_BUCKET "ArtifactBucket"   /* S3 bucket of code.zip */
+#define MARSHAL_PARAM_CODE_KEY "CodeKey"        /* S3 key of code.zip */
+/*
+ * The digest of what was deployed, set by deploy and read back from
+ * DescribeStacks for the one-call no-op check. A parameter, not a stack
+ * tag: CloudFormation copies stack tags onto every resource, so a tag that
+ * changes with each deploy would modify every resource each time. Echoed as
+ * an output so it is visible and used (cfn-lint refuses unused parameters).
+ */
+#define MARSHAL_PARAM_DIGEST "SpartacDigest"
+#define MARSHAL_OUTPUT_DIGEST "SpartacDigest"
+
+/* Outputs deploy and status read back. */
+#define MARSHAL_OUTPUT_API_URL "ApiUrl"
+#define MARSHAL_OUTPUT_SITE_URL "SiteUrl"
+#define MARSHAL_OUTPUT_SITE_BUCKET "SiteBucketName"
+#define MARSHAL_SITE_BUCKET_ID "SiteBucket"
+
+/* CloudFormation quotas the size checks compare against. */
+#define MARSHAL_TEMPLATE_BODY_MAX 51200u      /* TemplateBody; above: S3 */
+#define MARSHAL_TEMPLATE_S3_MAX 1048576u      /* TemplateURL (1 MB) */
+#define MARSHAL_RESOURCES_MAX 500u
+
+/*
+ * Builds the template of m. Returns the number of errors added to d; on
+ * success *out is the template (the caller owns it: cJSON_Delete), on
+ * errors *out is NULL.
+ */
+int marshal_template(const struct manifest *m, struct diags *d, cJSON **out);
+
+/*
+ * Prints tpl as JSON with two-space indentation and a final newline,
+ * appending to out. Integers print without a fraction, other numbers
+ * with round-trip precision; strings keep UTF-8 and escape only what JSON
+ * requires. A container whose one-line form fits in 80 columns (with
+ * its indentation and key) is printed on one line; to decide, the
+ * containers' valueint (unused by cJSON) is overwritten with that width.
+ */
+void marshal_print(cJSON *tpl, struct buf *out);
+
+/*
+ * Prints tpl to path, as marshal_print would, without holding the whole
+ * text: while it matches the file already there it is only compared, so
+ * an unchanged template is left untouched (same inode and time); from the
+ * first difference it goes to a temporary file that replaces path
+ * atomically (not fsynced: the next build repairs a file torn by a crash).
+ * Returns the length, or -1 with errno set and path as it was.
+ */
+long long marshal_write(cJSON *tpl, const char *path);
+
+/*
+ * The quota checks on a printed template of len bytes: a note above
+ * MARSHAL_TEMPLATE_BODY_MAX (deploy sends it through S3), a warning
+ * naming the resource counts by type above MARSHAL_TEMPLATE_S3_MAX bytes or
+ * MARSHAL_RESOURCES_MAX resources. Returns the number of warnings added.
+ */
+int marshal_check_size(const struct manifest *m, const cJSON *tpl, size_t len,
+    struct diags *d);
+
+struct build_out;
+
+/*
+ * The template step of build, plan and deploy: the premarshal hook,
+ * marshal_template, the quota checks, template.json written atomically to
+ * out->template_path, the postmarshal hook. Returns the number of errors
+ * added to d, or -1 when the file could not be written (logged). *len (may
+ * be NULL) gets the template's size.
+ */
+int marshal_build(const struct manifest *m, const struct build_out *out,
+    struct diags *d, size_t *len);
+
+/* Logical IDs other stages need (malloc'ed): "HelloFunction", "HelloLogGroup". */
+char *marshal_function_id(const struct manifest_function *f);
+char *marshal_log_group_id(const struct manifest_function *f);
+
+#endif

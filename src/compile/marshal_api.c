@@ -1,0 +1,515 @@
+/*
+ * marshal_api.c - the REST API: RestApi, the resource tree of the route
+ * paths, one AWS_PROXY method per route, a CORS OPTIONS mock per path, a
+ * Deployment, a Stage, one invoke permission per function, and the invoke
+ * URL as an output.
+ *
+ * The Deployment's logical ID ends with a hash of everything a deployment
+ * snapshots (routes, their functions and authorization, CORS, binary media
+ * types): CloudFormation makes a new deployment exactly when one of those
+ * changes and leaves the stage alone otherwise. Sparta redeployed on every
+ * run instead.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compile/marshal_int.h"
+
+/*
+ * 64-bit FNV-1a over length-prefixed fields: these hashes only have to
+ * change when their input does (a 48-bit prefix makes an accidental match
+ * across two builds negligible), and starting OpenSSL's digests cost more
+ * than the rest of a small template.
+ */
+struct fnv {
+	uint64_t h;
+};
+
+static void
+fnv_bytes(struct fnv *f, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+
+	while (n-- > 0) {
+		f->h ^= *s++;
+		f->h *= 1099511628211ULL;
+	}
+}
+
+static void
+fnv_field(struct fnv *f, const char *s)
+{
+	size_t n = strlen(s), i;
+	unsigned char len[8];
+
+	for (i = 0; i < 8; i++)
+		len[i] = (unsigned char)(n >> (8 * i)); /* little-endian everywhere */
+	fnv_bytes(f, len, sizeof(len));
+	fnv_bytes(f, s, n);
+}
+
+static void
+fnv_hex(const struct fnv *f, char out[17])
+{
+	snprintf(out, 17, "%016llx", (unsigned long long)f->h);
+}
+
+/* A resource of the tree: one path prefix of one or more routes. */
+struct apath {
+	char *path;  /* "/items/{id}" */
+	char *id;    /* path part of the logical IDs, "ItemsId" */
+	size_t parent; /* index into the sorted array, or (size_t)-1 for the root */
+};
+
+static int
+apath_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct apath *)a)->path, ((const struct apath *)b)->path);
+}
+
+static int
+apath_id_cmp(const void *a, const void *b)
+{
+	const struct apath *x = *(const struct apath *const *)a;
+	const struct apath *y = *(const struct apath *const *)b;
+	int r = strcmp(x->id, y->id);
+
+	return r ? r : strcmp(x->path, y->path);
+}
+
+static size_t
+apath_find(const struct apath *v, size_t n, const char *path)
+{
+	struct apath key = {(char *)(uintptr_t)path, NULL, 0};
+	const struct apath *p = bsearch(&key, v, n, sizeof(*v), apath_cmp);
+
+	return p ? (size_t)(p - v) : (size_t)-1;
+}
+
+/* An ID part that cannot clash: the readable part plus a hash of the path. */
+static char *
+apath_hashed(const char *path, const char *readable)
+{
+	struct fnv f = {14695981039346656037ULL};
+	char hex[17];
+
+	fnv_field(&f, path);
+	fnv_hex(&f, hex);
+	return xasprintf("%.*sH%.8s", 160, readable, hex);
+}
+
+/*
+ * Every prefix of every route path, sorted and unique, with clash-free ID
+ * parts: paths whose readable parts coincide ("/a-b", "/aB") or are very
+ * long get a hash suffix, decided from the set of paths alone.
+ */
+static struct apath *
+apaths_collect(const struct manifest_api *api, size_t *np)
+{
+	struct apath *v = NULL, **byid;
+	size_t n = 0, cap = 0, i, j, k;
+	const char *p;
+
+	for (i = 0; i < api->nroutes; i++) {
+		const char *path = api->routes_sorted[i]->path;
+
+		for (p = path + 1; ; p++) {
+			if (*p != '/' && *p != '\0')
+				continue;
+			if (p > path + 1) {
+				v = xgrow(v, &cap, n + 1, sizeof(*v));
+				v[n].path = xstrndup(path, (size_t)(p - path));
+				v[n].id = NULL;
+				n++;
+			}
+			if (*p == '\0')
+				break;
+		}
+	}
+	if (n > 0)
+		qsort(v, n, sizeof(*v), apath_cmp);
+	for (i = j = 0; i < n; i++) {
+		if (j > 0 && strcmp(v[j - 1].path, v[i].path) == 0) {
+			free(v[i].path);
+			continue;
+		}
+		v[j++] = v[i];
+	}
+	n = j;
+	for (i = 0; i < n; i++) {
+		char *slash = strrchr(v[i].path, '/');
+
+		v[i].id = mid_path(v[i].path);
+		if (slash == v[i].path)
+			v[i].parent = (size_t)-1;
+		else {
+			char *parent = xstrndup(v[i].path, (size_t)(slash - v[i].path));
+
+			v[i].parent = apath_find(v, n, parent);
+			free(parent);
+		}
+	}
+	byid = xmalloc((n + 1) * sizeof(*byid));
+	for (i = 0; i < n; i++)
+		byid[i] = &v[i];
+	qsort(byid, n, sizeof(*byid), apath_id_cmp);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && strcmp(byid[j]->id, byid[i]->id) == 0; j++)
+			;
+		for (k = i; k < j; k++) {
+			if (j - i > 1 || strlen(byid[k]->id) > 180) {
+				char *h = apath_hashed(byid[k]->path, byid[k]->id);
+
+				free(byid[k]->id);
+				byid[k]->id = h;
+			}
+		}
+	}
+	free(byid);
+	*np = n;
+	return v;
+}
+
+static cJSON *
+resource_ref(const struct apath *v, size_t n, const char *path)
+{
+	size_t i;
+	char *id;
+	cJSON *r;
+
+	if (strcmp(path, "/") == 0)
+		return mj_getatt("Api", "RootResourceId");
+	i = apath_find(v, n, path);
+	id = mstr("ApiResource", i == (size_t)-1 ? "" : v[i].id, NULL);
+	r = mj_ref(id);
+	free(id);
+	return r;
+}
+
+static const char *
+path_id(const struct apath *v, size_t n, const char *path)
+{
+	size_t i = apath_find(v, n, path);
+
+	return i == (size_t)-1 ? "" : v[i].id;
+}
+
+static void
+proxy_method_add(struct mctx *c, const struct manifest_route *r,
+    const struct apath *v, size_t n, cJSON *deps)
+{
+	char *id = mstr("ApiMethod", path_id(v, n, r->path),
+	    mid_method(r->method_name), NULL);
+	char *fid = marshal_function_id(r->function);
+	cJSON *props, *integ;
+
+	mres_add(c, id, "AWS::ApiGateway::Method", r->key_loc, "route '%s'",
+	    r->key, &props);
+	cJSON_AddItemToObjectCS(props, "RestApiId", mj_ref("Api"));
+	cJSON_AddItemToObjectCS(props, "ResourceId", resource_ref(v, n, r->path));
+	mj_add_str(props, "HttpMethod", r->method_name);
+	mj_add_str(props, "AuthorizationType",
+	    r->authorization == MANIFEST_AUTH_AWS_IAM ? "AWS_IAM" : "NONE");
+	integ = mj_add_obj(props, "Integration");
+	mj_add_str(integ, "Type", "AWS_PROXY");
+	mj_add_str(integ, "IntegrationHttpMethod", "POST");
+	cJSON_AddItemToObjectCS(integ, "Uri", mj_subs("arn:${AWS::Partition}:apigateway:"
+	    "${AWS::Region}:lambda:path/2015-03-31/functions/${", fid,
+	    ".Arn}/invocations", NULL));
+	cJSON_AddItemToArray(deps, cJSON_CreateString(id));
+	free(id);
+	free(fid);
+}
+
+static void
+join_into(struct buf *b, const char *const *v, size_t n, const char *sep)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (i)
+			buf_puts(b, sep);
+		buf_puts(b, v[i]);
+	}
+}
+
+/* The Allow-Methods list of a path: the configured one, or its routes'. */
+static char *
+cors_methods(const struct manifest_cors *cors,
+    const struct manifest_route *const *routes, size_t nroutes)
+{
+	static const char *const all[] = {
+		"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT",
+	};
+	int want[NELEM(all)] = {0};
+	struct buf b = {0};
+	size_t i, j;
+
+	if (cors->methods.n > 0) {
+		join_into(&b, cors->methods.v, cors->methods.n, ",");
+		return buf_take(&b);
+	}
+	for (i = 0; i < nroutes; i++)
+		for (j = 0; j < NELEM(all); j++)
+			if (routes[i]->method == MANIFEST_HTTP_ANY ||
+			    strcmp(routes[i]->method_name, all[j]) == 0)
+				want[j] = 1;
+	want[3] = 1; /* OPTIONS itself */
+	for (j = 0; j < NELEM(all); j++)
+		if (want[j])
+			buf_printf(&b, "%s%s", b.len ? "," : "", all[j]);
+	return buf_take(&b);
+}
+
+static void
+cors_method_add(struct mctx *c, const char *path,
+    const struct manifest_route *const *routes, size_t nroutes,
+    const struct apath *v, size_t n, cJSON *deps)
+{
+	const struct manifest_cors *cors = &c->m->api->cors;
+	static const char hdr[] = "method.response.header.";
+	char *id = mstr("ApiMethod", path_id(v, n, path), "Options", NULL);
+	char *s, *key;
+	cJSON *props, *integ, *ir, *params, *mr, *mparams, *t;
+	struct buf b = {0};
+	size_t i;
+	const char *names[5];
+	size_t nnames = 0;
+
+	mres_add(c, id, "AWS::ApiGateway::Method", routes[0]->key_loc,
+	    "the CORS OPTIONS method of path '%s'", path, &props);
+	cJSON_AddItemToObjectCS(props, "RestApiId", mj_ref("Api"));
+	cJSON_AddItemToObjectCS(props, "ResourceId", resource_ref(v, n, path));
+	mj_add_str(props, "HttpMethod", "OPTIONS");
+	mj_add_str(props, "AuthorizationType", "NONE");
+	integ = mj_add_obj(props, "Integration");
+	mj_add_str(integ, "Type", "MOCK");
+	t = mj_add_obj(integ, "RequestTemplates");
+	mj_add_str(t, "application/json", "{\"statusCode\": 200}");
+	ir = cJSON_CreateObject();
+	mj_add_str(ir, "StatusCode", "200");
+	params = mj_add_obj(ir, "ResponseParameters");
+
+	if (cors->headers.n > 0)
+		join_into(&b, cors->headers.v, cors->headers.n, ",");
+	else
+		buf_puts(&b, MANIFEST_CORS_DEFAULT_HEADERS);
+	s = buf_take(&b);
+	buf_printf(&b, "'%s'", s);
+	free(s);
+	key = xasprintf("%sAccess-Control-Allow-Headers", hdr);
+	cJSON_AddItemToObject(params, key, cJSON_CreateString(b.data));
+	free(key);
+	buf_free(&b);
+	names[nnames++] = "Access-Control-Allow-Headers";
+
+	s = cors_methods(cors, routes, nroutes);
+	buf_printf(&b, "'%s'", s);
+	free(s);
+	key = xasprintf("%sAccess-Control-Allow-Methods", hdr);
+	cJSON_AddItemToObject(params, key, cJSON_CreateString(b.data));
+	free(key);
+	buf_free(&b);
+	names[nnames++] = "Access-Control-Allow-Methods";
+
+	buf_printf(&b, "'%s'", cors->origins.n > 0 ? cors->origins.v[0] : "*");
+	key = xasprintf("%sAccess-Control-Allow-Origin", hdr);
+	cJSON_AddItemToObject(params, key, cJSON_CreateString(b.data));
+	free(key);
+	buf_free(&b);
+	names[nnames++] = "Access-Control-Allow-Origin";
+
+	if (cors->max_age >= 0) {
+		buf_printf(&b, "'%ld'", cors->max_age);
+		key = xasprintf("%sAccess-Control-Max-Age", hdr);
+		cJSON_AddItemToObject(params, key, cJSON_CreateString(b.data));
+		free(key);
+		buf_free(&b);
+		names[nnames++] = "Access-Control-Max-Age";
+	}
+	t = mj_add_obj(ir, "ResponseTemplates");
+	if (cors->origins.n > 1) {
+		/* A mock answers with one static value; to allow several
+		 * origins the template echoes the request's Origin when it is
+		 * one of them (and Vary tells caches that it does). */
+		buf_puts(&b, "#set($origin = $input.params().header.get(\"Origin\"))\n#if(");
+		for (i = 0; i < cors->origins.n; i++)
+			buf_printf(&b, "%s$origin == \"%s\"", i ? " || " : "",
+			    cors->origins.v[i]);
+		buf_puts(&b, ")\n#set($context.responseOverride.header."
+		    "Access-Control-Allow-Origin = $origin)\n#end\n");
+		mj_add_str(t, "application/json", b.data);
+		buf_free(&b);
+		key = xasprintf("%sVary", hdr);
+		cJSON_AddStringToObject(params, key, "'Origin'");
+		free(key);
+		names[nnames++] = "Vary";
+	} else
+		mj_add_str(t, "application/json", "");
+	cJSON_AddItemToArray(mj_add_arr(integ, "IntegrationResponses"), ir);
+
+	mr = cJSON_CreateObject();
+	mj_add_str(mr, "StatusCode", "200");
+	mparams = mj_add_obj(mr, "ResponseParameters");
+	/* Same order as the integration's parameters, alphabetical. */
+	for (i = 0; i < nnames; i++) {
+		key = xasprintf("%s%s", hdr, names[i]);
+		cJSON_AddBoolToObject(mparams, key, 1);
+		free(key);
+	}
+	mj_object_sort(params);
+	mj_object_sort(mparams);
+	cJSON_AddItemToArray(mj_add_arr(props, "MethodResponses"), mr);
+	cJSON_AddItemToArray(deps, cJSON_CreateString(id));
+	free(id);
+}
+
+/* What a deployment snapshots, hashed: 12 hex digits. */
+static void
+deployment_hash(const struct manifest_api *api, char out[13])
+{
+	struct fnv f = {14695981039346656037ULL};
+	char hex[17], num[32];
+	size_t i;
+
+	fnv_field(&f, "spartac-api-1");
+	for (i = 0; i < api->nroutes; i++) {
+		const struct manifest_route *r = api->routes_sorted[i];
+
+		fnv_field(&f, r->method_name);
+		fnv_field(&f, r->path);
+		fnv_field(&f, r->function->name);
+		fnv_field(&f, r->authorization == MANIFEST_AUTH_AWS_IAM ?
+		    "AWS_IAM" : "NONE");
+	}
+	fnv_field(&f, api->cors.enabled ? "cors" : "no-cors");
+	if (api->cors.enabled) {
+		for (i = 0; i < api->cors.origins.n; i++)
+			fnv_field(&f, api->cors.origins.v[i]);
+		fnv_field(&f, "|");
+		for (i = 0; i < api->cors.headers.n; i++)
+			fnv_field(&f, api->cors.headers.v[i]);
+		fnv_field(&f, "|");
+		for (i = 0; i < api->cors.methods.n; i++)
+			fnv_field(&f, api->cors.methods.v[i]);
+		snprintf(num, sizeof(num), "%ld", api->cors.max_age);
+		fnv_field(&f, num);
+	}
+	fnv_field(&f, "|");
+	for (i = 0; i < api->binary_media_types.n; i++)
+		fnv_field(&f, api->binary_media_types.v[i]);
+	fnv_hex(&f, hex);
+	memcpy(out, hex, 12);
+	out[12] = '\0';
+}
+
+void
+marshal_api(struct mctx *c)
+{
+	const struct manifest_api *api = c->m->api;
+	struct apath *v;
+	size_t n, i, j, k, fi;
+	cJSON *props, *res, *deps, *o;
+	char *id, *fid, hash[13];
+	const char *endpoint;
+	unsigned char *served;
+
+	if (api == NULL)
+		return;
+	mres_add(c, "Api", "AWS::ApiGateway::RestApi", api->loc, "the REST API",
+	    NULL, &props);
+	mj_add_str(props, "Name", api->name);
+	if (api->description != NULL)
+		mj_add_str(props, "Description", api->description);
+	endpoint = api->endpoint == MANIFEST_ENDPOINT_REGIONAL ? "REGIONAL" :
+	    api->endpoint == MANIFEST_ENDPOINT_PRIVATE ? "PRIVATE" : "EDGE";
+	o = mj_add_obj(props, "EndpointConfiguration");
+	cJSON_AddItemToObjectCS(o, "Types", mj_strings(&endpoint, 1));
+	if (api->binary_media_types.n > 0)
+		cJSON_AddItemToObjectCS(props, "BinaryMediaTypes",
+		    mj_strings(api->binary_media_types.v, api->binary_media_types.n));
+	if (api->nroutes == 0)
+		return; /* a deployment needs at least one method */
+
+	v = apaths_collect(api, &n);
+	for (i = 0; i < n; i++) {
+		id = mstr("ApiResource", v[i].id, NULL);
+		mres_add(c, id, "AWS::ApiGateway::Resource", api->loc,
+		    "an API resource (a path prefix of the routes)", NULL, &props);
+		cJSON_AddItemToObjectCS(props, "ParentId", v[i].parent == (size_t)-1 ?
+		    mj_getatt("Api", "RootResourceId") :
+		    resource_ref(v, n, v[v[i].parent].path));
+		mj_add_str(props, "PathPart", strrchr(v[i].path, '/') + 1);
+		cJSON_AddItemToObjectCS(props, "RestApiId", mj_ref("Api"));
+		free(id);
+	}
+
+	deps = cJSON_CreateArray();
+	for (i = 0; i < api->nroutes; i = j) {
+		const struct manifest_route *const *group = &api->routes_sorted[i];
+		int has_options = 0;
+
+		for (j = i; j < api->nroutes &&
+		    strcmp(api->routes_sorted[j]->path, group[0]->path) == 0; j++) {
+			proxy_method_add(c, api->routes_sorted[j], v, n, deps);
+			if (api->routes_sorted[j]->method == MANIFEST_HTTP_OPTIONS)
+				has_options = 1;
+		}
+		if (api->cors.enabled && !has_options)
+			cors_method_add(c, group[0]->path, group, j - i, v, n, deps);
+	}
+
+	deployment_hash(api, hash);
+	id = xasprintf("ApiDeployment%s", hash);
+	res = mres_add(c, id, "AWS::ApiGateway::Deployment", api->loc,
+	    "the API deployment", NULL, &props);
+	mj_add_str(props, "Description", hash);
+	cJSON_AddItemToObjectCS(props, "RestApiId", mj_ref("Api"));
+	/* A deployment snapshots the methods, so it must come after them. */
+	cJSON_AddItemToObjectCS(res, "DependsOn", deps);
+
+	mres_add(c, "ApiStage", "AWS::ApiGateway::Stage", api->loc,
+	    "the API stage", NULL, &props);
+	cJSON_AddItemToObjectCS(props, "DeploymentId", mj_ref(id));
+	cJSON_AddItemToObjectCS(props, "RestApiId", mj_ref("Api"));
+	mj_add_str(props, "StageName", api->stage);
+	free(id);
+
+	/* One permission per function, in manifest order. */
+	served = xcalloc(c->m->nfunctions + 1, 1);
+	for (k = 0; k < api->nroutes; k++)
+		served[api->routes[k].function - c->m->functions] = 1;
+	for (fi = 0; fi < c->m->nfunctions; fi++) {
+		const struct manifest_function *f = &c->m->functions[fi];
+
+		if (!served[fi])
+			continue;
+		id = mstr(f->id, "ApiPermission", NULL);
+		fid = marshal_function_id(f);
+		mres_add(c, id, "AWS::Lambda::Permission", f->key_loc,
+		    "the API's invoke permission of function '%s'", f->name, &props);
+		mj_add_str(props, "Action", "lambda:InvokeFunction");
+		cJSON_AddItemToObjectCS(props, "FunctionName", mj_getatt(fid, "Arn"));
+		mj_add_str(props, "Principal", "apigateway.amazonaws.com");
+		cJSON_AddItemToObjectCS(props, "SourceArn", mj_subs("arn:${AWS::Partition}:"
+		    "execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*", NULL));
+		free(id);
+		free(fid);
+	}
+	free(served);
+
+	mid_claim_output(c, MARSHAL_OUTPUT_API_URL, api->loc, "the API URL output",
+	    NULL);
+	o = cJSON_AddObjectToObject(c->outputs, MARSHAL_OUTPUT_API_URL);
+	mj_add_str(o, "Description", "The API's invoke URL");
+	cJSON_AddItemToObjectCS(o, "Value", mj_sub("https://${Api}.execute-api."
+	    "${AWS::Region}.${AWS::URLSuffix}/${ApiStage}/"));
+
+	for (i = 0; i < n; i++) {
+		free(v[i].path);
+		free(v[i].id);
+	}
+	free(v);
+}

@@ -1,0 +1,321 @@
+/*
+ * marshal_events.c - event sources.
+ *
+ * Push sources (schedules, EventBridge, SNS, S3, CloudWatch Logs) invoke
+ * the function through an AWS::Lambda::Permission scoped with SourceArn
+ * (and SourceAccount where the source ARN has no account: S3, Logs). Pull
+ * sources (SQS, Kinesis, DynamoDB streams) are event source mappings, and
+ * the function's role gets exactly the read privileges on that queue or
+ * stream. Logical IDs are <Function>Event<N><Kind>, N the 1-based position
+ * in the function's events list.
+ *
+ * S3: the notification lives on the bucket, which must be one of the
+ * manifest's resources (CloudFormation cannot configure a bucket it does
+ * not manage). S3 checks the destination when the notification is set, so
+ * the bucket depends on the permission; the permission's SourceArn is
+ * therefore built from the bucket's BucketName, not from a reference to
+ * the bucket, which would be circular.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "compile/marshal_int.h"
+
+#define EVENT_WHAT "an event of function '%s'"
+
+static cJSON *
+permission_add(struct mctx *c, const char *id, const char *fid,
+    const char *principal, cJSON *source_arn, int source_account,
+    struct loc loc, const char *fname)
+{
+	cJSON *props;
+
+	mres_add(c, id, "AWS::Lambda::Permission", loc, EVENT_WHAT, fname, &props);
+	mj_add_str(props, "Action", "lambda:InvokeFunction");
+	cJSON_AddItemToObjectCS(props, "FunctionName", mj_getatt(fid, "Arn"));
+	mj_add_str(props, "Principal", principal);
+	if (source_account)
+		cJSON_AddItemToObjectCS(props, "SourceAccount", mj_ref("AWS::AccountId"));
+	cJSON_AddItemToObjectCS(props, "SourceArn", source_arn);
+	return props;
+}
+
+static void
+rule_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
+    const char *fid, const char *fname)
+{
+	char *id = xasprintf("%sRule", prefix), *pid = xasprintf("%sPermission", prefix);
+	cJSON *props, *targets, *t;
+	const struct node *input;
+	char *text;
+	int enabled;
+
+	mres_add(c, id, "AWS::Events::Rule", e->loc, EVENT_WHAT, fname, &props);
+	if (e->kind == MANIFEST_EVENT_SCHEDULE) {
+		if (e->u.schedule.description != NULL)
+			mj_add_str(props, "Description",
+			    e->u.schedule.description);
+		mj_add_str(props, "ScheduleExpression",
+		    e->u.schedule.expression);
+		enabled = e->u.schedule.enabled;
+		input = e->u.schedule.input;
+	} else {
+		if (e->u.eventbridge.bus != NULL)
+			cJSON_AddItemToObjectCS(props, "EventBusName",
+			    mj_node(e->u.eventbridge.bus));
+		cJSON_AddItemToObjectCS(props, "EventPattern",
+		    mj_node(e->u.eventbridge.pattern));
+		enabled = e->u.eventbridge.enabled;
+		input = e->u.eventbridge.input;
+	}
+	mj_add_str(props, "State", enabled ? "ENABLED" : "DISABLED");
+	targets = mj_add_arr(props, "Targets");
+	t = cJSON_CreateObject();
+	mj_add_str(t, "Id", "Function");
+	cJSON_AddItemToObjectCS(t, "Arn", mj_getatt(fid, "Arn"));
+	if (input != NULL) {
+		/* Targets take the constant input as JSON text. */
+		cJSON *j = mj_node(input);
+
+		text = cJSON_PrintUnformatted(j);
+		mj_add_str(t, "Input", text);
+		cJSON_free(text);
+		cJSON_Delete(j);
+	}
+	cJSON_AddItemToArray(targets, t);
+	permission_add(c, pid, fid, "events.amazonaws.com", mj_getatt(id, "Arn"),
+	    0, e->loc, fname);
+	free(id);
+	free(pid);
+}
+
+static void
+mapping_add(struct mctx *c, struct mrole *r, const struct manifest_event *e,
+    const char *prefix, const char *fid, const char *fname)
+{
+	char *id = xasprintf("%sMapping", prefix);
+	cJSON *props;
+	const struct node *arn;
+	long batch, window;
+
+	mres_add(c, id, "AWS::Lambda::EventSourceMapping", e->loc, EVENT_WHAT,
+	    fname, &props);
+	if (e->kind == MANIFEST_EVENT_SQS) {
+		arn = e->u.sqs.queue;
+		batch = e->u.sqs.batch;
+		window = e->u.sqs.window;
+	} else {
+		arn = e->u.stream.stream;
+		batch = e->u.stream.batch;
+		window = e->u.stream.window;
+	}
+	cJSON_AddItemToObjectCS(props, "EventSourceArn", mj_node(arn));
+	cJSON_AddItemToObjectCS(props, "FunctionName", mj_ref(fid));
+	mj_add_num(props, "BatchSize", (double)batch);
+	if (window > 0)
+		mj_add_num(props, "MaximumBatchingWindowInSeconds",
+		    (double)window);
+	if (e->kind != MANIFEST_EVENT_SQS)
+		mj_add_str(props, "StartingPosition",
+		    e->u.stream.start == MANIFEST_START_TRIM_HORIZON ?
+		    "TRIM_HORIZON" : "LATEST");
+	if (r != NULL) {
+		if (e->kind == MANIFEST_EVENT_SQS)
+			mj_array_push(&r->sqs, mj_node(arn));
+		else if (e->kind == MANIFEST_EVENT_KINESIS)
+			mj_array_push(&r->kinesis, mj_node(arn));
+		else
+			mj_array_push(&r->dynamodb, mj_node(arn));
+	}
+	free(id);
+}
+
+static void
+sns_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
+    const char *fid, const char *fname)
+{
+	char *id = xasprintf("%sSubscription", prefix);
+	char *pid = xasprintf("%sPermission", prefix);
+	cJSON *props;
+
+	mres_add(c, id, "AWS::SNS::Subscription", e->loc, EVENT_WHAT, fname, &props);
+	mj_add_str(props, "Protocol", "lambda");
+	cJSON_AddItemToObjectCS(props, "Endpoint", mj_getatt(fid, "Arn"));
+	cJSON_AddItemToObjectCS(props, "TopicArn", mj_node(e->u.sns.topic));
+	if (e->u.sns.filter != NULL)
+		cJSON_AddItemToObjectCS(props, "FilterPolicy", mj_node(e->u.sns.filter));
+	permission_add(c, pid, fid, "sns.amazonaws.com", mj_node(e->u.sns.topic),
+	    0, e->loc, fname);
+	free(id);
+	free(pid);
+}
+
+static void
+s3_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
+    const char *fid, const char *fname)
+{
+	static const char *const dflt[] = {MANIFEST_DEFAULT_S3_EVENT};
+	const char *const *events = e->u.s3.events.v;
+	size_t nevents = e->u.s3.events.n, i;
+	const struct node *name;
+	char *pid = xasprintf("%sPermission", prefix);
+	cJSON *pending, *configs, *cfg, *filter, *rules, *rule;
+
+	name = node_get(node_get(e->u.s3.resource, "Properties"), "BucketName");
+	if (name == NULL) {
+		mctx_diag(c, DIAG_MARSHAL_S3_BUCKET_NAME, e->u.s3.bucket_loc, NULL,
+		    "bucket '%s' has no BucketName, which the invoke permission of "
+		    "this s3 event needs", e->u.s3.bucket);
+		free(pid);
+		return;
+	}
+	permission_add(c, pid, fid, "s3.amazonaws.com",
+	    mj_sub_value("arn:${AWS::Partition}:s3:::${V}", name), 1, e->loc, fname);
+
+	if (nevents == 0) {
+		events = dflt;
+		nevents = 1;
+	}
+	if (c->s3_pending == NULL)
+		c->s3_pending = cJSON_CreateObject();
+	if ((pending = cJSON_GetObjectItemCaseSensitive(c->s3_pending,
+	    e->u.s3.bucket)) == NULL) {
+		pending = cJSON_AddObjectToObject(c->s3_pending, e->u.s3.bucket);
+		mj_add_arr(pending, "LambdaConfigurations");
+		mj_add_arr(pending, "DependsOn");
+	}
+	configs = cJSON_GetObjectItemCaseSensitive(pending, "LambdaConfigurations");
+	for (i = 0; i < nevents; i++) {
+		cfg = cJSON_CreateObject();
+		mj_add_str(cfg, "Event", events[i]);
+		cJSON_AddItemToObjectCS(cfg, "Function", mj_getatt(fid, "Arn"));
+		if (e->u.s3.prefix != NULL || e->u.s3.suffix != NULL) {
+			filter = mj_add_obj(cfg, "Filter");
+			rules = cJSON_AddArrayToObject(
+			    mj_add_obj(filter, "S3Key"), "Rules");
+			if (e->u.s3.prefix != NULL) {
+				rule = cJSON_CreateObject();
+				mj_add_str(rule, "Name", "prefix");
+				mj_add_str(rule, "Value", e->u.s3.prefix);
+				cJSON_AddItemToArray(rules, rule);
+			}
+			if (e->u.s3.suffix != NULL) {
+				rule = cJSON_CreateObject();
+				mj_add_str(rule, "Name", "suffix");
+				mj_add_str(rule, "Value", e->u.s3.suffix);
+				cJSON_AddItemToArray(rules, rule);
+			}
+		}
+		cJSON_AddItemToArray(configs, cfg);
+	}
+	mj_array_add_unique(cJSON_GetObjectItemCaseSensitive(pending, "DependsOn"),
+	    cJSON_CreateString(pid));
+	free(pid);
+}
+
+/* Adds the recorded notifications and dependencies to the raw buckets. */
+void
+marshal_events_s3_apply(struct mctx *c)
+{
+	cJSON *pending, *bucket, *props, *nc, *lc, *dep, *it, *arr;
+
+	if (c->s3_pending == NULL)
+		return;
+	cJSON_ArrayForEach(pending, c->s3_pending) {
+		bucket = cJSON_GetObjectItemCaseSensitive(c->raw_resources,
+		    pending->string);
+		if (bucket == NULL)
+			continue; /* manifest_build checked it; nothing to patch */
+		if ((props = cJSON_GetObjectItemCaseSensitive(bucket, "Properties")) == NULL)
+			props = mj_add_obj(bucket, "Properties");
+		if ((nc = cJSON_GetObjectItemCaseSensitive(props,
+		    "NotificationConfiguration")) == NULL)
+			nc = mj_add_obj(props, "NotificationConfiguration");
+		if ((lc = cJSON_GetObjectItemCaseSensitive(nc,
+		    "LambdaConfigurations")) == NULL)
+			lc = mj_add_arr(nc, "LambdaConfigurations");
+		arr = cJSON_GetObjectItemCaseSensitive(pending, "LambdaConfigurations");
+		while (arr->child != NULL)
+			cJSON_AddItemToArray(lc, cJSON_DetachItemViaPointer(arr, arr->child));
+
+		dep = cJSON_GetObjectItemCaseSensitive(bucket, "DependsOn");
+		if (dep != NULL && cJSON_IsString(dep)) {
+			it = cJSON_CreateArray();
+			cJSON_AddItemToArray(it, cJSON_CreateString(dep->valuestring));
+			cJSON_ReplaceItemViaPointer(bucket, dep, it);
+			dep = it;
+		} else if (dep == NULL)
+			dep = mj_add_arr(bucket, "DependsOn");
+		arr = cJSON_GetObjectItemCaseSensitive(pending, "DependsOn");
+		while (arr->child != NULL)
+			mj_array_add_unique(dep, cJSON_DetachItemViaPointer(arr, arr->child));
+	}
+	cJSON_Delete(c->s3_pending);
+	c->s3_pending = NULL;
+}
+
+static void
+logs_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
+    const char *fid, const char *fname)
+{
+	char *id = xasprintf("%sFilter", prefix), *pid = xasprintf("%sPermission", prefix);
+	cJSON *res, *props;
+
+	permission_add(c, pid, fid, "logs.amazonaws.com",
+	    mj_sub_value("arn:${AWS::Partition}:logs:${AWS::Region}:"
+	    "${AWS::AccountId}:log-group:${V}:*", e->u.logs.log_group), 1,
+	    e->loc, fname);
+	res = mres_add(c, id, "AWS::Logs::SubscriptionFilter", e->loc,
+	    EVENT_WHAT, fname, &props);
+	cJSON_AddItemToObjectCS(props, "DestinationArn", mj_getatt(fid, "Arn"));
+	mj_add_str(props, "FilterPattern",
+	    e->u.logs.filter ? e->u.logs.filter : "");
+	cJSON_AddItemToObjectCS(props, "LogGroupName", mj_node(e->u.logs.log_group));
+	/* Logs checks that it may invoke the function when the filter is made. */
+	mj_add_str(res, "DependsOn", pid);
+	free(id);
+	free(pid);
+}
+
+void
+marshal_events(struct mctx *c)
+{
+	size_t fi, i;
+	char *prefix, *fid;
+
+	for (fi = 0; fi < c->m->nfunctions; fi++) {
+		const struct manifest_function *f = &c->m->functions[fi];
+		struct mrole *r = marshal_iam_role_of(c, fi);
+
+		if (f->nevents == 0)
+			continue;
+		fid = marshal_function_id(f);
+		for (i = 0; i < f->nevents; i++) {
+			const struct manifest_event *e = &f->events[i];
+
+			prefix = xasprintf("%sEvent%zu", f->id, e->index + 1);
+			switch (e->kind) {
+			case MANIFEST_EVENT_SCHEDULE:
+			case MANIFEST_EVENT_EVENTBRIDGE:
+				rule_add(c, e, prefix, fid, f->name);
+				break;
+			case MANIFEST_EVENT_SQS:
+			case MANIFEST_EVENT_KINESIS:
+			case MANIFEST_EVENT_DYNAMODB:
+				mapping_add(c, r, e, prefix, fid, f->name);
+				break;
+			case MANIFEST_EVENT_SNS:
+				sns_add(c, e, prefix, fid, f->name);
+				break;
+			case MANIFEST_EVENT_S3:
+				s3_add(c, e, prefix, fid, f->name);
+				break;
+			case MANIFEST_EVENT_LOGS:
+				logs_add(c, e, prefix, fid, f->name);
+				break;
+			}
+			free(prefix);
+		}
+		free(fid);
+	}
+}

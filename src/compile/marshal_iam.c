@@ -1,0 +1,276 @@
+/*
+ * marshal_iam.c - execution roles, least privilege.
+ *
+ * A function without role: gets a role of its own; a function naming a
+ * role under roles: shares that role; a role given as an ARN is used as is
+ * and gets nothing from us. While the other areas marshal, they record in
+ * the role's accumulator (struct mrole) what the function needs: its log
+ * group, the queues and streams its event sources read, its dead-letter
+ * target, X-Ray, VPC networking. marshal_iam_emit() then writes one inline
+ * policy per role with one statement per purpose, each naming exactly the
+ * resources recorded.
+ *
+ * Generated statements never use "*" for an action, and use "*" as a
+ * resource only where AWS offers no narrower resource (docs/logical-ids.md,
+ * "IAM wildcard exceptions"): the X-Ray writes, the EC2 Describe calls of
+ * VPC networking, and the network interfaces Lambda creates in the
+ * function's subnets (network-interface/ID with any ID: unknown in advance). The
+ * role's declared privileges are the user's and are copied as written,
+ * under Sids "Declared1", "Declared2", ...
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "compile/marshal_int.h"
+
+int
+marshal_iam_prepare(struct mctx *c)
+{
+	const struct manifest *m = c->m;
+	size_t i;
+
+	c->roles = xcalloc(m->nroles + 1, sizeof(*c->roles));
+	c->fnroles = xcalloc(m->nfunctions + 1, sizeof(*c->fnroles));
+	for (i = 0; i < m->nroles; i++) {
+		const struct manifest_role *r = &m->roles[i];
+
+		c->roles[i].role = r;
+		c->roles[i].loc = r->key_loc;
+		if (r->arn != NULL)
+			continue;
+		c->roles[i].id = mstr(r->id, "Role", NULL);
+		mid_claim(c, c->roles[i].id, r->key_loc, "role '%s'", r->name);
+	}
+	for (i = 0; i < m->nfunctions; i++) {
+		const struct manifest_function *f = &m->functions[i];
+
+		if (f->role != NULL)
+			continue;
+		c->fnroles[i].fn = f;
+		c->fnroles[i].loc = f->key_loc;
+		c->fnroles[i].id = mstr(f->id, "FunctionRole", NULL);
+		mid_claim(c, c->fnroles[i].id, f->key_loc,
+		    "the role of function '%s'", f->name);
+	}
+	return 0;
+}
+
+struct mrole *
+marshal_iam_role_of(struct mctx *c, size_t fi)
+{
+	const struct manifest_function *f = &c->m->functions[fi];
+	struct mrole *r;
+
+	if (f->role == NULL)
+		return &c->fnroles[fi];
+	r = &c->roles[f->role - c->m->roles];
+	return r->id != NULL ? r : NULL;
+}
+
+cJSON *
+marshal_iam_role_arn(struct mctx *c, size_t fi)
+{
+	const struct manifest_function *f = &c->m->functions[fi];
+	struct mrole *r = marshal_iam_role_of(c, fi);
+
+	if (r == NULL)
+		return cJSON_CreateString(f->role->arn);
+	return mj_getatt(r->id, "Arn");
+}
+
+static void
+statement_add(cJSON *stmts, const char *sid, const char *const *actions,
+    size_t nactions, cJSON *resources)
+{
+	cJSON *s = cJSON_CreateObject();
+
+	mj_add_str(s, "Sid", sid);
+	mj_add_str(s, "Effect", "Allow");
+	cJSON_AddItemToObjectCS(s, "Action", mj_strings(actions, nactions));
+	cJSON_AddItemToObjectCS(s, "Resource", resources);
+	cJSON_AddItemToArray(stmts, s);
+}
+
+/* Adds a statement over the recorded resources, which it takes. */
+static void
+statement_take(cJSON *stmts, const char *sid, const char *const *actions,
+    size_t nactions, cJSON **resources)
+{
+	if (*resources == NULL)
+		return;
+	statement_add(stmts, sid, actions, nactions, *resources);
+	*resources = NULL;
+}
+
+static cJSON *
+star(void)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	cJSON_AddItemToArray(a, cJSON_CreateString("*"));
+	return a;
+}
+
+static void
+declared_add(cJSON *stmts, const struct manifest_role *r)
+{
+	size_t i, j;
+	char sid[32];
+	cJSON *s, *res;
+
+	for (i = 0; i < r->nprivileges; i++) {
+		const struct manifest_privilege *p = &r->privileges[i];
+
+		snprintf(sid, sizeof(sid), "Declared%zu", i + 1);
+		res = cJSON_CreateArray();
+		for (j = 0; j < p->resources.n; j++)
+			cJSON_AddItemToArray(res, mj_node(p->resources.v[j]));
+		s = cJSON_CreateObject();
+		mj_add_str(s, "Sid", sid);
+		mj_add_str(s, "Effect", "Allow");
+		cJSON_AddItemToObjectCS(s, "Action",
+		    mj_strings(p->actions.v, p->actions.n));
+		cJSON_AddItemToObjectCS(s, "Resource", res);
+		if (p->condition != NULL)
+			cJSON_AddItemToObjectCS(s, "Condition", mj_node(p->condition));
+		cJSON_AddItemToArray(stmts, s);
+	}
+}
+
+static void
+role_emit(struct mctx *c, struct mrole *r)
+{
+	static const char *const logs[] = {"logs:CreateLogStream", "logs:PutLogEvents"};
+	static const char *const discovery[] = {
+		"cloudformation:DescribeStackResource", "cloudformation:DescribeStacks",
+	};
+	static const char *const xray[] = {
+		"xray:PutTelemetryRecords", "xray:PutTraceSegments",
+	};
+	static const char *const vpc_describe[] = {
+		"ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
+	};
+	static const char *const vpc_eni[] = {
+		"ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface",
+		"ec2:DeleteNetworkInterface", "ec2:UnassignPrivateIpAddresses",
+	};
+	static const char *const sqs[] = {
+		"sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage",
+	};
+	static const char *const kinesis[] = {
+		"kinesis:DescribeStream", "kinesis:DescribeStreamSummary",
+		"kinesis:GetRecords", "kinesis:GetShardIterator",
+		"kinesis:ListShards", "kinesis:SubscribeToShard",
+	};
+	static const char *const dynamodb[] = {
+		"dynamodb:DescribeStream", "dynamodb:GetRecords",
+		"dynamodb:GetShardIterator",
+	};
+	static const char *const dlq_sqs[] = {"sqs:SendMessage"};
+	static const char *const dlq_sns[] = {"sns:Publish"};
+	cJSON *props, *trust, *st, *pr, *stmts, *pol, *doc, *eni;
+	char *desc;
+
+	mres_put(c, r->id, "AWS::IAM::Role", &props); /* claimed in prepare */
+	trust = mj_add_obj(props, "AssumeRolePolicyDocument");
+	mj_add_str(trust, "Version", "2012-10-17");
+	st = cJSON_CreateObject();
+	mj_add_str(st, "Effect", "Allow");
+	pr = mj_add_obj(st, "Principal");
+	mj_add_str(pr, "Service", "lambda.amazonaws.com");
+	mj_add_str(st, "Action", "sts:AssumeRole");
+	cJSON_AddItemToArray(mj_add_arr(trust, "Statement"), st);
+	if (r->fn != NULL)
+		desc = mstr("Execution role of function ", r->fn->name,
+		    " (spartac)", NULL);
+	else
+		desc = xasprintf("Execution role %s, shared by %zu function%s "
+		    "(spartac)", r->role->name, r->nfunctions,
+		    r->nfunctions == 1 ? "" : "s");
+	mj_add_str(props, "Description", desc);
+	free(desc);
+
+	stmts = cJSON_CreateArray();
+	statement_take(stmts, "Logs", logs, NELEM(logs), &r->logs);
+	if (r->nfunctions > 0) {
+		/* Runtime discovery: this stack only, by its exact ARN. */
+		pr = cJSON_CreateArray();
+		cJSON_AddItemToArray(pr, mj_ref("AWS::StackId"));
+		statement_add(stmts, "Discovery", discovery, NELEM(discovery), pr);
+	}
+	if (r->xray)
+		statement_add(stmts, "XRay", xray, NELEM(xray), star());
+	if (r->vpc) {
+		statement_add(stmts, "VpcDescribe", vpc_describe,
+		    NELEM(vpc_describe), star());
+		eni = cJSON_CreateArray();
+		cJSON_AddItemToArray(eni, mj_sub("arn:${AWS::Partition}:ec2:"
+		    "${AWS::Region}:${AWS::AccountId}:network-interface/*"));
+		if (r->eni != NULL) {
+			while (r->eni->child != NULL)
+				cJSON_AddItemToArray(eni,
+				    cJSON_DetachItemViaPointer(r->eni, r->eni->child));
+			cJSON_Delete(r->eni);
+			r->eni = NULL;
+		}
+		statement_add(stmts, "VpcNetworkInterfaces", vpc_eni,
+		    NELEM(vpc_eni), eni);
+	}
+	statement_take(stmts, "SqsRead", sqs, NELEM(sqs), &r->sqs);
+	statement_take(stmts, "KinesisRead", kinesis, NELEM(kinesis), &r->kinesis);
+	statement_take(stmts, "DynamoDbStreamRead", dynamodb, NELEM(dynamodb),
+	    &r->dynamodb);
+	statement_take(stmts, "DeadLetterSqs", dlq_sqs, NELEM(dlq_sqs), &r->dlq_sqs);
+	statement_take(stmts, "DeadLetterSns", dlq_sns, NELEM(dlq_sns), &r->dlq_sns);
+	if (r->role != NULL)
+		declared_add(stmts, r->role);
+	if (cJSON_GetArraySize(stmts) == 0) {
+		cJSON_Delete(stmts);
+		return;
+	}
+	pol = cJSON_CreateObject();
+	mj_add_str(pol, "PolicyName", "spartac");
+	doc = mj_add_obj(pol, "PolicyDocument");
+	mj_add_str(doc, "Version", "2012-10-17");
+	cJSON_AddItemToObjectCS(doc, "Statement", stmts);
+	cJSON_AddItemToArray(mj_add_arr(props, "Policies"), pol);
+}
+
+void
+marshal_iam_emit(struct mctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->m->nroles; i++)
+		if (c->roles[i].id != NULL)
+			role_emit(c, &c->roles[i]);
+	for (i = 0; i < c->m->nfunctions; i++)
+		if (c->fnroles[i].id != NULL)
+			role_emit(c, &c->fnroles[i]);
+}
+
+static void
+mrole_free(struct mrole *r)
+{
+	free(r->id);
+	cJSON_Delete(r->logs);
+	cJSON_Delete(r->sqs);
+	cJSON_Delete(r->kinesis);
+	cJSON_Delete(r->dynamodb);
+	cJSON_Delete(r->dlq_sqs);
+	cJSON_Delete(r->dlq_sns);
+	cJSON_Delete(r->eni);
+}
+
+void
+marshal_iam_free(struct mctx *c)
+{
+	size_t i;
+
+	for (i = 0; c->roles && i < c->m->nroles; i++)
+		mrole_free(&c->roles[i]);
+	for (i = 0; c->fnroles && i < c->m->nfunctions; i++)
+		mrole_free(&c->fnroles[i]);
+	free(c->roles);
+	free(c->fnroles);
+}

@@ -1,0 +1,197 @@
+/*
+ * marshal_int.h - what the marshal_*.c files share: the context of one
+ * marshalling, the logical-ID registry and the cJSON helpers.
+ *
+ * Not a public header: other stages include marshal.h.
+ */
+#ifndef SPARTAC_MARSHAL_INT_H
+#define SPARTAC_MARSHAL_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "base/diag.h"
+#include "front/manifest.h"
+#include "compile/marshal.h"
+
+/* ---- logical IDs (marshal_id.c) ---- */
+
+/* One claimed logical ID and who claimed it, for collision messages. */
+struct mid_entry {
+	char *id;
+	struct loc loc;
+	const char *what; /* "the log group of function '%s'" (a literal) */
+	const char *name; /* its argument, owned by the model; or NULL */
+};
+
+/* The claimed IDs, in claim order, with an open-addressing index (the
+ * template can hold tens of thousands of resources, so a linear cJSON
+ * look-up is too slow). The index holds 1 + a position in v, so it stays
+ * small: at 1,000 functions a table of whole entries was 400 page faults. */
+struct mid_table {
+	struct mid_entry *v;
+	size_t n, cap;
+	uint32_t *slots; /* 0: empty */
+	size_t nslots;
+};
+
+void mid_table_free(struct mid_table *t);
+/* The entry for id, or NULL. */
+const struct mid_entry *mid_table_get(const struct mid_table *t,
+    const char *id);
+/* Adds id; returns the earlier entry when id was taken (nothing is added). */
+const struct mid_entry *mid_table_put(struct mid_table *t, const char *id,
+    struct loc loc, const char *what, const char *name);
+
+/* The path part of an API logical ID: "/items/{id}" -> "ItemsId", "/" -> "". */
+char *mid_path(const char *path);
+/* "GET" -> "Get", "ANY" -> "Any". */
+const char *mid_method(const char *method_name);
+
+/* ---- role accumulators (marshal_iam.c) ---- */
+
+/* What one generated role must allow, gathered while functions marshal. */
+struct mrole {
+	const struct manifest_role *role;     /* NULL: a per-function role */
+	const struct manifest_function *fn;   /* the function of a per-function role */
+	char *id;
+	struct loc loc;
+	size_t nfunctions;
+	cJSON *logs;       /* log group ARNs (arrays owned until emitted) */
+	cJSON *sqs;        /* queues read by event source mappings */
+	cJSON *kinesis;    /* streams read */
+	cJSON *dynamodb;   /* table streams read */
+	cJSON *dlq_sqs;    /* dead-letter queues */
+	cJSON *dlq_sns;    /* dead-letter topics */
+	cJSON *eni;        /* subnets and security groups of VPC functions */
+	int xray;
+	int vpc;
+};
+
+/* ---- the context ---- */
+
+struct mctx {
+	const struct manifest *m;
+	struct diags *d;
+	int errors;
+	struct mid_table ids;        /* parameters and resources */
+	struct mid_table output_ids; /* outputs */
+	cJSON *parameters; /* generated, merged and sorted at the end */
+	cJSON *mappings;   /* the manifest's own, sorted */
+	cJSON *conditions;
+	cJSON *resources;
+	cJSON *outputs;
+	cJSON *raw_resources; /* the manifest's resources:, until merged */
+	cJSON *s3_pending;    /* bucket ID -> notifications to add to it */
+	struct mrole *roles;   /* [i] for m->roles[i] (NULL id: an ARN role) */
+	struct mrole *fnroles; /* [i] for m->functions[i] when generated */
+};
+
+/* Adds a diagnostic and counts it when it is an error. */
+void mctx_diag(struct mctx *c, enum diag_code code, struct loc loc,
+    const char *path, const char *fmt, ...) PRINTF_LIKE(5, 6);
+
+/*
+ * what describes the claimant for a clash message: a string literal with
+ * at most one %s, which name (kept, not copied) fills in.
+ *
+ * Claims a generated logical ID and adds {"Type": type, "Properties": {}} to
+ * the resources. Returns the resource object; *props gets its Properties.
+ * A clash with an earlier generated ID is an error at loc.
+ */
+cJSON *mres_add(struct mctx *c, const char *id, const char *type,
+    struct loc loc, const char *what, const char *name, cJSON **props);
+/* The same for an ID claimed earlier with mid_claim. */
+cJSON *mres_put(struct mctx *c, const char *id, const char *type, cJSON **props);
+/*
+ * Claims a Parameter or Resource ID (one namespace in CloudFormation), or
+ * an Output ID (a namespace of its own); a clash is an error at loc.
+ */
+int mid_claim(struct mctx *c, const char *id, struct loc loc, const char *what,
+    const char *name);
+int mid_claim_output(struct mctx *c, const char *id, struct loc loc,
+    const char *what, const char *name);
+int mid_claim_in(struct mctx *c, struct mid_table *t, const char *id,
+    struct loc loc, const char *what, const char *name);
+
+/* ---- cJSON helpers (marshal.c) ---- */
+
+/*
+ * Members with a string-literal key: cJSON keeps the pointer instead of a
+ * copy (cJSON_AddItemToObjectCS), which matters at hundreds of thousands
+ * of members. Keys that are not literals go through cJSON_AddItemToObject.
+ */
+static inline cJSON *
+mj_add(cJSON *o, const char *key, cJSON *v)
+{
+	cJSON_AddItemToObjectCS(o, key, v);
+	return v;
+}
+#define mj_add_str(o, k, s) mj_add((o), (k), cJSON_CreateString(s))
+#define mj_add_obj(o, k) mj_add((o), (k), cJSON_CreateObject())
+#define mj_add_arr(o, k) mj_add((o), (k), cJSON_CreateArray())
+#define mj_add_num(o, k, n) mj_add((o), (k), cJSON_CreateNumber(n))
+#define mj_add_bool(o, k, b) mj_add((o), (k), cJSON_CreateBool(b))
+
+/*
+ * Concatenates its arguments up to a NULL (malloc'ed). The hot paths build
+ * tens of thousands of IDs; printf-style formatting was a tenth of the
+ * marshaller's time.
+ */
+char *mstr(const char *first, ...);
+/* {"Fn::Sub": the concatenation of the arguments up to a NULL}. */
+cJSON *mj_subs(const char *first, ...);
+
+cJSON *mj_ref(const char *id);
+cJSON *mj_getatt(const char *id, const char *attr);
+/* {"Fn::Sub": printf(fmt, ...)}: write ${AWS::Region} etc. in fmt as is. */
+cJSON *mj_sub(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/*
+ * An ARN or name that may be a literal or an intrinsic, put into a
+ * template string: {"Fn::Sub": fmt} when v is a literal (written in place of
+ * "${V}" with any "${" escaped), else {"Fn::Sub": [fmt, {"V": v}]}.
+ */
+cJSON *mj_sub_value(const char *fmt, const struct node *v);
+/* The node as template JSON (a string, or an intrinsic map). */
+cJSON *mj_node(const struct node *n);
+/* An environment value: scalars become strings, intrinsics stay maps. */
+cJSON *mj_env_value(const struct node *n);
+/* A string array. */
+cJSON *mj_strings(const char *const *v, size_t n);
+/* Appends v to arr unless an equal item is there already (takes v). */
+void mj_array_add_unique(cJSON *arr, cJSON *v);
+/* Appends an item to arr, creating arr on first use. */
+void mj_array_push(cJSON **arr, cJSON *v);
+/* Tags as [{"Key": k, "Value": v}, ...] in manifest order, or NULL. */
+cJSON *mj_tags(const struct manifest_kvs *tags);
+/* Sorts an object's members by key (strcmp), stably. */
+void mj_object_sort(cJSON *obj);
+
+/*
+ * Which service an ARN-valued node belongs to: "sqs", "sns", ... for a
+ * literal ARN, for Fn::GetAtt/Ref of a raw resource (by its Type) and for
+ * Fn::Sub strings that spell arn:...:SERVICE:...; NULL when unknown.
+ */
+const char *mj_arn_service(struct mctx *c, const struct node *n);
+
+/* ---- the areas ---- */
+
+int marshal_iam_prepare(struct mctx *c);
+/* The per-function or shared accumulator of f, or NULL for an ARN role. */
+struct mrole *marshal_iam_role_of(struct mctx *c, size_t fi);
+/* The value of f's Role property. */
+cJSON *marshal_iam_role_arn(struct mctx *c, size_t fi);
+void marshal_iam_emit(struct mctx *c);
+void marshal_iam_free(struct mctx *c);
+
+void marshal_lambda(struct mctx *c);
+void marshal_events(struct mctx *c);
+void marshal_events_s3_apply(struct mctx *c);
+void marshal_api(struct mctx *c);
+void marshal_site(struct mctx *c);
+/* After every ID is claimed: the manifest's references must all resolve. */
+void marshal_refs_check(struct mctx *c);
+
+#endif

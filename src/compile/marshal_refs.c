@@ -1,0 +1,375 @@
+/*
+ * marshal_refs.c - every reference the manifest makes must resolve in the
+ * template: Ref, Fn::GetAtt, the ${Name} variables of Fn::Sub, the
+ * conditions of Fn::If, !Condition and Condition attributes, and the
+ * mappings and literal keys of Fn::FindInMap.
+ *
+ * CloudFormation refuses a template with an unresolved reference, but only
+ * at deploy time and without a line number. Only the marshaller knows every
+ * logical ID the template will hold (generated and raw), so the check runs
+ * here, over the manifest's located nodes, and points at the line.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compile/marshal_int.h"
+
+static const char *const pseudo[] = {
+	"AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue",
+	"AWS::Partition", "AWS::Region", "AWS::StackId", "AWS::StackName",
+	"AWS::URLSuffix",
+};
+
+static int
+is_pseudo(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(pseudo); i++)
+		if (strcmp(pseudo[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* One unknown name at `at`: "WHAT 'NAME' is WHERE (did you mean 'HINT'?)". */
+static void
+unknown_report(struct mctx *c, const struct node *at, const char *what,
+    const char *name, const char *where, const char *hint)
+{
+	if (hint != NULL)
+		mctx_diag(c, DIAG_MARSHAL_REF_UNKNOWN, at->loc, NULL,
+		    "%s '%s' is %s (did you mean '%s'?)", what, name, where, hint);
+	else
+		mctx_diag(c, DIAG_MARSHAL_REF_UNKNOWN, at->loc, NULL,
+		    "%s '%s' is %s", what, name, where);
+}
+
+/* The candidates are gathered only on this (rare) error path. */
+static const char *
+suggest_id(const struct mid_table *t, const char *name)
+{
+	const char **cand, *hint;
+	size_t i;
+
+	cand = xcalloc(t->n + 1, sizeof(*cand));
+	for (i = 0; i < t->n; i++)
+		cand[i] = t->v[i].id;
+	hint = str_suggest(name, cand, t->n);
+	free(cand);
+	return hint;
+}
+
+static const char *
+suggest_key(const struct node *map, const char *name)
+{
+	const char **cand, *hint;
+	size_t i;
+
+	if (map == NULL || map->kind != NODE_MAP)
+		return NULL;
+	cand = xcalloc(map->n + 1, sizeof(*cand));
+	for (i = 0; i < map->n; i++)
+		cand[i] = map->pairs[i].key->str;
+	hint = str_suggest(name, cand, map->n);
+	free(cand);
+	return hint;
+}
+
+static void
+unknown_id(struct mctx *c, const struct node *at, const char *what,
+    const char *name)
+{
+	const char *hint = suggest_id(&c->ids, name);
+	char *fn;
+
+	/* Naming a function by its manifest name is the likely slip. */
+	fn = xasprintf("%c%sFunction", toupper((unsigned char)name[0]),
+	    name[0] ? name + 1 : "");
+	if (hint == NULL && mid_table_get(&c->ids, fn) != NULL)
+		hint = mid_table_get(&c->ids, fn)->id;
+	unknown_report(c, at, what, name,
+	    "not a parameter or resource of the template", hint);
+	free(fn);
+}
+
+static void
+check_id(struct mctx *c, const struct node *at, const char *what,
+    const char *name, int resources_only)
+{
+	if (!resources_only && is_pseudo(name))
+		return;
+	if (mid_table_get(&c->ids, name) != NULL)
+		return;
+	unknown_id(c, at, what, name);
+}
+
+/* ${Name} and ${Name.Attr} in a Sub string; ${!...} is a literal. */
+static void
+check_sub(struct mctx *c, const struct node *at, const char *s,
+    const struct node *vars)
+{
+	const char *p, *end;
+	char *name, *dot;
+
+	for (p = s; (p = strstr(p, "${")) != NULL; p = end + 1) {
+		if ((end = strchr(p + 2, '}')) == NULL)
+			return;
+		if (p[2] == '!')
+			continue;
+		name = xstrndup(p + 2, (size_t)(end - p - 2));
+		if (vars != NULL && node_get(vars, name) != NULL) {
+			free(name);
+			continue;
+		}
+		if ((dot = strchr(name, '.')) != NULL) {
+			*dot = '\0';
+			check_id(c, at, "Fn::Sub refers to", name, 1);
+		} else
+			check_id(c, at, "Fn::Sub refers to", name, 0);
+		free(name);
+	}
+}
+
+/* A condition named by Fn::If, !Condition or a Condition attribute. */
+static void
+check_condition(struct mctx *c, const struct node *at, const char *what)
+{
+	if (node_get(c->m->conditions, at->str) != NULL)
+		return;
+	unknown_report(c, at, what, at->str, "not declared under conditions:",
+	    suggest_key(c->m->conditions, at->str));
+}
+
+/*
+ * Fn::FindInMap [Mapping, TopKey, SecondKey]: each part written as a literal
+ * must exist. A literal second key under a computed top key must exist
+ * under at least one top key.
+ */
+static void
+check_find_in_map(struct mctx *c, const struct node *args)
+{
+	const struct node *name = args->items[0], *top = args->items[1];
+	const struct node *key = args->items[2], *map, *under;
+	char *where;
+	size_t i;
+
+	if (name->kind != NODE_STRING)
+		return;
+	if ((map = node_get(c->m->mappings, name->str)) == NULL) {
+		unknown_report(c, name, "Fn::FindInMap mapping", name->str,
+		    "not declared under mappings:",
+		    suggest_key(c->m->mappings, name->str));
+		return;
+	}
+	if (top->kind == NODE_STRING) {
+		if ((under = node_get(map, top->str)) == NULL) {
+			where = xasprintf("not a top-level key of mapping '%s'",
+			    name->str);
+			unknown_report(c, top, "Fn::FindInMap key", top->str, where,
+			    suggest_key(map, top->str));
+			free(where);
+			return;
+		}
+		if (key->kind == NODE_STRING && node_get(under, key->str) == NULL) {
+			where = xasprintf("not a key under '%s' in mapping '%s'",
+			    top->str, name->str);
+			unknown_report(c, key, "Fn::FindInMap key", key->str, where,
+			    suggest_key(under, key->str));
+			free(where);
+		}
+		return;
+	}
+	if (key->kind != NODE_STRING)
+		return;
+	for (i = 0; i < map->n; i++)
+		if (node_get(map->pairs[i].value, key->str) != NULL)
+			return;
+	where = xasprintf("not a second-level key of mapping '%s'", name->str);
+	unknown_report(c, key, "Fn::FindInMap key", key->str, where,
+	    map->n ? suggest_key(map->pairs[0].value, key->str) : NULL);
+	free(where);
+}
+
+/*
+ * in_condition: n is part of a conditions: entry, where {"Condition": Name}
+ * names another condition and a Ref may name only a parameter.
+ */
+static void
+refs_walk(struct mctx *c, const struct node *n, int in_condition)
+{
+	const struct node *v;
+	const char *key;
+	char *name, *dot;
+	size_t i;
+
+	if (n == NULL)
+		return;
+	if (n->kind == NODE_SEQ) {
+		for (i = 0; i < n->n; i++)
+			refs_walk(c, n->items[i], in_condition);
+		return;
+	}
+	if (n->kind != NODE_MAP)
+		return;
+	if (n->n == 1) {
+		key = n->pairs[0].key->str;
+		v = n->pairs[0].value;
+		if (strcmp(key, "Ref") == 0 && v->kind == NODE_STRING) {
+			check_id(c, n, "Ref to", v->str, 0);
+			if (in_condition && !is_pseudo(v->str) &&
+			    mid_table_get(&c->ids, v->str) != NULL &&
+			    cJSON_GetObjectItemCaseSensitive(c->parameters,
+			    v->str) == NULL)
+				mctx_diag(c, DIAG_MARSHAL_REF_UNKNOWN, n->loc, NULL,
+				    "Ref to '%s' in a condition: a condition may "
+				    "refer to parameters only, not to resources",
+				    v->str);
+			return;
+		}
+		if (strcmp(key, "Fn::GetAtt") == 0) {
+			if (v->kind == NODE_SEQ && v->n >= 1 &&
+			    v->items[0]->kind == NODE_STRING)
+				check_id(c, n, "Fn::GetAtt of", v->items[0]->str, 1);
+			else if (v->kind == NODE_STRING) {
+				name = xstrdup(v->str);
+				if ((dot = strchr(name, '.')) != NULL)
+					*dot = '\0';
+				check_id(c, n, "Fn::GetAtt of", name, 1);
+				free(name);
+			}
+			return;
+		}
+		if (strcmp(key, "Fn::Sub") == 0) {
+			if (v->kind == NODE_STRING)
+				check_sub(c, n, v->str, NULL);
+			else if (v->kind == NODE_SEQ && v->n == 2 &&
+			    v->items[0]->kind == NODE_STRING) {
+				check_sub(c, n, v->items[0]->str, v->items[1]);
+				refs_walk(c, v->items[1], in_condition);
+			}
+			return;
+		}
+		if (strcmp(key, "Fn::If") == 0 && v->kind == NODE_SEQ && v->n >= 1 &&
+		    v->items[0]->kind == NODE_STRING)
+			check_condition(c, v->items[0], "Fn::If condition");
+		if (strcmp(key, "Fn::FindInMap") == 0 && v->kind == NODE_SEQ &&
+		    v->n >= 3)
+			check_find_in_map(c, v);
+		if (in_condition && strcmp(key, "Condition") == 0 &&
+		    v->kind == NODE_STRING) {
+			check_condition(c, v, "condition");
+			return;
+		}
+	}
+	for (i = 0; i < n->n; i++)
+		refs_walk(c, n->pairs[i].value, in_condition);
+}
+
+/* A resource's or output's own Condition: attribute. */
+static void
+entry_conditions(struct mctx *c, const struct node *section)
+{
+	const struct node *cond;
+	size_t i;
+
+	if (section == NULL || section->kind != NODE_MAP)
+		return;
+	for (i = 0; i < section->n; i++) {
+		cond = node_get(section->pairs[i].value, "Condition");
+		if (cond != NULL && cond->kind == NODE_STRING)
+			check_condition(c, cond, "condition");
+	}
+}
+
+/* ---- condition cycles ---- */
+
+static int cond_visit(struct mctx *c, size_t ci, unsigned char *state);
+
+/* Follows the !Condition uses in n, part of condition ci; -1 on a cycle. */
+static int
+cond_uses(struct mctx *c, size_t ci, const struct node *n,
+    unsigned char *state)
+{
+	const struct node *conds = c->m->conditions, *name;
+	const struct node_pair *p;
+	size_t i, j;
+
+	if (n == NULL || (n->kind != NODE_SEQ && n->kind != NODE_MAP))
+		return 0;
+	if (n->kind == NODE_MAP && n->n == 1 &&
+	    strcmp(n->pairs[0].key->str, "Condition") == 0 &&
+	    n->pairs[0].value->kind == NODE_STRING) {
+		name = n->pairs[0].value;
+		if ((p = node_find(conds, name->str)) == NULL)
+			return 0; /* reported as unknown */
+		j = (size_t)(p - conds->pairs);
+		if (state[j] == 1) {
+			if (j == ci)
+				mctx_diag(c, DIAG_MARSHAL_CONDITION_CYCLE, name->loc,
+				    NULL, "condition '%s' uses itself", name->str);
+			else
+				mctx_diag(c, DIAG_MARSHAL_CONDITION_CYCLE, name->loc,
+				    NULL, "condition '%s' uses '%s', which leads back "
+				    "to it", conds->pairs[ci].key->str, name->str);
+			return -1;
+		}
+		return state[j] == 0 ? cond_visit(c, j, state) : 0;
+	}
+	for (i = 0; i < n->n; i++)
+		if (cond_uses(c, ci, n->kind == NODE_SEQ ? n->items[i] :
+		    n->pairs[i].value, state) < 0)
+			return -1;
+	return 0;
+}
+
+static int
+cond_visit(struct mctx *c, size_t ci, unsigned char *state)
+{
+	state[ci] = 1;
+	if (cond_uses(c, ci, c->m->conditions->pairs[ci].value, state) < 0)
+		return -1;
+	state[ci] = 2;
+	return 0;
+}
+
+/* CloudFormation refuses conditions that use each other in a circle; the
+ * first circle found is reported. */
+static void
+conditions_acyclic(struct mctx *c)
+{
+	const struct node *conds = c->m->conditions;
+	unsigned char *state;
+	size_t i;
+
+	if (conds == NULL || conds->kind != NODE_MAP)
+		return;
+	state = xcalloc(conds->n + 1, 1);
+	for (i = 0; i < conds->n; i++)
+		if (state[i] == 0 && cond_visit(c, i, state) < 0)
+			break;
+	free(state);
+}
+
+void
+marshal_refs_check(struct mctx *c)
+{
+	const struct node *root = c->m->root;
+	size_t i;
+
+	if (root == NULL || root->kind != NODE_MAP)
+		return;
+	for (i = 0; i < root->n; i++) {
+		/* The stages were merged into the rest; what is left in stages:
+		 * belongs to stages that were not chosen. Mappings hold no
+		 * intrinsics (a second-level key may well be called Ref). */
+		if (strcmp(root->pairs[i].key->str, "stages") == 0 ||
+		    strcmp(root->pairs[i].key->str, "mappings") == 0)
+			continue;
+		refs_walk(c, root->pairs[i].value,
+		    strcmp(root->pairs[i].key->str, "conditions") == 0);
+	}
+	entry_conditions(c, c->m->resources);
+	entry_conditions(c, c->m->outputs);
+	conditions_acyclic(c);
+}

@@ -1,0 +1,290 @@
+/* site.c - see site.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cjson/cJSON.h>
+
+#include "compile/build.h"
+#include "compile/site.h"
+#include "base/util.h"
+
+/* Sorted by extension (lower case) for bsearch. */
+static const struct {
+	const char *ext;
+	const char *type;
+} site_types[] = {
+	{"avif", "image/avif"},
+	{"css", "text/css; charset=utf-8"},
+	{"csv", "text/csv; charset=utf-8"},
+	{"gif", "image/gif"},
+	{"gz", "application/gzip"},
+	{"htm", "text/html; charset=utf-8"},
+	{"html", "text/html; charset=utf-8"},
+	{"ico", "image/vnd.microsoft.icon"},
+	{"jpeg", "image/jpeg"},
+	{"jpg", "image/jpeg"},
+	{"js", "text/javascript; charset=utf-8"},
+	{"json", "application/json"},
+	{"map", "application/json"},
+	{"md", "text/markdown; charset=utf-8"},
+	{"mjs", "text/javascript; charset=utf-8"},
+	{"mp3", "audio/mpeg"},
+	{"mp4", "video/mp4"},
+	{"otf", "font/otf"},
+	{"pdf", "application/pdf"},
+	{"png", "image/png"},
+	{"svg", "image/svg+xml"},
+	{"ttf", "font/ttf"},
+	{"txt", "text/plain; charset=utf-8"},
+	{"wasm", "application/wasm"},
+	{"webm", "video/webm"},
+	{"webmanifest", "application/manifest+json"},
+	{"webp", "image/webp"},
+	{"woff", "font/woff"},
+	{"woff2", "font/woff2"},
+	{"xml", "application/xml"},
+	{"zip", "application/zip"},
+};
+
+const char *
+site_content_type(const char *name)
+{
+	const char *base = strrchr(name, '/'), *dot;
+	char ext[16];
+	size_t i, n, lo = 0, hi = NELEM(site_types);
+	int c;
+
+	base = base != NULL ? base + 1 : name;
+	dot = strrchr(base, '.');
+	if (dot == NULL || dot == base || (n = strlen(dot + 1)) == 0 ||
+	    n >= sizeof ext)
+		return "application/octet-stream";
+	for (i = 0; i <= n; i++)
+		ext[i] = (char)((dot[1 + i] >= 'A' && dot[1 + i] <= 'Z')
+		    ? dot[1 + i] + 32 : dot[1 + i]);
+	while (lo < hi) {
+		i = lo + (hi - lo) / 2;
+		c = strcmp(ext, site_types[i].ext);
+		if (c == 0)
+			return site_types[i].type;
+		if (c < 0)
+			hi = i;
+		else
+			lo = i + 1;
+	}
+	return "application/octet-stream";
+}
+
+struct site_file {
+	char *rel;
+	char *path;
+};
+
+struct site_walk {
+	struct site_file *v;
+	size_t n, cap;
+	const char *project_real;
+	struct loc loc;
+	struct diags *d;
+	int errors;
+};
+
+static void
+walk_add(struct site_walk *w, const char *rel, const char *path)
+{
+	w->v = xgrow(w->v, &w->cap, w->n + 1, sizeof *w->v);
+	w->v[w->n].rel = xstrdup(rel);
+	w->v[w->n].path = xstrdup(path);
+	w->n++;
+}
+
+static void
+walk_dir(struct site_walk *w, const char *dir, const char *prefix)
+{
+	DIR *dp;
+	struct dirent *de;
+	struct stat st;
+	char *path, *rel;
+
+	if ((dp = opendir(dir)) == NULL) {
+		diag_add(w->d, DIAG_BUILD_IO, w->loc, "site.root",
+		    "cannot read directory %s: %s", dir, strerror(errno));
+		w->errors++;
+		return;
+	}
+	while ((de = readdir(dp)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		rel = xasprintf("%s%s", prefix, de->d_name);
+		if (lstat(path, &st) == -1) {
+			diag_add(w->d, DIAG_BUILD_IO, w->loc, "site.root",
+			    "cannot stat %s: %s", path, strerror(errno));
+			w->errors++;
+		} else if (S_ISDIR(st.st_mode)) {
+			char *sub = xasprintf("%s/", rel);
+
+			walk_dir(w, path, sub);
+			free(sub);
+		} else if (S_ISREG(st.st_mode)) {
+			walk_add(w, rel, path);
+		} else if (S_ISLNK(st.st_mode) &&
+		    build_path_inside(w->project_real, path) == 1 &&
+		    stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+			walk_add(w, rel, path);
+		} else {
+			diag_add(w->d, DIAG_SITE_ROOT, w->loc, "site.root",
+			    "%s is not a regular file inside the project; "
+			    "it is not published", rel);
+			w->errors++;
+		}
+		free(rel);
+		free(path);
+	}
+	closedir(dp);
+}
+
+static int
+file_cmp(const void *x, const void *y)
+{
+	const struct site_file *a = x, *b = y;
+
+	return strcmp(a->rel, b->rel);
+}
+
+/* Writes data to path unless the file already holds exactly that. */
+static int
+write_if_changed(const char *path, const char *data, size_t len)
+{
+	char *old;
+	size_t oldlen;
+	int same;
+
+	if (file_read(path, len + 1, &old, &oldlen) == 0) {
+		same = oldlen == len && memcmp(old, data, len) == 0;
+		free(old);
+		if (same)
+			return 0;
+	}
+	return file_write_atomic(path, data, len, 0644);
+}
+
+int
+site_hash(const struct manifest_site *site, const char *project_dir,
+    const char *out_path, char hex[DIGEST_HEX_LEN + 1], struct diags *d)
+{
+	struct site_walk w = {0};
+	struct digest all;
+	char *project_real = NULL, *root = NULL, *text = NULL;
+	char fhex[DIGEST_HEX_LEN + 1], ahex[DIGEST_HEX_LEN + 1], size[32];
+	unsigned long long fsize;
+	cJSON *doc = NULL, *files, *f;
+	struct stat st;
+	size_t i, n;
+
+	w.d = d;
+	w.loc = site->root_loc;
+	if ((project_real = realpath(project_dir, NULL)) == NULL) {
+		diag_add(d, DIAG_BUILD_IO, site->root_loc, "site.root",
+		    "cannot resolve %s: %s", project_dir, strerror(errno));
+		return 1;
+	}
+	w.project_real = project_real;
+	root = xasprintf("%s/%s", project_dir, site->root);
+	if (build_path_inside(project_real, root) != 1) {
+		diag_add(d, DIAG_SITE_ROOT, site->root_loc, "site.root",
+		    "site root '%s' is outside the project directory", site->root);
+		w.errors++;
+		goto out;
+	}
+	if (stat(root, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		diag_add(d, DIAG_SITE_ROOT, site->root_loc, "site.root",
+		    "site root '%s' is not a directory", site->root);
+		w.errors++;
+		goto out;
+	}
+	walk_dir(&w, root, "");
+	if (w.errors > 0)
+		goto out;
+	if (w.n > 1)
+		qsort(w.v, w.n, sizeof *w.v, file_cmp);
+	doc = cJSON_CreateObject();
+	/* Trailing slashes are cosmetic: "site/" and "site" are one root. */
+	n = strlen(site->root);
+	while (n > 1 && site->root[n - 1] == '/')
+		n--;
+	{
+		char *r = xstrndup(site->root, n);
+
+		cJSON_AddStringToObject(doc, "root", r);
+		free(r);
+	}
+	cJSON_AddStringToObject(doc, "index", site->index);
+	if (site->error_document != NULL)
+		cJSON_AddStringToObject(doc, "error_document",
+		    site->error_document);
+	files = cJSON_CreateArray();
+	digest_init(&all);
+	for (i = 0; i < w.n; i++) {
+		if (digest_file_hex(w.v[i].path, fhex, &fsize) == -1) {
+			diag_add(d, DIAG_BUILD_IO, site->root_loc, "site.root",
+			    "cannot read %s: %s", w.v[i].path, strerror(errno));
+			w.errors++;
+			continue;
+		}
+		f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "path", w.v[i].rel);
+		cJSON_AddNumberToObject(f, "size", (double)fsize);
+		cJSON_AddStringToObject(f, "sha256", fhex);
+		cJSON_AddStringToObject(f, "content_type",
+		    site_content_type(w.v[i].rel));
+		cJSON_AddItemToArray(files, f);
+		snprintf(size, sizeof size, "%llu", fsize);
+		digest_field(&all, w.v[i].rel);
+		digest_field(&all, size);
+		digest_field(&all, fhex);
+		digest_field(&all, site_content_type(w.v[i].rel));
+	}
+	digest_final_hex(&all, ahex);
+	if (w.errors > 0) {
+		cJSON_Delete(files);
+		goto out;
+	}
+	cJSON_AddStringToObject(doc, "sha256", ahex);
+	cJSON_AddItemToObject(doc, "files", files);
+	text = cJSON_Print(doc);
+	if (text == NULL)
+		(void)xmalloc(SIZE_MAX); /* cJSON fails only out of memory */
+	{
+		size_t len = strlen(text);
+		char *withnl = xmalloc(len + 2);
+
+		memcpy(withnl, text, len);
+		withnl[len] = '\n';
+		withnl[len + 1] = '\0';
+		if (write_if_changed(out_path, withnl, len + 1) == -1) {
+			diag_add(d, DIAG_BUILD_IO, site->root_loc, "site.root",
+			    "cannot write %s: %s", out_path, strerror(errno));
+			w.errors++;
+		}
+		free(withnl);
+	}
+	if (hex != NULL && w.errors == 0)
+		memcpy(hex, ahex, sizeof ahex);
+out:
+	cJSON_free(text);
+	cJSON_Delete(doc);
+	for (i = 0; i < w.n; i++) {
+		free(w.v[i].rel);
+		free(w.v[i].path);
+	}
+	free(w.v);
+	free(root);
+	free(project_real);
+	return w.errors;
+}

@@ -1,0 +1,37 @@
+/*
+ * site.h - the static site's assets, hashed per file.
+ *
+ * site_hash walks site.root (inside the project directory) and writes
+ * .spartac/site.json:
+ *
+ *   {"root": "site", "index": "index.html", "sha256": "<of the list>",
+ *    "files": [{"path": "css/app.css", "size": 1234,
+ *               "sha256": "<hex>", "content_type": "text/css; charset=utf-8"}, ...]}
+ *
+ * Files are sorted by path (bytewise) and paths are '/'-separated and
+ * relative to the root, so the file is the same on any machine; the
+ * top-level sha256 (over every path, size, hash and content type) changes
+ * exactly when the site does. Deploy uploads by these hashes. The file is
+ * rewritten only when its content changes.
+ */
+#ifndef SPARTAC_SITE_H
+#define SPARTAC_SITE_H
+
+#include "base/diag.h"
+#include "base/digest.h"
+#include "front/manifest.h"
+
+/* The Content-Type for a file name, by extension (application/octet-stream
+ * when unknown). Text types carry "; charset=utf-8". */
+const char *site_content_type(const char *name);
+
+/*
+ * Hashes site->root (relative to project_dir) into out_path. Symbolic
+ * links are followed only to regular files inside the project directory.
+ * Fills hex (may be NULL) with the site's sha256. Returns the number of
+ * errors added to d; I/O errors are E-BUILD-IO diagnostics.
+ */
+int site_hash(const struct manifest_site *site, const char *project_dir,
+    const char *out_path, char hex[DIGEST_HEX_LEN + 1], struct diags *d);
+
+#endif

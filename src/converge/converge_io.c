@@ -1,0 +1,1352 @@
+/*
+ * converge_io.c - the I/O loop of plan, deploy and delete (converge_io.h).
+ *
+ * converge.c decides; this file performs. Each action maps to one or a few
+ * AWS calls, whose answer goes back into converge_next(). All waiting is
+ * here, in slices, so Ctrl-C stops it at once: the stack is left to
+ * CloudFormation and the user is told how to follow it (exit 130).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <openssl/evp.h>
+
+#include "aws/aws.h"
+#include "aws/internal.h" /* aws_endpoint: until s3.h has an object URL */
+#include "aws/cfn.h"
+#include "aws/iam.h"
+#include "aws/s3.h"
+#include "aws/sts.h"
+#include "compile/build.h"
+#include "converge/converge.h"
+#include "converge/converge_io.h"
+#include "base/diag.h"
+#include "base/digest.h"
+#include "front/manifest.h"
+#include "compile/marshal.h"
+#include "base/meter.h"
+#include "front/node.h"
+#include "pipeline/pipeline.h"
+#include "converge/progress.h"
+#include "base/util.h"
+
+#define ARTIFACT_DAYS 90   /* lifecycle of the managed bucket's objects */
+#define DEPLOYED_NAME "deployed.json"
+#define MAX_ROOT_CAUSES 8
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+struct run {
+	struct cli *cli;
+	const struct converge_opts *o;
+	const struct manifest *m;
+	struct aws *aws;
+	struct converge c;
+	const char *stack;       /* the stack name: the service */
+	char *stack_id;          /* once known: waits and events use it */
+
+	struct build_out out;
+	int have_out;
+	char *tpl;
+	size_t tpl_len;
+	char *code_key;
+	char digest[CONV_DIGEST_LEN + 1];
+	struct converge_kv *tags; /* the user's stack tags */
+	size_t ntags;
+
+	char *bucket;            /* resolved artifact bucket */
+	char *template_url;      /* when the template went through S3 */
+	char *cs_name;
+	char *cs_id;
+	char token[80];          /* client request token of this run */
+
+	struct cfn_stack *st;    /* the last DescribeStacks answer */
+	struct cfn_change_set *cs; /* the last DescribeChangeSet answer */
+	struct cfn_change_set *shown; /* the change set's changes, kept */
+	struct aws_error err;
+
+	int following;           /* an operation runs: show its events */
+	char *last_event;        /* newest event id already shown */
+	struct cfn_events seen;  /* every event of this run, newest first */
+	struct progress_live live;
+	int use_live;
+	int text;                /* --format text */
+	unsigned uploads;
+	struct timespec t0;
+	struct diags *d;
+};
+
+static double
+elapsed(const struct run *r)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - r->t0.tv_sec) +
+	    (now.tv_nsec - r->t0.tv_nsec) / 1e9;
+}
+
+/* Sleeps ms in slices; returns -1 as soon as Ctrl-C was pressed. */
+static int
+nap(long ms)
+{
+	struct timespec ts;
+
+	while (ms > 0 && !interrupted) {
+		long step = ms > 100 ? 100 : ms;
+
+		ts.tv_sec = 0;
+		ts.tv_nsec = step * 1000000L;
+		nanosleep(&ts, NULL);
+		ms -= step;
+	}
+	return interrupted ? -1 : 0;
+}
+
+static const char *
+stack_ref(const struct run *r)
+{
+	return r->stack_id ? r->stack_id : r->stack;
+}
+
+static void
+obs_error(struct run *r, struct converge_observation *obs)
+{
+	obs->kind = CONV_OBS_ERROR;
+	obs->error_code = r->err.code;
+	obs->error_message = r->err.message;
+	/* A throttle is retried by the machine; everything else is news. */
+	if (r->err.service[0] && !converge_error_is_throttle(r->err.code) &&
+	    !converge_error_is_missing(r->err.code, r->err.message))
+		aws_error_log(&r->err);
+}
+
+/* An error of ours (not AWS's): no service, no request id. */
+static void own_error(struct run *r, const char *code, const char *fmt, ...)
+    PRINTF_LIKE(3, 4);
+
+static void
+own_error(struct run *r, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	memset(&r->err, 0, sizeof r->err);
+	snprintf(r->err.code, sizeof r->err.code, "%s", code);
+	va_start(ap, fmt);
+	vsnprintf(r->err.message, sizeof r->err.message, fmt, ap);
+	va_end(ap);
+}
+
+static void
+set_str(char **dst, const char *s)
+{
+	free(*dst);
+	*dst = s ? xstrdup(s) : NULL;
+}
+
+static const char *
+stack_param(const struct cfn_stack *s, const char *key)
+{
+	size_t i;
+
+	for (i = 0; s && i < s->nparams; i++)
+		if (s->params[i].key && strcmp(s->params[i].key, key) == 0)
+			return s->params[i].value;
+	return NULL;
+}
+
+static const char *
+stack_output(const struct cfn_stack *s, const char *key)
+{
+	size_t i;
+
+	for (i = 0; s && i < s->noutputs; i++)
+		if (s->outputs[i].key && strcmp(s->outputs[i].key, key) == 0)
+			return s->outputs[i].value;
+	return NULL;
+}
+
+/* ---- events ---- */
+
+static void
+events_take(struct run *r, struct cfn_events *ev)
+{
+	size_t i;
+
+	/* Keep them all, newest first, for the root causes at the end. */
+	for (i = ev->n; i-- > 0;) {
+		r->seen.v = xgrow(r->seen.v, &r->seen.cap, r->seen.n + 1,
+		    sizeof *r->seen.v);
+		memmove(&r->seen.v[1], &r->seen.v[0],
+		    r->seen.n * sizeof *r->seen.v);
+		r->seen.v[0] = ev->v[i];
+		r->seen.n++;
+	}
+	free(ev->v);
+	memset(ev, 0, sizeof *ev);
+}
+
+/* Fetches the events since the last one shown and shows them. */
+static void
+events_follow(struct run *r)
+{
+	struct cfn_events ev;
+	struct aws_error e;
+	size_t i;
+
+	if (cfn_describe_stack_events(r->aws, stack_ref(r), r->last_event, &ev,
+	    &e) != 0) {
+		/* Only decoration: the status poll decides. */
+		log_debug("events: %s: %s", e.code, e.message);
+		return;
+	}
+	if (ev.n > 0)
+		set_str(&r->last_event, ev.v[0].id);
+	if (r->use_live) {
+		char head[160];
+
+		progress_live_update(&r->live, &ev);
+		snprintf(head, sizeof head, "%s: %s (%.0f s)", r->stack,
+		    r->st && r->st->status ? r->st->status : "waiting",
+		    elapsed(r));
+		progress_live_draw(&r->live, head);
+	} else {
+		FILE *fp = r->text ? stdout : stderr;
+
+		for (i = ev.n; i-- > 0;)
+			progress_event_line(fp, &ev.v[i], r->cli->color);
+		fflush(fp);
+	}
+	events_take(r, &ev);
+}
+
+/*
+ * The newest event before we act, so only this run's events are shown:
+ * the first page of DescribeStackEvents is enough (newest first), where
+ * cfn_describe_stack_events would page through the stack's whole history.
+ * It goes through the client's Query helper until cfn.h can stop early.
+ */
+int
+converge_events_page(struct aws *aws, const char *stack,
+    struct cfn_events *out, struct aws_error *err)
+{
+	struct aws_query q;
+	struct xml_node *x = NULL;
+	const struct xml_node *m;
+
+	memset(out, 0, sizeof *out);
+	aws_query_init(&q, "cloudformation", "DescribeStackEvents");
+	aws_query_add(&q, "StackName", stack);
+	if (aws_query_send(aws, &q, &x, err) != 0)
+		return -1;
+	for (m = xml_first(xml_find(x, "DescribeStackEventsResult/StackEvents"),
+	    "member"); m; m = xml_next(m)) {
+		struct cfn_event *e;
+
+		out->v = xgrow(out->v, &out->cap, out->n + 1, sizeof *out->v);
+		e = &out->v[out->n++];
+		memset(e, 0, sizeof *e);
+		e->id = xml_dup(m, "EventId");
+		e->stack_name = xml_dup(m, "StackName");
+		e->logical_id = xml_dup(m, "LogicalResourceId");
+		e->physical_id = xml_dup(m, "PhysicalResourceId");
+		e->resource_type = xml_dup(m, "ResourceType");
+		e->status = xml_dup(m, "ResourceStatus");
+		e->status_reason = xml_dup(m, "ResourceStatusReason");
+		e->client_token = xml_dup(m, "ClientRequestToken");
+		e->timestamp = aws_time_parse(xml_get(m, "Timestamp"));
+	}
+	xml_free(x);
+	return 0;
+}
+
+static void
+events_baseline(struct run *r)
+{
+	struct cfn_events ev;
+	struct aws_error e;
+
+	if (r->last_event || !r->c.stack_existed)
+		return;
+	if (converge_events_page(r->aws, stack_ref(r), &ev, &e) != 0) {
+		log_debug("events: %s: %s", e.code, e.message);
+		return;
+	}
+	if (ev.n > 0)
+		set_str(&r->last_event, ev.v[0].id);
+	cfn_events_free(&ev);
+}
+
+/* ---- the artifact bucket ---- */
+
+char *
+converge_bucket_name(const char *account, const char *region)
+{
+	return xasprintf("spartac-%s-%s", account, region);
+}
+
+static int
+bucket_resolve(struct run *r, int create)
+{
+	struct sts_identity id;
+	char *region = NULL;
+	int rc;
+
+	if (r->bucket)
+		return 0;
+	if (r->o->bucket || r->m->bucket) {
+		r->bucket = xstrdup(r->o->bucket ? r->o->bucket : r->m->bucket);
+		return 0;
+	}
+	if (sts_get_caller_identity(r->aws, &id, &r->err) != 0)
+		return -1;
+	r->bucket = converge_bucket_name(id.account, aws_region(r->aws));
+	sts_identity_free(&id);
+	if (!create)
+		return 0;
+	rc = s3_head_bucket(r->aws, r->bucket, &region, &r->err);
+	free(region);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return 0;
+	log_info("creating the artifact bucket %s (encrypted, private, "
+	    "objects expire after %d days)", r->bucket, ARTIFACT_DAYS);
+	if (s3_create_bucket(r->aws, r->bucket, &r->err) != 0 ||
+	    s3_put_public_access_block(r->aws, r->bucket, &r->err) != 0 ||
+	    s3_put_bucket_encryption(r->aws, r->bucket, &r->err) != 0 ||
+	    s3_put_bucket_lifecycle(r->aws, r->bucket, "spartac-artifacts", "",
+	    ARTIFACT_DAYS, &r->err) != 0)
+		return -1;
+	return 0;
+}
+
+static void
+upload_progress(void *arg, unsigned long long sent, unsigned long long total)
+{
+	(void)total;
+	meter_update(arg, sent);
+}
+
+/* HeadObject, then PutObject only when the key is absent. */
+static int
+upload_once(struct run *r, const char *key, const void *data, size_t len,
+    const char *path, const char *type)
+{
+	struct meter meter;
+	struct s3_object obj;
+	char *buf = NULL;
+	size_t n = len;
+	int rc;
+
+	memset(&obj, 0, sizeof obj);
+	rc = s3_head_object(r->aws, r->bucket, key, &obj, &r->err);
+	s3_object_free(&obj);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		log_debug("s3://%s/%s is there already", r->bucket, key);
+		return 0;
+	}
+	if (path) {
+		if (file_read(path, (size_t)1 << 31, &buf, &n) != 0) {
+			own_error(r, "FileRead", "%s: %s",
+			    path, strerror(errno));
+			return -1;
+		}
+		data = buf;
+	}
+	log_info("uploading s3://%s/%s (%zu bytes)", r->bucket, key, n);
+	meter_begin(&meter, "uploading", n, 1);
+	aws_set_progress(r->aws, upload_progress, &meter);
+	rc = s3_put_object(r->aws, r->bucket, key, data, n, type, NULL, &r->err);
+	aws_set_progress(r->aws, NULL, NULL);
+	meter_end(&meter, NULL);
+	free(buf);
+	if (rc == 0)
+		r->uploads++;
+	return rc;
+}
+
+/* Roles named by ARN must exist; each is looked up once per run. */
+static int
+roles_check(struct run *r)
+{
+	size_t i;
+	int missing = 0;
+
+	for (i = 0; i < r->m->nroles; i++) {
+		const struct manifest_role *role = &r->m->roles[i];
+		struct iam_role *got = NULL;
+		const char *name;
+		char *path;
+
+		if (role->arn == NULL || role->nusers == 0)
+			continue;
+		name = strrchr(role->arn, '/');
+		name = name ? name + 1 : role->arn;
+		if (iam_get_role(r->aws, name, &got, &r->err) != 0)
+			return -1;
+		if (got == NULL) {
+			path = xasprintf("roles.%s.arn", role->name);
+			diag_add(r->d, DIAG_DEPLOY_ROLE_MISSING, role->arn_loc,
+			    path, "role '%s' does not exist in this account",
+			    role->arn);
+			free(path);
+			missing++;
+		}
+		iam_role_free(got);
+	}
+	if (missing) {
+		own_error(r, "RoleMissing", "%d role(s) named in the manifest "
+		    "do not exist", missing);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The template's URL for CloudFormation: path-style on the S3 endpoint the
+ * client uses, so a configured endpoint (AWS_ENDPOINT_URL_S3,
+ * --endpoint-url) is followed. Path-style works for every bucket name.
+ */
+static char *
+template_url(struct run *r, const char *key)
+{
+	struct aws_error e;
+	char *base, *url;
+	int custom = 0;
+
+	if ((base = aws_endpoint(r->aws, "s3", &custom, &e)) == NULL)
+		return NULL;
+	url = xasprintf("%s/%s/%s", base, r->bucket, key);
+	free(base);
+	return url;
+}
+
+static int
+prepare(struct run *r)
+{
+	int deploy = r->o->mode == CONVERGE_DEPLOY;
+	char hex[DIGEST_HEX_LEN + 1];
+	char *key;
+	int rc;
+
+	/* plan never creates anything but its change set. */
+	if (bucket_resolve(r, deploy) != 0)
+		return -1;
+	if (roles_check(r) != 0)
+		return -1;
+	if (deploy && upload_once(r, r->code_key, NULL, 0,
+	    r->out.archive_path, "application/zip") != 0)
+		return -1;
+	if (r->tpl_len > MARSHAL_TEMPLATE_BODY_MAX && r->template_url == NULL) {
+		digest_sha256_hex(r->tpl, r->tpl_len, hex);
+		key = xasprintf("%s/templates/%s.json", r->stack, hex);
+		rc = upload_once(r, key, r->tpl, r->tpl_len, NULL,
+		    "application/json");
+		if (rc == 0)
+			r->template_url = template_url(r, key);
+		free(key);
+		if (rc != 0)
+			return -1;
+		if (r->template_url == NULL) {
+			own_error(r, "NoEndpoint", "no S3 endpoint for the "
+			    "template URL");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- the change set ---- */
+
+static void
+capabilities(const char *tpl, const char **caps, size_t *n)
+{
+	cJSON *t = cJSON_Parse(tpl), *res, *x;
+
+	*n = 0;
+	res = cJSON_GetObjectItemCaseSensitive(t, "Resources");
+	cJSON_ArrayForEach(x, res) {
+		const cJSON *type = cJSON_GetObjectItemCaseSensitive(x, "Type");
+
+		if (cJSON_IsString(type) &&
+		    strncmp(type->valuestring, "AWS::IAM::", 10) == 0) {
+			/* Named roles need the named acknowledgement; giving
+			 * both is what `aws cloudformation deploy` users do. */
+			caps[(*n)++] = "CAPABILITY_IAM";
+			caps[(*n)++] = "CAPABILITY_NAMED_IAM";
+			break;
+		}
+	}
+	if (cJSON_GetObjectItemCaseSensitive(t, "Transform"))
+		caps[(*n)++] = "CAPABILITY_AUTO_EXPAND";
+	cJSON_Delete(t);
+}
+
+static int
+create_change_set(struct run *r)
+{
+	struct cfn_change_set_input in;
+	struct cfn_param_in params[3], *tags;
+	const char *caps[3];
+	size_t ncaps, i, nparams = 0;
+	char *desc, *stack_id = NULL;
+	int rc;
+
+	free(r->cs_name);
+	r->cs_name = xasprintf("spartac-%.12s-%lld", r->digest,
+	    (long long)time(NULL));
+	params[nparams].key = MARSHAL_PARAM_DIGEST;
+	params[nparams++].value = r->digest;
+	if (r->m->nfunctions > 0) {
+		/* the template declares the code parameters only for functions */
+		params[nparams].key = MARSHAL_PARAM_BUCKET;
+		params[nparams++].value = r->bucket;
+		params[nparams].key = MARSHAL_PARAM_CODE_KEY;
+		params[nparams++].value = r->code_key;
+	}
+	/* only the user's tags: CloudFormation copies stack tags to resources */
+	tags = xcalloc(r->ntags + 1, sizeof *tags);
+	for (i = 0; i < r->ntags; i++) {
+		tags[i].key = r->tags[i].key;
+		tags[i].value = r->tags[i].value;
+	}
+	capabilities(r->tpl, caps, &ncaps);
+	desc = xasprintf("spartac %s", SPARTAC_VERSION);
+	memset(&in, 0, sizeof in);
+	in.stack_name = r->stack;
+	in.change_set_name = r->cs_name;
+	in.change_set_type = r->c.change_set_type;
+	in.template_body = r->template_url ? NULL : r->tpl;
+	in.template_url = r->template_url;
+	in.description = desc;
+	in.client_token = r->cs_name;
+	in.role_arn = r->o->role_arn;
+	in.params = params;
+	in.nparams = nparams;
+	in.tags = tags;
+	in.ntags = i;
+	in.capabilities = caps;
+	in.ncapabilities = ncaps;
+	free(r->cs_id);
+	r->cs_id = NULL;
+	rc = cfn_create_change_set(r->aws, &in, &r->cs_id, &stack_id, &r->err);
+	if (rc == 0 && stack_id)
+		set_str(&r->stack_id, stack_id);
+	free(stack_id);
+	free(tags);
+	free(desc);
+	return rc;
+}
+
+/* On a terminal (both ends) without --yes, ask; never otherwise. */
+static int
+confirm(struct run *r)
+{
+	char line[16];
+
+	if (r->o->yes || !isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
+		return 1;
+	fprintf(stderr, "Execute these changes on %s? [y/N] ", r->stack);
+	fflush(stderr);
+	if (fgets(line, sizeof line, stdin) == NULL)
+		return 0;
+	return line[0] == 'y' || line[0] == 'Y';
+}
+
+static void
+show_changes(struct run *r)
+{
+	if (r->shown == NULL || !r->text)
+		return;
+	printf("Changes to %s (%s):\n", r->stack, r->c.change_set_type);
+	progress_changes_print(stdout, r->shown->changes, r->shown->nchanges,
+	    r->cli->color);
+	fflush(stdout);
+}
+
+/* ---- the site ---- */
+
+static void
+md5_hex(const void *p, size_t n, char out[33])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0, i;
+
+	/* S3's ETag of a single-part upload is the MD5 of its bytes: the
+	 * cheap way to know an object is unchanged without reading it. */
+	EVP_Digest(p, n, md, &len, EVP_md5(), NULL);
+	for (i = 0; i < len && i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	out[32] = '\0';
+}
+
+static const struct s3_object *
+find_object(const struct s3_objects *l, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].key, key) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+/*
+ * The site bucket's name: the stack's output, or, when the outputs are not
+ * there (yet), the SiteBucket resource's physical ID. Owned by the caller;
+ * NULL when the stack has no site bucket.
+ *
+ * DescribeStackResources goes through the client's Query helper here
+ * because cfn.h has no call for it yet; it belongs in cfn.c.
+ */
+static char *
+site_bucket(struct run *r)
+{
+	const char *out = stack_output(r->st, MARSHAL_OUTPUT_SITE_BUCKET);
+	struct aws_query q;
+	struct xml_node *x = NULL;
+	const struct xml_node *m;
+	struct aws_error e;
+	char *name;
+
+	if (out)
+		return xstrdup(out);
+	aws_query_init(&q, "cloudformation", "DescribeStackResources");
+	aws_query_add(&q, "StackName", stack_ref(r));
+	aws_query_add(&q, "LogicalResourceId", MARSHAL_SITE_BUCKET_ID);
+	if (aws_query_send(r->aws, &q, &x, &e) != 0) {
+		log_debug("DescribeStackResources %s: %s: %s",
+		    MARSHAL_SITE_BUCKET_ID, e.code, e.message);
+		return NULL;
+	}
+	name = NULL;
+	for (m = xml_first(xml_find(x, "DescribeStackResourcesResult/"
+	    "StackResources"), "member"); m && name == NULL; m = xml_next(m)) {
+		const char *id = xml_get(m, "LogicalResourceId");
+
+		if (id && strcmp(id, MARSHAL_SITE_BUCKET_ID) == 0)
+			name = xml_dup(m, "PhysicalResourceId");
+	}
+	xml_free(x);
+	if (name && *name == '\0') {
+		free(name);
+		name = NULL;
+	}
+	return name;
+}
+
+static int
+site_sync(struct run *r)
+{
+	char *bucket = site_bucket(r);
+	struct s3_objects have = {0};
+	const char **gone = NULL;
+	char *text = NULL, *root;
+	size_t len, ngone = 0, put = 0, kept = 0;
+	cJSON *site = NULL, *f, *files;
+	int rc = -1;
+
+	if (bucket == NULL) {
+		own_error(r, "NoSiteBucket", "the stack has neither a %s "
+		    "output nor a %s resource", MARSHAL_OUTPUT_SITE_BUCKET,
+		    MARSHAL_SITE_BUCKET_ID);
+		return -1;
+	}
+	if (file_read(r->out.site_path, 1 << 26, &text, &len) != 0 ||
+	    (site = cJSON_Parse(text)) == NULL) {
+		own_error(r, "FileRead", "%s: cannot "
+		    "read it", r->out.site_path);
+		free(text);
+		free(bucket);
+		return -1;
+	}
+	free(text);
+	if (s3_list_objects(r->aws, bucket, NULL, &have, &r->err) != 0)
+		goto out;
+	root = xasprintf("%s/%s", r->out.project_dir, r->m->site->root);
+	files = cJSON_GetObjectItemCaseSensitive(site, "files");
+	cJSON_ArrayForEach(f, files) {
+		const char *p = cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(f, "path"));
+		const char *type = cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(f, "content_type"));
+		const struct s3_object *o;
+		char *path, *data = NULL, md5[33], etag[36];
+		size_t n;
+
+		if (p == NULL)
+			continue;
+		path = xasprintf("%s/%s", root, p);
+		if (file_read(path, (size_t)1 << 31, &data, &n) != 0) {
+			own_error(r, "FileRead", "%s: %s",
+			    path, strerror(errno));
+			free(path);
+			free(root);
+			goto out;
+		}
+		free(path);
+		md5_hex(data, n, md5);
+		snprintf(etag, sizeof etag, "\"%s\"", md5);
+		o = find_object(&have, p);
+		if (o && o->size == (long long)n && o->etag &&
+		    strcmp(o->etag, etag) == 0) {
+			kept++;
+		} else {
+			if (s3_put_object(r->aws, bucket, p, data, n,
+			    type ? type : "application/octet-stream", NULL,
+			    &r->err) != 0) {
+				free(data);
+				free(root);
+				goto out;
+			}
+			put++;
+		}
+		free(data);
+	}
+	free(root);
+	/* Whatever the bucket holds that the site no longer has. */
+	gone = xcalloc(have.n + 1, sizeof *gone);
+	for (len = 0; len < have.n; len++) {
+		int keep = 0;
+
+		cJSON_ArrayForEach(f, files) {
+			const char *p = cJSON_GetStringValue(
+			    cJSON_GetObjectItemCaseSensitive(f, "path"));
+			if (p && strcmp(p, have.v[len].key) == 0)
+				keep = 1;
+		}
+		if (!keep)
+			gone[ngone++] = have.v[len].key;
+	}
+	if (ngone && s3_delete_objects(r->aws, bucket, gone, ngone, &r->err) != 0)
+		goto out;
+	r->uploads += (unsigned)put;
+	log_info("site: %zu uploaded, %zu unchanged, %zu deleted", put, kept,
+	    ngone);
+	rc = 0;
+out:
+	free(gone);
+	free(bucket);
+	s3_objects_free(&have);
+	cJSON_Delete(site);
+	return rc;
+}
+
+static int
+site_empty(struct run *r)
+{
+	char *bucket = site_bucket(r);
+	struct s3_objects have = {0};
+	const char **keys;
+	size_t i;
+	int rc;
+
+	if (bucket == NULL)
+		return 0;
+	if (s3_list_objects(r->aws, bucket, NULL, &have, &r->err) != 0) {
+		free(bucket);
+		return aws_error_is_not_found(&r->err) ? 0 : -1;
+	}
+	keys = xcalloc(have.n + 1, sizeof *keys);
+	for (i = 0; i < have.n; i++)
+		keys[i] = have.v[i].key;
+	rc = have.n ? s3_delete_objects(r->aws, bucket, keys, have.n, &r->err) : 0;
+	if (rc == 0 && have.n)
+		log_info("emptied the site bucket %s (%zu objects)", bucket,
+		    have.n);
+	free(keys);
+	free(bucket);
+	s3_objects_free(&have);
+	return rc;
+}
+
+/* ---- one action ---- */
+
+static void
+perform(struct run *r, enum converge_action a,
+    struct converge_observation *obs)
+{
+	int rc = 0;
+
+	memset(obs, 0, sizeof *obs);
+	memset(&r->err, 0, sizeof r->err);
+	switch (a) {
+	case CONV_DESCRIBE_STACK:
+	case CONV_WAIT_STACK:
+		cfn_stack_free(r->st);
+		r->st = NULL;
+		if (cfn_describe_stacks(r->aws, a == CONV_WAIT_STACK ?
+		    stack_ref(r) : r->stack, &r->st, &r->err) != 0) {
+			obs_error(r, obs);
+			break;
+		}
+		obs->kind = CONV_OBS_STACK;
+		if (r->st) {
+			obs->stack_exists = 1;
+			obs->stack_status = r->st->status;
+			obs->stack_reason = r->st->status_reason;
+			obs->digest = stack_param(r->st, MARSHAL_PARAM_DIGEST);
+			obs->termination_protection =
+			    r->st->termination_protection;
+			if (r->st->id)
+				set_str(&r->stack_id, r->st->id);
+			/* Delete empties the site bucket first when the
+			 * manifest has a site (found via the stack). */
+			if (r->o->mode == CONVERGE_DELETE)
+				r->c.has_site = r->m->site != NULL ||
+				    stack_output(r->st,
+				    MARSHAL_OUTPUT_SITE_BUCKET) != NULL;
+		}
+		if (r->following)
+			events_follow(r);
+		break;
+	case CONV_PREPARE:
+		rc = prepare(r);
+		break;
+	case CONV_DELETE_STACK:
+		if (r->c.phase != CONV_PH_CLEANUP) {
+			events_baseline(r);
+			r->following = 1;
+			if (r->o->mode != CONVERGE_DELETE)
+				log_info("%s is ROLLBACK_COMPLETE (its first "
+				    "create failed): deleting it to create it "
+				    "again", r->stack);
+		}
+		rc = cfn_delete_stack(r->aws, stack_ref(r), r->token, &r->err);
+		break;
+	case CONV_CONTINUE_ROLLBACK:
+		log_info("%s is UPDATE_ROLLBACK_FAILED: continuing the rollback "
+		    "(--continue-rollback)", r->stack);
+		events_baseline(r);
+		r->following = 1;
+		rc = cfn_continue_update_rollback(r->aws, r->stack, NULL, 0,
+		    r->token, &r->err);
+		break;
+	case CONV_CREATE_CHANGE_SET:
+		rc = create_change_set(r);
+		break;
+	case CONV_DESCRIBE_CHANGE_SET:
+		cfn_change_set_free(r->cs);
+		r->cs = NULL;
+		if (cfn_describe_change_set(r->aws, stack_ref(r), r->cs_id,
+		    &r->cs, &r->err) != 0) {
+			obs_error(r, obs);
+			break;
+		}
+		obs->kind = CONV_OBS_CHANGE_SET;
+		obs->cs_status = r->cs->status;
+		obs->cs_execution = r->cs->execution_status;
+		obs->cs_reason = r->cs->status_reason;
+		obs->cs_nchanges = r->cs->nchanges;
+		if (r->cs->nchanges) {
+			cfn_change_set_free(r->shown);
+			r->shown = r->cs;
+			r->cs = NULL;
+		}
+		break;
+	case CONV_CONFIRM:
+		show_changes(r);
+		if (!confirm(r)) {
+			obs->kind = CONV_OBS_DECLINED;
+			return;
+		}
+		events_baseline(r);
+		break;
+	case CONV_EXECUTE_CHANGE_SET:
+		r->following = 1;
+		if (r->use_live)
+			progress_live_draw(&r->live, r->stack);
+		rc = cfn_execute_change_set(r->aws, stack_ref(r), r->cs_id,
+		    r->token, &r->err);
+		break;
+	case CONV_DELETE_CHANGE_SET:
+		rc = cfn_delete_change_set(r->aws, stack_ref(r), r->cs_id,
+		    &r->err);
+		break;
+	case CONV_PROTECT:
+		log_info("turning termination protection on (--protect)");
+		rc = cfn_update_termination_protection(r->aws, stack_ref(r), 1,
+		    &r->err);
+		break;
+	case CONV_EMPTY_SITE:
+		rc = site_empty(r);
+		break;
+	case CONV_SYNC_SITE:
+		rc = site_sync(r);
+		break;
+	case CONV_DONE:
+		return;
+	}
+	if (obs->kind == CONV_OBS_START) { /* not set above: a plain call */
+		if (rc == 0)
+			obs->kind = CONV_OBS_OK;
+		else
+			obs_error(r, obs);
+	}
+}
+
+/* ---- results ---- */
+
+static void
+root_causes(struct run *r, cJSON *json)
+{
+	struct converge_event *ev;
+	struct cfn_events nested = {0};
+	const struct cfn_events *src = &r->seen;
+	size_t idx[MAX_ROOT_CAUSES], k, i;
+	cJSON *arr = NULL;
+	int depth;
+
+	if (r->seen.n == 0 && r->stack_id) {
+		/* Failed before we followed anything (e.g. interrupted
+		 * earlier): look at the history once. */
+		if (cfn_describe_stack_events(r->aws, r->stack_id,
+		    r->last_event, &r->seen, &r->err) != 0)
+			return;
+	}
+	for (depth = 0; depth < 4; depth++) {
+		ev = xcalloc(src->n + 1, sizeof *ev);
+		for (i = 0; i < src->n; i++) {
+			ev[i].stack_id = stack_ref(r);
+			ev[i].event_id = src->v[i].id;
+			ev[i].logical_id = src->v[i].logical_id;
+			ev[i].physical_id = src->v[i].physical_id;
+			ev[i].type = src->v[i].resource_type;
+			ev[i].status = src->v[i].status;
+			ev[i].reason = src->v[i].status_reason;
+			ev[i].timestamp = (double)src->v[i].timestamp;
+			/* Our own stack's events name it, not its ARN,
+			 * when the ARN is unknown. */
+			if (depth == 0 && r->stack_id == NULL &&
+			    src->v[i].logical_id &&
+			    strcmp(src->v[i].logical_id, r->stack) == 0)
+				ev[i].physical_id = ev[i].stack_id;
+		}
+		k = converge_root_causes(ev, src->n, idx, MAX_ROOT_CAUSES);
+		if (k == 1 && converge_event_is_nested_stack(&ev[idx[0]]) &&
+		    src->v[idx[0]].physical_id) {
+			struct cfn_events next;
+			char *id = xstrdup(src->v[idx[0]].physical_id);
+
+			free(ev);
+			if (cfn_describe_stack_events(r->aws, id, NULL, &next,
+			    &r->err) != 0 || next.n == 0) {
+				free(id);
+				cfn_events_free(&next);
+				break;
+			}
+			free(id);
+			cfn_events_free(&nested);
+			nested = next;
+			src = &nested;
+			continue;
+		}
+		for (i = 0; i < k; i++) {
+			const struct cfn_event *e = &src->v[idx[i]];
+
+			if (json) {
+				if (arr == NULL)
+					arr = cJSON_AddArrayToObject(json,
+					    "rootCauses");
+				cJSON_AddItemToArray(arr, progress_event_json(e));
+			} else {
+				fprintf(stderr, "  root cause: %s %s (%s): %s\n",
+				    e->logical_id ? e->logical_id : "",
+				    e->status ? e->status : "",
+				    e->resource_type ? e->resource_type : "",
+				    e->status_reason ? e->status_reason :
+				    "(no reason given)");
+			}
+		}
+		free(ev);
+		break;
+	}
+	cfn_events_free(&nested);
+}
+
+static cJSON *
+outputs_json(const struct cfn_stack *s)
+{
+	cJSON *o = cJSON_CreateObject();
+	size_t i;
+
+	for (i = 0; s && i < s->noutputs; i++)
+		if (s->outputs[i].key)
+			cJSON_AddStringToObject(o, s->outputs[i].key,
+			    s->outputs[i].value ? s->outputs[i].value : "");
+	return o;
+}
+
+static int
+write_outputs(struct run *r)
+{
+	cJSON *o;
+	char *s;
+	int rc;
+
+	if (r->o->outputs_file == NULL)
+		return 0;
+	o = outputs_json(r->st);
+	s = cJSON_Print(o);
+	cJSON_Delete(o);
+	rc = file_write_atomic(r->o->outputs_file, s, strlen(s), 0644);
+	if (rc != 0)
+		log_error("%s: %s", r->o->outputs_file, strerror(errno));
+	free(s);
+	return rc;
+}
+
+/* What plan --offline compares against. */
+static void
+save_deployed(struct run *r)
+{
+	char *path;
+
+	if (!r->have_out || r->tpl == NULL)
+		return;
+	path = xasprintf("%s/%s", r->out.dir, DEPLOYED_NAME);
+	if (file_write_atomic(path, r->tpl, r->tpl_len, 0644) != 0)
+		log_warn("%s: %s", path, strerror(errno));
+	free(path);
+}
+
+static int
+exit_for(const struct run *r)
+{
+	switch (r->c.result) {
+	case CONV_RESULT_NO_CHANGES:
+	case CONV_RESULT_DEPLOYED:
+	case CONV_RESULT_DELETED:
+		return EXIT_OK;
+	case CONV_RESULT_CHANGES:
+		return r->o->detailed_exitcode ? EXIT_CHANGES : EXIT_OK;
+	case CONV_RESULT_DECLINED:
+		return EXIT_CHANGES;
+	default:
+		return EXIT_AWS;
+	}
+}
+
+static const char *
+verb_name(enum converge_mode m)
+{
+	return m == CONVERGE_PLAN ? "plan" : m == CONVERGE_DELETE ? "delete" :
+	    "deploy";
+}
+
+static int
+report(struct run *r)
+{
+	int status = exit_for(r);
+	cJSON *json = NULL;
+	size_t i;
+
+	if (!r->text) {
+		json = cJSON_CreateObject();
+		cJSON_AddStringToObject(json, "verb", verb_name(r->o->mode));
+		cJSON_AddStringToObject(json, "stack", r->stack);
+		cJSON_AddStringToObject(json, "result",
+		    converge_result_name(r->c.result));
+		if (r->c.final_status[0])
+			cJSON_AddStringToObject(json, "status",
+			    r->c.final_status);
+		if (r->c.why[0])
+			cJSON_AddStringToObject(json, "reason", r->c.why);
+		if (r->shown)
+			cJSON_AddItemToObject(json, "changes",
+			    progress_changes_json(r->shown->changes,
+			    r->shown->nchanges));
+		else if (r->o->mode != CONVERGE_DELETE)
+			cJSON_AddItemToObject(json, "changes",
+			    cJSON_CreateArray());
+		if (r->o->mode == CONVERGE_DEPLOY)
+			cJSON_AddItemToObject(json, "outputs",
+			    outputs_json(r->st));
+		if (r->c.recreated)
+			cJSON_AddBoolToObject(json, "recreated", 1);
+		cJSON_AddNumberToObject(json, "apiCalls",
+		    (double)aws_api_calls(r->aws));
+		cJSON_AddNumberToObject(json, "uploads", r->uploads);
+		if (r->digest[0])
+			cJSON_AddStringToObject(json, "digest", r->digest);
+	}
+	switch (r->c.result) {
+	case CONV_RESULT_NO_CHANGES:
+		if (r->text)
+			printf("%s: no changes\n", r->stack);
+		break;
+	case CONV_RESULT_CHANGES:
+		if (r->text) {
+			if (r->shown)
+				show_changes(r);
+			else
+				printf("%s: %s\n", r->stack, r->c.why);
+			printf("%s: plan only; nothing was changed\n", r->stack);
+		}
+		break;
+	case CONV_RESULT_DEPLOYED:
+		if (r->text) {
+			printf("%s: %s\n", r->stack, r->c.final_status);
+			for (i = 0; r->st && i < r->st->noutputs; i++)
+				printf("  %s = %s\n", r->st->outputs[i].key,
+				    r->st->outputs[i].value ?
+				    r->st->outputs[i].value : "");
+		}
+		break;
+	case CONV_RESULT_DELETED:
+		if (r->text)
+			printf("%s: %s\n", r->stack, r->c.stack_existed ?
+			    "deleted" : "no such stack; nothing to delete");
+		break;
+	case CONV_RESULT_DECLINED:
+		if (r->text)
+			printf("%s: not executed; the change set was removed\n",
+			    r->stack);
+		break;
+	case CONV_RESULT_FAILED:
+	case CONV_RESULT_TIMEOUT:
+	case CONV_RESULT_NONE:
+		log_error("%s: %s", r->stack, r->c.why[0] ? r->c.why :
+		    "failed");
+		if (r->following)
+			root_causes(r, json);
+		if (r->c.final_status[0] && r->text)
+			fprintf(stderr, "  stack status: %s\n",
+			    r->c.final_status);
+		if (r->c.result == CONV_RESULT_TIMEOUT)
+			log_error("the stack operation goes on in "
+			    "CloudFormation: follow it with 'spartac status'");
+		break;
+	}
+	if ((r->c.result == CONV_RESULT_DEPLOYED ||
+	    r->c.result == CONV_RESULT_NO_CHANGES) &&
+	    r->o->mode == CONVERGE_DEPLOY) {
+		save_deployed(r);
+		if (write_outputs(r) != 0)
+			status = EXIT_IO;
+	}
+	if (json) {
+		char *s = cJSON_Print(json);
+
+		printf("%s\n", s);
+		free(s);
+		cJSON_Delete(json);
+	}
+	log_debug("aws: %lu API calls, %lu HTTP requests, %u uploads",
+	    aws_api_calls(r->aws), aws_http_requests(r->aws), r->uploads);
+	if (fflush(stdout) != 0)
+		status = EXIT_IO;
+	return status;
+}
+
+/* ---- build and digest ---- */
+
+static int
+build_inputs(struct run *r, struct diags *d)
+{
+	const struct manifest *m = r->m;
+	struct converge_inputs in;
+	struct converge_kv param;
+	const char *site = NULL;
+	size_t i;
+	int rc;
+
+	if (build_out_init(&r->out, r->cli->file) < 0)
+		return EXIT_IO;
+	r->have_out = 1;
+	if (build_code(m, &r->out, d) > 0)
+		return EXIT_BUILD;
+	rc = marshal_build(m, &r->out, d, NULL);
+	if (rc < 0)
+		return EXIT_IO;
+	if (rc > 0)
+		return EXIT_INVALID;
+	if (file_read(r->out.template_path, MARSHAL_TEMPLATE_S3_MAX * 2,
+	    &r->tpl, &r->tpl_len) != 0) {
+		log_error("%s: %s", r->out.template_path, strerror(errno));
+		return EXIT_IO;
+	}
+	r->code_key = xasprintf("%s/%s.zip", m->service, r->out.code_sha256);
+	r->tags = xcalloc(m->tags.n + 1, sizeof *r->tags);
+	for (i = 0; i < m->tags.n; i++) {
+		const struct node *v = m->tags.v[i].value;
+
+		if (!node_is_scalar(v) || v->str == NULL) {
+			log_warn("stack tag '%s' is not a plain value; left out",
+			    m->tags.v[i].key);
+			continue;
+		}
+		r->tags[r->ntags].key = m->tags.v[i].key;
+		r->tags[r->ntags++].value = v->str;
+	}
+	if (m->site && r->out.site_sha256[0])
+		site = r->out.site_sha256;
+	param.key = MARSHAL_PARAM_CODE_KEY;
+	param.value = r->code_key;
+	memset(&in, 0, sizeof in);
+	in.template_body = r->tpl;
+	in.template_len = r->tpl_len;
+	in.params = &param;
+	in.nparams = 1;
+	in.tags = r->tags;
+	in.ntags = r->ntags;
+	in.bucket = r->o->bucket ? r->o->bucket : m->bucket;
+	in.code_key = r->code_key;
+	in.site_digest = site;
+	in.role_arn = r->o->role_arn;
+	converge_digest(&in, r->digest);
+	log_debug("digest %s", r->digest);
+	return EXIT_OK;
+}
+
+static void
+run_free(struct run *r)
+{
+	if (r->have_out)
+		build_out_free(&r->out);
+	free(r->tpl);
+	free(r->code_key);
+	free(r->tags);
+	free(r->bucket);
+	free(r->template_url);
+	free(r->cs_name);
+	free(r->cs_id);
+	free(r->stack_id);
+	free(r->last_event);
+	cfn_stack_free(r->st);
+	cfn_change_set_free(r->cs);
+	cfn_change_set_free(r->shown);
+	cfn_events_free(&r->seen);
+	progress_live_free(&r->live);
+	if (r->aws)
+		aws_close(r->aws);
+}
+
+int
+converge_run(struct cli *cli, const struct converge_opts *o)
+{
+	struct run r;
+	struct diags d = {0};
+	struct pipeline p;
+	struct aws_options ao = {0};
+	struct converge_observation obs;
+	struct sigaction sa, old;
+	enum converge_action a;
+	int status = EXIT_OK, diag_status, have_sig = 0, reported = 0;
+
+	memset(&r, 0, sizeof r);
+	r.cli = cli;
+	r.o = o;
+	r.d = &d;
+	r.text = cli->format == DIAG_FORMAT_TEXT;
+	clock_gettime(CLOCK_MONOTONIC, &r.t0);
+	if (pipeline_check(&p, cli, &d) > 0)
+		goto out;
+	r.m = p.manifest;
+	r.stack = r.m->service;
+	if (o->mode != CONVERGE_DELETE &&
+	    (status = build_inputs(&r, &d)) != EXIT_OK)
+		goto out;
+	ao.profile = cli->profile;
+	ao.region = cli->region;
+	ao.endpoint_url = cli->endpoint_url;
+	if ((r.aws = aws_open(&ao, &r.err)) == NULL) {
+		aws_error_log(&r.err);
+		status = EXIT_AWS;
+		goto out;
+	}
+	snprintf(r.token, sizeof r.token, "spartac-%.12s-%lld",
+	    r.digest[0] ? r.digest : "delete", (long long)time(NULL));
+	r.use_live = r.text && isatty(STDOUT_FILENO) && log_use_color() &&
+	    getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0;
+	progress_live_init(&r.live, stdout, cli->color);
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	interrupted = 0;
+	have_sig = sigaction(SIGINT, &sa, &old) == 0;
+
+	converge_init(&r.c, o->mode, r.digest[0] ? r.digest : NULL);
+	r.c.force = o->force;
+	r.c.protect = o->protect;
+	r.c.continue_rollback = o->continue_rollback;
+	r.c.timeout = o->timeout;
+	r.c.has_site = o->mode == CONVERGE_DEPLOY && r.m->site != NULL;
+	memset(&obs, 0, sizeof obs);
+	obs.kind = CONV_OBS_START;
+	while ((a = converge_next(&r.c, &obs)) != CONV_DONE) {
+		log_debug("converge: %s (after %ld ms)", converge_action_name(a),
+		    r.c.delay_ms);
+		if (nap(r.c.delay_ms) != 0 || interrupted)
+			break;
+		perform(&r, a, &obs);
+		obs.elapsed = elapsed(&r);
+		if (interrupted)
+			break;
+	}
+	if (r.use_live && r.live.drawn) {
+		char head[160];
+
+		snprintf(head, sizeof head, "%s: %s", r.stack,
+		    r.c.final_status[0] ? r.c.final_status : "done");
+		progress_live_draw(&r.live, head);
+	}
+	if (a != CONV_DONE) {
+		fputc('\n', stderr);
+		if (r.following) {
+			log_error("interrupted: stopped waiting; the stack "
+			    "operation goes on in CloudFormation. Follow it with "
+			    "'spartac status'");
+		} else {
+			/* Leave nothing behind: our change set, or the
+			 * REVIEW_IN_PROGRESS stack a CREATE one made. */
+			memset(&r.err, 0, sizeof r.err);
+			if (r.cs_id && r.c.cs_created && !r.c.stack_existed)
+				cfn_delete_stack(r.aws, stack_ref(&r), r.token,
+				    &r.err);
+			else if (r.cs_id && r.c.cs_created)
+				cfn_delete_change_set(r.aws, stack_ref(&r),
+				    r.cs_id, &r.err);
+			log_error("interrupted; nothing was executed");
+		}
+		status = EXIT_INTERRUPTED;
+		goto out;
+	}
+	status = report(&r);
+	reported = 1;
+out:
+	if (have_sig)
+		sigaction(SIGINT, &old, NULL);
+	if (reported && !r.text) {
+		/* stdout holds one JSON document: the result. Warnings (a
+		 * run that reached the end has no errors) go to stderr. */
+		if (d.n)
+			diags_print(stderr, &d, DIAG_FORMAT_TEXT, cli->color);
+		diag_status = d.nerrors ? EXIT_INVALID : EXIT_OK;
+	} else
+		diag_status = cli_report(cli, &d);
+	if (status == EXIT_OK)
+		status = diag_status;
+	run_free(&r);
+	pipeline_free(&p);
+	diags_free(&d);
+	return status;
+}

@@ -1,0 +1,45 @@
+/*
+ * converge_io.h - the thin I/O loop around converge.h: builds, uploads,
+ * performs each action the state machine asks for, and reports.
+ *
+ * plan, deploy and delete are one loop with different modes; the verbs
+ * (cmd_plan.c, cmd_deploy.c, cmd_delete.c) only parse their options.
+ */
+#ifndef SPARTAC_CONVERGE_IO_H
+#define SPARTAC_CONVERGE_IO_H
+
+#include "cli/cli.h"
+#include "converge/converge.h"
+
+struct converge_opts {
+	enum converge_mode mode;
+	const char *bucket;       /* --bucket: the artifact bucket */
+	const char *role_arn;     /* --role-arn: CloudFormation's service role */
+	const char *outputs_file; /* --outputs-file */
+	double timeout;           /* --timeout, seconds; 0: none */
+	int yes;                  /* --yes: never ask */
+	int force;                /* --force: ignore the digest */
+	int protect;              /* --protect */
+	int continue_rollback;    /* --continue-rollback */
+	int detailed_exitcode;    /* plan --detailed-exitcode */
+};
+
+/* Runs the verb end to end; returns its exit status. */
+int converge_run(struct cli *cli, const struct converge_opts *o);
+
+struct aws;
+struct aws_error;
+struct cfn_events;
+
+/*
+ * The newest page of a stack's events (up to 100, newest first), where
+ * cfn_describe_stack_events pages through the whole history: what status
+ * and the event baseline need. Returns 0, or -1 with err set.
+ */
+int converge_events_page(struct aws *aws, const char *stack,
+    struct cfn_events *out, struct aws_error *err);
+
+/* The artifact bucket spartac manages for an account and region. */
+char *converge_bucket_name(const char *account, const char *region);
+
+#endif

@@ -1,0 +1,391 @@
+/*
+ * manifest.h - the typed, const model of a sparta.yaml, and its semantic
+ * checks.
+ *
+ * manifest_build() runs after schema validation. It applies the selected
+ * stage's overrides (deep merge, see below), fills in every default (this is
+ * the only place defaults live), resolves references (function -> role,
+ * route -> function, S3 event -> bucket resource, depends_on -> function or
+ * resource) and runs the semantic checks, adding a diagnostic for each
+ * problem. Later stages (marshal, build, converge) read the result and never
+ * look at the raw tree for anything the model types. With stage NULL the
+ * model is the base manifest's, and every declared stage is also merged and
+ * checked for diagnostics (within a work budget, see manifest.c).
+ *
+ * Ownership. The model borrows from the doc: strings and `const struct node
+ * *` fields point into the doc's tree (or into merged nodes the model owns
+ * that in turn point into the doc). Free the manifest before the doc.
+ *
+ * Order. Every collection is in manifest order (the order of the keys in
+ * the YAML file, after the stage merge: overridden keys keep their base
+ * position). That order is deterministic for a given file; marshallers that
+ * must not depend on it (e.g. the API resource tree) use the *_sorted
+ * indexes, which are sorted by byte-wise strcmp of the name.
+ *
+ * Locations. Every element keeps `loc` (its value node in the manifest) and,
+ * for map entries, `key_loc` (the key), so any later stage can say
+ * sparta.yaml:LINE:COL. After a stage merge, an overridden value carries the
+ * location of the override.
+ *
+ * Free-form parts stay nodes: environment and tag values (a string or an
+ * intrinsic such as {"Ref": "X"}), ARNs that may be intrinsics, event
+ * patterns, raw parameters, mappings, conditions, resources and outputs.
+ * Turn them into JSON with node_to_cjson (json.h). Integers and booleans
+ * in environment values are nodes too; CloudFormation wants strings there,
+ * which is the marshaller's conversion to make.
+ *
+ * Defaults (also in the schema's `default`s and docs/decisions.md):
+ *   build.sources: the .c files of src/, build.cflags ["-O2"], architecture x86_64,
+ *   link static; function memory 128 MB, timeout 3 s, ephemeral storage
+ *   512 MB, log retention 14 days, tracing PassThrough, role: a generated
+ *   per-function role; sqs batch 10, window 0; kinesis/dynamodb batch 100,
+ *   starting position LATEST; s3 events ["s3:ObjectCreated:*"]; schedule
+ *   enabled; api name = service, stage "v1", endpoint type EDGE; cors
+ *   origins ["*"], headers (MANIFEST_CORS_DEFAULT_HEADERS), methods: those of
+ *   the routes plus OPTIONS; route authorization NONE; site index
+ *   "index.html", no error document.
+ */
+#ifndef SPARTAC_MANIFEST_H
+#define SPARTAC_MANIFEST_H
+
+#include <stddef.h>
+
+#include "base/diag.h"
+#include "front/node.h"
+
+/* Defaults, in one place. */
+#define MANIFEST_DEFAULT_MEMORY 128          /* MB */
+#define MANIFEST_DEFAULT_TIMEOUT 3           /* seconds */
+#define MANIFEST_DEFAULT_EPHEMERAL 512       /* MB */
+#define MANIFEST_DEFAULT_LOG_RETENTION 14    /* days */
+#define MANIFEST_DEFAULT_SQS_BATCH 10
+#define MANIFEST_DEFAULT_STREAM_BATCH 100
+#define MANIFEST_DEFAULT_API_STAGE "v1"
+#define MANIFEST_DEFAULT_SITE_INDEX "index.html"
+#define MANIFEST_DEFAULT_SOURCES "src/*.c"
+#define MANIFEST_DEFAULT_CFLAGS "-O2"
+#define MANIFEST_DEFAULT_S3_EVENT "s3:ObjectCreated:*"
+#define MANIFEST_CORS_DEFAULT_HEADERS \
+	"Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token"
+
+/* A list of strings, e.g. build.cflags. v[i] was written at locs[i]. */
+struct manifest_strlist {
+	const char **v;
+	const struct loc *locs;
+	size_t n;
+	const struct node *node; /* the sequence, NULL when absent (defaulted) */
+};
+
+/* A list of values that may be strings or intrinsics (ARNs, subnets...). */
+struct manifest_values {
+	const struct node **v; /* each NODE_STRING or a one-key intrinsic map */
+	size_t n;
+	const struct node *node; /* the sequence (or the single value), or NULL */
+};
+
+/* One entry of a string-keyed map whose values are free-form. */
+struct manifest_kv {
+	const char *key;
+	struct loc key_loc;
+	const struct node *value; /* string, number, bool or intrinsic */
+};
+
+struct manifest_kvs {
+	struct manifest_kv *v;
+	size_t n;
+	const struct node *node; /* the map, or NULL when absent */
+};
+
+enum manifest_arch {
+	MANIFEST_ARCH_X86_64,
+	MANIFEST_ARCH_ARM64,
+};
+
+enum manifest_link {
+	MANIFEST_LINK_STATIC, /* musl, the default */
+	MANIFEST_LINK_GLIBC,  /* glibc, non-libc shared objects bundled */
+};
+
+struct manifest_build {
+	struct manifest_strlist sources;      /* globs, relative to the project */
+	struct manifest_strlist include_dirs;
+	struct manifest_strlist cflags;
+	struct manifest_strlist libs;         /* "-lm", "m" or a path to .a */
+	enum manifest_arch arch;
+	enum manifest_link link;
+	struct loc loc; /* the build: mapping, or the service key when absent */
+};
+
+/* One inline IAM statement: Allow actions on resources [when condition]. */
+struct manifest_privilege {
+	struct manifest_strlist actions;     /* "s3:GetObject", "s3:*" */
+	struct manifest_values resources;    /* ARN strings or intrinsics */
+	const struct node *condition;        /* IAM Condition map, or NULL */
+	struct loc loc;
+};
+
+struct manifest_role {
+	const char *name;
+	const char *id;   /* logical-ID base, e.g. "Reader" (manifest_logical_id) */
+	struct loc key_loc, loc;
+	/* Exactly one of the two below. */
+	const char *arn;  /* an existing role, used as is; NULL for inline */
+	struct loc arn_loc;
+	struct manifest_privilege *privileges; /* inline role */
+	size_t nprivileges;
+	size_t nusers;    /* how many functions name this role */
+};
+
+enum manifest_tracing {
+	MANIFEST_TRACING_PASSTHROUGH,
+	MANIFEST_TRACING_ACTIVE,
+};
+
+enum manifest_event_kind {
+	MANIFEST_EVENT_SCHEDULE,
+	MANIFEST_EVENT_EVENTBRIDGE,
+	MANIFEST_EVENT_SQS,
+	MANIFEST_EVENT_SNS,
+	MANIFEST_EVENT_S3,
+	MANIFEST_EVENT_KINESIS,
+	MANIFEST_EVENT_DYNAMODB,
+	MANIFEST_EVENT_LOGS,
+};
+
+enum manifest_starting_position {
+	MANIFEST_START_LATEST,
+	MANIFEST_START_TRIM_HORIZON,
+};
+
+struct manifest_event {
+	enum manifest_event_kind kind;
+	size_t index;             /* position in the function's events list */
+	struct loc loc;           /* the list item */
+	const struct node *node;  /* the item's value (after the kind key) */
+	union {
+		struct {
+			const char *expression; /* "rate(5 minutes)", "cron(...)" */
+			struct loc expression_loc;
+			int enabled;            /* default 1 */
+			const struct node *input; /* constant JSON input, or NULL */
+			const char *description;  /* or NULL */
+		} schedule;
+		struct {
+			const struct node *pattern; /* EventBridge event pattern map */
+			const struct node *bus;     /* bus name/ARN; NULL: default bus */
+			int enabled;
+			const struct node *input;
+		} eventbridge;
+		struct {
+			const struct node *queue;   /* queue ARN or intrinsic */
+			long batch;                 /* 1..10000, default 10 */
+			long window;                /* seconds 0..300, default 0 */
+		} sqs;
+		struct {
+			const struct node *topic;   /* topic ARN or intrinsic */
+			const struct node *filter;  /* FilterPolicy map, or NULL */
+		} sns;
+		struct {
+			const char *bucket;         /* logical ID in resources */
+			struct loc bucket_loc;
+			const struct node *resource; /* that resource's map */
+			struct manifest_strlist events; /* default s3:ObjectCreated:* */
+			const char *prefix;         /* or NULL */
+			const char *suffix;         /* or NULL */
+		} s3;
+		struct {
+			const struct node *stream;  /* stream ARN or intrinsic */
+			enum manifest_starting_position start;
+			long batch;                 /* default 100 */
+			long window;                /* seconds, default 0 */
+		} stream; /* MANIFEST_EVENT_KINESIS and MANIFEST_EVENT_DYNAMODB */
+		struct {
+			const struct node *log_group; /* name or intrinsic */
+			const char *filter;           /* filter pattern, default "" */
+		} logs;
+	} u;
+};
+
+struct manifest_function;
+
+/* A depends_on entry: a function or a raw resource of this template. */
+struct manifest_ref {
+	const char *name;
+	struct loc loc;
+	const struct manifest_function *function; /* when it names a function */
+	const struct node *resource; /* when it names a resources: entry */
+};
+
+struct manifest_function {
+	const char *name;   /* the key under functions:, also the handler name */
+	const char *id;     /* logical-ID base, e.g. "MyFn" for my-fn */
+	struct loc key_loc, loc;
+	const char *symbol; /* the C function */
+	struct loc symbol_loc;
+	int share_symbol;   /* another function may use the same symbol */
+	const char *description; /* or NULL */
+	const char *role_name;            /* role: as written, or NULL */
+	const struct manifest_role *role; /* NULL: a generated per-function role */
+	struct loc role_loc;              /* of role:, or loc when absent */
+	long memory;          /* MB */
+	long timeout;         /* s */
+	long ephemeral_storage; /* MB */
+	long log_retention;   /* days */
+	long reserved_concurrency; /* -1 when unset */
+	enum manifest_tracing tracing;
+	struct manifest_kvs environment;
+	struct manifest_kvs tags;
+	struct manifest_values layers;   /* layer version ARNs or intrinsics */
+	int has_vpc;
+	struct manifest_values subnets;
+	struct manifest_values security_groups;
+	const struct node *dead_letter; /* SQS queue or SNS topic ARN, or NULL */
+	struct manifest_ref *depends_on;
+	size_t ndepends_on;
+	struct manifest_event *events;
+	size_t nevents;
+};
+
+enum manifest_http_method {
+	MANIFEST_HTTP_ANY,
+	MANIFEST_HTTP_GET,
+	MANIFEST_HTTP_HEAD,
+	MANIFEST_HTTP_POST,
+	MANIFEST_HTTP_PUT,
+	MANIFEST_HTTP_PATCH,
+	MANIFEST_HTTP_DELETE,
+	MANIFEST_HTTP_OPTIONS,
+};
+
+enum manifest_authorization {
+	MANIFEST_AUTH_NONE,
+	MANIFEST_AUTH_AWS_IAM,
+};
+
+struct manifest_route {
+	const char *key;        /* "GET /items/{id}" as written */
+	enum manifest_http_method method;
+	const char *method_name; /* "GET" ... "ANY" (static string) */
+	const char *path;       /* "/items/{id}", owned by the model */
+	struct loc key_loc, loc;
+	const struct manifest_function *function;
+	struct loc function_loc;
+	enum manifest_authorization authorization;
+};
+
+enum manifest_endpoint {
+	MANIFEST_ENDPOINT_EDGE,
+	MANIFEST_ENDPOINT_REGIONAL,
+	MANIFEST_ENDPOINT_PRIVATE,
+};
+
+struct manifest_cors {
+	int enabled;
+	struct manifest_strlist origins; /* default ["*"] (node NULL) */
+	struct manifest_strlist headers; /* default MANIFEST_CORS_DEFAULT_HEADERS */
+	struct manifest_strlist methods; /* n == 0: the routes' methods + OPTIONS */
+	long max_age;                    /* seconds, -1 when unset */
+	struct loc loc;
+};
+
+struct manifest_api {
+	const char *name;  /* default: the service name */
+	const char *stage; /* default "v1" */
+	const char *description; /* or NULL */
+	struct manifest_cors cors;
+	struct manifest_strlist binary_media_types;
+	enum manifest_endpoint endpoint;
+	struct manifest_route *routes;
+	size_t nroutes;
+	const struct manifest_route **routes_sorted; /* by path, then method */
+	struct loc loc;
+};
+
+struct manifest_site {
+	const char *root;     /* directory, relative to the project */
+	struct loc root_loc;
+	const char *index;    /* default "index.html" */
+	const char *error_document; /* or NULL */
+	struct loc loc;
+};
+
+enum manifest_hook_kind {
+	MANIFEST_HOOK_PREBUILD,
+	MANIFEST_HOOK_POSTBUILD,
+	MANIFEST_HOOK_ARCHIVE,
+	MANIFEST_HOOK_PREMARSHAL,
+	MANIFEST_HOOK_POSTMARSHAL,
+	MANIFEST_HOOK__COUNT
+};
+
+/* A hook is one command: argv[0] is the program (looked up in PATH unless it
+ * has a '/'), run without a shell in the project directory. */
+struct manifest_hook {
+	struct manifest_strlist argv; /* argv.n == 0: no hook */
+	struct loc loc;
+};
+
+struct manifest_impl;
+
+struct manifest {
+	const char *service;
+	struct loc service_loc;
+	const char *description; /* or NULL */
+	const char *stage;       /* the applied stage (a copy), or NULL */
+	const char *bucket;      /* artifact bucket, or NULL (deploy decides) */
+	struct loc bucket_loc;
+
+	struct manifest_build build;
+
+	struct manifest_role *roles;
+	size_t nroles;
+	const struct manifest_role **roles_sorted;
+
+	struct manifest_function *functions;
+	size_t nfunctions;
+	const struct manifest_function **functions_sorted;
+
+	const struct manifest_api *api;   /* NULL when the manifest has none */
+	const struct manifest_site *site; /* NULL when the manifest has none */
+	struct manifest_hook hooks[MANIFEST_HOOK__COUNT];
+
+	struct manifest_kvs tags;        /* stack tags */
+	const struct node *parameters;   /* raw CloudFormation maps, or NULL */
+	const struct node *mappings;     /* name -> top key -> key -> value */
+	const struct node *conditions;   /* name -> condition expression */
+	const struct node *resources;
+	const struct node *outputs;
+
+	const struct node *root; /* the merged tree the model was built from */
+	struct manifest_impl *impl; /* private: memory owned by the model */
+};
+
+/*
+ * Builds the model from a schema-valid tree, applying the overrides of
+ * stage (NULL: none; a stage name the manifest lacks is a diagnostic).
+ * Returns NULL when any error was added to d (warnings alone still give a
+ * model). Never crashes on a tree that failed the schema; it just reports.
+ */
+struct manifest *manifest_build(const struct doc *doc, const char *stage,
+    struct diags *d);
+void manifest_free(struct manifest *m);
+
+/* Look-ups by name (binary search over the sorted indexes); NULL if absent. */
+const struct manifest_function *manifest_function_find(
+    const struct manifest *m, const char *name);
+const struct manifest_role *manifest_role_find(const struct manifest *m,
+    const char *name);
+
+/*
+ * The logical-ID base for a manifest name: the name's alphanumeric runs,
+ * each with its first letter upper-cased, concatenated ("my-fn" -> "MyFn",
+ * "hello_world2" -> "HelloWorld2"). Two names with the same base are
+ * refused by the semantic checks, so the base is collision-free per kind.
+ * Returns a malloc'ed string (empty when the name has no alphanumeric).
+ */
+char *manifest_logical_id(const char *name);
+
+const char *manifest_hook_name(enum manifest_hook_kind kind); /* "prebuild" */
+const char *manifest_event_kind_name(enum manifest_event_kind kind); /* "sqs" */
+
+#endif

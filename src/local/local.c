@@ -1,0 +1,89 @@
+/* local.c - running a manifest function on this machine. See local.h. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "local/local.h"
+
+static int
+host_is_arm64(void)
+{
+	struct utsname u;
+
+	return uname(&u) == 0 && strcmp(u.machine, "aarch64") == 0;
+}
+
+static char **
+env_list(const struct manifest_function *f, int warn)
+{
+	char **v = xcalloc(f->environment.n + 1, sizeof(*v));
+	const struct node *val;
+	size_t i, n = 0;
+
+	for (i = 0; i < f->environment.n; i++) {
+		val = f->environment.v[i].value;
+		if (val->kind == NODE_STRING || val->kind == NODE_INT ||
+		    val->kind == NODE_FLOAT) {
+			v[n++] = xasprintf("%s=%s", f->environment.v[i].key, val->str);
+		} else if (val->kind == NODE_BOOL) {
+			v[n++] = xasprintf("%s=%s", f->environment.v[i].key,
+			    val->v.b ? "true" : "false");
+		} else if (warn) {
+			log_warn("%s: environment %s is only known once deployed; "
+			    "not set locally", f->name, f->environment.v[i].key);
+		}
+	}
+	return v;
+}
+
+void
+local_function_init(struct local_function *lf, const struct manifest *m,
+    const struct manifest_function *f, const char *bootstrap,
+    const char *task_root, const char *region, int log_fd, int warn)
+{
+	size_t i = 0;
+
+	memset(lf, 0, sizeof(*lf));
+	/* An arm64 bootstrap on an x86_64 host runs under qemu user mode. */
+	if (m->build.arch == MANIFEST_ARCH_ARM64 && !host_is_arm64())
+		lf->argv[i++] = "qemu-aarch64";
+	lf->argv[i++] = bootstrap;
+	lf->argv[i] = NULL;
+	lf->env = env_list(f, warn);
+	lf->function_name = xasprintf("%s-%s", m->service, f->name);
+	lf->cfg.argv = lf->argv;
+	lf->cfg.task_root = task_root;
+	lf->cfg.handler = f->name;
+	lf->cfg.function_name = lf->function_name;
+	lf->cfg.memory_mb = f->memory;
+	lf->cfg.timeout_s = f->timeout;
+	lf->cfg.region = region;
+	lf->cfg.env = (const char *const *)lf->env;
+	lf->cfg.log_fd = log_fd;
+}
+
+void
+local_function_free(struct local_function *lf)
+{
+	size_t i;
+
+	for (i = 0; lf->env != NULL && lf->env[i] != NULL; i++)
+		free(lf->env[i]);
+	free(lf->env);
+	free(lf->function_name);
+	memset(lf, 0, sizeof(*lf));
+}
+
+const char *
+local_region(const struct cli *cli)
+{
+	const char *r;
+
+	if (cli->region)
+		return cli->region;
+	if ((r = getenv("AWS_REGION")) != NULL && *r)
+		return r;
+	if ((r = getenv("AWS_DEFAULT_REGION")) != NULL && *r)
+		return r;
+	return "us-east-1";
+}
