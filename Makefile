@@ -57,7 +57,7 @@ UNITBIN  += $(BUILD)/tests/jsts_runner
 EMBED_FILES := schema/sparta.schema.json \
                $(sort $(wildcard src/runtime/*.c src/runtime/*.h include/sparta/*.h))
 
-.PHONY: all check unit install uninstall clean fuzz example lint-man docs
+.PHONY: all check unit install uninstall clean fuzz example lint-man docs structure
 all: $(BUILD)/spartac
 
 $(BUILD)/spartac: $(OBJ)
@@ -102,9 +102,14 @@ unit: $(UNITBIN)
 # The whole suite is driven by pytest (tests/test_*.py): it runs the C unit
 # binaries, the golden CLI cases and the third-party peers, and ends with
 # pytest's summary line.
-check: all unit lint-man
+check: all unit lint-man structure
 	SPARTAC_BUILD=$(abspath $(BUILD)) SPARTAC_SANITIZER=$(SANITIZER) \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider tests
+
+# The include graph by stage; fails on a forbidden edge, a cycle, an exit()
+# outside main.c, or a file or function over the size limits.
+structure:
+	$(PYTHON) tools/structure.py
 
 lint-man:
 	mandoc -T lint -W warning man/spartac.1
