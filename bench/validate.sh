@@ -3,10 +3,14 @@
 # manifests of 10, 100, 1,000 and 10,000 functions, and of refusing a
 # "billion laughs" file.
 #
-#   sh bench/validate.sh [SPARTAC] [RUNS]
+#   sh bench/validate.sh [SPARTAC] [RUNS] [BASELINE]
 #
 # SPARTAC defaults to build/spartac; RUNS (default 20) is how many runs are
-# averaged per size (a quarter as many for 10,000 functions). Each run is one
+# taken per size (a quarter as many for 10,000 functions). BASELINE, another
+# spartac binary (an older commit's), is run interleaved with SPARTAC on the
+# same files, so the ratio between them is from one machine at one time.
+# Beside them stands the floor: starting a process and reading the manifest
+# (`cat FILE`), which no validator can beat. Each run is one
 # child measured by bench/runstat.c (compiled here) with wait4(2): wall time
 # from fork to exit, user+system CPU time and peak RSS of that child alone.
 # The machine may be shared: CPU time is the steadier figure when the load
@@ -15,24 +19,27 @@
 # BENCH_CALLGRIND=1 adds the instruction count of one run per size (valgrind
 # --tool=callgrind), a figure the machine's load cannot change.
 #
-# Goals (exit status 1 when one is missed): 1,000 functions validate in under
-# 20 ms (mean wall time); billion laughs is refused in under 1 s with a peak
-# RSS under 64 MiB.
+# Goals (exit status 1 when one is missed): with a BASELINE, 1,000 functions
+# validate in at most 1.3 times its median; billion laughs is refused in
+# under 1 s with a peak RSS under 64 MiB.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 spartac=${1:-$here/../build/spartac}
 runs=${2:-20}
-[ -x "$spartac" ] || { echo "bench: $spartac is not built (run make)" >&2; exit 2; }
+baseline=${3:-}
+for b in "$spartac" $baseline; do
+	[ -x "$b" ] || { echo "bench: $b is not built (run make)" >&2; exit 2; }
+done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/spartac-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 ${CC:-cc} -O2 -o "$work/runstat" "$here/runstat.c"
 
-python3 - "$spartac" "$runs" "$work" <<'PY'
+python3 - "$spartac" "$runs" "$work" "$baseline" <<'PY'
 import os, statistics, subprocess, sys
 
-spartac, runs, work = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+spartac, runs, work, baseline = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 runstat = os.path.join(work, "runstat")
 callgrind = os.environ.get("BENCH_CALLGRIND") == "1"
 
@@ -76,10 +83,10 @@ def laughs():
     return "\n".join(lines) + "\nbomb: [" + ", ".join(["*l9"] * 10) + "]\n"
 
 
-def measure(path):
+def measure(path, binary=spartac, cmd=None):
     """(status, wall s, cpu s, peak RSS KiB) of one `spartac validate`."""
-    r = subprocess.run([runstat, spartac, "validate", "--no-color", "-l", "error", path],
-                       capture_output=True, text=True, check=True)
+    cmd = cmd or [binary, "validate", "--no-color", "-l", "error", path]
+    r = subprocess.run([runstat, *cmd], capture_output=True, text=True, check=True)
     wall, user, sys_, rss, status = map(int, r.stderr.split())
     return status, wall / 1e6, (user + sys_) / 1e6, rss
 
@@ -95,9 +102,13 @@ def instructions(path):
 
 
 ok = True
-print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; {spartac}")
-print(f"{'functions':>10} {'bytes':>10} {'runs':>5} {'wall mean':>10} {'wall min':>9} "
-      f"{'cpu mean':>9} {'peak RSS':>10}")
+print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; {spartac}"
+      + (f"; baseline {baseline}" if baseline else ""))
+head = (f"{'functions':>10} {'bytes':>10} {'runs':>5} {'median':>9} {'min':>9} "
+        f"{'cpu':>8} {'peak RSS':>10}")
+if baseline:
+    head += f" | {'baseline':>9} {'ratio':>6}"
+print(head + f" | {'floor':>8} {'x floor':>7}")
 for n in (10, 100, 1000, 10000):
     path = os.path.join(work, f"bench-{n}.yaml")
     with open(path, "w") as f:
@@ -109,16 +120,26 @@ for n in (10, 100, 1000, 10000):
               file=sys.stderr)
         subprocess.run([spartac, "validate", "--no-color", path])
         sys.exit(1)
-    res = [measure(path) for _ in range(k)]
-    wall = statistics.mean(r[1] for r in res) * 1000
-    cpu = statistics.mean(r[2] for r in res) * 1000
-    print(f"{n:>10} {os.path.getsize(path):>10} {k:>5} {wall:>7.2f} ms "
-          f"{min(r[1] for r in res) * 1000:>6.2f} ms {cpu:>6.2f} ms "
-          f"{max(r[3] for r in res) / 1024:>6.1f} MiB"
-          + (f" {instructions(path) / 1e6:>8.1f} M instructions" if callgrind else ""))
-    if n == 1000 and wall >= 20:
-        print(f"bench: goal missed: 1,000 functions took {wall:.2f} ms on average "
-              "(goal < 20 ms)", file=sys.stderr)
+    res, base, floor = [], [], []
+    for _ in range(k):  # interleaved, so all three see the same machine
+        res.append(measure(path))
+        if baseline:
+            base.append(measure(path, baseline))
+        floor.append(measure(path, cmd=["cat", path])[1])
+    wall = statistics.median(r[1] for r in res) * 1000
+    line = (f"{n:>10} {os.path.getsize(path):>10} {k:>5} {wall:>6.2f} ms "
+            f"{min(r[1] for r in res) * 1000:>6.2f} ms "
+            f"{statistics.median(r[2] for r in res) * 1000:>5.2f} ms "
+            f"{max(r[3] for r in res) / 1024:>6.1f} MiB")
+    if baseline:
+        bwall = statistics.median(r[1] for r in base) * 1000
+        line += f" | {bwall:>6.2f} ms {wall / bwall:>5.2f}x"
+    fl = statistics.median(floor) * 1000
+    line += f" | {fl:>5.2f} ms {wall / fl:>6.1f}x"
+    print(line + (f" {instructions(path) / 1e6:>8.1f} M instructions" if callgrind else ""))
+    if n == 1000 and baseline and wall > 1.3 * bwall:
+        print(f"bench: goal missed: 1,000 functions took {wall / bwall:.2f}x the baseline "
+              "(goal <= 1.30x)", file=sys.stderr)
         ok = False
 
 path = os.path.join(work, "laughs.yaml")
