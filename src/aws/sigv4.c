@@ -335,30 +335,34 @@ is_unsigned_header(const char *lname)
 	return 0;
 }
 
-int
-sigv4_sign(const struct sigv4_input *in, struct sigv4_output *out)
+/* The headers to sign, as botocore sees them after
+ * _modify_request_before_signing: the ones the signer owns are dropped from
+ * the input and set anew. Sorted by name; sets out->amz_date and, for S3,
+ * out->content_sha256, and *body_hash to the payload hash to sign. */
+struct header_set {
+	struct hdr *h;
+	size_t n, cap;
+	char *host; /* owned, when the input had no Host */
+};
+
+static void
+header_add(struct header_set *hs, char *lname, const char *value)
 {
-	struct url_parts u;
-	struct hdr *h = NULL;
-	size_t nh = 0, cap = 0, i;
-	struct buf cr = {0}, sts = {0}, signed_names = {0}, auth = {0};
-	char stamp[17], date[9], hash[65], sig[65], *host = NULL;
-	const char *body_hash = in->payload_hash, *xsha = NULL;
-	unsigned char k1[32], k2[32], k3[32], k4[32], ks[32];
-	char *secret;
-	struct tm tm;
+	hs->h = xgrow(hs->h, &hs->cap, hs->n + 1, sizeof *hs->h);
+	hs->h[hs->n].name = lname;
+	hs->h[hs->n].value = value;
+	hs->h[hs->n].order = hs->n;
+	hs->n++;
+}
+
+static void
+signed_headers(const struct sigv4_input *in, const struct url_parts *u,
+    struct header_set *hs, struct sigv4_output *out, const char **body_hash)
+{
+	const char *xsha = NULL;
 	int have_host = 0;
+	size_t i;
 
-	memset(out, 0, sizeof *out);
-	if (url_split(in->url, &u) != 0)
-		return -1;
-	gmtime_r(&in->when, &tm);
-	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-	memcpy(date, stamp, 8);
-	date[8] = '\0';
-
-	/* The headers as botocore sees them after _modify_request_before_signing:
-	 * the ones the signer owns are dropped from the input and set anew. */
 	for (i = 0; i < in->nheaders; i++) {
 		char *ln = str_lower(in->headers[i].name);
 		if (strcmp(ln, "authorization") == 0 ||
@@ -376,81 +380,77 @@ sigv4_sign(const struct sigv4_input *in, struct sigv4_output *out)
 		}
 		if (strcmp(ln, "host") == 0)
 			have_host = 1;
-		h = xgrow(h, &cap, nh + 1, sizeof *h);
-		h[nh].name = ln;
-		h[nh].value = in->headers[i].value;
-		h[nh].order = nh;
-		nh++;
+		header_add(hs, ln, in->headers[i].value);
 	}
-	out->amz_date = xstrdup(stamp);
-	h = xgrow(h, &cap, nh + 4, sizeof *h);
-	h[nh].name = xstrdup("x-amz-date");
-	h[nh].value = out->amz_date;
-	h[nh].order = nh;
-	nh++;
-	if (in->session_token) {
-		h[nh].name = xstrdup("x-amz-security-token");
-		h[nh].value = in->session_token;
-		h[nh].order = nh;
-		nh++;
-	}
+	header_add(hs, xstrdup("x-amz-date"), out->amz_date);
+	if (in->session_token)
+		header_add(hs, xstrdup("x-amz-security-token"), in->session_token);
+	*body_hash = in->payload_hash;
 	if (in->is_s3) {
 		out->content_sha256 = xstrdup(in->payload_hash);
-		h[nh].name = xstrdup("x-amz-content-sha256");
-		h[nh].value = out->content_sha256;
-		h[nh].order = nh;
-		nh++;
-		body_hash = out->content_sha256;
+		header_add(hs, xstrdup("x-amz-content-sha256"), out->content_sha256);
+		*body_hash = out->content_sha256;
 	} else if (xsha != NULL) {
-		body_hash = xsha;
+		*body_hash = xsha;
 	}
 	if (!have_host) {
-		host = url_host(&u);
-		h[nh].name = xstrdup("host");
-		h[nh].value = host;
-		h[nh].order = nh;
-		nh++;
+		hs->host = url_host(u);
+		header_add(hs, xstrdup("host"), hs->host);
 	}
-	qsort(h, nh, sizeof *h, hdr_cmp);
+	qsort(hs->h, hs->n, sizeof *hs->h, hdr_cmp);
+}
+
+/* The canonical request into cr, the signed header names into names. */
+static void
+canonical_request(const struct sigv4_input *in, const struct url_parts *u,
+    const struct header_set *hs, const char *body_hash, struct buf *cr,
+    struct buf *names)
+{
+	size_t i;
 
 	for (i = 0; in->method[i]; i++) {
 		char c = in->method[i];
-		buf_putc(&cr, c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+		buf_putc(cr, c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
 	}
-	buf_putc(&cr, '\n');
+	buf_putc(cr, '\n');
 	if (in->is_s3) {
-		buf_append(&cr, u.path, u.path_len);
+		buf_append(cr, u->path, u->path_len);
 	} else {
 		struct buf np = {0};
-		path_normalize(&np, u.path, u.path_len);
-		aws_uri_encode(&cr, np.data, np.len, "/~");
+		path_normalize(&np, u->path, u->path_len);
+		aws_uri_encode(cr, np.data, np.len, "/~");
 		buf_free(&np);
 	}
-	buf_putc(&cr, '\n');
-	query_canonical(&cr, u.query, u.query_len);
-	buf_putc(&cr, '\n');
-	for (i = 0; i < nh; i++) {
-		if (i > 0 && strcmp(h[i].name, h[i - 1].name) == 0) {
-			buf_putc(&cr, ',');
+	buf_putc(cr, '\n');
+	query_canonical(cr, u->query, u->query_len);
+	buf_putc(cr, '\n');
+	for (i = 0; i < hs->n; i++) {
+		if (i > 0 && strcmp(hs->h[i].name, hs->h[i - 1].name) == 0) {
+			buf_putc(cr, ',');
 		} else {
 			if (i > 0) {
-				buf_putc(&cr, '\n');
-				buf_putc(&signed_names, ';');
+				buf_putc(cr, '\n');
+				buf_putc(names, ';');
 			}
-			buf_puts(&signed_names, h[i].name);
-			buf_puts(&cr, h[i].name);
-			buf_putc(&cr, ':');
+			buf_puts(names, hs->h[i].name);
+			buf_puts(cr, hs->h[i].name);
+			buf_putc(cr, ':');
 		}
-		header_value_fold(&cr, h[i].value);
+		header_value_fold(cr, hs->h[i].value);
 	}
-	buf_puts(&cr, "\n\n");
-	buf_puts(&cr, signed_names.data);
-	buf_putc(&cr, '\n');
-	buf_puts(&cr, body_hash);
+	buf_puts(cr, "\n\n");
+	buf_puts(cr, names->data);
+	buf_putc(cr, '\n');
+	buf_puts(cr, body_hash);
+}
 
-	aws_sha256_hex(cr.data, cr.len, hash);
-	buf_printf(&sts, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s", stamp,
-	    date, in->region, in->service, hash);
+/* HMAC chain: the signing key from the secret, then the signature of sts. */
+static void
+signature(const struct sigv4_input *in, const char *date, const char *sts,
+    char sig[65])
+{
+	unsigned char k1[32], k2[32], k3[32], k4[32], ks[32];
+	char *secret;
 
 	secret = xasprintf("AWS4%s", in->secret_key);
 	hmac_sha256(secret, strlen(secret), date, k1);
@@ -459,11 +459,38 @@ sigv4_sign(const struct sigv4_input *in, struct sigv4_output *out)
 	hmac_sha256(k1, 32, in->region, k2);
 	hmac_sha256(k2, 32, in->service, k3);
 	hmac_sha256(k3, 32, "aws4_request", k4);
-	hmac_sha256(k4, 32, sts.data, ks);
+	hmac_sha256(k4, 32, sts, ks);
 	hex_encode(ks, 32, sig);
 	explicit_bzero(k1, sizeof k1);
 	explicit_bzero(k4, sizeof k4);
+}
 
+int
+sigv4_sign(const struct sigv4_input *in, struct sigv4_output *out)
+{
+	struct url_parts u;
+	struct header_set hs = {0};
+	struct buf cr = {0}, sts = {0}, signed_names = {0}, auth = {0};
+	char stamp[17], date[9], hash[65], sig[65];
+	const char *body_hash;
+	struct tm tm;
+	size_t i;
+
+	memset(out, 0, sizeof *out);
+	if (url_split(in->url, &u) != 0)
+		return -1;
+	gmtime_r(&in->when, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+	memcpy(date, stamp, 8);
+	date[8] = '\0';
+	out->amz_date = xstrdup(stamp);
+
+	signed_headers(in, &u, &hs, out, &body_hash);
+	canonical_request(in, &u, &hs, body_hash, &cr, &signed_names);
+	aws_sha256_hex(cr.data, cr.len, hash);
+	buf_printf(&sts, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s", stamp,
+	    date, in->region, in->service, hash);
+	signature(in, date, sts.data, sig);
 	buf_printf(&auth,
 	    "AWS4-HMAC-SHA256 Credential=%s/%s/%s/%s/aws4_request, "
 	    "SignedHeaders=%s, Signature=%s",
@@ -473,10 +500,10 @@ sigv4_sign(const struct sigv4_input *in, struct sigv4_output *out)
 	out->string_to_sign = buf_take(&sts);
 	out->signature = xstrdup(sig);
 	out->authorization = buf_take(&auth);
-	for (i = 0; i < nh; i++)
-		free(h[i].name);
-	free(h);
-	free(host);
+	for (i = 0; i < hs.n; i++)
+		free(hs.h[i].name);
+	free(hs.h);
+	free(hs.host);
 	buf_free(&signed_names);
 	return 0;
 }
