@@ -830,6 +830,104 @@ process_exited(struct emulator *e)
 	finish_error(e, EMULATOR_ERROR, "Runtime.ExitError", msg);
 }
 
+/* A process that died while idle is a cold start now, and one is started
+ * where none runs. -1 when it cannot start. */
+static int
+ensure_process(struct emulator *e, struct emulator_result *r)
+{
+	size_t i;
+	int st;
+
+	if (e->pid > 0 && waitpid(e->pid, &st, WNOHANG) == e->pid) {
+		if (e->pidfd >= 0)
+			close(e->pidfd);
+		e->pidfd = -1;
+		e->pid = 0;
+	}
+	if (e->pid != 0)
+		return 0;
+	for (i = 0; i < MAX_CONNS; i++)
+		if (e->conns[i].fd >= 0)
+			conn_close(&e->conns[i]);
+	if (process_start(e) < 0)
+		return -1;
+	r->cold = 1;
+	return 0;
+}
+
+/* What to poll: the listener, the process (its pidfd) and each connection;
+ * idx[i] is connection i's slot in pfd, or -1. Returns the slots used. */
+static size_t
+poll_set(const struct emulator *e, struct pollfd *pfd, int *idx)
+{
+	size_t i, np = 0;
+
+	for (i = 0; i < MAX_CONNS; i++)
+		idx[i] = -1;
+	pfd[np].fd = e->lfd;
+	pfd[np++].events = POLLIN;
+	if (e->pidfd >= 0) {
+		pfd[np].fd = e->pidfd;
+		pfd[np++].events = POLLIN;
+	}
+	for (i = 0; i < MAX_CONNS; i++) {
+		const struct conn *c = &e->conns[i];
+
+		if (c->fd < 0)
+			continue;
+		idx[i] = (int)np;
+		pfd[np].fd = c->fd;
+		pfd[np++].events = (short)(POLLIN |
+		    (c->out_off < c->out.len ? POLLOUT : 0));
+	}
+	return np;
+}
+
+static int
+replies_pending(const struct emulator *e)
+{
+	size_t i;
+
+	for (i = 0; i < MAX_CONNS; i++)
+		if (e->conns[i].fd >= 0 && e->conns[i].out_off < e->conns[i].out.len)
+			return 1;
+	return 0;
+}
+
+/* After a poll: when the process has gone, the invoke ends with why. */
+static void
+watch_process(struct emulator *e, const struct pollfd *pfd)
+{
+	size_t i;
+	int st, gone;
+
+	if (e->pid <= 0 || e->done)
+		return;
+	if (e->pidfd >= 0)
+		gone = (pfd[1].revents & POLLIN) != 0;
+	else
+		gone = waitpid(e->pid, &st, WNOHANG) == e->pid;
+	if (!gone)
+		return;
+	if (e->pidfd >= 0) {
+		/* Read what the runtime sent before it went. */
+		for (i = 0; i < MAX_CONNS; i++)
+			if (e->conns[i].fd >= 0)
+				conn_input(e, &e->conns[i]);
+		process_exited(e);
+		return;
+	}
+	/* Already reaped by the WNOHANG above. */
+	e->pid = 0;
+	if (!e->active || e->done)
+		return;
+	if (e->init_error_type)
+		finish(e, EMULATOR_ERROR, e->init_error_type, NULL,
+		    e->init_error_doc, strlen(e->init_error_doc));
+	else
+		finish_error(e, EMULATOR_ERROR, "Runtime.ExitError", "Runtime exited");
+}
+
 int
 emulator_invoke(struct emulator *e, const char *event, size_t len,
     struct emulator_result *r)
@@ -838,7 +936,7 @@ emulator_invoke(struct emulator *e, const char *event, size_t len,
 	int idx[MAX_CONNS];
 	size_t i, np;
 	double left;
-	int timeout, st;
+	int timeout;
 	char msg[128];
 
 	memset(r, 0, sizeof(*r));
@@ -855,23 +953,10 @@ emulator_invoke(struct emulator *e, const char *event, size_t len,
 		finish_error(e, EMULATOR_ERROR, "RequestEntityTooLargeException", msg);
 		goto out;
 	}
-	/* A process that died while idle is a cold start now. */
-	if (e->pid > 0 && waitpid(e->pid, &st, WNOHANG) == e->pid) {
-		if (e->pidfd >= 0)
-			close(e->pidfd);
-		e->pidfd = -1;
-		e->pid = 0;
-	}
-	if (e->pid == 0) {
-		for (i = 0; i < MAX_CONNS; i++)
-			if (e->conns[i].fd >= 0)
-				conn_close(&e->conns[i]);
-		if (process_start(e) < 0) {
-			e->active = 0;
-			e->res = NULL;
-			return -1;
-		}
-		r->cold = 1;
+	if (ensure_process(e, r) < 0) {
+		e->active = 0;
+		e->res = NULL;
+		return -1;
 	}
 	/* The deadline counts from the invoke, init included, as on Lambda. */
 	e->deadline_at = now_ms() + (double)(e->cfg->timeout_s > 0 ? e->cfg->timeout_s : 3) * 1000.0;
@@ -882,35 +967,10 @@ emulator_invoke(struct emulator *e, const char *event, size_t len,
 			break;
 		}
 	for (;;) {
-		for (i = 0; i < MAX_CONNS; i++)
-			idx[i] = -1;
-		np = 0;
-		pfd[np].fd = e->lfd;
-		pfd[np++].events = POLLIN;
-		if (e->pidfd >= 0) {
-			pfd[np].fd = e->pidfd;
-			pfd[np++].events = POLLIN;
-		}
-		for (i = 0; i < MAX_CONNS; i++) {
-			struct conn *c = &e->conns[i];
-
-			if (c->fd < 0)
-				continue;
-			idx[i] = (int)np;
-			pfd[np].fd = c->fd;
-			pfd[np++].events = (short)(POLLIN |
-			    (c->out_off < c->out.len ? POLLOUT : 0));
-		}
-		if (e->done) {
-			/* Wait only for pending replies to go out. */
-			int pending = 0;
-
-			for (i = 0; i < MAX_CONNS; i++)
-				if (e->conns[i].fd >= 0 && e->conns[i].out_off < e->conns[i].out.len)
-					pending = 1;
-			if (!pending)
-				break;
-		}
+		np = poll_set(e, pfd, idx);
+		/* Once done, wait only for pending replies to go out. */
+		if (e->done && !replies_pending(e))
+			break;
 		left = e->deadline_at - now_ms();
 		if (left <= 0 && !e->done) {
 			process_kill(e);
@@ -939,34 +999,7 @@ emulator_invoke(struct emulator *e, const char *event, size_t len,
 			if (c->fd >= 0 && c->out_off < c->out.len)
 				conn_output(c);
 		}
-		if (e->pid > 0 && !e->done) {
-			int gone = 0;
-
-			if (e->pidfd >= 0)
-				gone = (pfd[1].revents & POLLIN) != 0;
-			else
-				gone = waitpid(e->pid, &st, WNOHANG) == e->pid;
-			if (gone) {
-				if (e->pidfd < 0) {
-					/* Already reaped by the WNOHANG above. */
-					e->pid = 0;
-					if (e->active && !e->done) {
-						if (e->init_error_type)
-							finish(e, EMULATOR_ERROR, e->init_error_type, NULL,
-							    e->init_error_doc, strlen(e->init_error_doc));
-						else
-							finish_error(e, EMULATOR_ERROR, "Runtime.ExitError",
-							    "Runtime exited");
-					}
-				} else {
-					/* Read what the runtime sent before it went. */
-					for (i = 0; i < MAX_CONNS; i++)
-						if (e->conns[i].fd >= 0)
-							conn_input(e, &e->conns[i]);
-					process_exited(e);
-				}
-			}
-		}
+		watch_process(e, pfd);
 	}
 out:
 	if (e->reset_after) {
