@@ -423,6 +423,40 @@ perform(struct aws *aws, struct aws_request *req, const struct sigv4_output *sig
 	return rc;
 }
 
+/* Signs req with its own credentials, else the client's (fetched now if
+ * need be); *creds is set to those used. -1 with err set on failure. */
+static int
+sign_request(struct aws *aws, const struct aws_request *req,
+    const char *payload_hash, const struct aws_creds **creds,
+    struct sigv4_output *sig, struct aws_error *err)
+{
+	struct sigv4_input in = {0};
+
+	if (*creds == NULL) {
+		if (aws_creds_ensure(aws, err) != 0)
+			return -1;
+		*creds = &aws->creds;
+	}
+	in.method = req->method;
+	in.url = req->url;
+	in.headers = req->hdr;
+	in.nheaders = req->nhdr;
+	in.payload_hash = payload_hash;
+	in.service = req->service;
+	in.region = aws_signing_region(aws, req->service);
+	in.access_key = (*creds)->access_key;
+	in.secret_key = (*creds)->secret_key;
+	in.session_token = (*creds)->session_token;
+	in.when = aws_now(aws);
+	in.is_s3 = req->is_s3;
+	if (sigv4_sign(&in, sig) != 0) {
+		aws_error_set(err, req->service, req->operation,
+		    "InvalidEndpoint", "cannot parse URL %s", req->url);
+		return -1;
+	}
+	return 0;
+}
+
 int
 aws_send(struct aws *aws, struct aws_request *req, struct aws_response *resp,
     struct aws_error *err)
@@ -450,29 +484,8 @@ aws_send(struct aws *aws, struct aws_request *req, struct aws_response *resp,
 
 		response_reset(resp);
 		if (!req->unsigned_request) {
-			struct sigv4_input in = {0};
-			if (creds == NULL) {
-				if (aws_creds_ensure(aws, err) != 0)
-					break;
-				creds = &aws->creds;
-			}
-			in.method = req->method;
-			in.url = req->url;
-			in.headers = req->hdr;
-			in.nheaders = req->nhdr;
-			in.payload_hash = payload_hash;
-			in.service = req->service;
-			in.region = aws_signing_region(aws, req->service);
-			in.access_key = creds->access_key;
-			in.secret_key = creds->secret_key;
-			in.session_token = creds->session_token;
-			in.when = aws_now(aws);
-			in.is_s3 = req->is_s3;
-			if (sigv4_sign(&in, &sig) != 0) {
-				aws_error_set(err, req->service, req->operation,
-				    "InvalidEndpoint", "cannot parse URL %s", req->url);
+			if (sign_request(aws, req, payload_hash, &creds, &sig, err) != 0)
 				break;
-			}
 			sigp = &sig;
 		}
 		rc = perform(aws, req, sigp, creds, resp, errbuf);
