@@ -224,3 +224,19 @@ node_identical(const struct node *a, const struct node *b)
 	}
 	return 1;
 }
+
+void
+node_path_key(struct buf *b, const char *key)
+{
+	const char *p;
+	int plain = *key != '\0';
+
+	for (p = key; *p; p++)
+		if (*p == '.' || *p == '[' || *p == ']' || *p == '"' ||
+		    (unsigned char)*p <= ' ')
+			plain = 0;
+	if (plain)
+		buf_printf(b, "%s%s", b->len ? "." : "", key);
+	else
+		buf_printf(b, "[\"%s\"]", key);
+}

@@ -87,4 +87,14 @@ int node_equal(const struct node *a, const struct node *b);
 /* The same tree as written: kinds, text, order, lines and columns. */
 int node_identical(const struct node *a, const struct node *b);
 
+/*
+ * Appends a map key to b as the next step of a path into the tree, as
+ * diagnostics print it (functions.hello.role): "key" at the start, ".key"
+ * after a step, or ["key"] when the key would not read unambiguously in a
+ * dotted path (empty, or holding '.', '[', ']', '"', a space or a control
+ * character). The one formatter of manifest paths: the schema validator
+ * and the semantic checks both write paths with it.
+ */
+void node_path_key(struct buf *b, const char *key);
+
 #endif

@@ -1853,19 +1853,6 @@ v_pop(struct vctx *c)
 	c->npath--;
 }
 
-/* Keys that read unambiguously in a dotted path; others get ["..."]. */
-static int
-v_key_plain(const char *k)
-{
-	if (*k == '\0')
-		return 0;
-	for (; *k; k++)
-		if (*k == '.' || *k == '[' || *k == ']' || *k == '"' ||
-		    (unsigned char)*k <= ' ')
-			return 0;
-	return 1;
-}
-
 static void
 v_path_fmt(const struct vctx *c, struct buf *b)
 {
@@ -1877,10 +1864,8 @@ v_path_fmt(const struct vctx *c, struct buf *b)
 
 		if (g->key == NULL)
 			buf_printf(b, "[%zu]", g->idx);
-		else if (v_key_plain(g->key))
-			buf_printf(b, "%s%s", b->len ? "." : "", g->key);
 		else
-			buf_printf(b, "[\"%s\"]", g->key);
+			node_path_key(b, g->key);
 	}
 }
 
