@@ -10,7 +10,7 @@
  * problem. Later stages (marshal, build, converge) read the result and never
  * look at the raw tree for anything the model types. With stage NULL the
  * model is the base manifest's, and every declared stage is also merged and
- * checked for diagnostics (within a work budget, see manifest.c).
+ * checked for diagnostics (within a work budget, see manifest_stage.c).
  *
  * Ownership. The model borrows from the doc: strings and `const struct node
  * *` fields point into the doc's tree (or into merged nodes the model owns

@@ -1,0 +1,291 @@
+/*
+ * manifest_check_names.c - the names a manifest gives: the service (a stack
+ * name), functions and roles (resource names whose logical IDs must not
+ * clash), the keys of the raw sections (logical IDs as written) and the C
+ * symbols the functions name.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "front/manifest_int.h"
+
+/* ---- names and logical IDs ---- */
+
+static int
+is_stack_name(const char *s)
+{
+	size_t n = 0;
+
+	if (!isalpha((unsigned char)*s) || (unsigned char)*s >= 0x80)
+		return 0;
+	for (; *s; s++, n++)
+		if (!(isalnum((unsigned char)*s) || *s == '-') ||
+		    (unsigned char)*s >= 0x80)
+			return 0;
+	return n <= 128;
+}
+
+static int
+is_resource_name(const char *s)
+{
+	size_t n = 0;
+	int alnum = 0;
+
+	for (; *s; s++, n++) {
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+		if (isalnum((unsigned char)*s))
+			alnum = 1;
+		else if (*s != '-' && *s != '_')
+			return 0;
+	}
+	return alnum && n <= 64;
+}
+
+static int
+is_logical_id(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++, n++)
+		if (!isalnum((unsigned char)*s) || (unsigned char)*s >= 0x80)
+			return 0;
+	return n >= 1 && n <= 255;
+}
+
+struct idref {
+	const char *id, *name;
+	struct loc loc;
+};
+
+static int
+cmp_idref(const void *a, const void *b)
+{
+	const struct idref *x = a, *y = b;
+	int r = strcmp(x->id, y->id);
+
+	if (r)
+		return r;
+	/* Stable: the first in manifest order sorts first. */
+	if (x->loc.line != y->loc.line)
+		return x->loc.line < y->loc.line ? -1 : 1;
+	return x->loc.col < y->loc.col ? -1 : x->loc.col > y->loc.col;
+}
+
+/* Reports each name whose ID an earlier name already gave. */
+static void
+check_id_clashes(struct mf_ctx *c, struct idref *v, size_t n,
+    const char *what)
+{
+	size_t i;
+
+	qsort(v, n, sizeof(*v), cmp_idref);
+	for (i = 1; i < n; i++) {
+		size_t first = i - 1;
+
+		if (strcmp(v[i].id, v[first].id) != 0 || v[i].id[0] == '\0')
+			continue;
+		while (first > 0 && strcmp(v[first - 1].id, v[i].id) == 0)
+			first--;
+		diag_add(c->d, DIAG_LOGICAL_ID_CLASH, v[i].loc,
+		    mf_path(c, what, v[i].name, NULL),
+		    "%s '%s' and '%s' (line %u) both become the logical ID '%s'",
+		    what, v[i].name, v[first].name, v[first].loc.line, v[i].id);
+	}
+}
+
+/* The keys of a raw section (parameters:, outputs:, mappings:, ...) are
+ * logical IDs as written. */
+static void
+check_section_ids(struct mf_ctx *c, const struct node *section,
+    const char *key, const char *what)
+{
+	size_t i;
+
+	for (i = 0; section && i < section->n; i++)
+		if (!is_logical_id(section->pairs[i].key->str))
+			diag_add(c->d, DIAG_LOGICAL_ID, section->pairs[i].key->loc,
+			    mf_path(c, key, section->pairs[i].key->str, NULL),
+			    "%s '%s' is not a valid logical ID", what,
+			    section->pairs[i].key->str);
+}
+
+void
+mf_check_names(struct mf_ctx *c, const struct node *root)
+{
+	struct manifest *m = c->m;
+	const struct node *params = get_map(root, "parameters");
+	const struct node *res = get_map(root, "resources");
+	const struct node *outs = get_map(root, "outputs");
+	struct idref *ids;
+	size_t i, n;
+
+	if (m->service && !is_stack_name(m->service))
+		diag_add(c->d, DIAG_SERVICE_NAME, m->service_loc, "service",
+		    "service name '%s' is not a valid CloudFormation stack name",
+		    m->service);
+
+	n = m->nfunctions > m->nroles ? m->nfunctions : m->nroles;
+	ids = xcalloc(n + 1, sizeof(*ids));
+	for (i = 0; i < m->nfunctions; i++) {
+		const struct manifest_function *f = &m->functions[i];
+
+		if (!is_resource_name(f->name))
+			diag_add(c->d, DIAG_NAME_INVALID, f->key_loc,
+			    mf_path(c, "functions", f->name, NULL),
+			    "function name '%s' is not valid for Lambda and CloudFormation",
+			    f->name);
+		ids[i] = (struct idref){f->id, f->name, f->key_loc};
+	}
+	check_id_clashes(c, ids, m->nfunctions, "functions");
+	for (i = 0; i < m->nroles; i++) {
+		const struct manifest_role *r = &m->roles[i];
+
+		if (!is_resource_name(r->name))
+			diag_add(c->d, DIAG_NAME_INVALID, r->key_loc,
+			    mf_path(c, "roles", r->name, NULL),
+			    "role name '%s' is not valid for IAM and CloudFormation",
+			    r->name);
+		ids[i] = (struct idref){r->id, r->name, r->key_loc};
+	}
+	check_id_clashes(c, ids, m->nroles, "roles");
+	free(ids);
+
+	/* Raw sections: keys are logical IDs as written. Mappings and
+	 * conditions have namespaces of their own (cfn-lint accepts a condition
+	 * named like a resource), so only their syntax is checked. */
+	check_section_ids(c, params, "parameters", "parameter");
+	check_section_ids(c, get_map(root, "mappings"), "mappings", "mapping");
+	check_section_ids(c, get_map(root, "conditions"), "conditions",
+	    "condition");
+	for (i = 0; res && i < res->n; i++) {
+		const struct node_pair *p = &res->pairs[i];
+		const struct node_pair *q = node_find(params, p->key->str);
+
+		if (!is_logical_id(p->key->str))
+			diag_add(c->d, DIAG_LOGICAL_ID, p->key->loc,
+			    mf_path(c, "resources", p->key->str, NULL),
+			    "resource '%s' is not a valid logical ID",
+			    p->key->str);
+		if (q)
+			diag_add(c->d, DIAG_LOGICAL_ID_CLASH, p->key->loc,
+			    mf_path(c, "resources", p->key->str, NULL),
+			    "resource '%s' has the logical ID of the parameter at line %u",
+			    p->key->str, q->key->loc.line);
+	}
+	check_section_ids(c, outs, "outputs", "output");
+}
+
+/* ---- C symbols ---- */
+
+static const char *const c_keywords[] = {
+	"_Alignas", "_Alignof", "_Atomic", "_BitInt", "_Bool", "_Complex",
+	"_Decimal128", "_Decimal32", "_Decimal64", "_Generic", "_Imaginary",
+	"_Noreturn", "_Static_assert", "_Thread_local", "alignas", "alignof",
+	"auto", "bool", "break", "case", "char", "const", "constexpr",
+	"continue", "default", "do", "double", "else", "enum", "extern",
+	"false", "float", "for", "goto", "if", "inline", "int", "long",
+	"nullptr", "register", "restrict", "return", "short", "signed",
+	"sizeof", "static", "static_assert", "struct", "switch",
+	"thread_local", "true", "typedef", "typeof", "typeof_unqual", "union",
+	"unsigned", "void", "volatile", "while",
+};
+
+static int
+is_c_identifier(const char *s)
+{
+	if (!(isalpha((unsigned char)*s) || *s == '_') ||
+	    (unsigned char)*s >= 0x80)
+		return 0;
+	for (; *s; s++)
+		if (!(isalnum((unsigned char)*s) || *s == '_') ||
+		    (unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
+static int
+is_c_keyword(const char *s)
+{
+	return bsearch(&s, c_keywords, NELEM(c_keywords), sizeof(*c_keywords),
+	    mf_cmp_str) != NULL;
+}
+
+static int
+is_reserved_symbol(const char *s)
+{
+	return strcmp(s, "main") == 0 || str_has_prefix(s, "sparta_") ||
+	    str_has_prefix(s, "spartac_") || str_has_prefix(s, "__") ||
+	    (s[0] == '_' && isupper((unsigned char)s[1]));
+}
+
+struct symref {
+	const char *symbol;
+	size_t index; /* into m->functions */
+};
+
+static int
+cmp_symref(const void *a, const void *b)
+{
+	const struct symref *x = a, *y = b;
+	int r = strcmp(x->symbol, y->symbol);
+
+	if (r)
+		return r;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+void
+mf_check_symbols(struct mf_ctx *c)
+{
+	struct manifest *m = c->m;
+	struct symref *v = xcalloc(m->nfunctions + 1, sizeof(*v));
+	size_t i, n = 0, first = 0;
+
+	for (i = 0; i < m->nfunctions; i++) {
+		const struct manifest_function *f = &m->functions[i];
+
+		if (f->symbol == NULL)
+			continue;
+		if (!is_c_identifier(f->symbol)) {
+			diag_add(c->d, DIAG_SYMBOL_INVALID, f->symbol_loc,
+			    mf_path(c, "functions", f->name, ".symbol"),
+			    "symbol '%s' is not a C identifier", f->symbol);
+			continue;
+		}
+		if (is_c_keyword(f->symbol)) {
+			diag_add(c->d, DIAG_SYMBOL_KEYWORD, f->symbol_loc,
+			    mf_path(c, "functions", f->name, ".symbol"),
+			    "symbol '%s' is a C keyword", f->symbol);
+			continue;
+		}
+		if (is_reserved_symbol(f->symbol)) {
+			diag_add(c->d, DIAG_SYMBOL_RESERVED, f->symbol_loc,
+			    mf_path(c, "functions", f->name, ".symbol"),
+			    "symbol '%s' is reserved", f->symbol);
+			continue;
+		}
+		v[n].symbol = f->symbol;
+		v[n++].index = i;
+	}
+	qsort(v, n, sizeof(*v), cmp_symref);
+	for (i = 1; i < n; i++) {
+		const struct manifest_function *f = &m->functions[v[i].index];
+		const struct manifest_function *g;
+
+		if (strcmp(v[i].symbol, v[i - 1].symbol) != 0) {
+			first = i;
+			continue;
+		}
+		if (f->share_symbol)
+			continue;
+		g = &m->functions[v[first].index];
+		diag_add(c->d, DIAG_SYMBOL_DUPLICATE, f->symbol_loc,
+		    mf_path(c, "functions", f->name, ".symbol"),
+		    "function '%s' uses symbol '%s', which function '%s' (line %u) already uses",
+		    f->name, f->symbol, g->name, g->symbol_loc.line);
+	}
+	free(v);
+}
+
