@@ -9,9 +9,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "compile/build.h"
-#include "compile/site.h"
+#include "base/path.h"
 #include "base/util.h"
+#include "compile/site.h"
 
 /* Sorted by extension (lower case) for bsearch. */
 static const struct {
@@ -134,7 +134,7 @@ walk_dir(struct site_walk *w, const char *dir, const char *prefix)
 		} else if (S_ISREG(st.st_mode)) {
 			walk_add(w, rel, path);
 		} else if (S_ISLNK(st.st_mode) &&
-		    build_path_inside(w->project_real, path) == 1 &&
+		    path_inside(w->project_real, path) == 1 &&
 		    stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
 			walk_add(w, rel, path);
 		} else {
@@ -155,23 +155,6 @@ file_cmp(const void *x, const void *y)
 	const struct site_file *a = x, *b = y;
 
 	return strcmp(a->rel, b->rel);
-}
-
-/* Writes data to path unless the file already holds exactly that. */
-static int
-write_if_changed(const char *path, const char *data, size_t len)
-{
-	char *old;
-	size_t oldlen;
-	int same;
-
-	if (file_read(path, len + 1, &old, &oldlen) == 0) {
-		same = oldlen == len && memcmp(old, data, len) == 0;
-		free(old);
-		if (same)
-			return 0;
-	}
-	return file_write_atomic(path, data, len, 0644);
 }
 
 int
@@ -196,7 +179,7 @@ site_hash(const struct manifest_site *site, const char *project_dir,
 	}
 	w.project_real = project_real;
 	root = xasprintf("%s/%s", project_dir, site->root);
-	if (build_path_inside(project_real, root) != 1) {
+	if (path_inside(project_real, root) != 1) {
 		diag_add(d, DIAG_SITE_ROOT, site->root_loc, "site.root",
 		    "site root '%s' is outside the project directory", site->root);
 		w.errors++;
@@ -267,7 +250,8 @@ site_hash(const struct manifest_site *site, const char *project_dir,
 		memcpy(withnl, text, len);
 		withnl[len] = '\n';
 		withnl[len + 1] = '\0';
-		if (write_if_changed(out_path, withnl, len + 1) == -1) {
+		if (path_write_if_changed(out_path, withnl, len + 1,
+		    0644) == -1) {
 			diag_add(d, DIAG_BUILD_IO, site->root_loc, "site.root",
 			    "cannot write %s: %s", out_path, strerror(errno));
 			w.errors++;
