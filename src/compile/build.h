@@ -32,13 +32,14 @@
  * so the same sources give the same bytes in any directory or time zone.
  *
  * Builds are incremental: build.stamp holds a SHA-256 over everything the
- * bootstrap depends on (see build.c: stamp_key) plus every header the
- * compiler read (from its -MD dependency output). When they all match and
+ * bootstrap depends on (build_stamp.c: build_stamp_key) plus every header
+ * the compiler read (from its -MD dependency output). When they all match and
  * the outputs are intact, nothing is compiled or written (file times stay).
  * Otherwise only the objects whose own key changed are recompiled (key:
  * toolchain, command line, and every file the object's last compile read).
  *
- * Every program is run with posix_spawnp, never through a shell.
+ * Every program is run with posix_spawnp, never through a shell. The
+ * files of the build are listed in build_int.h.
  */
 #ifndef SPARTAC_BUILD_H
 #define SPARTAC_BUILD_H
@@ -64,9 +65,17 @@ struct build_out {
 
 /*
  * Fills out for the manifest at manifest_path and creates .spartac/ and
- * .spartac/work/. Returns 0, or -1 after logging why (bad path, mkdir).
+ * .spartac/work/. Returns 0, or -1 after logging why (bad path, mkdir);
+ * out then holds nothing to free.
  */
 int build_out_init(struct build_out *out, const char *manifest_path);
+/*
+ * The same with the output directory dir (created with its parents, then
+ * resolved) instead of <project>/.spartac when dir is not NULL; work/ is
+ * created only when make_work is set.
+ */
+int build_out_init_in(struct build_out *out, const char *manifest_path,
+    const char *dir, int make_work);
 void build_out_free(struct build_out *out);
 
 /* The environment hooks get, from out (staging_dir NULL). */
@@ -98,13 +107,6 @@ int build_archive(const struct manifest *m, struct build_out *out,
  */
 int build_code(const struct manifest *m, struct build_out *out,
     struct diags *d);
-
-/*
- * Resolves path (symbolic links included) and says whether it lies inside
- * root_real (an already resolved directory): 1 inside, 0 outside, -1 when
- * the path does not exist or cannot be resolved.
- */
-int build_path_inside(const char *root_real, const char *path);
 
 /* The compiler spartac uses for arch and link mode ("musl-gcc", ...). */
 const char *build_compiler(enum manifest_arch arch, enum manifest_link link);
