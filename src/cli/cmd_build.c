@@ -19,75 +19,6 @@
 #include "pipeline/pipeline.h"
 
 static int
-mkdir_parents(const char *path)
-{
-	char *p = xstrdup(path), *s, save;
-	int rc = 0;
-
-	for (s = p + 1; ; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		save = *s;
-		*s = '\0';
-		if (mkdir(p, 0755) == -1 && errno != EEXIST)
-			rc = -1;
-		*s = save;
-		if (save == '\0' || rc == -1)
-			break;
-	}
-	free(p);
-	return rc;
-}
-
-/* build_out_init with the output directory moved to dir. */
-static int
-out_init_dir(struct build_out *out, const char *manifest, const char *dir,
-    int need_work)
-{
-	char *copy, *slash, *work;
-	const char *pdir;
-
-	memset(out, 0, sizeof(*out));
-	if (mkdir_parents(dir) == -1 || (out->dir = realpath(dir, NULL)) == NULL) {
-		log_error("cannot create %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	copy = xstrdup(manifest);
-	slash = strrchr(copy, '/');
-	if (slash == NULL)
-		pdir = ".";
-	else if (slash == copy)
-		pdir = "/";
-	else {
-		*slash = '\0';
-		pdir = copy;
-	}
-	out->project_dir = realpath(pdir, NULL);
-	if (out->project_dir == NULL) {
-		log_error("cannot resolve the project directory %s: %s", pdir,
-		    strerror(errno));
-		free(copy);
-		return -1;
-	}
-	free(copy);
-	out->bootstrap_path = xasprintf("%s/bootstrap", out->dir);
-	out->archive_path = xasprintf("%s/code.zip", out->dir);
-	out->sha256_path = xasprintf("%s/code.sha256", out->dir);
-	out->template_path = xasprintf("%s/template.json", out->dir);
-	out->site_path = xasprintf("%s/site.json", out->dir);
-	if (need_work) {
-		work = xasprintf("%s/work", out->dir);
-		if (mkdir(work, 0755) == -1 && errno != EEXIST) {
-			log_error("cannot create %s: %s", work, strerror(errno));
-			free(work);
-			return -1;
-		}
-		free(work);
-	}
-	return 0;
-}
-
-static int
 has_hook_error(const struct diags *d, size_t from)
 {
 	size_t i;
@@ -133,7 +64,7 @@ cmd_build(struct cli *cli, int argc, char **argv)
 	if (pipeline_check(&p, cli, &d) > 0)
 		goto report;
 
-	rc = outdir ? out_init_dir(&out, cli->file, outdir, !template_only) :
+	rc = outdir ? build_out_init_in(&out, cli->file, outdir, !template_only) :
 	    build_out_init(&out, cli->file);
 	have_out = 1;
 	if (rc < 0) {
