@@ -104,12 +104,6 @@ build_proj_rel(const struct build_ctx *c, const char *abs)
 	return xstrdup(abs);
 }
 
-int
-build_strp_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* ---- the toolchain ---- */
 
 static void

@@ -69,8 +69,6 @@ char *build_proj_abs(const struct build_ctx *c, const char *p);
 char *build_proj_rel(const struct build_ctx *c, const char *abs);
 /* The compiler's argv for one source; free the array (not its strings). */
 const char **build_compile_argv(struct build_ctx *c, const struct build_src *s);
-/* qsort comparison of two char * by strcmp. */
-int build_strp_cmp(const void *a, const void *b);
 
 /* build_inputs.c: each returns the number of errors added to c->d. */
 int build_sources_collect(struct build_ctx *c);

@@ -227,6 +227,12 @@ depfile_read(const struct build_ctx *c, const char *rel, struct buf *deps)
 	free(text);
 }
 
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 int
 build_stamp_write(struct build_ctx *c, char **outs, size_t nouts)
 {
@@ -256,7 +262,7 @@ build_stamp_write(struct build_ctx *c, char **outs, size_t nouts)
 		p = nl + 1;
 	}
 	if (n > 1)
-		qsort(list, n, sizeof *list, build_strp_cmp);
+		qsort(list, n, sizeof *list, str_cmp);
 	for (i = 0; i < n; i++) {
 		if (i > 0 && strcmp(list[i], list[i - 1]) == 0)
 			continue;
