@@ -70,23 +70,26 @@ char *build_proj_rel(const struct build_ctx *c, const char *abs);
 /* The compiler's argv for one source; free the array (not its strings). */
 const char **build_compile_argv(struct build_ctx *c, const struct build_src *s);
 
-/* build_inputs.c: each returns the number of errors added to c->d. */
-int build_sources_collect(struct build_ctx *c);
-int build_args_collect(struct build_ctx *c);
-void build_table_generate(struct build_ctx *c);
-int build_runtime_write(struct build_ctx *c);
+/*
+ * build_inputs.c. Those that return int return the number of errors they
+ * added to c->d.
+ */
+int build_sources_collect(struct build_ctx *c);  /* c->srcs */
+int build_args_collect(struct build_ctx *c);     /* c->libs, c->incs */
+void build_table_generate(struct build_ctx *c);  /* c->table */
+int build_runtime_write(struct build_ctx *c);    /* into work/ */
 void build_runtime_sources_add(struct build_ctx *c);
 
 /* build_stamp.c */
-int build_stamp_key(struct build_ctx *c);
-int build_stamp_is_current(const struct build_ctx *c);
+int build_stamp_key(struct build_ctx *c);        /* c->key; errors */
+int build_stamp_is_current(const struct build_ctx *c); /* 1 or 0 */
 /* outs: the outputs (project-relative) the stamp vouches for. 0 or -1. */
 int build_stamp_write(struct build_ctx *c, char **outs, size_t nouts);
 int build_object_is_current(struct build_ctx *c, const struct build_src *s);
 void build_object_key_write(struct build_ctx *c, const struct build_src *s,
     int ok);
 
-/* build_glibc.c */
+/* build_glibc.c: errors; appends the copies in .spartac/lib to outs. */
 int build_glibc_bundle(struct build_ctx *c, const char *linked, char ***outs,
     size_t *nouts);
 
