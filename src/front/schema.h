@@ -24,6 +24,10 @@
  * Backreferences, lookbehind, \p{..} and \u{..} are refused at load time. A
  * match that takes more than SCHEMA_RX_STEPS steps is reported as
  * E-SCHEMA-LIMIT instead of running on.
+ *
+ * The parts: schema_compile.c (schema_load), schema_validate.c
+ * (schema_validate), schema_regex.c (the matcher); schema_int.h is the
+ * compiled form they share.
  */
 #ifndef SPARTAC_SCHEMA_H
 #define SPARTAC_SCHEMA_H
