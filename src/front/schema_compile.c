@@ -461,183 +461,306 @@ sc_regex(struct schema *S, const struct node *v, const char *what)
 	return re;
 }
 
+/*
+ * One entry per keyword that compiles to something: the function for its
+ * family, and for keywords that fill one field of struct sch, where that
+ * field is (off) and which HAS_ bit says it is set.
+ */
+struct sc_kw {
+	const char *name;
+	void (*fn)(struct schema *S, struct sch *s, const struct sc_kw *k,
+	    const struct node *v, const char *base);
+	size_t off;
+	unsigned bit;
+};
+
+#define SC_FIELD(s, k, type) ((type *)(void *)((char *)(s) + (k)->off))
+
+static void
+sc_kw_type(struct schema *S, struct sch *s, const struct sc_kw *k,
+    const struct node *v, const char *base)
+{
+	(void)k, (void)base;
+	if (v->kind == NODE_STRING) {
+		if ((s->types = sc_type_bit(v->str)) == 0)
+			sc_fail(S, v, "unknown type '%s'", v->str);
+	} else if (v->kind == NODE_SEQ) {
+		for (size_t i = 0; i < v->n; i++) {
+			unsigned bit = 0;
+
+			if (v->items[i]->kind == NODE_STRING)
+				bit = sc_type_bit(v->items[i]->str);
+			if (bit == 0)
+				sc_fail(S, v->items[i], "unknown type");
+			s->types |= bit;
+		}
+		if (s->types == 0)
+			s->types = 0x80; /* "type": [] admits nothing */
+	} else {
+		sc_fail(S, v, "'type' must be a string or an array");
+	}
+}
+
+static void
+sc_kw_enum(struct schema *S, struct sch *s, const struct sc_kw *k,
+    const struct node *v, const char *base)
+{
+	(void)k, (void)base;
+	if (v->kind != NODE_SEQ)
+		sc_fail(S, v, "'enum' must be an array");
+	s->enum_v = v;
+	s->has |= HAS_ENUM;
+}
+
+static void
+sc_kw_const(struct schema *S, struct sch *s, const struct sc_kw *k,
+    const struct node *v, const char *base)
+{
+	(void)S, (void)k, (void)base;
+	s->const_v = v;
+	s->has |= HAS_CONST;
+}
+
+/* minimum, maximum, exclusiveMinimum, exclusiveMaximum. */
+static void
+sc_kw_number(struct schema *S, struct sch *s, const struct sc_kw *k,
+    const struct node *v, const char *base)
+{
+	(void)base;
+	if (sc_number(S, v, k->name, SC_FIELD(s, k, double)) == 0)
+		s->has |= k->bit;
+}
+
+static void
+sc_kw_multiple(struct schema *S, struct sch *s, const struct sc_kw *k,
+    const struct node *v, const char *base)
+{
+	(void)base;
+	if (sc_number(S, v, k->name, &s->multiple) != 0)
+		return;
+	if (!(s->multiple > 0))
+		sc_fail(S, v, "'multipleOf' must be greater than 0");
+	s->has |= HAS_MULT;
+}
+
+/* minLength, maxLength, minItems, maxItems, minProperties, maxProperties. */
+static void
+sc_kw_count(struct schema *S, struct sch *s, const struct sc_kw *k,
+    const struct node *v, const char *base)
+{
+	(void)base;
+	if (sc_count(S, v, k->name, SC_FIELD(s, k, size_t)) == 0)
+		s->has |= k->bit;
+}
+
+static void
+sc_kw_unique(struct schema *S, struct sch *s, const struct sc_kw *k,
+    const struct node *v, const char *base)
+{
+	(void)k, (void)base;
+	if (v->kind != NODE_BOOL)
+		sc_fail(S, v, "'uniqueItems' must be a boolean");
+	else if (v->v.b)
+		s->has |= HAS_UNIQUE;
+}
+
+static void
+sc_kw_pattern(struct schema *S, struct sch *s, const struct sc_kw *k,
+    const struct node *v, const char *base)
+{
+	(void)k, (void)base;
+	s->pattern = sc_regex(S, v, "pattern");
+	s->pattern_src = v->str;
+}
+
+static void
+sc_kw_properties(struct schema *S, struct sch *s, const struct sc_kw *k,
+    const struct node *v, const char *base)
+{
+	(void)k;
+	if (v->kind != NODE_MAP) {
+		sc_fail(S, v, "'properties' must be an object");
+		return;
+	}
+	s->props = xcalloc(v->n ? v->n : 1, sizeof(*s->props));
+	s->prop_names = xcalloc(v->n ? v->n : 1, sizeof(*s->prop_names));
+	s->nprops = v->n;
+	for (size_t i = 0; i < v->n; i++) {
+		s->props[i].name = v->pairs[i].key->str;
+		s->props[i].len = v->pairs[i].key->len;
+		s->props[i].s = sc_sub(S, v->pairs[i].value, base);
+		s->prop_names[i] = v->pairs[i].key->str;
+	}
+	qsort(s->props, s->nprops, sizeof(*s->props), sch_prop_cmp);
+}
+
+static void
+sc_kw_pattern_props(struct schema *S, struct sch *s, const struct sc_kw *k,
+    const struct node *v, const char *base)
+{
+	(void)k;
+	if (v->kind != NODE_MAP) {
+		sc_fail(S, v, "'patternProperties' must be an object");
+		return;
+	}
+	s->pats = xcalloc(v->n ? v->n : 1, sizeof(*s->pats));
+	for (size_t i = 0; i < v->n; i++) {
+		s->pats[i].re = sc_regex(S, v->pairs[i].key,
+		    "patternProperties key");
+		s->pats[i].s = sc_sub(S, v->pairs[i].value, base);
+		s->npats++;
+	}
+}
+
+static void
+sc_kw_required(struct schema *S, struct sch *s, const struct sc_kw *k,
+    const struct node *v, const char *base)
+{
+	(void)k, (void)base;
+	if (v->kind != NODE_SEQ) {
+		sc_fail(S, v, "'required' must be an array of strings");
+		return;
+	}
+	for (size_t i = 0; i < v->n; i++)
+		if (v->items[i]->kind != NODE_STRING)
+			sc_fail(S, v->items[i], "'required' must list strings");
+	s->required = v;
+}
+
+static void
+sc_kw_items(struct schema *S, struct sch *s, const struct sc_kw *k,
+    const struct node *v, const char *base)
+{
+	(void)k;
+	if (v->kind == NODE_SEQ) {
+		s->items_is_array = 1;
+		s->items_v.n = v->n;
+		s->items_v.v = xcalloc(v->n ? v->n : 1, sizeof(*s->items_v.v));
+		for (size_t i = 0; i < v->n; i++)
+			s->items_v.v[i] = sc_sub(S, v->items[i], base);
+	} else {
+		s->items = sc_sub(S, v, base);
+	}
+}
+
+/* Keywords whose value is one schema: additionalProperties, not, if, ... */
+static void
+sc_kw_sub(struct schema *S, struct sch *s, const struct sc_kw *k,
+    const struct node *v, const char *base)
+{
+	*SC_FIELD(s, k, struct sch *) = sc_sub(S, v, base);
+}
+
+/* allOf, anyOf, oneOf. */
+static void
+sc_kw_list(struct schema *S, struct sch *s, const struct sc_kw *k,
+    const struct node *v, const char *base)
+{
+	sc_list(S, v, k->name, base, SC_FIELD(s, k, struct sch_list));
+}
+
+static void
+sc_kw_dependencies(struct schema *S, struct sch *s, const struct sc_kw *k,
+    const struct node *v, const char *base)
+{
+	(void)k;
+	if (v->kind != NODE_MAP) {
+		sc_fail(S, v, "'dependencies' must be an object");
+		return;
+	}
+	s->deps = xcalloc(v->n ? v->n : 1, sizeof(*s->deps));
+	s->ndeps = v->n;
+	for (size_t i = 0; i < v->n; i++) {
+		const struct node *dv = v->pairs[i].value;
+
+		s->deps[i].name = v->pairs[i].key->str;
+		s->deps[i].len = v->pairs[i].key->len;
+		if (dv->kind == NODE_SEQ) {
+			for (size_t j = 0; j < dv->n; j++)
+				if (dv->items[j]->kind != NODE_STRING)
+					sc_fail(S, dv->items[j],
+					    "dependencies must list strings");
+			s->deps[i].required = dv;
+		} else {
+			s->deps[i].s = sc_sub(S, dv, base);
+		}
+	}
+}
+
+/* Compiled so that their mistakes are found at load time. */
+static void
+sc_kw_definitions(struct schema *S, struct sch *s, const struct sc_kw *k,
+    const struct node *v, const char *base)
+{
+	(void)s, (void)k;
+	if (v->kind != NODE_MAP) {
+		sc_fail(S, v, "'definitions' must be an object");
+		return;
+	}
+	for (size_t i = 0; i < v->n; i++)
+		sc_sub(S, v->pairs[i].value, base);
+}
+
+/* title, description: kept for messages. */
+static void
+sc_kw_text(struct schema *S, struct sch *s, const struct sc_kw *k,
+    const struct node *v, const char *base)
+{
+	(void)S, (void)base;
+	*SC_FIELD(s, k, const char *) = node_str(v);
+}
+
+#define SC_AT(field) offsetof(struct sch, field)
+
+static const struct sc_kw sc_kws[] = {
+	{"type", sc_kw_type, 0, 0},
+	{"enum", sc_kw_enum, 0, 0},
+	{"const", sc_kw_const, 0, 0},
+	{"minimum", sc_kw_number, SC_AT(minimum), HAS_MIN},
+	{"maximum", sc_kw_number, SC_AT(maximum), HAS_MAX},
+	{"exclusiveMinimum", sc_kw_number, SC_AT(xmin), HAS_XMIN},
+	{"exclusiveMaximum", sc_kw_number, SC_AT(xmax), HAS_XMAX},
+	{"multipleOf", sc_kw_multiple, 0, 0},
+	{"minLength", sc_kw_count, SC_AT(min_len), HAS_MINLEN},
+	{"maxLength", sc_kw_count, SC_AT(max_len), HAS_MAXLEN},
+	{"minItems", sc_kw_count, SC_AT(min_items), HAS_MINITEMS},
+	{"maxItems", sc_kw_count, SC_AT(max_items), HAS_MAXITEMS},
+	{"minProperties", sc_kw_count, SC_AT(min_props), HAS_MINPROPS},
+	{"maxProperties", sc_kw_count, SC_AT(max_props), HAS_MAXPROPS},
+	{"uniqueItems", sc_kw_unique, 0, 0},
+	{"pattern", sc_kw_pattern, 0, 0},
+	{"properties", sc_kw_properties, 0, 0},
+	{"patternProperties", sc_kw_pattern_props, 0, 0},
+	{"additionalProperties", sc_kw_sub, SC_AT(addl_props), 0},
+	{"required", sc_kw_required, 0, 0},
+	{"propertyNames", sc_kw_sub, SC_AT(prop_names_s), 0},
+	{"items", sc_kw_items, 0, 0},
+	{"additionalItems", sc_kw_sub, SC_AT(addl_items), 0},
+	{"contains", sc_kw_sub, SC_AT(contains), 0},
+	{"allOf", sc_kw_list, SC_AT(all_of), 0},
+	{"anyOf", sc_kw_list, SC_AT(any_of), 0},
+	{"oneOf", sc_kw_list, SC_AT(one_of), 0},
+	{"not", sc_kw_sub, SC_AT(not_s), 0},
+	{"if", sc_kw_sub, SC_AT(if_s), 0},
+	{"then", sc_kw_sub, SC_AT(then_s), 0},
+	{"else", sc_kw_sub, SC_AT(else_s), 0},
+	{"dependencies", sc_kw_dependencies, 0, 0},
+	{"definitions", sc_kw_definitions, 0, 0},
+	{"title", sc_kw_text, SC_AT(title), 0},
+	{"description", sc_kw_text, SC_AT(description), 0},
+};
+
+#undef SC_AT
+
 static void
 sc_keyword(struct schema *S, struct sch *s, const char *kw,
     const struct node *v, const char *base)
 {
-	if (strcmp(kw, "type") == 0) {
-		if (v->kind == NODE_STRING) {
-			if ((s->types = sc_type_bit(v->str)) == 0)
-				sc_fail(S, v, "unknown type '%s'", v->str);
-		} else if (v->kind == NODE_SEQ) {
-			for (size_t i = 0; i < v->n; i++) {
-				unsigned bit = 0;
-
-				if (v->items[i]->kind == NODE_STRING)
-					bit = sc_type_bit(v->items[i]->str);
-				if (bit == 0)
-					sc_fail(S, v->items[i], "unknown type");
-				s->types |= bit;
-			}
-			if (s->types == 0)
-				s->types = 0x80; /* "type": [] admits nothing */
-		} else {
-			sc_fail(S, v, "'type' must be a string or an array");
-		}
-	} else if (strcmp(kw, "enum") == 0) {
-		if (v->kind != NODE_SEQ)
-			sc_fail(S, v, "'enum' must be an array");
-		s->enum_v = v;
-		s->has |= HAS_ENUM;
-	} else if (strcmp(kw, "const") == 0) {
-		s->const_v = v;
-		s->has |= HAS_CONST;
-	} else if (strcmp(kw, "minimum") == 0) {
-		if (sc_number(S, v, kw, &s->minimum) == 0)
-			s->has |= HAS_MIN;
-	} else if (strcmp(kw, "maximum") == 0) {
-		if (sc_number(S, v, kw, &s->maximum) == 0)
-			s->has |= HAS_MAX;
-	} else if (strcmp(kw, "exclusiveMinimum") == 0) {
-		if (sc_number(S, v, kw, &s->xmin) == 0)
-			s->has |= HAS_XMIN;
-	} else if (strcmp(kw, "exclusiveMaximum") == 0) {
-		if (sc_number(S, v, kw, &s->xmax) == 0)
-			s->has |= HAS_XMAX;
-	} else if (strcmp(kw, "multipleOf") == 0) {
-		if (sc_number(S, v, kw, &s->multiple) == 0) {
-			if (!(s->multiple > 0))
-				sc_fail(S, v, "'multipleOf' must be greater than 0");
-			s->has |= HAS_MULT;
-		}
-	} else if (strcmp(kw, "minLength") == 0) {
-		if (sc_count(S, v, kw, &s->min_len) == 0)
-			s->has |= HAS_MINLEN;
-	} else if (strcmp(kw, "maxLength") == 0) {
-		if (sc_count(S, v, kw, &s->max_len) == 0)
-			s->has |= HAS_MAXLEN;
-	} else if (strcmp(kw, "minItems") == 0) {
-		if (sc_count(S, v, kw, &s->min_items) == 0)
-			s->has |= HAS_MINITEMS;
-	} else if (strcmp(kw, "maxItems") == 0) {
-		if (sc_count(S, v, kw, &s->max_items) == 0)
-			s->has |= HAS_MAXITEMS;
-	} else if (strcmp(kw, "minProperties") == 0) {
-		if (sc_count(S, v, kw, &s->min_props) == 0)
-			s->has |= HAS_MINPROPS;
-	} else if (strcmp(kw, "maxProperties") == 0) {
-		if (sc_count(S, v, kw, &s->max_props) == 0)
-			s->has |= HAS_MAXPROPS;
-	} else if (strcmp(kw, "uniqueItems") == 0) {
-		if (v->kind != NODE_BOOL)
-			sc_fail(S, v, "'uniqueItems' must be a boolean");
-		else if (v->v.b)
-			s->has |= HAS_UNIQUE;
-	} else if (strcmp(kw, "pattern") == 0) {
-		s->pattern = sc_regex(S, v, "pattern");
-		s->pattern_src = v->str;
-	} else if (strcmp(kw, "properties") == 0) {
-		if (v->kind != NODE_MAP) {
-			sc_fail(S, v, "'properties' must be an object");
+	for (size_t i = 0; i < NELEM(sc_kws); i++) {
+		if (strcmp(kw, sc_kws[i].name) == 0) {
+			sc_kws[i].fn(S, s, &sc_kws[i], v, base);
 			return;
 		}
-		s->props = xcalloc(v->n ? v->n : 1, sizeof(*s->props));
-		s->prop_names = xcalloc(v->n ? v->n : 1, sizeof(*s->prop_names));
-		s->nprops = v->n;
-		for (size_t i = 0; i < v->n; i++) {
-			s->props[i].name = v->pairs[i].key->str;
-			s->props[i].len = v->pairs[i].key->len;
-			s->props[i].s = sc_sub(S, v->pairs[i].value, base);
-			s->prop_names[i] = v->pairs[i].key->str;
-		}
-		qsort(s->props, s->nprops, sizeof(*s->props), sch_prop_cmp);
-	} else if (strcmp(kw, "patternProperties") == 0) {
-		if (v->kind != NODE_MAP) {
-			sc_fail(S, v, "'patternProperties' must be an object");
-			return;
-		}
-		s->pats = xcalloc(v->n ? v->n : 1, sizeof(*s->pats));
-		for (size_t i = 0; i < v->n; i++) {
-			s->pats[i].re = sc_regex(S, v->pairs[i].key,
-			    "patternProperties key");
-			s->pats[i].s = sc_sub(S, v->pairs[i].value, base);
-			s->npats++;
-		}
-	} else if (strcmp(kw, "additionalProperties") == 0) {
-		s->addl_props = sc_sub(S, v, base);
-	} else if (strcmp(kw, "required") == 0) {
-		if (v->kind != NODE_SEQ) {
-			sc_fail(S, v, "'required' must be an array of strings");
-			return;
-		}
-		for (size_t i = 0; i < v->n; i++)
-			if (v->items[i]->kind != NODE_STRING)
-				sc_fail(S, v->items[i], "'required' must list strings");
-		s->required = v;
-	} else if (strcmp(kw, "propertyNames") == 0) {
-		s->prop_names_s = sc_sub(S, v, base);
-	} else if (strcmp(kw, "items") == 0) {
-		if (v->kind == NODE_SEQ) {
-			s->items_is_array = 1;
-			s->items_v.n = v->n;
-			s->items_v.v = xcalloc(v->n ? v->n : 1, sizeof(*s->items_v.v));
-			for (size_t i = 0; i < v->n; i++)
-				s->items_v.v[i] = sc_sub(S, v->items[i], base);
-		} else {
-			s->items = sc_sub(S, v, base);
-		}
-	} else if (strcmp(kw, "additionalItems") == 0) {
-		s->addl_items = sc_sub(S, v, base);
-	} else if (strcmp(kw, "contains") == 0) {
-		s->contains = sc_sub(S, v, base);
-	} else if (strcmp(kw, "allOf") == 0) {
-		sc_list(S, v, kw, base, &s->all_of);
-	} else if (strcmp(kw, "anyOf") == 0) {
-		sc_list(S, v, kw, base, &s->any_of);
-	} else if (strcmp(kw, "oneOf") == 0) {
-		sc_list(S, v, kw, base, &s->one_of);
-	} else if (strcmp(kw, "not") == 0) {
-		s->not_s = sc_sub(S, v, base);
-	} else if (strcmp(kw, "if") == 0) {
-		s->if_s = sc_sub(S, v, base);
-	} else if (strcmp(kw, "then") == 0) {
-		s->then_s = sc_sub(S, v, base);
-	} else if (strcmp(kw, "else") == 0) {
-		s->else_s = sc_sub(S, v, base);
-	} else if (strcmp(kw, "dependencies") == 0) {
-		if (v->kind != NODE_MAP) {
-			sc_fail(S, v, "'dependencies' must be an object");
-			return;
-		}
-		s->deps = xcalloc(v->n ? v->n : 1, sizeof(*s->deps));
-		s->ndeps = v->n;
-		for (size_t i = 0; i < v->n; i++) {
-			const struct node *dv = v->pairs[i].value;
-
-			s->deps[i].name = v->pairs[i].key->str;
-			s->deps[i].len = v->pairs[i].key->len;
-			if (dv->kind == NODE_SEQ) {
-				for (size_t j = 0; j < dv->n; j++)
-					if (dv->items[j]->kind != NODE_STRING)
-						sc_fail(S, dv->items[j],
-						    "dependencies must list strings");
-				s->deps[i].required = dv;
-			} else {
-				s->deps[i].s = sc_sub(S, dv, base);
-			}
-		}
-	} else if (strcmp(kw, "definitions") == 0) {
-		/* Compiled so that their mistakes are found at load time. */
-		if (v->kind != NODE_MAP) {
-			sc_fail(S, v, "'definitions' must be an object");
-			return;
-		}
-		for (size_t i = 0; i < v->n; i++)
-			sc_sub(S, v->pairs[i].value, base);
-	} else if (strcmp(kw, "title") == 0) {
-		s->title = node_str(v);
-	} else if (strcmp(kw, "description") == 0) {
-		s->description = node_str(v);
 	}
 	/* Anything else is an annotation (format, default, examples, ...). */
 }

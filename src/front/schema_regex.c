@@ -396,6 +396,117 @@ rx_seq_push(struct rx_seq *s)
 	return n;
 }
 
+/*
+ * Parses a group with p->pos just past '(': the kind it names after "(?"
+ * (none, ':', '=', '!', "<name>"), then its alternatives up to ')'.
+ */
+static void
+rxp_group(struct rxp *p, struct rx_node *n, unsigned depth)
+{
+	n->op = RX_GROUP;
+	if (p->pos < p->len && p->s[p->pos] == '?') {
+		const char *r = p->s + p->pos;
+		size_t left = p->len - p->pos;
+
+		if (left >= 2 && r[1] == ':') {
+			p->pos += 2;
+		} else if (left >= 2 && r[1] == '=') {
+			n->op = RX_AHEAD;
+			p->pos += 2;
+		} else if (left >= 2 && r[1] == '!') {
+			n->op = RX_NAHEAD;
+			p->pos += 2;
+		} else if (left >= 3 && r[1] == '<' &&
+		    (r[2] == '=' || r[2] == '!')) {
+			rxp_fail(p, "lookbehind (?<%c...) is not supported", r[2]);
+			return;
+		} else if (left >= 2 && r[1] == '<') {
+			const char *gt = memchr(r, '>', left);
+
+			if (gt == NULL) {
+				rxp_fail(p, "unterminated group name");
+				return;
+			}
+			p->pos += (size_t)(gt - r) + 1;
+		} else {
+			rxp_fail(p, "unknown group type '(?%c'",
+			    left >= 2 ? r[1] : ' ');
+			return;
+		}
+	}
+	if (depth >= 64) {
+		rxp_fail(p, "groups nested deeper than 64 levels");
+		return;
+	}
+	n->alt = rxp_alt(p, depth + 1);
+	if (p->err != NULL)
+		return;
+	if (p->pos >= p->len || p->s[p->pos] != ')') {
+		rxp_fail(p, "missing ')'");
+		return;
+	}
+	p->pos++;
+}
+
+/* Parses an escape outside a class, with p->pos just past the backslash. */
+static void
+rxp_atom_escape(struct rxp *p, struct rx_node *n)
+{
+	int cls, assert;
+
+	n->c = rxp_escape(p, 0, &cls, &assert);
+	if (p->err != NULL)
+		return;
+	if (assert >= 0) {
+		n->op = (enum rx_op)assert;
+	} else if (cls) {
+		size_t cap = 0;
+
+		n->op = RX_CLASS;
+		rx_node_add_range(n, &cap, RX_CL_ESC, (uint32_t)cls);
+	} else {
+		n->op = RX_CHAR;
+	}
+}
+
+/* Parses the quantifier after atom n, if there is one, at p->pos. */
+static void
+rxp_quantifier(struct rxp *p, struct rx_node *n)
+{
+	char ch = p->s[p->pos];
+	unsigned min, max;
+
+	if (ch == '*') {
+		min = 0, max = UINT_MAX, p->pos++;
+	} else if (ch == '+') {
+		min = 1, max = UINT_MAX, p->pos++;
+	} else if (ch == '?') {
+		min = 0, max = 1, p->pos++;
+	} else if (ch == '{' && rxp_braces(p, &min, &max)) {
+		if (max < min) {
+			rxp_fail(p, "numbers out of order in {%u,%u}", min, max);
+			return;
+		}
+	} else {
+		return;
+	}
+	if (n->op == RX_BOL || n->op == RX_EOL || n->op == RX_WORDB ||
+	    n->op == RX_NWORDB) {
+		rxp_fail(p, "an anchor cannot be repeated");
+		return;
+	}
+	n->min = min;
+	n->max = max;
+	if (p->pos < p->len && p->s[p->pos] == '?') {
+		n->greedy = 0;
+		p->pos++;
+	}
+	if (p->pos < p->len && (p->s[p->pos] == '*' || p->s[p->pos] == '+' ||
+	    p->s[p->pos] == '?'))
+		rxp_fail(p, "nothing to repeat before '%c'", p->s[p->pos]);
+}
+
+/* Parses atoms and their quantifiers up to '|', ')' or the end. */
 static void
 rxp_seq(struct rxp *p, struct rx_seq *seq, unsigned depth)
 {
@@ -403,7 +514,6 @@ rxp_seq(struct rxp *p, struct rx_seq *seq, unsigned depth)
 		char ch = p->s[p->pos];
 		struct rx_node *n;
 		unsigned min, max;
-		int cls, assert;
 
 		if (ch == '|' || ch == ')')
 			return;
@@ -435,105 +545,19 @@ rxp_seq(struct rxp *p, struct rx_seq *seq, unsigned depth)
 			break;
 		case '(':
 			p->pos++;
-			n->op = RX_GROUP;
-			if (p->pos < p->len && p->s[p->pos] == '?') {
-				const char *r = p->s + p->pos;
-				size_t left = p->len - p->pos;
-
-				if (left >= 2 && r[1] == ':') {
-					p->pos += 2;
-				} else if (left >= 2 && r[1] == '=') {
-					n->op = RX_AHEAD;
-					p->pos += 2;
-				} else if (left >= 2 && r[1] == '!') {
-					n->op = RX_NAHEAD;
-					p->pos += 2;
-				} else if (left >= 3 && r[1] == '<' &&
-				    (r[2] == '=' || r[2] == '!')) {
-					rxp_fail(p, "lookbehind (?<%c...) is not supported", r[2]);
-					return;
-				} else if (left >= 2 && r[1] == '<') {
-					const char *gt = memchr(r, '>', left);
-
-					if (gt == NULL) {
-						rxp_fail(p, "unterminated group name");
-						return;
-					}
-					p->pos += (size_t)(gt - r) + 1;
-				} else {
-					rxp_fail(p, "unknown group type '(?%c'",
-					    left >= 2 ? r[1] : ' ');
-					return;
-				}
-			}
-			if (depth >= 64) {
-				rxp_fail(p, "groups nested deeper than 64 levels");
-				return;
-			}
-			n->alt = rxp_alt(p, depth + 1);
-			if (p->err != NULL)
-				return;
-			if (p->pos >= p->len || p->s[p->pos] != ')') {
-				rxp_fail(p, "missing ')'");
-				return;
-			}
-			p->pos++;
+			rxp_group(p, n, depth);
 			break;
 		case '\\':
 			p->pos++;
-			n->c = rxp_escape(p, 0, &cls, &assert);
-			if (p->err != NULL)
-				return;
-			if (assert >= 0) {
-				n->op = (enum rx_op)assert;
-			} else if (cls) {
-				size_t cap = 0;
-
-				n->op = RX_CLASS;
-				rx_node_add_range(n, &cap, RX_CL_ESC, (uint32_t)cls);
-			} else {
-				n->op = RX_CHAR;
-			}
+			rxp_atom_escape(p, n);
 			break;
 		default:
 			n->op = RX_CHAR;
 			n->c = u8_next(p->s, p->len, &p->pos);
 			break;
 		}
-		if (p->err != NULL || p->pos >= p->len)
-			continue;
-		/* Quantifier. */
-		ch = p->s[p->pos];
-		if (ch == '*') {
-			min = 0, max = UINT_MAX, p->pos++;
-		} else if (ch == '+') {
-			min = 1, max = UINT_MAX, p->pos++;
-		} else if (ch == '?') {
-			min = 0, max = 1, p->pos++;
-		} else if (ch == '{' && rxp_braces(p, &min, &max)) {
-			if (max < min) {
-				rxp_fail(p, "numbers out of order in {%u,%u}", min, max);
-				return;
-			}
-		} else {
-			continue;
-		}
-		if (n->op == RX_BOL || n->op == RX_EOL || n->op == RX_WORDB ||
-		    n->op == RX_NWORDB) {
-			rxp_fail(p, "an anchor cannot be repeated");
-			return;
-		}
-		n->min = min;
-		n->max = max;
-		if (p->pos < p->len && p->s[p->pos] == '?') {
-			n->greedy = 0;
-			p->pos++;
-		}
-		if (p->pos < p->len && (p->s[p->pos] == '*' || p->s[p->pos] == '+' ||
-		    p->s[p->pos] == '?')) {
-			rxp_fail(p, "nothing to repeat before '%c'", p->s[p->pos]);
-			return;
-		}
+		if (p->err == NULL && p->pos < p->len)
+			rxp_quantifier(p, n);
 	}
 }
 
