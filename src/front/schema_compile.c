@@ -480,7 +480,8 @@ static void
 sc_kw_type(struct schema *S, struct sch *s, const struct sc_kw *k,
     const struct node *v, const char *base)
 {
-	(void)k, (void)base;
+	(void)k;
+	(void)base;
 	if (v->kind == NODE_STRING) {
 		if ((s->types = sc_type_bit(v->str)) == 0)
 			sc_fail(S, v, "unknown type '%s'", v->str);
@@ -505,7 +506,8 @@ static void
 sc_kw_enum(struct schema *S, struct sch *s, const struct sc_kw *k,
     const struct node *v, const char *base)
 {
-	(void)k, (void)base;
+	(void)k;
+	(void)base;
 	if (v->kind != NODE_SEQ)
 		sc_fail(S, v, "'enum' must be an array");
 	s->enum_v = v;
@@ -516,7 +518,9 @@ static void
 sc_kw_const(struct schema *S, struct sch *s, const struct sc_kw *k,
     const struct node *v, const char *base)
 {
-	(void)S, (void)k, (void)base;
+	(void)S;
+	(void)k;
+	(void)base;
 	s->const_v = v;
 	s->has |= HAS_CONST;
 }
@@ -557,7 +561,8 @@ static void
 sc_kw_unique(struct schema *S, struct sch *s, const struct sc_kw *k,
     const struct node *v, const char *base)
 {
-	(void)k, (void)base;
+	(void)k;
+	(void)base;
 	if (v->kind != NODE_BOOL)
 		sc_fail(S, v, "'uniqueItems' must be a boolean");
 	else if (v->v.b)
@@ -568,7 +573,8 @@ static void
 sc_kw_pattern(struct schema *S, struct sch *s, const struct sc_kw *k,
     const struct node *v, const char *base)
 {
-	(void)k, (void)base;
+	(void)k;
+	(void)base;
 	s->pattern = sc_regex(S, v, "pattern");
 	s->pattern_src = v->str;
 }
@@ -616,7 +622,8 @@ static void
 sc_kw_required(struct schema *S, struct sch *s, const struct sc_kw *k,
     const struct node *v, const char *base)
 {
-	(void)k, (void)base;
+	(void)k;
+	(void)base;
 	if (v->kind != NODE_SEQ) {
 		sc_fail(S, v, "'required' must be an array of strings");
 		return;
@@ -692,7 +699,8 @@ static void
 sc_kw_definitions(struct schema *S, struct sch *s, const struct sc_kw *k,
     const struct node *v, const char *base)
 {
-	(void)s, (void)k;
+	(void)s;
+	(void)k;
 	if (v->kind != NODE_MAP) {
 		sc_fail(S, v, "'definitions' must be an object");
 		return;
@@ -706,7 +714,8 @@ static void
 sc_kw_text(struct schema *S, struct sch *s, const struct sc_kw *k,
     const struct node *v, const char *base)
 {
-	(void)S, (void)base;
+	(void)S;
+	(void)base;
 	*SC_FIELD(s, k, const char *) = node_str(v);
 }
 

@@ -310,28 +310,30 @@ v_prop_find(const struct sch *s, const char *name, size_t len)
 
 static size_t v_node(struct vctx *c, const struct sch *s, const struct node *n);
 
+/* Validates n against s in mode, then goes back to the caller's mode. */
 static size_t
-v_check(struct vctx *c, const struct sch *s, const struct node *n)
+v_node_in(struct vctx *c, enum v_mode mode, const struct sch *s,
+    const struct node *n)
 {
 	enum v_mode m = c->mode;
 	size_t e;
 
-	c->mode = V_CHECK;
+	c->mode = mode;
 	e = v_node(c, s, n);
 	c->mode = m;
 	return e;
 }
 
 static size_t
+v_check(struct vctx *c, const struct sch *s, const struct node *n)
+{
+	return v_node_in(c, V_CHECK, s, n);
+}
+
+static size_t
 v_count(struct vctx *c, const struct sch *s, const struct node *n)
 {
-	enum v_mode m = c->mode;
-	size_t e;
-
-	c->mode = V_COUNT;
-	e = v_node(c, s, n);
-	c->mode = m;
-	return e;
+	return v_node_in(c, V_COUNT, s, n);
 }
 
 /* How well a mapping fits a branch's properties; see v_score. */
