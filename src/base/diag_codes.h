@@ -36,7 +36,7 @@ DIAG(YAML_EMPTY, SEV_ERROR, "E-YAML-EMPTY",
 DIAG(YAML_MERGE_KEY, SEV_ERROR, "E-YAML-MERGE-KEY",
     "merge keys ('<<') are a YAML 1.1 extension spartac does not apply; write the keys out")
 
-/* ---- schema (schema.c) ---- */
+/* ---- schema (src/front/schema_*.c) ---- */
 DIAG(SCHEMA, SEV_ERROR, "E-SCHEMA",
     "see 'spartac schema' or docs/manifest.md for what this property accepts")
 DIAG(SCHEMA_UNKNOWN_PROPERTY, SEV_ERROR, "E-SCHEMA-UNKNOWN-PROPERTY",

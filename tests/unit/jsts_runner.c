@@ -1,6 +1,7 @@
 /*
  * jsts_runner.c - runs the official JSON-Schema-Test-Suite (draft7) through
- * schema.c and prints one line per file plus a TOTAL line.
+ * schema_load and schema_validate and prints one line per file plus a TOTAL
+ * line.
  *
  *   jsts_runner SUITE_DIR [METASCHEMA]
  *
