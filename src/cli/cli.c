@@ -429,6 +429,18 @@ cli_report(struct cli *cli, struct diags *d)
 	return d->nerrors ? EXIT_INVALID : EXIT_OK;
 }
 
+struct pipeline_options
+cli_pipeline_options(const struct cli *cli, enum pipeline_goal goal)
+{
+	struct pipeline_options po;
+
+	memset(&po, 0, sizeof(po));
+	po.manifest_path = cli->file;
+	po.stage = cli->stage;
+	po.goal = goal;
+	return po;
+}
+
 int
 cmd_help(struct cli *cli, int argc, char **argv)
 {

@@ -13,6 +13,7 @@
 #include <getopt.h>
 
 #include "base/diag.h"
+#include "pipeline/pipeline.h"
 
 /* Exit statuses: documented in man/spartac.1, EXIT STATUS. */
 enum exit_status {
@@ -75,6 +76,9 @@ void cli_usage_error(const struct verb *verb, const char *fmt, ...)
     PRINTF_LIKE(2, 3);
 /* Prints diagnostics in the chosen format; returns the exit status they imply. */
 int cli_report(struct cli *cli, struct diags *d);
+/* The pipeline's options (pipeline.h) for the manifest of -f and --stage. */
+struct pipeline_options cli_pipeline_options(const struct cli *cli,
+    enum pipeline_goal goal);
 
 /* The verbs. */
 int cmd_validate(struct cli *, int, char **);
@@ -91,5 +95,10 @@ int cmd_deploy(struct cli *, int, char **);
 int cmd_delete(struct cli *, int, char **);
 int cmd_status(struct cli *, int, char **);
 int cmd_invoke(struct cli *, int, char **);
+
+struct converge_opts;
+
+/* plan, deploy, delete: the pipeline, then converge (cmd_deploy.c). */
+int cli_converge(struct cli *cli, struct converge_opts *o);
 
 #endif

@@ -1,33 +1,16 @@
 /*
  * cmd_build.c - `spartac build [FILE] [-o DIR] [--template-only]`.
  *
- * validate (pipeline.h) -> the code: prebuild hook, bootstrap, postbuild
- * hook, archive hook, code.zip, site.json (build.h) -> the template:
- * premarshal hook, template.json, postmarshal hook (marshal.h). Nothing
+ * The whole pipeline (pipeline.h): validate -> the code: prebuild hook,
+ * bootstrap, postbuild hook, archive hook, code.zip, site.json -> the
+ * template: premarshal hook, template.json, postmarshal hook. Nothing
  * talks to AWS. Everything is written under DIR, by default the project's
  * .spartac/ (the manifest's directory), each file atomically.
  */
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 
-#include "compile/build.h"
 #include "cli/cli.h"
-#include "compile/marshal.h"
 #include "pipeline/pipeline.h"
-
-static int
-has_hook_error(const struct diags *d, size_t from)
-{
-	size_t i;
-
-	for (i = from; i < d->n; i++)
-		if (d->v[i].code == DIAG_HOOK_FAILED || d->v[i].code == DIAG_HOOK_NOT_FOUND)
-			return 1;
-	return 0;
-}
 
 int
 cmd_build(struct cli *cli, int argc, char **argv)
@@ -38,12 +21,11 @@ cmd_build(struct cli *cli, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const struct verb *self = cli_verb("build");
+	struct pipeline_options po;
+	struct pipeline p = {0};
 	struct diags d = {0};
-	struct pipeline p;
-	struct build_out out;
 	const char *outdir = NULL;
-	int c, template_only = 0, rc, status, failed = 0, have_out = 0;
-	size_t len = 0, mark;
+	int c, status, failed = 0, template_only = 0;
 
 	while ((c = cli_getopt(cli, self, argc, argv, "o:", longopts)) != -1) {
 		switch (c) {
@@ -61,34 +43,28 @@ cmd_build(struct cli *cli, int argc, char **argv)
 	}
 	if (cli_take_file(cli, self, argc, argv) == -1)
 		return EXIT_USAGE;
-	if (pipeline_check(&p, cli, &d) > 0)
-		goto report;
-
-	rc = outdir ? build_out_init_in(&out, cli->file, outdir, !template_only) :
-	    build_out_init(&out, cli->file);
-	have_out = 1;
-	if (rc < 0) {
+	po = cli_pipeline_options(cli, template_only ? PIPELINE_TEMPLATE :
+	    PIPELINE_ALL);
+	po.out_dir = outdir;
+	switch (pipeline_run(&p, &po, &d)) {
+	case PIPELINE_OK:
+	case PIPELINE_INVALID:
+	case PIPELINE_MARSHAL:
+		break;
+	case PIPELINE_IO:
 		failed = EXIT_IO;
-		goto report;
-	}
-	if (!template_only && build_code(p.manifest, &out, &d) > 0) {
+		break;
+	case PIPELINE_BUILD:
+	case PIPELINE_HOOK:
 		failed = EXIT_BUILD;
-		goto report;
+		break;
 	}
-	mark = d.n;
-	rc = marshal_build(p.manifest, &out, &d, &len);
-	if (rc < 0)
-		failed = EXIT_IO;
-	else if (rc > 0 && has_hook_error(&d, mark))
-		failed = EXIT_BUILD;
-report:
 	status = cli_report(cli, &d);
 	if (failed)
 		status = failed;
 	if (status == EXIT_OK && cli->format == DIAG_FORMAT_TEXT)
-		log_info("wrote %s (%zu bytes)", out.template_path, len);
-	if (have_out)
-		build_out_free(&out);
+		log_info("wrote %s (%zu bytes)", p.out.template_path,
+		    p.template_len);
 	pipeline_free(&p);
 	diags_free(&d);
 	return status;

@@ -248,11 +248,13 @@ print_fish(void)
 static int
 print_functions(struct cli *cli)
 {
+	struct pipeline_options po;
+	struct pipeline p = {0};
 	struct diags d = {0};
-	struct pipeline p;
 	size_t i;
 
-	if (pipeline_check(&p, cli, &d) == 0)
+	po = cli_pipeline_options(cli, PIPELINE_MODEL);
+	if (pipeline_run(&p, &po, &d) == PIPELINE_OK)
 		for (i = 0; i < p.manifest->nfunctions; i++)
 			printf("%s\n", p.manifest->functions_sorted[i]->name);
 	pipeline_free(&p);

@@ -30,5 +30,5 @@ cmd_delete(struct cli *cli, int argc, char **argv)
 		log_info("--noop: nothing deleted");
 		return EXIT_OK;
 	}
-	return converge_run(cli, &o);
+	return cli_converge(cli, &o);
 }

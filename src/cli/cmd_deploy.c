@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "converge/converge_io.h"
+#include "pipeline/pipeline.h"
 
 enum {
 	OPT_BUCKET = 300,
@@ -34,6 +35,48 @@ parse_duration(const char *s)
 	if (strcmp(end, "h") == 0)
 		return v * 3600;
 	return -1;
+}
+
+/*
+ * plan, deploy and delete: the pipeline (only the model for delete), then
+ * converge_run on the model and what the pipeline built.
+ */
+int
+cli_converge(struct cli *cli, struct converge_opts *o)
+{
+	struct pipeline_options po;
+	struct pipeline p = {0};
+	struct diags d = {0};
+	int status = EXIT_OK, rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &o->started);
+	po = cli_pipeline_options(cli, o->mode == CONVERGE_DELETE ?
+	    PIPELINE_MODEL : PIPELINE_ALL);
+	switch (pipeline_run(&p, &po, &d)) {
+	case PIPELINE_OK:
+		status = converge_run(cli, o, p.manifest,
+		    p.have_out ? &p.out : NULL, &d);
+		goto out;
+	case PIPELINE_INVALID:
+		break;
+	case PIPELINE_IO:
+		status = EXIT_IO;
+		break;
+	case PIPELINE_BUILD:
+		status = EXIT_BUILD;
+		break;
+	case PIPELINE_MARSHAL:
+	case PIPELINE_HOOK:
+		status = EXIT_INVALID;
+		break;
+	}
+	rc = cli_report(cli, &d);
+	if (status == EXIT_OK)
+		status = rc;
+out:
+	pipeline_free(&p);
+	diags_free(&d);
+	return status;
 }
 
 int
@@ -97,5 +140,5 @@ cmd_deploy(struct cli *cli, int argc, char **argv)
 	/* Sparta's --noop: everything a deploy does short of changing AWS. */
 	if (cli->noop)
 		o.mode = CONVERGE_PLAN;
-	return converge_run(cli, &o);
+	return cli_converge(cli, &o);
 }

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compile/build.h"
 #include "cli/cli.h"
 #include "describe/describe.h"
 #include "pipeline/pipeline.h"
@@ -19,8 +18,8 @@ cmd_describe(struct cli *cli, int argc, char **argv)
 	const struct verb *self = cli_verb("describe");
 	const char *output = NULL;
 	struct diags d = {0};
-	struct pipeline p;
-	struct build_out out;
+	struct pipeline_options po;
+	struct pipeline p = {0};
 	struct buf html = {0};
 	char *path = NULL;
 	int c, status, rc;
@@ -33,18 +32,19 @@ cmd_describe(struct cli *cli, int argc, char **argv)
 	}
 	if (cli_take_file(cli, self, argc, argv) == -1)
 		return EXIT_USAGE;
-	memset(&out, 0, sizeof(out));
-	if (pipeline_check(&p, cli, &d) > 0)
+	/* Without -o the page goes to the output directory. */
+	po = cli_pipeline_options(cli, output ? PIPELINE_MODEL : PIPELINE_OUTDIR);
+	switch (pipeline_run(&p, &po, &d)) {
+	case PIPELINE_OK:
+		break;
+	case PIPELINE_IO:
+		status = EXIT_IO;
+		goto done;
+	default:
 		goto report;
-	if (output == NULL) {
-		if (build_out_init(&out, cli->file) == -1) {
-			status = EXIT_IO;
-			goto done;
-		}
-		path = xasprintf("%s/describe.html", out.dir);
-	} else {
-		path = xstrdup(output);
 	}
+	path = output ? xstrdup(output) :
+	    xasprintf("%s/describe.html", p.out.dir);
 	rc = describe_html(p.manifest, &d, &html);
 	if (rc == -1) {
 		status = EXIT_INTERNAL;
@@ -62,7 +62,6 @@ report:
 	status = cli_report(cli, &d);
 done:
 	pipeline_free(&p);
-	build_out_free(&out);
 	diags_free(&d);
 	buf_free(&html);
 	free(path);

@@ -15,7 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "compile/build.h"
 #include "cli/cli.h"
 #include "local/emulator.h"
 #include "local/local.h"
@@ -108,13 +107,14 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 	const struct manifest_function *f;
 	struct local_function lf;
 	struct emulator_result r;
-	struct build_out out;
 	struct emulator *e = NULL;
 	struct diags d = {0};
+	struct pipeline_options po;
 	struct pipeline p = {0};
+	enum pipeline_status ps;
 	char *event = NULL, *abs_bootstrap = NULL;
 	size_t event_len = 0, i;
-	int c, status = EXIT_OK, have_out = 0, have_lf = 0;
+	int c, status = EXIT_OK, have_lf = 0;
 
 	while ((c = cli_getopt(cli, self, argc, argv, "", invoke_longopts)) != -1) {
 		switch (c) {
@@ -140,7 +140,8 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 	if (event_read(event_path, &event, &event_len) < 0)
 		return EXIT_IO;
 
-	if (pipeline_check(&p, cli, &d) > 0) {
+	po = cli_pipeline_options(cli, PIPELINE_MODEL);
+	if (pipeline_run(&p, &po, &d) != PIPELINE_OK) {
 		status = cli_report(cli, &d);
 		goto out;
 	}
@@ -162,18 +163,20 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 	}
 
 	if (bootstrap == NULL) {
-		if (build_out_init(&out, cli->file) < 0) {
+		/* The code, not the template: nothing here needs it. */
+		po.goal = PIPELINE_CODE;
+		ps = pipeline_run(&p, &po, &d);
+		if (ps == PIPELINE_IO) {
 			status = EXIT_IO;
 			goto out;
 		}
-		have_out = 1;
-		if (build_code(p.manifest, &out, &d) > 0 || d.nerrors > 0) {
+		if (ps != PIPELINE_OK || d.nerrors > 0) {
 			cli_report(cli, &d);
 			status = EXIT_BUILD; /* as `spartac build` says it */
 			goto out;
 		}
 		cli_report(cli, &d); /* warnings, if any */
-		bootstrap = out.bootstrap_path;
+		bootstrap = p.out.bootstrap_path;
 	} else if ((abs_bootstrap = realpath(bootstrap, NULL)) == NULL) {
 		log_error("%s: %s", bootstrap, strerror(errno));
 		status = EXIT_IO;
@@ -182,8 +185,9 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 		bootstrap = abs_bootstrap;
 	}
 
-	local_function_init(&lf, p.manifest, f, bootstrap, have_out ? out.dir : NULL,
-	    local_region(cli), STDERR_FILENO, 1);
+	local_function_init(&lf, p.manifest, f, bootstrap,
+	    p.have_out ? p.out.dir : NULL, local_region(cli->region),
+	    STDERR_FILENO, 1);
 	have_lf = 1;
 	fflush(stderr);
 	if ((e = emulator_alloc(&lf.cfg)) == NULL) {
@@ -203,8 +207,6 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 	emulator_result_free(&r);
 out:
 	emulator_free(e);
-	if (have_out)
-		build_out_free(&out);
 	if (have_lf)
 		local_function_free(&lf);
 	free(abs_bootstrap);

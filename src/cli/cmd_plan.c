@@ -10,10 +10,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "compile/build.h"
 #include "cli/cli.h"
 #include "converge/converge_io.h"
-#include "compile/marshal.h"
 #include "pipeline/pipeline.h"
 #include "base/util.h"
 
@@ -64,25 +62,28 @@ static int
 plan_offline(struct cli *cli, int detailed)
 {
 	struct diags d = {0};
-	struct pipeline p;
-	struct build_out out;
+	struct pipeline_options po;
+	struct pipeline p = {0};
 	char *path = NULL, *a = NULL, *b = NULL;
 	size_t la, lb;
 	cJSON *old = NULL, *new = NULL, *rows = NULL, *row;
-	int status = EXIT_OK, have_out = 0, rc;
+	int status = EXIT_OK, rc;
 
-	if (pipeline_check(&p, cli, &d) > 0)
+	/* Only the template: no code is built. */
+	po = cli_pipeline_options(cli, PIPELINE_TEMPLATE);
+	switch (pipeline_run(&p, &po, &d)) {
+	case PIPELINE_OK:
+		break;
+	case PIPELINE_INVALID:
 		goto out;
-	if (build_out_init(&out, cli->file) < 0) {
+	case PIPELINE_IO:
 		status = EXIT_IO;
 		goto out;
-	}
-	have_out = 1;
-	if ((rc = marshal_build(p.manifest, &out, &d, NULL)) != 0) {
-		status = rc < 0 ? EXIT_IO : EXIT_INVALID;
+	default:
+		status = EXIT_INVALID;
 		goto out;
 	}
-	path = xasprintf("%s/deployed.json", out.dir);
+	path = xasprintf("%s/deployed.json", p.out.dir);
 	if (file_read(path, 1 << 24, &a, &la) != 0) {
 		if (errno != ENOENT) {
 			log_error("%s: %s", path, strerror(errno));
@@ -91,15 +92,15 @@ plan_offline(struct cli *cli, int detailed)
 		}
 		a = xstrdup("{}"); /* never deployed from here: all new */
 	}
-	if (file_read(out.template_path, 1 << 24, &b, &lb) != 0) {
-		log_error("%s: %s", out.template_path, strerror(errno));
+	if (file_read(p.out.template_path, 1 << 24, &b, &lb) != 0) {
+		log_error("%s: %s", p.out.template_path, strerror(errno));
 		status = EXIT_IO;
 		goto out;
 	}
 	old = cJSON_Parse(a);
 	new = cJSON_Parse(b);
 	if (old == NULL || new == NULL) {
-		log_error("%s: not JSON", old ? out.template_path : path);
+		log_error("%s: not JSON", old ? p.out.template_path : path);
 		status = EXIT_IO;
 		goto out;
 	}
@@ -147,8 +148,6 @@ out:
 	free(a);
 	free(b);
 	free(path);
-	if (have_out)
-		build_out_free(&out);
 	pipeline_free(&p);
 	diags_free(&d);
 	return status;
@@ -194,5 +193,5 @@ cmd_plan(struct cli *cli, int argc, char **argv)
 		return EXIT_USAGE;
 	if (offline)
 		return plan_offline(cli, o.detailed_exitcode);
-	return converge_run(cli, &o);
+	return cli_converge(cli, &o);
 }

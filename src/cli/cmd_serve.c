@@ -19,6 +19,12 @@ parse_count(const struct verb *self, const char *opt, const char *arg, long max,
 	return 0;
 }
 
+static void
+serve_report(void *arg, struct diags *d)
+{
+	cli_report(arg, d);
+}
+
 int
 cmd_serve(struct cli *cli, int argc, char **argv)
 {
@@ -29,8 +35,11 @@ cmd_serve(struct cli *cli, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const struct verb *self = cli_verb("serve");
-	struct serve_options opt = {3000, 0, 0};
+	struct serve_options opt;
 	int c;
+
+	memset(&opt, 0, sizeof(opt));
+	opt.port = 3000;
 
 	while ((c = cli_getopt(cli, self, argc, argv, "p:w", longopts)) != -1) {
 		switch (c) {
@@ -51,5 +60,18 @@ cmd_serve(struct cli *cli, int argc, char **argv)
 	}
 	if (cli_take_file(cli, self, argc, argv) == -1)
 		return EXIT_USAGE;
-	return serve_run(cli, &opt);
+	opt.pipeline = cli_pipeline_options(cli, PIPELINE_CODE);
+	opt.region = cli->region;
+	opt.report = serve_report;
+	opt.report_arg = cli;
+	switch (serve_run(&opt)) {
+	case SERVE_OK:
+		return EXIT_OK;
+	case SERVE_LOAD_FAILED:
+		return EXIT_BUILD;
+	case SERVE_LISTEN_FAILED:
+		return EXIT_IO;
+	default:
+		return EXIT_INTERNAL;
+	}
 }

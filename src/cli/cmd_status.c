@@ -123,7 +123,8 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	};
 	const struct verb *self = cli_verb("status");
 	struct diags d = {0};
-	struct pipeline p;
+	struct pipeline_options po;
+	struct pipeline p = {0};
 	struct aws_options ao = {0};
 	struct aws_error err;
 	struct aws *aws = NULL;
@@ -151,7 +152,8 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	}
 	if (cli_take_file(cli, self, argc, argv) == -1)
 		return EXIT_USAGE;
-	if (pipeline_check(&p, cli, &d) > 0)
+	po = cli_pipeline_options(cli, PIPELINE_MODEL);
+	if (pipeline_run(&p, &po, &d) != PIPELINE_OK)
 		goto out;
 	ao.profile = cli->profile;
 	ao.region = cli->region;

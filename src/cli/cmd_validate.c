@@ -8,15 +8,17 @@ int
 cmd_validate(struct cli *cli, int argc, char **argv)
 {
 	const struct verb *self = cli_verb("validate");
+	struct pipeline_options po;
+	struct pipeline p = {0};
 	struct diags d = {0};
-	struct pipeline p;
 	int c, status;
 
 	while ((c = cli_getopt(cli, self, argc, argv, "", NULL)) != -1)
 		return c == 'h' ? EXIT_OK : EXIT_USAGE;
 	if (cli_take_file(cli, self, argc, argv) == -1)
 		return EXIT_USAGE;
-	pipeline_check(&p, cli, &d);
+	po = cli_pipeline_options(cli, PIPELINE_MODEL);
+	pipeline_run(&p, &po, &d);
 	status = cli_report(cli, &d);
 	if (status == EXIT_OK && cli->format == DIAG_FORMAT_TEXT)
 		log_info("%s: valid", cli->file);

@@ -33,7 +33,6 @@
 #include "compile/marshal.h"
 #include "base/meter.h"
 #include "front/node.h"
-#include "pipeline/pipeline.h"
 #include "converge/progress.h"
 #include "base/util.h"
 
@@ -59,8 +58,7 @@ struct run {
 	const char *stack;       /* the stack name: the service */
 	char *stack_id;          /* once known: waits and events use it */
 
-	struct build_out out;
-	int have_out;
+	const struct build_out *out; /* the artifacts; NULL for delete */
 	char *tpl;
 	size_t tpl_len;
 	char *code_key;
@@ -452,7 +450,7 @@ prepare(struct run *r)
 	if (roles_check(r) != 0)
 		return -1;
 	if (deploy && upload_once(r, r->code_key, NULL, 0,
-	    r->out.archive_path, "application/zip") != 0)
+	    r->out->archive_path, "application/zip") != 0)
 		return -1;
 	if (r->tpl_len > MARSHAL_TEMPLATE_BODY_MAX && r->template_url == NULL) {
 		digest_sha256_hex(r->tpl, r->tpl_len, hex);
@@ -669,10 +667,10 @@ site_sync(struct run *r)
 		    MARSHAL_SITE_BUCKET_ID);
 		return -1;
 	}
-	if (file_read(r->out.site_path, 1 << 26, &text, &len) != 0 ||
+	if (file_read(r->out->site_path, 1 << 26, &text, &len) != 0 ||
 	    (site = cJSON_Parse(text)) == NULL) {
 		own_error(r, "FileRead", "%s: cannot "
-		    "read it", r->out.site_path);
+		    "read it", r->out->site_path);
 		free(text);
 		free(bucket);
 		return -1;
@@ -680,7 +678,7 @@ site_sync(struct run *r)
 	free(text);
 	if (s3_list_objects(r->aws, bucket, NULL, &have, &r->err) != 0)
 		goto out;
-	root = xasprintf("%s/%s", r->out.project_dir, r->m->site->root);
+	root = xasprintf("%s/%s", r->out->project_dir, r->m->site->root);
 	files = cJSON_GetObjectItemCaseSensitive(site, "files");
 	cJSON_ArrayForEach(f, files) {
 		const char *p = cJSON_GetStringValue(
@@ -1019,9 +1017,9 @@ save_deployed(struct run *r)
 {
 	char *path;
 
-	if (!r->have_out || r->tpl == NULL)
+	if (r->out == NULL || r->tpl == NULL)
 		return;
-	path = xasprintf("%s/%s", r->out.dir, DEPLOYED_NAME);
+	path = xasprintf("%s/%s", r->out->dir, DEPLOYED_NAME);
 	if (file_write_atomic(path, r->tpl, r->tpl_len, 0644) != 0)
 		log_warn("%s: %s", path, strerror(errno));
 	free(path);
@@ -1156,34 +1154,23 @@ report(struct run *r)
 	return status;
 }
 
-/* ---- build and digest ---- */
+/* ---- the built artifacts and their digest ---- */
 
 static int
-build_inputs(struct run *r, struct diags *d)
+digest_inputs(struct run *r)
 {
 	const struct manifest *m = r->m;
 	struct converge_inputs in;
 	struct converge_kv param;
 	const char *site = NULL;
 	size_t i;
-	int rc;
 
-	if (build_out_init(&r->out, r->cli->file) < 0)
-		return EXIT_IO;
-	r->have_out = 1;
-	if (build_code(m, &r->out, d) > 0)
-		return EXIT_BUILD;
-	rc = marshal_build(m, &r->out, d, NULL);
-	if (rc < 0)
-		return EXIT_IO;
-	if (rc > 0)
-		return EXIT_INVALID;
-	if (file_read(r->out.template_path, MARSHAL_TEMPLATE_S3_MAX * 2,
+	if (file_read(r->out->template_path, MARSHAL_TEMPLATE_S3_MAX * 2,
 	    &r->tpl, &r->tpl_len) != 0) {
-		log_error("%s: %s", r->out.template_path, strerror(errno));
+		log_error("%s: %s", r->out->template_path, strerror(errno));
 		return EXIT_IO;
 	}
-	r->code_key = xasprintf("%s/%s.zip", m->service, r->out.code_sha256);
+	r->code_key = xasprintf("%s/%s.zip", m->service, r->out->code_sha256);
 	r->tags = xcalloc(m->tags.n + 1, sizeof *r->tags);
 	for (i = 0; i < m->tags.n; i++) {
 		const struct node *v = m->tags.v[i].value;
@@ -1196,8 +1183,8 @@ build_inputs(struct run *r, struct diags *d)
 		r->tags[r->ntags].key = m->tags.v[i].key;
 		r->tags[r->ntags++].value = v->str;
 	}
-	if (m->site && r->out.site_sha256[0])
-		site = r->out.site_sha256;
+	if (m->site && r->out->site_sha256[0])
+		site = r->out->site_sha256;
 	param.key = MARSHAL_PARAM_CODE_KEY;
 	param.value = r->code_key;
 	memset(&in, 0, sizeof in);
@@ -1219,8 +1206,6 @@ build_inputs(struct run *r, struct diags *d)
 static void
 run_free(struct run *r)
 {
-	if (r->have_out)
-		build_out_free(&r->out);
 	free(r->tpl);
 	free(r->code_key);
 	free(r->tags);
@@ -1240,11 +1225,10 @@ run_free(struct run *r)
 }
 
 int
-converge_run(struct cli *cli, const struct converge_opts *o)
+converge_run(struct cli *cli, const struct converge_opts *o,
+    const struct manifest *m, const struct build_out *out, struct diags *d)
 {
 	struct run r;
-	struct diags d = {0};
-	struct pipeline p;
 	struct aws_options ao = {0};
 	struct converge_observation obs;
 	struct sigaction sa, old;
@@ -1254,15 +1238,13 @@ converge_run(struct cli *cli, const struct converge_opts *o)
 	memset(&r, 0, sizeof r);
 	r.cli = cli;
 	r.o = o;
-	r.d = &d;
+	r.d = d;
 	r.text = cli->format == DIAG_FORMAT_TEXT;
-	clock_gettime(CLOCK_MONOTONIC, &r.t0);
-	if (pipeline_check(&p, cli, &d) > 0)
-		goto out;
-	r.m = p.manifest;
+	r.t0 = o->started;
+	r.m = m;
+	r.out = out;
 	r.stack = r.m->service;
-	if (o->mode != CONVERGE_DELETE &&
-	    (status = build_inputs(&r, &d)) != EXIT_OK)
+	if (o->mode != CONVERGE_DELETE && (status = digest_inputs(&r)) != EXIT_OK)
 		goto out;
 	ao.profile = cli->profile;
 	ao.region = cli->region;
@@ -1338,15 +1320,13 @@ out:
 	if (reported && !r.text) {
 		/* stdout holds one JSON document: the result. Warnings (a
 		 * run that reached the end has no errors) go to stderr. */
-		if (d.n)
-			diags_print(stderr, &d, DIAG_FORMAT_TEXT, cli->color);
-		diag_status = d.nerrors ? EXIT_INVALID : EXIT_OK;
+		if (d->n)
+			diags_print(stderr, d, DIAG_FORMAT_TEXT, cli->color);
+		diag_status = d->nerrors ? EXIT_INVALID : EXIT_OK;
 	} else
-		diag_status = cli_report(cli, &d);
+		diag_status = cli_report(cli, d);
 	if (status == EXIT_OK)
 		status = diag_status;
 	run_free(&r);
-	pipeline_free(&p);
-	diags_free(&d);
 	return status;
 }

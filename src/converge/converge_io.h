@@ -1,12 +1,16 @@
 /*
- * converge_io.h - the thin I/O loop around converge.h: builds, uploads,
- * performs each action the state machine asks for, and reports.
+ * converge_io.h - the thin I/O loop around converge.h: uploads what the
+ * pipeline built, performs each action the state machine asks for, and
+ * reports.
  *
  * plan, deploy and delete are one loop with different modes; the verbs
- * (cmd_plan.c, cmd_deploy.c, cmd_delete.c) only parse their options.
+ * (cmd_plan.c, cmd_deploy.c, cmd_delete.c) parse their options and run
+ * the pipeline (cli_converge in cmd_deploy.c).
  */
 #ifndef SPARTAC_CONVERGE_IO_H
 #define SPARTAC_CONVERGE_IO_H
+
+#include <time.h>
 
 #include "cli/cli.h"
 #include "converge/converge.h"
@@ -22,10 +26,18 @@ struct converge_opts {
 	int protect;              /* --protect */
 	int continue_rollback;    /* --continue-rollback */
 	int detailed_exitcode;    /* plan --detailed-exitcode */
+	struct timespec started;  /* CLOCK_MONOTONIC at the verb's start,
+				   * build included: what --timeout counts */
 };
 
-/* Runs the verb end to end; returns its exit status. */
-int converge_run(struct cli *cli, const struct converge_opts *o);
+struct build_out;
+
+/*
+ * Runs the verb on the model m and, but for delete, the artifacts the
+ * pipeline built (pipeline.h); reports d and returns the exit status.
+ */
+int converge_run(struct cli *cli, const struct converge_opts *o,
+    const struct manifest *m, const struct build_out *out, struct diags *d);
 
 struct aws;
 struct aws_error;

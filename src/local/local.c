@@ -75,12 +75,12 @@ local_function_free(struct local_function *lf)
 }
 
 const char *
-local_region(const struct cli *cli)
+local_region(const char *region)
 {
 	const char *r;
 
-	if (cli->region)
-		return cli->region;
+	if (region)
+		return region;
 	if ((r = getenv("AWS_REGION")) != NULL && *r)
 		return r;
 	if ((r = getenv("AWS_DEFAULT_REGION")) != NULL && *r)

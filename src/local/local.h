@@ -6,7 +6,6 @@
 #ifndef SPARTAC_LOCAL_H
 #define SPARTAC_LOCAL_H
 
-#include "cli/cli.h"
 #include "local/emulator.h"
 #include "front/manifest.h"
 
@@ -28,7 +27,7 @@ void local_function_init(struct local_function *lf, const struct manifest *m,
     const char *task_root, const char *region, int log_fd, int warn);
 void local_function_free(struct local_function *lf);
 
-/* --region, AWS_REGION, AWS_DEFAULT_REGION, else us-east-1. */
-const char *local_region(const struct cli *cli);
+/* region (--region) if set, else AWS_REGION, AWS_DEFAULT_REGION, us-east-1. */
+const char *local_region(const char *region);
 
 #endif

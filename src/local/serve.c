@@ -29,7 +29,6 @@
 
 #include <cjson/cJSON.h>
 
-#include "compile/build.h"
 #include "base/digest.h"
 #include "local/emulator.h"
 #include "local/local.h"
@@ -52,8 +51,7 @@ struct pool {
 };
 
 struct service {
-	struct pipeline p;
-	struct build_out out;
+	struct pipeline p;  /* the model and the built code */
 	struct router *router;
 	struct pool *pools; /* one per function, index as in manifest->functions */
 	size_t npools;
@@ -62,7 +60,6 @@ struct service {
 };
 
 struct server {
-	struct cli *cli;
 	const struct serve_options *opt;
 	int listen_fd;
 	int port;
@@ -114,7 +111,6 @@ service_free(struct service *s)
 	}
 	free(s->pools);
 	router_free(s->router);
-	build_out_free(&s->out);
 	pipeline_free(&s->p);
 	free(s);
 }
@@ -135,24 +131,25 @@ static struct service *
 service_load(struct server *sv)
 {
 	struct service *s = xcalloc(1, sizeof(*s));
+	struct pipeline_options po = sv->opt->pipeline;
 	const struct manifest *m;
 	struct diags d = {0};
 	struct pool *pl;
 	size_t i, j, k;
 	int used;
 
-	if (pipeline_check(&s->p, sv->cli, &d) > 0)
+	po.goal = PIPELINE_MODEL;
+	if (pipeline_run(&s->p, &po, &d) != PIPELINE_OK)
 		goto fail;
 	m = s->p.manifest;
 	if (m->api == NULL || m->api->nroutes == 0) {
-		log_error("%s has no api routes to serve", sv->cli->file);
+		log_error("%s has no api routes to serve", po.manifest_path);
 		goto fail;
 	}
-	if (build_out_init(&s->out, sv->cli->file) == -1)
+	po.goal = PIPELINE_CODE; /* the template is not served */
+	if (pipeline_run(&s->p, &po, &d) != PIPELINE_OK || d.nerrors)
 		goto fail;
-	if (build_code(m, &s->out, &d) > 0 || d.nerrors)
-		goto fail;
-	cli_report(sv->cli, &d); /* warnings */
+	sv->opt->report(sv->opt->report_arg, &d); /* warnings */
 	diags_free(&d);
 	s->router = router_alloc(m->api);
 	s->pools = xcalloc(m->nfunctions, sizeof(*s->pools));
@@ -165,8 +162,8 @@ service_load(struct server *sv)
 			used |= m->api->routes[k].function == &m->functions[i];
 		if (!used)
 			continue;
-		local_function_init(&pl->lf, m, &m->functions[i], s->out.bootstrap_path,
-		    s->out.dir, local_region(sv->cli), STDERR_FILENO, 1);
+		local_function_init(&pl->lf, m, &m->functions[i], s->p.out.bootstrap_path,
+		    s->p.out.dir, local_region(sv->opt->region), STDERR_FILENO, 1);
 		/* API Gateway gives up after 29 s whatever the function's timeout */
 		if (pl->lf.cfg.timeout_s > SERVE_API_TIMEOUT_S)
 			pl->lf.cfg.timeout_s = SERVE_API_TIMEOUT_S;
@@ -180,7 +177,7 @@ service_load(struct server *sv)
 	s->refs = 1;
 	return s;
 fail:
-	cli_report(sv->cli, &d);
+	sv->opt->report(sv->opt->report_arg, &d);
 	diags_free(&d);
 	service_free(s);
 	return NULL;
@@ -1010,7 +1007,7 @@ service_fingerprint(const struct service *s, const char *manifest_path,
 	digest_init(&dg);
 	fingerprint_file(&dg, manifest_path);
 	for (i = 0; i < m->build.sources.n; i++) {
-		pattern = xasprintf("%s/%s", s->out.project_dir, m->build.sources.v[i]);
+		pattern = xasprintf("%s/%s", s->p.out.project_dir, m->build.sources.v[i]);
 		if (glob(pattern, 0, NULL, &g) == 0) {
 			for (j = 0; j < g.gl_pathc; j++)
 				fingerprint_file(&dg, g.gl_pathv[j]);
@@ -1019,7 +1016,7 @@ service_fingerprint(const struct service *s, const char *manifest_path,
 		free(pattern);
 	}
 	for (i = 0; i < m->build.include_dirs.n; i++) {
-		pattern = xasprintf("%s/%s/*.h", s->out.project_dir, m->build.include_dirs.v[i]);
+		pattern = xasprintf("%s/%s/*.h", s->p.out.project_dir, m->build.include_dirs.v[i]);
 		if (glob(pattern, 0, NULL, &g) == 0) {
 			for (j = 0; j < g.gl_pathc; j++)
 				fingerprint_file(&dg, g.gl_pathv[j]);
@@ -1041,7 +1038,7 @@ watch_main(void *arg)
 	while (!sv->stopping) {
 		nanosleep(&tick, NULL);
 		s = service_acquire(sv);
-		service_fingerprint(s, sv->cli->file, now);
+		service_fingerprint(s, sv->opt->pipeline.manifest_path, now);
 		if (strcmp(now, s->fingerprint) == 0) {
 			service_release(sv, s);
 			continue;
@@ -1054,7 +1051,8 @@ watch_main(void *arg)
 			log_error("rebuild failed; still serving the previous build");
 			continue;
 		}
-		service_fingerprint(fresh, sv->cli->file, fresh->fingerprint);
+		service_fingerprint(fresh, sv->opt->pipeline.manifest_path,
+		    fresh->fingerprint);
 		pthread_mutex_lock(&sv->mu);
 		old = sv->current;
 		sv->current = fresh;
@@ -1078,8 +1076,8 @@ print_routes(const struct service *s, int port)
 		    port, api->routes_sorted[i]->path, api->routes_sorted[i]->function->name);
 }
 
-int
-serve_run(struct cli *cli, const struct serve_options *opt)
+enum serve_status
+serve_run(const struct serve_options *opt)
 {
 	struct server sv;
 	struct client *cl;
@@ -1087,12 +1085,12 @@ serve_run(struct cli *cli, const struct serve_options *opt)
 	struct sigaction sa;
 	pthread_t t, watcher;
 	pthread_attr_t attr;
-	int fd, i, slot, status = EXIT_OK, have_watcher = 0;
+	int fd, i, slot, have_watcher = 0;
+	enum serve_status status = SERVE_OK;
 	char sig;
 	ssize_t n;
 
 	memset(&sv, 0, sizeof(sv));
-	sv.cli = cli;
 	sv.opt = opt;
 	sv.listen_fd = -1;
 	for (i = 0; i < SERVE_MAX_CONNECTIONS; i++)
@@ -1100,19 +1098,19 @@ serve_run(struct cli *cli, const struct serve_options *opt)
 	pthread_mutex_init(&sv.mu, NULL);
 	pthread_cond_init(&sv.idle, NULL);
 	if ((sv.current = service_load(&sv)) == NULL)
-		return EXIT_BUILD;
+		return SERVE_LOAD_FAILED;
 	if (listen_on(&sv, opt->port) == -1) {
 		log_error("cannot listen on 127.0.0.1:%d: %s", opt->port, strerror(errno));
 		service_free(sv.current);
 		if (sv.listen_fd >= 0)
 			close(sv.listen_fd);
-		return EXIT_IO;
+		return SERVE_LISTEN_FAILED;
 	}
 	if (pipe2(sv.wake, O_CLOEXEC) == -1) {
 		log_error("pipe: %s", strerror(errno));
 		service_free(sv.current);
 		close(sv.listen_fd);
-		return EXIT_INTERNAL;
+		return SERVE_INTERNAL;
 	}
 	wake_fd = sv.wake[1];
 	memset(&sa, 0, sizeof(sa));
@@ -1120,7 +1118,8 @@ serve_run(struct cli *cli, const struct serve_options *opt)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	service_fingerprint(sv.current, cli->file, sv.current->fingerprint);
+	service_fingerprint(sv.current, opt->pipeline.manifest_path,
+	    sv.current->fingerprint);
 	print_routes(sv.current, sv.port);
 	if (opt->watch && pthread_create(&watcher, NULL, watch_main, &sv) == 0)
 		have_watcher = 1;
@@ -1137,7 +1136,7 @@ serve_run(struct cli *cli, const struct serve_options *opt)
 			if (errno == EINTR)
 				continue;
 			log_error("poll: %s", strerror(errno));
-			status = EXIT_INTERNAL;
+			status = SERVE_INTERNAL;
 			break;
 		}
 		if (pfd[1].revents) {

@@ -15,15 +15,28 @@
 #ifndef SPARTAC_SERVE_H
 #define SPARTAC_SERVE_H
 
-#include "cli/cli.h"
+#include "base/diag.h"
+#include "pipeline/pipeline.h"
 
 struct serve_options {
+	struct pipeline_options pipeline; /* the manifest; the goal is serve's */
+	const char *region; /* --region, or NULL (local.h: local_region) */
 	int port;        /* 0: an ephemeral port (printed) */
 	int pool;        /* warm bootstraps per function; 0: one per CPU */
 	int watch;       /* rebuild and swap on source or manifest changes */
+	/* Prints the diagnostics of a load and build, as the verb does. */
+	void (*report)(void *arg, struct diags *d);
+	void *report_arg;
 };
 
-/* Builds, serves until SIGINT/SIGTERM, returns an exit status. */
-int serve_run(struct cli *cli, const struct serve_options *opt);
+enum serve_status {
+	SERVE_OK,            /* stopped by SIGINT or SIGTERM */
+	SERVE_LOAD_FAILED,   /* the first load or build failed (reported) */
+	SERVE_LISTEN_FAILED, /* the port could not be listened on (logged) */
+	SERVE_INTERNAL,      /* pipe or poll failed (logged) */
+};
+
+/* Builds through the pipeline, serves until SIGINT/SIGTERM. */
+enum serve_status serve_run(const struct serve_options *opt);
 
 #endif
