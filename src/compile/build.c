@@ -1,7 +1,8 @@
 /*
- * build.c - see build.h: the paths under .spartac, the archive and
- * build_code, which runs the build's steps in order. The bootstrap itself
- * is build_compile.c's (build_int.h lists the files).
+ * build.c - see build.h: the paths under .spartac, the archive and the
+ * output directory's lock. The pipeline (pipeline.c) runs the steps and
+ * the hooks in order; the bootstrap itself is build_compile.c's
+ * (build_int.h lists the files).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -15,7 +16,6 @@
 #include "base/util.h"
 #include "compile/archive.h"
 #include "compile/build.h"
-#include "compile/site.h"
 
 /* ---- paths ---- */
 
@@ -80,16 +80,6 @@ build_out_free(struct build_out *out)
 	memset(out, 0, sizeof *out);
 }
 
-void
-build_hook_env(const struct build_out *out, struct hook_env *env)
-{
-	memset(env, 0, sizeof *env);
-	env->project_dir = out->project_dir;
-	env->build_dir = out->dir;
-	env->template_path = out->template_path;
-	env->archive_path = out->archive_path;
-}
-
 /* ---- archive ---- */
 
 /* Adds bootstrap and the bundled lib/ files (glibc mode) to a. */
@@ -123,14 +113,29 @@ archive_add_outputs(struct archive *a, const struct manifest *m,
 	free(libdir);
 }
 
-int
-build_archive(const struct manifest *m, struct build_out *out,
+char *
+build_staging_alloc(const struct manifest *m, const struct build_out *out,
     struct diags *d)
 {
+	char *staging = xasprintf("%s/work/staging", out->dir);
+
+	if (path_remove_tree(staging) == -1 || path_mkdir_p(staging) == -1) {
+		diag_add(d, DIAG_BUILD_IO, m->hooks[MANIFEST_HOOK_ARCHIVE].loc,
+		    "hooks.archive", "cannot prepare %s: %s", staging,
+		    strerror(errno));
+		free(staging);
+		return NULL;
+	}
+	return staging;
+}
+
+int
+build_archive(const struct manifest *m, struct build_out *out,
+    const char *staging, struct diags *d)
+{
 	struct archive a = {0};
-	struct hook_env env;
 	const struct loc hook_loc = m->hooks[MANIFEST_HOOK_ARCHIVE].loc;
-	char *staging = NULL, *stamp_path = NULL, *old = NULL, *line = NULL;
+	char *stamp_path = NULL, *old = NULL, *line = NULL;
 	char inputs[DIGEST_HEX_LEN + 1], zhex[DIGEST_HEX_LEN + 1];
 	size_t len;
 	int errors = 0;
@@ -138,22 +143,9 @@ build_archive(const struct manifest *m, struct build_out *out,
 	out->archived = 0;
 	out->code_sha256[0] = '\0';
 	archive_add_outputs(&a, m, out);
-	if (hooks_has(m, MANIFEST_HOOK_ARCHIVE)) {
-		staging = xasprintf("%s/work/staging", out->dir);
-		if (path_remove_tree(staging) == -1 ||
-		    path_mkdir_p(staging) == -1) {
-			diag_add(d, DIAG_BUILD_IO, hook_loc, "hooks.archive",
-			    "cannot prepare %s: %s", staging, strerror(errno));
-			errors++;
-			goto out;
-		}
-		build_hook_env(out, &env);
-		env.staging_dir = staging;
-		if ((errors = hooks_run(m, MANIFEST_HOOK_ARCHIVE, &env, d)) > 0)
-			goto out;
-		if ((errors = archive_add_tree(&a, staging, "", hook_loc, d)) > 0)
-			goto out;
-	}
+	if (staging != NULL &&
+	    (errors = archive_add_tree(&a, staging, "", hook_loc, d)) > 0)
+		goto out;
 	if ((errors = archive_check(&a, hook_loc, d)) > 0)
 		goto out;
 	if (archive_inputs_hash(&a, inputs) == -1) {
@@ -196,17 +188,11 @@ out:
 	free(line);
 	free(old);
 	free(stamp_path);
-	free(staging);
 	archive_free(&a);
 	return errors;
 }
 
-/*
- * Serialises builds of one output directory (`spartac serve` rebuilding
- * while `spartac invoke` runs, two CI steps): they share work/. Returns
- * the lock's descriptor, or -1 (then the build goes on unlocked).
- */
-static int
+int
 build_lock(const struct build_out *out)
 {
 	char *path = xasprintf("%s/work/lock", out->dir);
@@ -224,27 +210,9 @@ build_lock(const struct build_out *out)
 	return fd;
 }
 
-int
-build_code(const struct manifest *m, struct build_out *out, struct diags *d)
+void
+build_unlock(int lock)
 {
-	struct hook_env env;
-	int errors, lock = build_lock(out);
-
-	build_hook_env(out, &env);
-	out->site_sha256[0] = '\0';
-	if ((errors = hooks_run(m, MANIFEST_HOOK_PREBUILD, &env, d)) > 0)
-		goto out;
-	if ((errors = build_bootstrap(m, out, d)) > 0)
-		goto out;
-	if ((errors = hooks_run(m, MANIFEST_HOOK_POSTBUILD, &env, d)) > 0)
-		goto out;
-	if ((errors = build_archive(m, out, d)) > 0)
-		goto out;
-	if (m->site != NULL)
-		errors = site_hash(m->site, out->project_dir, out->site_path,
-		    out->site_sha256, d);
-out:
 	if (lock != -1)
 		close(lock); /* releases the lock */
-	return errors;
 }

@@ -1,15 +1,19 @@
 /*
  * build.h - compiling the bootstrap and packing the code archive.
  *
- * `spartac build` (and deploy, plan, invoke) run, in this order:
+ * The pipeline (pipeline.h) runs these steps, and the hooks between them,
+ * in this order:
  *
- *	build_out_init(&out, manifest_path)        paths under <project>/.spartac
- *	build_code(m, &out, &d)                     prebuild hook, compile,
- *	                                            postbuild hook, archive hook,
- *	                                            code.zip + code.sha256, site.json
- *	hooks_run(m, MANIFEST_HOOK_PREMARSHAL, ...)  then marshal the template to
- *	                                            out.template_path, then
- *	hooks_run(m, MANIFEST_HOOK_POSTMARSHAL, ...) (build_hook_env gives the env)
+ *	build_out_init(&out, manifest_path)   paths under <project>/.spartac
+ *	build_lock(&out)                      one build of a directory at once
+ *	  prebuild hook
+ *	build_bootstrap(m, &out, &d)          compile and link
+ *	  postbuild hook
+ *	build_staging_alloc(m, &out, &d)      only with an archive hook,
+ *	  archive hook                        which fills the staging directory
+ *	build_archive(m, &out, staging, &d)   code.zip + code.sha256
+ *	site_hash(...)                        site.json (site.h)
+ *	build_unlock(lock)
  *	build_out_free(&out)
  *
  * Each step returns the number of errors it added to d (0: go on).
@@ -46,7 +50,6 @@
 
 #include "base/diag.h"
 #include "base/digest.h"
-#include "pipeline/hooks.h"
 #include "front/manifest.h"
 
 struct build_out {
@@ -78,9 +81,6 @@ int build_out_init_in(struct build_out *out, const char *manifest_path,
     const char *dir, int make_work);
 void build_out_free(struct build_out *out);
 
-/* The environment hooks get, from out (staging_dir NULL). */
-void build_hook_env(const struct build_out *out, struct hook_env *env);
-
 /*
  * Compiles the manifest's sources with the embedded runtime and a
  * generated dispatch table into out->bootstrap_path, or does nothing when
@@ -92,21 +92,30 @@ int build_bootstrap(const struct manifest *m, struct build_out *out,
     struct diags *d);
 
 /*
- * Runs the archive hook (if any) with an empty staging directory, then
- * writes code.zip and code.sha256 unless their inputs are unchanged. Fills
+ * An empty staging directory, <dir>/work/staging, for the archive hook.
+ * Returns its path (the caller frees it), or NULL after a diagnostic at
+ * the hook.
+ */
+char *build_staging_alloc(const struct manifest *m,
+    const struct build_out *out, struct diags *d);
+
+/*
+ * Writes code.zip (bootstrap, lib/ and the files under staging, which may
+ * be NULL) and code.sha256 unless their inputs are unchanged. Fills
  * out->code_sha256 either way.
  */
 int build_archive(const struct manifest *m, struct build_out *out,
-    struct diags *d);
+    const char *staging, struct diags *d);
 
 /*
- * prebuild, build_bootstrap, postbuild, build_archive, then site.json,
- * holding an exclusive lock (flock on <dir>/work/lock) so concurrent
- * builds of one directory take turns; a hook must not build the same
- * directory again.
+ * Serialises builds of one output directory (`spartac serve` rebuilding
+ * while `spartac invoke` runs, two CI steps): they share work/. Takes an
+ * exclusive flock on <dir>/work/lock and returns its descriptor for
+ * build_unlock, or -1 (then the build goes on unlocked). A hook must not
+ * build the same directory again.
  */
-int build_code(const struct manifest *m, struct build_out *out,
-    struct diags *d);
+int build_lock(const struct build_out *out);
+void build_unlock(int lock);
 
 /* The compiler spartac uses for arch and link mode ("musl-gcc", ...). */
 const char *build_compiler(enum manifest_arch arch, enum manifest_link link);

@@ -12,72 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compile/build.h"
-#include "pipeline/hooks.h"
 #include "base/json.h"
 #include "compile/marshal_int.h"
 
 /* ---- cJSON helpers ---- */
-
-/*
- * cJSON reports out-of-memory by returning NULL, which every caller would
- * have to check; routing its allocations through xmalloc keeps the rule
- * that out-of-memory is handled in one place.
- */
-static int hooks_arena; /* marshal_build's arena is installed */
-
-static void
-mj_hooks_init(void)
-{
-	static int done;
-	cJSON_Hooks hooks = {xmalloc, free};
-
-	if (!done && !hooks_arena) {
-		cJSON_InitHooks(&hooks);
-		done = 1;
-	}
-}
-
-/*
- * The arena marshal_build gives cJSON. A template is hundreds of thousands
- * of small nodes that live and die together; taking them from an arena
- * (util.h: huge pages once it grows) and dropping it at once costs a
- * fraction of a malloc and a free per node (docs/decisions.md, "Build
- * speed"). The tree must be deleted before the arena is (cJSON_Delete is
- * then a walk that frees nothing).
- */
-static struct arena tree_arena;
-
-static void *
-tree_alloc(size_t n)
-{
-	return arena_alloc(&tree_arena, n);
-}
-
-static void
-tree_free(void *p)
-{
-	(void)p;
-}
-
-static void
-tree_arena_begin(void)
-{
-	cJSON_Hooks hooks = {tree_alloc, tree_free};
-
-	cJSON_InitHooks(&hooks);
-	hooks_arena = 1;
-}
-
-static void
-tree_arena_end(void)
-{
-	cJSON_Hooks hooks = {xmalloc, free};
-
-	cJSON_InitHooks(&hooks);
-	hooks_arena = 0;
-	arena_free_all(&tree_arena);
-}
 
 static char *
 mstr_v(const char *first, va_list ap)
@@ -544,7 +482,6 @@ marshal_template(const struct manifest *m, struct diags *d, cJSON **out)
 	cJSON *tpl, *raw_params = NULL, *raw_outputs = NULL;
 	char *desc;
 
-	mj_hooks_init();
 	memset(&c, 0, sizeof(c));
 	c.m = m;
 	c.d = d;
@@ -1079,7 +1016,7 @@ marshal_check_size(const struct manifest *m, const cJSON *tpl, size_t len,
 /* ---- the build step ---- */
 
 /*
- * Where marshal_build prints the template: compared with the template on
+ * Where marshal_write prints the template: compared with the template on
  * disk while the two agree, and into a new file from the first difference
  * on. An unchanged template is not rewritten (its time stays, so make and
  * watchers see no change); a changed one replaces the old atomically
@@ -1191,38 +1128,4 @@ marshal_write(cJSON *tpl, const char *path)
 	if (rc == 1)
 		log_debug("%s is up to date", path);
 	return rc < 0 ? -1 : len;
-}
-
-int
-marshal_build(const struct manifest *m, const struct build_out *out,
-    struct diags *d, size_t *len)
-{
-	struct hook_env env;
-	long long written = 0;
-	cJSON *tpl;
-	int errors;
-
-	if (len != NULL)
-		*len = 0;
-	build_hook_env(out, &env);
-	if ((errors = hooks_run(m, MANIFEST_HOOK_PREMARSHAL, &env, d)) > 0)
-		return errors;
-	tree_arena_begin();
-	errors = marshal_template(m, d, &tpl);
-	if (errors == 0) {
-		written = marshal_write(tpl, out->template_path);
-		if (written < 0)
-			log_error("cannot write %s: %s", out->template_path,
-			    strerror(errno));
-		else
-			marshal_check_size(m, tpl, (size_t)written, d);
-	}
-	tree_arena_end(); /* frees the tree: its nodes are the arena's */
-	if (errors > 0)
-		return errors;
-	if (written < 0)
-		return -1;
-	if (len != NULL)
-		*len = (size_t)written;
-	return hooks_run(m, MANIFEST_HOOK_POSTMARSHAL, &env, d);
 }

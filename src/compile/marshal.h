@@ -85,18 +85,6 @@ long long marshal_write(cJSON *tpl, const char *path);
 int marshal_check_size(const struct manifest *m, const cJSON *tpl, size_t len,
     struct diags *d);
 
-struct build_out;
-
-/*
- * The template step of build, plan and deploy: the premarshal hook,
- * marshal_template, the quota checks, template.json written atomically to
- * out->template_path, the postmarshal hook. Returns the number of errors
- * added to d, or -1 when the file could not be written (logged). *len (may
- * be NULL) gets the template's size.
- */
-int marshal_build(const struct manifest *m, const struct build_out *out,
-    struct diags *d, size_t *len);
-
 /* Logical IDs other stages need (malloc'ed): "HelloFunction", "HelloLogGroup". */
 char *marshal_function_id(const struct manifest_function *f);
 char *marshal_log_group_id(const struct manifest_function *f);

@@ -6,15 +6,18 @@
  * that failed the schema, would only add noise that follows from the first
  * problem. Within a stage every error is reported.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/embedded.h"
 #include "compile/build.h"
 #include "compile/marshal.h"
+#include "compile/site.h"
 #include "front/loader.h"
 #include "front/manifest.h"
 #include "front/schema.h"
+#include "pipeline/hooks.h"
 #include "pipeline/pipeline.h"
 
 static struct schema *
@@ -54,15 +57,93 @@ pipeline_check(struct pipeline *p, const struct pipeline_options *o,
 	return d->nerrors;
 }
 
-static int
-has_hook_error(const struct diags *d, size_t from)
+/* The environment hooks get, from out (staging_dir NULL). */
+static void
+hook_env_init(const struct build_out *out, struct hook_env *env)
 {
-	size_t i;
+	memset(env, 0, sizeof *env);
+	env->project_dir = out->project_dir;
+	env->build_dir = out->dir;
+	env->template_path = out->template_path;
+	env->archive_path = out->archive_path;
+}
 
-	for (i = from; i < d->n; i++)
-		if (d->v[i].code == DIAG_HOOK_FAILED || d->v[i].code == DIAG_HOOK_NOT_FOUND)
-			return 1;
-	return 0;
+/*
+ * The code: prebuild hook, bootstrap, postbuild hook, archive hook,
+ * code.zip and code.sha256, site.json, holding the output directory's lock
+ * so concurrent builds of one directory take turns. Returns the number of
+ * errors.
+ */
+static int
+pipeline_code(const struct manifest *m, struct build_out *out,
+    struct diags *d)
+{
+	struct hook_env env;
+	char *staging = NULL;
+	int errors, lock = build_lock(out);
+
+	hook_env_init(out, &env);
+	out->site_sha256[0] = '\0';
+	if ((errors = hooks_run(m, MANIFEST_HOOK_PREBUILD, &env, d)) > 0)
+		goto out;
+	if ((errors = build_bootstrap(m, out, d)) > 0)
+		goto out;
+	if ((errors = hooks_run(m, MANIFEST_HOOK_POSTBUILD, &env, d)) > 0)
+		goto out;
+	if (hooks_has(m, MANIFEST_HOOK_ARCHIVE)) {
+		/* the files the hook leaves in staging go into code.zip */
+		if ((staging = build_staging_alloc(m, out, d)) == NULL) {
+			errors = 1;
+			goto out;
+		}
+		env.staging_dir = staging;
+		errors = hooks_run(m, MANIFEST_HOOK_ARCHIVE, &env, d);
+		env.staging_dir = NULL;
+		if (errors > 0)
+			goto out;
+	}
+	if ((errors = build_archive(m, out, staging, d)) > 0)
+		goto out;
+	if (m->site != NULL)
+		errors = site_hash(m->site, out->project_dir, out->site_path,
+		    out->site_sha256, d);
+out:
+	build_unlock(lock);
+	free(staging);
+	return errors;
+}
+
+/*
+ * The template: premarshal hook, the template marshalled from the model,
+ * written to out->template_path (marshal_write leaves an unchanged file
+ * untouched) and checked against CloudFormation's quotas, postmarshal hook.
+ */
+static enum pipeline_status
+pipeline_template(struct pipeline *p, struct diags *d)
+{
+	const struct manifest *m = p->manifest;
+	const char *path = p->out.template_path;
+	struct hook_env env;
+	long long written;
+	cJSON *tpl;
+
+	hook_env_init(&p->out, &env);
+	if (hooks_run(m, MANIFEST_HOOK_PREMARSHAL, &env, d) > 0)
+		return PIPELINE_HOOK;
+	if (marshal_template(m, d, &tpl) > 0)
+		return PIPELINE_MARSHAL;
+	written = marshal_write(tpl, path);
+	if (written < 0) {
+		log_error("cannot write %s: %s", path, strerror(errno));
+		cJSON_Delete(tpl);
+		return PIPELINE_IO;
+	}
+	marshal_check_size(m, tpl, (size_t)written, d);
+	cJSON_Delete(tpl);
+	p->template_len = (size_t)written;
+	if (hooks_run(m, MANIFEST_HOOK_POSTMARSHAL, &env, d) > 0)
+		return PIPELINE_HOOK;
+	return PIPELINE_OK;
 }
 
 static int
@@ -81,7 +162,7 @@ enum pipeline_status
 pipeline_run(struct pipeline *p, const struct pipeline_options *o,
     struct diags *d)
 {
-	size_t mark;
+	enum pipeline_status status;
 	int rc;
 
 	if (p->manifest == NULL && pipeline_check(p, o, d) > 0)
@@ -98,18 +179,13 @@ pipeline_run(struct pipeline *p, const struct pipeline_options *o,
 			return PIPELINE_IO;
 	}
 	if (goal_has_code(o->goal) && !p->built) {
-		if (build_code(p->manifest, &p->out, d) > 0)
+		if (pipeline_code(p->manifest, &p->out, d) > 0)
 			return PIPELINE_BUILD;
 		p->built = 1;
 	}
 	if (goal_has_template(o->goal) && !p->marshalled) {
-		mark = d->n;
-		rc = marshal_build(p->manifest, &p->out, d, &p->template_len);
-		if (rc < 0)
-			return PIPELINE_IO;
-		if (rc > 0)
-			return has_hook_error(d, mark) ? PIPELINE_HOOK :
-			    PIPELINE_MARSHAL;
+		if ((status = pipeline_template(p, d)) != PIPELINE_OK)
+			return status;
 		p->marshalled = 1;
 	}
 	return PIPELINE_OK;
