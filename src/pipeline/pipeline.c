@@ -36,7 +36,7 @@ manifest_schema(void)
 	return s;
 }
 
-/* Load, schema, model. Returns the number of errors. */
+/* Load, schema, model. Returns the number of errors; 0 sets p->manifest. */
 static size_t
 pipeline_check(struct pipeline *p, const struct pipeline_options *o,
     struct diags *d)
@@ -165,8 +165,10 @@ pipeline_run(struct pipeline *p, const struct pipeline_options *o,
 	enum pipeline_status status;
 	int rc;
 
-	if (p->manifest == NULL && pipeline_check(p, o, d) > 0)
-		return PIPELINE_INVALID;
+	if (p->doc == NULL)
+		pipeline_check(p, o, d);
+	if (p->manifest == NULL)
+		return PIPELINE_INVALID; /* a failed check is not run again */
 	if (o->goal == PIPELINE_MODEL)
 		return PIPELINE_OK;
 	if (!p->have_out) {
