@@ -1,7 +1,7 @@
 /*
  * build_int.h - what the files of the build share; callers use build.h.
  *
- *	build.c          paths under .spartac, the archive, build_code
+ *	build.c          paths under .spartac, the archive, the lock
  *	build_inputs.c   build.sources, libs, include dirs, the runtime and
  *	                 the generated dispatch table: what is compiled
  *	build_compile.c  the toolchain, compiling, checking handler symbols,
