@@ -33,7 +33,8 @@ cmd_describe(struct cli *cli, int argc, char **argv)
 	if (cli_take_file(cli, self, argc, argv) == -1)
 		return EXIT_USAGE;
 	/* Without -o the page goes to the output directory. */
-	po = cli_pipeline_options(cli, output ? PIPELINE_MODEL : PIPELINE_OUTDIR);
+	po = cli_pipeline_options(cli, output ? PIPELINE_MODEL :
+	    PIPELINE_OUTDIR);
 	switch (pipeline_run(&p, &po, &d)) {
 	case PIPELINE_OK:
 		break;

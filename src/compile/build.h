@@ -10,7 +10,7 @@
  *	build_bootstrap(m, &out, &d)          compile and link
  *	  postbuild hook
  *	build_staging_alloc(m, &out, &d)      only with an archive hook,
- *	  archive hook                        which fills the staging directory
+ *	  archive hook                        which fills the staging dir
  *	build_archive(m, &out, staging, &d)   code.zip + code.sha256
  *	site_hash(...)                        site.json (site.h)
  *	build_unlock(lock)

@@ -1244,7 +1244,8 @@ converge_run(struct cli *cli, const struct converge_opts *o,
 	r.m = m;
 	r.out = out;
 	r.stack = r.m->service;
-	if (o->mode != CONVERGE_DELETE && (status = digest_inputs(&r)) != EXIT_OK)
+	if (o->mode != CONVERGE_DELETE &&
+	    (status = digest_inputs(&r)) != EXIT_OK)
 		goto out;
 	ao.profile = cli->profile;
 	ao.region = cli->region;

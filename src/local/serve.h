@@ -19,7 +19,7 @@
 #include "pipeline/pipeline.h"
 
 struct serve_options {
-	struct pipeline_options pipeline; /* the manifest; the goal is serve's */
+	struct pipeline_options pipeline; /* the manifest (serve sets goals) */
 	const char *region; /* --region, or NULL (local.h: local_region) */
 	int port;        /* 0: an ephemeral port (printed) */
 	int pool;        /* warm bootstraps per function; 0: one per CPU */
