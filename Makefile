@@ -54,10 +54,10 @@ UNITBIN  := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
 UNITBIN  += $(BUILD)/tests/jsts_runner
 
 # Files compiled into the binary, reachable through embedded.h.
-EMBED_FILES := schema/sparta.schema.json \
+EMBED_FILES := schema/sparta.schema.json schema/cfn-types.tsv \
                $(sort $(wildcard src/runtime/*.c src/runtime/*.h include/sparta/*.h))
 
-.PHONY: all check unit install uninstall clean fuzz example lint-man docs structure
+.PHONY: all check unit install uninstall clean fuzz example lint-man docs structure cfn-types
 all: $(BUILD)/spartac
 
 $(BUILD)/spartac: $(OBJ)
@@ -122,6 +122,11 @@ example: all
 docs:
 	$(PYTHON) tools/gen_manifest_doc.py schema/sparta.schema.json > docs/manifest.md.tmp
 	mv docs/manifest.md.tmp docs/manifest.md
+
+# The CloudFormation type table (committed; rerun after upgrading cfn-lint).
+cfn-types:
+	$(PYTHON) tools/gen_cfn_types.py > schema/cfn-types.tsv.tmp
+	mv schema/cfn-types.tsv.tmp schema/cfn-types.tsv
 
 FUZZ_CC ?= clang
 fuzz:
