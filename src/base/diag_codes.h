@@ -163,6 +163,10 @@ DIAG(MARSHAL_S3_BUCKET_NAME, SEV_ERROR, "E-MARSHAL-S3-BUCKET-NAME",
     "give the bucket a Properties.BucketName (e.g. !Sub '${AWS::StackName}-uploads-${AWS::AccountId}'): the bucket's notification needs the invoke permission first, and the permission's SourceArn cannot refer to the bucket without a circular dependency")
 DIAG(MARSHAL_REF_UNKNOWN, SEV_ERROR, "E-MARSHAL-REF-UNKNOWN",
     "refer to a parameter or resource of this manifest, or to one spartac generates (docs/logical-ids.md): a function is <Name>Function, its role <Name>FunctionRole; conditions and mappings must be declared under conditions: and mappings:, and a condition may Ref parameters only; CloudFormation would refuse the template at deploy time")
+DIAG(MARSHAL_GETATT_PARAMETER, SEV_ERROR, "E-MARSHAL-GETATT-PARAMETER",
+    "Fn::GetAtt reads an attribute of a resource, and a parameter has none: use !Ref for the parameter's value, or name a resource")
+DIAG(MARSHAL_GETATT_ATTRIBUTE, SEV_ERROR, "E-MARSHAL-GETATT-ATTRIBUTE",
+    "name an attribute the resource type returns (its Return values in the CloudFormation reference; spartac knows them from the resource schemas in schema/cfn-types.tsv); CloudFormation would refuse the template at deploy time")
 DIAG(MARSHAL_DEPENDS_CYCLE, SEV_ERROR, "E-MARSHAL-DEPENDS-CYCLE",
     "depends_on between functions must not form a cycle: CloudFormation creates a dependency before the function that uses it; remove one of the entries")
 DIAG(MARSHAL_CONDITION_CYCLE, SEV_ERROR, "E-MARSHAL-CONDITION-CYCLE",

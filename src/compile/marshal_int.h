@@ -72,6 +72,8 @@ struct mrole {
 
 /* ---- the context ---- */
 
+struct mref_types;
+
 struct mctx {
 	const struct manifest *m;
 	struct diags *d;
@@ -87,6 +89,7 @@ struct mctx {
 	cJSON *s3_pending;    /* bucket ID -> notifications to add to it */
 	struct mrole *roles;   /* [i] for m->roles[i] (NULL id: an ARN role) */
 	struct mrole *fnroles; /* [i] for m->functions[i] when generated */
+	struct mref_types *types; /* marshal_refs.c: ID -> Type, on first use */
 };
 
 /* Adds a diagnostic and counts it when it is an error. */

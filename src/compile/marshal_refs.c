@@ -2,7 +2,9 @@
  * marshal_refs.c - every reference the manifest makes must resolve in the
  * template: Ref, Fn::GetAtt, the ${Name} variables of Fn::Sub, the
  * conditions of Fn::If, !Condition and Condition attributes, and the
- * mappings and literal keys of Fn::FindInMap.
+ * mappings and literal keys of Fn::FindInMap. Fn::GetAtt (and ${Id.Attr}
+ * in Fn::Sub) must name a resource, not a parameter, and an attribute its
+ * type has when the type is in schema/cfn-types.tsv (see cfn_types.h).
  *
  * CloudFormation refuses a template with an unresolved reference, but only
  * at deploy time and without a line number. Only the marshaller knows every
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compile/cfn_types.h"
 #include "compile/marshal_int.h"
 
 static const char *const pseudo[] = {
@@ -95,13 +98,139 @@ unknown_id(struct mctx *c, const struct node *at, const char *what,
 
 static void
 check_id(struct mctx *c, const struct node *at, const char *what,
-    const char *name, int resources_only)
+    const char *name)
 {
-	if (!resources_only && is_pseudo(name))
-		return;
-	if (mid_table_get(&c->ids, name) != NULL)
+	if (is_pseudo(name) || mid_table_get(&c->ids, name) != NULL)
 		return;
 	unknown_id(c, at, what, name);
+}
+
+/* ---- Fn::GetAtt attributes ---- */
+
+/* The template's resources (generated and raw) by logical ID. */
+struct mref_type {
+	const char *id, *type;
+};
+struct mref_types {
+	struct mref_type *v;
+	size_t n;
+};
+
+static int
+mref_type_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct mref_type *)a)->id,
+	    ((const struct mref_type *)b)->id);
+}
+
+/* The Type of resource id, or NULL. Indexed on the first Fn::GetAtt: the
+ * template may hold tens of thousands of resources. */
+static const char *
+resource_type(struct mctx *c, const char *id)
+{
+	struct mref_types *t = c->types;
+	struct mref_type key, *hit;
+	const cJSON *r, *type;
+
+	if (t == NULL) {
+		t = c->types = xcalloc(1, sizeof(*t));
+		t->v = xcalloc((size_t)cJSON_GetArraySize(c->resources) + 1,
+		    sizeof(*t->v));
+		cJSON_ArrayForEach(r, c->resources) {
+			type = cJSON_GetObjectItemCaseSensitive(r, "Type");
+			if (!cJSON_IsString(type))
+				continue;
+			t->v[t->n].id = r->string;
+			t->v[t->n++].type = type->valuestring;
+		}
+		qsort(t->v, t->n, sizeof(*t->v), mref_type_cmp);
+	}
+	key.id = id;
+	hit = bsearch(&key, t->v, t->n, sizeof(*t->v), mref_type_cmp);
+	return hit ? hit->type : NULL;
+}
+
+/* A close name, or one that ends in attr ('Arn' -> 'TopicArn'), or NULL. */
+static const char *
+getatt_suggest(const struct cfn_type *t, const char *attr)
+{
+	const char *hint = str_suggest(attr, t->attrs, t->nattrs);
+	size_t i;
+
+	if (hint != NULL && strchr(hint, '*') == NULL)
+		return hint;
+	for (i = 0; *attr != '\0' && i < t->nattrs; i++)
+		if (str_has_suffix(t->attrs[i], attr) &&
+		    strchr(t->attrs[i], '*') == NULL)
+			return t->attrs[i];
+	return NULL;
+}
+
+static void
+getatt_attribute_unknown(struct mctx *c, const struct node *at,
+    const char *what, const char *id, const char *attr,
+    const struct cfn_type *t)
+{
+	const char *hint = getatt_suggest(t, attr);
+	struct buf known = {0};
+	size_t i;
+
+	if (hint != NULL)
+		buf_printf(&known, " (did you mean '%s'?)", hint);
+	else if (t->nattrs > 0 && t->nattrs <= 8) {
+		buf_puts(&known, "; it has ");
+		for (i = 0; i < t->nattrs; i++)
+			buf_printf(&known, "%s%s", i ? ", " : "", t->attrs[i]);
+	} else if (t->nattrs == 0)
+		buf_puts(&known, "; it has none");
+	mctx_diag(c, DIAG_MARSHAL_GETATT_ATTRIBUTE, at->loc, NULL,
+	    "%s '%s.%s': %s has no attribute '%s'%s", what, id, attr,
+	    t->name, attr, known.data ? known.data : "");
+	buf_free(&known);
+}
+
+/* Fn::GetAtt [id, attr] (attr NULL when computed): id must be a resource,
+ * and attr one its type has when the table knows the type. */
+static void
+check_getatt(struct mctx *c, const struct node *at, const char *what,
+    const char *id, const char *attr)
+{
+	const struct cfn_type *t;
+	const char *type;
+
+	if (mid_table_get(&c->ids, id) == NULL) {
+		unknown_id(c, at, what, id);
+		return;
+	}
+	if (cJSON_GetObjectItemCaseSensitive(c->parameters, id) != NULL) {
+		mctx_diag(c, DIAG_MARSHAL_GETATT_PARAMETER, at->loc, NULL,
+		    "%s '%s', which is a parameter, not a resource (!Ref %s "
+		    "gives its value)", what, id, id);
+		return;
+	}
+	if (attr == NULL || (type = resource_type(c, id)) == NULL ||
+	    (t = cfn_type_find(type)) == NULL || cfn_type_has_attribute(t, attr))
+		return;
+	getatt_attribute_unknown(c, at, what, id, attr, t);
+}
+
+/* Fn::GetAtt "Id.Attr" (the attribute may hold dots) or [Id, Attr]. */
+static void
+check_getatt_node(struct mctx *c, const struct node *at, const struct node *v)
+{
+	char *id, *dot;
+
+	if (v->kind == NODE_SEQ && v->n >= 1 && v->items[0]->kind == NODE_STRING)
+		check_getatt(c, at, "Fn::GetAtt of", v->items[0]->str,
+		    v->n == 2 && v->items[1]->kind == NODE_STRING ?
+		    v->items[1]->str : NULL);
+	else if (v->kind == NODE_STRING) {
+		id = xstrdup(v->str);
+		if ((dot = strchr(id, '.')) != NULL)
+			*dot++ = '\0';
+		check_getatt(c, at, "Fn::GetAtt of", id, dot);
+		free(id);
+	}
 }
 
 /* ${Name} and ${Name.Attr} in a Sub string; ${!...} is a literal. */
@@ -124,9 +253,9 @@ check_sub(struct mctx *c, const struct node *at, const char *s,
 		}
 		if ((dot = strchr(name, '.')) != NULL) {
 			*dot = '\0';
-			check_id(c, at, "Fn::Sub refers to", name, 1);
+			check_getatt(c, at, "Fn::Sub refers to", name, dot + 1);
 		} else
-			check_id(c, at, "Fn::Sub refers to", name, 0);
+			check_id(c, at, "Fn::Sub refers to", name);
 		free(name);
 	}
 }
@@ -200,7 +329,6 @@ refs_walk(struct mctx *c, const struct node *n, int in_condition)
 {
 	const struct node *v;
 	const char *key;
-	char *name, *dot;
 	size_t i;
 
 	if (n == NULL)
@@ -216,7 +344,7 @@ refs_walk(struct mctx *c, const struct node *n, int in_condition)
 		key = n->pairs[0].key->str;
 		v = n->pairs[0].value;
 		if (strcmp(key, "Ref") == 0 && v->kind == NODE_STRING) {
-			check_id(c, n, "Ref to", v->str, 0);
+			check_id(c, n, "Ref to", v->str);
 			if (in_condition && !is_pseudo(v->str) &&
 			    mid_table_get(&c->ids, v->str) != NULL &&
 			    cJSON_GetObjectItemCaseSensitive(c->parameters,
@@ -228,16 +356,7 @@ refs_walk(struct mctx *c, const struct node *n, int in_condition)
 			return;
 		}
 		if (strcmp(key, "Fn::GetAtt") == 0) {
-			if (v->kind == NODE_SEQ && v->n >= 1 &&
-			    v->items[0]->kind == NODE_STRING)
-				check_id(c, n, "Fn::GetAtt of", v->items[0]->str, 1);
-			else if (v->kind == NODE_STRING) {
-				name = xstrdup(v->str);
-				if ((dot = strchr(name, '.')) != NULL)
-					*dot = '\0';
-				check_id(c, n, "Fn::GetAtt of", name, 1);
-				free(name);
-			}
+			check_getatt_node(c, n, v);
 			return;
 		}
 		if (strcmp(key, "Fn::Sub") == 0) {
@@ -372,4 +491,10 @@ marshal_refs_check(struct mctx *c)
 	entry_conditions(c, c->m->resources);
 	entry_conditions(c, c->m->outputs);
 	conditions_acyclic(c);
+	if (c->types != NULL) {
+		free(c->types->v);
+		free(c->types);
+		c->types = NULL;
+	}
+	cfn_types_free();
 }
