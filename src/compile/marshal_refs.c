@@ -218,19 +218,27 @@ check_getatt(struct mctx *c, const struct node *at, const char *what,
 static void
 check_getatt_node(struct mctx *c, const struct node *at, const struct node *v)
 {
-	char *id, *dot;
+	char *id, *dot = NULL;
 
 	if (v->kind == NODE_SEQ && v->n >= 1 && v->items[0]->kind == NODE_STRING)
-		check_getatt(c, at, "Fn::GetAtt of", v->items[0]->str,
-		    v->n == 2 && v->items[1]->kind == NODE_STRING ?
-		    v->items[1]->str : NULL);
+		id = xstrdup(v->items[0]->str);
 	else if (v->kind == NODE_STRING) {
 		id = xstrdup(v->str);
 		if ((dot = strchr(id, '.')) != NULL)
 			*dot++ = '\0';
+	} else
+		return;
+	if (v->kind == NODE_SEQ ? v->n != 2 : dot == NULL || *dot == '\0') {
+		mctx_diag(c, DIAG_MARSHAL_GETATT_ATTRIBUTE, at->loc, NULL,
+		    "Fn::GetAtt of '%s' names no attribute: it takes "
+		    "'Resource.Attribute' or [Resource, Attribute]", id);
+		check_getatt(c, at, "Fn::GetAtt of", id, NULL);
+	} else if (v->kind == NODE_SEQ)
+		check_getatt(c, at, "Fn::GetAtt of", id,
+		    v->items[1]->kind == NODE_STRING ? v->items[1]->str : NULL);
+	else
 		check_getatt(c, at, "Fn::GetAtt of", id, dot);
-		free(id);
-	}
+	free(id);
 }
 
 /* ${Name} and ${Name.Attr} in a Sub string; ${!...} is a literal. */
