@@ -806,28 +806,75 @@ accept_all(struct emulator *e)
 	}
 }
 
-/* The process ended on its own: say how, for the result. */
-static void
-process_exited(struct emulator *e)
+/*
+ * A signal's name as Lambda's core words it (its Go runtime's names, all
+ * lower case: "aborted", "segmentation fault"), or NULL for a number
+ * without one (real-time signals).
+ */
+static const char *
+signal_name(int sig)
 {
-	char msg[256], *why;
-	int status;
+	static const char *const names[] = {
+		NULL, "hangup", "interrupt", "quit", "illegal instruction",
+		"trace/breakpoint trap", "aborted", "bus error",
+		"floating point exception", "killed", "user defined signal 1",
+		"segmentation fault", "user defined signal 2", "broken pipe",
+		"alarm clock", "terminated", "stack fault", "child exited",
+		"continued", "stopped (signal)", "stopped", "stopped (tty input)",
+		"stopped (tty output)", "urgent I/O condition",
+		"CPU time limit exceeded", "file size limit exceeded",
+		"virtual timer expired", "profiling timer expired", "window changed",
+		"I/O possible", "power failure", "bad system call",
+	};
 
-	reap(e, &status);
-	if (!e->active || e->done)
-		return;
+	if (sig <= 0 || (size_t)sig >= sizeof(names) / sizeof(names[0]))
+		return NULL;
+	return names[sig];
+}
+
+/*
+ * The invoke ends because the process ended (status from waitpid), in
+ * Lambda's words: "Runtime exited without providing a reason" for exit 0,
+ * else "Runtime exited with error: exit status 3" or "... signal: aborted".
+ */
+static void
+runtime_exited(struct emulator *e, int status)
+{
+	char msg[256], why[64];
+	const char *name;
+
 	if (e->init_error_type != NULL) {
 		finish(e, EMULATOR_ERROR, e->init_error_type, NULL,
 		    e->init_error_doc, strlen(e->init_error_doc));
 		return;
 	}
-	why = WIFSIGNALED(status) ? xasprintf("signal: %s", strsignal(WTERMSIG(status))) :
-	    xasprintf("exit status %d", WEXITSTATUS(status));
-	snprintf(msg, sizeof(msg), "RequestId: %s Error: Runtime exited %s: %s",
-	    e->request_id, e->saw_next ? "with error" : "without providing a reason",
-	    why);
-	free(why);
+	if (WIFSIGNALED(status)) {
+		name = signal_name(WTERMSIG(status));
+		if (name != NULL)
+			snprintf(why, sizeof(why), "with error: signal: %s", name);
+		else
+			snprintf(why, sizeof(why), "with error: signal: signal %d",
+			    WTERMSIG(status));
+	} else if (WEXITSTATUS(status) != 0)
+		snprintf(why, sizeof(why), "with error: exit status %d",
+		    WEXITSTATUS(status));
+	else
+		snprintf(why, sizeof(why), "without providing a reason");
+	snprintf(msg, sizeof(msg), "RequestId: %s Error: Runtime exited %s",
+	    e->request_id, why);
 	finish_error(e, EMULATOR_ERROR, "Runtime.ExitError", msg);
+}
+
+/* The process ended on its own: say how, for the result. */
+static void
+process_exited(struct emulator *e)
+{
+	int status;
+
+	reap(e, &status);
+	if (!e->active || e->done)
+		return;
+	runtime_exited(e, status);
 }
 
 /* A process that died while idle is a cold start now, and one is started
@@ -921,11 +968,7 @@ watch_process(struct emulator *e, const struct pollfd *pfd)
 	e->pid = 0;
 	if (!e->active || e->done)
 		return;
-	if (e->init_error_type)
-		finish(e, EMULATOR_ERROR, e->init_error_type, NULL,
-		    e->init_error_doc, strlen(e->init_error_doc));
-	else
-		finish_error(e, EMULATOR_ERROR, "Runtime.ExitError", "Runtime exited");
+	runtime_exited(e, st);
 }
 
 int
