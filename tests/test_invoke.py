@@ -123,10 +123,12 @@ def test_usage_and_io_errors(proj, tmp_path):
     assert r.returncode == EXIT_IO and b"missing.json" in r.stderr
     big = tmp_path / "big.json"
     big.write_bytes(b'"' + b"x" * 6291456 + b'"')
+    # Over the limit is a bad argument (Lambda refuses it before running
+    # anything), not an I/O error.
     r = inv(proj, "echo", "--event", str(big))
-    assert r.returncode == EXIT_IO and b"over Lambda's 6 MB limit" in r.stderr
+    assert r.returncode == EXIT_USAGE and b"over Lambda's 6 MB limit" in r.stderr
     r = inv(proj, "echo", "--event", "-", input=big.read_bytes())
-    assert r.returncode == EXIT_IO and b"over Lambda's 6 MB limit" in r.stderr
+    assert r.returncode == EXIT_USAGE and b"over Lambda's 6 MB limit" in r.stderr
 
 
 def test_compile_error_is_a_build_failure(tmp_path):

@@ -34,7 +34,11 @@ static const struct option invoke_longopts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-/* Reads the event from a file or stdin ("-"), at most the invoke limit. */
+/*
+ * Reads the event from a file or stdin ("-"), at most the invoke limit.
+ * Returns 0, EXIT_IO when it cannot be read, or EXIT_USAGE when it is over
+ * the limit (a bad argument: Lambda refuses it before anything runs).
+ */
 static int
 event_read(const char *path, char **out, size_t *len)
 {
@@ -49,9 +53,12 @@ event_read(const char *path, char **out, size_t *len)
 	}
 	if (strcmp(path, "-") != 0) {
 		if (file_read(path, EMULATOR_EVENT_LIMIT, out, len) < 0) {
-			log_error("%s: %s", path, errno == EFBIG ?
-			    "the event is over Lambda's 6 MB limit" : strerror(errno));
-			return -1;
+			if (errno != EFBIG) {
+				log_error("%s: %s", path, strerror(errno));
+				return EXIT_IO;
+			}
+			log_error("%s: the event is over Lambda's 6 MB limit", path);
+			return EXIT_USAGE;
 		}
 		return 0;
 	}
@@ -60,13 +67,13 @@ event_read(const char *path, char **out, size_t *len)
 		if (b.len > EMULATOR_EVENT_LIMIT) {
 			log_error("stdin: the event is over Lambda's 6 MB limit");
 			buf_free(&b);
-			return -1;
+			return EXIT_USAGE;
 		}
 	}
 	if (ferror(stdin)) {
 		log_error("stdin: %s", strerror(errno));
 		buf_free(&b);
-		return -1;
+		return EXIT_IO;
 	}
 	buf_append(&b, "", 0);
 	*len = b.len;
@@ -137,8 +144,8 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 	func = argv[optind++];
 	if (cli_take_file(cli, self, argc, argv) == -1)
 		return EXIT_USAGE;
-	if (event_read(event_path, &event, &event_len) < 0)
-		return EXIT_IO;
+	if ((status = event_read(event_path, &event, &event_len)) != 0)
+		return status;
 
 	po = cli_pipeline_options(cli, PIPELINE_MODEL);
 	if (pipeline_run(&p, &po, &d) != PIPELINE_OK) {
