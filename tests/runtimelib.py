@@ -177,3 +177,114 @@ def chroot_argv(root):
         return [shutil.which("chroot"), str(root), "/bootstrap"]
     need("unshare")
     return [shutil.which("unshare"), "-r", f"--root={root}", "/bootstrap"]
+
+
+def rie_binary():
+    """aws-lambda-rie, AWS's Runtime Interface Emulator (Lambda's own core,
+    rapid): build/peers (where `sh tools/setup.sh test` installs it from
+    tests/go-tools.txt), else PATH. Fails, never skips, when missing."""
+    for d in (ROOT / "build" / "peers", BUILD / "peers"):
+        if os.access(d / "aws-lambda-rie", os.X_OK):
+            return d / "aws-lambda-rie"
+    found = shutil.which("aws-lambda-rie")
+    if found is None:
+        pytest.fail("aws-lambda-rie is not installed: run 'sh tools/setup.sh test' "
+                    "(it installs the version pinned in tests/go-tools.txt into build/peers)")
+    return Path(found)
+
+
+class Rie:
+    """One aws-lambda-rie running argv as the function with one handler.
+
+    Both of its addresses are on loopback with free ports (its defaults are
+    0.0.0.0:8080 and 0.0.0.0:9001). It starts the bootstrap on the first
+    invoke and keeps it warm; invoke serially (it panics on concurrent
+    invokes). Its log (and the function's output) is in self.logf."""
+
+    def __init__(self, tmp, argv, handler, timeout_s=30, name="rie"):
+        self.dir = Path(tmp)
+        self.logf = self.dir / f"{name}-{handler}.log"
+        exe = rie_binary()
+        env = {"PATH": os.environ["PATH"], "_HANDLER": handler,
+               "AWS_LAMBDA_FUNCTION_NAME": "rie-test", "AWS_LAMBDA_FUNCTION_TIMEOUT": str(timeout_s),
+               "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128", "AWS_REGION": "us-east-1"}
+        for _ in range(3):  # a free port can be taken before rie binds it
+            self.port, api = free_port(), free_port()
+            if api == self.port:
+                continue
+            self.log = open(self.logf, "wb")
+            self.proc = subprocess.Popen(
+                [str(exe), "--runtime-interface-emulator-address", f"127.0.0.1:{self.port}",
+                 "--runtime-api-address", f"127.0.0.1:{api}", *map(str, argv)],
+                cwd=self.dir, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+                start_new_session=True)
+            if self._wait_listening():
+                return
+            self.close()
+        pytest.fail("aws-lambda-rie did not start: " + self.logf.read_text(errors="replace"))
+
+    def _wait_listening(self):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return True
+            except OSError:
+                time.sleep(0.05)
+        return False
+
+    def invoke(self, event=b"{}", timeout=120):
+        """One invocation; returns (http status, body bytes)."""
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/2015-03-31/functions/function/invocations",
+            data=event if isinstance(event, bytes) else event.encode(), method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                status, body = resp.status, resp.read()
+        except urllib.error.HTTPError as e:
+            status, body = e.code, e.read()
+        return status, body
+
+    def runtime_pids(self):
+        """The processes rie runs now (the bootstrap is its direct child)."""
+        pids = set()
+        for task in Path(f"/proc/{self.proc.pid}/task").glob("*"):
+            try:
+                pids.update(int(p) for p in (task / "children").read_text().split())
+            except OSError:
+                pass
+        return pids
+
+    def text(self):
+        return self.logf.read_text(errors="replace")
+
+    def inits(self):
+        """How many times rie has started the runtime (cold starts)."""
+        return self.text().count("INIT START")
+
+    def close(self):
+        """Stops rie (it kills its runtime) and waits for both to end."""
+        kids = self.runtime_pids()
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        for pid in kids:
+            _wait_gone(pid)
+        self.log.close()
+
+
+def _wait_gone(pid, timeout=30):
+    """Waits (bounded) until pid, a process rie ran, has ended."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return
+        if stat.rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+            return  # ended, not yet reaped by whoever inherited it
+        time.sleep(0.05)
