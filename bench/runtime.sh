@@ -1,27 +1,41 @@
 #!/bin/sh
 # bench/runtime.sh - the same hello-world function as a spartac C bootstrap
-# and as a Go bootstrap on AWS's aws-lambda-go, side by side in one run:
+# and as a Go bootstrap on AWS's aws-lambda-go (its current release, built
+# with -tags lambda.norpc as AWS recommends for provided.al2), side by side
+# in one run, under aws-lambda-rie (AWS's Runtime Interface Emulator, the
+# core that runs functions on Lambda) and under spartac's own emulator:
 #
-#   init    process start to its first GET /invocation/next (median over
-#           COLD fresh processes), measured by spartac's Runtime API
-#           emulator, which sees both events
-#   rate    warm invocations per second, back to back, one process
+#   size    the bootstrap's size in bytes (both static, stripped)
+#   init    process start to its first GET /invocation/next: under rie its
+#           own INIT REPORT durationMs (median over COLD fresh rie
+#           processes, each started, invoked once and stopped); under
+#           spartac's emulator, which sees both events, the same median
+#   rate    warm invocations per second, back to back, one process: under
+#           rie, WARM serial POSTs from one curl on one connection (rie
+#           panics on concurrent invokes); under spartac's emulator, its
+#           in-process invoke loop (bench/emu_bench.c)
 #
 # The work is split in 5 rounds that alternate C and Go, and the medians
 # are reported, so load from elsewhere on the machine hits both alike.
+# rie listens on loopback only, on free ports (never its 0.0.0.0 defaults).
 #
-# aws-lambda-rie, the emulator the issue names, cannot be installed from
-# this project's registries (see tests/test_runtime_peers.py), and
-# cargo-lambda's server answers 200 where Lambda answers 202, which makes
-# aws-lambda-go exit after each invocation; so both bootstraps run under
-# spartac's emulator, which sees the process start and the first `next`.
+# Needs aws-lambda-rie (sh tools/setup.sh test puts it in build/peers),
+# curl, musl-gcc and a Go toolchain recent enough for aws-lambda-go
+# $AWS_LAMBDA_GO (default below; the test peer in tests/runtime/go stays
+# on an older release that Debian's Go can build).
 #
 # Usage: sh bench/runtime.sh [COLD [WARM]]   (defaults 50 and 5000)
 set -eu
 cd "$(dirname "$0")/.."
 COLD=${1:-50}
 WARM=${2:-5000}
+AWS_LAMBDA_GO=${AWS_LAMBDA_GO:-v1.55.1}
 
+RIE=build/peers/aws-lambda-rie
+[ -x "$RIE" ] || RIE=$(command -v aws-lambda-rie) || {
+	echo "bench/runtime.sh: aws-lambda-rie is missing: run 'sh tools/setup.sh test'" >&2
+	exit 1
+}
 make -s build/spartac build/libspartac.a >/dev/null
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT INT TERM
@@ -29,48 +43,135 @@ trap 'rm -rf "$W"' EXIT INT TERM
 CFLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror"
 musl-gcc -static -Os -s $CFLAGS -Iinclude -Isrc/runtime -o "$W/c-bootstrap" \
 	src/runtime/*.c tests/runtime/handlers.c tests/runtime/table.c
-(cd tests/runtime/go && CGO_ENABLED=0 GOFLAGS=-mod=mod \
-	go build -trimpath -ldflags "-s -w" -o "$W/go-bootstrap" .)
+# The Go peer's source, on the current aws-lambda-go release.
+mkdir "$W/go"
+cp tests/runtime/go/main.go tests/runtime/go/go.mod "$W/go/"
+(cd "$W/go" && go mod edit -require="github.com/aws/aws-lambda-go@$AWS_LAMBDA_GO" &&
+	CGO_ENABLED=0 GOFLAGS=-mod=mod go build -tags lambda.norpc -trimpath \
+	-ldflags "-s -w" -o "$W/go-bootstrap" .)
 cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Isrc -o "$W/emu_bench" bench/emu_bench.c \
 	build/libspartac.a $(pkg-config --libs yaml-0.1 libcjson libzip libcurl expat openssl) -lm
 
-# Rounds alternate the two so that load from elsewhere hits both alike.
-ROUNDS=5
-: > "$W/c.json"
-: > "$W/go.json"
-i=0
-while [ $i -lt $ROUNDS ]; do
-	"$W/emu_bench" "$W/c-bootstrap" hello $((COLD / ROUNDS)) $((WARM / ROUNDS)) >> "$W/c.json"
-	"$W/emu_bench" "$W/go-bootstrap" hello $((COLD / ROUNDS)) $((WARM / ROUNDS)) >> "$W/go.json"
-	i=$((i + 1))
-done
+python3 - "$W" "$COLD" "$WARM" "$RIE" "$AWS_LAMBDA_GO" <<'PY'
+import json, os, re, socket, subprocess, sys, time, urllib.request
 
-python3 - "$W" "$COLD" "$WARM" <<'EOF'
-import json, os, shutil, sys
-w, cold, warm = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-def summary(path):
-    runs = [json.loads(line) for line in open(path)]
-    med = lambda k: sorted(r[k] for r in runs)[len(runs) // 2]
-    return {"init_median_ms": med("init_median_ms"),
-            "init_min_ms": min(r["init_min_ms"] for r in runs),
-            "per_second": med("per_second"), "best_per_second": max(r["per_second"] for r in runs)}
-c = summary(f"{w}/c.json")
-g = summary(f"{w}/go.json")
-size = lambda p: os.path.getsize(f"{w}/{p}")
+w, cold, warm, rie, golib = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+ROUNDS = 5
+INIT = re.compile(rb"INIT REPORT\(durationMs: ([0-9.]+)\)")
 
-rows = [
-    ("bootstrap size (bytes)", f"{size('c-bootstrap')}", f"{size('go-bootstrap')}"),
-    (f"init: start -> first next, median of {cold} (ms)",
-     f"{c['init_median_ms']:.3f}", f"{g['init_median_ms']:.3f}"),
-    ("init: fastest (ms)", f"{c['init_min_ms']:.3f}", f"{g['init_min_ms']:.3f}"),
-    (f"warm invocations/s, median of 5 rounds", f"{c['per_second']:.0f}", f"{g['per_second']:.0f}"),
-    (f"warm invocations/s, best round", f"{c['best_per_second']:.0f}", f"{g['best_per_second']:.0f}"),
-]
+
+def port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Rie:
+    def __init__(self, boot):
+        for _ in range(3):
+            self.port, api = port(), port()
+            self.logf = f"{w}/rie.log"
+            with open(self.logf, "wb") as log:
+                self.proc = subprocess.Popen(
+                    [rie, "--runtime-interface-emulator-address", f"127.0.0.1:{self.port}",
+                     "--runtime-api-address", f"127.0.0.1:{api}", boot],
+                    env={"PATH": os.environ["PATH"], "_HANDLER": "hello"},
+                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and self.proc.poll() is None:
+                try:
+                    socket.create_connection(("127.0.0.1", self.port), 0.5).close()
+                    return
+                except OSError:
+                    time.sleep(0.02)
+            self.stop()
+        sys.exit("aws-lambda-rie did not start: " + open(self.logf).read())
+
+    def url(self):
+        return f"http://127.0.0.1:{self.port}/2015-03-31/functions/function/invocations"
+
+    def invoke(self):
+        with urllib.request.urlopen(urllib.request.Request(self.url(), b"{}"), timeout=60) as r:
+            assert r.read() == b'{"greeting":"hello, world"}'
+
+    def init_ms(self):
+        m = INIT.search(open(self.logf, "rb").read())
+        return float(m.group(1))
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        self.proc.wait(timeout=60)
+
+
+def rie_round(boot, ncold, nwarm):
+    inits = []
+    for _ in range(ncold):
+        r = Rie(boot)
+        r.invoke()
+        inits.append(r.init_ms())
+        r.stop()
+    r = Rie(boot)
+    r.invoke()
+    t0 = time.monotonic()
+    out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}\\n", "-d", "{}",
+                          f"{r.url()}?n=[1-{nwarm}]"], capture_output=True, text=True,
+                         check=True).stdout
+    rate = nwarm / (time.monotonic() - t0)
+    r.stop()
+    assert out.split() == ["200"] * nwarm, "a warm invocation failed under rie"
+    return {"init": sorted(inits), "per_second": rate}
+
+
+def emu_round(boot, ncold, nwarm):
+    out = subprocess.run([f"{w}/emu_bench", boot, "hello", str(ncold), str(nwarm)],
+                         capture_output=True, text=True, check=True).stdout
+    doc = json.loads(out)
+    assert doc["failed"] == 0
+    return {"init": [doc["init_median_ms"]], "init_min": doc["init_min_ms"],
+            "per_second": doc["per_second"]}
+
+
+runs = {(k, b): [] for k in ("rie", "emu") for b in ("c", "go")}
+for _ in range(ROUNDS):
+    for b in ("c", "go"):  # alternate, so load from elsewhere hits both alike
+        boot = f"{w}/{b}-bootstrap"
+        runs[("rie", b)].append(rie_round(boot, cold // ROUNDS, warm // ROUNDS))
+        runs[("emu", b)].append(emu_round(boot, cold // ROUNDS, warm // ROUNDS))
+
+
+def med(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2]
+
+
+def summary(k, b):
+    rs = runs[(k, b)]
+    if k == "rie":
+        inits = [x for r in rs for x in r["init"]]
+        lo = min(inits)
+        init = med(inits)
+    else:
+        init = med(r["init"][0] for r in rs)
+        lo = min(r["init_min"] for r in rs)
+    return init, lo, med(r["per_second"] for r in rs), max(r["per_second"] for r in rs)
+
+
+size = lambda b: os.path.getsize(f"{w}/{b}-bootstrap")
+rows = [("bootstrap size (bytes)", f"{size('c')}", f"{size('go')}")]
+for k, label in (("rie", "aws-lambda-rie"), ("emu", "spartac's emulator")):
+    c, g = summary(k, "c"), summary(k, "go")
+    rows += [
+        (f"{label}: init, start -> first next, median of {cold} (ms)", f"{c[0]:.3f}", f"{g[0]:.3f}"),
+        (f"{label}: init, fastest (ms)", f"{c[1]:.3f}", f"{g[1]:.3f}"),
+        (f"{label}: warm invocations/s, median of {ROUNDS} rounds", f"{c[2]:.0f}", f"{g[2]:.0f}"),
+        (f"{label}: warm invocations/s, best round", f"{c[3]:.0f}", f"{g[3]:.0f}"),
+    ]
+gohead = f"Go (aws-lambda-go {golib})"
 wid = max(len(r[0]) for r in rows)
-print(f"{'hello-world':<{wid}}  {'C (spartac)':>14}  {'Go (aws-lambda-go)':>18}")
+print(f"| {'hello-world':<{wid}} | {'C (spartac)':>11} | {gohead:>{len(gohead)}} |")
+print(f"|{'-' * (wid + 2)}|{'-' * 12}:|{'-' * (len(gohead) + 1)}:|")
 for name, a, b in rows:
-    print(f"{name:<{wid}}  {a:>14}  {b:>18}")
+    print(f"| {name:<{wid}} | {a:>11} | {b:>{len(gohead)}} |")
 print(f"load average while measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-if not shutil.which("aws-lambda-rie"):
-    print("aws-lambda-rie: not installed (not available from the package registries)")
-EOF
+PY
