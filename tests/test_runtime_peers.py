@@ -15,9 +15,8 @@
 - The static x86_64 bootstrap runs in an empty root directory, and the
   arm64 one under qemu-aarch64.
 
-aws-lambda-rie, the peer the issue names, cannot be installed here: the Go
-module proxy refuses github.com/aws/aws-lambda-runtime-interface-emulator
-(HTTP 403), and no other registry carries it.
+The runtime under aws-lambda-rie (AWS's Runtime Interface Emulator) is in
+test_rie.py.
 """
 import json
 import os
