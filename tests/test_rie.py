@@ -21,6 +21,7 @@ beyond generous bounds; every process started is waited for.
 import json
 import os
 import re
+import time
 
 import pytest
 
@@ -157,6 +158,10 @@ def test_limit_plus_one(bootstrap, project, rie):
     status, body = r.invoke(b'{"size":10}')
     assert (status, body) == (200, b'"xxxxxxxx"')
     assert r.runtime_pids() == pid and r.inits() == 1, r.text()
+    # The runtime's log line reaches rie's log through a pipe: wait for it.
+    deadline = time.monotonic() + 30
+    while "over Lambda's limit" not in r.text() and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert "over Lambda's limit; Lambda reports the error" in r.text()
     code, out, err = invoke(project, "big", bootstrap, over)
     assert code == 5 and json.loads(out) == theirs

@@ -37,6 +37,7 @@
 #define MAX_CONNS 16
 #define HEAD_LIMIT (64 * 1024)
 #define ERROR_LIMIT (1024 * 1024)
+#define SETTLE_MS 2000    /* at most, for a runtime to reach `next` at the end */
 
 struct conn {
 	int fd;
@@ -209,11 +210,14 @@ process_kill(struct emulator *e)
 			conn_close(&e->conns[i]);
 }
 
+static void settle(struct emulator *e, int ms);
+
 void
 emulator_free(struct emulator *e)
 {
 	if (e == NULL)
 		return;
+	settle(e, SETTLE_MS);
 	process_kill(e);
 	if (e->lfd >= 0)
 		close(e->lfd);
@@ -971,6 +975,57 @@ watch_process(struct emulator *e, const struct pollfd *pfd)
 	runtime_exited(e, st);
 }
 
+/* After a poll: new connections, then each connection's input and output. */
+static void
+serve_conns(struct emulator *e, const struct pollfd *pfd, const int *idx, size_t np)
+{
+	size_t i;
+
+	if (pfd[0].revents & POLLIN)
+		accept_all(e);
+	for (i = 0; i < MAX_CONNS; i++) {
+		struct conn *c = &e->conns[i];
+
+		if (c->fd < 0 || idx[i] < 0 || (size_t)idx[i] >= np ||
+		    pfd[idx[i]].fd != c->fd)
+			continue;
+		if (pfd[idx[i]].revents & (POLLIN | POLLHUP | POLLERR))
+			conn_input(e, c);
+		if (c->fd >= 0 && c->out_off < c->out.len)
+			conn_output(c);
+	}
+}
+
+/*
+ * Before the process is killed: a runtime that has answered may still log
+ * (after a 413, say) on its way to the next `next`, where Lambda would
+ * freeze it. Wait for that, or for it to exit, at most ms.
+ */
+static void
+settle(struct emulator *e, int ms)
+{
+	struct pollfd pfd[MAX_CONNS + 2];
+	int idx[MAX_CONNS], st;
+	double until = now_ms() + ms, left;
+	size_t i, np;
+
+	while (e->pid > 0 && (left = until - now_ms()) > 0) {
+		for (i = 0; i < MAX_CONNS; i++)
+			if (e->conns[i].fd >= 0 && e->conns[i].parked)
+				return;
+		if (e->pidfd < 0 && waitpid(e->pid, &st, WNOHANG) == e->pid) {
+			e->pid = 0;
+			return;
+		}
+		np = poll_set(e, pfd, idx);
+		if (poll(pfd, np, e->pidfd < 0 ? 20 : (int)left + 1) < 0 && errno != EINTR)
+			return;
+		if (e->pidfd >= 0 && (pfd[1].revents & POLLIN))
+			return; /* it exited: process_kill reaps it */
+		serve_conns(e, pfd, idx, np);
+	}
+}
+
 int
 emulator_invoke(struct emulator *e, const char *event, size_t len,
     struct emulator_result *r)
@@ -1029,19 +1084,7 @@ emulator_invoke(struct emulator *e, const char *event, size_t len,
 			log_error("emulator: poll: %s", strerror(errno));
 			break;
 		}
-		if (pfd[0].revents & POLLIN)
-			accept_all(e);
-		for (i = 0; i < MAX_CONNS; i++) {
-			struct conn *c = &e->conns[i];
-
-			if (c->fd < 0 || idx[i] < 0 || (size_t)idx[i] >= np ||
-			    pfd[idx[i]].fd != c->fd)
-				continue;
-			if (pfd[idx[i]].revents & (POLLIN | POLLHUP | POLLERR))
-				conn_input(e, c);
-			if (c->fd >= 0 && c->out_off < c->out.len)
-				conn_output(c);
-		}
+		serve_conns(e, pfd, idx, np);
 		watch_process(e, pfd);
 	}
 out:

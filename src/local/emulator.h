@@ -65,7 +65,9 @@ struct emulator;
 
 /* Binds the Runtime API socket. NULL after logging why. */
 struct emulator *emulator_alloc(const struct emulator_config *cfg);
-/* Kills the bootstrap (if running) and frees everything. NULL is fine. */
+/* Kills the bootstrap (if running; after letting it reach its next
+ * `next`, at most 2 s, so what it logs after a response is not lost) and
+ * frees everything. NULL is fine. */
 void emulator_free(struct emulator *e);
 /* "127.0.0.1:PORT", what the bootstrap gets as AWS_LAMBDA_RUNTIME_API. */
 const char *emulator_address(const struct emulator *e);
