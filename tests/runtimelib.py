@@ -91,6 +91,17 @@ def invoke_outcome(project, func, bootstrap, event=b"{}"):
     return outcome(status == 0, out)
 
 
+def post_invoke(url, event, timeout):
+    """POSTs an event to an emulator's Invoke URL; (http status, body bytes)."""
+    req = urllib.request.Request(url, method="POST",
+                                 data=event if isinstance(event, bytes) else event.encode())
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
 class CargoLambda:
     """`cargo lambda watch --only-lambda-apis`: a Runtime API server (Rust,
     third-party) that we run bootstraps against, one at a time."""
@@ -134,14 +145,9 @@ class CargoLambda:
             fn = subprocess.Popen(argv, env=full, stdout=log, stderr=subprocess.STDOUT,
                                   start_new_session=True)
             try:
-                req = urllib.request.Request(
+                status, body = post_invoke(
                     f"http://127.0.0.1:{self.port}/2015-03-31/functions/_/invocations",
-                    data=event if isinstance(event, bytes) else event.encode(), method="POST")
-                try:
-                    with urllib.request.urlopen(req, timeout=timeout) as resp:
-                        status, body = resp.status, resp.read()
-                except urllib.error.HTTPError as e:
-                    status, body = e.code, e.read()
+                    event, timeout)
             finally:
                 os.killpg(fn.pid, signal.SIGKILL)
                 fn.wait()
@@ -235,15 +241,9 @@ class Rie:
 
     def invoke(self, event=b"{}", timeout=120):
         """One invocation; returns (http status, body bytes)."""
-        req = urllib.request.Request(
+        return post_invoke(
             f"http://127.0.0.1:{self.port}/2015-03-31/functions/function/invocations",
-            data=event if isinstance(event, bytes) else event.encode(), method="POST")
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as resp:
-                status, body = resp.status, resp.read()
-        except urllib.error.HTTPError as e:
-            status, body = e.code, e.read()
-        return status, body
+            event, timeout)
 
     def runtime_pids(self):
         """The processes rie runs now (the bootstrap is its direct child)."""
