@@ -16,7 +16,6 @@
 #include <yaml.h>
 
 #include "front/loader.h"
-#include "front/yamlfast.h"
 
 struct anchor {
 	char *name;
@@ -28,9 +27,6 @@ struct loader {
 	struct doc *doc;
 	struct diags *d;
 	yaml_parser_t parser;
-	struct yf_events fast; /* the events, when yamlfast read the text */
-	size_t fast_next;
-	int use_fast;
 	struct anchor *anchors;
 	size_t nanchors, anchorcap;
 	size_t nodes;       /* expanded nodes so far */
@@ -135,61 +131,10 @@ report_parser_error(struct loader *L)
 		diag_add(L->d, DIAG_YAML_SYNTAX, loc, NULL, "%s", problem);
 }
 
-static const char *cfn_tag_names[sizeof(cfn_tags) / sizeof(cfn_tags[0])];
-
-/* The next of yamlfast's events, as libyaml would have given it. Its
- * strings point into the text and yamlfast's buffer: never deleted. */
-static void
-fast_event(struct loader *L, yaml_event_t *ev)
-{
-	const struct yf_event *e = &L->fast.v[L->fast_next++];
-	yaml_char_t *tag = e->tag ? (yaml_char_t *)cfn_tags[e->tag - 1].tag : NULL;
-
-	memset(ev, 0, sizeof(*ev));
-	ev->type = (yaml_event_type_t)e->type;
-	ev->start_mark.line = e->line;
-	ev->start_mark.column = e->col;
-	ev->end_mark = ev->start_mark;
-	switch (ev->type) {
-	case YAML_SCALAR_EVENT:
-		ev->data.scalar.value = (yaml_char_t *)(e->in_buf ? L->fast.buf :
-		    L->doc->text + L->bom) + e->off;
-		ev->data.scalar.length = e->len;
-		ev->data.scalar.tag = tag;
-		ev->data.scalar.plain_implicit = e->plain && tag == NULL;
-		ev->data.scalar.quoted_implicit = !e->plain && tag == NULL;
-		ev->data.scalar.style = e->plain ? YAML_PLAIN_SCALAR_STYLE :
-		    YAML_ANY_SCALAR_STYLE;
-		break;
-	case YAML_SEQUENCE_START_EVENT:
-		ev->data.sequence_start.tag = tag;
-		ev->data.sequence_start.implicit = tag == NULL;
-		break;
-	case YAML_MAPPING_START_EVENT:
-		ev->data.mapping_start.tag = tag;
-		ev->data.mapping_start.implicit = tag == NULL;
-		break;
-	default:
-		break;
-	}
-}
-
-/* Done with an event: libyaml's own are freed. */
-static void
-event_done(struct loader *L, yaml_event_t *ev)
-{
-	if (!L->use_fast)
-		yaml_event_delete(ev);
-}
-
 /* Pulls the next event; on a parser error reports it and returns 0. */
 static int
 next_event(struct loader *L, yaml_event_t *ev)
 {
-	if (L->use_fast) {
-		fast_event(L, ev);
-		return 1;
-	}
 	if (!yaml_parser_parse(&L->parser, ev)) {
 		report_parser_error(L);
 		return 0;
@@ -628,13 +573,13 @@ parse_collection(struct loader *L, yaml_event_t *start, unsigned depth,
 		if (!next_event(L, &ev))
 			return NULL;
 		if (ev.type == end) {
-			event_done(L, &ev);
+			yaml_event_delete(&ev);
 			break;
 		}
 		plain_key = is_map && key == NULL && ev.type == YAML_SCALAR_EVENT &&
 		    ev.data.scalar.plain_implicit && tag_of(&ev) == NULL;
 		child = parse_node(L, &ev, depth + 1, &childsize);
-		event_done(L, &ev);
+		yaml_event_delete(&ev);
 		if (L->fatal)
 			return NULL;
 		*size += childsize;
@@ -747,14 +692,14 @@ load_stream(struct loader *L)
 			return;
 		switch (ev.type) {
 		case YAML_STREAM_END_EVENT:
-			event_done(L, &ev);
+			yaml_event_delete(&ev);
 			return;
 		case YAML_DOCUMENT_START_EVENT:
 			if (docs++ > 0) {
 				diag_add(L->d, DIAG_YAML_MULTI_DOCUMENT,
 				    mark_loc(L, ev.start_mark), NULL,
 				    "a second YAML document starts here");
-				event_done(L, &ev);
+				yaml_event_delete(&ev);
 				return;
 			}
 			break;
@@ -765,14 +710,14 @@ load_stream(struct loader *L)
 			L->doc->root = parse_node(L, &ev, 1, &size);
 			if (L->fatal) {
 				L->doc->root = NULL;
-				event_done(L, &ev);
+				yaml_event_delete(&ev);
 				return;
 			}
 			break;
 		default:
 			break;
 		}
-		event_done(L, &ev);
+		yaml_event_delete(&ev);
 	}
 }
 
@@ -810,35 +755,6 @@ check_utf8(struct loader *L)
 	return 0;
 }
 
-int yaml_fast_reader = 1;
-
-/* Does yamlfast read text? Then ev holds its events (when not NULL). */
-static int
-yaml_fast_reads(const char *text, size_t len, struct yf_events *ev)
-{
-	struct yf_events scratch;
-	size_t i;
-	int ok;
-
-	if (!yaml_fast_reader)
-		return 0;
-	for (i = 0; i < sizeof(cfn_tags) / sizeof(cfn_tags[0]); i++)
-		cfn_tag_names[i] = cfn_tags[i].tag;
-	ok = yf_scan(text, len, cfn_tag_names, i, YAML_MAX_DEPTH,
-	    ev ? ev : &scratch) == 0;
-	if (ok && ev == NULL)
-		yf_events_free(&scratch);
-	return ok;
-}
-
-int
-yaml_fast_accepts(const char *text, size_t len)
-{
-	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
-		text += 3, len -= 3;
-	return yaml_fast_reads(text, len, NULL);
-}
-
 struct doc *
 yaml_load_buffer(const char *name, const char *text, size_t len,
     struct diags *d)
@@ -863,21 +779,15 @@ yaml_load_buffer(const char *name, const char *text, size_t len,
 	}
 	if (check_utf8(&L) == -1)
 		return L.doc;
-	if (yaml_fast_reads(L.doc->text + L.bom, L.doc->len - L.bom, &L.fast)) {
-		L.use_fast = 1;
-		load_stream(&L);
-		yf_events_free(&L.fast);
-	} else {
-		if (!yaml_parser_initialize(&L.parser)) {
-			diag_add(d, DIAG_YAML_SYNTAX, at, NULL, "cannot start the YAML parser");
-			return L.doc;
-		}
-		yaml_parser_set_encoding(&L.parser, YAML_UTF8_ENCODING);
-		yaml_parser_set_input_string(&L.parser,
-		    (const unsigned char *)L.doc->text + L.bom, L.doc->len - L.bom);
-		load_stream(&L);
-		yaml_parser_delete(&L.parser);
+	if (!yaml_parser_initialize(&L.parser)) {
+		diag_add(d, DIAG_YAML_SYNTAX, at, NULL, "cannot start the YAML parser");
+		return L.doc;
 	}
+	yaml_parser_set_encoding(&L.parser, YAML_UTF8_ENCODING);
+	yaml_parser_set_input_string(&L.parser,
+	    (const unsigned char *)L.doc->text + L.bom, L.doc->len - L.bom);
+	load_stream(&L);
+	yaml_parser_delete(&L.parser);
 	for (i = 0; i < L.nanchors; i++)
 		free(L.anchors[i].name);
 	free(L.anchors);

@@ -34,13 +34,4 @@ struct doc *yaml_load_file(const char *path, struct diags *d);
 struct doc *yaml_load_buffer(const char *name, const char *text, size_t len,
     struct diags *d);
 
-/*
- * The loader reads with yamlfast (yamlfast.h) when the text is inside its
- * subset, with libyaml otherwise; both give the same tree and the same
- * diagnostics. Tests set yaml_fast_reader to 0 to load with libyaml only,
- * and ask yaml_fast_accepts which path a text takes.
- */
-extern int yaml_fast_reader;
-int yaml_fast_accepts(const char *text, size_t len);
-
 #endif

@@ -202,29 +202,6 @@ node_equal(const struct node *a, const struct node *b)
 	}
 }
 
-int
-node_identical(const struct node *a, const struct node *b)
-{
-	size_t i;
-
-	if (a == NULL || b == NULL)
-		return a == b;
-	if (a->kind != b->kind || a->loc.line != b->loc.line ||
-	    a->loc.col != b->loc.col || a->from_tag != b->from_tag ||
-	    a->len != b->len || memcmp(a->str, b->str, a->len) != 0 ||
-	    a->n != b->n || memcmp(&a->v, &b->v, sizeof(a->v)) != 0)
-		return 0;
-	for (i = 0; i < a->n; i++) {
-		if (a->kind == NODE_SEQ && !node_identical(a->items[i], b->items[i]))
-			return 0;
-		if (a->kind == NODE_MAP &&
-		    (!node_identical(a->pairs[i].key, b->pairs[i].key) ||
-		    !node_identical(a->pairs[i].value, b->pairs[i].value)))
-			return 0;
-	}
-	return 1;
-}
-
 void
 node_path_key(struct buf *b, const char *key)
 {

@@ -84,8 +84,6 @@ int node_is_scalar(const struct node *n);
 const char *node_kind_name(enum node_kind kind);
 /* Structural equality, as JSON Schema's enum/const/uniqueItems define it. */
 int node_equal(const struct node *a, const struct node *b);
-/* The same tree as written: kinds, text, order, lines and columns. */
-int node_identical(const struct node *a, const struct node *b);
 
 /*
  * Appends a map key to b as the next step of a path into the tree, as

@@ -8,14 +8,10 @@
  *
  * Nothing here may exit or print to the terminal: diagnostics go to
  * /dev/null, so only crashes, sanitizer reports, leaks and timeouts count.
- * It is also a differential test of the loader's two readers: when
- * yamlfast reads the input, libyaml must give the identical tree and the
- * same diagnostics, or the target aborts.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "base/diag.h"
 #include "base/embedded.h"
@@ -80,30 +76,6 @@ check(const struct doc *doc, const char *stage, struct diags *d)
 	return m;
 }
 
-/* When yamlfast reads the bytes, libyaml must agree with it exactly. */
-static void
-check_readers_agree(const uint8_t *data, size_t size, const struct doc *doc,
-    const struct diags *d)
-{
-	struct diags d2 = {0};
-	struct doc *slow;
-	size_t i;
-
-	if (!yaml_fast_accepts((const char *)data, size))
-		return;
-	yaml_fast_reader = 0;
-	slow = yaml_load_buffer("fuzz.yaml", (const char *)data, size, &d2);
-	yaml_fast_reader = 1;
-	if (!node_identical(doc->root, slow->root) || d2.n != d->n)
-		abort();
-	for (i = 0; i < d2.n; i++)
-		if (d2.v[i].code != d->v[i].code || d2.v[i].loc.line != d->v[i].loc.line ||
-		    d2.v[i].loc.col != d->v[i].loc.col || strcmp(d2.v[i].msg, d->v[i].msg) != 0)
-			abort();
-	diags_free(&d2);
-	doc_free(slow);
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -113,7 +85,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *stage;
 
 	doc = yaml_load_buffer("fuzz.yaml", (const char *)data, size, &d);
-	check_readers_agree(data, size, doc, &d);
 	if (d.nerrors == 0 && doc->root != NULL &&
 	    schema_validate(schema, doc->root, doc->file, &d) == 0) {
 		plain = check(doc, NULL, &d);
