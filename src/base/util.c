@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -299,43 +298,13 @@ file_write_atomic(const char *path, const void *data, size_t len, int mode)
 	return 0;
 }
 
-/* One 2 MiB page, aligned and advised MADV_HUGEPAGE: one fault instead of
- * 512 where the kernel has huge pages, 4 KiB pages where it has not.
- * Exits like xmalloc when memory is short. */
-#define HUGE_PAGE ((size_t)2 << 20)
-
-static void *
-huge_page(void)
-{
-	size_t head;
-	char *raw, *p;
-
-	/* Twice the size, to cut an aligned page out of it. */
-	raw = mmap(NULL, 2 * HUGE_PAGE, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (raw == MAP_FAILED)
-		die_oom(HUGE_PAGE);
-	p = (char *)(((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
-	head = (size_t)(p - raw);
-	if (head > 0)
-		munmap(raw, head);
-	munmap(p + HUGE_PAGE, HUGE_PAGE - head);
-#ifdef MADV_HUGEPAGE
-	madvise(p, HUGE_PAGE, MADV_HUGEPAGE);
-#endif
-	return p;
-}
-
 struct arena_chunk {
 	struct arena_chunk *next;
 	size_t used, size;
-	int huge;      /* a huge_page, else from xmalloc */
 	_Alignas(16) unsigned char mem[];
 };
 
-#define ARENA_SMALL_CHUNK ((size_t)64 << 10)
-#define ARENA_HUGE_AFTER ((size_t)256 << 10)
-#define ARENA_HUGE_CHUNK (HUGE_PAGE - sizeof(struct arena_chunk))
+#define ARENA_CHUNK ((size_t)64 << 10)
 
 void *
 arena_alloc(struct arena *a, size_t n)
@@ -344,21 +313,14 @@ arena_alloc(struct arena *a, size_t n)
 	size_t size;
 	void *p;
 
+	if (n > SIZE_MAX / 2)
+		die_oom(n);
 	n = (n + 15) & ~(size_t)15;
 	if (c == NULL || c->size - c->used < n) {
-		size = a->total < ARENA_HUGE_AFTER ? ARENA_SMALL_CHUNK : ARENA_HUGE_CHUNK;
-		if (n > size / 4)
-			size = n;
-		if (size == ARENA_HUGE_CHUNK) {
-			c = huge_page();
-			c->huge = 1;
-		} else {
-			c = xmalloc(sizeof(*c) + size);
-			c->huge = 0;
-		}
+		size = n > ARENA_CHUNK / 4 ? n : ARENA_CHUNK;
+		c = xmalloc(sizeof(*c) + size);
 		c->used = 0;
 		c->size = size;
-		a->total += size;
 		if (a->head != NULL && size == n) {
 			/* behind the current chunk, which keeps its free space */
 			c->next = a->head->next;
@@ -380,13 +342,9 @@ arena_free_all(struct arena *a)
 
 	for (c = a->head; c != NULL; c = next) {
 		next = c->next;
-		if (c->huge)
-			munmap(c, HUGE_PAGE);
-		else
-			free(c);
+		free(c);
 	}
 	a->head = NULL;
-	a->total = 0;
 }
 
 void *

@@ -75,18 +75,14 @@ int atomic_commit(struct atomic_file *f, int mode, int sync);
 void atomic_abort(struct atomic_file *f);
 
 /*
- * An arena: many small blocks that are freed together. Chunks of 64 KiB
- * while it is small, then 2 MiB chunks advised MADV_HUGEPAGE, which the
- * kernel backs with one transparent huge page where it has them (a big
- * template or manifest is megabytes of nodes, and 4 KiB pages faulted one
- * at a time were a fifth of a build; docs/decisions.md, "Build speed"). A block over a quarter of a chunk gets one of
- * its own, behind the current chunk. Blocks are 16-byte aligned. A zeroed
- * struct arena is empty; arena_free_all releases every block.
+ * An arena: many small blocks that are freed together, taken from 64 KiB
+ * chunks of malloc'ed memory; a block over a quarter of a chunk gets a
+ * chunk of its own. Blocks are 16-byte aligned. A zeroed struct arena is
+ * empty; arena_free_all releases every block.
  */
 struct arena_chunk;
 struct arena {
 	struct arena_chunk *head;
-	size_t total;
 };
 void *arena_alloc(struct arena *a, size_t n);
 void arena_free_all(struct arena *a);
