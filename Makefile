@@ -30,10 +30,8 @@ endif
 
 PKGS     := yaml-0.1 libcjson libzip libcurl expat openssl libgvc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-# libcurl is opened at run time by the AWS client (src/aws/curl_lazy.c) and
-# Graphviz by describe (src/graphviz_lazy.c), so the verbs that do not use
-# them do not pay for loading them.
-PKG_LIBS   = $(shell pkg-config --libs $(filter-out libcurl libgvc,$(PKGS)))
+# Graphviz is opened at run time by describe (src/describe/graphviz_lazy.c).
+PKG_LIBS   = $(shell pkg-config --libs $(filter-out libgvc,$(PKGS)))
 
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \

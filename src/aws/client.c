@@ -50,13 +50,7 @@ aws_open(const struct aws_options *opt, struct aws_error *err)
 	const char *p, *region;
 	char *path;
 	static int curl_ready;
-	char why[256];
 
-	if (curl_lazy_load(why, sizeof(why)) == -1) {
-		aws_error_set(err, "spartac", "aws_open", "NoLibcurl", "%s", why);
-		free(aws);
-		return NULL;
-	}
 	if (!curl_ready) {
 		curl_global_init(CURL_GLOBAL_DEFAULT);
 		curl_ready = 1;

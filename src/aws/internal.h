@@ -167,8 +167,6 @@ void aws_response_free(struct aws_response *r);
 void aws_error_set(struct aws_error *err, const char *service,
     const char *operation, const char *code, const char *fmt, ...)
     PRINTF_LIKE(5, 6);
-/* Opens libcurl (curl_lazy.c); 0, or -1 with why filled in. */
-int curl_lazy_load(char *why, size_t n);
 /* 1 for error codes the SDKs retry as throttling or transient. */
 int aws_error_code_is_throttle(const char *code);
 int aws_error_code_is_transient(const char *code);

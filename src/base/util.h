@@ -89,8 +89,8 @@ void arena_free_all(struct arena *a);
 
 /*
  * Opens the shared library soname and looks up names[i] into *slots[i],
- * for the libraries spartac loads on first use (curl_lazy.c,
- * graphviz_lazy.c). Returns the handle, or NULL with the reason in why,
+ * for the library spartac loads on first use (graphviz_lazy.c).
+ * Returns the handle, or NULL with the reason in why,
  * naming package (what to install or upgrade).
  */
 void *lazy_open(const char *soname, const char *package,
