@@ -30,8 +30,7 @@ endif
 
 PKGS     := yaml-0.1 libcjson libzip libcurl expat openssl libgvc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-# Graphviz is opened at run time by describe (src/describe/graphviz_lazy.c).
-PKG_LIBS   = $(shell pkg-config --libs $(filter-out libgvc,$(PKGS)))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \

@@ -1,5 +1,4 @@
 /* util.c - see util.h. */
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -346,31 +345,6 @@ arena_free_all(struct arena *a)
 	}
 	a->head = NULL;
 }
-
-void *
-lazy_open(const char *soname, const char *package, const char *const *names,
-    void **const *slots, size_t n, char *why, size_t whylen)
-{
-	void *lib;
-	size_t i;
-
-	if ((lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		snprintf(why, whylen, "cannot load %s (install %s): %s", soname,
-		    package, dlerror());
-		return NULL;
-	}
-	/* dlsym through the handle also finds the symbols of the library's
-	 * own dependencies. */
-	for (i = 0; i < n; i++)
-		if ((*slots[i] = dlsym(lib, names[i])) == NULL) {
-			snprintf(why, whylen, "%s lacks %s: upgrade %s", soname,
-			    names[i], package);
-			dlclose(lib);
-			return NULL;
-		}
-	return lib;
-}
-
 
 size_t
 str_distance(const char *a, const char *b, size_t cap)

@@ -87,16 +87,6 @@ struct arena {
 void *arena_alloc(struct arena *a, size_t n);
 void arena_free_all(struct arena *a);
 
-/*
- * Opens the shared library soname and looks up names[i] into *slots[i],
- * for the library spartac loads on first use (graphviz_lazy.c).
- * Returns the handle, or NULL with the reason in why,
- * naming package (what to install or upgrade).
- */
-void *lazy_open(const char *soname, const char *package,
-    const char *const *names, void **const *slots, size_t n, char *why,
-    size_t whylen);
-
 /* Levenshtein distance, capped: returns cap+1 once the distance exceeds cap. */
 size_t str_distance(const char *a, const char *b, size_t cap);
 /* The candidate closest to name, or NULL when none is close enough to suggest. */

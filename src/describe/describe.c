@@ -14,7 +14,6 @@
 #include <graphviz/gvc.h>
 
 #include "describe/describe.h"
-#include "describe/graphviz_lazy.h"
 #include "compile/marshal.h"
 
 #define FONT "Helvetica,Arial,sans-serif"
@@ -247,7 +246,7 @@ build_graph(struct graph *G)
 	char *id, *label;
 	size_t i, j;
 
-	G->g = agopen((char *)m->service, graphviz_directed(), NULL);
+	G->g = agopen((char *)m->service, Agdirected, NULL);
 	set(G->g, "rankdir", "LR");
 	set(G->g, "fontname", FONT);
 	set(G->g, "nodesep", "0.3");
@@ -483,16 +482,10 @@ describe_html(const struct manifest *m, struct diags *d, struct buf *out)
 	struct graph G = {0};
 	struct buf svg = {0};
 	cJSON *tpl = NULL;
-	char why[256];
 	int errors;
 
 	if ((errors = marshal_template(m, d, &tpl)) > 0)
 		return errors;
-	if (graphviz_load(why, sizeof(why)) == -1) {
-		cJSON_Delete(tpl);
-		log_error("%s", why);
-		return -1;
-	}
 	G.m = m;
 	build_graph(&G);
 	if (render_svg(&G, &svg) == -1) {
