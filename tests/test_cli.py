@@ -92,7 +92,7 @@ def test_help_and_man_page_name_the_same_global_options():
 
 
 def test_exit_statuses_are_documented():
-    enum = (ROOT / "src" / "cli" / "cli.h").read_text()
+    enum = (ROOT / "src" / "base" / "exit_status.h").read_text()
     statuses = {int(v) for v in re.findall(r"EXIT_\w+\s*=\s*(\d+)", enum)}
     documented = {int(v) for v in re.findall(r"^\.It (\d+)$", _man_section("EXIT STATUS"), re.M)}
     assert statuses == documented

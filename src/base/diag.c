@@ -247,7 +247,8 @@ print_text(FILE *fp, const struct diags *d, int color)
 		fprintf(fp, "spartac: %zu more diagnostics not shown\n", d->dropped);
 }
 
-static void
+/* 0, or -1 when cJSON ran out of memory (nothing is printed then). */
+static int
 print_json(FILE *fp, const struct diags *d)
 {
 	cJSON *arr = cJSON_CreateArray(), *o;
@@ -268,13 +269,15 @@ print_json(FILE *fp, const struct diags *d)
 		cJSON_AddStringToObject(o, "hint", diag_code_hint(g->code));
 		cJSON_AddItemToArray(arr, o);
 	}
-	if ((text = cJSON_Print(arr)) == NULL) {
+	text = cJSON_Print(arr);
+	cJSON_Delete(arr);
+	if (text == NULL) {
 		fputs("spartac: out of memory\n", stderr);
-		exit(70);
+		return -1;
 	}
 	fprintf(fp, "%s\n", text);
 	cJSON_free(text);
-	cJSON_Delete(arr);
+	return 0;
 }
 
 /* GitHub workflow commands: data escapes %, CR, LF; properties also : and ,. */
@@ -330,13 +333,15 @@ print_github(FILE *fp, const struct diags *d)
 	}
 }
 
-void
+int
 diags_print(FILE *fp, struct diags *d, enum diag_format fmt, int color)
 {
+	int rc = 0;
+
 	diags_sort(d);
 	switch (fmt) {
 	case DIAG_FORMAT_JSON:
-		print_json(fp, d);
+		rc = print_json(fp, d);
 		break;
 	case DIAG_FORMAT_GITHUB:
 		print_github(fp, d);
@@ -346,6 +351,7 @@ diags_print(FILE *fp, struct diags *d, enum diag_format fmt, int color)
 		break;
 	}
 	fflush(fp);
+	return rc;
 }
 
 /* ---- runtime messages ---- */

@@ -75,8 +75,12 @@ void diag_add(struct diags *d, enum diag_code code, struct loc loc,
 /* Registers the text of a loaded file for quoting; the text must outlive d. */
 void diags_add_source(struct diags *d, const char *file, const char *text,
     size_t len);
-/* Sorts by file, line, column (stable), then prints in the chosen format. */
-void diags_print(FILE *fp, struct diags *d, enum diag_format fmt, int color);
+/*
+ * Sorts by file, line, column (stable), then prints in the chosen format.
+ * Returns 0, or -1 when the JSON format ran out of memory (a line on
+ * stderr says so; the caller's status is then EXIT_INTERNAL).
+ */
+int diags_print(FILE *fp, struct diags *d, enum diag_format fmt, int color);
 void diags_free(struct diags *d);
 
 enum diag_severity diag_code_severity(enum diag_code code);

@@ -9,14 +9,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
 #include "base/util.h"
 
-static void
+static void (*oom_handler)(void);
+
+void
+oom_handler_set(void (*fn)(void))
+{
+	oom_handler = fn;
+}
+
+_Noreturn void
 die_oom(size_t n)
 {
 	fprintf(stderr, "spartac: out of memory (%zu bytes)\n", n);
-	exit(EXIT_INTERNAL);
+	if (oom_handler != NULL)
+		oom_handler();
+	abort();
 }
 
 void *

@@ -1,8 +1,8 @@
 /*
  * util.h - memory, growable buffers, files and small string helpers.
  *
- * Out-of-memory is handled here and only here: every x* allocator either
- * returns memory or prints one line and aborts the process with EXIT_INTERNAL.
+ * Out-of-memory is handled here and only here: every x* allocator (and the
+ * arena) either returns memory or calls die_oom.
  */
 #ifndef SPARTAC_UTIL_H
 #define SPARTAC_UTIL_H
@@ -18,6 +18,15 @@
 #endif
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Out of memory is the one error that no stage reports upward: die_oom
+ * prints one line and calls the handler set with oom_handler_set (main's
+ * ends the process with EXIT_INTERNAL, so that only main exits); with no
+ * handler (unit tests, the fuzz targets), or if it returns, it aborts.
+ */
+_Noreturn void die_oom(size_t n);
+void oom_handler_set(void (*fn)(void));
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t size);

@@ -423,9 +423,10 @@ cli_take_file(struct cli *cli, const struct verb *verb, int argc, char **argv)
 int
 cli_report(struct cli *cli, struct diags *d)
 {
-	if (d->n || cli->format == DIAG_FORMAT_JSON)
-		diags_print(cli->format == DIAG_FORMAT_TEXT ? stderr : stdout, d,
-		    cli->format, cli->color);
+	if ((d->n || cli->format == DIAG_FORMAT_JSON) &&
+	    diags_print(cli->format == DIAG_FORMAT_TEXT ? stderr : stdout, d,
+	    cli->format, cli->color) == -1)
+		return EXIT_INTERNAL;
 	return d->nerrors ? EXIT_INVALID : EXIT_OK;
 }
 

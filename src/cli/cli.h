@@ -1,5 +1,6 @@
 /*
- * cli.h - verbs, options and exit statuses. Only main() exits.
+ * cli.h - verbs and options (exit statuses: base/exit_status.h). Only
+ * main() exits.
  *
  * Each verb lives in its own src/cmd_<verb>.c and is listed once in the
  * verb table in cli.c. A verb gets the parsed global options and its own
@@ -13,21 +14,8 @@
 #include <getopt.h>
 
 #include "base/diag.h"
+#include "base/exit_status.h"
 #include "pipeline/pipeline.h"
-
-/* Exit statuses: documented in man/spartac.1, EXIT STATUS. */
-enum exit_status {
-	EXIT_OK = 0,
-	EXIT_INVALID = 1,     /* the manifest has errors */
-	EXIT_CHANGES = 2,     /* plan --detailed-exitcode: changes present */
-	EXIT_BUILD = 3,       /* compiling, archiving or a hook failed */
-	EXIT_AWS = 4,         /* an AWS call or the deployment failed */
-	EXIT_FUNCTION = 5,    /* invoke: the function failed or timed out */
-	EXIT_USAGE = 64,      /* bad verb, option or argument */
-	EXIT_INTERNAL = 70,   /* a bug or out of memory */
-	EXIT_IO = 74,         /* a file could not be read or written */
-	EXIT_INTERRUPTED = 130, /* Ctrl-C */
-};
 
 struct cli {
 	const char *file;       /* -f/--file or positional; default sparta.yaml */

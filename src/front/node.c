@@ -65,7 +65,7 @@ array_grow(struct doc *doc, void *old, size_t n, size_t *cap, size_t elsize)
 		return old;
 	ncap = *cap ? *cap * 2 : 4;
 	if (ncap > SIZE_MAX / elsize / 2)
-		abort();
+		die_oom(SIZE_MAX);
 	p = arena_alloc(doc->arena, ncap * elsize);
 	if (n)
 		memcpy(p, old, n * elsize);
