@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/json.h"
+#include "front/json.h"
 #include "compile/marshal_int.h"
 
 /* ---- cJSON helpers ---- */

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/json.h"
+#include "front/json.h"
 #include "base/util.h"
 #include "front/schema.h"
 #include "front/schema_int.h"

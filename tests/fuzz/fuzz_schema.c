@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/json.h"
+#include "front/json.h"
 #include "front/schema.h"
 
 static const char *const instances[] = {

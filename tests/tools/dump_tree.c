@@ -12,7 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "base/diag.h"
-#include "base/json.h"
+#include "front/json.h"
 #include "front/loader.h"
 #include "front/node.h"
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/json.h"
+#include "front/json.h"
 #include "unit.h"
 #include "base/util.h"
 

@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "base/embedded.h"
-#include "base/json.h"
+#include "front/json.h"
 #include "front/loader.h"
 #include "front/schema.h"
 #include "unit.h"

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/json.h"
+#include "front/json.h"
 #include "base/util.h"
 
 struct jp {
