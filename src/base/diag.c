@@ -17,6 +17,7 @@ struct diag_info {
 static const struct diag_info catalogue[DIAG__COUNT] = {
 #define DIAG(name, sev, id, hint) [DIAG_##name] = {id, sev, hint},
 #include "base/diag_codes.h"
+#include "base/util.h"
 #undef DIAG
 };
 
@@ -411,3 +412,15 @@ LOG_FN(log_error, LOG_ERROR)
 LOG_FN(log_warn, LOG_WARN)
 LOG_FN(log_info, LOG_INFO)
 LOG_FN(log_debug, LOG_DEBUG)
+
+const char *
+diag_suggest(const char *name, const char *const *cands, size_t n)
+{
+	static char out[256];
+	const char *near = str_suggest(name, cands, n);
+
+	if (near == NULL)
+		return "";
+	snprintf(out, sizeof(out), " (did you mean '%s'?)", near);
+	return out;
+}

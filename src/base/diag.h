@@ -70,6 +70,14 @@ enum diag_format {
 	DIAG_FORMAT_GITHUB,
 };
 
+/*
+ * " (did you mean 'NEAR'?)" when one of the n candidates is near name
+ * (str_suggest), else "": the end of a message, printed with "%s". Every
+ * "did you mean" goes through it. The text lives in a static buffer until
+ * the next call.
+ */
+const char *diag_suggest(const char *name, const char *const *cands, size_t n);
+
 void diag_add(struct diags *d, enum diag_code code, struct loc loc,
     const char *path, const char *fmt, ...) PRINTF_LIKE(5, 6);
 /* Registers the text of a loaded file for quoting; the text must outlive d. */

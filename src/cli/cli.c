@@ -467,7 +467,7 @@ cli_main(int argc, char **argv)
 {
 	struct cli cli;
 	const struct verb *verb;
-	const char *names[NELEM(verbs)], *suggest;
+	const char *names[NELEM(verbs)];
 	size_t i;
 	int c, r;
 
@@ -505,12 +505,8 @@ cli_main(int argc, char **argv)
 	if ((verb = verb_find(argv[optind])) == NULL) {
 		for (i = 0; i < NELEM(verbs); i++)
 			names[i] = verbs[i].name;
-		suggest = str_suggest(argv[optind], names, NELEM(verbs));
-		if (suggest)
-			cli_usage_error(NULL, "unknown verb '%s' (did you mean '%s'?)",
-			    argv[optind], suggest);
-		else
-			cli_usage_error(NULL, "unknown verb '%s'", argv[optind]);
+		cli_usage_error(NULL, "unknown verb '%s'%s", argv[optind],
+		    diag_suggest(argv[optind], names, NELEM(verbs)));
 		return EXIT_USAGE;
 	}
 	argc -= optind;

@@ -154,16 +154,11 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 	}
 	if ((f = manifest_function_find(p.manifest, func)) == NULL) {
 		const char **names = xcalloc(p.manifest->nfunctions + 1, sizeof(*names));
-		const char *hint;
 
 		for (i = 0; i < p.manifest->nfunctions; i++)
 			names[i] = p.manifest->functions[i].name;
-		hint = str_suggest(func, names, p.manifest->nfunctions);
-		if (hint != NULL)
-			cli_usage_error(self, "%s has no function '%s' (did you mean '%s'?)",
-			    cli->file, func, hint);
-		else
-			cli_usage_error(self, "%s has no function '%s'", cli->file, func);
+		cli_usage_error(self, "%s has no function '%s'%s", cli->file, func,
+		    diag_suggest(func, names, p.manifest->nfunctions));
 		free(names);
 		status = EXIT_USAGE;
 		goto out;

@@ -369,7 +369,7 @@ symbols_check(struct build_ctx *c)
 	}
 	for (i = 0; i < m->nfunctions && !unreadable; i++) {
 		const struct manifest_function *f = &m->functions[i];
-		const char *why = NULL, *near;
+		const char *why = NULL;
 		char *path;
 		int found = 0;
 
@@ -394,14 +394,10 @@ symbols_check(struct build_ctx *c)
 			diag_add(c->d, DIAG_BUILD_SYMBOL_MISSING, f->symbol_loc,
 			    path, "symbol '%s' %s build.sources; a handler must "
 			    "be a non-static function", f->symbol, why);
-		} else if ((near = str_suggest(f->symbol, funcs, nfuncs)) != NULL) {
-			diag_add(c->d, DIAG_BUILD_SYMBOL_MISSING, f->symbol_loc,
-			    path, "symbol '%s' is not defined in build.sources "
-			    "(did you mean '%s'?)", f->symbol, near);
 		} else {
 			diag_add(c->d, DIAG_BUILD_SYMBOL_MISSING, f->symbol_loc,
-			    path, "symbol '%s' is not defined in build.sources",
-			    f->symbol);
+			    path, "symbol '%s' is not defined in build.sources%s",
+			    f->symbol, diag_suggest(f->symbol, funcs, nfuncs));
 		}
 		free(path);
 		errors++;

@@ -349,18 +349,12 @@ static void
 report_unknown_tag(struct loader *L, const char *tag, struct loc loc)
 {
 	const char *names[NELEM(cfn_tags)];
-	const char *suggest;
 	size_t i;
 
 	for (i = 0; i < NELEM(cfn_tags); i++)
 		names[i] = cfn_tags[i].tag;
-	suggest = str_suggest(tag, names, NELEM(names));
-	if (suggest)
-		diag_add(L->d, DIAG_YAML_UNKNOWN_TAG, loc, NULL,
-		    "unknown tag '%s' (did you mean '%s'?)", tag, suggest);
-	else
-		diag_add(L->d, DIAG_YAML_UNKNOWN_TAG, loc, NULL,
-		    "unknown tag '%s'", tag);
+	diag_add(L->d, DIAG_YAML_UNKNOWN_TAG, loc, NULL, "unknown tag '%s'%s",
+	    tag, diag_suggest(tag, names, NELEM(names)));
 }
 
 /* Applies a YAML core tag (!!str, !!int, ...) to a scalar. */

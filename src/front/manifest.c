@@ -79,18 +79,6 @@ mf_path_key(struct mf_ctx *c, const char *key)
 	return c->path.data;
 }
 
-const char *
-mf_did_you_mean(const char *name, const char *const *cands, size_t n)
-{
-	static char out[256];
-	const char *s = str_suggest(name, cands, n);
-
-	if (s == NULL)
-		return "";
-	snprintf(out, sizeof(out), " (did you mean '%s'?)", s);
-	return out;
-}
-
 const char **
 mf_map_keys(const struct node *map, size_t *n)
 {
@@ -777,7 +765,7 @@ manifest_build(const struct doc *doc, const char *stage, struct diags *d)
 			    stages ? node_find(root, "stages")->key->loc :
 			    root->loc, "stages",
 			    "stage '%s' is not declared under stages:%s", stage,
-			    n ? mf_did_you_mean(stage, keys, n) : "");
+			    n ? diag_suggest(stage, keys, n) : "");
 			free(keys);
 		} else {
 			m->stage = mf_strdup(m, stage, strlen(stage));

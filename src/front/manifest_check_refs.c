@@ -330,7 +330,7 @@ check_event(struct mf_ctx *c, const struct manifest_function *f,
 			diag_add(c->d, DIAG_S3_BUCKET, e->u.s3.bucket_loc,
 			    path, "bucket '%s' is not declared under resources:%s",
 			    e->u.s3.bucket,
-			    mf_did_you_mean(e->u.s3.bucket, keys, n));
+			    diag_suggest(e->u.s3.bucket, keys, n));
 			free(keys);
 		} else if (type == NULL || strcmp(type, "AWS::S3::Bucket") != 0)
 			diag_add(c->d, DIAG_S3_BUCKET, e->u.s3.bucket_loc,
@@ -377,7 +377,7 @@ mf_check_functions(struct mf_ctx *c, const struct node *root)
 				diag_add(c->d, DIAG_ROLE_UNKNOWN, f->role_loc,
 				    mf_path(c, "functions", f->name, ".role"),
 				    "unknown role '%s'%s", rolename,
-				    mf_did_you_mean(rolename, rolenames,
+				    diag_suggest(rolename, rolenames,
 				    m->nroles));
 		}
 		for (j = 0; j < f->environment.n; j++) {
@@ -410,7 +410,7 @@ mf_check_functions(struct mf_ctx *c, const struct node *root)
 				    ".depends_on[%zu]", j),
 				    "'%s' is neither a function nor a resource%s",
 				    r->name,
-				    mf_did_you_mean(r->name, refnames, nref));
+				    diag_suggest(r->name, refnames, nref));
 			else if (r->function == f)
 				diag_add(c->d, DIAG_REF_UNKNOWN, r->loc,
 				    mf_path(c, "functions", f->name,

@@ -129,7 +129,7 @@ check_route_function(struct mf_ctx *c, struct manifest_route *r,
 		diag_add(c->d, DIAG_FUNCTION_UNKNOWN, r->function_loc,
 		    mf_path(c, "api.routes", r->key, NULL),
 		    "unknown function '%s'%s", fn,
-		    mf_did_you_mean(fn, fnames, m->nfunctions));
+		    diag_suggest(fn, fnames, m->nfunctions));
 }
 
 /*

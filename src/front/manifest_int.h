@@ -52,8 +52,6 @@ const char *mf_path(struct mf_ctx *c, const char *head, const char *key,
 const char *mf_path_key(struct mf_ctx *c, const char *key);
 
 /* " (did you mean 'x'?)" or "", in a static buffer good until the next call. */
-const char *mf_did_you_mean(const char *name, const char *const *cands,
-    size_t n);
 /* Names of a map's keys, in order, for "did you mean" (caller frees). */
 const char **mf_map_keys(const struct node *map, size_t *n);
 int mf_cmp_str(const void *a, const void *b); /* qsort of const char * */

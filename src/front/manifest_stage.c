@@ -73,7 +73,7 @@ check_override_keys(struct mf_ctx *c, const char **keys, size_t nkeys,
 		diag_add(c->d, DIAG_STAGE_OVERRIDE_UNKNOWN, p->key->loc,
 		    mf_path_key(c, k),
 		    "stage '%s' overrides %s '%s', which the base manifest does not declare%s",
-		    stage, what, k, mf_did_you_mean(k, keys, nkeys));
+		    stage, what, k, diag_suggest(k, keys, nkeys));
 	}
 }
 

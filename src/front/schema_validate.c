@@ -566,7 +566,7 @@ v_enum_report(struct vctx *c, const struct sch *s, const struct node *n)
 	struct buf list = {0};
 	const char *cands[16];
 	size_t ncands = 0;
-	const char *sug = NULL;
+	const char *sug = "";
 	char sh[128];
 	size_t e;
 
@@ -587,15 +587,10 @@ v_enum_report(struct vctx *c, const struct sch *s, const struct node *n)
 		for (size_t i = 0; i < s->enum_v->n && ncands < NELEM(cands); i++)
 			if (s->enum_v->items[i]->kind == NODE_STRING)
 				cands[ncands++] = s->enum_v->items[i]->str;
-		sug = str_suggest(n->str, cands, ncands);
+		sug = diag_suggest(n->str, cands, ncands);
 	}
-	if (sug != NULL)
-		e = v_report(c, DIAG_SCHEMA_ENUM, n,
-		    "%s is not one of %s (did you mean '%s'?)",
-		    v_show(n, sh, sizeof(sh)), list.data, sug);
-	else
-		e = v_report(c, DIAG_SCHEMA_ENUM, n, "%s is not one of %s",
-		    v_show(n, sh, sizeof(sh)), list.data);
+	e = v_report(c, DIAG_SCHEMA_ENUM, n, "%s is not one of %s%s",
+	    v_show(n, sh, sizeof(sh)), list.data, sug);
 	buf_free(&list);
 	return e;
 }
@@ -932,18 +927,11 @@ props:
 			}
 			if (!matched && addl != NULL) {
 				if (addl->is_bool && !addl->bool_val) {
-					const char *sug = str_suggest(k->str,
-					    s->prop_names, s->nprops);
-
-					if (sug != NULL)
-						errs += v_report(c,
-						    DIAG_SCHEMA_UNKNOWN_PROPERTY, k,
-						    "unknown property '%s' (did you mean '%s'?)",
-						    k->str, sug);
-					else
-						errs += v_report(c,
-						    DIAG_SCHEMA_UNKNOWN_PROPERTY, k,
-						    "unknown property '%s'", k->str);
+					errs += v_report(c,
+					    DIAG_SCHEMA_UNKNOWN_PROPERTY, k,
+					    "unknown property '%s'%s", k->str,
+					    diag_suggest(k->str, s->prop_names,
+					    s->nprops));
 				} else {
 					errs += v_node(c, addl, val);
 				}
