@@ -51,14 +51,25 @@ mstr(const char *first, ...)
 	return s;
 }
 
+cJSON *
+mj_take(char *s)
+{
+	cJSON *v = cJSON_CreateStringReference(s);
+
+	if (v == NULL)
+		die_oom(sizeof(*v));
+	/* no longer a reference: cJSON_Delete frees it */
+	v->type &= ~cJSON_IsReference;
+	return v;
+}
+
 /* {"Fn::Sub": s}, taking s. */
 static cJSON *
 sub_take(char *s)
 {
 	cJSON *o = cJSON_CreateObject();
 
-	cJSON_AddItemToObjectCS(o, "Fn::Sub", cJSON_CreateString(s));
-	free(s);
+	cJSON_AddItemToObjectCS(o, "Fn::Sub", mj_take(s));
 	return o;
 }
 
@@ -79,7 +90,16 @@ mj_ref(const char *id)
 {
 	cJSON *o = cJSON_CreateObject();
 
-	cJSON_AddItemToObjectCS(o, "Ref", cJSON_CreateString(id));
+	cJSON_AddItemToObjectCS(o, "Ref", mj_lit(id));
+	return o;
+}
+
+cJSON *
+mj_ref_take(char *id)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddItemToObjectCS(o, "Ref", mj_take(id));
 	return o;
 }
 
@@ -89,7 +109,7 @@ mj_getatt(const char *id, const char *attr)
 	cJSON *o = cJSON_CreateObject(), *a = cJSON_CreateArray();
 
 	cJSON_AddItemToArray(a, cJSON_CreateString(id));
-	cJSON_AddItemToArray(a, cJSON_CreateString(attr));
+	cJSON_AddItemToArray(a, mj_lit(attr));
 	cJSON_AddItemToObjectCS(o, "Fn::GetAtt", a);
 	return o;
 }
@@ -159,9 +179,9 @@ mj_env_value(const struct node *n)
 {
 	switch (n->kind) {
 	case NODE_NULL:
-		return cJSON_CreateString("");
+		return mj_lit("");
 	case NODE_BOOL:
-		return cJSON_CreateString(n->v.b ? "true" : "false");
+		return mj_lit(n->v.b ? "true" : "false");
 	case NODE_INT:
 	case NODE_FLOAT:
 	case NODE_STRING:
@@ -179,7 +199,7 @@ mj_strings(const char *const *v, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+		cJSON_AddItemToArray(a, mj_lit(v[i]));
 	return a;
 }
 
@@ -368,14 +388,14 @@ marshal_parameters(struct mctx *c)
 	mid_claim(c, MARSHAL_PARAM_DIGEST, c->m->service_loc,
 	    "the deploy digest parameter", NULL);
 	p = cJSON_AddObjectToObject(c->parameters, MARSHAL_PARAM_DIGEST);
-	mj_add_str(p, "Type", "String");
+	mj_add_lit(p, "Type", "String");
 	mj_add_str(p, "Description",
 	    "Digest of what was deployed, for the no-change check (spartac deploy sets it)");
-	mj_add_str(p, "Default", "");
+	mj_add_lit(p, "Default", "");
 	mid_claim_output(c, MARSHAL_OUTPUT_DIGEST, c->m->service_loc,
 	    "the deploy digest output", NULL);
 	p = cJSON_AddObjectToObject(c->outputs, MARSHAL_OUTPUT_DIGEST);
-	mj_add_str(p, "Description", "Digest of what was deployed (spartac)");
+	mj_add_lit(p, "Description", "Digest of what was deployed (spartac)");
 	ref = cJSON_AddObjectToObject(p, "Value");
 	mj_add_str(ref, "Ref", MARSHAL_PARAM_DIGEST);
 
@@ -384,14 +404,14 @@ marshal_parameters(struct mctx *c)
 	mid_claim(c, MARSHAL_PARAM_BUCKET, c->m->service_loc,
 	    "the artifact bucket parameter", NULL);
 	p = cJSON_AddObjectToObject(c->parameters, MARSHAL_PARAM_BUCKET);
-	mj_add_str(p, "Type", "String");
+	mj_add_lit(p, "Type", "String");
 	mj_add_str(p, "Description",
 	    "S3 bucket holding the code archive (spartac deploy sets it)");
 	mj_add_num(p, "MinLength", 3);
 	mid_claim(c, MARSHAL_PARAM_CODE_KEY, c->m->service_loc,
 	    "the code key parameter", NULL);
 	p = cJSON_AddObjectToObject(c->parameters, MARSHAL_PARAM_CODE_KEY);
-	mj_add_str(p, "Type", "String");
+	mj_add_lit(p, "Type", "String");
 	mj_add_str(p, "Description",
 	    "S3 key of the code archive, named by its content hash (spartac deploy sets it)");
 	mj_add_num(p, "MinLength", 1);
@@ -532,7 +552,7 @@ marshal_template(const struct manifest *m, struct diags *d, cJSON **out)
 	mj_object_sort(c.outputs);
 
 	tpl = cJSON_CreateObject();
-	mj_add_str(tpl, "AWSTemplateFormatVersion", "2010-09-09");
+	mj_add_lit(tpl, "AWSTemplateFormatVersion", "2010-09-09");
 	if (m->description != NULL)
 		mj_add_str(tpl, "Description", m->description);
 	else {

@@ -52,7 +52,8 @@
 /*
  * Builds the template of m. Returns the number of errors added to d; on
  * success *out is the template (the caller owns it: cJSON_Delete), on
- * errors *out is NULL.
+ * errors *out is NULL. The template points into m and its document rather
+ * than copying their strings: delete it before freeing them.
  */
 int marshal_template(const struct manifest *m, struct diags *d, cJSON **out);
 

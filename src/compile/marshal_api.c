@@ -176,16 +176,12 @@ static cJSON *
 resource_ref(const struct apath *v, size_t n, const char *path)
 {
 	size_t i;
-	char *id;
-	cJSON *r;
 
 	if (strcmp(path, "/") == 0)
 		return mj_getatt("Api", "RootResourceId");
 	i = apath_find(v, n, path);
-	id = mstr("ApiResource", i == (size_t)-1 ? "" : v[i].id, NULL);
-	r = mj_ref(id);
-	free(id);
-	return r;
+	return mj_ref_take(mstr("ApiResource", i == (size_t)-1 ? "" : v[i].id,
+	    NULL));
 }
 
 static const char *
@@ -209,17 +205,16 @@ proxy_method_add(struct mctx *c, const struct manifest_route *r,
 	    r->key, &props);
 	cJSON_AddItemToObjectCS(props, "RestApiId", mj_ref("Api"));
 	cJSON_AddItemToObjectCS(props, "ResourceId", resource_ref(v, n, r->path));
-	mj_add_str(props, "HttpMethod", r->method_name);
-	mj_add_str(props, "AuthorizationType",
+	mj_add_lit(props, "HttpMethod", r->method_name);
+	mj_add_lit(props, "AuthorizationType",
 	    r->authorization == MANIFEST_AUTH_AWS_IAM ? "AWS_IAM" : "NONE");
 	integ = mj_add_obj(props, "Integration");
-	mj_add_str(integ, "Type", "AWS_PROXY");
-	mj_add_str(integ, "IntegrationHttpMethod", "POST");
+	mj_add_lit(integ, "Type", "AWS_PROXY");
+	mj_add_lit(integ, "IntegrationHttpMethod", "POST");
 	cJSON_AddItemToObjectCS(integ, "Uri", mj_subs("arn:${AWS::Partition}:apigateway:"
 	    "${AWS::Region}:lambda:path/2015-03-31/functions/${", fid,
 	    ".Arn}/invocations", NULL));
-	cJSON_AddItemToArray(deps, cJSON_CreateString(id));
-	free(id);
+	cJSON_AddItemToArray(deps, mj_take(id));
 	free(fid);
 }
 
@@ -282,14 +277,14 @@ cors_method_add(struct mctx *c, const char *path,
 	    "the CORS OPTIONS method of path '%s'", path, &props);
 	cJSON_AddItemToObjectCS(props, "RestApiId", mj_ref("Api"));
 	cJSON_AddItemToObjectCS(props, "ResourceId", resource_ref(v, n, path));
-	mj_add_str(props, "HttpMethod", "OPTIONS");
-	mj_add_str(props, "AuthorizationType", "NONE");
+	mj_add_lit(props, "HttpMethod", "OPTIONS");
+	mj_add_lit(props, "AuthorizationType", "NONE");
 	integ = mj_add_obj(props, "Integration");
-	mj_add_str(integ, "Type", "MOCK");
+	mj_add_lit(integ, "Type", "MOCK");
 	t = mj_add_obj(integ, "RequestTemplates");
-	mj_add_str(t, "application/json", "{\"statusCode\": 200}");
+	mj_add_lit(t, "application/json", "{\"statusCode\": 200}");
 	ir = cJSON_CreateObject();
-	mj_add_str(ir, "StatusCode", "200");
+	mj_add_lit(ir, "StatusCode", "200");
 	params = mj_add_obj(ir, "ResponseParameters");
 
 	if (cors->headers.n > 0)
@@ -347,11 +342,11 @@ cors_method_add(struct mctx *c, const char *path,
 		free(key);
 		names[nnames++] = "Vary";
 	} else
-		mj_add_str(t, "application/json", "");
+		mj_add_lit(t, "application/json", "");
 	cJSON_AddItemToArray(mj_add_arr(integ, "IntegrationResponses"), ir);
 
 	mr = cJSON_CreateObject();
-	mj_add_str(mr, "StatusCode", "200");
+	mj_add_lit(mr, "StatusCode", "200");
 	mparams = mj_add_obj(mr, "ResponseParameters");
 	/* Same order as the integration's parameters, alphabetical. */
 	for (i = 0; i < nnames; i++) {
@@ -362,8 +357,7 @@ cors_method_add(struct mctx *c, const char *path,
 	mj_object_sort(params);
 	mj_object_sort(mparams);
 	cJSON_AddItemToArray(mj_add_arr(props, "MethodResponses"), mr);
-	cJSON_AddItemToArray(deps, cJSON_CreateString(id));
-	free(id);
+	cJSON_AddItemToArray(deps, mj_take(id));
 }
 
 /* What a deployment snapshots, hashed: 12 hex digits. */
@@ -472,10 +466,9 @@ marshal_api(struct mctx *c)
 
 	mres_add(c, "ApiStage", "AWS::ApiGateway::Stage", api->loc,
 	    "the API stage", NULL, &props);
-	cJSON_AddItemToObjectCS(props, "DeploymentId", mj_ref(id));
+	cJSON_AddItemToObjectCS(props, "DeploymentId", mj_ref_take(id));
 	cJSON_AddItemToObjectCS(props, "RestApiId", mj_ref("Api"));
-	mj_add_str(props, "StageName", api->stage);
-	free(id);
+	mj_add_lit(props, "StageName", api->stage);
 
 	/* One permission per function, in manifest order. */
 	served = xcalloc(c->m->nfunctions + 1, 1);
@@ -490,9 +483,9 @@ marshal_api(struct mctx *c)
 		fid = marshal_function_id(f);
 		mres_add(c, id, "AWS::Lambda::Permission", f->key_loc,
 		    "the API's invoke permission of function '%s'", f->name, &props);
-		mj_add_str(props, "Action", "lambda:InvokeFunction");
+		mj_add_lit(props, "Action", "lambda:InvokeFunction");
 		cJSON_AddItemToObjectCS(props, "FunctionName", mj_getatt(fid, "Arn"));
-		mj_add_str(props, "Principal", "apigateway.amazonaws.com");
+		mj_add_lit(props, "Principal", "apigateway.amazonaws.com");
 		cJSON_AddItemToObjectCS(props, "SourceArn", mj_subs("arn:${AWS::Partition}:"
 		    "execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*", NULL));
 		free(id);
@@ -503,7 +496,7 @@ marshal_api(struct mctx *c)
 	mid_claim_output(c, MARSHAL_OUTPUT_API_URL, api->loc, "the API URL output",
 	    NULL);
 	o = cJSON_AddObjectToObject(c->outputs, MARSHAL_OUTPUT_API_URL);
-	mj_add_str(o, "Description", "The API's invoke URL");
+	mj_add_lit(o, "Description", "The API's invoke URL");
 	cJSON_AddItemToObjectCS(o, "Value", mj_sub("https://${Api}.execute-api."
 	    "${AWS::Region}.${AWS::URLSuffix}/${ApiStage}/"));
 

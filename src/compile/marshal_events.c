@@ -31,7 +31,7 @@ permission_add(struct mctx *c, const char *id, const char *fid,
 	cJSON *props;
 
 	mres_add(c, id, "AWS::Lambda::Permission", loc, EVENT_WHAT, fname, &props);
-	mj_add_str(props, "Action", "lambda:InvokeFunction");
+	mj_add_lit(props, "Action", "lambda:InvokeFunction");
 	cJSON_AddItemToObjectCS(props, "FunctionName", mj_getatt(fid, "Arn"));
 	mj_add_str(props, "Principal", principal);
 	if (source_account)
@@ -71,7 +71,7 @@ rule_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
 	mj_add_str(props, "State", enabled ? "ENABLED" : "DISABLED");
 	targets = mj_add_arr(props, "Targets");
 	t = cJSON_CreateObject();
-	mj_add_str(t, "Id", "Function");
+	mj_add_lit(t, "Id", "Function");
 	cJSON_AddItemToObjectCS(t, "Arn", mj_getatt(fid, "Arn"));
 	if (input != NULL) {
 		/* Targets take the constant input as JSON text. */
@@ -110,7 +110,7 @@ mapping_add(struct mctx *c, struct mrole *r, const struct manifest_event *e,
 		window = e->u.stream.window;
 	}
 	cJSON_AddItemToObjectCS(props, "EventSourceArn", mj_node(arn));
-	cJSON_AddItemToObjectCS(props, "FunctionName", mj_ref(fid));
+	cJSON_AddItemToObjectCS(props, "FunctionName", mj_ref_take(xstrdup(fid)));
 	mj_add_num(props, "BatchSize", (double)batch);
 	if (window > 0)
 		mj_add_num(props, "MaximumBatchingWindowInSeconds",
@@ -139,7 +139,7 @@ sns_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
 	cJSON *props;
 
 	mres_add(c, id, "AWS::SNS::Subscription", e->loc, EVENT_WHAT, fname, &props);
-	mj_add_str(props, "Protocol", "lambda");
+	mj_add_lit(props, "Protocol", "lambda");
 	cJSON_AddItemToObjectCS(props, "Endpoint", mj_getatt(fid, "Arn"));
 	cJSON_AddItemToObjectCS(props, "TopicArn", mj_node(e->u.sns.topic));
 	if (e->u.sns.filter != NULL)
@@ -195,13 +195,13 @@ s3_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
 			    mj_add_obj(filter, "S3Key"), "Rules");
 			if (e->u.s3.prefix != NULL) {
 				rule = cJSON_CreateObject();
-				mj_add_str(rule, "Name", "prefix");
+				mj_add_lit(rule, "Name", "prefix");
 				mj_add_str(rule, "Value", e->u.s3.prefix);
 				cJSON_AddItemToArray(rules, rule);
 			}
 			if (e->u.s3.suffix != NULL) {
 				rule = cJSON_CreateObject();
-				mj_add_str(rule, "Name", "suffix");
+				mj_add_lit(rule, "Name", "suffix");
 				mj_add_str(rule, "Value", e->u.s3.suffix);
 				cJSON_AddItemToArray(rules, rule);
 			}

@@ -85,7 +85,7 @@ statement_add(cJSON *stmts, const char *sid, const char *const *actions,
 	cJSON *s = cJSON_CreateObject();
 
 	mj_add_str(s, "Sid", sid);
-	mj_add_str(s, "Effect", "Allow");
+	mj_add_lit(s, "Effect", "Allow");
 	cJSON_AddItemToObjectCS(s, "Action", mj_strings(actions, nactions));
 	cJSON_AddItemToObjectCS(s, "Resource", resources);
 	cJSON_AddItemToArray(stmts, s);
@@ -107,7 +107,7 @@ star(void)
 {
 	cJSON *a = cJSON_CreateArray();
 
-	cJSON_AddItemToArray(a, cJSON_CreateString("*"));
+	cJSON_AddItemToArray(a, mj_lit("*"));
 	return a;
 }
 
@@ -127,7 +127,7 @@ declared_add(cJSON *stmts, const struct manifest_role *r)
 			cJSON_AddItemToArray(res, mj_node(p->resources.v[j]));
 		s = cJSON_CreateObject();
 		mj_add_str(s, "Sid", sid);
-		mj_add_str(s, "Effect", "Allow");
+		mj_add_lit(s, "Effect", "Allow");
 		cJSON_AddItemToObjectCS(s, "Action",
 		    mj_strings(p->actions.v, p->actions.n));
 		cJSON_AddItemToObjectCS(s, "Resource", res);
@@ -173,12 +173,12 @@ role_emit(struct mctx *c, struct mrole *r)
 
 	mres_put(c, r->id, "AWS::IAM::Role", &props); /* claimed in prepare */
 	trust = mj_add_obj(props, "AssumeRolePolicyDocument");
-	mj_add_str(trust, "Version", "2012-10-17");
+	mj_add_lit(trust, "Version", "2012-10-17");
 	st = cJSON_CreateObject();
-	mj_add_str(st, "Effect", "Allow");
+	mj_add_lit(st, "Effect", "Allow");
 	pr = mj_add_obj(st, "Principal");
-	mj_add_str(pr, "Service", "lambda.amazonaws.com");
-	mj_add_str(st, "Action", "sts:AssumeRole");
+	mj_add_lit(pr, "Service", "lambda.amazonaws.com");
+	mj_add_lit(st, "Action", "sts:AssumeRole");
 	cJSON_AddItemToArray(mj_add_arr(trust, "Statement"), st);
 	if (r->fn != NULL)
 		desc = mstr("Execution role of function ", r->fn->name,
@@ -229,9 +229,9 @@ role_emit(struct mctx *c, struct mrole *r)
 		return;
 	}
 	pol = cJSON_CreateObject();
-	mj_add_str(pol, "PolicyName", "spartac");
+	mj_add_lit(pol, "PolicyName", "spartac");
 	doc = mj_add_obj(pol, "PolicyDocument");
-	mj_add_str(doc, "Version", "2012-10-17");
+	mj_add_lit(doc, "Version", "2012-10-17");
 	cJSON_AddItemToObjectCS(doc, "Statement", stmts);
 	cJSON_AddItemToArray(mj_add_arr(props, "Policies"), pol);
 }

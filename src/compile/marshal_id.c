@@ -182,7 +182,7 @@ mres_put(struct mctx *c, const char *id, const char *type, cJSON **props)
 {
 	cJSON *res = cJSON_CreateObject();
 
-	cJSON_AddItemToObject(res, "Type", cJSON_CreateString(type));
+	mj_add_lit(res, "Type", type);
 	*props = cJSON_AddObjectToObject(res, "Properties");
 	cJSON_AddItemToObject(c->resources, id, res);
 	return res;

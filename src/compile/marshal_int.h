@@ -101,7 +101,7 @@ void mctx_diag(struct mctx *c, enum diag_code code, struct loc loc,
  * at most one %s, which name (kept, not copied) fills in.
  *
  * Claims a generated logical ID and adds {"Type": type, "Properties": {}} to
- * the resources. Returns the resource object; *props gets its Properties.
+ * the resources (type is a literal, kept). Returns the resource object; *props gets its Properties.
  * A clash with an earlier generated ID is an error at loc.
  */
 cJSON *mres_add(struct mctx *c, const char *id, const char *type,
@@ -133,10 +133,21 @@ mj_add(cJSON *o, const char *key, cJSON *v)
 	return v;
 }
 #define mj_add_str(o, k, s) mj_add((o), (k), cJSON_CreateString(s))
+#define mj_add_lit(o, k, s) mj_add((o), (k), mj_lit(s))
 #define mj_add_obj(o, k) mj_add((o), (k), cJSON_CreateObject())
 #define mj_add_arr(o, k) mj_add((o), (k), cJSON_CreateArray())
 #define mj_add_num(o, k, n) mj_add((o), (k), cJSON_CreateNumber(n))
 #define mj_add_bool(o, k, b) mj_add((o), (k), cJSON_CreateBool(b))
+
+/*
+ * A string that outlives the template -- a string literal, or a string of
+ * the model or its document, which the template is deleted before
+ * (marshal.h) -- goes in by reference: cJSON neither copies nor frees it.
+ * At 1,000 functions copies were tens of thousands of malloc/free pairs.
+ */
+#define mj_lit(s) cJSON_CreateStringReference(s)
+/* A string member that takes s (malloc'ed) instead of copying it. */
+cJSON *mj_take(char *s);
 
 /*
  * Concatenates its arguments up to a NULL (malloc'ed). The hot paths build
@@ -147,7 +158,11 @@ char *mstr(const char *first, ...);
 /* {"Fn::Sub": the concatenation of the arguments up to a NULL}. */
 cJSON *mj_subs(const char *first, ...);
 
+/* {"Ref": id}; id is a literal or the model's (kept, not copied). */
 cJSON *mj_ref(const char *id);
+/* {"Ref": id}, taking id (malloc'ed). */
+cJSON *mj_ref_take(char *id);
+/* {"Fn::GetAtt": [id, attr]}; attr is a literal (kept, not copied). */
 cJSON *mj_getatt(const char *id, const char *attr);
 /* {"Fn::Sub": printf(fmt, ...)}: write ${AWS::Region} etc. in fmt as is. */
 cJSON *mj_sub(const char *fmt, ...) PRINTF_LIKE(1, 2);
@@ -161,7 +176,7 @@ cJSON *mj_sub_value(const char *fmt, const struct node *v);
 cJSON *mj_node(const struct node *n);
 /* An environment value: scalars become strings, intrinsics stay maps. */
 cJSON *mj_env_value(const struct node *n);
-/* A string array. */
+/* A string array of literals or the model's strings (kept, not copied). */
 cJSON *mj_strings(const char *const *v, size_t n);
 /* Appends v to arr unless an equal item is there already (takes v). */
 void mj_array_add_unique(cJSON *arr, cJSON *v);

@@ -38,8 +38,7 @@ environment_add(const struct manifest_function *f, cJSON *props)
 				*p = '_';
 		if (r->function != NULL) {
 			id = marshal_function_id(r->function);
-			v = mj_ref(id);
-			free(id);
+			v = mj_ref_take(id);
 		} else
 			v = mj_ref(r->name);
 		if (cJSON_GetObjectItemCaseSensitive(vars, name) == NULL)
@@ -84,11 +83,11 @@ function_marshal(struct mctx *c, size_t fi)
 	mres_add(c, fid, "AWS::Lambda::Function", f->key_loc, "function '%s'",
 	    f->name, &props);
 	if (f->description != NULL)
-		mj_add_str(props, "Description", f->description);
-	mj_add_str(props, "Runtime", "provided.al2023");
-	mj_add_str(props, "Handler", f->name);
+		mj_add_lit(props, "Description", f->description);
+	mj_add_lit(props, "Runtime", "provided.al2023");
+	mj_add_lit(props, "Handler", f->name);
 	o = mj_add_arr(props, "Architectures");
-	cJSON_AddItemToArray(o, cJSON_CreateString(
+	cJSON_AddItemToArray(o, mj_lit(
 	    c->m->build.arch == MANIFEST_ARCH_ARM64 ? "arm64" : "x86_64"));
 	o = mj_add_obj(props, "Code");
 	cJSON_AddItemToObjectCS(o, "S3Bucket", mj_ref(MARSHAL_PARAM_BUCKET));
@@ -100,10 +99,10 @@ function_marshal(struct mctx *c, size_t fi)
 	mj_add_num(o, "Size", (double)f->ephemeral_storage);
 	environment_add(f, props);
 	o = mj_add_obj(props, "LoggingConfig");
-	cJSON_AddItemToObjectCS(o, "LogGroup", mj_ref(lid));
+	cJSON_AddItemToObjectCS(o, "LogGroup", mj_ref_take(xstrdup(lid)));
 	if (f->tracing == MANIFEST_TRACING_ACTIVE) {
 		o = mj_add_obj(props, "TracingConfig");
-		mj_add_str(o, "Mode", "Active");
+		mj_add_lit(o, "Mode", "Active");
 	}
 	if (f->reserved_concurrency >= 0)
 		mj_add_num(props, "ReservedConcurrentExecutions",

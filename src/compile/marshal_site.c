@@ -28,7 +28,7 @@ marshal_site(struct mctx *c)
 	    "the site bucket", NULL, &props);
 	o = mj_add_obj(props, "OwnershipControls");
 	st = cJSON_CreateObject();
-	mj_add_str(st, "ObjectOwnership", "BucketOwnerEnforced");
+	mj_add_lit(st, "ObjectOwnership", "BucketOwnerEnforced");
 	cJSON_AddItemToArray(mj_add_arr(o, "Rules"), st);
 	o = mj_add_obj(props, "PublicAccessBlockConfiguration");
 	mj_add_bool(o, "BlockPublicAcls", 1);
@@ -44,19 +44,19 @@ marshal_site(struct mctx *c)
 	    "the site bucket's policy", NULL, &props);
 	cJSON_AddItemToObjectCS(props, "Bucket", mj_ref(MARSHAL_SITE_BUCKET_ID));
 	pol = mj_add_obj(props, "PolicyDocument");
-	mj_add_str(pol, "Version", "2012-10-17");
+	mj_add_lit(pol, "Version", "2012-10-17");
 	st = cJSON_CreateObject();
-	mj_add_str(st, "Sid", "PublicRead");
-	mj_add_str(st, "Effect", "Allow");
-	mj_add_str(st, "Principal", "*");
-	mj_add_str(st, "Action", "s3:GetObject");
+	mj_add_lit(st, "Sid", "PublicRead");
+	mj_add_lit(st, "Effect", "Allow");
+	mj_add_lit(st, "Principal", "*");
+	mj_add_lit(st, "Action", "s3:GetObject");
 	cJSON_AddItemToObjectCS(st, "Resource", mj_sub("${SiteBucket.Arn}/*"));
 	cJSON_AddItemToArray(mj_add_arr(pol, "Statement"), st);
 
 	mid_claim_output(c, MARSHAL_OUTPUT_SITE_URL, site->loc, "the site URL output",
 	    NULL);
 	o = cJSON_AddObjectToObject(c->outputs, MARSHAL_OUTPUT_SITE_URL);
-	mj_add_str(o, "Description", "The website's URL");
+	mj_add_lit(o, "Description", "The website's URL");
 	cJSON_AddItemToObjectCS(o, "Value", mj_getatt(MARSHAL_SITE_BUCKET_ID,
 	    "WebsiteURL"));
 	mid_claim_output(c, MARSHAL_OUTPUT_SITE_BUCKET, site->loc,
