@@ -78,13 +78,14 @@ marshal_iam_role_arn(struct mctx *c, size_t fi)
 	return mj_getatt(r->id, "Arn");
 }
 
+/* sid and actions are literals (kept, not copied). */
 static void
 statement_add(cJSON *stmts, const char *sid, const char *const *actions,
     size_t nactions, cJSON *resources)
 {
 	cJSON *s = cJSON_CreateObject();
 
-	mj_add_str(s, "Sid", sid);
+	mj_add_lit(s, "Sid", sid);
 	mj_add_lit(s, "Effect", "Allow");
 	cJSON_AddItemToObjectCS(s, "Action", mj_strings(actions, nactions));
 	cJSON_AddItemToObjectCS(s, "Resource", resources);

@@ -183,7 +183,7 @@ mres_put(struct mctx *c, const char *id, const char *type, cJSON **props)
 	cJSON *res = cJSON_CreateObject();
 
 	mj_add_lit(res, "Type", type);
-	*props = cJSON_AddObjectToObject(res, "Properties");
+	*props = mj_add_obj(res, "Properties");
 	cJSON_AddItemToObject(c->resources, id, res);
 	return res;
 }
