@@ -104,7 +104,7 @@ aws_open(const struct aws_options *opt, struct aws_error *err)
 	}
 	aws->region = xstrdup(region);
 	if (opt->endpoint_url && *opt->endpoint_url) {
-		if (aws_endpoint_check(opt->endpoint_url, err) != 0) {
+		if (aws_endpoint_check("--endpoint-url", opt->endpoint_url, err) != 0) {
 			aws_close(aws);
 			return NULL;
 		}

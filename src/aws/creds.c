@@ -24,6 +24,7 @@
 
 #include "aws/internal.h"
 #include "aws/sts.h"
+#include "aws/url.h"
 #include "base/diag.h"
 #include "base/util.h"
 
@@ -390,23 +391,50 @@ metadata_get(struct aws *aws, const char *method, const char *url,
 	return rc;
 }
 
-static int
-container_host_ok(const char *url)
+/* The container-credentials URL in canonical form (aws_url_parse): https to
+ * any host; plain http only to loopback or the ECS and EKS link-local
+ * addresses, as the SDKs allow, since the request carries the authorization
+ * token. NULL with err set when it is refused. */
+static char *
+container_url(const char *rel, const char *full, struct aws_error *err)
 {
-	static const char *const ok[] = {
-		"http://169.254.170.2/", "http://169.254.170.2:",
-		"http://169.254.170.23/", "http://169.254.170.23:",
-		"http://[fd00:ec2::23]",
+	static const char *const link_local[] = {
+		"169.254.170.2", "169.254.170.23", "[fd00:ec2::23]",
 	};
-	struct aws_error e;
+	const char *what = rel ? "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" :
+	    "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+	struct aws_url u;
+	char why[320], *s, *href;
 	size_t i;
+	int rc, ok;
 
-	if (aws_endpoint_check(url, &e) == 0)
-		return 1;
-	for (i = 0; i < NELEM(ok); i++)
-		if (str_has_prefix(url, ok[i]))
-			return 1;
-	return 0;
+	if (rel != NULL && rel[0] != '/') {
+		aws_error_set(err, "", "", "InvalidConfig", "%s must start with "
+		    "'/': it is a path on http://169.254.170.2", what);
+		return NULL;
+	}
+	s = rel ? xasprintf("http://169.254.170.2%s", rel) : xstrdup(full);
+	rc = aws_url_parse(&u, s, why, sizeof why);
+	free(s);
+	if (rc != 0) {
+		aws_error_set(err, "", "", "InvalidConfig", "%s %s", what, why);
+		return NULL;
+	}
+	ok = u.https || aws_url_is_loopback(&u);
+	for (i = 0; i < NELEM(link_local); i++)
+		ok = ok || strcmp(u.host, link_local[i]) == 0;
+	if (!ok) {
+		aws_error_set(err, "", "", "InvalidConfig",
+		    "%s %s must be https or a loopback or ECS/EKS link-local "
+		    "address (169.254.170.2, 169.254.170.23, fd00:ec2::23)",
+		    what, u.href);
+		aws_url_free(&u);
+		return NULL;
+	}
+	href = u.href;
+	u.href = NULL;
+	aws_url_free(&u);
+	return href;
 }
 
 static int
@@ -422,19 +450,10 @@ from_container(struct aws *aws, struct aws_creds *out, struct aws_error *err)
 	size_t nh = 0, len;
 	int rc = FAILED;
 
-	if (rel != NULL)
-		url = xasprintf("http://169.254.170.2%s", rel);
-	else if (full != NULL)
-		url = xstrdup(full);
-	else
+	if (rel == NULL && full == NULL)
 		return NOT_HERE;
-	if (rel == NULL && !container_host_ok(url)) {
-		aws_error_set(err, "", "", "InvalidConfig",
-		    "AWS_CONTAINER_CREDENTIALS_FULL_URI %s must be https or a "
-		    "loopback or ECS/EKS link-local address", url);
-		free(url);
+	if ((url = container_url(rel, full, err)) == NULL)
 		return FAILED;
-	}
 	if (tokfile != NULL) {
 		if (file_read(tokfile, 16 * 1024, &token, &len) != 0) {
 			aws_error_set(err, "", "", "InvalidConfig",
@@ -476,36 +495,64 @@ out:
 	return rc;
 }
 
+/* The instance-metadata base URL in canonical form (aws_url_parse), without
+ * a trailing slash; NULL with err set when it is refused. Plain http goes to
+ * any host, as in the SDKs: the only secret sent there is the session token
+ * that the same host handed out. */
+static char *
+imds_base(struct aws *aws, struct aws_error *err)
+{
+	const char *what = "AWS_EC2_METADATA_SERVICE_ENDPOINT";
+	const char *v = env(what);
+	struct aws_url u;
+	char why[320], *base;
+
+	if (v == NULL) {
+		what = "ec2_metadata_service_endpoint in the profile";
+		v = aws_ini_get(&aws->config, aws->profile,
+		    "ec2_metadata_service_endpoint");
+	}
+	if (v == NULL)
+		return xstrdup("http://169.254.169.254");
+	if (aws_url_parse(&u, v, why, sizeof why) != 0) {
+		aws_error_set(err, "", "", "InvalidConfig", "%s %s", what, why);
+		return NULL;
+	}
+	if (u.query != NULL) {
+		aws_error_set(err, "", "", "InvalidConfig", "%s %s has a query "
+		    "('?'); give only the scheme, host, port and path", what,
+		    u.href);
+		aws_url_free(&u);
+		return NULL;
+	}
+	base = aws_url_base(&u);
+	aws_url_free(&u);
+	return base;
+}
+
 static int
 from_imds(struct aws *aws, struct aws_creds *out, struct aws_error *err,
     int *disabled)
 {
 	const char *d = env("AWS_EC2_METADATA_DISABLED");
-	const char *base = env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
 	struct aws_response resp = {0};
 	struct sigv4_header h[1];
-	char *token = NULL, *role = NULL, *url;
+	char *token = NULL, *role = NULL, *url, *base;
 	int rc = NOT_HERE;
-	size_t n;
 
 	*disabled = d != NULL && (strcasecmp(d, "true") == 0 || strcmp(d, "1") == 0);
 	if (*disabled)
 		return NOT_HERE;
-	if (base == NULL)
-		base = aws_ini_get(&aws->config, aws->profile, "ec2_metadata_service_endpoint");
-	if (base == NULL)
-		base = "http://169.254.169.254";
-	n = strlen(base);
-	while (n > 0 && base[n - 1] == '/')
-		n--;
-	url = xasprintf("%.*s/latest/api/token", (int)n, base);
+	if ((base = imds_base(aws, err)) == NULL)
+		return FAILED;
+	url = xasprintf("%s/latest/api/token", base);
 	h[0].name = "X-aws-ec2-metadata-token-ttl-seconds";
 	h[0].value = "21600";
 	if (metadata_get(aws, "PUT", url, h, 1, &resp, err) != 0)
 		goto out;
 	token = buf_take(&resp.body);
 	free(url);
-	url = xasprintf("%.*s/latest/meta-data/iam/security-credentials/", (int)n, base);
+	url = xasprintf("%s/latest/meta-data/iam/security-credentials/", base);
 	h[0].name = "X-aws-ec2-metadata-token";
 	h[0].value = token;
 	if (metadata_get(aws, "GET", url, h, 1, &resp, err) != 0)
@@ -515,8 +562,8 @@ from_imds(struct aws *aws, struct aws_creds *out, struct aws_error *err,
 	if (*role == '\0')
 		goto out;
 	free(url);
-	url = xasprintf("%.*s/latest/meta-data/iam/security-credentials/%s",
-	    (int)n, base, role);
+	url = xasprintf("%s/latest/meta-data/iam/security-credentials/%s",
+	    base, role);
 	if (metadata_get(aws, "GET", url, h, 1, &resp, err) != 0) {
 		rc = FAILED;
 		goto out;
@@ -539,6 +586,7 @@ out:
 	}
 	free(role);
 	free(url);
+	free(base);
 	return rc;
 }
 

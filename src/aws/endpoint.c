@@ -5,14 +5,18 @@
  * profile's endpoint_url, then the partition's host names. A configured URL
  * must be https, or http on a loopback address (moto, LocalStack on the
  * developer's machine); anything else would send signed requests and
- * credentials in clear text, so it is refused.
+ * credentials in clear text, so it is refused. The URL is read by
+ * aws_url_parse (url.h), the parser whose canonical form libcurl is given,
+ * so the host checked here is the host connected to.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "aws/internal.h"
+#include "aws/url.h"
 #include "base/util.h"
 
 const char *
@@ -36,62 +40,44 @@ aws_signing_region(const struct aws *aws, const char *service)
 	return aws->region;
 }
 
-static int
-host_is_loopback(const char *h, size_t n)
+char *
+aws_endpoint_parse(const char *what, const char *url, struct aws_error *err)
 {
-	if (n == 9 && strncasecmp(h, "localhost", 9) == 0)
-		return 1;
-	if (n == 5 && strncmp(h, "[::1]", 5) == 0)
-		return 1;
-	if (n >= 4 && strncmp(h, "127.", 4) == 0) {
-		size_t i, dots = 0;
-		for (i = 0; i < n; i++) {
-			if (h[i] == '.')
-				dots++;
-			else if (!isdigit((unsigned char)h[i]))
-				return 0;
-		}
-		return dots == 3;
+	struct aws_url u;
+	char why[320];
+	char *base;
+
+	if (aws_url_parse(&u, url, why, sizeof why) != 0) {
+		aws_error_set(err, "", "", "InvalidEndpoint", "%s %s", what, why);
+		return NULL;
 	}
-	return 0;
+	if (u.query != NULL) {
+		aws_error_set(err, "", "", "InvalidEndpoint", "%s %s has a query "
+		    "('?'); give only the scheme, host, port and path", what,
+		    u.href);
+		aws_url_free(&u);
+		return NULL;
+	}
+	if (!u.https && !aws_url_is_loopback(&u)) {
+		aws_error_set(err, "", "", "InsecureEndpoint",
+		    "%s %s uses plain http on a non-loopback host; use https "
+		    "(plain http is accepted only for 127.0.0.0/8, ::1 and "
+		    "localhost)", what, u.href);
+		aws_url_free(&u);
+		return NULL;
+	}
+	base = aws_url_base(&u);
+	aws_url_free(&u);
+	return base;
 }
 
 int
-aws_endpoint_check(const char *url, struct aws_error *err)
+aws_endpoint_check(const char *what, const char *url, struct aws_error *err)
 {
-	const char *host, *end;
+	char *base = aws_endpoint_parse(what, url, err);
 
-	if (strncasecmp(url, "https://", 8) == 0) {
-		host = url + 8;
-	} else if (strncasecmp(url, "http://", 7) == 0) {
-		host = url + 7;
-		end = host + strcspn(host, "/?#");
-		/* strip a port, but not the colons of [::1] */
-		if (*host == '[') {
-			const char *rb = memchr(host, ']', (size_t)(end - host));
-			end = rb ? rb + 1 : end;
-		} else {
-			const char *c = memchr(host, ':', (size_t)(end - host));
-			if (c)
-				end = c;
-		}
-		if (!host_is_loopback(host, (size_t)(end - host))) {
-			aws_error_set(err, "", "", "InsecureEndpoint",
-			    "endpoint %s uses plain http on a non-loopback host; "
-			    "use https (plain http is accepted only for 127.0.0.0/8, "
-			    "::1 and localhost)", url);
-			return -1;
-		}
-	} else {
-		aws_error_set(err, "", "", "InvalidEndpoint",
-		    "endpoint %s is not an http(s) URL", url);
-		return -1;
-	}
-	if (host[0] == '\0' || host[0] == '/') {
-		aws_error_set(err, "", "", "InvalidEndpoint", "endpoint %s has no host", url);
-		return -1;
-	}
-	return 0;
+	free(base);
+	return base != NULL ? 0 : -1;
 }
 
 /* AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (or the profile's
@@ -108,21 +94,11 @@ ignore_configured(const struct aws *aws)
 	return v != NULL && strcasecmp(v, "true") == 0;
 }
 
-static char *
-url_trim(const char *u)
-{
-	size_t n = strlen(u);
-
-	while (n > 0 && u[n - 1] == '/')
-		n--;
-	return xstrndup(u, n);
-}
-
 char *
 aws_endpoint(const struct aws *aws, const char *service, int *custom,
     struct aws_error *err)
 {
-	char var[64];
+	char var[64], what[320];
 	const char *u = NULL;
 	size_t i;
 
@@ -130,21 +106,24 @@ aws_endpoint(const struct aws *aws, const char *service, int *custom,
 	snprintf(var, sizeof var, "AWS_ENDPOINT_URL_%s", service);
 	for (i = 0; var[i]; i++)
 		var[i] = (char)toupper((unsigned char)var[i]);
-	if (aws->endpoint_url)
+	if (aws->endpoint_url) {
 		u = aws->endpoint_url;
-	else if (ignore_configured(aws))
+		snprintf(what, sizeof what, "--endpoint-url");
+	} else if (ignore_configured(aws)) {
 		u = NULL;
-	else if (getenv(var) && *getenv(var))
+	} else if (getenv(var) && *getenv(var)) {
 		u = getenv(var);
-	else if (getenv("AWS_ENDPOINT_URL") && *getenv("AWS_ENDPOINT_URL"))
+		snprintf(what, sizeof what, "%s", var);
+	} else if (getenv("AWS_ENDPOINT_URL") && *getenv("AWS_ENDPOINT_URL")) {
 		u = getenv("AWS_ENDPOINT_URL");
-	else
-		u = aws_ini_get(&aws->config, aws->profile, "endpoint_url");
-	if (u != NULL) {
-		if (aws_endpoint_check(u, err) != 0)
-			return NULL;
-		return url_trim(u);
+		snprintf(what, sizeof what, "AWS_ENDPOINT_URL");
+	} else if ((u = aws_ini_get(&aws->config, aws->profile,
+	    "endpoint_url")) != NULL) {
+		snprintf(what, sizeof what, "endpoint_url of profile '%s' in %s",
+		    aws->profile, aws->config.path ? aws->config.path : "config");
 	}
+	if (u != NULL)
+		return aws_endpoint_parse(what, u, err);
 	*custom = 0;
 	if (strcmp(service, "iam") == 0) {
 		if (str_has_prefix(aws->region, "cn-"))

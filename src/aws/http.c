@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 
 #include "aws/internal.h"
+#include "aws/url.h"
 #include "base/diag.h"
 #include "base/util.h"
 
@@ -335,18 +336,10 @@ skew_from_date(const char *date)
 	return (long)(server - time(NULL));
 }
 
-static void
-url_host_path(const char *url, struct buf *b)
-{
-	const char *p = strstr(url, "://");
-
-	p = p ? p + 3 : url;
-	buf_append(b, p, strcspn(p, "?#"));
-}
-
 static CURLcode
-perform(struct aws *aws, struct aws_request *req, const struct sigv4_output *sig,
-    const struct aws_creds *creds, struct aws_response *resp, char *errbuf)
+perform(struct aws *aws, struct aws_request *req, const struct aws_url *url,
+    const struct sigv4_output *sig, const struct aws_creds *creds,
+    struct aws_response *resp, char *errbuf)
 {
 	CURL *c = aws->curl;
 	struct curl_slist *sl = NULL;
@@ -357,7 +350,10 @@ perform(struct aws *aws, struct aws_request *req, const struct sigv4_output *sig
 
 	curl_easy_reset(c);
 	errbuf[0] = '\0';
-	curl_easy_setopt(c, CURLOPT_URL, req->url);
+	/* the canonical form of what was checked and signed, sent as it is:
+	 * dot segments in an S3 key are part of the key */
+	curl_easy_setopt(c, CURLOPT_URL, url->href);
+	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -427,8 +423,9 @@ perform(struct aws *aws, struct aws_request *req, const struct sigv4_output *sig
  * need be); *creds is set to those used. -1 with err set on failure. */
 static int
 sign_request(struct aws *aws, const struct aws_request *req,
-    const char *payload_hash, const struct aws_creds **creds,
-    struct sigv4_output *sig, struct aws_error *err)
+    const struct aws_url *url, const char *payload_hash,
+    const struct aws_creds **creds, struct sigv4_output *sig,
+    struct aws_error *err)
 {
 	struct sigv4_input in = {0};
 
@@ -438,7 +435,7 @@ sign_request(struct aws *aws, const struct aws_request *req,
 		*creds = &aws->creds;
 	}
 	in.method = req->method;
-	in.url = req->url;
+	in.url = url;
 	in.headers = req->hdr;
 	in.nheaders = req->nhdr;
 	in.payload_hash = payload_hash;
@@ -451,7 +448,31 @@ sign_request(struct aws *aws, const struct aws_request *req,
 	in.is_s3 = req->is_s3;
 	if (sigv4_sign(&in, sig) != 0) {
 		aws_error_set(err, req->service, req->operation,
-		    "InvalidEndpoint", "cannot parse URL %s", req->url);
+		    "InvalidEndpoint", "cannot sign a request to %s", url->href);
+		return -1;
+	}
+	return 0;
+}
+
+/* Parses the request's URL once: its canonical form is what is signed and
+ * what libcurl is given. Plain http carries a signed request only to
+ * loopback (the metadata sources check their own hosts). */
+static int
+request_url(const struct aws_request *req, struct aws_url *url,
+    struct aws_error *err)
+{
+	char why[320];
+
+	if (aws_url_parse(url, req->url, why, sizeof why) != 0) {
+		aws_error_set(err, req->service, req->operation,
+		    "InvalidEndpoint", "the request's URL %s", why);
+		return -1;
+	}
+	if (!url->https && !req->is_metadata && !aws_url_is_loopback(url)) {
+		aws_error_set(err, req->service, req->operation,
+		    "InsecureEndpoint", "refusing to send a request over plain "
+		    "http to %s, which is not a loopback host", url->authority);
+		aws_url_free(url);
 		return -1;
 	}
 	return 0;
@@ -467,13 +488,16 @@ aws_send(struct aws *aws, struct aws_request *req, struct aws_response *resp,
 	const char *payload_hash = req->payload_hash;
 	long t0 = now_ms();
 	struct buf where = {0};
+	struct aws_url url;
 	int rcode = -1;
 
 	if (payload_hash == NULL) {
 		aws_sha256_hex(req->body ? req->body : "", req->body_len, hash);
 		payload_hash = hash;
 	}
-	url_host_path(req->url, &where);
+	if (request_url(req, &url, err) != 0)
+		return -1;
+	buf_printf(&where, "%s%s", url.authority, url.path);
 	if (!req->is_metadata)
 		aws->calls++;
 	for (attempt = 1;; attempt++) {
@@ -484,11 +508,12 @@ aws_send(struct aws *aws, struct aws_request *req, struct aws_response *resp,
 
 		response_reset(resp);
 		if (!req->unsigned_request) {
-			if (sign_request(aws, req, payload_hash, &creds, &sig, err) != 0)
+			if (sign_request(aws, req, &url, payload_hash, &creds, &sig,
+			    err) != 0)
 				break;
 			sigp = &sig;
 		}
-		rc = perform(aws, req, sigp, creds, resp, errbuf);
+		rc = perform(aws, req, &url, sigp, creds, resp, errbuf);
 		if (sigp)
 			sigv4_output_free(sigp);
 		if (rc == CURLE_OK && resp->status >= 200 && resp->status < 300) {
@@ -558,5 +583,6 @@ aws_send(struct aws *aws, struct aws_request *req, struct aws_response *resp,
 	    req->method, where.data, resp->status, attempt, attempt == 1 ? "" : "s",
 	    now_ms() - t0);
 	buf_free(&where);
+	aws_url_free(&url);
 	return rcode;
 }

@@ -119,8 +119,15 @@ time_t aws_now(const struct aws *aws);
  * the configured URL is refused. */
 char *aws_endpoint(const struct aws *aws, const char *service, int *custom,
     struct aws_error *err);
-/* Checks a configured endpoint URL: https, or http only on loopback. */
-int aws_endpoint_check(const char *url, struct aws_error *err);
+/* A configured endpoint URL, read by aws_url_parse (url.h): https, or http
+ * only on loopback; no query. Returns its canonical form without a trailing
+ * slash (owned by the caller), or NULL with err set. what names where the
+ * URL came from ("AWS_ENDPOINT_URL"), for the message. */
+char *aws_endpoint_parse(const char *what, const char *url,
+    struct aws_error *err);
+/* The same, for a yes or no: 0, or -1 with err set. */
+int aws_endpoint_check(const char *what, const char *url,
+    struct aws_error *err);
 /* The region a service signs with (IAM is global). */
 const char *aws_signing_region(const struct aws *aws, const char *service);
 const char *aws_partition_suffix(const char *region);

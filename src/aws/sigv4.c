@@ -11,7 +11,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <openssl/evp.h>
@@ -103,94 +102,6 @@ header_value_fold(struct buf *b, const char *v)
 		any = 1;
 		buf_putc(b, *v);
 	}
-}
-
-struct url_parts {
-	const char *scheme, *netloc, *path, *query;
-	size_t scheme_len, netloc_len, path_len, query_len;
-};
-
-static int
-url_split(const char *url, struct url_parts *u)
-{
-	const char *p = strstr(url, "://"), *q;
-
-	memset(u, 0, sizeof *u);
-	if (p == NULL)
-		return -1;
-	u->scheme = url;
-	u->scheme_len = (size_t)(p - url);
-	u->netloc = p + 3;
-	u->netloc_len = strcspn(u->netloc, "/?#");
-	q = u->netloc + u->netloc_len;
-	u->path = q;
-	u->path_len = strcspn(q, "?#");
-	q += u->path_len;
-	if (*q == '?') {
-		u->query = q + 1;
-		u->query_len = strcspn(q + 1, "#");
-	} else {
-		u->query = q;
-	}
-	return 0;
-}
-
-/* The Host header as botocore derives it: lower case, no userinfo, the port
- * only when it is not the scheme's default. */
-static char *
-url_host(const struct url_parts *u)
-{
-	const char *h = u->netloc, *end = u->netloc + u->netloc_len, *at, *port = NULL;
-	size_t hlen, i;
-	struct buf b = {0};
-	int bracket = 0;
-	long pn;
-
-	for (at = end; at > h; at--)
-		if (at[-1] == '@')
-			break;
-	h = at;
-	if (memchr(h, '[', (size_t)(end - h)) != NULL) {
-		const char *rb;
-		h = (const char *)memchr(h, '[', (size_t)(end - h)) + 1;
-		rb = memchr(h, ']', (size_t)(end - h));
-		if (rb == NULL)
-			rb = end;
-		hlen = (size_t)(rb - h);
-		if (rb < end && (port = memchr(rb, ':', (size_t)(end - rb))) != NULL)
-			port++;
-		bracket = 1;
-	} else {
-		const char *c = memchr(h, ':', (size_t)(end - h));
-		hlen = c ? (size_t)(c - h) : (size_t)(end - h);
-		if (c)
-			port = c + 1;
-	}
-	if (bracket)
-		buf_putc(&b, '[');
-	for (i = 0; i < hlen; i++) {
-		char c = h[i];
-		buf_putc(&b, c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-	}
-	if (bracket)
-		buf_putc(&b, ']');
-	if (port != NULL && port < end) {
-		char tmp[16];
-		size_t plen = (size_t)(end - port);
-		if (plen < sizeof tmp) {
-			long def = u->scheme_len == 5 &&
-			    strncasecmp(u->scheme, "https", 5) == 0 ? 443 :
-			    u->scheme_len == 4 && strncasecmp(u->scheme, "http", 4) == 0 ? 80 : -1;
-			memcpy(tmp, port, plen);
-			tmp[plen] = '\0';
-			pn = strtol(tmp, NULL, 10);
-			if (pn != def)
-				buf_printf(&b, ":%ld", pn);
-		}
-	}
-	if (b.data == NULL)
-		buf_puts(&b, "");
-	return buf_take(&b);
 }
 
 /* RFC 3986 5.2.4 plus the removal of empty segments that AWS wants. */
@@ -356,7 +267,7 @@ header_add(struct header_set *hs, char *lname, const char *value)
 }
 
 static void
-signed_headers(const struct sigv4_input *in, const struct url_parts *u,
+signed_headers(const struct sigv4_input *in, const struct aws_url *u,
     struct header_set *hs, struct sigv4_output *out, const char **body_hash)
 {
 	const char *xsha = NULL;
@@ -394,7 +305,9 @@ signed_headers(const struct sigv4_input *in, const struct url_parts *u,
 		*body_hash = xsha;
 	}
 	if (!have_host) {
-		hs->host = url_host(u);
+		/* lower case, the port only when not the scheme's default: the
+		 * Host header libcurl sends for u->href, as botocore derives it */
+		hs->host = xstrdup(u->authority);
 		header_add(hs, xstrdup("host"), hs->host);
 	}
 	qsort(hs->h, hs->n, sizeof *hs->h, hdr_cmp);
@@ -402,7 +315,7 @@ signed_headers(const struct sigv4_input *in, const struct url_parts *u,
 
 /* The canonical request into cr, the signed header names into names. */
 static void
-canonical_request(const struct sigv4_input *in, const struct url_parts *u,
+canonical_request(const struct sigv4_input *in, const struct aws_url *u,
     const struct header_set *hs, const char *body_hash, struct buf *cr,
     struct buf *names)
 {
@@ -414,15 +327,16 @@ canonical_request(const struct sigv4_input *in, const struct url_parts *u,
 	}
 	buf_putc(cr, '\n');
 	if (in->is_s3) {
-		buf_append(cr, u->path, u->path_len);
+		buf_puts(cr, u->path);
 	} else {
 		struct buf np = {0};
-		path_normalize(&np, u->path, u->path_len);
+		path_normalize(&np, u->path, strlen(u->path));
 		aws_uri_encode(cr, np.data, np.len, "/~");
 		buf_free(&np);
 	}
 	buf_putc(cr, '\n');
-	query_canonical(cr, u->query, u->query_len);
+	if (u->query != NULL)
+		query_canonical(cr, u->query, strlen(u->query));
 	buf_putc(cr, '\n');
 	for (i = 0; i < hs->n; i++) {
 		if (i > 0 && strcmp(hs->h[i].name, hs->h[i - 1].name) == 0) {
@@ -468,7 +382,6 @@ signature(const struct sigv4_input *in, const char *date, const char *sts,
 int
 sigv4_sign(const struct sigv4_input *in, struct sigv4_output *out)
 {
-	struct url_parts u;
 	struct header_set hs = {0};
 	struct buf cr = {0}, sts = {0}, signed_names = {0}, auth = {0};
 	char stamp[17], date[9], hash[65], sig[65];
@@ -477,7 +390,7 @@ sigv4_sign(const struct sigv4_input *in, struct sigv4_output *out)
 	size_t i;
 
 	memset(out, 0, sizeof *out);
-	if (url_split(in->url, &u) != 0)
+	if (in->url == NULL || in->url->href == NULL)
 		return -1;
 	gmtime_r(&in->when, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
@@ -485,8 +398,8 @@ sigv4_sign(const struct sigv4_input *in, struct sigv4_output *out)
 	date[8] = '\0';
 	out->amz_date = xstrdup(stamp);
 
-	signed_headers(in, &u, &hs, out, &body_hash);
-	canonical_request(in, &u, &hs, body_hash, &cr, &signed_names);
+	signed_headers(in, in->url, &hs, out, &body_hash);
+	canonical_request(in, in->url, &hs, body_hash, &cr, &signed_names);
 	aws_sha256_hex(cr.data, cr.len, hash);
 	buf_printf(&sts, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s", stamp,
 	    date, in->region, in->service, hash);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "aws/url.h"
 #include "base/util.h"
 
 struct sigv4_header {
@@ -21,10 +22,11 @@ struct sigv4_header {
 
 struct sigv4_input {
 	const char *method;
-	/* scheme://host[:port]/path?query exactly as sent (path and query
-	 * already percent-encoded); the Host header is derived from it unless
-	 * headers holds one. */
-	const char *url;
+	/* the URL as parsed by aws_url_parse, whose href libcurl is given
+	 * (path and query already percent-encoded): the signed path and query
+	 * are its, and the Host header is its authority unless headers holds
+	 * one. */
+	const struct aws_url *url;
 	const struct sigv4_header *headers;
 	size_t nheaders;
 	const char *payload_hash; /* hex SHA-256 of the body or UNSIGNED-PAYLOAD */
@@ -49,7 +51,7 @@ struct sigv4_output {
 };
 
 /* Fills out (owned by the caller: sigv4_output_free). Returns 0, or -1 when
- * the URL cannot be parsed. */
+ * there is no URL. */
 int sigv4_sign(const struct sigv4_input *in, struct sigv4_output *out);
 void sigv4_output_free(struct sigv4_output *out);
 

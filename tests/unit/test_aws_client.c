@@ -73,16 +73,16 @@ test_endpoints(void)
 {
 	struct aws_error err;
 
-	CHECK_INT(aws_endpoint_check("https://example.com", &err), 0);
-	CHECK_INT(aws_endpoint_check("http://127.0.0.1:5000", &err), 0);
-	CHECK_INT(aws_endpoint_check("http://127.1.2.3", &err), 0);
-	CHECK_INT(aws_endpoint_check("http://localhost:1/", &err), 0);
-	CHECK_INT(aws_endpoint_check("http://[::1]:8080", &err), 0);
-	CHECK_INT(aws_endpoint_check("http://example.com", &err), -1);
+	CHECK_INT(aws_endpoint_check("test", "https://example.com", &err), 0);
+	CHECK_INT(aws_endpoint_check("test", "http://127.0.0.1:5000", &err), 0);
+	CHECK_INT(aws_endpoint_check("test", "http://127.1.2.3", &err), 0);
+	CHECK_INT(aws_endpoint_check("test", "http://localhost:1/", &err), 0);
+	CHECK_INT(aws_endpoint_check("test", "http://[::1]:8080", &err), 0);
+	CHECK_INT(aws_endpoint_check("test", "http://example.com", &err), -1);
 	CHECK_STR(err.code, "InsecureEndpoint");
-	CHECK_INT(aws_endpoint_check("http://127.0.0.1.evil.com", &err), -1);
-	CHECK_INT(aws_endpoint_check("http://localhost.evil.com", &err), -1);
-	CHECK_INT(aws_endpoint_check("ftp://127.0.0.1", &err), -1);
+	CHECK_INT(aws_endpoint_check("test", "http://127.0.0.1.evil.com", &err), -1);
+	CHECK_INT(aws_endpoint_check("test", "http://localhost.evil.com", &err), -1);
+	CHECK_INT(aws_endpoint_check("test", "ftp://127.0.0.1", &err), -1);
 	CHECK_STR(aws_partition_suffix("cn-north-1"), "amazonaws.com.cn");
 	CHECK_STR(aws_partition_suffix("us-gov-west-1"), "amazonaws.com");
 }
