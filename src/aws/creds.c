@@ -504,8 +504,6 @@ imds_base(struct aws *aws, struct aws_error *err)
 {
 	const char *what = "AWS_EC2_METADATA_SERVICE_ENDPOINT";
 	const char *v = env(what);
-	struct aws_url u;
-	char why[320], *base;
 
 	if (v == NULL) {
 		what = "ec2_metadata_service_endpoint in the profile";
@@ -514,20 +512,7 @@ imds_base(struct aws *aws, struct aws_error *err)
 	}
 	if (v == NULL)
 		return xstrdup("http://169.254.169.254");
-	if (aws_url_parse(&u, v, why, sizeof why) != 0) {
-		aws_error_set(err, "", "", "InvalidConfig", "%s %s", what, why);
-		return NULL;
-	}
-	if (u.query != NULL) {
-		aws_error_set(err, "", "", "InvalidConfig", "%s %s has a query "
-		    "('?'); give only the scheme, host, port and path", what,
-		    u.href);
-		aws_url_free(&u);
-		return NULL;
-	}
-	base = aws_url_base(&u);
-	aws_url_free(&u);
-	return base;
+	return aws_endpoint_parse(what, v, 1, err);
 }
 
 static int

@@ -41,7 +41,8 @@ aws_signing_region(const struct aws *aws, const char *service)
 }
 
 char *
-aws_endpoint_parse(const char *what, const char *url, struct aws_error *err)
+aws_endpoint_parse(const char *what, const char *url, int http_anywhere,
+    struct aws_error *err)
 {
 	struct aws_url u;
 	char why[320];
@@ -58,7 +59,7 @@ aws_endpoint_parse(const char *what, const char *url, struct aws_error *err)
 		aws_url_free(&u);
 		return NULL;
 	}
-	if (!u.https && !aws_url_is_loopback(&u)) {
+	if (!u.https && !http_anywhere && !aws_url_is_loopback(&u)) {
 		aws_error_set(err, "", "", "InsecureEndpoint",
 		    "%s %s uses plain http on a non-loopback host; use https "
 		    "(plain http is accepted only for 127.0.0.0/8, ::1 and "
@@ -74,7 +75,7 @@ aws_endpoint_parse(const char *what, const char *url, struct aws_error *err)
 int
 aws_endpoint_check(const char *what, const char *url, struct aws_error *err)
 {
-	char *base = aws_endpoint_parse(what, url, err);
+	char *base = aws_endpoint_parse(what, url, 0, err);
 
 	free(base);
 	return base != NULL ? 0 : -1;
@@ -123,7 +124,7 @@ aws_endpoint(const struct aws *aws, const char *service, int *custom,
 		    aws->profile, aws->config.path ? aws->config.path : "config");
 	}
 	if (u != NULL)
-		return aws_endpoint_parse(what, u, err);
+		return aws_endpoint_parse(what, u, 0, err);
 	*custom = 0;
 	if (strcmp(service, "iam") == 0) {
 		if (str_has_prefix(aws->region, "cn-"))

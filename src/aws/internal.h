@@ -120,10 +120,11 @@ time_t aws_now(const struct aws *aws);
 char *aws_endpoint(const struct aws *aws, const char *service, int *custom,
     struct aws_error *err);
 /* A configured endpoint URL, read by aws_url_parse (url.h): https, or http
- * only on loopback; no query. Returns its canonical form without a trailing
- * slash (owned by the caller), or NULL with err set. what names where the
- * URL came from ("AWS_ENDPOINT_URL"), for the message. */
-char *aws_endpoint_parse(const char *what, const char *url,
+ * only on loopback unless http_anywhere (the instance-metadata endpoint);
+ * no query. Returns its canonical form without a trailing slash (owned by
+ * the caller), or NULL with err set. what names where the URL came from
+ * ("AWS_ENDPOINT_URL"), for the message. */
+char *aws_endpoint_parse(const char *what, const char *url, int http_anywhere,
     struct aws_error *err);
 /* The same, for a yes or no: 0, or -1 with err set. */
 int aws_endpoint_check(const char *what, const char *url,

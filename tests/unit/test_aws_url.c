@@ -210,7 +210,7 @@ test_endpoint_decisions(void)
 
 	for (i = 0; i < NELEM(cases); i++) {
 		memset(&err, 0, sizeof err);
-		b = aws_endpoint_parse("AWS_ENDPOINT_URL", cases[i].in, &err);
+		b = aws_endpoint_parse("AWS_ENDPOINT_URL", cases[i].in, 0, &err);
 		CHECK_STR(b, cases[i].base);
 		if (cases[i].code) {
 			CHECK_STR(err.code, cases[i].code);
@@ -218,10 +218,20 @@ test_endpoint_decisions(void)
 		}
 		free(b);
 	}
+	/* the instance-metadata endpoint may be plain http to any host, and
+	 * is parsed by the same rules */
+	b = aws_endpoint_parse("AWS_EC2_METADATA_SERVICE_ENDPOINT",
+	    "http://169.254.169.254/", 1, &err);
+	CHECK_STR(b, "http://169.254.169.254");
+	free(b);
+	b = aws_endpoint_parse("AWS_EC2_METADATA_SERVICE_ENDPOINT",
+	    "http://169.254.169.254@127.0.0.1:1", 1, &err);
+	CHECK(b == NULL);
+	CHECK_STR(err.code, "InvalidEndpoint");
 	/* the message names the variable and says what to do, and does not
 	 * repeat what came before '@' */
 	b = aws_endpoint_parse("AWS_ENDPOINT_URL_S3",
-	    "http://127.0.0.1:5931@evil.com", &err);
+	    "http://127.0.0.1:5931@evil.com", 0, &err);
 	CHECK(b == NULL);
 	CHECK(strstr(err.message, "AWS_ENDPOINT_URL_S3 has user information") != NULL);
 	CHECK(strstr(err.message, "remove") != NULL);
