@@ -4,6 +4,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,24 +191,35 @@ dir_entries(const char *dir)
  * the file ends up with exactly the printed bytes. */
 static void
 check_write_over(const char *dir, const char *old, size_t old_len,
-    ino_t *ino)
+    ino_t *ino, int *replaced)
 {
 	char path[512], *got;
 	struct buf want = {0};
-	struct stat st;
+	struct stat st, old_st;
 	cJSON *tpl = big_template("last");
 	size_t len = 0;
+	int old_fd = -1;
 
 	snprintf(path, sizeof(path), "%s/template.json", dir);
 	unlink(path);
-	if (old != NULL)
+	if (old != NULL) {
 		put_file(path, old, old_len);
+		/* Held open, the old file keeps its inode number: a new file
+		 * cannot be given the same one, so a differing number proves
+		 * the file was replaced. */
+		old_fd = open(path, O_RDONLY);
+		CHECK(old_fd >= 0 && fstat(old_fd, &old_st) == 0);
+	}
 	marshal_print(tpl, &want);
 	CHECK(marshal_write(tpl, path) == (long long)want.len);
 	got = get_file(path, &len);
 	CHECK(got != NULL && len == want.len && memcmp(got, want.data, len) == 0);
 	CHECK(stat(path, &st) == 0);
 	*ino = st.st_ino;
+	if (replaced != NULL)
+		*replaced = old_fd >= 0 && st.st_ino != old_st.st_ino;
+	if (old_fd >= 0)
+		close(old_fd);
 	CHECK_INT((int)dir_entries(dir), 1); /* no temporary file left */
 	free(got);
 	buf_free(&want);
@@ -221,6 +233,7 @@ test_write(void)
 	struct buf want = {0};
 	cJSON *tpl = big_template("last");
 	ino_t ino, again;
+	int replaced = 0;
 	size_t i;
 
 	CHECK(mkdtemp(dir) != NULL);
@@ -228,7 +241,7 @@ test_write(void)
 	CHECK(want.len > 4 * ((size_t)64 << 10));
 	text = xmalloc(want.len + 1);
 
-	check_write_over(dir, NULL, 0, &ino);             /* no file yet */
+	check_write_over(dir, NULL, 0, &ino, NULL);             /* no file yet */
 	snprintf(path, sizeof(path), "%s/template.json", dir);
 	CHECK(marshal_write(tpl, path) == (long long)want.len); /* unchanged: */
 	{
@@ -236,17 +249,17 @@ test_write(void)
 
 		CHECK(stat(path, &st) == 0 && st.st_ino == ino); /* not replaced */
 	}
-	check_write_over(dir, want.data, want.len / 2, &again);  /* old is shorter */
+	check_write_over(dir, want.data, want.len / 2, &again, NULL);  /* old is shorter */
 	memcpy(text, want.data, want.len);
 	text[want.len] = 'x';
-	check_write_over(dir, text, want.len + 1, &again);       /* old is longer */
+	check_write_over(dir, text, want.len + 1, &again, NULL);       /* old is longer */
 	for (i = 0; i < 3; i++) {       /* one byte off: first, middle, last window */
 		size_t at = i == 0 ? 10 : i == 1 ? want.len / 2 : want.len - 2;
 
 		memcpy(text, want.data, want.len);
 		text[at] ^= 1;
-		check_write_over(dir, text, want.len, &again);
-		CHECK(again != ino);
+		check_write_over(dir, text, want.len, &again, &replaced);
+		CHECK(replaced);
 	}
 
 	snprintf(path, sizeof(path), "%s/missing/template.json", dir);
