@@ -82,6 +82,8 @@ def test_query_bodies_match_botocore(tmp_path):
          {"StackName": "my-stack", "ChangeSetName": "cs-1"}),
         ("cloudformation", "DescribeStackEvents", "describe-stack-events\tmy-stack",
          {"StackName": "my-stack"}),
+        ("cloudformation", "DescribeStackResources", "describe-stack-resources\tmy-stack\tSiteBucket",
+         {"StackName": "my-stack", "LogicalResourceId": "SiteBucket"}),
         ("cloudformation", "GetTemplate", "get-template\tmy-stack", {"StackName": "my-stack"}),
         ("cloudformation", "DeleteStack", "delete-stack\tmy-stack", {"StackName": "my-stack"}),
         ("cloudformation", "ContinueUpdateRollback", "continue-update-rollback\tmy-stack",
@@ -151,3 +153,39 @@ def test_pagination_follows_next_token(tmp_path):
     # events page back from the newest and stop at the last one already seen (5)
     assert rows[1][:3] == ["ok", "4", "S9"]
     assert [f.get("NextToken") for f in forms[2:]] == [None, "e2"]
+
+
+def test_events_stop_at_the_page_limit(tmp_path):
+    rec = Recorder({
+        "DescribeStackEvents": [event_page([9, 8, 7], "e2"), event_page([6, 5, 4], "e3"), event_page([3])],
+    })
+    try:
+        env = clean_env(tmp_path, AWS_ACCESS_KEY_ID="AKIAEXAMPLE", AWS_SECRET_ACCESS_KEY="secret")
+        rows, _ = script(["describe-stack-events\tmy-stack\t\t2"], env, "--region", REGION,
+                         "--endpoint-url", rec.url)
+    finally:
+        rec.close()
+    # two pages of the three, newest first; the third is never asked for
+    assert rows[0][:3] == ["ok", "6", "S9"]
+    assert [f.get("NextToken") for _, f in rec.requests] == [None, "e2"]
+
+
+def test_stack_resources_by_logical_id(tmp_path):
+    member = ("<member><StackName>my-stack</StackName><StackId>{0}</StackId>"
+              "<LogicalResourceId>SiteBucket</LogicalResourceId>"
+              "<PhysicalResourceId>my-stack-sitebucket-1</PhysicalResourceId>"
+              "<ResourceType>AWS::S3::Bucket</ResourceType>"
+              "<Timestamp>2026-11-22T05:00:00Z</Timestamp>"
+              "<ResourceStatus>CREATE_COMPLETE</ResourceStatus></member>").format(STACK_ID)
+    rec = Recorder({
+        "DescribeStackResources": [
+            "<DescribeStackResourcesResponse><DescribeStackResourcesResult><StackResources>"
+            f"{member}</StackResources></DescribeStackResourcesResult></DescribeStackResourcesResponse>"],
+    })
+    try:
+        env = clean_env(tmp_path, AWS_ACCESS_KEY_ID="AKIAEXAMPLE", AWS_SECRET_ACCESS_KEY="secret")
+        rows, _ = script(["describe-stack-resources\tmy-stack\tSiteBucket"], env, "--region", REGION,
+                         "--endpoint-url", rec.url)
+    finally:
+        rec.close()
+    assert rows[0] == ["ok", "1", "SiteBucket:my-stack-sitebucket-1"]

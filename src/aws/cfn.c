@@ -294,15 +294,32 @@ cfn_delete_change_set(struct aws *aws, const char *stack, const char *name,
 	return simple_call(aws, &q, err);
 }
 
+static void
+event_from_xml(struct cfn_event *e, const struct xml_node *m)
+{
+	e->id = xml_dup(m, "EventId");
+	e->stack_name = xml_dup(m, "StackName");
+	e->logical_id = xml_dup(m, "LogicalResourceId");
+	e->physical_id = xml_dup(m, "PhysicalResourceId");
+	e->resource_type = xml_dup(m, "ResourceType");
+	e->status = xml_dup(m, "ResourceStatus");
+	e->status_reason = xml_dup(m, "ResourceStatusReason");
+	e->client_token = xml_dup(m, "ClientRequestToken");
+	e->timestamp = aws_time_parse(xml_get(m, "Timestamp"));
+}
+
 int
 cfn_describe_stack_events(struct aws *aws, const char *stack,
-    const char *since_id, struct cfn_events *out, struct aws_error *err)
+    const char *since_id, int max_pages, struct cfn_events *out,
+    struct aws_error *err)
 {
 	char *next = NULL;
 	int page, done = 0;
 
 	memset(out, 0, sizeof *out);
-	for (page = 0; page < CFN_MAX_PAGES && !done; page++) {
+	if (max_pages <= 0 || max_pages > CFN_MAX_PAGES)
+		max_pages = CFN_MAX_PAGES;
+	for (page = 0; page < max_pages && !done; page++) {
 		struct aws_query q;
 		struct xml_node *x;
 		const struct xml_node *r, *m;
@@ -318,23 +335,14 @@ cfn_describe_stack_events(struct aws *aws, const char *stack,
 		r = xml_find(x, "DescribeStackEventsResult");
 		for (m = xml_first(xml_find(r, "StackEvents"), "member"); m;
 		    m = xml_next(m)) {
-			struct cfn_event *e;
 			const char *eid = xml_get(m, "EventId");
+
 			if (since_id && eid && strcmp(eid, since_id) == 0) {
 				done = 1;
 				break;
 			}
 			out->v = xgrow(out->v, &out->cap, out->n + 1, sizeof *out->v);
-			e = &out->v[out->n++];
-			e->id = xml_dup(m, "EventId");
-			e->stack_name = xml_dup(m, "StackName");
-			e->logical_id = xml_dup(m, "LogicalResourceId");
-			e->physical_id = xml_dup(m, "PhysicalResourceId");
-			e->resource_type = xml_dup(m, "ResourceType");
-			e->status = xml_dup(m, "ResourceStatus");
-			e->status_reason = xml_dup(m, "ResourceStatusReason");
-			e->client_token = xml_dup(m, "ClientRequestToken");
-			e->timestamp = aws_time_parse(xml_get(m, "Timestamp"));
+			event_from_xml(&out->v[out->n++], m);
 		}
 		free(next);
 		next = xml_dup(r, "NextToken");
@@ -364,6 +372,52 @@ cfn_events_free(struct cfn_events *ev)
 	}
 	free(ev->v);
 	memset(ev, 0, sizeof *ev);
+}
+
+int
+cfn_describe_stack_resources(struct aws *aws, const char *stack,
+    const char *logical_id, struct cfn_resources *out, struct aws_error *err)
+{
+	struct aws_query q;
+	struct xml_node *x;
+	const struct xml_node *m;
+
+	memset(out, 0, sizeof *out);
+	aws_query_init(&q, "cloudformation", "DescribeStackResources");
+	aws_query_add(&q, "StackName", stack);
+	aws_query_add(&q, "LogicalResourceId", logical_id);
+	if (aws_query_send(aws, &q, &x, err) != 0)
+		return -1;
+	for (m = xml_first(xml_find(x, "DescribeStackResourcesResult/"
+	    "StackResources"), "member"); m; m = xml_next(m)) {
+		struct cfn_resource *res;
+
+		out->v = xgrow(out->v, &out->cap, out->n + 1, sizeof *out->v);
+		res = &out->v[out->n++];
+		res->logical_id = xml_dup(m, "LogicalResourceId");
+		res->physical_id = xml_dup(m, "PhysicalResourceId");
+		res->resource_type = xml_dup(m, "ResourceType");
+		res->status = xml_dup(m, "ResourceStatus");
+		res->status_reason = xml_dup(m, "ResourceStatusReason");
+	}
+	xml_free(x);
+	return 0;
+}
+
+void
+cfn_resources_free(struct cfn_resources *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].logical_id);
+		free(l->v[i].physical_id);
+		free(l->v[i].resource_type);
+		free(l->v[i].status);
+		free(l->v[i].status_reason);
+	}
+	free(l->v);
+	memset(l, 0, sizeof *l);
 }
 
 int

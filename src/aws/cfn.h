@@ -118,16 +118,42 @@ struct cfn_event {
 	time_t timestamp;
 };
 
+#define CFN_EVENTS_PAGE 100 /* events in a full DescribeStackEvents page */
+
 struct cfn_events {
 	struct cfn_event *v; /* newest first, as CloudFormation returns them */
 	size_t n, cap;
 };
 
-/* Pages back from the newest event until since_id (excluded) is reached, or
- * through the whole history when since_id is NULL or never seen. */
+/*
+ * Pages back from the newest event until since_id (excluded) is reached, or
+ * through the whole history when since_id is NULL or never seen. A page
+ * holds up to CFN_EVENTS_PAGE events; max_pages > 0 stops after that many pages (1: the
+ * newest page only), 0 pages on until the end.
+ */
 int cfn_describe_stack_events(struct aws *aws, const char *stack,
-    const char *since_id, struct cfn_events *out, struct aws_error *err);
+    const char *since_id, int max_pages, struct cfn_events *out,
+    struct aws_error *err);
 void cfn_events_free(struct cfn_events *ev);
+
+struct cfn_resource {
+	char *logical_id;
+	char *physical_id;   /* NULL or "" until the resource exists */
+	char *resource_type;
+	char *status;
+	char *status_reason;
+};
+
+struct cfn_resources {
+	struct cfn_resource *v;
+	size_t n, cap;
+};
+
+/* DescribeStackResources: the stack's resources (up to 100, unpaged), or
+ * only logical_id's when it is not NULL. */
+int cfn_describe_stack_resources(struct aws *aws, const char *stack,
+    const char *logical_id, struct cfn_resources *out, struct aws_error *err);
+void cfn_resources_free(struct cfn_resources *l);
 
 /* stage: "Original", "Processed" or NULL. */
 int cfn_get_template(struct aws *aws, const char *stack, const char *stage,

@@ -11,7 +11,6 @@
 #include "aws/aws.h"
 #include "aws/cfn.h"
 #include "cli/cli.h"
-#include "converge/converge_io.h"
 #include "front/manifest.h"
 #include "pipeline/pipeline.h"
 #include "converge/progress.h"
@@ -165,12 +164,12 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	/* Events are a courtesy: a failure to read them is only logged.
-	 * One page (the newest 100) is enough for --events up to 100; more
-	 * pages the whole history. */
-	if (st && nev > 0 && (nev <= 100 ? converge_events_page(aws,
-	    st->id ? st->id : p.manifest->service, &ev, &err) :
-	    cfn_describe_stack_events(aws, st->id ? st->id : p.manifest->service,
-	    NULL, &ev, &err)) != 0)
+	 * A page holds the next 100: read only the pages --events shows. */
+	if (st && nev > 0 && cfn_describe_stack_events(aws,
+	    st->id ? st->id : p.manifest->service, NULL,
+	    nev < 1000L * CFN_EVENTS_PAGE ?
+	    (int)((nev + CFN_EVENTS_PAGE - 1) / CFN_EVENTS_PAGE) : 0,
+	    &ev, &err) != 0)
 		aws_error_log(&err);
 	status_print(cli, p.manifest->service, st, &ev,
 	    ev.n < (size_t)nev ? ev.n : (size_t)nev);

@@ -19,7 +19,6 @@
 #include <openssl/evp.h>
 
 #include "aws/aws.h"
-#include "aws/internal.h" /* aws_endpoint: until s3.h has an object URL */
 #include "aws/cfn.h"
 #include "aws/iam.h"
 #include "aws/s3.h"
@@ -206,8 +205,8 @@ events_follow(struct run *r)
 	struct aws_error e;
 	size_t i;
 
-	if (cfn_describe_stack_events(r->aws, stack_ref(r), r->last_event, &ev,
-	    &e) != 0) {
+	if (cfn_describe_stack_events(r->aws, stack_ref(r), r->last_event, 0,
+	    &ev, &e) != 0) {
 		/* Only decoration: the status poll decides. */
 		log_debug("events: %s: %s", e.code, e.message);
 		return;
@@ -232,46 +231,6 @@ events_follow(struct run *r)
 	events_take(r, &ev);
 }
 
-/*
- * The newest event before we act, so only this run's events are shown:
- * the first page of DescribeStackEvents is enough (newest first), where
- * cfn_describe_stack_events would page through the stack's whole history.
- * It goes through the client's Query helper until cfn.h can stop early.
- */
-int
-converge_events_page(struct aws *aws, const char *stack,
-    struct cfn_events *out, struct aws_error *err)
-{
-	struct aws_query q;
-	struct xml_node *x = NULL;
-	const struct xml_node *m;
-
-	memset(out, 0, sizeof *out);
-	aws_query_init(&q, "cloudformation", "DescribeStackEvents");
-	aws_query_add(&q, "StackName", stack);
-	if (aws_query_send(aws, &q, &x, err) != 0)
-		return -1;
-	for (m = xml_first(xml_find(x, "DescribeStackEventsResult/StackEvents"),
-	    "member"); m; m = xml_next(m)) {
-		struct cfn_event *e;
-
-		out->v = xgrow(out->v, &out->cap, out->n + 1, sizeof *out->v);
-		e = &out->v[out->n++];
-		memset(e, 0, sizeof *e);
-		e->id = xml_dup(m, "EventId");
-		e->stack_name = xml_dup(m, "StackName");
-		e->logical_id = xml_dup(m, "LogicalResourceId");
-		e->physical_id = xml_dup(m, "PhysicalResourceId");
-		e->resource_type = xml_dup(m, "ResourceType");
-		e->status = xml_dup(m, "ResourceStatus");
-		e->status_reason = xml_dup(m, "ResourceStatusReason");
-		e->client_token = xml_dup(m, "ClientRequestToken");
-		e->timestamp = aws_time_parse(xml_get(m, "Timestamp"));
-	}
-	xml_free(x);
-	return 0;
-}
-
 static void
 events_baseline(struct run *r)
 {
@@ -280,7 +239,9 @@ events_baseline(struct run *r)
 
 	if (r->last_event || !r->c.stack_existed)
 		return;
-	if (converge_events_page(r->aws, stack_ref(r), &ev, &e) != 0) {
+	/* The newest page is enough: only this run's events are shown. */
+	if (cfn_describe_stack_events(r->aws, stack_ref(r), NULL, 1, &ev,
+	    &e) != 0) {
 		log_debug("events: %s: %s", e.code, e.message);
 		return;
 	}
@@ -417,25 +378,6 @@ roles_check(struct run *r)
 	return 0;
 }
 
-/*
- * The template's URL for CloudFormation: path-style on the S3 endpoint the
- * client uses, so a configured endpoint (AWS_ENDPOINT_URL_S3,
- * --endpoint-url) is followed. Path-style works for every bucket name.
- */
-static char *
-template_url(struct run *r, const char *key)
-{
-	struct aws_error e;
-	char *base, *url;
-	int custom = 0;
-
-	if ((base = aws_endpoint(r->aws, "s3", &custom, &e)) == NULL)
-		return NULL;
-	url = xasprintf("%s/%s/%s", base, r->bucket, key);
-	free(base);
-	return url;
-}
-
 static int
 prepare(struct run *r)
 {
@@ -458,15 +400,11 @@ prepare(struct run *r)
 		rc = upload_once(r, key, r->tpl, r->tpl_len, NULL,
 		    "application/json");
 		if (rc == 0)
-			r->template_url = template_url(r, key);
+			r->template_url = s3_object_url(r->aws, r->bucket, key,
+			    &r->err);
 		free(key);
-		if (rc != 0)
+		if (rc != 0 || r->template_url == NULL)
 			return -1;
-		if (r->template_url == NULL) {
-			own_error(r, "NoEndpoint", "no S3 endpoint for the "
-			    "template URL");
-			return -1;
-		}
 	}
 	return 0;
 }
@@ -610,43 +548,30 @@ find_object(const struct s3_objects *l, const char *key)
  * The site bucket's name: the stack's output, or, when the outputs are not
  * there (yet), the SiteBucket resource's physical ID. Owned by the caller;
  * NULL when the stack has no site bucket.
- *
- * DescribeStackResources goes through the client's Query helper here
- * because cfn.h has no call for it yet; it belongs in cfn.c.
  */
 static char *
 site_bucket(struct run *r)
 {
 	const char *out = stack_output(r->st, MARSHAL_OUTPUT_SITE_BUCKET);
-	struct aws_query q;
-	struct xml_node *x = NULL;
-	const struct xml_node *m;
+	struct cfn_resources l;
 	struct aws_error e;
-	char *name;
+	char *name = NULL;
+	size_t i;
 
 	if (out)
 		return xstrdup(out);
-	aws_query_init(&q, "cloudformation", "DescribeStackResources");
-	aws_query_add(&q, "StackName", stack_ref(r));
-	aws_query_add(&q, "LogicalResourceId", MARSHAL_SITE_BUCKET_ID);
-	if (aws_query_send(r->aws, &q, &x, &e) != 0) {
+	if (cfn_describe_stack_resources(r->aws, stack_ref(r),
+	    MARSHAL_SITE_BUCKET_ID, &l, &e) != 0) {
 		log_debug("DescribeStackResources %s: %s: %s",
 		    MARSHAL_SITE_BUCKET_ID, e.code, e.message);
 		return NULL;
 	}
-	name = NULL;
-	for (m = xml_first(xml_find(x, "DescribeStackResourcesResult/"
-	    "StackResources"), "member"); m && name == NULL; m = xml_next(m)) {
-		const char *id = xml_get(m, "LogicalResourceId");
-
-		if (id && strcmp(id, MARSHAL_SITE_BUCKET_ID) == 0)
-			name = xml_dup(m, "PhysicalResourceId");
-	}
-	xml_free(x);
-	if (name && *name == '\0') {
-		free(name);
-		name = NULL;
-	}
+	for (i = 0; i < l.n && name == NULL; i++)
+		if (l.v[i].logical_id && l.v[i].physical_id &&
+		    *l.v[i].physical_id &&
+		    strcmp(l.v[i].logical_id, MARSHAL_SITE_BUCKET_ID) == 0)
+			name = xstrdup(l.v[i].physical_id);
+	cfn_resources_free(&l);
 	return name;
 }
 
@@ -916,7 +841,7 @@ root_causes(struct run *r, cJSON *json)
 		/* Failed before we followed anything (e.g. interrupted
 		 * earlier): look at the history once. */
 		if (cfn_describe_stack_events(r->aws, r->stack_id,
-		    r->last_event, &r->seen, &r->err) != 0)
+		    r->last_event, 0, &r->seen, &r->err) != 0)
 			return;
 	}
 	for (depth = 0; depth < 4; depth++) {
@@ -944,8 +869,8 @@ root_causes(struct run *r, cJSON *json)
 			char *id = xstrdup(src->v[idx[0]].physical_id);
 
 			free(ev);
-			if (cfn_describe_stack_events(r->aws, id, NULL, &next,
-			    &r->err) != 0 || next.n == 0) {
+			if (cfn_describe_stack_events(r->aws, id, NULL, 0,
+			    &next, &r->err) != 0 || next.n == 0) {
 				free(id);
 				cfn_events_free(&next);
 				break;

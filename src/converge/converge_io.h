@@ -39,18 +39,6 @@ struct build_out;
 int converge_run(struct cli *cli, const struct converge_opts *o,
     const struct manifest *m, const struct build_out *out, struct diags *d);
 
-struct aws;
-struct aws_error;
-struct cfn_events;
-
-/*
- * The newest page of a stack's events (up to 100, newest first), where
- * cfn_describe_stack_events pages through the whole history: what status
- * and the event baseline need. Returns 0, or -1 with err set.
- */
-int converge_events_page(struct aws *aws, const char *stack,
-    struct cfn_events *out, struct aws_error *err);
-
 /* The artifact bucket spartac manages for an account and region. */
 char *converge_bucket_name(const char *account, const char *region);
 

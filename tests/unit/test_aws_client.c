@@ -268,11 +268,23 @@ script_one(struct aws *aws, int argc, char **a, struct aws_error *err)
 		printf("ok\n");
 	} else if (strcmp(op, "describe-stack-events") == 0 && argc > 1) {
 		struct cfn_events ev;
-		if (cfn_describe_stack_events(aws, a[1], argc > 2 ? a[2] : NULL,
-		    &ev, err) != 0)
+		if (cfn_describe_stack_events(aws, a[1], argc > 2 && *a[2] ?
+		    a[2] : NULL, argc > 3 ? atoi(a[3]) : 0, &ev, err) != 0)
 			return -1;
 		printf("ok\t%zu\t%s\n", ev.n, ev.n ? ev.v[0].status : "");
 		cfn_events_free(&ev);
+	} else if (strcmp(op, "describe-stack-resources") == 0 && argc > 1) {
+		struct cfn_resources l;
+		size_t i;
+		if (cfn_describe_stack_resources(aws, a[1], argc > 2 ? a[2] :
+		    NULL, &l, err) != 0)
+			return -1;
+		printf("ok\t%zu", l.n);
+		for (i = 0; i < l.n; i++)
+			printf("\t%s:%s", l.v[i].logical_id ? l.v[i].logical_id :
+			    "", l.v[i].physical_id ? l.v[i].physical_id : "");
+		printf("\n");
+		cfn_resources_free(&l);
 	} else if (strcmp(op, "get-template") == 0 && argc > 1) {
 		char *body;
 		if (cfn_get_template(aws, a[1], NULL, &body, err) != 0)
