@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "base/util.h" /* PRINTF_LIKE */
+
 struct aws;
 
 struct aws_error {
@@ -69,6 +71,11 @@ typedef void aws_progress_fn(void *arg, unsigned long long sent,
 /* Reports the progress of request bodies to fn (NULL: stop reporting). */
 void aws_set_progress(struct aws *aws, aws_progress_fn *fn, void *arg);
 
+/* Fills err in (a NULL err is ignored). An error of the caller's own, not
+ * AWS's, has a NULL service and operation: no request id either. */
+void aws_error_set(struct aws_error *err, const char *service,
+    const char *operation, const char *code, const char *fmt, ...)
+    PRINTF_LIKE(5, 6);
 /* Logs "SERVICE OPERATION: CODE: MESSAGE (request id ID)" at error level. */
 void aws_error_log(const struct aws_error *err);
 /* 1 when the error is a missing resource (HTTP 404, NoSuchBucket, ...). */

@@ -172,9 +172,6 @@ int aws_send(struct aws *aws, struct aws_request *req,
     struct aws_response *resp, struct aws_error *err);
 const char *aws_response_header(const struct aws_response *r, const char *name);
 void aws_response_free(struct aws_response *r);
-void aws_error_set(struct aws_error *err, const char *service,
-    const char *operation, const char *code, const char *fmt, ...)
-    PRINTF_LIKE(5, 6);
 /* 1 for error codes the SDKs retry as throttling or transient. */
 int aws_error_code_is_throttle(const char *code);
 int aws_error_code_is_transient(const char *code);

@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
-#include <openssl/evp.h>
 
 #include "aws/aws.h"
 #include "aws/cfn.h"
@@ -32,10 +31,10 @@
 #include "compile/marshal.h"
 #include "base/meter.h"
 #include "front/node.h"
+#include "publish/publish.h"
 #include "converge/progress.h"
 #include "base/util.h"
 
-#define ARTIFACT_DAYS 90   /* lifecycle of the managed bucket's objects */
 #define DEPLOYED_NAME "deployed.json"
 #define MAX_ROOT_CAUSES 8
 
@@ -65,7 +64,7 @@ struct run {
 	struct converge_kv *tags; /* the user's stack tags */
 	size_t ntags;
 
-	char *bucket;            /* resolved artifact bucket */
+	struct publish pub;      /* the artifact bucket and uploads */
 	char *template_url;      /* when the template went through S3 */
 	char *cs_name;
 	char *cs_id;
@@ -82,7 +81,6 @@ struct run {
 	struct progress_live live;
 	int use_live;
 	int text;                /* --format text */
-	unsigned uploads;
 	struct timespec t0;
 	struct diags *d;
 };
@@ -130,22 +128,6 @@ obs_error(struct run *r, struct converge_observation *obs)
 	if (r->err.service[0] && !converge_error_is_throttle(r->err.code) &&
 	    !converge_error_is_missing(r->err.code, r->err.message))
 		aws_error_log(&r->err);
-}
-
-/* An error of ours (not AWS's): no service, no request id. */
-static void own_error(struct run *r, const char *code, const char *fmt, ...)
-    PRINTF_LIKE(3, 4);
-
-static void
-own_error(struct run *r, const char *code, const char *fmt, ...)
-{
-	va_list ap;
-
-	memset(&r->err, 0, sizeof r->err);
-	snprintf(r->err.code, sizeof r->err.code, "%s", code);
-	va_start(ap, fmt);
-	vsnprintf(r->err.message, sizeof r->err.message, fmt, ap);
-	va_end(ap);
 }
 
 static void
@@ -250,96 +232,7 @@ events_baseline(struct run *r)
 	cfn_events_free(&ev);
 }
 
-/* ---- the artifact bucket ---- */
-
-char *
-converge_bucket_name(const char *account, const char *region)
-{
-	return xasprintf("spartac-%s-%s", account, region);
-}
-
-static int
-bucket_resolve(struct run *r, int create)
-{
-	struct sts_identity id;
-	char *region = NULL;
-	int rc;
-
-	if (r->bucket)
-		return 0;
-	if (r->o->bucket || r->m->bucket) {
-		r->bucket = xstrdup(r->o->bucket ? r->o->bucket : r->m->bucket);
-		return 0;
-	}
-	if (sts_get_caller_identity(r->aws, &id, &r->err) != 0)
-		return -1;
-	r->bucket = converge_bucket_name(id.account, aws_region(r->aws));
-	sts_identity_free(&id);
-	if (!create)
-		return 0;
-	rc = s3_head_bucket(r->aws, r->bucket, &region, &r->err);
-	free(region);
-	if (rc < 0)
-		return -1;
-	if (rc == 0)
-		return 0;
-	log_info("creating the artifact bucket %s (encrypted, private, "
-	    "objects expire after %d days)", r->bucket, ARTIFACT_DAYS);
-	if (s3_create_bucket(r->aws, r->bucket, &r->err) != 0 ||
-	    s3_put_public_access_block(r->aws, r->bucket, &r->err) != 0 ||
-	    s3_put_bucket_encryption(r->aws, r->bucket, &r->err) != 0 ||
-	    s3_put_bucket_lifecycle(r->aws, r->bucket, "spartac-artifacts", "",
-	    ARTIFACT_DAYS, &r->err) != 0)
-		return -1;
-	return 0;
-}
-
-static void
-upload_progress(void *arg, unsigned long long sent, unsigned long long total)
-{
-	(void)total;
-	meter_update(arg, sent);
-}
-
-/* HeadObject, then PutObject only when the key is absent. */
-static int
-upload_once(struct run *r, const char *key, const void *data, size_t len,
-    const char *path, const char *type)
-{
-	struct meter meter;
-	struct s3_object obj;
-	char *buf = NULL;
-	size_t n = len;
-	int rc;
-
-	memset(&obj, 0, sizeof obj);
-	rc = s3_head_object(r->aws, r->bucket, key, &obj, &r->err);
-	s3_object_free(&obj);
-	if (rc < 0)
-		return -1;
-	if (rc == 0) {
-		log_debug("s3://%s/%s is there already", r->bucket, key);
-		return 0;
-	}
-	if (path) {
-		if (file_read(path, (size_t)1 << 31, &buf, &n) != 0) {
-			own_error(r, "FileRead", "%s: %s",
-			    path, strerror(errno));
-			return -1;
-		}
-		data = buf;
-	}
-	log_info("uploading s3://%s/%s (%zu bytes)", r->bucket, key, n);
-	meter_begin(&meter, "uploading", n, 1);
-	aws_set_progress(r->aws, upload_progress, &meter);
-	rc = s3_put_object(r->aws, r->bucket, key, data, n, type, NULL, &r->err);
-	aws_set_progress(r->aws, NULL, NULL);
-	meter_end(&meter, NULL);
-	free(buf);
-	if (rc == 0)
-		r->uploads++;
-	return rc;
-}
+/* ---- before the change set ---- */
 
 /* Roles named by ARN must exist; each is looked up once per run. */
 static int
@@ -371,8 +264,8 @@ roles_check(struct run *r)
 		iam_role_free(got);
 	}
 	if (missing) {
-		own_error(r, "RoleMissing", "%d role(s) named in the manifest "
-		    "do not exist", missing);
+		aws_error_set(&r->err, NULL, NULL, "RoleMissing", "%d role(s) "
+		    "named in the manifest do not exist", missing);
 		return -1;
 	}
 	return 0;
@@ -382,30 +275,20 @@ static int
 prepare(struct run *r)
 {
 	int deploy = r->o->mode == CONVERGE_DEPLOY;
-	char hex[DIGEST_HEX_LEN + 1];
-	char *key;
-	int rc;
 
 	/* plan never creates anything but its change set. */
-	if (bucket_resolve(r, deploy) != 0)
+	if (publish_bucket_resolve(&r->pub, r->o->bucket ? r->o->bucket :
+	    r->m->bucket, deploy) != 0)
 		return -1;
 	if (roles_check(r) != 0)
 		return -1;
-	if (deploy && upload_once(r, r->code_key, NULL, 0,
+	if (deploy && publish_object(&r->pub, r->code_key, NULL, 0,
 	    r->out->archive_path, "application/zip") != 0)
 		return -1;
-	if (r->tpl_len > MARSHAL_TEMPLATE_BODY_MAX && r->template_url == NULL) {
-		digest_sha256_hex(r->tpl, r->tpl_len, hex);
-		key = xasprintf("%s/templates/%s.json", r->stack, hex);
-		rc = upload_once(r, key, r->tpl, r->tpl_len, NULL,
-		    "application/json");
-		if (rc == 0)
-			r->template_url = s3_object_url(r->aws, r->bucket, key,
-			    &r->err);
-		free(key);
-		if (rc != 0 || r->template_url == NULL)
-			return -1;
-	}
+	if (r->tpl_len > MARSHAL_TEMPLATE_BODY_MAX && r->template_url == NULL &&
+	    publish_template(&r->pub, r->stack, r->tpl, r->tpl_len,
+	    &r->template_url) != 0)
+		return -1;
 	return 0;
 }
 
@@ -453,7 +336,7 @@ create_change_set(struct run *r)
 	if (r->m->nfunctions > 0) {
 		/* the template declares the code parameters only for functions */
 		params[nparams].key = MARSHAL_PARAM_BUCKET;
-		params[nparams++].value = r->bucket;
+		params[nparams++].value = r->pub.bucket;
 		params[nparams].key = MARSHAL_PARAM_CODE_KEY;
 		params[nparams++].value = r->code_key;
 	}
@@ -519,31 +402,6 @@ show_changes(struct run *r)
 
 /* ---- the site ---- */
 
-static void
-md5_hex(const void *p, size_t n, char out[33])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0, i;
-
-	/* S3's ETag of a single-part upload is the MD5 of its bytes: the
-	 * cheap way to know an object is unchanged without reading it. */
-	EVP_Digest(p, n, md, &len, EVP_md5(), NULL);
-	for (i = 0; i < len && i < 16; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	out[32] = '\0';
-}
-
-static const struct s3_object *
-find_object(const struct s3_objects *l, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->v[i].key, key) == 0)
-			return &l->v[i];
-	return NULL;
-}
-
 /*
  * The site bucket's name: the stack's output, or, when the outputs are not
  * there (yet), the SiteBucket resource's physical ID. Owned by the caller;
@@ -579,96 +437,19 @@ static int
 site_sync(struct run *r)
 {
 	char *bucket = site_bucket(r);
-	struct s3_objects have = {0};
-	const char **gone = NULL;
-	char *text = NULL, *root;
-	size_t len, ngone = 0, put = 0, kept = 0;
-	cJSON *site = NULL, *f, *files;
-	int rc = -1;
+	char *root;
+	int rc;
 
 	if (bucket == NULL) {
-		own_error(r, "NoSiteBucket", "the stack has neither a %s "
-		    "output nor a %s resource", MARSHAL_OUTPUT_SITE_BUCKET,
-		    MARSHAL_SITE_BUCKET_ID);
+		aws_error_set(&r->err, NULL, NULL, "NoSiteBucket", "the stack "
+		    "has neither a %s output nor a %s resource",
+		    MARSHAL_OUTPUT_SITE_BUCKET, MARSHAL_SITE_BUCKET_ID);
 		return -1;
 	}
-	if (file_read(r->out->site_path, 1 << 26, &text, &len) != 0 ||
-	    (site = cJSON_Parse(text)) == NULL) {
-		own_error(r, "FileRead", "%s: cannot "
-		    "read it", r->out->site_path);
-		free(text);
-		free(bucket);
-		return -1;
-	}
-	free(text);
-	if (s3_list_objects(r->aws, bucket, NULL, &have, &r->err) != 0)
-		goto out;
 	root = xasprintf("%s/%s", r->out->project_dir, r->m->site->root);
-	files = cJSON_GetObjectItemCaseSensitive(site, "files");
-	cJSON_ArrayForEach(f, files) {
-		const char *p = cJSON_GetStringValue(
-		    cJSON_GetObjectItemCaseSensitive(f, "path"));
-		const char *type = cJSON_GetStringValue(
-		    cJSON_GetObjectItemCaseSensitive(f, "content_type"));
-		const struct s3_object *o;
-		char *path, *data = NULL, md5[33], etag[36];
-		size_t n;
-
-		if (p == NULL)
-			continue;
-		path = xasprintf("%s/%s", root, p);
-		if (file_read(path, (size_t)1 << 31, &data, &n) != 0) {
-			own_error(r, "FileRead", "%s: %s",
-			    path, strerror(errno));
-			free(path);
-			free(root);
-			goto out;
-		}
-		free(path);
-		md5_hex(data, n, md5);
-		snprintf(etag, sizeof etag, "\"%s\"", md5);
-		o = find_object(&have, p);
-		if (o && o->size == (long long)n && o->etag &&
-		    strcmp(o->etag, etag) == 0) {
-			kept++;
-		} else {
-			if (s3_put_object(r->aws, bucket, p, data, n,
-			    type ? type : "application/octet-stream", NULL,
-			    &r->err) != 0) {
-				free(data);
-				free(root);
-				goto out;
-			}
-			put++;
-		}
-		free(data);
-	}
+	rc = publish_site_sync(&r->pub, bucket, r->out->site_path, root);
 	free(root);
-	/* Whatever the bucket holds that the site no longer has. */
-	gone = xcalloc(have.n + 1, sizeof *gone);
-	for (len = 0; len < have.n; len++) {
-		int keep = 0;
-
-		cJSON_ArrayForEach(f, files) {
-			const char *p = cJSON_GetStringValue(
-			    cJSON_GetObjectItemCaseSensitive(f, "path"));
-			if (p && strcmp(p, have.v[len].key) == 0)
-				keep = 1;
-		}
-		if (!keep)
-			gone[ngone++] = have.v[len].key;
-	}
-	if (ngone && s3_delete_objects(r->aws, bucket, gone, ngone, &r->err) != 0)
-		goto out;
-	r->uploads += (unsigned)put;
-	log_info("site: %zu uploaded, %zu unchanged, %zu deleted", put, kept,
-	    ngone);
-	rc = 0;
-out:
-	free(gone);
 	free(bucket);
-	s3_objects_free(&have);
-	cJSON_Delete(site);
 	return rc;
 }
 
@@ -676,27 +457,12 @@ static int
 site_empty(struct run *r)
 {
 	char *bucket = site_bucket(r);
-	struct s3_objects have = {0};
-	const char **keys;
-	size_t i;
 	int rc;
 
 	if (bucket == NULL)
 		return 0;
-	if (s3_list_objects(r->aws, bucket, NULL, &have, &r->err) != 0) {
-		free(bucket);
-		return aws_error_is_not_found(&r->err) ? 0 : -1;
-	}
-	keys = xcalloc(have.n + 1, sizeof *keys);
-	for (i = 0; i < have.n; i++)
-		keys[i] = have.v[i].key;
-	rc = have.n ? s3_delete_objects(r->aws, bucket, keys, have.n, &r->err) : 0;
-	if (rc == 0 && have.n)
-		log_info("emptied the site bucket %s (%zu objects)", bucket,
-		    have.n);
-	free(keys);
+	rc = publish_site_empty(&r->pub, bucket);
 	free(bucket);
-	s3_objects_free(&have);
 	return rc;
 }
 
@@ -1006,7 +772,7 @@ report(struct run *r)
 			cJSON_AddBoolToObject(json, "recreated", 1);
 		cJSON_AddNumberToObject(json, "apiCalls",
 		    (double)aws_api_calls(r->aws));
-		cJSON_AddNumberToObject(json, "uploads", r->uploads);
+		cJSON_AddNumberToObject(json, "uploads", r->pub.uploads);
 		if (r->digest[0])
 			cJSON_AddStringToObject(json, "digest", r->digest);
 	}
@@ -1073,7 +839,7 @@ report(struct run *r)
 		cJSON_Delete(json);
 	}
 	log_debug("aws: %lu API calls, %lu HTTP requests, %u uploads",
-	    aws_api_calls(r->aws), aws_http_requests(r->aws), r->uploads);
+	    aws_api_calls(r->aws), aws_http_requests(r->aws), r->pub.uploads);
 	if (fflush(stdout) != 0)
 		status = EXIT_IO;
 	return status;
@@ -1134,7 +900,7 @@ run_free(struct run *r)
 	free(r->tpl);
 	free(r->code_key);
 	free(r->tags);
-	free(r->bucket);
+	publish_free(&r->pub);
 	free(r->template_url);
 	free(r->cs_name);
 	free(r->cs_id);
@@ -1180,6 +946,8 @@ converge_run(struct cli *cli, const struct converge_opts *o,
 		status = EXIT_AWS;
 		goto out;
 	}
+	r.pub.aws = r.aws;
+	r.pub.err = &r.err;
 	snprintf(r.token, sizeof r.token, "spartac-%.12s-%lld",
 	    r.digest[0] ? r.digest : "delete", (long long)time(NULL));
 	r.use_live = r.text && isatty(STDOUT_FILENO) && log_use_color() &&
