@@ -2,13 +2,13 @@
  * converge_io.c - the I/O loop of plan, deploy and delete (converge_io.h).
  *
  * converge.c decides; this file performs. Each action maps to one or a few
- * AWS calls, whose answer goes back into converge_next(). All waiting is
- * here, in slices, so Ctrl-C stops it at once: the stack is left to
- * CloudFormation and the user is told how to follow it (exit 130).
+ * AWS calls (or to the publish stage, for uploads and the site), whose
+ * answer goes back into converge_next(); report.c tells the result. All
+ * waiting is here, in slices, so Ctrl-C stops it at once: the stack is left
+ * to CloudFormation and the user is told how to follow it (exit 130).
  */
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,26 +17,20 @@
 
 #include <cjson/cJSON.h>
 
+#include "base/diag.h"
+#include "base/util.h"
+#include "front/manifest.h"
+#include "front/node.h"
+#include "compile/build.h"
+#include "compile/marshal.h"
 #include "aws/aws.h"
 #include "aws/cfn.h"
 #include "aws/iam.h"
-#include "aws/s3.h"
-#include "aws/sts.h"
-#include "compile/build.h"
+#include "publish/publish.h"
 #include "converge/converge.h"
 #include "converge/converge_io.h"
-#include "base/diag.h"
-#include "base/digest.h"
-#include "front/manifest.h"
-#include "compile/marshal.h"
-#include "base/meter.h"
-#include "front/node.h"
-#include "publish/publish.h"
 #include "converge/progress.h"
-#include "base/util.h"
-
-#define DEPLOYED_NAME "deployed.json"
-#define MAX_ROOT_CAUSES 8
+#include "converge/run.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -46,44 +40,6 @@ on_sigint(int sig)
 	(void)sig;
 	interrupted = 1;
 }
-
-struct run {
-	struct cli *cli;
-	const struct converge_opts *o;
-	const struct manifest *m;
-	struct aws *aws;
-	struct converge c;
-	const char *stack;       /* the stack name: the service */
-	char *stack_id;          /* once known: waits and events use it */
-
-	const struct build_out *out; /* the artifacts; NULL for delete */
-	char *tpl;
-	size_t tpl_len;
-	char *code_key;
-	char digest[CONV_DIGEST_LEN + 1];
-	struct converge_kv *tags; /* the user's stack tags */
-	size_t ntags;
-
-	struct publish pub;      /* the artifact bucket and uploads */
-	char *template_url;      /* when the template went through S3 */
-	char *cs_name;
-	char *cs_id;
-	char token[80];          /* client request token of this run */
-
-	struct cfn_stack *st;    /* the last DescribeStacks answer */
-	struct cfn_change_set *cs; /* the last DescribeChangeSet answer */
-	struct cfn_change_set *shown; /* the change set's changes, kept */
-	struct aws_error err;
-
-	int following;           /* an operation runs: show its events */
-	char *last_event;        /* newest event id already shown */
-	struct cfn_events seen;  /* every event of this run, newest first */
-	struct progress_live live;
-	int use_live;
-	int text;                /* --format text */
-	struct timespec t0;
-	struct diags *d;
-};
 
 static double
 elapsed(const struct run *r)
@@ -112,8 +68,8 @@ nap(long ms)
 	return interrupted ? -1 : 0;
 }
 
-static const char *
-stack_ref(const struct run *r)
+const char *
+run_stack_ref(const struct run *r)
 {
 	return r->stack_id ? r->stack_id : r->stack;
 }
@@ -187,7 +143,7 @@ events_follow(struct run *r)
 	struct aws_error e;
 	size_t i;
 
-	if (cfn_describe_stack_events(r->aws, stack_ref(r), r->last_event, 0,
+	if (cfn_describe_stack_events(r->aws, run_stack_ref(r), r->last_event, 0,
 	    &ev, &e) != 0) {
 		/* Only decoration: the status poll decides. */
 		log_debug("events: %s: %s", e.code, e.message);
@@ -222,7 +178,7 @@ events_baseline(struct run *r)
 	if (r->last_event || !r->c.stack_existed)
 		return;
 	/* The newest page is enough: only this run's events are shown. */
-	if (cfn_describe_stack_events(r->aws, stack_ref(r), NULL, 1, &ev,
+	if (cfn_describe_stack_events(r->aws, run_stack_ref(r), NULL, 1, &ev,
 	    &e) != 0) {
 		log_debug("events: %s: %s", e.code, e.message);
 		return;
@@ -389,17 +345,6 @@ confirm(struct run *r)
 	return line[0] == 'y' || line[0] == 'Y';
 }
 
-static void
-show_changes(struct run *r)
-{
-	if (r->shown == NULL || !r->text)
-		return;
-	printf("Changes to %s (%s):\n", r->stack, r->c.change_set_type);
-	progress_changes_print(stdout, r->shown->changes, r->shown->nchanges,
-	    r->cli->color);
-	fflush(stdout);
-}
-
 /* ---- the site ---- */
 
 /*
@@ -418,7 +363,7 @@ site_bucket(struct run *r)
 
 	if (out)
 		return xstrdup(out);
-	if (cfn_describe_stack_resources(r->aws, stack_ref(r),
+	if (cfn_describe_stack_resources(r->aws, run_stack_ref(r),
 	    MARSHAL_SITE_BUCKET_ID, &l, &e) != 0) {
 		log_debug("DescribeStackResources %s: %s: %s",
 		    MARSHAL_SITE_BUCKET_ID, e.code, e.message);
@@ -468,6 +413,61 @@ site_empty(struct run *r)
 
 /* ---- one action ---- */
 
+/* DescribeStacks, by name first and by ARN once known. */
+static void
+observe_stack(struct run *r, enum converge_action a,
+    struct converge_observation *obs)
+{
+	cfn_stack_free(r->st);
+	r->st = NULL;
+	if (cfn_describe_stacks(r->aws, a == CONV_WAIT_STACK ?
+	    run_stack_ref(r) : r->stack, &r->st, &r->err) != 0) {
+		obs_error(r, obs);
+		return;
+	}
+	obs->kind = CONV_OBS_STACK;
+	if (r->st) {
+		obs->stack_exists = 1;
+		obs->stack_status = r->st->status;
+		obs->stack_reason = r->st->status_reason;
+		obs->digest = stack_param(r->st, MARSHAL_PARAM_DIGEST);
+		obs->termination_protection = r->st->termination_protection;
+		if (r->st->id)
+			set_str(&r->stack_id, r->st->id);
+		/* Delete empties the site bucket first when the manifest
+		 * has a site (found via the stack). */
+		if (r->o->mode == CONVERGE_DELETE)
+			r->c.has_site = r->m->site != NULL ||
+			    stack_output(r->st, MARSHAL_OUTPUT_SITE_BUCKET) !=
+			    NULL;
+	}
+	if (r->following)
+		events_follow(r);
+}
+
+static void
+observe_change_set(struct run *r, struct converge_observation *obs)
+{
+	cfn_change_set_free(r->cs);
+	r->cs = NULL;
+	if (cfn_describe_change_set(r->aws, run_stack_ref(r), r->cs_id, &r->cs,
+	    &r->err) != 0) {
+		obs_error(r, obs);
+		return;
+	}
+	obs->kind = CONV_OBS_CHANGE_SET;
+	obs->cs_status = r->cs->status;
+	obs->cs_execution = r->cs->execution_status;
+	obs->cs_reason = r->cs->status_reason;
+	obs->cs_nchanges = r->cs->nchanges;
+	if (r->cs->nchanges) {
+		/* Kept for the prompt and the report. */
+		cfn_change_set_free(r->shown);
+		r->shown = r->cs;
+		r->cs = NULL;
+	}
+}
+
 static void
 perform(struct run *r, enum converge_action a,
     struct converge_observation *obs)
@@ -479,32 +479,7 @@ perform(struct run *r, enum converge_action a,
 	switch (a) {
 	case CONV_DESCRIBE_STACK:
 	case CONV_WAIT_STACK:
-		cfn_stack_free(r->st);
-		r->st = NULL;
-		if (cfn_describe_stacks(r->aws, a == CONV_WAIT_STACK ?
-		    stack_ref(r) : r->stack, &r->st, &r->err) != 0) {
-			obs_error(r, obs);
-			break;
-		}
-		obs->kind = CONV_OBS_STACK;
-		if (r->st) {
-			obs->stack_exists = 1;
-			obs->stack_status = r->st->status;
-			obs->stack_reason = r->st->status_reason;
-			obs->digest = stack_param(r->st, MARSHAL_PARAM_DIGEST);
-			obs->termination_protection =
-			    r->st->termination_protection;
-			if (r->st->id)
-				set_str(&r->stack_id, r->st->id);
-			/* Delete empties the site bucket first when the
-			 * manifest has a site (found via the stack). */
-			if (r->o->mode == CONVERGE_DELETE)
-				r->c.has_site = r->m->site != NULL ||
-				    stack_output(r->st,
-				    MARSHAL_OUTPUT_SITE_BUCKET) != NULL;
-		}
-		if (r->following)
-			events_follow(r);
+		observe_stack(r, a, obs);
 		break;
 	case CONV_PREPARE:
 		rc = prepare(r);
@@ -518,7 +493,7 @@ perform(struct run *r, enum converge_action a,
 				    "create failed): deleting it to create it "
 				    "again", r->stack);
 		}
-		rc = cfn_delete_stack(r->aws, stack_ref(r), r->token, &r->err);
+		rc = cfn_delete_stack(r->aws, run_stack_ref(r), r->token, &r->err);
 		break;
 	case CONV_CONTINUE_ROLLBACK:
 		log_info("%s is UPDATE_ROLLBACK_FAILED: continuing the rollback "
@@ -532,26 +507,10 @@ perform(struct run *r, enum converge_action a,
 		rc = create_change_set(r);
 		break;
 	case CONV_DESCRIBE_CHANGE_SET:
-		cfn_change_set_free(r->cs);
-		r->cs = NULL;
-		if (cfn_describe_change_set(r->aws, stack_ref(r), r->cs_id,
-		    &r->cs, &r->err) != 0) {
-			obs_error(r, obs);
-			break;
-		}
-		obs->kind = CONV_OBS_CHANGE_SET;
-		obs->cs_status = r->cs->status;
-		obs->cs_execution = r->cs->execution_status;
-		obs->cs_reason = r->cs->status_reason;
-		obs->cs_nchanges = r->cs->nchanges;
-		if (r->cs->nchanges) {
-			cfn_change_set_free(r->shown);
-			r->shown = r->cs;
-			r->cs = NULL;
-		}
+		observe_change_set(r, obs);
 		break;
 	case CONV_CONFIRM:
-		show_changes(r);
+		report_changes(r);
 		if (!confirm(r)) {
 			obs->kind = CONV_OBS_DECLINED;
 			return;
@@ -562,16 +521,16 @@ perform(struct run *r, enum converge_action a,
 		r->following = 1;
 		if (r->use_live)
 			progress_live_draw(&r->live, r->stack);
-		rc = cfn_execute_change_set(r->aws, stack_ref(r), r->cs_id,
+		rc = cfn_execute_change_set(r->aws, run_stack_ref(r), r->cs_id,
 		    r->token, &r->err);
 		break;
 	case CONV_DELETE_CHANGE_SET:
-		rc = cfn_delete_change_set(r->aws, stack_ref(r), r->cs_id,
+		rc = cfn_delete_change_set(r->aws, run_stack_ref(r), r->cs_id,
 		    &r->err);
 		break;
 	case CONV_PROTECT:
 		log_info("turning termination protection on (--protect)");
-		rc = cfn_update_termination_protection(r->aws, stack_ref(r), 1,
+		rc = cfn_update_termination_protection(r->aws, run_stack_ref(r), 1,
 		    &r->err);
 		break;
 	case CONV_EMPTY_SITE:
@@ -589,260 +548,6 @@ perform(struct run *r, enum converge_action a,
 		else
 			obs_error(r, obs);
 	}
-}
-
-/* ---- results ---- */
-
-static void
-root_causes(struct run *r, cJSON *json)
-{
-	struct converge_event *ev;
-	struct cfn_events nested = {0};
-	const struct cfn_events *src = &r->seen;
-	size_t idx[MAX_ROOT_CAUSES], k, i;
-	cJSON *arr = NULL;
-	int depth;
-
-	if (r->seen.n == 0 && r->stack_id) {
-		/* Failed before we followed anything (e.g. interrupted
-		 * earlier): look at the history once. */
-		if (cfn_describe_stack_events(r->aws, r->stack_id,
-		    r->last_event, 0, &r->seen, &r->err) != 0)
-			return;
-	}
-	for (depth = 0; depth < 4; depth++) {
-		ev = xcalloc(src->n + 1, sizeof *ev);
-		for (i = 0; i < src->n; i++) {
-			ev[i].stack_id = stack_ref(r);
-			ev[i].event_id = src->v[i].id;
-			ev[i].logical_id = src->v[i].logical_id;
-			ev[i].physical_id = src->v[i].physical_id;
-			ev[i].type = src->v[i].resource_type;
-			ev[i].status = src->v[i].status;
-			ev[i].reason = src->v[i].status_reason;
-			ev[i].timestamp = (double)src->v[i].timestamp;
-			/* Our own stack's events name it, not its ARN,
-			 * when the ARN is unknown. */
-			if (depth == 0 && r->stack_id == NULL &&
-			    src->v[i].logical_id &&
-			    strcmp(src->v[i].logical_id, r->stack) == 0)
-				ev[i].physical_id = ev[i].stack_id;
-		}
-		k = converge_root_causes(ev, src->n, idx, MAX_ROOT_CAUSES);
-		if (k == 1 && converge_event_is_nested_stack(&ev[idx[0]]) &&
-		    src->v[idx[0]].physical_id) {
-			struct cfn_events next;
-			char *id = xstrdup(src->v[idx[0]].physical_id);
-
-			free(ev);
-			if (cfn_describe_stack_events(r->aws, id, NULL, 0,
-			    &next, &r->err) != 0 || next.n == 0) {
-				free(id);
-				cfn_events_free(&next);
-				break;
-			}
-			free(id);
-			cfn_events_free(&nested);
-			nested = next;
-			src = &nested;
-			continue;
-		}
-		for (i = 0; i < k; i++) {
-			const struct cfn_event *e = &src->v[idx[i]];
-
-			if (json) {
-				if (arr == NULL)
-					arr = cJSON_AddArrayToObject(json,
-					    "rootCauses");
-				cJSON_AddItemToArray(arr, progress_event_json(e));
-			} else {
-				fprintf(stderr, "  root cause: %s %s (%s): %s\n",
-				    e->logical_id ? e->logical_id : "",
-				    e->status ? e->status : "",
-				    e->resource_type ? e->resource_type : "",
-				    e->status_reason ? e->status_reason :
-				    "(no reason given)");
-			}
-		}
-		free(ev);
-		break;
-	}
-	cfn_events_free(&nested);
-}
-
-static cJSON *
-outputs_json(const struct cfn_stack *s)
-{
-	cJSON *o = cJSON_CreateObject();
-	size_t i;
-
-	for (i = 0; s && i < s->noutputs; i++)
-		if (s->outputs[i].key)
-			cJSON_AddStringToObject(o, s->outputs[i].key,
-			    s->outputs[i].value ? s->outputs[i].value : "");
-	return o;
-}
-
-static int
-write_outputs(struct run *r)
-{
-	cJSON *o;
-	char *s;
-	int rc;
-
-	if (r->o->outputs_file == NULL)
-		return 0;
-	o = outputs_json(r->st);
-	s = cJSON_Print(o);
-	cJSON_Delete(o);
-	rc = file_write_atomic(r->o->outputs_file, s, strlen(s), 0644);
-	if (rc != 0)
-		log_error("%s: %s", r->o->outputs_file, strerror(errno));
-	free(s);
-	return rc;
-}
-
-/* What plan --offline compares against. */
-static void
-save_deployed(struct run *r)
-{
-	char *path;
-
-	if (r->out == NULL || r->tpl == NULL)
-		return;
-	path = xasprintf("%s/%s", r->out->dir, DEPLOYED_NAME);
-	if (file_write_atomic(path, r->tpl, r->tpl_len, 0644) != 0)
-		log_warn("%s: %s", path, strerror(errno));
-	free(path);
-}
-
-static int
-exit_for(const struct run *r)
-{
-	switch (r->c.result) {
-	case CONV_RESULT_NO_CHANGES:
-	case CONV_RESULT_DEPLOYED:
-	case CONV_RESULT_DELETED:
-		return EXIT_OK;
-	case CONV_RESULT_CHANGES:
-		return r->o->detailed_exitcode ? EXIT_CHANGES : EXIT_OK;
-	case CONV_RESULT_DECLINED:
-		return EXIT_CHANGES;
-	default:
-		return EXIT_AWS;
-	}
-}
-
-static const char *
-verb_name(enum converge_mode m)
-{
-	return m == CONVERGE_PLAN ? "plan" : m == CONVERGE_DELETE ? "delete" :
-	    "deploy";
-}
-
-static int
-report(struct run *r)
-{
-	int status = exit_for(r);
-	cJSON *json = NULL;
-	size_t i;
-
-	if (!r->text) {
-		json = cJSON_CreateObject();
-		cJSON_AddStringToObject(json, "verb", verb_name(r->o->mode));
-		cJSON_AddStringToObject(json, "stack", r->stack);
-		cJSON_AddStringToObject(json, "result",
-		    converge_result_name(r->c.result));
-		if (r->c.final_status[0])
-			cJSON_AddStringToObject(json, "status",
-			    r->c.final_status);
-		if (r->c.why[0])
-			cJSON_AddStringToObject(json, "reason", r->c.why);
-		if (r->shown)
-			cJSON_AddItemToObject(json, "changes",
-			    progress_changes_json(r->shown->changes,
-			    r->shown->nchanges));
-		else if (r->o->mode != CONVERGE_DELETE)
-			cJSON_AddItemToObject(json, "changes",
-			    cJSON_CreateArray());
-		if (r->o->mode == CONVERGE_DEPLOY)
-			cJSON_AddItemToObject(json, "outputs",
-			    outputs_json(r->st));
-		if (r->c.recreated)
-			cJSON_AddBoolToObject(json, "recreated", 1);
-		cJSON_AddNumberToObject(json, "apiCalls",
-		    (double)aws_api_calls(r->aws));
-		cJSON_AddNumberToObject(json, "uploads", r->pub.uploads);
-		if (r->digest[0])
-			cJSON_AddStringToObject(json, "digest", r->digest);
-	}
-	switch (r->c.result) {
-	case CONV_RESULT_NO_CHANGES:
-		if (r->text)
-			printf("%s: no changes\n", r->stack);
-		break;
-	case CONV_RESULT_CHANGES:
-		if (r->text) {
-			if (r->shown)
-				show_changes(r);
-			else
-				printf("%s: %s\n", r->stack, r->c.why);
-			printf("%s: plan only; nothing was changed\n", r->stack);
-		}
-		break;
-	case CONV_RESULT_DEPLOYED:
-		if (r->text) {
-			printf("%s: %s\n", r->stack, r->c.final_status);
-			for (i = 0; r->st && i < r->st->noutputs; i++)
-				printf("  %s = %s\n", r->st->outputs[i].key,
-				    r->st->outputs[i].value ?
-				    r->st->outputs[i].value : "");
-		}
-		break;
-	case CONV_RESULT_DELETED:
-		if (r->text)
-			printf("%s: %s\n", r->stack, r->c.stack_existed ?
-			    "deleted" : "no such stack; nothing to delete");
-		break;
-	case CONV_RESULT_DECLINED:
-		if (r->text)
-			printf("%s: not executed; the change set was removed\n",
-			    r->stack);
-		break;
-	case CONV_RESULT_FAILED:
-	case CONV_RESULT_TIMEOUT:
-	case CONV_RESULT_NONE:
-		log_error("%s: %s", r->stack, r->c.why[0] ? r->c.why :
-		    "failed");
-		if (r->following)
-			root_causes(r, json);
-		if (r->c.final_status[0] && r->text)
-			fprintf(stderr, "  stack status: %s\n",
-			    r->c.final_status);
-		if (r->c.result == CONV_RESULT_TIMEOUT)
-			log_error("the stack operation goes on in "
-			    "CloudFormation: follow it with 'spartac status'");
-		break;
-	}
-	if ((r->c.result == CONV_RESULT_DEPLOYED ||
-	    r->c.result == CONV_RESULT_NO_CHANGES) &&
-	    r->o->mode == CONVERGE_DEPLOY) {
-		save_deployed(r);
-		if (write_outputs(r) != 0)
-			status = EXIT_IO;
-	}
-	if (json) {
-		char *s = cJSON_Print(json);
-
-		printf("%s\n", s);
-		free(s);
-		cJSON_Delete(json);
-	}
-	log_debug("aws: %lu API calls, %lu HTTP requests, %u uploads",
-	    aws_api_calls(r->aws), aws_http_requests(r->aws), r->pub.uploads);
-	if (fflush(stdout) != 0)
-		status = EXIT_IO;
-	return status;
 }
 
 /* ---- the built artifacts and their digest ---- */
@@ -996,17 +701,17 @@ converge_run(struct cli *cli, const struct converge_opts *o,
 			 * REVIEW_IN_PROGRESS stack a CREATE one made. */
 			memset(&r.err, 0, sizeof r.err);
 			if (r.cs_id && r.c.cs_created && !r.c.stack_existed)
-				cfn_delete_stack(r.aws, stack_ref(&r), r.token,
+				cfn_delete_stack(r.aws, run_stack_ref(&r), r.token,
 				    &r.err);
 			else if (r.cs_id && r.c.cs_created)
-				cfn_delete_change_set(r.aws, stack_ref(&r),
+				cfn_delete_change_set(r.aws, run_stack_ref(&r),
 				    r.cs_id, &r.err);
 			log_error("interrupted; nothing was executed");
 		}
 		status = EXIT_INTERRUPTED;
 		goto out;
 	}
-	status = report(&r);
+	status = report_result(&r);
 	reported = 1;
 out:
 	if (have_sig)

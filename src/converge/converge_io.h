@@ -39,7 +39,4 @@ struct build_out;
 int converge_run(struct cli *cli, const struct converge_opts *o,
     const struct manifest *m, const struct build_out *out, struct diags *d);
 
-/* The artifact bucket spartac manages for an account and region. */
-char *converge_bucket_name(const char *account, const char *region);
-
 #endif
