@@ -440,6 +440,109 @@ def test_12_ctrl_c_at_the_question_exits_130_and_leaves_nothing(env, project, mo
         json.loads(gone.stdout)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
 
 
+def _full_pipe():
+    """A pipe whose buffer is full: the next write to it blocks."""
+    import fcntl
+    rd, wr = os.pipe()
+    flags = fcntl.fcntl(wr, fcntl.F_GETFL)
+    fcntl.fcntl(wr, fcntl.F_SETFL, flags | os.O_NONBLOCK)
+    try:
+        while True:
+            os.write(wr, b"." * 4096)
+    except BlockingIOError:
+        pass
+    fcntl.fcntl(wr, fcntl.F_SETFL, flags)
+    return rd, wr
+
+
+def _blocked_writing_a_pipe(pid):
+    try:
+        with open(f"/proc/{pid}/wchan") as f:
+            return "pipe_write" in f.read()
+    except OSError:
+        return False
+
+
+def _kernel_names_pipe_waits():
+    """Whether /proc/PID/wchan says a process waits to write a pipe."""
+    rd, wr = _full_pipe()
+    p = subprocess.Popen(["sh", "-c", "echo x"], stdout=wr)
+    os.close(wr)
+    try:
+        for _ in range(50):
+            if _blocked_writing_a_pipe(p.pid):
+                return True
+            time.sleep(0.05)
+        return False
+    finally:
+        p.kill()
+        p.wait()
+        os.close(rd)
+
+
+def test_12b_ctrl_c_before_the_read_is_not_lost(env, project, moto):
+    """Ctrl-C that lands after the last check and before the wait for the
+    answer (here: while the change list waits on a full stdout pipe) still
+    ends the prompt: exit 130, nothing left behind, no read that hangs."""
+    import pty
+    import select
+    import signal
+    full = dict(os.environ)
+    full.update({k: v for k, v in env.items() if k != "ENDPOINT"})
+    full["TERM"] = "xterm"
+    if not _kernel_names_pipe_waits():
+        pytest.skip("/proc/PID/wchan does not say when a process waits on a pipe")
+    # stdout: a pipe filled to the brim, so printing the changes blocks
+    rd, wr = _full_pipe()
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(project)
+        os.dup2(wr, 1)
+        os.close(wr)
+        os.close(rd)
+        cmd = spartac_cmd("deploy", "--endpoint-url", env["ENDPOINT"])
+        os.execvpe(cmd[0], cmd, full)
+    os.close(wr)
+    os.set_blocking(rd, False)
+    err, sent, status = b"", False, None
+    try:
+        deadline = time.time() + 240
+        while time.time() < deadline and status is None:
+            ready, _, _ = select.select([fd, rd] if sent else [fd], [], [], 0.2)
+            if fd in ready:
+                try:
+                    err += os.read(fd, 4096)
+                except OSError:
+                    pass
+            if rd in ready:
+                os.read(rd, 65536)  # drained, so spartac can exit
+            if not sent and _blocked_writing_a_pipe(pid):
+                os.kill(pid, signal.SIGINT)
+                sent = True
+                deadline = min(deadline, time.time() + 60)
+            done, st = os.waitpid(pid, os.WNOHANG)
+            if done:
+                status = st
+    finally:
+        if status is None:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(rd)
+        os.close(fd)
+    text = err.decode("utf-8", "replace")
+    assert sent, text
+    assert status is not None, "still waiting for an answer after Ctrl-C: " + text
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 130, text
+    assert "interrupted" in text and "nothing was executed" in text
+    full_cli = dict(os.environ)
+    full_cli.update({k: v for k, v in env.items() if k != "ENDPOINT"})
+    gone = subprocess.run(["aws", "--endpoint-url", env["ENDPOINT"], "cloudformation",
+                           "describe-stacks", "--stack-name", STACK],
+                          capture_output=True, text=True, env=full_cli)
+    assert gone.returncode != 0 or \
+        json.loads(gone.stdout)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
+
+
 def test_13_the_example_with_its_site(env, tmp_path, moto):
     """sparta.yaml.example as shipped: deploy, the site's files in the site
     bucket with their content types, a no-op, one changed site file is one

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -330,6 +331,40 @@ create_change_set(struct run *r)
 	return rc;
 }
 
+/*
+ * Waits for the answer in a way Ctrl-C ends. SIGINT stays blocked from the
+ * check of the flag until pselect() unblocks it atomically, so a Ctrl-C
+ * that comes after the prompt but before the wait ends the wait too (a
+ * plain read(2) would sit there until killed). Returns the bytes read,
+ * 0 at end of file, or -1 when interrupted or on an error.
+ */
+static ssize_t
+answer_read(char *line, size_t size)
+{
+	sigset_t block, orig;
+	fd_set rd;
+	int ready = 0, rc;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &block, &orig) != 0)
+		return -1;
+	while (!interrupted && !ready) {
+		FD_ZERO(&rd);
+		FD_SET(STDIN_FILENO, &rd);
+		rc = pselect(STDIN_FILENO + 1, &rd, NULL, NULL, NULL, &orig);
+		if (rc > 0)
+			ready = 1;
+		else if (rc < 0 && errno != EINTR)
+			break;
+	}
+	sigprocmask(SIG_SETMASK, &orig, NULL);
+	if (!ready || interrupted)
+		return -1;
+	/* A terminal in canonical mode has a whole line ready: no wait. */
+	return read(STDIN_FILENO, line, size - 1);
+}
+
 /* On a terminal (both ends) without --yes, ask; never otherwise. */
 static int
 confirm(struct run *r)
@@ -340,7 +375,7 @@ confirm(struct run *r)
 		return 1;
 	fprintf(stderr, "Execute these changes on %s? [y/N] ", r->stack);
 	fflush(stderr);
-	if (fgets(line, sizeof line, stdin) == NULL)
+	if (answer_read(line, sizeof line) <= 0)
 		return 0;
 	return line[0] == 'y' || line[0] == 'Y';
 }
@@ -661,6 +696,7 @@ converge_run(struct cli *cli, const struct converge_opts *o,
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_sigint;
+	sa.sa_flags = 0; /* no SA_RESTART: a call in progress ends, EINTR */
 	sigemptyset(&sa.sa_mask);
 	interrupted = 0;
 	have_sig = sigaction(SIGINT, &sa, &old) == 0;
