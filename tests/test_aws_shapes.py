@@ -155,19 +155,25 @@ def test_pagination_follows_next_token(tmp_path):
     assert [f.get("NextToken") for f in forms[2:]] == [None, "e2"]
 
 
-def test_events_stop_at_the_page_limit(tmp_path):
-    rec = Recorder({
-        "DescribeStackEvents": [event_page([9, 8, 7], "e2"), event_page([6, 5, 4], "e3"), event_page([3])],
-    })
+def replay(tmp_path, replies, lines):
+    """Runs the client driver's call lines against canned replies; returns
+    the rows printed and the forms received."""
+    rec = Recorder(replies)
     try:
         env = clean_env(tmp_path, AWS_ACCESS_KEY_ID="AKIAEXAMPLE", AWS_SECRET_ACCESS_KEY="secret")
-        rows, _ = script(["describe-stack-events\tmy-stack\t\t2"], env, "--region", REGION,
-                         "--endpoint-url", rec.url)
+        rows, _ = script(lines, env, "--region", REGION, "--endpoint-url", rec.url)
     finally:
         rec.close()
+    return rows, [f for _, f in rec.requests]
+
+
+def test_events_stop_at_the_page_limit(tmp_path):
+    rows, forms = replay(tmp_path, {
+        "DescribeStackEvents": [event_page([9, 8, 7], "e2"), event_page([6, 5, 4], "e3"), event_page([3])],
+    }, ["describe-stack-events\tmy-stack\t\t2"])
     # two pages of the three, newest first; the third is never asked for
     assert rows[0][:3] == ["ok", "6", "S9"]
-    assert [f.get("NextToken") for _, f in rec.requests] == [None, "e2"]
+    assert [f.get("NextToken") for f in forms] == [None, "e2"]
 
 
 def test_stack_resources_by_logical_id(tmp_path):
@@ -177,15 +183,10 @@ def test_stack_resources_by_logical_id(tmp_path):
               "<ResourceType>AWS::S3::Bucket</ResourceType>"
               "<Timestamp>2026-11-22T05:00:00Z</Timestamp>"
               "<ResourceStatus>CREATE_COMPLETE</ResourceStatus></member>").format(STACK_ID)
-    rec = Recorder({
+    rows, forms = replay(tmp_path, {
         "DescribeStackResources": [
             "<DescribeStackResourcesResponse><DescribeStackResourcesResult><StackResources>"
             f"{member}</StackResources></DescribeStackResourcesResult></DescribeStackResourcesResponse>"],
-    })
-    try:
-        env = clean_env(tmp_path, AWS_ACCESS_KEY_ID="AKIAEXAMPLE", AWS_SECRET_ACCESS_KEY="secret")
-        rows, _ = script(["describe-stack-resources\tmy-stack\tSiteBucket"], env, "--region", REGION,
-                         "--endpoint-url", rec.url)
-    finally:
-        rec.close()
+    }, ["describe-stack-resources\tmy-stack\tSiteBucket"])
     assert rows[0] == ["ok", "1", "SiteBucket:my-stack-sitebucket-1"]
+    assert forms[0]["LogicalResourceId"] == "SiteBucket"
