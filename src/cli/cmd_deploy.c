@@ -50,12 +50,17 @@ cli_converge(struct cli *cli, struct converge_opts *o)
 	int status = EXIT_OK, rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &o->started);
+	o->aws.profile = cli->profile;
+	o->aws.region = cli->region;
+	o->aws.endpoint_url = cli->endpoint_url;
+	o->format = cli->format;
+	o->color = cli->color;
 	po = cli_pipeline_options(cli, o->mode == CONVERGE_DELETE ?
 	    PIPELINE_MODEL : PIPELINE_ALL);
 	switch (pipeline_run(&p, &po, &d)) {
 	case PIPELINE_OK:
-		status = converge_run(cli, o, p.manifest,
-		    p.have_out ? &p.out : NULL, &d);
+		status = converge_run(o, p.manifest, p.have_out ? &p.out :
+		    NULL, &d);
 		goto out;
 	case PIPELINE_INVALID:
 		break;

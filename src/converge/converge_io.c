@@ -20,6 +20,7 @@
 
 #include "base/diag.h"
 #include "base/util.h"
+#include "cli/cli.h" /* EXIT_*: until they have a leaf header */
 #include "front/manifest.h"
 #include "front/node.h"
 #include "compile/build.h"
@@ -164,7 +165,7 @@ events_follow(struct run *r)
 		FILE *fp = r->text ? stdout : stderr;
 
 		for (i = ev.n; i-- > 0;)
-			progress_event_line(fp, &ev.v[i], r->cli->color);
+			progress_event_line(fp, &ev.v[i], r->o->color);
 		fflush(fp);
 	}
 	events_take(r, &ev);
@@ -656,21 +657,20 @@ run_free(struct run *r)
 }
 
 int
-converge_run(struct cli *cli, const struct converge_opts *o,
-    const struct manifest *m, const struct build_out *out, struct diags *d)
+converge_run(const struct converge_opts *o, const struct manifest *m,
+    const struct build_out *out, struct diags *d)
 {
 	struct run r;
-	struct aws_options ao = {0};
 	struct converge_observation obs;
 	struct sigaction sa, old;
 	enum converge_action a;
-	int status = EXIT_OK, diag_status, have_sig = 0, reported = 0;
+	enum diag_format format;
+	int status = EXIT_OK, have_sig = 0, reported = 0;
 
 	memset(&r, 0, sizeof r);
-	r.cli = cli;
 	r.o = o;
 	r.d = d;
-	r.text = cli->format == DIAG_FORMAT_TEXT;
+	r.text = o->format == DIAG_FORMAT_TEXT;
 	r.t0 = o->started;
 	r.m = m;
 	r.out = out;
@@ -678,10 +678,7 @@ converge_run(struct cli *cli, const struct converge_opts *o,
 	if (o->mode != CONVERGE_DELETE &&
 	    (status = digest_inputs(&r)) != EXIT_OK)
 		goto out;
-	ao.profile = cli->profile;
-	ao.region = cli->region;
-	ao.endpoint_url = cli->endpoint_url;
-	if ((r.aws = aws_open(&ao, &r.err)) == NULL) {
+	if ((r.aws = aws_open(&o->aws, &r.err)) == NULL) {
 		aws_error_log(&r.err);
 		status = EXIT_AWS;
 		goto out;
@@ -692,7 +689,7 @@ converge_run(struct cli *cli, const struct converge_opts *o,
 	    r.digest[0] ? r.digest : "delete", (long long)time(NULL));
 	r.use_live = r.text && isatty(STDOUT_FILENO) && log_use_color() &&
 	    getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0;
-	progress_live_init(&r.live, stdout, cli->color);
+	progress_live_init(&r.live, stdout, o->color);
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_sigint;
@@ -752,16 +749,15 @@ converge_run(struct cli *cli, const struct converge_opts *o,
 out:
 	if (have_sig)
 		sigaction(SIGINT, &old, NULL);
-	if (reported && !r.text) {
-		/* stdout holds one JSON document: the result. Warnings (a
-		 * run that reached the end has no errors) go to stderr. */
-		if (d->n)
-			diags_print(stderr, d, DIAG_FORMAT_TEXT, cli->color);
-		diag_status = d->nerrors ? EXIT_INVALID : EXIT_OK;
-	} else
-		diag_status = cli_report(cli, d);
-	if (status == EXIT_OK)
-		status = diag_status;
+	/* Once reported, stdout holds one JSON document (the result) or the
+	 * text lines: the warnings (a run that reached the end has no
+	 * errors) go to stderr in text. */
+	format = reported ? DIAG_FORMAT_TEXT : o->format;
+	if (d->n || format == DIAG_FORMAT_JSON)
+		diags_print(format == DIAG_FORMAT_TEXT ? stderr : stdout, d,
+		    format, o->color);
+	if (status == EXIT_OK && d->nerrors)
+		status = EXIT_INVALID;
 	run_free(&r);
 	return status;
 }

@@ -12,7 +12,8 @@
 
 #include <time.h>
 
-#include "cli/cli.h"
+#include "base/diag.h"
+#include "aws/aws.h"
 #include "converge/converge.h"
 
 struct converge_opts {
@@ -28,15 +29,19 @@ struct converge_opts {
 	int detailed_exitcode;    /* plan --detailed-exitcode */
 	struct timespec started;  /* CLOCK_MONOTONIC at the verb's start,
 				   * build included: what --timeout counts */
+	struct aws_options aws;   /* --profile, --region, --endpoint-url */
+	enum diag_format format;  /* --format */
+	int color;                /* colour on the terminal */
 };
 
 struct build_out;
+struct manifest;
 
 /*
  * Runs the verb on the model m and, but for delete, the artifacts the
  * pipeline built (pipeline.h); reports d and returns the exit status.
  */
-int converge_run(struct cli *cli, const struct converge_opts *o,
-    const struct manifest *m, const struct build_out *out, struct diags *d);
+int converge_run(const struct converge_opts *o, const struct manifest *m,
+    const struct build_out *out, struct diags *d);
 
 #endif

@@ -15,7 +15,7 @@
 #include "aws/cfn.h"
 #include "base/diag.h"
 #include "base/util.h"
-#include "cli/cli.h"
+#include "cli/cli.h" /* EXIT_*: until they have a leaf header */
 #include "converge/converge.h"
 #include "converge/progress.h"
 #include "converge/run.h"
@@ -30,7 +30,7 @@ report_changes(struct run *r)
 		return;
 	printf("Changes to %s (%s):\n", r->stack, r->c.change_set_type);
 	progress_changes_print(stdout, r->shown->changes, r->shown->nchanges,
-	    r->cli->color);
+	    r->o->color);
 	fflush(stdout);
 }
 

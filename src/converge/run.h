@@ -18,7 +18,6 @@
 #include "publish/publish.h"
 
 struct run {
-	struct cli *cli;
 	const struct converge_opts *o;
 	const struct manifest *m;
 	struct aws *aws;
