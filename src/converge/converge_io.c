@@ -656,6 +656,28 @@ run_free(struct run *r)
 		aws_close(r->aws);
 }
 
+/* Ctrl-C: stop waiting, and leave nothing behind that was not executed. */
+static void
+interrupted_stop(struct run *r)
+{
+	fputc('\n', stderr);
+	if (r->following) {
+		log_error("interrupted: stopped waiting; the stack operation "
+		    "goes on in CloudFormation. Follow it with 'spartac "
+		    "status'");
+		return;
+	}
+	/* Our change set, or the REVIEW_IN_PROGRESS stack a CREATE one
+	 * made. */
+	memset(&r->err, 0, sizeof r->err);
+	if (r->cs_id && r->c.cs_created && !r->c.stack_existed)
+		cfn_delete_stack(r->aws, run_stack_ref(r), r->token, &r->err);
+	else if (r->cs_id && r->c.cs_created)
+		cfn_delete_change_set(r->aws, run_stack_ref(r), r->cs_id,
+		    &r->err);
+	log_error("interrupted; nothing was executed");
+}
+
 int
 converge_run(const struct converge_opts *o, const struct manifest *m,
     const struct build_out *out, struct diags *d)
@@ -724,23 +746,7 @@ converge_run(const struct converge_opts *o, const struct manifest *m,
 		progress_live_draw(&r.live, head);
 	}
 	if (a != CONV_DONE) {
-		fputc('\n', stderr);
-		if (r.following) {
-			log_error("interrupted: stopped waiting; the stack "
-			    "operation goes on in CloudFormation. Follow it with "
-			    "'spartac status'");
-		} else {
-			/* Leave nothing behind: our change set, or the
-			 * REVIEW_IN_PROGRESS stack a CREATE one made. */
-			memset(&r.err, 0, sizeof r.err);
-			if (r.cs_id && r.c.cs_created && !r.c.stack_existed)
-				cfn_delete_stack(r.aws, run_stack_ref(&r), r.token,
-				    &r.err);
-			else if (r.cs_id && r.c.cs_created)
-				cfn_delete_change_set(r.aws, run_stack_ref(&r),
-				    r.cs_id, &r.err);
-			log_error("interrupted; nothing was executed");
-		}
+		interrupted_stop(&r);
 		status = EXIT_INTERRUPTED;
 		goto out;
 	}
