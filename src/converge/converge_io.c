@@ -19,8 +19,8 @@
 #include <cjson/cJSON.h>
 
 #include "base/diag.h"
+#include "base/exit_status.h"
 #include "base/util.h"
-#include "cli/cli.h" /* EXIT_*: until they have a leaf header */
 #include "front/manifest.h"
 #include "front/node.h"
 #include "compile/build.h"

@@ -14,8 +14,8 @@
 #include "aws/aws.h"
 #include "aws/cfn.h"
 #include "base/diag.h"
+#include "base/exit_status.h"
 #include "base/util.h"
-#include "cli/cli.h" /* EXIT_*: until they have a leaf header */
 #include "converge/converge.h"
 #include "converge/progress.h"
 #include "converge/run.h"
