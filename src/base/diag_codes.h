@@ -74,7 +74,7 @@ DIAG(JSON_DUPLICATE_KEY, SEV_ERROR, "E-JSON-DUPLICATE-KEY",
 DIAG(JSON_DEPTH, SEV_ERROR, "E-JSON-DEPTH",
     "JSON nesting is limited to 128 levels; flatten the structure")
 
-/* ---- build (build.c, hooks.c) ---- */
+/* ---- build (src/compile/build*.c, src/pipeline/hooks.c) ---- */
 DIAG(BUILD_SYMBOL_MISSING, SEV_ERROR, "E-BUILD-SYMBOL-MISSING",
     "define the function in one of build.sources (not static), or fix the symbol name")
 DIAG(BUILD_COMPILE, SEV_ERROR, "E-BUILD-COMPILE",
@@ -102,7 +102,7 @@ DIAG(HOOK_FAILED, SEV_ERROR, "E-HOOK-FAILED",
 DIAG(HOOK_NOT_FOUND, SEV_ERROR, "E-HOOK-NOT-FOUND",
     "hooks run without a shell: argv[0] must be a program in PATH or a path relative to the project directory")
 
-/* ---- semantic checks (manifest.c) ---- */
+/* ---- semantic checks (src/front/manifest*.c) ---- */
 DIAG(STAGE_UNKNOWN, SEV_ERROR, "E-STAGE-UNKNOWN",
     "--stage must name a stage declared under stages:; add it there or fix the name")
 DIAG(STAGE_OVERRIDE_UNKNOWN, SEV_ERROR, "E-STAGE-OVERRIDE-UNKNOWN",
