@@ -376,3 +376,28 @@ def test_only_changed_sources_are_recompiled(tmp_path):
     (root / "src" / "greet.h").write_text('#define GREETING "\\"hi\\""\n')
     assert f"compiling 1 of {total} files" in ok(build(root)).stderr
     assert b'"hi"' in (root / ".spartac" / "bootstrap").read_bytes()
+
+
+def test_outputs_are_not_group_or_world_writable_under_umask_000(tmp_path):
+    # Compilers, the archive hook and spartac itself all write under
+    # .spartac/; modes are explicit, so a permissive umask changes nothing.
+    root = make_project(tmp_path / "svc", files={"site/index.html": "<p>hi</p>\n"})
+    with open(root / "sparta.yaml", "a") as f:
+        f.write("site:\n  root: site\n"
+                "hooks:\n  archive: [sh, -c, 'mkdir -p \"$SPARTAC_STAGING_DIR/d\" && "
+                "echo x > \"$SPARTAC_STAGING_DIR/d/f\"']\n")
+    old = os.umask(0)
+    try:
+        ok(build(root))
+    finally:
+        os.umask(old)
+    loose = []
+    for dirpath, dirs, files in os.walk(root / ".spartac"):
+        for name in dirs + files:
+            p = os.path.join(dirpath, name)
+            if os.lstat(p).st_mode & 0o022:
+                loose.append(os.path.relpath(p, root))
+    assert loose == []
+    for name in ("bootstrap", "code.zip", "template.json", "site.json"):
+        assert (root / ".spartac" / name).exists()
+    assert list((root / ".spartac" / "work" / "obj").glob("*.o"))

@@ -55,7 +55,8 @@ def test_every_hook_runs_in_order_with_its_environment(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     r = run("build", root / "sparta.yaml", cwd=elsewhere, timeout=120,
-            env={"SPARTAC_STAGING_DIR": "/inherited/must/not/leak"})
+            env={"SPARTAC_STAGING_DIR": "/inherited/must/not/leak",
+                 "SPARTAC_ARCHIVE_DIR": "/inherited/must/not/leak"})
     assert r.returncode == 0, r.stderr
     recs = records(root)
     assert [x["env"]["SPARTAC_HOOK"] for x in recs] == list(HOOKS)
@@ -74,8 +75,11 @@ def test_every_hook_runs_in_order_with_its_environment(tmp_path):
         assert env["SPARTAC_ARCHIVE"] == os.path.join(real, ".spartac", "code.zip")
         if name == "archive":
             assert env["SPARTAC_STAGING_DIR"] == os.path.join(real, ".spartac", "work", "staging")
+            # The alias the schema's description named: the same directory.
+            assert env["SPARTAC_ARCHIVE_DIR"] == env["SPARTAC_STAGING_DIR"]
         else:
             assert "SPARTAC_STAGING_DIR" not in env
+            assert "SPARTAC_ARCHIVE_DIR" not in env
     assert not (root / "pwned").exists() and not (elsewhere / "pwned").exists()
     # A hook's stdout goes to spartac's stderr; spartac's stdout stays clean.
     for name in HOOKS:

@@ -94,7 +94,10 @@ path_mkdir_p(const char *path)
 			continue;
 		save = *s;
 		*s = '\0';
-		if (mkdir(p, 0755) == -1 && errno != EEXIST) {
+		/* The mode is explicit: chmod, as mkdir's is cut by umask. */
+		if (mkdir(p, 0755) == 0)
+			(void)chmod(p, 0755);
+		else if (errno != EEXIST) {
 			err = errno;
 			rc = -1;
 		}

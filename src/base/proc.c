@@ -6,6 +6,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -73,6 +74,25 @@ proc_argv_join(const char *const *argv)
 	return buf_take(&b);
 }
 
+/*
+ * posix_spawnp with the umask children start with fixed at 022, whatever
+ * ours is: what compilers and hooks write under .spartac/ is never group
+ * or world writable, even under umask 000.
+ */
+static int
+spawn(pid_t *pid, const char *const *argv, posix_spawn_file_actions_t *fa,
+    char *const *envp)
+{
+	mode_t old = umask(022);
+	int err;
+
+	/* The cast is the usual one: exec never writes to argv. */
+	err = posix_spawnp(pid, argv[0], fa, NULL, (char *const *)argv,
+	    envp != NULL ? envp : environ);
+	umask(old);
+	return err;
+}
+
 int
 proc_run(const char *const *argv, const char *dir, char *const *envp,
     unsigned flags, struct buf *out, int *status)
@@ -107,10 +127,8 @@ proc_run(const char *const *argv, const char *dir, char *const *envp,
 	} else if (err == 0 && (flags & PROC_STDOUT_TO_STDERR)) {
 		err = posix_spawn_file_actions_adddup2(&fa, 2, 1);
 	}
-	/* The cast is the usual one: exec never writes to argv. */
 	if (err == 0)
-		err = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv,
-		    envp != NULL ? envp : environ);
+		err = spawn(&pid, argv, &fa, envp);
 	posix_spawn_file_actions_destroy(&fa);
 	if (pfd[1] != -1)
 		close(pfd[1]);
@@ -163,8 +181,7 @@ proc_spawn(const char *const *argv, const char *dir, const char *log_path)
 		err = posix_spawn_file_actions_adddup2(&fa, 2, 1);
 	}
 	if (err == 0)
-		err = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv,
-		    environ);
+		err = spawn(&pid, argv, &fa, NULL);
 	posix_spawn_file_actions_destroy(&fa);
 	if (err != 0) {
 		errno = err;

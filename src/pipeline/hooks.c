@@ -10,11 +10,15 @@
 
 extern char **environ;
 
-/* The variables we set; inherited ones of the same name are dropped. */
+/*
+ * The variables we set; inherited ones of the same name are dropped.
+ * SPARTAC_ARCHIVE_DIR is an alias of SPARTAC_STAGING_DIR: the schema's
+ * description of the archive hook named it before it was ever set.
+ */
 static const char *const hook_vars[] = {
 	"SPARTAC_HOOK", "SPARTAC_SERVICE", "SPARTAC_STAGE",
 	"SPARTAC_PROJECT_DIR", "SPARTAC_BUILD_DIR", "SPARTAC_TEMPLATE",
-	"SPARTAC_ARCHIVE", "SPARTAC_STAGING_DIR",
+	"SPARTAC_ARCHIVE", "SPARTAC_STAGING_DIR", "SPARTAC_ARCHIVE_DIR",
 };
 
 static int
@@ -47,6 +51,7 @@ hook_envp_alloc(const struct manifest *m, enum manifest_hook_kind kind,
 	vals[5] = env->template_path;
 	vals[6] = env->archive_path;
 	vals[7] = kind == MANIFEST_HOOK_ARCHIVE ? env->staging_dir : NULL;
+	vals[8] = vals[7];
 	while (environ[n] != NULL)
 		n++;
 	envp = xcalloc(n + NELEM(hook_vars) + 1, sizeof *envp);

@@ -16,6 +16,8 @@
  *   SPARTAC_ARCHIVE      the code archive path (absolute), where it will be or is
  *   SPARTAC_STAGING_DIR  archive hook only: an empty directory whose files
  *                        go into the ZIP at the same relative paths
+ *   SPARTAC_ARCHIVE_DIR  archive hook only: the same directory (an alias,
+ *                        kept because the schema once documented it)
  *
  * A hook that cannot be started, exits non-zero or dies from a signal stops
  * the build with a diagnostic at the hook's manifest line that names the
