@@ -328,6 +328,59 @@ def test_site_link_out_of_the_project_is_refused(tmp_path):
     assert "[E-SITE-ROOT]" in r.stderr
 
 
+def site_paths(root):
+    return [f["path"] for f in
+            json.loads((root / ".spartac" / "site.json").read_text())["files"]]
+
+
+def test_site_leaves_out_dot_files_excluded_names_and_the_build_dir(tmp_path):
+    root = make_project(tmp_path / "svc", files={
+        "site/index.html": "x\n", "site/.env": "SECRET=1\n",
+        "site/.git/config": "[core]\n", "site/.DS_Store": "x",
+        "site/.well-known/security.txt": "Contact: x\n",
+        "site/.well-known/.hidden": "x", "site/.nojekyll": "",
+        "site/img/a.png": "p", "site/img/a.png.map": "{}",
+        "site/drafts/next.html": "x", "site/img/drafts": "a file"})
+    with open(root / "sparta.yaml", "a") as f:
+        f.write('site:\n  root: site\n  exclude: ["*.map", "/drafts"]\n'
+                '  include: [.well-known, .nojekyll]\n')
+    ok(build(root))
+    assert site_paths(root) == [".nojekyll", ".well-known/security.txt",
+                                "img/a.png", "img/drafts", "index.html"]
+    # A build directory inside the site is not published: site.json never
+    # lists itself, so a no-op deploy uploads nothing.
+    ok(build(root, "--out", root / "site" / "out"))
+    listed = [f["path"] for f in
+              json.loads((root / "site" / "out" / "site.json").read_text())["files"]]
+    assert listed == site_paths(root)
+    shutil.rmtree(root / "site" / "out")
+    # Exclude wins over include.
+    text = (root / "sparta.yaml").read_text().replace('"/drafts"]', '"/drafts", ".well-known"]')
+    (root / "sparta.yaml").write_text(text)
+    ok(build(root))
+    assert site_paths(root) == [".nojekyll", "img/a.png", "img/drafts", "index.html"]
+
+
+def test_site_root_that_is_the_project_is_refused(tmp_path):
+    root = make_project(tmp_path / "svc", files={".env": "SECRET=1\n", "index.html": "x\n"})
+    os.symlink(".", root / "here")
+    for site_root in (".", "./", "src/..", "here"):
+        text = (root / "sparta.yaml").read_text().split("site:")[0]
+        (root / "sparta.yaml").write_text(text + f"site:\n  root: \"{site_root}\"\n")
+        r = build(root)
+        assert r.returncode in (1, 3), (site_root, r.stderr)
+        assert (f"site root '{site_root}' is the project directory, which holds "
+                "the manifest; put the site in a directory of its own [E-SITE-ROOT]") in r.stderr
+        assert not (root / ".spartac" / "site.json").exists()
+    # Refused already by validate, without building, when it shows in the text.
+    r = run("validate", root / "sparta.yaml")
+    assert r.returncode == 0  # "here" is a link: only build can tell
+    text = (root / "sparta.yaml").read_text().replace('"here"', '"."')
+    (root / "sparta.yaml").write_text(text)
+    r = run("validate", root / "sparta.yaml")
+    assert r.returncode == 1 and "[E-SITE-ROOT]" in r.stderr
+
+
 def test_example_builds_and_serves_every_function(tmp_path):
     """sparta.yaml.example's sources compile into one bootstrap whose
     dispatch table names every function of the example."""

@@ -96,7 +96,7 @@ DIAG(BUILD_IO, SEV_ERROR, "E-BUILD-IO",
 DIAG(ARCHIVE_ENTRY, SEV_ERROR, "E-ARCHIVE-ENTRY",
     "the archive staging directory may hold regular files and directories only, and must not replace 'bootstrap' or 'lib/'")
 DIAG(SITE_ROOT, SEV_ERROR, "E-SITE-ROOT",
-    "site.root must be a directory inside the project; symbolic links may not point outside it")
+    "site.root must be a directory inside the project, not the project directory itself; symbolic links may not point outside it")
 DIAG(HOOK_FAILED, SEV_ERROR, "E-HOOK-FAILED",
     "the hook's own output is printed above; fix the command or remove the hook")
 DIAG(HOOK_NOT_FOUND, SEV_ERROR, "E-HOOK-NOT-FOUND",

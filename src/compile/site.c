@@ -1,6 +1,7 @@
 /* site.c - see site.h. */
 #include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -88,6 +89,9 @@ struct site_file {
 struct site_walk {
 	struct site_file *v;
 	size_t n, cap;
+	const struct manifest_site *site;
+	dev_t out_dev; /* the build directory, never published */
+	ino_t out_ino;
 	const char *project_real;
 	struct loc loc;
 	struct diags *d;
@@ -101,6 +105,35 @@ walk_add(struct site_walk *w, const char *rel, const char *path)
 	w->v[w->n].rel = xstrdup(rel);
 	w->v[w->n].path = xstrdup(path);
 	w->n++;
+}
+
+/*
+ * Does a pattern of l match? One without '/' matches the name at any
+ * depth; one with '/' the path from the root ('*' not crossing '/').
+ */
+static int
+walk_matches(const struct manifest_strlist *l, const char *rel,
+    const char *name)
+{
+	const char *pat;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		pat = l->v[i];
+		if (strchr(pat, '/') == NULL ? fnmatch(pat, name, 0) == 0 :
+		    fnmatch(pat + strspn(pat, "/"), rel, FNM_PATHNAME) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Is the entry left out: excluded, or a dot-file include does not name? */
+static int
+walk_skips(const struct site_walk *w, const char *rel, const char *name)
+{
+	if (walk_matches(&w->site->exclude, rel, name))
+		return 1;
+	return name[0] == '.' && !walk_matches(&w->site->include, rel, name);
 }
 
 static void
@@ -120,12 +153,19 @@ walk_dir(struct site_walk *w, const char *dir, const char *prefix)
 	while ((de = readdir(dp)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		path = xasprintf("%s/%s", dir, de->d_name);
 		rel = xasprintf("%s%s", prefix, de->d_name);
+		if (walk_skips(w, rel, de->d_name)) {
+			free(rel);
+			continue;
+		}
+		path = xasprintf("%s/%s", dir, de->d_name);
 		if (lstat(path, &st) == -1) {
 			diag_add(w->d, DIAG_BUILD_IO, w->loc, "site.root",
 			    "cannot stat %s: %s", path, strerror(errno));
 			w->errors++;
+		} else if (S_ISDIR(st.st_mode) && st.st_dev == w->out_dev &&
+		    st.st_ino == w->out_ino) {
+			/* The build directory (--out inside the site). */
 		} else if (S_ISDIR(st.st_mode)) {
 			char *sub = xasprintf("%s/", rel);
 
@@ -157,6 +197,50 @@ file_cmp(const void *x, const void *y)
 	return strcmp(a->rel, b->rel);
 }
 
+/*
+ * Is root a directory inside the project, other than the project itself?
+ * Notes the build directory (out_path's), which is never published.
+ * Returns 0, or 1 with a diagnostic.
+ */
+static int
+walk_root_check(struct site_walk *w, const char *root, const char *out_path)
+{
+	const struct manifest_site *site = w->site;
+	char *out_dir = xstrdup(out_path), *root_real, *slash;
+	struct stat st;
+	int same;
+
+	if ((slash = strrchr(out_dir, '/')) != NULL)
+		*slash = '\0';
+	if (stat(slash != NULL ? out_dir : ".", &st) == 0) {
+		w->out_dev = st.st_dev;
+		w->out_ino = st.st_ino;
+	}
+	free(out_dir);
+	if (path_inside(w->project_real, root) != 1) {
+		diag_add(w->d, DIAG_SITE_ROOT, site->root_loc, "site.root",
+		    "site root '%s' is outside the project directory", site->root);
+		return 1;
+	}
+	if (stat(root, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		diag_add(w->d, DIAG_SITE_ROOT, site->root_loc, "site.root",
+		    "site root '%s' is not a directory", site->root);
+		return 1;
+	}
+	/* Also through a link: the project holds the manifest and .spartac/. */
+	root_real = realpath(root, NULL);
+	same = root_real != NULL && strcmp(root_real, w->project_real) == 0;
+	free(root_real);
+	if (same) {
+		diag_add(w->d, DIAG_SITE_ROOT, site->root_loc, "site.root",
+		    "site root '%s' is the project directory, which holds the "
+		    "manifest; put the site in a directory of its own",
+		    site->root);
+		return 1;
+	}
+	return 0;
+}
+
 int
 site_hash(const struct manifest_site *site, const char *project_dir,
     const char *out_path, char hex[DIGEST_HEX_LEN + 1], struct diags *d)
@@ -167,10 +251,10 @@ site_hash(const struct manifest_site *site, const char *project_dir,
 	char fhex[DIGEST_HEX_LEN + 1], ahex[DIGEST_HEX_LEN + 1], size[32];
 	unsigned long long fsize;
 	cJSON *doc = NULL, *files, *f;
-	struct stat st;
 	size_t i, n;
 
 	w.d = d;
+	w.site = site;
 	w.loc = site->root_loc;
 	if ((project_real = realpath(project_dir, NULL)) == NULL) {
 		diag_add(d, DIAG_BUILD_IO, site->root_loc, "site.root",
@@ -179,18 +263,8 @@ site_hash(const struct manifest_site *site, const char *project_dir,
 	}
 	w.project_real = project_real;
 	root = xasprintf("%s/%s", project_dir, site->root);
-	if (path_inside(project_real, root) != 1) {
-		diag_add(d, DIAG_SITE_ROOT, site->root_loc, "site.root",
-		    "site root '%s' is outside the project directory", site->root);
-		w.errors++;
+	if ((w.errors = walk_root_check(&w, root, out_path)) != 0)
 		goto out;
-	}
-	if (stat(root, &st) == -1 || !S_ISDIR(st.st_mode)) {
-		diag_add(d, DIAG_SITE_ROOT, site->root_loc, "site.root",
-		    "site root '%s' is not a directory", site->root);
-		w.errors++;
-		goto out;
-	}
 	walk_dir(&w, root, "");
 	if (w.errors > 0)
 		goto out;

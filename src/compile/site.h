@@ -11,8 +11,15 @@
  * Files are sorted by path (bytewise) and paths are '/'-separated and
  * relative to the root, so the file is the same on any machine; the
  * top-level sha256 (over every path, size, hash and content type) changes
- * exactly when the site does. Deploy uploads by these hashes. The file is
- * rewritten only when its content changes.
+ * exactly when the site does. Deploy uploads by these hashes and nothing
+ * else, so this list decides what is public. The file is rewritten only
+ * when its content changes.
+ *
+ * Left out: names starting with '.' (.env, .git/) unless a site->include
+ * pattern matches them, anything a site->exclude pattern matches (exclude
+ * wins), and the build directory (out_path's) if it is under the root. A
+ * root that is the project directory itself (it holds the manifest and
+ * .spartac/) is an E-SITE-ROOT error.
  */
 #ifndef SPARTAC_SITE_H
 #define SPARTAC_SITE_H

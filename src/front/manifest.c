@@ -667,6 +667,10 @@ build_site_hooks(struct manifest *m, const struct node *root)
 		v = get_str(s, "index");
 		site->index = v ? v : MANIFEST_DEFAULT_SITE_INDEX;
 		site->error_document = get_str(s, "error_document");
+		strlist_from(m, &site->exclude, node_get(s, "exclude"), NULL,
+		    s->loc);
+		strlist_from(m, &site->include, node_get(s, "include"), NULL,
+		    s->loc);
 		m->site = site;
 	}
 	for (k = 0; k < MANIFEST_HOOK__COUNT; k++) {

@@ -306,6 +306,8 @@ struct manifest_site {
 	struct loc root_loc;
 	const char *index;    /* default "index.html" */
 	const char *error_document; /* or NULL */
+	struct manifest_strlist exclude; /* globs never published */
+	struct manifest_strlist include; /* globs naming dot-files to publish */
 	struct loc loc;
 };
 

@@ -8,28 +8,38 @@
 #include "front/manifest_int.h"
 
 
-/* Does a relative path stay inside the project? (".." may not climb out) */
-static int
-path_stays_inside(const char *p)
+/*
+ * How many directories below the project a relative path ends: 0 for the
+ * project itself ("." or "a/.."), -1 when it climbs out or is absolute.
+ */
+static long
+path_depth(const char *p)
 {
 	long depth = 0;
 	const char *seg;
 
-	if (*p == '/' || *p == '\0')
-		return *p == '\0';
+	if (*p == '/')
+		return -1;
 	while (*p) {
 		seg = p;
 		while (*p && *p != '/')
 			p++;
 		if (p - seg == 2 && seg[0] == '.' && seg[1] == '.') {
 			if (--depth < 0)
-				return 0;
+				return -1;
 		} else if (!(p - seg == 1 && seg[0] == '.') && p != seg)
 			depth++;
 		while (*p == '/')
 			p++;
 	}
-	return 1;
+	return depth;
+}
+
+/* Does a relative path stay inside the project? (".." may not climb out) */
+static int
+path_stays_inside(const char *p)
+{
+	return *p == '\0' || path_depth(p) >= 0;
 }
 
 static void
@@ -68,6 +78,13 @@ mf_check_paths(struct mf_ctx *c)
 	if (m->site) {
 		check_path(c, m->site->root, m->site->root_loc, "site.root",
 		    "site root");
+		/* The project directory holds the manifest, .spartac/ and the
+		 * sources: as a public site root it would publish them all. */
+		if (m->site->root && path_depth(m->site->root) == 0)
+			diag_add(c->d, DIAG_SITE_ROOT, m->site->root_loc,
+			    "site.root", "site root '%s' is the project "
+			    "directory, which holds the manifest; put the site "
+			    "in a directory of its own", m->site->root);
 		if (strstr(m->site->index, "..") || m->site->index[0] == '/')
 			diag_add(c->d, DIAG_PATH_ESCAPE, m->site->loc,
 			    "site.index", "index document '%s' must be a path inside the site",
