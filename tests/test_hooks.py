@@ -3,10 +3,16 @@ passing through, the archive staging directory, and the diagnostics of a
 hook that fails, dies from a signal or cannot be started."""
 import json
 import os
+import signal
+import subprocess
 import sys
+import time
 import zipfile
+from pathlib import Path
 
-from conftest import need, run
+import pytest
+
+from conftest import need, run, spartac_cmd
 from test_build import line_col, make_project
 
 # A hook program: records its name, argv, cwd and SPARTAC_* environment.
@@ -155,3 +161,113 @@ def test_hook_program_not_found(tmp_path):
     assert r.returncode == 3
     assert ("hook 'prebuild' could not run 'no-such-generator-xyz': No such file or "
             "directory [E-HOOK-NOT-FOUND]") in r.stderr
+
+
+# A hook that starts a child of its own, notes both PIDs and waits forever.
+SLEEPER = "sleep 1000 & echo $! > child.pid; echo $$ > hook.pid; wait"
+
+
+def gone(pid, within=10.0):
+    """Polls (bounded) until pid no longer runs; a zombie counts as gone."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def wait_for_file(path, within=30.0):
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_text().strip():
+            return int(path.read_text())
+        time.sleep(0.05)
+    raise AssertionError(f"{path} was never written")
+
+
+def test_hook_is_ended_at_its_timeout(tmp_path):
+    root = make_project(tmp_path / "svc")
+    with open(root / "sparta.yaml", "a") as f:
+        f.write(f"hooks:\n  prebuild: {{command: [sh, -c, '{SLEEPER}'], timeout: 1}}\n")
+    t0 = time.monotonic()
+    r = build(root)
+    assert time.monotonic() - t0 < 30
+    assert r.returncode == 3
+    line, col = line_col((root / "sparta.yaml").read_text(), "{command")
+    assert (f"sparta.yaml:{line}:{col}: error: hooks.prebuild: hook 'prebuild' "
+            f"(sh -c {SLEEPER}) was still running after 1 s; it was ended "
+            "[E-HOOK-TIMEOUT]") in r.stderr
+    assert "compiling" not in r.stderr
+    # The hook and the child it started: its whole process group.
+    for name in ("hook.pid", "child.pid"):
+        assert gone(int((root / name).read_text())), name
+
+
+def test_hook_timeout_must_be_positive_and_its_default_is_documented(tmp_path):
+    root = make_project(tmp_path / "svc")
+    with open(root / "sparta.yaml", "a") as f:
+        f.write("hooks:\n  prebuild: {command: [sh, -c, 'exit 0'], timeout: 0}\n")
+    r = run("validate", root / "sparta.yaml")
+    assert r.returncode == 1 and "hooks.prebuild" in r.stderr
+    man = (Path(__file__).resolve().parent.parent / "man" / "spartac.1").read_text()
+    assert "A hook may run 600 seconds" in man and "E-HOOK-TIMEOUT" in man
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signal_to_spartac_ends_the_running_hook(tmp_path, sig):
+    need("musl-gcc")
+    root = make_project(tmp_path / "svc")
+    with open(root / "sparta.yaml", "a") as f:
+        f.write(f"hooks:\n  prebuild: [sh, -c, '{SLEEPER}']\n")
+    p = subprocess.Popen(spartac_cmd("build", root / "sparta.yaml"),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        hook = wait_for_file(root / "hook.pid")
+        child = wait_for_file(root / "child.pid")
+        p.send_signal(sig)
+        _, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 128 + sig, err
+    assert "interrupted: ending the programs it started" in err
+    assert gone(hook) and gone(child)
+
+
+def test_signal_to_spartac_ends_the_running_compilers(tmp_path):
+    need("musl-gcc")
+    root = make_project(tmp_path / "svc")
+    pids = tmp_path / "cc.pids"
+    cc = tmp_path / "slowcc"
+    # Queries (--version and the like) pass through; compiles hang, each
+    # with a child of its own, noting both PIDs.
+    cc.write_text('#!/bin/sh\ncase " $* " in *" -c "*)\n'
+                  f'  sleep 1000 & echo "$$ $!" >> {pids}; wait;;\n'
+                  'esac\nexec musl-gcc "$@"\n')
+    cc.chmod(0o755)
+    env = dict(os.environ, SPARTAC_CC=str(cc))
+    env.pop("NO_COLOR", None)
+    p = subprocess.Popen(spartac_cmd("build", root / "sparta.yaml"), env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (
+                pids.exists() and pids.read_text().count("\n") >= 1):
+            time.sleep(0.05)
+        time.sleep(0.3)  # let the other compiles start too
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 143, err
+    started = [int(x) for x in pids.read_text().split()]
+    assert started
+    assert all(gone(pid) for pid in started)

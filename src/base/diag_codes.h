@@ -101,6 +101,8 @@ DIAG(HOOK_FAILED, SEV_ERROR, "E-HOOK-FAILED",
     "the hook's own output is printed above; fix the command or remove the hook")
 DIAG(HOOK_NOT_FOUND, SEV_ERROR, "E-HOOK-NOT-FOUND",
     "hooks run without a shell: argv[0] must be a program in PATH or a path relative to the project directory")
+DIAG(HOOK_TIMEOUT, SEV_ERROR, "E-HOOK-TIMEOUT",
+    "a hook may run 600 seconds unless it says otherwise: give it {command: [...], timeout: SECONDS}, or find why it hangs")
 
 /* ---- semantic checks (src/front/manifest*.c) ---- */
 DIAG(STAGE_UNKNOWN, SEV_ERROR, "E-STAGE-UNKNOWN",

@@ -1,7 +1,9 @@
 /*
  * exit_status.h - spartac's exit statuses, documented in man/spartac.1,
  * EXIT STATUS. A leaf header: stages return these to their caller, and
- * only main() turns one into the process's exit status.
+ * only main() turns one into the process's exit status; the one exception
+ * is base/proc.c's signal handler, which must _exit(128 + signal) once it
+ * has ended the children (nothing else is safe in a handler).
  */
 #ifndef SPARTAC_EXIT_STATUS_H
 #define SPARTAC_EXIT_STATUS_H
@@ -17,6 +19,9 @@ enum exit_status {
 	EXIT_INTERNAL = 70,   /* a bug or out of memory */
 	EXIT_IO = 74,         /* a file could not be read or written */
 	EXIT_INTERRUPTED = 130, /* Ctrl-C */
+	/* 128 + signal, from base/proc.c while a hook or compiler runs: */
+	EXIT_HANGUP = 129,      /* SIGHUP */
+	EXIT_TERMINATED = 143,  /* SIGTERM */
 };
 
 #endif

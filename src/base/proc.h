@@ -4,6 +4,11 @@
  * Every external program spartac starts (compilers, hooks) goes through
  * here: argv is passed as is, so no quoting, globbing or word splitting can
  * happen to a file name or a manifest value.
+ *
+ * Each child leads a process group of its own and starts with umask 022.
+ * While any runs, SIGINT, SIGTERM and SIGHUP to spartac end every child's
+ * group (SIGTERM, then SIGKILL after 2 seconds), reap them and exit with
+ * 128 + the signal (130, 143, 129): nothing spartac started outlives it.
  */
 #ifndef SPARTAC_PROC_H
 #define SPARTAC_PROC_H
@@ -26,6 +31,15 @@
  */
 int proc_run(const char *const *argv, const char *dir, char *const *envp,
     unsigned flags, struct buf *out, int *status);
+
+/*
+ * proc_run with a time limit and no capture: a child still running after
+ * timeout_s seconds (0: no limit) has its process group ended (SIGTERM,
+ * SIGKILL 2 seconds later), *status is how it ended and *timed_out is 1.
+ */
+int proc_run_limit(const char *const *argv, const char *dir,
+    char *const *envp, unsigned flags, long timeout_s, int *status,
+    int *timed_out);
 
 /*
  * Starts argv as proc_run does, without waiting, stdin /dev/null. With

@@ -677,6 +677,11 @@ build_site_hooks(struct manifest *m, const struct node *root)
 		const struct node *h = node_get(hooks, hook_names[k]);
 
 		m->hooks[k].loc = loc_of(h, loc_of(hooks, m->service_loc));
+		m->hooks[k].timeout = h && h->kind == NODE_MAP ? get_long(h,
+		    "timeout", MANIFEST_DEFAULT_HOOK_TIMEOUT) :
+		    MANIFEST_DEFAULT_HOOK_TIMEOUT;
+		if (h && h->kind == NODE_MAP)
+			h = node_get(h, "command");
 		strlist_from(m, &m->hooks[k].argv, h, NULL, m->hooks[k].loc);
 	}
 }

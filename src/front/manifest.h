@@ -62,6 +62,7 @@
 #define MANIFEST_DEFAULT_STREAM_BATCH 100
 #define MANIFEST_DEFAULT_API_STAGE "v1"
 #define MANIFEST_DEFAULT_SITE_INDEX "index.html"
+#define MANIFEST_DEFAULT_HOOK_TIMEOUT 600    /* seconds */
 #define MANIFEST_DEFAULT_SOURCES "src/*.c"
 #define MANIFEST_DEFAULT_CFLAGS "-O2"
 #define MANIFEST_DEFAULT_S3_EVENT "s3:ObjectCreated:*"
@@ -321,9 +322,11 @@ enum manifest_hook_kind {
 };
 
 /* A hook is one command: argv[0] is the program (looked up in PATH unless it
- * has a '/'), run without a shell in the project directory. */
+ * has a '/'), run without a shell in the project directory. The manifest
+ * gives it as a list, or as {command: [...], timeout: seconds}. */
 struct manifest_hook {
 	struct manifest_strlist argv; /* argv.n == 0: no hook */
+	long timeout;                 /* seconds; default 600 */
 	struct loc loc;
 };
 

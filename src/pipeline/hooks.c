@@ -124,7 +124,7 @@ hooks_run(const struct manifest *m, enum manifest_hook_kind kind,
 	const char **argv;
 	char **envp, *cmd, *how, *path;
 	size_t i;
-	int status, rc, saved, errors = 0;
+	int status, rc, saved, timed_out = 0, errors = 0;
 
 	if (!hooks_has(m, kind))
 		return 0;
@@ -142,14 +142,20 @@ hooks_run(const struct manifest *m, enum manifest_hook_kind kind,
 		rc = -1;
 		saved = ENOENT;
 	} else {
-		rc = proc_run(argv, env->project_dir, envp,
-		    PROC_STDOUT_TO_STDERR | PROC_NULL_STDIN, NULL, &status);
+		rc = proc_run_limit(argv, env->project_dir, envp,
+		    PROC_STDOUT_TO_STDERR | PROC_NULL_STDIN, h->timeout,
+		    &status, &timed_out);
 		saved = errno;
 	}
 	if (rc == -1) {
 		diag_add(d, DIAG_HOOK_NOT_FOUND, h->loc, path,
 		    "hook '%s' could not run '%s': %s", name, argv[0],
 		    strerror(saved));
+		errors++;
+	} else if (timed_out) {
+		diag_add(d, DIAG_HOOK_TIMEOUT, h->loc, path,
+		    "hook '%s' (%s) was still running after %ld s; it was "
+		    "ended", name, cmd, h->timeout);
 		errors++;
 	} else if (!proc_status_ok(status)) {
 		how = proc_status_describe(status);
