@@ -99,12 +99,17 @@ mf_check_paths(struct mf_ctx *c)
 	}
 	for (i = 0; i < MANIFEST_HOOK__COUNT; i++) {
 		const struct manifest_strlist *a = &m->hooks[i].argv;
+		/* The argv list elsewhere than the hook: {command: [...]}. */
+		int mapping = a->node != NULL &&
+		    (a->node->loc.line != m->hooks[i].loc.line ||
+		    a->node->loc.col != m->hooks[i].loc.col);
 
 		/* Absolute programs are the system's; relative ones are the project's. */
 		if (a->n && a->v[0][0] != '/' && strchr(a->v[0], '/'))
 			check_path(c, a->v[0], a->locs[0],
 			    mf_path(c, "hooks",
-			    manifest_hook_name((enum manifest_hook_kind)i), "[0]"),
+			    manifest_hook_name((enum manifest_hook_kind)i), "%s[0]",
+			    mapping ? ".command" : ""),
 			    "hook program");
 	}
 }
