@@ -1,4 +1,7 @@
-/* cmd_validate.c - `spartac validate [FILE]`: diagnostics only, no AWS. */
+/*
+ * cmd_validate.c - `spartac validate [FILE]`: every check build makes,
+ * the template built in memory; no hook, no compiler, no file, no AWS.
+ */
 #include <stdio.h>
 
 #include "cli/cli.h"
@@ -17,7 +20,7 @@ cmd_validate(struct cli *cli, int argc, char **argv)
 		return c == 'h' ? EXIT_OK : EXIT_USAGE;
 	if (cli_take_file(cli, self, argc, argv) == -1)
 		return EXIT_USAGE;
-	po = cli_pipeline_options(cli, PIPELINE_MODEL);
+	po = cli_pipeline_options(cli, PIPELINE_CHECK);
 	pipeline_run(&p, &po, &d);
 	status = cli_report(cli, &d);
 	if (status == EXIT_OK && cli->format == DIAG_FORMAT_TEXT)

@@ -972,6 +972,21 @@ marshal_print_sink(cJSON *tpl, int (*sink)(void *, const char *, size_t),
 	return o.failed ? -1 : (long long)o.flushed;
 }
 
+static int
+discard_sink(void *arg, const char *p, size_t n)
+{
+	(void)arg;
+	(void)p;
+	(void)n;
+	return 0;
+}
+
+size_t
+marshal_length(cJSON *tpl)
+{
+	return (size_t)marshal_print_sink(tpl, discard_sink, NULL);
+}
+
 /* ---- quota checks ---- */
 
 struct type_count {

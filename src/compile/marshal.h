@@ -77,6 +77,9 @@ void marshal_print(cJSON *tpl, struct buf *out);
  */
 long long marshal_write(cJSON *tpl, const char *path);
 
+/* The length marshal_print would give tpl, without holding the text. */
+size_t marshal_length(cJSON *tpl);
+
 /*
  * The quota checks on a printed template of len bytes: a note above
  * MARSHAL_TEMPLATE_BODY_MAX (deploy sends it through S3), a warning

@@ -114,9 +114,28 @@ out:
 }
 
 /*
- * The template: premarshal hook, the template marshalled from the model,
- * written to out->template_path (marshal_write leaves an unchanged file
- * untouched) and checked against CloudFormation's quotas, postmarshal hook.
+ * The template check: the template marshalled from the model in memory,
+ * every check marshal makes (references, logical-ID clashes, depends_on
+ * and condition cycles) and the quota checks on its printed length. No
+ * hook runs and nothing is written; the template is kept in p for the
+ * template stage. The code's digest and key are template parameters that
+ * deploy fills in, so nothing here needs the built code.
+ */
+static enum pipeline_status
+pipeline_template_check(struct pipeline *p, struct diags *d)
+{
+	const struct manifest *m = p->manifest;
+
+	if (marshal_template(m, d, &p->template) > 0)
+		return PIPELINE_MARSHAL;
+	marshal_check_size(m, p->template, marshal_length(p->template), d);
+	return PIPELINE_OK;
+}
+
+/*
+ * The template: premarshal hook, the checked template written to
+ * out->template_path (marshal_write leaves an unchanged file untouched),
+ * postmarshal hook.
  */
 static enum pipeline_status
 pipeline_template(struct pipeline *p, struct diags *d)
@@ -125,21 +144,17 @@ pipeline_template(struct pipeline *p, struct diags *d)
 	const char *path = p->out.template_path;
 	struct hook_env env;
 	long long written;
-	cJSON *tpl;
 
 	hook_env_init(&p->out, &env);
 	if (hooks_run(m, MANIFEST_HOOK_PREMARSHAL, &env, d) > 0)
 		return PIPELINE_HOOK;
-	if (marshal_template(m, d, &tpl) > 0)
-		return PIPELINE_MARSHAL;
-	written = marshal_write(tpl, path);
+	written = marshal_write(p->template, path);
 	if (written < 0) {
 		log_error("cannot write %s: %s", path, strerror(errno));
-		cJSON_Delete(tpl);
 		return PIPELINE_IO;
 	}
-	marshal_check_size(m, tpl, (size_t)written, d);
-	cJSON_Delete(tpl);
+	cJSON_Delete(p->template);
+	p->template = NULL;
 	p->template_len = (size_t)written;
 	if (hooks_run(m, MANIFEST_HOOK_POSTMARSHAL, &env, d) > 0)
 		return PIPELINE_HOOK;
@@ -158,6 +173,12 @@ goal_has_template(enum pipeline_goal g)
 	return g == PIPELINE_TEMPLATE || g == PIPELINE_ALL;
 }
 
+static int
+goal_has_check(enum pipeline_goal g)
+{
+	return g == PIPELINE_CHECK || goal_has_template(g);
+}
+
 enum pipeline_status
 pipeline_run(struct pipeline *p, const struct pipeline_options *o,
     struct diags *d)
@@ -170,6 +191,16 @@ pipeline_run(struct pipeline *p, const struct pipeline_options *o,
 	if (p->manifest == NULL)
 		return PIPELINE_INVALID; /* a failed check is not run again */
 	if (o->goal == PIPELINE_MODEL)
+		return PIPELINE_OK;
+	if (goal_has_check(o->goal) && p->checked <= 0) {
+		if (p->checked < 0)
+			return PIPELINE_MARSHAL; /* not run again either */
+		p->checked = -1;
+		if ((status = pipeline_template_check(p, d)) != PIPELINE_OK)
+			return status;
+		p->checked = 1;
+	}
+	if (o->goal == PIPELINE_CHECK)
 		return PIPELINE_OK;
 	if (!p->have_out) {
 		/* work/ is made in another directory only to build code */
@@ -198,6 +229,7 @@ pipeline_free(struct pipeline *p)
 {
 	if (p->have_out)
 		build_out_free(&p->out);
+	cJSON_Delete(p->template);
 	manifest_free(p->manifest);
 	doc_free(p->doc);
 	memset(p, 0, sizeof(*p));

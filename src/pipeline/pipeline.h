@@ -5,11 +5,20 @@
  *
  *	load the manifest, check it against the embedded schema, build the
  *	typed model for the stage                          (PIPELINE_MODEL)
+ *	the template marshalled in memory with every template check
+ *	(references, logical-ID clashes, cycles, quotas); no hook runs
+ *	and nothing is written                             (PIPELINE_CHECK)
  *	the output directory, .spartac/ or --output      (PIPELINE_OUTDIR)
  *	the code: prebuild hook, compile, postbuild hook, archive hook,
  *	code.zip + code.sha256, site.json                  (PIPELINE_CODE)
  *	the template: premarshal hook, marshal, template.json written,
  *	postmarshal hook                               (PIPELINE_TEMPLATE)
+ *
+ * The goals that write the template (TEMPLATE, ALL) run the check first,
+ * before any hook or compiler, so a manifest's errors are all reported
+ * before anything is built; the template it made is the one written
+ * later, between the premarshal and postmarshal hooks. validate runs the
+ * check and no hook: hooks may do anything, and validate only reads.
  *
  * Each step runs only when the one before it found no error. What it made
  * is in p: the model, and in p->out the artifacts (paths of the bootstrap,
@@ -36,6 +45,8 @@
 
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 #include "base/diag.h"
 #include "compile/build.h"
 #include "front/node.h"
@@ -43,7 +54,8 @@
 struct manifest;
 
 enum pipeline_goal {
-	PIPELINE_MODEL,    /* validate: the checked model only */
+	PIPELINE_MODEL,    /* the checked model only */
+	PIPELINE_CHECK,    /* validate: and the template checked in memory */
 	PIPELINE_OUTDIR,   /* and the output directory (paths in p->out) */
 	PIPELINE_CODE,     /* and the code: bootstrap, code.zip, site.json */
 	PIPELINE_TEMPLATE, /* and template.json, without building the code */
@@ -72,6 +84,8 @@ struct pipeline {
 	struct manifest *manifest; /* NULL when there were errors */
 	struct build_out out;      /* the artifacts, once have_out */
 	size_t template_len;       /* bytes of template.json, once written */
+	cJSON *template;           /* the checked template, until written */
+	int checked;               /* the template check: 1 passed, -1 failed */
 	int have_out;              /* out is filled */
 	int built;                 /* the code stage ran without error */
 	int marshalled;            /* the template stage ran without error */
