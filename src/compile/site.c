@@ -197,18 +197,69 @@ file_cmp(const void *x, const void *y)
 	return strcmp(a->rel, b->rel);
 }
 
+/* Does path resolve to the directory real? */
+static int
+same_dir(const char *path, const char *real)
+{
+	char *p = realpath(path, NULL);
+	int same = p != NULL && strcmp(p, real) == 0;
+
+	free(p);
+	return same;
+}
+
+int
+site_check_root(const struct manifest_site *site, const char *project_dir,
+    struct diags *d)
+{
+	char *project_real, *root;
+	struct stat st;
+	int errors = 1, inside;
+
+	if ((project_real = realpath(project_dir, NULL)) == NULL) {
+		diag_add(d, DIAG_BUILD_IO, site->root_loc, "site.root",
+		    "cannot resolve %s: %s", project_dir, strerror(errno));
+		return 1;
+	}
+	root = xasprintf("%s/%s", project_dir, site->root);
+	memset(&st, 0, sizeof st);
+	if (stat(root, &st) == -1 && errno == ENOENT)
+		diag_add(d, DIAG_SITE_ROOT, site->root_loc, "site.root",
+		    "site root '%s' does not exist: create the directory "
+		    "(beside the manifest) with the site's files, or set "
+		    "site.root to the directory that holds them", site->root);
+	else if ((inside = path_inside(project_real, root)) != 1)
+		diag_add(d, DIAG_SITE_ROOT, site->root_loc, "site.root",
+		    inside < 0 ? "site root '%s' cannot be resolved" :
+		    "site root '%s' is outside the project directory",
+		    site->root);
+	else if (!S_ISDIR(st.st_mode))
+		diag_add(d, DIAG_SITE_ROOT, site->root_loc, "site.root",
+		    "site root '%s' is not a directory", site->root);
+	else if (same_dir(root, project_real))
+		/* Also through a link: the project holds the manifest and
+		 * .spartac/. */
+		diag_add(d, DIAG_SITE_ROOT, site->root_loc, "site.root",
+		    "site root '%s' is the project directory, which holds the "
+		    "manifest; put the site in a directory of its own",
+		    site->root);
+	else
+		errors = 0;
+	free(root);
+	free(project_real);
+	return errors;
+}
+
 /*
- * Is root a directory inside the project, other than the project itself?
- * Notes the build directory (out_path's), which is never published.
- * Returns 0, or 1 with a diagnostic.
+ * Is the root a directory inside the project, other than the project
+ * itself (site_check_root)? Notes the build directory (out_path's), which
+ * is never published. Returns 0, or 1 with a diagnostic.
  */
 static int
-walk_root_check(struct site_walk *w, const char *root, const char *out_path)
+walk_root_check(struct site_walk *w, const char *out_path)
 {
-	const struct manifest_site *site = w->site;
-	char *out_dir = xstrdup(out_path), *root_real, *slash;
+	char *out_dir = xstrdup(out_path), *slash;
 	struct stat st;
-	int same;
 
 	if ((slash = strrchr(out_dir, '/')) != NULL)
 		*slash = '\0';
@@ -217,28 +268,7 @@ walk_root_check(struct site_walk *w, const char *root, const char *out_path)
 		w->out_ino = st.st_ino;
 	}
 	free(out_dir);
-	if (path_inside(w->project_real, root) != 1) {
-		diag_add(w->d, DIAG_SITE_ROOT, site->root_loc, "site.root",
-		    "site root '%s' is outside the project directory", site->root);
-		return 1;
-	}
-	if (stat(root, &st) == -1 || !S_ISDIR(st.st_mode)) {
-		diag_add(w->d, DIAG_SITE_ROOT, site->root_loc, "site.root",
-		    "site root '%s' is not a directory", site->root);
-		return 1;
-	}
-	/* Also through a link: the project holds the manifest and .spartac/. */
-	root_real = realpath(root, NULL);
-	same = root_real != NULL && strcmp(root_real, w->project_real) == 0;
-	free(root_real);
-	if (same) {
-		diag_add(w->d, DIAG_SITE_ROOT, site->root_loc, "site.root",
-		    "site root '%s' is the project directory, which holds the "
-		    "manifest; put the site in a directory of its own",
-		    site->root);
-		return 1;
-	}
-	return 0;
+	return site_check_root(w->site, w->project_real, w->d);
 }
 
 int
@@ -263,7 +293,7 @@ site_hash(const struct manifest_site *site, const char *project_dir,
 	}
 	w.project_real = project_real;
 	root = xasprintf("%s/%s", project_dir, site->root);
-	if ((w.errors = walk_root_check(&w, root, out_path)) != 0)
+	if ((w.errors = walk_root_check(&w, out_path)) != 0)
 		goto out;
 	walk_dir(&w, root, "");
 	if (w.errors > 0)

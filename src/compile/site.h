@@ -33,6 +33,15 @@
 const char *site_content_type(const char *name);
 
 /*
+ * Checks that site->root (relative to project_dir) exists, resolves inside
+ * project_dir, is a directory and is not project_dir itself; each failure
+ * has its own message.
+ * Returns the number of errors added to d.
+ */
+int site_check_root(const struct manifest_site *site, const char *project_dir,
+    struct diags *d);
+
+/*
  * Hashes site->root (relative to project_dir) into out_path. Symbolic
  * links are followed only to regular files inside the project directory.
  * Fills hex (may be NULL) with the site's sha256. Returns the number of

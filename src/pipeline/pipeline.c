@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/embedded.h"
+#include "base/path.h"
 #include "compile/build.h"
 #include "compile/marshal.h"
 #include "compile/site.h"
@@ -113,20 +114,52 @@ out:
 	return errors;
 }
 
+static int
+goal_has_code(enum pipeline_goal g)
+{
+	return g == PIPELINE_CODE || g == PIPELINE_ALL;
+}
+
+static int
+goal_has_template(enum pipeline_goal g)
+{
+	return g == PIPELINE_TEMPLATE || g == PIPELINE_ALL;
+}
+
+static int
+goal_has_check(enum pipeline_goal g)
+{
+	return g == PIPELINE_CHECK || goal_has_template(g);
+}
+
 /*
- * The template check: the template marshalled from the model in memory,
- * every check marshal makes (references, logical-ID clashes, depends_on
+ * The template check: the site's root, the template marshalled from the
+ * model in memory, every check marshal makes (references, logical-ID clashes, depends_on
  * and condition cycles) and the quota checks on its printed length. No
  * hook runs and nothing is written; the template is kept in p for the
  * template stage. The code's digest and key are template parameters that
  * deploy fills in, so nothing here needs the built code.
  */
 static enum pipeline_status
-pipeline_template_check(struct pipeline *p, struct diags *d)
+pipeline_template_check(struct pipeline *p, const struct pipeline_options *o,
+    struct diags *d)
 {
 	const struct manifest *m = p->manifest;
+	char *dir;
+	int errors = 0;
 
-	if (marshal_template(m, d, &p->template) > 0)
+	/* The site is read by validate and by the goals that build the code
+	 * (not by --template-only). A build hook may make it (npm run build):
+	 * then its root is looked for only when it is hashed, after them. */
+	if (m->site != NULL && (o->goal == PIPELINE_CHECK ||
+	    goal_has_code(o->goal)) && !hooks_has(m, MANIFEST_HOOK_PREBUILD) &&
+	    !hooks_has(m, MANIFEST_HOOK_POSTBUILD) &&
+	    !hooks_has(m, MANIFEST_HOOK_ARCHIVE)) {
+		dir = path_dir_alloc(o->manifest_path);
+		errors = site_check_root(m->site, dir, d);
+		free(dir);
+	}
+	if (marshal_template(m, d, &p->template) > 0 || errors > 0)
 		return PIPELINE_MARSHAL;
 	marshal_check_size(m, p->template, marshal_length(p->template), d);
 	return PIPELINE_OK;
@@ -161,24 +194,6 @@ pipeline_template(struct pipeline *p, struct diags *d)
 	return PIPELINE_OK;
 }
 
-static int
-goal_has_code(enum pipeline_goal g)
-{
-	return g == PIPELINE_CODE || g == PIPELINE_ALL;
-}
-
-static int
-goal_has_template(enum pipeline_goal g)
-{
-	return g == PIPELINE_TEMPLATE || g == PIPELINE_ALL;
-}
-
-static int
-goal_has_check(enum pipeline_goal g)
-{
-	return g == PIPELINE_CHECK || goal_has_template(g);
-}
-
 enum pipeline_status
 pipeline_run(struct pipeline *p, const struct pipeline_options *o,
     struct diags *d)
@@ -196,7 +211,7 @@ pipeline_run(struct pipeline *p, const struct pipeline_options *o,
 		if (p->checked < 0)
 			return PIPELINE_MARSHAL; /* not run again either */
 		p->checked = -1;
-		if ((status = pipeline_template_check(p, d)) != PIPELINE_OK)
+		if ((status = pipeline_template_check(p, o, d)) != PIPELINE_OK)
 			return status;
 		p->checked = 1;
 	}
