@@ -360,6 +360,11 @@ def test_size_note_and_limit_warning(tmp_path):
     # then the RestApi, its Deployment and Stage
     assert int(m.group(1)) == 150 * 6 + 3
     assert "AWS::Lambda::Function 150" in m.group(2)
+    # validate checks the quotas on the template it builds in memory
+    v = run("validate", "--no-color", "sparta.yaml", cwd=gen)
+    assert v.returncode == 0, v.stderr
+    assert v.stderr.replace("spartac: sparta.yaml: valid\n", "") == \
+        r.stderr[:r.stderr.index("spartac: wrote ")]
     small = tmp_path / "s"
     subprocess.run([sys.executable, str(ROOT / "bench" / "gen.py"), "2", str(small)], check=True)
     r = run("build", "--template-only", "--no-color", "sparta.yaml", cwd=small)
