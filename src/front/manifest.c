@@ -739,10 +739,56 @@ mf_build_model(struct mf_ctx *c, const struct node *root)
 struct manifest *
 manifest_build(const struct doc *doc, const char *stage, struct diags *d)
 {
+	size_t errors = d->nerrors;
+	struct manifest *m = manifest_build_all(doc, stage, d);
+
+	if (d->nerrors > errors) {
+		manifest_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* Has d an error at loc? */
+static int
+error_at(const struct diags *d, struct loc loc)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (d->v[i].sev == SEV_ERROR && d->v[i].loc.line == loc.line &&
+		    d->v[i].loc.col == loc.col)
+			return 1;
+	return 0;
+}
+
+void
+manifest_drop_unresolved(struct manifest *m, const struct diags *d)
+{
+	/* the model's own memory (mf_alloc), const only to its readers */
+	struct manifest_api *api = (struct manifest_api *)m->api;
+	size_t i, n = 0;
+
+	if (api == NULL)
+		return;
+	for (i = 0; i < api->nroutes; i++)
+		if (api->routes[i].function != NULL &&
+		    !error_at(d, api->routes[i].key_loc))
+			api->routes[n++] = api->routes[i];
+	api->nroutes = n;
+	for (i = 0; i < n; i++)
+		api->routes_sorted[i] = &api->routes[i];
+	if (n)
+		qsort(api->routes_sorted, n, sizeof(*api->routes_sorted),
+		    cmp_route);
+}
+
+struct manifest *
+manifest_build_all(const struct doc *doc, const char *stage, struct diags *d)
+{
 	struct mf_ctx c = {0};
 	struct manifest *m;
 	const struct node *root = doc ? doc->root : NULL;
-	size_t errors = d->nerrors;
 
 	if (root == NULL || root->kind != NODE_MAP) {
 		struct loc at = {doc ? doc->file : "", 1, 1};
@@ -784,9 +830,5 @@ manifest_build(const struct doc *doc, const char *stage, struct diags *d)
 		mf_check_each_stage(root, d);
 	mf_build_model(&c, root);
 	buf_free(&c.path);
-	if (d->nerrors > errors) {
-		manifest_free(m);
-		return NULL;
-	}
 	return m;
 }

@@ -373,6 +373,16 @@ struct manifest {
  */
 struct manifest *manifest_build(const struct doc *doc, const char *stage,
     struct diags *d);
+/*
+ * The same, but the model comes back even when the checks found errors
+ * (NULL only when the root is not a mapping): what they could not resolve
+ * is left NULL. Good only for finding more errors, after
+ * manifest_drop_unresolved() took out the routes of unknown functions and
+ * those at whose key d has an error.
+ */
+struct manifest *manifest_build_all(const struct doc *doc, const char *stage,
+    struct diags *d);
+void manifest_drop_unresolved(struct manifest *m, const struct diags *d);
 void manifest_free(struct manifest *m);
 
 /* Look-ups by name (binary search over the sorted indexes); NULL if absent. */

@@ -77,4 +77,29 @@ size_t schema_validate(const struct schema *s, const struct node *instance,
 /* 1 when instance is valid, else 0; stops at the first problem. */
 int schema_is_valid(const struct schema *s, const struct node *instance);
 
+/* What is left of a tree once the nodes that failed the schema are out. */
+struct schema_pruned {
+	struct doc *doc;  /* its root passes the schema; shares the rest */
+	char **names;     /* the keys of pruned named entries (functions.X,
+			   * resources.X, api.routes.X, ...): what refers to
+			   * them now fails only because they failed */
+	size_t nnames;
+	char **parents;   /* the paths of the pruned nodes' parents: a check
+			   * of the parent as a whole may miss the node */
+	size_t nparents;
+};
+
+/*
+ * Takes the nodes that the schema diagnostics d->v[first..] name (by their
+ * path) out of a copy of root, then, validating the copy again silently,
+ * the parents that fail without them, until the copy passes the schema, so
+ * the later checks can run on the independent rest (schema_prune.c).
+ * root is not changed. Returns 0, or -1 (out empty) when the root itself
+ * would go or a path does not resolve. Free out with schema_pruned_free.
+ */
+int schema_prune(const struct schema *s, const struct node *root,
+    const char *file, const struct diags *d, size_t first,
+    struct schema_pruned *out);
+void schema_pruned_free(struct schema_pruned *sp);
+
 #endif

@@ -1,10 +1,12 @@
 /*
  * pipeline.c - the one owner of the pipeline. See pipeline.h.
  *
- * Each stage runs only when the one before it found no error: a schema
- * check over a tree that failed to load, or reference checks over a tree
- * that failed the schema, would only add noise that follows from the first
- * problem. Within a stage every error is reported.
+ * Every independent error of a manifest is reported in one run. Only a
+ * file that does not load stops the checks; after schema errors the model
+ * and template checks run on what passed the schema, after model errors
+ * the template checks run on what the model resolved, and what follows
+ * from an earlier error is left out (pipeline_check). Building and writing
+ * run only on a manifest without errors.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -35,27 +37,6 @@ manifest_schema(void)
 		free(err);
 	}
 	return s;
-}
-
-/* Load, schema, model. Returns the number of errors; 0 sets p->manifest. */
-static size_t
-pipeline_check(struct pipeline *p, const struct pipeline_options *o,
-    struct diags *d)
-{
-	struct schema *schema;
-	size_t errors;
-
-	p->doc = yaml_load_file(o->manifest_path, d);
-	if (d->nerrors || p->doc->root == NULL)
-		return d->nerrors;
-	if ((schema = manifest_schema()) == NULL)
-		abort(); /* a build defect: tests/test_cli.py covers it */
-	errors = schema_validate(schema, p->doc->root, p->doc->file, d);
-	schema_free(schema);
-	if (errors)
-		return d->nerrors;
-	p->manifest = manifest_build(p->doc, o->stage, d);
-	return d->nerrors;
 }
 
 /* The environment hooks get, from out (staging_dir NULL). */
@@ -134,17 +115,17 @@ goal_has_check(enum pipeline_goal g)
 
 /*
  * The template check: the site's root, the template marshalled from the
- * model in memory, every check marshal makes (references, logical-ID clashes, depends_on
- * and condition cycles) and the quota checks on its printed length. No
+ * model in memory, every check marshal makes (references, logical-ID
+ * clashes, depends_on and condition cycles) and the quota checks on its
+ * printed length. No
  * hook runs and nothing is written; the template is kept in p for the
  * template stage. The code's digest and key are template parameters that
  * deploy fills in, so nothing here needs the built code.
  */
-static enum pipeline_status
-pipeline_template_check(struct pipeline *p, const struct pipeline_options *o,
-    struct diags *d)
+static int
+template_check(const struct manifest *m, const struct pipeline_options *o,
+    struct diags *d, cJSON **tpl)
 {
-	const struct manifest *m = p->manifest;
 	char *dir;
 	int errors = 0;
 
@@ -159,10 +140,147 @@ pipeline_template_check(struct pipeline *p, const struct pipeline_options *o,
 		errors = site_check_root(m->site, dir, d);
 		free(dir);
 	}
-	if (marshal_template(m, d, &p->template) > 0 || errors > 0)
+	return marshal_template(m, d, tpl) + errors;
+}
+
+static enum pipeline_status
+pipeline_template_check(struct pipeline *p, const struct pipeline_options *o,
+    struct diags *d)
+{
+	const struct manifest *m = p->manifest;
+
+	if (template_check(m, o, d, &p->template) > 0)
 		return PIPELINE_MARSHAL;
 	marshal_check_size(m, p->template, marshal_length(p->template), d);
 	return PIPELINE_OK;
+}
+
+/* Does msg quote one of names, or a logical ID made from one? */
+static int
+mentions(const char *msg, char *const *names, size_t n)
+{
+	char *id, *q;
+	size_t i;
+	int found = 0;
+
+	for (i = 0; i < n && !found; i++) {
+		q = xasprintf("'%s'", names[i]);
+		found = strstr(msg, q) != NULL;
+		free(q);
+		id = manifest_logical_id(names[i]);
+		q = xasprintf("'%s", id);
+		found = found || (id[0] != '\0' && strstr(msg, q) != NULL);
+		free(q);
+		free(id);
+	}
+	return found;
+}
+
+/* Is path, below a top-level section, an ancestor of a pruned node? */
+static int
+pruned_parent(const char *path, const struct schema_pruned *sp)
+{
+	size_t i, n;
+	char c;
+
+	if (path == NULL || path[strcspn(path, ".[")] == '\0')
+		return 0;
+	n = strlen(path);
+	for (i = 0; i < sp->nparents; i++) {
+		if (strncmp(path, sp->parents[i], n) != 0)
+			continue;
+		c = sp->parents[i][n];
+		if (c == '\0' || c == '.' || c == '[')
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Adds the diagnostics of later to d, but those that follow from an error
+ * d has: at a position where d has one already (the template's check
+ * finding what the model's did), naming an entry that failed the schema
+ * and was pruned (a route to a function that is not there because its own
+ * definition failed), or about an entry that lost a part to the schema (a
+ * role whose privileges all failed has "no privileges"). Warnings wait
+ * until the schema passes: one may be about what was pruned (a role
+ * "unused" because its one user failed).
+ */
+static void
+merge_later(struct diags *d, const struct diags *later,
+    const struct schema_pruned *sp)
+{
+	const struct diag *x;
+	size_t i, j, n = d->n;
+
+	for (i = 0; i < later->n; i++) {
+		x = &later->v[i];
+		for (j = 0; j < n; j++)
+			if (d->v[j].loc.line == x->loc.line &&
+			    d->v[j].loc.col == x->loc.col &&
+			    strcmp(d->v[j].loc.file, x->loc.file) == 0)
+				break;
+		if (j < n || mentions(x->msg, sp->names, sp->nnames) ||
+		    pruned_parent(x->path, sp) ||
+		    (x->sev != SEV_ERROR && sp->nparents > 0))
+			continue;
+		diag_add(d, x->code, x->loc, x->path, "%s", x->msg);
+	}
+}
+
+/*
+ * Load, schema, model. Returns the number of errors; 0 sets p->manifest.
+ *
+ * Every independent error is reported in one run: only a file that does
+ * not load stops here. The model is built from what passed the schema
+ * (schema_prune), and when the schema or the model found errors the
+ * template is still built, in memory and only for its errors, from what
+ * the model resolved; errors that follow from an earlier one are left out
+ * (merge_later).
+ */
+static size_t
+pipeline_check(struct pipeline *p, const struct pipeline_options *o,
+    struct diags *d)
+{
+	struct schema_pruned sp = {0};
+	struct diags later = {0};
+	const struct doc *doc = NULL;
+	struct schema *schema;
+	struct manifest *m;
+	size_t first, errors, before;
+	cJSON *tpl = NULL;
+
+	p->doc = yaml_load_file(o->manifest_path, d);
+	if (d->nerrors || p->doc->root == NULL)
+		return d->nerrors;
+	if ((schema = manifest_schema()) == NULL)
+		abort(); /* a build defect: tests/test_cli.py covers it */
+	first = d->n;
+	errors = schema_validate(schema, p->doc->root, p->doc->file, d);
+	if (errors == 0)
+		doc = p->doc;
+	else if (schema_prune(schema, p->doc->root, p->doc->file, d, first,
+	    &sp) == 0)
+		doc = sp.doc;
+	schema_free(schema);
+	if (doc == NULL)
+		return d->nerrors; /* nothing independent is left */
+	before = d->nerrors;
+	m = manifest_build_all(doc, o->stage, errors ? &later : d);
+	if (errors == 0 && d->nerrors == before) {
+		p->manifest = m;
+		return 0;
+	}
+	if (m != NULL) {
+		manifest_drop_unresolved(m, errors ? &later : d);
+		template_check(m, o, &later, &tpl);
+		cJSON_Delete(tpl);
+		manifest_free(m);
+	}
+	merge_later(d, &later, &sp);
+	diags_free(&later);
+	schema_pruned_free(&sp);
+	return d->nerrors;
 }
 
 /*

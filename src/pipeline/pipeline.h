@@ -20,7 +20,10 @@
  * later, between the premarshal and postmarshal hooks. validate runs the
  * check and no hook: hooks may do anything, and validate only reads.
  *
- * Each step runs only when the one before it found no error. What it made
+ * The checks (MODEL, CHECK) report every independent error in one run:
+ * after errors of the schema or the model, the later checks still run on
+ * what passed (pipeline.c). Each step after them runs only when the one
+ * before it found no error. What it made
  * is in p: the model, and in p->out the artifacts (paths of the bootstrap,
  * code.zip, template.json, site.json, the project directory, the digests)
  * and p->template_len. Stages already run are not run again, so a verb may
