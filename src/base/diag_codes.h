@@ -171,6 +171,8 @@ DIAG(MARSHAL_GETATT_ATTRIBUTE, SEV_ERROR, "E-MARSHAL-GETATT-ATTRIBUTE",
     "name an attribute the resource type returns (its Return values in the CloudFormation reference; spartac knows them from the resource schemas in schema/cfn-types.tsv); CloudFormation would refuse the template at deploy time")
 DIAG(MARSHAL_DEPENDS_CYCLE, SEV_ERROR, "E-MARSHAL-DEPENDS-CYCLE",
     "depends_on between functions must not form a cycle: CloudFormation creates a dependency before the function that uses it; remove one of the entries")
+DIAG(MARSHAL_DEPENDENCY_CYCLE, SEV_ERROR, "E-MARSHAL-DEPENDENCY-CYCLE",
+    "CloudFormation creates a resource after those it names with Ref, GetAtt, Sub or DependsOn, so these cannot be created in any order (cfn-lint E3004); remove one of the references, or write a name instead of a !Ref")
 DIAG(MARSHAL_CONDITION_CYCLE, SEV_ERROR, "E-MARSHAL-CONDITION-CYCLE",
     "conditions must not use each other (with !Condition) in a cycle: CloudFormation evaluates a condition after the ones it uses; remove one of the uses")
 DIAG(MARSHAL_TEMPLATE_S3, SEV_NOTE, "N-TEMPLATE-S3",

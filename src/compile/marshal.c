@@ -550,6 +550,8 @@ marshal_template(const struct manifest *m, struct diags *d, cJSON **out)
 	mj_object_sort(c.conditions);
 	mj_object_sort(c.resources);
 	mj_object_sort(c.outputs);
+	if (c.errors == 0) /* a cycle through an error would be noise */
+		marshal_graph_check(&c, c.resources);
 
 	tpl = cJSON_CreateObject();
 	mj_add_lit(tpl, "AWSTemplateFormatVersion", "2010-09-09");

@@ -211,5 +211,7 @@ void marshal_api(struct mctx *c);
 void marshal_site(struct mctx *c);
 /* After every ID is claimed: the manifest's references must all resolve. */
 void marshal_refs_check(struct mctx *c);
+/* The whole template's resources must not depend on each other in a cycle. */
+void marshal_graph_check(struct mctx *c, const cJSON *resources);
 
 #endif

@@ -1,0 +1,428 @@
+/*
+ * marshal_graph.c - the resources of the whole template (generated and
+ * raw) must not depend on each other in a circle.
+ *
+ * CloudFormation creates a resource after every resource it names with
+ * Ref, Fn::GetAtt, a ${Name} of Fn::Sub or DependsOn, and refuses a
+ * template whose dependencies form a cycle (cfn-lint E3004), only at
+ * deploy time and without a line. The graph is built from the template as
+ * it will be written; each cycle (a strongly connected set of resources)
+ * is reported once, as a path of logical IDs, each step with the manifest
+ * line that made it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "compile/marshal_int.h"
+
+struct graph {
+	struct mctx *c;
+	struct mid_table ids;  /* resource ID -> index (entry order) */
+	cJSON **res;           /* the resources, by index */
+	size_t n;
+	size_t **adj;          /* adj[i]: the resources i depends on */
+	size_t *nadj, *capadj;
+};
+
+static void
+edge_add(struct graph *g, size_t from, const char *to)
+{
+	const struct mid_entry *e = mid_table_get(&g->ids, to);
+	size_t j;
+
+	if (e == NULL)
+		return; /* a parameter, a pseudo parameter or unknown */
+	/* a repeated edge costs a little in the walks; looking for it would
+	 * cost n^2 at the API deployment, which depends on every method */
+	j = (size_t)(e - g->ids.v);
+	g->adj[from] = xgrow(g->adj[from], &g->capadj[from],
+	    g->nadj[from] + 1, sizeof(**g->adj));
+	g->adj[from][g->nadj[from]++] = j;
+}
+
+/* The ${Name} and ${Name.Attr} of a Sub string, but vars' own names. */
+static void
+sub_edges(struct graph *g, size_t from, const char *s, const cJSON *vars)
+{
+	const char *p, *end;
+	char *name;
+
+	for (p = s; (p = strstr(p, "${")) != NULL; p = end + 1) {
+		if ((end = strchr(p + 2, '}')) == NULL)
+			return;
+		if (p[2] == '!')
+			continue;
+		name = xstrndup(p + 2, strcspn(p + 2, ".}"));
+		if (cJSON_GetObjectItemCaseSensitive(vars, name) == NULL)
+			edge_add(g, from, name);
+		free(name);
+	}
+}
+
+static void
+value_edges(struct graph *g, size_t from, const cJSON *v)
+{
+	const cJSON *it, *a;
+	char *name;
+
+	if (cJSON_IsObject(v) && v->child != NULL && v->child->next == NULL &&
+	    (v->child->string[0] == 'R' || v->child->string[0] == 'F')) {
+		it = v->child;
+		if (strcmp(it->string, "Ref") == 0 && cJSON_IsString(it)) {
+			edge_add(g, from, it->valuestring);
+			return;
+		}
+		if (strcmp(it->string, "Fn::GetAtt") == 0) {
+			if (cJSON_IsArray(it) && cJSON_IsString(it->child))
+				edge_add(g, from, it->child->valuestring);
+			else if (cJSON_IsString(it)) {
+				name = xstrndup(it->valuestring,
+				    strcspn(it->valuestring, "."));
+				edge_add(g, from, name);
+				free(name);
+			}
+			return;
+		}
+		if (strcmp(it->string, "Fn::Sub") == 0) {
+			if (cJSON_IsString(it))
+				sub_edges(g, from, it->valuestring, NULL);
+			else if (cJSON_IsArray(it) && cJSON_IsString(it->child)) {
+				a = it->child->next;
+				sub_edges(g, from, it->child->valuestring, a);
+				value_edges(g, from, a);
+			}
+			return;
+		}
+	}
+	cJSON_ArrayForEach(it, v)
+		value_edges(g, from, it);
+}
+
+static void
+resource_edges(struct graph *g, size_t i)
+{
+	const cJSON *r = g->res[i], *dep, *it;
+
+	value_edges(g, i, cJSON_GetObjectItemCaseSensitive(r, "Properties"));
+	dep = cJSON_GetObjectItemCaseSensitive(r, "DependsOn");
+	if (cJSON_IsString(dep))
+		edge_add(g, i, dep->valuestring);
+	cJSON_ArrayForEach(it, dep)
+		if (cJSON_IsString(it))
+			edge_add(g, i, it->valuestring);
+}
+
+/* ---- where an edge comes from in the manifest ---- */
+
+/* The first node under n that names id: a string that is id (depends_on,
+ * bucket:) or id.Attr (GetAtt), a Sub string with ${id}; an intrinsic
+ * written as a tag (!Ref id) is reported at its tag. */
+static const struct node *
+node_naming(const struct node *n, const char *id)
+{
+	const struct node *hit;
+	const char *s;
+	size_t i, len = strlen(id);
+
+	if (n == NULL)
+		return NULL;
+	if (n->kind == NODE_STRING) {
+		if (strncmp(n->str, id, len) == 0 &&
+		    (n->str[len] == '\0' || n->str[len] == '.'))
+			return n;
+		for (s = n->str; (s = strstr(s, "${")) != NULL; s += 2)
+			if (strncmp(s + 2, id, len) == 0 &&
+			    (s[2 + len] == '}' || s[2 + len] == '.'))
+				return n;
+		return NULL;
+	}
+	for (i = 0; i < n->n; i++) {
+		hit = node_naming(n->kind == NODE_SEQ ? n->items[i] :
+		    n->pairs[i].value, id);
+		if (hit != NULL)
+			return n->kind == NODE_MAP && n->from_tag ? n : hit;
+	}
+	return NULL;
+}
+
+static int
+loc_eq(struct loc a, struct loc b)
+{
+	return a.line == b.line && a.col == b.col;
+}
+
+/* The manifest node a logical ID was claimed for (by its location). */
+static const struct node *
+node_at(const struct node *n, struct loc at)
+{
+	const struct node *hit;
+	size_t i;
+
+	if (n == NULL || n->kind == NODE_STRING)
+		return n != NULL && loc_eq(n->loc, at) ? n : NULL;
+	for (i = 0; i < n->n; i++) {
+		if (n->kind == NODE_MAP && loc_eq(n->pairs[i].key->loc, at))
+			return n->pairs[i].value;
+		hit = node_at(n->kind == NODE_SEQ ? n->items[i] :
+		    n->pairs[i].value, at);
+		if (hit != NULL)
+			return hit;
+	}
+	return loc_eq(n->loc, at) ? n : NULL;
+}
+
+/* The first "bucket: id" under n (an s3 event), or NULL. */
+static const struct node *
+bucket_naming(const struct node *n, const char *id)
+{
+	const struct node *hit;
+	size_t i;
+
+	if (n == NULL || n->kind == NODE_STRING)
+		return NULL;
+	for (i = 0; i < n->n; i++) {
+		if (n->kind == NODE_MAP &&
+		    strcmp(n->pairs[i].key->str, "bucket") == 0 &&
+		    n->pairs[i].value->kind == NODE_STRING &&
+		    strcmp(n->pairs[i].value->str, id) == 0)
+			return n->pairs[i].value;
+		hit = bucket_naming(n->kind == NODE_SEQ ? n->items[i] :
+		    n->pairs[i].value, id);
+		if (hit != NULL)
+			return hit;
+	}
+	return NULL;
+}
+
+/* The manifest line that makes resource a depend on b: where a's entry
+ * names b; else b's s3 event on bucket a (the notification spartac adds
+ * to the bucket); else where b's entry names a; else a's entry. */
+static struct loc
+edge_loc(struct graph *g, size_t a, size_t b)
+{
+	const struct mid_entry *ea, *eb;
+	const struct node *root = g->c->m->root, *hit;
+
+	ea = mid_table_get(&g->c->ids, g->ids.v[a].id);
+	eb = mid_table_get(&g->c->ids, g->ids.v[b].id);
+	if (ea == NULL || eb == NULL)
+		return g->c->m->service_loc;
+	if ((hit = node_naming(node_at(root, ea->loc), eb->id)) != NULL)
+		return hit->loc;
+	if ((hit = bucket_naming(node_at(root, eb->loc), ea->id)) != NULL ||
+	    (hit = node_naming(node_at(root, eb->loc), ea->id)) != NULL)
+		return hit->loc;
+	return ea->loc;
+}
+
+/* ---- cycles ---- */
+
+/* A path from start back to start inside the set in_scc (BFS: the
+ * shortest). Returns its length; path[0] == start. */
+static size_t
+cycle_path(struct graph *g, size_t start, const unsigned char *in_scc,
+    size_t *path)
+{
+	size_t *prev = xcalloc(g->n, sizeof(*prev)), *queue;
+	size_t head = 0, tail = 0, u, v, k, len = 0, end = start;
+	unsigned char *seen = xcalloc(g->n, 1);
+
+	queue = xcalloc(g->n + 1, sizeof(*queue));
+	queue[tail++] = start;
+	while (head < tail && end == start) {
+		u = queue[head++];
+		for (k = 0; k < g->nadj[u]; k++) {
+			v = g->adj[u][k];
+			if (!in_scc[v])
+				continue;
+			if (v == start) {
+				end = u;
+				break;
+			}
+			if (!seen[v]) {
+				seen[v] = 1;
+				prev[v] = u;
+				queue[tail++] = v;
+			}
+		}
+	}
+	/* end is the last node before start; walk back to start */
+	for (u = end; ; u = prev[u]) {
+		path[len++] = u;
+		if (u == start)
+			break;
+	}
+	for (k = 0; k < len / 2; k++) {
+		v = path[k];
+		path[k] = path[len - 1 - k];
+		path[len - 1 - k] = v;
+	}
+	free(prev);
+	free(queue);
+	free(seen);
+	return len;
+}
+
+/* Is this the cycle of an s3 event whose bucket the function names? */
+static int
+is_s3_cycle(struct graph *g, const size_t *path, size_t len)
+{
+	const char *type;
+	int bucket = 0, function = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+		    g->res[path[i]], "Type"));
+		if (type == NULL)
+			continue;
+		bucket |= strcmp(type, "AWS::S3::Bucket") == 0;
+		function |= strcmp(type, "AWS::Lambda::Function") == 0 ||
+		    strcmp(type, "AWS::Lambda::Permission") == 0;
+	}
+	return bucket && function;
+}
+
+static void
+cycle_report(struct graph *g, const size_t *path, size_t len)
+{
+	struct buf b = {0};
+	struct loc at, first = {0};
+	size_t i, next;
+
+	buf_puts(&b, g->ids.v[path[0]].id);
+	for (i = 0; i < len; i++) {
+		next = path[(i + 1) % len];
+		at = edge_loc(g, path[i], next);
+		if (i == 0)
+			first = at;
+		buf_printf(&b, " -> %s (line %u)", g->ids.v[next].id, at.line);
+	}
+	if (is_s3_cycle(g, path, len))
+		buf_puts(&b, "; the bucket of an s3 event is created after "
+		    "the function and its invoke permission, so the function "
+		    "must not wait for the bucket: drop it from depends_on, "
+		    "and in the environment and the role's privileges write "
+		    "the bucket's name (its BucketName, e.g. "
+		    "!Sub '${AWS::StackName}-images') instead of !Ref or "
+		    "!GetAtt");
+	mctx_diag(g->c, DIAG_MARSHAL_DEPENDENCY_CYCLE, first, NULL,
+	    "the template's resources depend on each other in a cycle: %s",
+	    b.data);
+	buf_free(&b);
+}
+
+/*
+ * Tarjan's strongly connected components, without recursion (a template
+ * can hold tens of thousands of resources). Each component of more than
+ * one resource, or one that names itself, is a cycle.
+ */
+struct tarjan {
+	size_t *index, *low, *stack, *call, *edge;
+	unsigned char *on;
+	size_t next, sp;
+};
+
+static void
+scc_found(struct graph *g, struct tarjan *t, size_t v)
+{
+	unsigned char *in;
+	size_t *path, pos = t->sp, k;
+	int self = 0;
+
+	while (t->stack[--pos] != v)
+		;
+	for (k = 0; k < g->nadj[v]; k++)
+		self |= g->adj[v][k] == v;
+	if (t->sp - pos > 1 || self) {
+		/* rare: the marks and the path cost n only here */
+		in = xcalloc(g->n, 1);
+		for (k = pos; k < t->sp; k++)
+			in[t->stack[k]] = 1;
+		path = xcalloc(t->sp - pos + 1, sizeof(*path));
+		cycle_report(g, path, cycle_path(g, v, in, path));
+		free(path);
+		free(in);
+	}
+	for (k = pos; k < t->sp; k++)
+		t->on[t->stack[k]] = 0;
+	t->sp = pos;
+}
+
+static void
+tarjan_from(struct graph *g, struct tarjan *t, size_t root)
+{
+	size_t depth = 0, v, w;
+
+	t->call[depth++] = root;
+	t->index[root] = t->low[root] = ++t->next;
+	t->stack[t->sp++] = root;
+	t->on[root] = 1;
+	t->edge[root] = 0;
+	while (depth > 0) {
+		v = t->call[depth - 1];
+		if (t->edge[v] < g->nadj[v]) {
+			w = g->adj[v][t->edge[v]++];
+			if (t->index[w] == 0) {
+				t->index[w] = t->low[w] = ++t->next;
+				t->stack[t->sp++] = w;
+				t->on[w] = 1;
+				t->edge[w] = 0;
+				t->call[depth++] = w;
+			} else if (t->on[w] && t->index[w] < t->low[v])
+				t->low[v] = t->index[w];
+			continue;
+		}
+		if (t->low[v] == t->index[v])
+			scc_found(g, t, v);
+		if (--depth > 0 && t->low[v] < t->low[t->call[depth - 1]])
+			t->low[t->call[depth - 1]] = t->low[v];
+	}
+}
+
+void
+marshal_graph_check(struct mctx *c, const cJSON *resources)
+{
+	struct graph g = {0};
+	struct tarjan t = {0};
+	const cJSON *it;
+	size_t i;
+
+	g.c = c;
+	g.n = (size_t)cJSON_GetArraySize(resources);
+	if (g.n == 0)
+		return;
+	g.res = xcalloc(g.n, sizeof(*g.res));
+	g.adj = xcalloc(g.n, sizeof(*g.adj));
+	g.nadj = xcalloc(g.n, sizeof(*g.nadj));
+	g.capadj = xcalloc(g.n, sizeof(*g.capadj));
+	i = 0;
+	cJSON_ArrayForEach(it, resources) {
+		g.res[i++] = (cJSON *)it;
+		mid_table_put(&g.ids, it->string, c->m->service_loc, NULL, NULL);
+	}
+	for (i = 0; i < g.n; i++)
+		resource_edges(&g, i);
+	t.index = xcalloc(g.n, sizeof(*t.index));
+	t.low = xcalloc(g.n, sizeof(*t.low));
+	t.stack = xcalloc(g.n, sizeof(*t.stack));
+	t.call = xcalloc(g.n, sizeof(*t.call));
+	t.edge = xcalloc(g.n, sizeof(*t.edge));
+	t.on = xcalloc(g.n, 1);
+	for (i = 0; i < g.n; i++)
+		if (t.index[i] == 0)
+			tarjan_from(&g, &t, i);
+	for (i = 0; i < g.n; i++)
+		free(g.adj[i]);
+	free(g.adj);
+	free(g.nadj);
+	free(g.capadj);
+	free(g.res);
+	mid_table_free(&g.ids);
+	free(t.index);
+	free(t.low);
+	free(t.stack);
+	free(t.call);
+	free(t.edge);
+	free(t.on);
+}
