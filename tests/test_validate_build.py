@@ -98,3 +98,48 @@ def test_marshal_failures_are_validate_failures(corpus, name):
     assert r.returncode == EXIT_INVALID, r.stderr
     assert r.stdout == ""
     assert r.stderr == (CORPUS["marshal"] / (name + ".build.err")).read_text()
+
+
+HOOKED = """service: hooked
+build:
+  sources: [src/*.c]
+hooks:
+  prebuild: [touch, prebuild-ran]
+  premarshal: [touch, premarshal-ran]
+functions:
+  hello:
+    symbol: hello
+    environment:
+      TABLE: %s
+resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+"""
+
+
+def hooked_project(tmp_path, ref):
+    (tmp_path / "src").mkdir()
+    # would not compile: build must refuse the manifest before trying
+    (tmp_path / "src" / "hello.c").write_text("this is not C\n")
+    (tmp_path / "sparta.yaml").write_text(HOOKED % ref)
+    return tmp_path
+
+
+def test_validate_runs_no_hook(tmp_path):
+    root = hooked_project(tmp_path, "!Ref Table")
+    r = run("validate", "sparta.yaml", cwd=root)
+    assert r.returncode == EXIT_OK, r.stderr
+    assert sorted(p.name for p in root.iterdir()) == ["sparta.yaml", "src"]
+
+
+def test_build_reports_template_errors_before_anything_runs(tmp_path):
+    root = hooked_project(tmp_path, "!Ref Tabel")
+    r = run("build", "--no-color", "sparta.yaml", cwd=root)
+    assert r.returncode == EXIT_INVALID, r.stderr
+    assert "[E-MARSHAL-REF-UNKNOWN]" in r.stderr
+    assert "E-BUILD" not in r.stderr and "E-HOOK" not in r.stderr
+    assert not (root / "prebuild-ran").exists()
+    assert not (root / "premarshal-ran").exists()
+    assert not (root / ".spartac" / "template.json").exists()
+    assert r.stderr == run("validate", "--no-color", "sparta.yaml",
+                           cwd=root).stderr
