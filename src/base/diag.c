@@ -414,13 +414,18 @@ LOG_FN(log_info, LOG_INFO)
 LOG_FN(log_debug, LOG_DEBUG)
 
 const char *
-diag_suggest(const char *name, const char *const *cands, size_t n)
+diag_did_you_mean(const char *near)
 {
 	static char out[256];
-	const char *near = str_suggest(name, cands, n);
 
 	if (near == NULL)
 		return "";
 	snprintf(out, sizeof(out), " (did you mean '%s'?)", near);
 	return out;
+}
+
+const char *
+diag_suggest(const char *name, const char *const *cands, size_t n)
+{
+	return diag_did_you_mean(str_suggest(name, cands, n));
 }

@@ -77,6 +77,8 @@ enum diag_format {
  * the next call.
  */
 const char *diag_suggest(const char *name, const char *const *cands, size_t n);
+/* The same text for a near name found another way; "" for NULL. */
+const char *diag_did_you_mean(const char *near);
 
 void diag_add(struct diags *d, enum diag_code code, struct loc loc,
     const char *path, const char *fmt, ...) PRINTF_LIKE(5, 6);

@@ -40,12 +40,8 @@ static void
 unknown_report(struct mctx *c, const struct node *at, const char *what,
     const char *name, const char *where, const char *hint)
 {
-	if (hint != NULL)
-		mctx_diag(c, DIAG_MARSHAL_REF_UNKNOWN, at->loc, NULL,
-		    "%s '%s' is %s (did you mean '%s'?)", what, name, where, hint);
-	else
-		mctx_diag(c, DIAG_MARSHAL_REF_UNKNOWN, at->loc, NULL,
-		    "%s '%s' is %s", what, name, where);
+	mctx_diag(c, DIAG_MARSHAL_REF_UNKNOWN, at->loc, NULL, "%s '%s' is %s%s",
+	    what, name, where, diag_did_you_mean(hint));
 }
 
 /* The candidates are gathered only on this (rare) error path. */
@@ -176,7 +172,7 @@ getatt_attribute_unknown(struct mctx *c, const struct node *at,
 	size_t i;
 
 	if (hint != NULL)
-		buf_printf(&known, " (did you mean '%s'?)", hint);
+		buf_puts(&known, diag_did_you_mean(hint));
 	else if (t->nattrs > 0 && t->nattrs <= 8) {
 		buf_puts(&known, "; it has ");
 		for (i = 0; i < t->nattrs; i++)
