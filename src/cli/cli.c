@@ -430,6 +430,17 @@ cli_report(struct cli *cli, struct diags *d)
 	return d->nerrors ? EXIT_INVALID : EXIT_OK;
 }
 
+int
+cli_report_beside(struct cli *cli, struct diags *d, int document)
+{
+	if (!document || cli->format == DIAG_FORMAT_TEXT)
+		return cli_report(cli, d);
+	/* stdout holds the document; the diagnostics go to stderr as text. */
+	if (d->n)
+		diags_print(stderr, d, DIAG_FORMAT_TEXT, cli->color);
+	return d->nerrors ? EXIT_INVALID : EXIT_OK;
+}
+
 struct pipeline_options
 cli_pipeline_options(const struct cli *cli, enum pipeline_goal goal)
 {

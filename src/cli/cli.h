@@ -64,6 +64,9 @@ void cli_usage_error(const struct verb *verb, const char *fmt, ...)
     PRINTF_LIKE(2, 3);
 /* Prints diagnostics in the chosen format; returns the exit status they imply. */
 int cli_report(struct cli *cli, struct diags *d);
+/* As cli_report, but when DOCUMENT is set and the format is not text, stdout
+ * already holds a JSON document: the diagnostics go to stderr as text. */
+int cli_report_beside(struct cli *cli, struct diags *d, int document);
 /* The pipeline's options (pipeline.h) for the manifest of -f and --stage. */
 struct pipeline_options cli_pipeline_options(const struct cli *cli,
     enum pipeline_goal goal);

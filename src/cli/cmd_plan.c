@@ -134,12 +134,7 @@ plan_offline(struct cli *cli, int detailed)
 	if (detailed && cJSON_GetArraySize(rows) > 0)
 		status = EXIT_CHANGES;
 out:
-	if (rows && cli->format != DIAG_FORMAT_TEXT) {
-		if (d.n)
-			diags_print(stderr, &d, DIAG_FORMAT_TEXT, cli->color);
-		rc = d.nerrors ? EXIT_INVALID : EXIT_OK;
-	} else
-		rc = cli_report(cli, &d);
+	rc = cli_report_beside(cli, &d, rows != NULL);
 	if (status == EXIT_OK)
 		status = rc;
 	cJSON_Delete(rows);

@@ -176,13 +176,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	if (fflush(stdout) != 0)
 		status = EXIT_IO;
 out:
-	if (aws && cli->format != DIAG_FORMAT_TEXT) {
-		/* stdout holds the status document; warnings go to stderr. */
-		if (d.n)
-			diags_print(stderr, &d, DIAG_FORMAT_TEXT, cli->color);
-		rc = d.nerrors ? EXIT_INVALID : EXIT_OK;
-	} else
-		rc = cli_report(cli, &d);
+	rc = cli_report_beside(cli, &d, aws != NULL);
 	if (status == EXIT_OK)
 		status = rc;
 	cfn_events_free(&ev);
