@@ -437,6 +437,20 @@ container_url(const char *rel, const char *full, struct aws_error *err)
 	return href;
 }
 
+/* Wipes the secrets a metadata exchange leaves behind (the last response
+ * body and the session token), then frees them. */
+static void
+metadata_wipe(struct aws_response *resp, char *token)
+{
+	if (resp->body.data)
+		explicit_bzero(resp->body.data, resp->body.len);
+	aws_response_free(resp);
+	if (token) {
+		explicit_bzero(token, strlen(token));
+		free(token);
+	}
+}
+
 static int
 from_container(struct aws *aws, struct aws_creds *out, struct aws_error *err)
 {
@@ -484,13 +498,7 @@ from_container(struct aws *aws, struct aws_creds *out, struct aws_error *err)
 	out->source = xasprintf("container credentials (%s)", url);
 	rc = FOUND;
 out:
-	if (resp.body.data)
-		explicit_bzero(resp.body.data, resp.body.len);
-	aws_response_free(&resp);
-	if (token) {
-		explicit_bzero(token, strlen(token));
-		free(token);
-	}
+	metadata_wipe(&resp, token);
 	free(url);
 	return rc;
 }
@@ -562,13 +570,7 @@ from_imds(struct aws *aws, struct aws_creds *out, struct aws_error *err,
 	out->source = xasprintf("EC2 instance metadata (IMDSv2, role %s)", role);
 	rc = FOUND;
 out:
-	if (resp.body.data)
-		explicit_bzero(resp.body.data, resp.body.len);
-	aws_response_free(&resp);
-	if (token) {
-		explicit_bzero(token, strlen(token));
-		free(token);
-	}
+	metadata_wipe(&resp, token);
 	free(role);
 	free(url);
 	free(base);
