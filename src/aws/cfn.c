@@ -34,6 +34,49 @@ simple_call(struct aws *aws, struct aws_query *q, struct aws_error *err)
 	return 0;
 }
 
+/* Reads one page of a paged Query call: RESULT is its <ActionResult> node,
+ * PAGE counts from 0. Returns nonzero to stop paging. */
+typedef int cfn_page_fn(const struct xml_node *result, int page, void *arg);
+
+/* Calls ACTION with the name/value pairs of PARAMS (NULL-terminated; a NULL
+ * value is left out) and NextToken, page after page, until there is no next
+ * token, FN asks to stop, or MAX_PAGES pages were read. Returns 0, or -1 with
+ * err set when a call fails (what FN gathered is the caller's to free). */
+static int
+cfn_paged(struct aws *aws, const char *action, const char *const *params,
+    int max_pages, cfn_page_fn *fn, void *arg, struct aws_error *err)
+{
+	char result[64];
+	char *next = NULL;
+	int page, stop = 0;
+	size_t i;
+
+	snprintf(result, sizeof result, "%sResult", action);
+	for (page = 0; page < max_pages && !stop; page++) {
+		struct aws_query q;
+		struct xml_node *x;
+		const struct xml_node *r;
+
+		aws_query_init(&q, "cloudformation", action);
+		for (i = 0; params[i] != NULL; i += 2)
+			aws_query_add(&q, params[i], params[i + 1]);
+		aws_query_add(&q, "NextToken", next);
+		if (aws_query_send(aws, &q, &x, err) != 0) {
+			free(next);
+			return -1;
+		}
+		r = xml_find(x, result);
+		stop = fn(r, page, arg);
+		free(next);
+		next = xml_dup(r, "NextToken");
+		xml_free(x);
+		if (next == NULL || *next == '\0')
+			break;
+	}
+	free(next);
+	return 0;
+}
+
 static void
 kv_list(const struct xml_node *list, const char *kname, const char *vname,
     struct cfn_kv **out, size_t *n)
@@ -189,58 +232,56 @@ cfn_create_change_set(struct aws *aws, const struct cfn_change_set_input *in,
 	return 0;
 }
 
+struct change_set_walk {
+	struct cfn_change_set *cs;
+	size_t cap;
+};
+
+static int
+change_set_page(const struct xml_node *r, int page, void *arg)
+{
+	struct change_set_walk *w = arg;
+	struct cfn_change_set *cs = w->cs;
+	const struct xml_node *m;
+
+	if (page == 0) {
+		cs->id = xml_dup(r, "ChangeSetId");
+		cs->name = xml_dup(r, "ChangeSetName");
+		cs->stack_id = xml_dup(r, "StackId");
+		cs->status = xml_dup(r, "Status");
+		cs->status_reason = xml_dup(r, "StatusReason");
+		cs->execution_status = xml_dup(r, "ExecutionStatus");
+	}
+	for (m = xml_first(xml_find(r, "Changes"), "member"); m; m = xml_next(m)) {
+		const struct xml_node *rc = xml_find(m, "ResourceChange");
+		struct cfn_change *c;
+
+		cs->changes = xgrow(cs->changes, &w->cap, cs->nchanges + 1,
+		    sizeof *cs->changes);
+		c = &cs->changes[cs->nchanges++];
+		c->action = xml_dup(rc, "Action");
+		c->logical_id = xml_dup(rc, "LogicalResourceId");
+		c->physical_id = xml_dup(rc, "PhysicalResourceId");
+		c->resource_type = xml_dup(rc, "ResourceType");
+		c->replacement = xml_dup(rc, "Replacement");
+	}
+	return 0;
+}
+
 int
 cfn_describe_change_set(struct aws *aws, const char *stack, const char *name,
     struct cfn_change_set **out, struct aws_error *err)
 {
+	const char *params[] = { "StackName", stack, "ChangeSetName", name, NULL };
 	struct cfn_change_set *cs = xcalloc(1, sizeof *cs);
-	char *next = NULL;
-	size_t cap = 0;
-	int page;
+	struct change_set_walk w = { cs, 0 };
 
 	*out = NULL;
-	for (page = 0; page < CFN_MAX_PAGES; page++) {
-		struct aws_query q;
-		struct xml_node *x;
-		const struct xml_node *r, *m;
-
-		aws_query_init(&q, "cloudformation", "DescribeChangeSet");
-		aws_query_add(&q, "StackName", stack);
-		aws_query_add(&q, "ChangeSetName", name);
-		aws_query_add(&q, "NextToken", next);
-		if (aws_query_send(aws, &q, &x, err) != 0) {
-			free(next);
-			cfn_change_set_free(cs);
-			return -1;
-		}
-		r = xml_find(x, "DescribeChangeSetResult");
-		if (page == 0) {
-			cs->id = xml_dup(r, "ChangeSetId");
-			cs->name = xml_dup(r, "ChangeSetName");
-			cs->stack_id = xml_dup(r, "StackId");
-			cs->status = xml_dup(r, "Status");
-			cs->status_reason = xml_dup(r, "StatusReason");
-			cs->execution_status = xml_dup(r, "ExecutionStatus");
-		}
-		for (m = xml_first(xml_find(r, "Changes"), "member"); m; m = xml_next(m)) {
-			const struct xml_node *rc = xml_find(m, "ResourceChange");
-			struct cfn_change *c;
-			cs->changes = xgrow(cs->changes, &cap, cs->nchanges + 1,
-			    sizeof *cs->changes);
-			c = &cs->changes[cs->nchanges++];
-			c->action = xml_dup(rc, "Action");
-			c->logical_id = xml_dup(rc, "LogicalResourceId");
-			c->physical_id = xml_dup(rc, "PhysicalResourceId");
-			c->resource_type = xml_dup(rc, "ResourceType");
-			c->replacement = xml_dup(rc, "Replacement");
-		}
-		free(next);
-		next = xml_dup(r, "NextToken");
-		xml_free(x);
-		if (next == NULL || *next == '\0')
-			break;
+	if (cfn_paged(aws, "DescribeChangeSet", params, CFN_MAX_PAGES,
+	    change_set_page, &w, err) != 0) {
+		cfn_change_set_free(cs);
+		return -1;
 	}
-	free(next);
 	*out = cs;
 	return 0;
 }
@@ -308,49 +349,47 @@ event_from_xml(struct cfn_event *e, const struct xml_node *m)
 	e->timestamp = aws_time_parse(xml_get(m, "Timestamp"));
 }
 
+struct events_walk {
+	struct cfn_events *out;
+	const char *since_id;
+};
+
+static int
+events_page(const struct xml_node *r, int page, void *arg)
+{
+	struct events_walk *w = arg;
+	struct cfn_events *out = w->out;
+	const struct xml_node *m;
+
+	(void)page;
+	for (m = xml_first(xml_find(r, "StackEvents"), "member"); m;
+	    m = xml_next(m)) {
+		const char *eid = xml_get(m, "EventId");
+
+		if (w->since_id && eid && strcmp(eid, w->since_id) == 0)
+			return 1;
+		out->v = xgrow(out->v, &out->cap, out->n + 1, sizeof *out->v);
+		event_from_xml(&out->v[out->n++], m);
+	}
+	return 0;
+}
+
 int
 cfn_describe_stack_events(struct aws *aws, const char *stack,
     const char *since_id, int max_pages, struct cfn_events *out,
     struct aws_error *err)
 {
-	char *next = NULL;
-	int page, done = 0;
+	const char *params[] = { "StackName", stack, NULL };
+	struct events_walk w = { out, since_id };
 
 	memset(out, 0, sizeof *out);
 	if (max_pages <= 0 || max_pages > CFN_MAX_PAGES)
 		max_pages = CFN_MAX_PAGES;
-	for (page = 0; page < max_pages && !done; page++) {
-		struct aws_query q;
-		struct xml_node *x;
-		const struct xml_node *r, *m;
-
-		aws_query_init(&q, "cloudformation", "DescribeStackEvents");
-		aws_query_add(&q, "StackName", stack);
-		aws_query_add(&q, "NextToken", next);
-		if (aws_query_send(aws, &q, &x, err) != 0) {
-			free(next);
-			cfn_events_free(out);
-			return -1;
-		}
-		r = xml_find(x, "DescribeStackEventsResult");
-		for (m = xml_first(xml_find(r, "StackEvents"), "member"); m;
-		    m = xml_next(m)) {
-			const char *eid = xml_get(m, "EventId");
-
-			if (since_id && eid && strcmp(eid, since_id) == 0) {
-				done = 1;
-				break;
-			}
-			out->v = xgrow(out->v, &out->cap, out->n + 1, sizeof *out->v);
-			event_from_xml(&out->v[out->n++], m);
-		}
-		free(next);
-		next = xml_dup(r, "NextToken");
-		xml_free(x);
-		if (next == NULL || *next == '\0')
-			break;
+	if (cfn_paged(aws, "DescribeStackEvents", params, max_pages,
+	    events_page, &w, err) != 0) {
+		cfn_events_free(out);
+		return -1;
 	}
-	free(next);
 	return 0;
 }
 
