@@ -258,6 +258,21 @@ cors_methods(const struct manifest_cors *cors,
 	return buf_take(&b);
 }
 
+/* Sets the OPTIONS response header NAME to VALUE, single-quoted as API
+ * Gateway wants a static value, and notes NAME for the method response. */
+static void
+cors_header(cJSON *params, const char **names, size_t *nnames,
+    const char *name, const char *value)
+{
+	char *key = xasprintf("method.response.header.%s", name);
+	char *quoted = xasprintf("'%s'", value);
+
+	cJSON_AddItemToObject(params, key, cJSON_CreateString(quoted));
+	free(quoted);
+	free(key);
+	names[(*nnames)++] = name;
+}
+
 static void
 cors_method_add(struct mctx *c, const char *path,
     const struct manifest_route *const *routes, size_t nroutes,
@@ -266,7 +281,7 @@ cors_method_add(struct mctx *c, const char *path,
 	const struct manifest_cors *cors = &c->m->api->cors;
 	static const char hdr[] = "method.response.header.";
 	char *id = mstr("ApiMethod", path_id(v, n, path), "Options", NULL);
-	char *s, *key;
+	char *s, *key, age[32];
 	cJSON *props, *integ, *ir, *params, *mr, *mparams, *t;
 	struct buf b = {0};
 	size_t i;
@@ -292,37 +307,16 @@ cors_method_add(struct mctx *c, const char *path,
 	else
 		buf_puts(&b, MANIFEST_CORS_DEFAULT_HEADERS);
 	s = buf_take(&b);
-	buf_printf(&b, "'%s'", s);
+	cors_header(params, names, &nnames, "Access-Control-Allow-Headers", s);
 	free(s);
-	key = xasprintf("%sAccess-Control-Allow-Headers", hdr);
-	cJSON_AddItemToObject(params, key, cJSON_CreateString(b.data));
-	free(key);
-	buf_free(&b);
-	names[nnames++] = "Access-Control-Allow-Headers";
-
 	s = cors_methods(cors, routes, nroutes);
-	buf_printf(&b, "'%s'", s);
+	cors_header(params, names, &nnames, "Access-Control-Allow-Methods", s);
 	free(s);
-	key = xasprintf("%sAccess-Control-Allow-Methods", hdr);
-	cJSON_AddItemToObject(params, key, cJSON_CreateString(b.data));
-	free(key);
-	buf_free(&b);
-	names[nnames++] = "Access-Control-Allow-Methods";
-
-	buf_printf(&b, "'%s'", cors->origins.n > 0 ? cors->origins.v[0] : "*");
-	key = xasprintf("%sAccess-Control-Allow-Origin", hdr);
-	cJSON_AddItemToObject(params, key, cJSON_CreateString(b.data));
-	free(key);
-	buf_free(&b);
-	names[nnames++] = "Access-Control-Allow-Origin";
-
+	cors_header(params, names, &nnames, "Access-Control-Allow-Origin",
+	    cors->origins.n > 0 ? cors->origins.v[0] : "*");
 	if (cors->max_age >= 0) {
-		buf_printf(&b, "'%ld'", cors->max_age);
-		key = xasprintf("%sAccess-Control-Max-Age", hdr);
-		cJSON_AddItemToObject(params, key, cJSON_CreateString(b.data));
-		free(key);
-		buf_free(&b);
-		names[nnames++] = "Access-Control-Max-Age";
+		snprintf(age, sizeof age, "%ld", cors->max_age);
+		cors_header(params, names, &nnames, "Access-Control-Max-Age", age);
 	}
 	t = mj_add_obj(ir, "ResponseTemplates");
 	if (cors->origins.n > 1) {
@@ -337,10 +331,7 @@ cors_method_add(struct mctx *c, const char *path,
 		    "Access-Control-Allow-Origin = $origin)\n#end\n");
 		mj_add_str(t, "application/json", b.data);
 		buf_free(&b);
-		key = xasprintf("%sVary", hdr);
-		cJSON_AddStringToObject(params, key, "'Origin'");
-		free(key);
-		names[nnames++] = "Vary";
+		cors_header(params, names, &nnames, "Vary", "Origin");
 	} else
 		mj_add_lit(t, "application/json", "");
 	cJSON_AddItemToArray(mj_add_arr(integ, "IntegrationResponses"), ir);
