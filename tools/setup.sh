@@ -3,22 +3,34 @@
 #
 #   build  the compilers and libraries spartac needs, and the toolchains it
 #          drives (musl for static bootstraps)
-#   test   all of build, plus the test peers: moto, cfn-lint, botocore,
-#          aws-lambda-rie, the JSON-Schema-Test-Suite, valgrind, clang
+#   test   all of build, plus every program the suite runs: the test peers
+#          (moto, cfn-lint, botocore, the AWS CLI, cargo-lambda and the
+#          cargo it drives, aws-lambda-go), the JSON-Schema-Test-Suite,
+#          valgrind, clang, jq (a hook in the corpus), shells, qemu
 #
-# Idempotent: it asks apt, pip and go only for what is not there yet.
+# Python packages go into the virtual environment .venv (made from Debian's
+# /usr/bin/python3 when there is one), never into the system Python; make
+# check uses it. Go modules the suite builds are downloaded here, not by
+# the tests.
+#
+# Idempotent: it asks apt, pip and go only for what is not there yet, and
+# prints nothing when everything is.
 set -eu
 
 mode=${1:-build}
 cd "$(dirname "$0")/.."
 
 # Debian packages, one list per mode (keep them sorted).
+# git: the Makefile asks it which commit spartac --version names.
+# dpkg-dev: make deb (dpkg-shlibdeps).
 BUILD_DEBS="gcc libc6-dev make pkg-config libyaml-dev libcjson-dev libzip-dev \
 libcurl4-openssl-dev libexpat1-dev libssl-dev libgraphviz-dev musl-tools binutils \
-gcc-aarch64-linux-gnu musl-dev:arm64"
+gcc-aarch64-linux-gnu musl-dev:arm64 git dpkg-dev"
+# ca-certificates: pip and go fetch over HTTPS. cargo: cargo-lambda runs
+# `cargo metadata`. jq: the postmarshal hook of tests/manifests/valid/arm64-hooks.
 TEST_DEBS="clang libclang-rt-14-dev mandoc valgrind json-schema-test-suite \
-python3 python3-pip python3-venv golang-go time zsh fish qemu-user chromium wrk curl procps \
-openssl"
+python3 python3-venv golang-go time zsh fish qemu-user chromium wrk curl procps \
+openssl ca-certificates cargo jq"
 
 case $mode in
 build) debs=$BUILD_DEBS ;;
@@ -52,12 +64,25 @@ fi
 
 [ "$mode" = test ] || exit 0
 
-# Python test peers, pinned in tests/requirements.txt.
-if ! python3 tools/check_requirements.py tests/requirements.txt 2>/dev/null; then
-	echo "setup: installing Python test packages"
-	python3 -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt ||
-		python3 -m pip install --quiet --disable-pip-version-check \
-			--break-system-packages -r tests/requirements.txt
+# Python test peers, pinned in tests/requirements.txt, in .venv.
+VENV=.venv
+if [ ! -x "$VENV/bin/python" ]; then
+	py=python3
+	[ -x /usr/bin/python3 ] && py=/usr/bin/python3
+	echo "setup: creating the Python virtual environment $VENV"
+	"$py" -m venv "$VENV"
+fi
+if ! "$VENV/bin/python" tools/check_requirements.py tests/requirements.txt 2>/dev/null; then
+	echo "setup: installing Python test packages into $VENV"
+	"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+		-r tests/requirements.txt
+fi
+
+# Go modules of the aws-lambda-go peer (tests/runtime/go), which the suite
+# builds offline from the module cache.
+if ! (cd tests/runtime/go && GOPROXY=off GOFLAGS=-mod=mod go mod download 2>/dev/null); then
+	echo "setup: go mod download (tests/runtime/go)"
+	(cd tests/runtime/go && GOFLAGS=-mod=mod go mod download)
 fi
 
 # Go test peers, built into build/peers (not committed).
