@@ -6,6 +6,10 @@
 #   make install PREFIX=/usr DESTDIR=/tmp/pkg
 #   make fuzz                  libFuzzer target for load+validate (clang)
 #   make example               build spartac and run it on sparta.yaml.example
+#   make san                   the sanitizer tree build-san/ (make check runs it)
+#   make deb                   build/spartac_VERSION_ARCH.deb (tools/deb.sh)
+#   make fresh-check           the README's commands in a clean Debian 12 root
+#                              (tools/fresh-check.sh; root, debootstrap)
 
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
@@ -16,9 +20,19 @@ LIBDIR   ?= $(PREFIX)/lib
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
 CC       ?= cc
-PYTHON   ?= python3
+# tools/setup.sh test puts the Python test peers into $(VENV); make check
+# uses that interpreter and puts its bin/ (moto_server, aws, cfn-lint,
+# cargo-lambda) first on PATH. Without it, python3 and PATH as they are.
+VENV     ?= .venv
+PYTHON   ?= $(if $(wildcard $(VENV)/bin/python),$(VENV)/bin/python,python3)
+VENVPATH := $(if $(wildcard $(VENV)/bin/python),PATH=$(abspath $(VENV))/bin:$$PATH)
 SANITIZER ?=
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+# The commit spartac --version names: git's, or the COMMIT file of a source
+# tarball made without .git, or "unknown".
+COMMIT   := $(shell if [ -e .git ]; then git rev-parse --short HEAD 2>/dev/null; \
+                elif [ -f COMMIT ]; then cat COMMIT; fi)
+COMMIT   := $(or $(COMMIT),unknown)
 
 ifeq ($(SANITIZER),)
 BUILD    ?= build
@@ -37,7 +51,7 @@ WARN     := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
             -Wwrite-strings -Wshadow -Werror
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
              $(CFLAGS) $(SANFLAGS) -Isrc -Iinclude -I$(BUILD)/gen $(PKG_CFLAGS) \
-             -DSPARTAC_VERSION='"$(VERSION)"' -MMD -MP
+             -DSPARTAC_VERSION='"$(VERSION)"' -DSPARTAC_COMMIT='"$(COMMIT)"' -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 # Every stage folder of src/ except runtime/, which is compiled into each
@@ -54,7 +68,8 @@ UNITBIN  += $(BUILD)/tests/jsts_runner
 EMBED_FILES := schema/sparta.schema.json schema/cfn-types.tsv \
                $(sort $(wildcard src/runtime/*.c src/runtime/*.h include/sparta/*.h))
 
-.PHONY: all check unit install uninstall clean fuzz example lint-man docs structure cfn-types
+.PHONY: all check unit install uninstall clean fuzz example lint-man docs structure cfn-types \
+        san deb fresh-check FORCE
 all: $(BUILD)/spartac
 
 $(BUILD)/spartac: $(OBJ)
@@ -74,6 +89,13 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(say) CC $<
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# Rewritten only when the commit changes, so that cli.o (which prints it in
+# --version) is rebuilt then and only then.
+$(BUILD)/gen/commit: FORCE
+	@mkdir -p $(@D)
+	@echo '$(COMMIT)' | cmp -s - $@ || echo '$(COMMIT)' > $@
+$(BUILD)/src/cli/cli.o: $(BUILD)/gen/commit
 
 $(BUILD)/tools/embed: tools/embed.c
 	@mkdir -p $(@D)
@@ -98,10 +120,15 @@ unit: $(UNITBIN)
 
 # The whole suite is driven by pytest (tests/test_*.py): it runs the C unit
 # binaries, the golden CLI cases and the third-party peers, and ends with
-# pytest's summary line.
-check: all unit lint-man structure
-	SPARTAC_BUILD=$(abspath $(BUILD)) SPARTAC_SANITIZER=$(SANITIZER) \
-	    $(PYTHON) -m pytest -q -p no:cacheprovider tests
+# pytest's summary line. The trees it runs are built here, not by pytest:
+# build-san/ for tests/test_memory.py (unless the whole suite already runs
+# sanitized) and build-fuzz/ for tests/test_fuzz.py.
+check: all unit lint-man structure $(if $(SANITIZER),,san) fuzz
+	$(VENVPATH) SPARTAC_BUILD=$(abspath $(BUILD)) SPARTAC_SANITIZER=$(SANITIZER) \
+	    $(PYTHON) -m pytest -q --tb=short -p no:cacheprovider tests
+
+san:
+	$(MAKE) SANITIZER=address,undefined BUILD=build-san all unit
 
 # The include graph by stage; fails on a forbidden edge, a cycle, an exit()
 # outside main.c, or a file or function over the size limits.
@@ -146,6 +173,16 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
 	    -e 's|@INCDIR@|$(INCDIR)|' sparta-lambda.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/sparta-lambda.pc
 
+# A Debian package of spartac (tools/deb.sh: install into a staging root,
+# control file with the dependencies, dpkg-deb --build).
+deb: all
+	sh tools/deb.sh $(BUILD)
+
+# The README's two commands in a clean Debian 12 root, then the package in
+# a second one (tools/fresh-check.sh; needs root and debootstrap).
+fresh-check:
+	sh tools/fresh-check.sh
+
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/spartac $(DESTDIR)$(MANDIR)/man1/spartac.1 \
 	    $(DESTDIR)$(DATADIR)/sparta.schema.json $(DESTDIR)$(PKGCONFIGDIR)/sparta-lambda.pc
@@ -153,5 +190,7 @@ uninstall:
 
 clean:
 	rm -rf build build-san build-fuzz
+
+FORCE:
 
 -include $(OBJ:.o=.d) $(UNITBIN:=.d)

@@ -34,12 +34,25 @@ def verbs():
     return [line.split()[0] for line in block.splitlines() if line.strip()]
 
 
+def built_commit():
+    """The commit the Makefile gives spartac: git's, else a tarball's COMMIT file."""
+    if (ROOT / ".git").exists():
+        try:
+            r = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                               capture_output=True, text=True)
+        except FileNotFoundError:  # no git: the Makefile says unknown too
+            return "unknown"
+        return r.stdout.strip() or "unknown"
+    commit = ROOT / "COMMIT"
+    return commit.read_text().strip() if commit.exists() else "unknown"
+
+
 def test_version():
     version = (ROOT / "VERSION").read_text().strip()
     for args in (["--version"], ["validate", "--version"]):
         r = run(*args)
         assert r.returncode == EXIT_OK
-        assert r.stdout == f"spartac {version}\n"
+        assert r.stdout == f"spartac {version} (commit {built_commit()})\n"
         assert r.stderr == ""
 
 

@@ -21,9 +21,9 @@ CORPUS = ROOT / "tests" / "manifests"
 @pytest.fixture(scope="module")
 def fuzzer():
     need("clang")
-    r = subprocess.run(["make", "-s", "fuzz"], cwd=ROOT, capture_output=True, text=True)
-    assert r.returncode == 0, f"make fuzz failed:\n{r.stdout}\n{r.stderr}"
-    assert FUZZ.exists()
+    # make check builds it first (make fuzz); pytest never runs make.
+    if not FUZZ.exists():
+        pytest.fail(f"{FUZZ} is missing: run 'make fuzz' (make check does)")
     return FUZZ
 
 

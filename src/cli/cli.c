@@ -14,6 +14,12 @@
 
 #include "cli/cli.h"
 
+#ifndef SPARTAC_COMMIT
+#define SPARTAC_COMMIT "unknown"
+#endif
+/* spartac --version: the release and the commit it was built from. */
+#define VERSION_LINE "spartac " SPARTAC_VERSION " (commit " SPARTAC_COMMIT ")"
+
 int cli_main(int argc, char **argv);
 
 enum {
@@ -391,7 +397,7 @@ cli_getopt(struct cli *cli, const struct verb *verb, int argc, char **argv,
 			return 'h';
 		}
 		if (c == OPT_VERSION) {
-			printf("spartac %s\n", SPARTAC_VERSION);
+			puts(VERSION_LINE);
 			return 'h';
 		}
 		if ((r = apply_global(cli, verb, c, optarg)) == -1)
@@ -503,7 +509,7 @@ cli_main(int argc, char **argv)
 			return EXIT_OK;
 		}
 		if (c == OPT_VERSION) {
-			printf("spartac %s\n", SPARTAC_VERSION);
+			puts(VERSION_LINE);
 			return EXIT_OK;
 		}
 		if ((r = apply_global(&cli, NULL, c, optarg)) != 0)
