@@ -3,10 +3,14 @@
 SPARTAC_BUILD names the build directory (make check sets it); under
 SPARTAC_VALGRIND=1 every spartac run goes through valgrind with leak checks.
 """
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -52,3 +56,38 @@ def need(tool):
     """Fails (never skips) when a peer the suite depends on is missing."""
     if shutil.which(tool) is None:
         pytest.fail(f"{tool} is not installed: run 'sh tools/setup.sh test'")
+
+
+@contextlib.contextmanager
+def moto_server(tmp_path_factory, name, ordered=False):
+    """moto server on loopback, for the suite's moto fixtures: yields its
+    URL once it answers; stops it on the way out, whatever happened. With
+    ordered, through tests/tools/moto_server_ordered.py (three moto bugs
+    fixed in the server; see there)."""
+    need("moto_server")
+    port = free_port()
+    if ordered:
+        argv = [sys.executable, str(ROOT / "tests" / "tools" / "moto_server_ordered.py")]
+    else:
+        argv = ["moto_server"]
+    log = open(tmp_path_factory.mktemp(name) / "moto.log", "w")
+    proc = subprocess.Popen([*argv, "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url + "/moto-api/", timeout=1).read()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    pytest.fail("moto_server exited: run 'sh tools/setup.sh test'")
+                if time.monotonic() > deadline:
+                    pytest.fail("moto_server did not start in 60 s")
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.kill()
+        proc.wait()
+        log.close()

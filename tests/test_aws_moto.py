@@ -8,12 +8,11 @@ import json
 import os
 import re
 import subprocess
-import time
 import urllib.request
 
 import pytest
 
-from conftest import BUILD, free_port, need, run
+from conftest import BUILD, moto_server, run
 
 DRIVER = BUILD / "tests" / "test_aws_client"
 REGION = "eu-west-1"
@@ -25,27 +24,6 @@ TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]})
 
 
-def start_moto(tmp_path_factory, name):
-    need("moto_server")
-    port = free_port()
-    log = open(tmp_path_factory.mktemp(name) / "moto.log", "w")
-    proc = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(url + "/moto-api/", timeout=1).read()
-            break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail("moto_server exited; run 'sh tools/setup.sh test'")
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail("moto_server did not start")
-    return proc, url
-
-
 @pytest.fixture(scope="session")
 def moto_auth(tmp_path_factory):
     """moto with signature checking on: (url, access key, secret, role arn)."""
@@ -53,8 +31,7 @@ def moto_auth(tmp_path_factory):
         import boto3
     except ImportError:
         pytest.fail("boto3 is not installed: run 'sh tools/setup.sh test'")
-    proc, url = start_moto(tmp_path_factory, "moto-auth")
-    try:
+    with moto_server(tmp_path_factory, "moto-auth") as url:
         kw = dict(endpoint_url=url, region_name=REGION, aws_access_key_id="AKIAIOSFODNN7SETUP",
                   aws_secret_access_key="setup")
         iam = boto3.client("iam", **kw)
@@ -69,9 +46,6 @@ def moto_auth(tmp_path_factory):
                                      headers={"Content-Type": "text/plain"})
         urllib.request.urlopen(req, timeout=10).read()
         yield url, key["AccessKeyId"], key["SecretAccessKey"], role
-    finally:
-        proc.kill()
-        proc.wait()
 
 
 @pytest.fixture(scope="session")
@@ -79,10 +53,8 @@ def moto_plain(tmp_path_factory):
     """moto without signature checking, for AssumeRoleWithWebIdentity: that
     call is unsigned (the OIDC token is the proof), and moto with checking
     on fails any request without an Authorization header (KeyError, 500)."""
-    proc, url = start_moto(tmp_path_factory, "moto-plain")
-    yield url
-    proc.kill()
-    proc.wait()
+    with moto_server(tmp_path_factory, "moto-plain") as url:
+        yield url
 
 
 def clean_env(home, **extra):

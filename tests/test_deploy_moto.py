@@ -23,6 +23,7 @@ three bugs in the server, never in spartac.
 """
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -30,7 +31,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, free_port, need, run, spartac_cmd
+from conftest import ROOT, moto_server, need, run, spartac_cmd
 
 sys.path.insert(0, str(ROOT / "tests" / "tools"))
 import countproxy  # noqa: E402
@@ -88,31 +89,12 @@ items_handler(const char *event, size_t len, struct sparta_context *ctx,
 
 @pytest.fixture(scope="module")
 def moto(tmp_path_factory):
-    need("moto_server")
-    port = free_port()
-    log = open(tmp_path_factory.mktemp("moto") / "moto.log", "w")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "tools" / "moto_server_ordered.py"),
-                             "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(url + "/moto-api/", timeout=1).read()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail("moto_server exited: run 'sh tools/setup.sh test'")
-                time.sleep(0.1)
-        else:
-            pytest.fail("moto_server did not start")
+    with moto_server(tmp_path_factory, "moto", ordered=True) as url:
         proxy = countproxy.start(url)
-        yield proxy
-        proxy.shutdown()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
+        try:
+            yield proxy
+        finally:
+            proxy.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -128,8 +110,13 @@ def env(moto, tmp_path_factory):
         "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
         "AWS_EC2_METADATA_DISABLED": "true",
         "HOME": str(home),
-        # TemplateURL must say localhost for moto (a known moto limit).
+        # TemplateURL must say localhost for moto (a known moto limit);
+        # spartac's libcurl resolves localhost itself, with or without
+        # /etc/hosts.
         "ENDPOINT": f"http://localhost:{port}",
+        # The AWS CLI asks the system resolver, and a minimal machine has
+        # no /etc/hosts: it reads back through the address, no name needed.
+        "CLI_ENDPOINT": f"http://127.0.0.1:{port}",
     }
     return e
 
@@ -143,17 +130,28 @@ def project(tmp_path_factory):
     return d
 
 
+def aws_env(env):
+    """The process environment with the fixture's AWS settings."""
+    full = dict(os.environ)
+    full.update({k: v for k, v in env.items() if not k.endswith("ENDPOINT")})
+    return full
+
+
 def spartac(env, project, *args, **kw):
     return run(*args, "--endpoint-url", env["ENDPOINT"], cwd=project,
-               env={k: v for k, v in env.items() if k != "ENDPOINT"}, timeout=300, **kw)
+               env={k: v for k, v in env.items() if not k.endswith("ENDPOINT")},
+               timeout=300, **kw)
+
+
+def aws_run(env, *args):
+    """The AWS CLI against moto; returns the CompletedProcess."""
+    need("aws")
+    return subprocess.run(["aws", "--endpoint-url", env["CLI_ENDPOINT"], *args],
+                          capture_output=True, text=True, env=aws_env(env), timeout=120)
 
 
 def aws(env, *args):
-    need("aws")
-    full = dict(os.environ)
-    full.update({k: v for k, v in env.items() if k != "ENDPOINT"})
-    r = subprocess.run(["aws", "--endpoint-url", env["ENDPOINT"], "--output", "json", *args],
-                       capture_output=True, text=True, env=full, timeout=120)
+    r = aws_run(env, "--output", "json", *args)
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout) if r.stdout.strip() else {}
 
@@ -299,12 +297,7 @@ def test_8_delete(env, project, moto):
     r = spartac(env, project, "delete")
     assert r.returncode == 0, r.stdout + r.stderr
     assert f"{STACK}: deleted" in r.stdout
-    need("aws")
-    full = dict(os.environ)
-    full.update({k: v for k, v in env.items() if k != "ENDPOINT"})
-    gone = subprocess.run(["aws", "--endpoint-url", env["ENDPOINT"], "cloudformation",
-                           "describe-stacks", "--stack-name", STACK],
-                          capture_output=True, text=True, env=full)
+    gone = aws_run(env, "cloudformation", "describe-stacks", "--stack-name", STACK)
     assert gone.returncode != 0 and "does not exist" in gone.stderr
     moto.reset()
     r = spartac(env, project, "delete")
@@ -321,11 +314,7 @@ def test_9_plan_on_a_missing_stack_leaves_nothing(env, project, moto):
     assert out["result"] == "changes"
     assert {c["action"] for c in out["changes"]} == {"Add"}
     # The REVIEW_IN_PROGRESS stack the CREATE change set made is gone too.
-    full = dict(os.environ)
-    full.update({k: v for k, v in env.items() if k != "ENDPOINT"})
-    gone = subprocess.run(["aws", "--endpoint-url", env["ENDPOINT"], "cloudformation",
-                           "describe-stacks", "--stack-name", STACK],
-                          capture_output=True, text=True, env=full)
+    gone = aws_run(env, "cloudformation", "describe-stacks", "--stack-name", STACK)
     assert gone.returncode != 0 or \
         json.loads(gone.stdout)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
 
@@ -350,92 +339,80 @@ def test_10_large_template_goes_through_s3(env, tmp_path, moto):
     assert json.loads(r.stdout)["result"] == "deleted"
 
 
-def test_11_terminal_asks_and_no_declines(env, project, moto):
-    """On a terminal without --yes deploy shows the changes and asks;
-    answering no deletes the change set, executes nothing, exits 2."""
+def deploy_on_terminal(env, project, answer, color=True):
+    """spartac deploy on a pseudo-terminal, without --yes; writes answer when
+    it asks [y/N]. Returns (answered, wait status, output). A deploy that
+    has not ended 240 s after it started, or 30 s after its terminal
+    closed, is killed and the test fails: a hang becomes a failure."""
     import pty
     import select
-    m = project / "sparta.yaml"
-    m.write_text(m.read_text().replace("timeout: 5", "timeout: 7"))
-    full = dict(os.environ)
-    full.update({k: v for k, v in env.items() if k != "ENDPOINT"})
+    full = aws_env(env)
     full["TERM"] = "xterm"
-    full.pop("NO_COLOR", None)
-    # The stack was deleted above: this is a CREATE change set.
+    if color:
+        full.pop("NO_COLOR", None)
     pid, fd = pty.fork()
     if pid == 0:
         os.chdir(project)
         cmd = spartac_cmd("deploy", "--endpoint-url", env["ENDPOINT"])
         os.execvpe(cmd[0], cmd, full)
-    out = b""
-    answered = False
+    out, answered = b"", False
     deadline = time.time() + 240
-    while time.time() < deadline:
-        ready, _, _ = select.select([fd], [], [], 1)
-        if not ready:
-            continue
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-        if not answered and b"[y/N]" in out:
-            os.write(fd, b"n\n")
-            answered = True
-    _, status = os.waitpid(pid, 0)
-    text = out.decode("utf-8", "replace")
+    try:
+        while time.time() < deadline:
+            ready, _, _ = select.select([fd], [], [], 1)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+            if not answered and b"[y/N]" in out:
+                os.write(fd, answer)
+                answered = True
+        status = None
+        end = min(deadline, time.time() + 30)
+        while status is None:
+            done, st = os.waitpid(pid, os.WNOHANG)
+            if done:
+                status = st
+            elif time.time() >= end:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                pytest.fail("spartac deploy did not end; killed:\n" +
+                            out.decode("utf-8", "replace"))
+            else:
+                time.sleep(0.1)
+    finally:
+        os.close(fd)
+    return answered, status, out.decode("utf-8", "replace")
+
+
+def test_11_terminal_asks_and_no_declines(env, project, moto):
+    """On a terminal without --yes deploy shows the changes and asks;
+    answering no deletes the change set, executes nothing, exits 2."""
+    m = project / "sparta.yaml"
+    m.write_text(m.read_text().replace("timeout: 5", "timeout: 7"))
+    # The stack was deleted above: this is a CREATE change set.
+    answered, status, text = deploy_on_terminal(env, project, b"n\n")
     assert answered, text
     assert os.WEXITSTATUS(status) == 2, text
     assert "Add" in text and "HelloFunction" in text
     assert "not executed" in text
-    full_cli = dict(os.environ)
-    full_cli.update({k: v for k, v in env.items() if k != "ENDPOINT"})
-    gone = subprocess.run(["aws", "--endpoint-url", env["ENDPOINT"], "cloudformation",
-                           "describe-stacks", "--stack-name", STACK],
-                          capture_output=True, text=True, env=full_cli)
+    gone = aws_run(env, "cloudformation", "describe-stacks", "--stack-name", STACK)
     assert gone.returncode != 0 or \
         json.loads(gone.stdout)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
 
 
 def test_12_ctrl_c_at_the_question_exits_130_and_leaves_nothing(env, project, moto):
-    import pty
-    import select
-    full = dict(os.environ)
-    full.update({k: v for k, v in env.items() if k != "ENDPOINT"})
-    full["TERM"] = "xterm"
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.chdir(project)
-        cmd = spartac_cmd("deploy", "--endpoint-url", env["ENDPOINT"])
-        os.execvpe(cmd[0], cmd, full)
-    out, sent = b"", False
-    deadline = time.time() + 240
-    while time.time() < deadline:
-        ready, _, _ = select.select([fd], [], [], 1)
-        if not ready:
-            continue
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-        if not sent and b"[y/N]" in out:
-            os.write(fd, b"\x03")  # the terminal turns it into SIGINT
-            sent = True
-    _, status = os.waitpid(pid, 0)
-    text = out.decode("utf-8", "replace")
+    # The terminal turns ^C into SIGINT.
+    sent, status, text = deploy_on_terminal(env, project, b"\x03", color=False)
     assert sent, text
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 130, text
     assert "interrupted" in text and "nothing was executed" in text
-    full_cli = dict(os.environ)
-    full_cli.update({k: v for k, v in env.items() if k != "ENDPOINT"})
-    gone = subprocess.run(["aws", "--endpoint-url", env["ENDPOINT"], "cloudformation",
-                           "describe-stacks", "--stack-name", STACK],
-                          capture_output=True, text=True, env=full_cli)
+    gone = aws_run(env, "cloudformation", "describe-stacks", "--stack-name", STACK)
     assert gone.returncode != 0 or \
         json.loads(gone.stdout)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
 
@@ -598,9 +575,5 @@ def test_14_a_failed_deploy_exits_4_with_the_reason(env, tmp_path, moto):
     out = json.loads(r.stdout)
     assert out["result"] == "failed" and "alphanumeric" in out["reason"]
     # The REVIEW_IN_PROGRESS stack of the CREATE change set is not left behind.
-    full = dict(os.environ)
-    full.update({k: v for k, v in env.items() if k != "ENDPOINT"})
-    gone = subprocess.run(["aws", "--endpoint-url", env["ENDPOINT"], "cloudformation",
-                           "describe-stacks", "--stack-name", "spartac-moto-broken"],
-                          capture_output=True, text=True, env=full)
+    gone = aws_run(env, "cloudformation", "describe-stacks", "--stack-name", "spartac-moto-broken")
     assert gone.returncode != 0 and "does not exist" in gone.stderr

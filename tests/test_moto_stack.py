@@ -15,14 +15,12 @@ CloudFormation wants):
 import ast
 import copy
 import json
-import subprocess
-import time
 import urllib.request
 
 import pytest
 
 import manifestlib
-from conftest import ROOT, free_port, need, run
+from conftest import ROOT, moto_server, run
 
 EXAMPLE = ROOT / "sparta.yaml.example"
 REGION = "us-east-1"
@@ -42,32 +40,12 @@ def moto_compatible(template):
 
 @pytest.fixture(scope="module")
 def moto(tmp_path_factory):
-    need("moto_server")
     try:
         import boto3  # noqa: F401
     except ImportError:
         pytest.fail("boto3 is not installed: run 'sh tools/setup.sh test'")
-    port = free_port()
-    log = open(tmp_path_factory.mktemp("moto") / "moto.log", "w")
-    proc = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(url + "/moto-api/", timeout=1).read()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail("moto_server exited; run 'sh tools/setup.sh test'")
-                time.sleep(0.1)
-        else:
-            pytest.fail("moto_server did not start")
+    with moto_server(tmp_path_factory, "moto") as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
 
 
 @pytest.fixture(scope="module")
