@@ -11,9 +11,11 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -288,3 +290,72 @@ def _wait_gone(pid, timeout=30):
         if stat.rsplit(")", 1)[1].split()[0] in ("Z", "X"):
             return  # ended, not yet reaped by whoever inherited it
         time.sleep(0.05)
+
+
+def one_invocation_413(argv, handler, event, timeout=60):
+    """Runs argv as the function under a minimal Runtime API that gives it
+    one event, answers its response with 413 (as Lambda does over the
+    payload limit), and answers the next /invocation/next with 410, so the
+    bootstrap ends on its own: nothing is killed before it has written
+    what it writes. Returns (the response size received, its exit status,
+    its stderr)."""
+    got = {}
+
+    class Api(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def reply(self, code, body, headers=()):
+            self.send_response(code)
+            for k, v in headers:
+                self.send_header(k, v)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self):
+            if "next" in got:
+                self.reply(410, b'{"errorType":"Gone","errorMessage":"no more events"}')
+                return
+            got["next"] = True
+            self.reply(200, event, [("Lambda-Runtime-Aws-Request-Id", "req-413"),
+                                    ("Lambda-Runtime-Deadline-Ms",
+                                     str(int(time.time() * 1000) + 60000)),
+                                    ("Lambda-Runtime-Invoked-Function-Arn",
+                                     "arn:aws:lambda:us-east-1:000000000000:function:_")])
+
+        def do_POST(self):
+            n = int(self.headers.get("Content-Length", "0"))
+            left = n
+            while left > 0:
+                chunk = self.rfile.read(min(left, 1 << 16))
+                if not chunk:
+                    break
+                left -= len(chunk)
+            got[self.path] = n - left
+            self.reply(413, b'{"errorType":"RequestEntityTooLarge",'
+                            b'"errorMessage":"Request must be smaller than 6291556 bytes"}')
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Api)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    env = {"PATH": os.environ["PATH"],
+           "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{srv.server_address[1]}",
+           "AWS_LAMBDA_FUNCTION_NAME": "_", "_HANDLER": handler,
+           "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128", "AWS_REGION": "us-east-1"}
+    try:
+        fn = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, start_new_session=True)
+        try:
+            _, err = fn.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(fn.pid, signal.SIGKILL)
+            fn.communicate()
+            pytest.fail(f"the bootstrap did not end within {timeout} s")
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    size = got.get("/2018-06-01/runtime/invocation/req-413/response")
+    return size, fn.returncode, err.decode("utf-8", "replace")
