@@ -43,11 +43,14 @@ for p in $debs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 		missing="$missing $p"
 done
-# A machine that already has a Go toolchain outside Debian's keeps it.
-case " $missing " in
-*" golang-go "*) command -v go >/dev/null 2>&1 &&
-	missing=$(echo "$missing" | sed 's/ golang-go//') ;;
-esac
+# A machine that already has a Go or Rust toolchain outside Debian's
+# (e.g. rustup's cargo) keeps it.
+for pair in golang-go:go cargo:cargo; do
+	case " $missing " in
+	*" ${pair%:*} "*) command -v "${pair#*:}" >/dev/null 2>&1 &&
+		missing=$(echo "$missing" | sed "s/ ${pair%:*}\( \|\$\)/\1/") ;;
+	esac
+done
 if [ -n "$missing" ]; then
 	echo "setup: installing Debian packages:$missing"
 	SUDO=""
