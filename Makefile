@@ -122,10 +122,14 @@ unit: $(UNITBIN)
 # binaries, the golden CLI cases and the third-party peers, and ends with
 # pytest's summary line. The trees it runs are built here, not by pytest:
 # build-san/ for tests/test_memory.py (unless the whole suite already runs
-# sanitized) and build-fuzz/ for tests/test_fuzz.py.
-check: all unit lint-man structure $(if $(SANITIZER),,san) fuzz
+# sanitized) and build-fuzz/ for tests/test_fuzz.py. The structure check
+# runs after the suite, so that one failing does not hide the other.
+check: all unit lint-man $(if $(SANITIZER),,san) fuzz
+	@rc=0; \
 	$(VENVPATH) SPARTAC_BUILD=$(abspath $(BUILD)) SPARTAC_SANITIZER=$(SANITIZER) \
-	    $(PYTHON) -m pytest -q --tb=short -p no:cacheprovider tests
+	    $(PYTHON) -m pytest -q --tb=short -p no:cacheprovider tests || rc=1; \
+	$(MAKE) -s structure || rc=1; \
+	exit $$rc
 
 san:
 	$(MAKE) SANITIZER=address,undefined BUILD=build-san all unit
