@@ -128,7 +128,7 @@ check: all unit lint-man $(if $(SANITIZER),,san) fuzz
 	@rc=0; \
 	$(VENVPATH) SPARTAC_BUILD=$(abspath $(BUILD)) SPARTAC_SANITIZER=$(SANITIZER) \
 	    $(PYTHON) -m pytest -q --tb=short -p no:cacheprovider tests || rc=1; \
-	$(MAKE) -s structure || rc=1; \
+	$(PYTHON) tools/structure.py || rc=1; \
 	exit $$rc
 
 san:
