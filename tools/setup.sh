@@ -88,14 +88,36 @@ if ! (cd tests/runtime/go && GOPROXY=off GOFLAGS=-mod=mod go mod download 2>/dev
 	(cd tests/runtime/go && GOFLAGS=-mod=mod go mod download)
 fi
 
-# Go test peers, built into build/peers (not committed).
+# Go test peers, built into build/peers (not committed). They may need a
+# newer Go than Debian 12's (1.19, which cannot switch toolchains itself):
+# then GO_PEERS_TOOLCHAIN, Go's own distribution as the golang.org/toolchain
+# module, is fetched into build/peers/go and builds them.
+GO_PEERS_TOOLCHAIN=go1.26.6
 mkdir -p build/peers
 export GOBIN="$PWD/build/peers"
 export GOFLAGS=-mod=mod
+peers_go() {
+	case $(go env GOVERSION) in
+	go1.1[0-9]|go1.1[0-9].*|go1.20|go1.20.*) ;;
+	*) echo go; return ;;
+	esac
+	tc=build/peers/go
+	if [ ! -x "$tc/bin/go" ]; then
+		echo "setup: fetching $GO_PEERS_TOOLCHAIN for the Go peers" >&2
+		dir=$(cd "${TMPDIR:-/tmp}" && go mod download -json \
+		    "golang.org/toolchain@v0.0.1-$GO_PEERS_TOOLCHAIN.linux-$(go env GOARCH)" |
+		    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+		rm -rf "$tc"
+		cp -r "$dir" "$tc"
+		chmod -R u+w "$tc"
+		chmod +x "$tc"/bin/* "$tc"/pkg/tool/*/*
+	fi
+	echo "$tc/bin/go"
+}
 while read -r tool module; do
 	case $tool in ''|'#'*) continue ;; esac
 	if [ ! -x "build/peers/$tool" ]; then
 		echo "setup: go install $module"
-		go install "$module"
+		GOTOOLCHAIN=local "$(peers_go)" install "$module"
 	fi
 done < tests/go-tools.txt
