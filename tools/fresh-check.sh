@@ -125,7 +125,7 @@ git -C "$top" diff --quiet HEAD 2>/dev/null ||
 	say "note: uncommitted changes are not checked (the clone is of HEAD)"
 head=$(git -C "$top" rev-parse HEAD)
 
-say "debootstrap $suite from $mirror"
+say "debootstrap $suite from the archive apt uses on this machine"
 t0=$(date +%s)
 debootstrap --variant=minbase --cache-dir="$work/debs" "$suite" "$work/root" "$mirror" \
     >"$work/debootstrap.log" 2>&1 || die "debootstrap failed: see $work/debootstrap.log"
