@@ -167,6 +167,15 @@ def test_hook_program_not_found(tmp_path):
 SLEEPER = "sleep 1000 & echo $! > child.pid; echo $$ > hook.pid; wait"
 
 
+def default_signals():
+    """For Popen's preexec_fn: spartac keeps a signal that was ignored when
+    it started ignored (nohup), and a job a non-interactive shell put in the
+    background starts with SIGINT ignored; these tests are about a signal
+    that is not."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 def gone(pid, within=10.0):
     """Polls (bounded) until pid no longer runs; a zombie counts as gone."""
     deadline = time.monotonic() + within
@@ -225,7 +234,8 @@ def test_signal_to_spartac_ends_the_running_hook(tmp_path, sig):
     with open(root / "sparta.yaml", "a") as f:
         f.write(f"hooks:\n  prebuild: [sh, -c, '{SLEEPER}']\n")
     p = subprocess.Popen(spartac_cmd("build", root / "sparta.yaml"),
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=default_signals)
     try:
         hook = wait_for_file(root / "hook.pid")
         child = wait_for_file(root / "child.pid")
@@ -254,6 +264,7 @@ def test_signal_to_spartac_ends_the_running_compilers(tmp_path):
     env = dict(os.environ, SPARTAC_CC=str(cc))
     env.pop("NO_COLOR", None)
     p = subprocess.Popen(spartac_cmd("build", root / "sparta.yaml"), env=env,
+                         preexec_fn=default_signals,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
