@@ -91,3 +91,53 @@ def moto_server(tmp_path_factory, name, ordered=False):
         proc.kill()
         proc.wait()
         log.close()
+
+
+def run_on_terminal(args, cwd, env, answer, what, limit=240):
+    """spartac ARGS on a pseudo-terminal; writes answer (bytes, or None to
+    close the terminal's input with an end of file) when it asks [y/N].
+    Returns (answered, wait status, output). A run that has not ended
+    limit seconds after it started, or 30 s after its terminal closed, is
+    killed and the test fails: a hang becomes a failure."""
+    import pty
+    import select
+    import signal
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(cwd)
+        cmd = spartac_cmd(*args)
+        os.execvpe(cmd[0], cmd, env)
+    out, answered = b"", False
+    deadline = time.time() + limit
+    try:
+        while time.time() < deadline:
+            ready, _, _ = select.select([fd], [], [], 1)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+            if not answered and b"[y/N]" in out:
+                # ^D at the start of a line: the reader gets end of file
+                os.write(fd, answer if answer is not None else b"\x04")
+                answered = True
+        status = None
+        end = min(deadline, time.time() + 30)
+        while status is None:
+            done, st = os.waitpid(pid, os.WNOHANG)
+            if done:
+                status = st
+            elif time.time() >= end:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                pytest.fail(f"spartac {what} did not end; killed:\n" +
+                            out.decode("utf-8", "replace"))
+            else:
+                time.sleep(0.1)
+    finally:
+        os.close(fd)
+    return answered, status, out.decode("utf-8", "replace")

@@ -31,7 +31,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, moto_server, need, run, spartac_cmd
+from conftest import ROOT, moto_server, need, run, run_on_terminal, spartac_cmd
 
 sys.path.insert(0, str(ROOT / "tests" / "tools"))
 import countproxy  # noqa: E402
@@ -294,17 +294,17 @@ def test_7_status(env, project):
 
 
 def test_8_delete(env, project, moto):
-    r = spartac(env, project, "delete")
+    r = spartac(env, project, "delete", "--yes")
     assert r.returncode == 0, r.stdout + r.stderr
     assert f"{STACK}: deleted" in r.stdout
     gone = aws_run(env, "cloudformation", "describe-stacks", "--stack-name", STACK)
     assert gone.returncode != 0 and "does not exist" in gone.stderr
     moto.reset()
-    r = spartac(env, project, "delete")
+    r = spartac(env, project, "delete", "--yes")
     assert r.returncode == 0 and "nothing to delete" in r.stdout
     assert [c[2] for c in calls(moto)] == ["DescribeStacks"]
     r = spartac(env, project, "status")
-    assert r.returncode == 0 and "no such stack" in r.stdout
+    assert r.returncode == 6 and "no such stack" in r.stdout
 
 
 def test_9_plan_on_a_missing_stack_leaves_nothing(env, project, moto):
@@ -334,60 +334,21 @@ def test_10_large_template_goes_through_s3(env, tmp_path, moto):
     assert len(tpl) == 1, calls(moto)
     st = aws(env, "cloudformation", "describe-stacks", "--stack-name", "spartac-moto-big")
     assert st["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
-    r = spartac(env, tmp_path, "delete", "--format", "json")
+    r = spartac(env, tmp_path, "delete", "--yes", "--format", "json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["result"] == "deleted"
 
 
 def deploy_on_terminal(env, project, answer, color=True):
     """spartac deploy on a pseudo-terminal, without --yes; writes answer when
-    it asks [y/N]. Returns (answered, wait status, output). A deploy that
-    has not ended 240 s after it started, or 30 s after its terminal
-    closed, is killed and the test fails: a hang becomes a failure."""
-    import pty
-    import select
+    it asks [y/N]. Returns (answered, wait status, output) (conftest's
+    run_on_terminal: a hang becomes a failure)."""
     full = aws_env(env)
     full["TERM"] = "xterm"
     if color:
         full.pop("NO_COLOR", None)
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.chdir(project)
-        cmd = spartac_cmd("deploy", "--endpoint-url", env["ENDPOINT"])
-        os.execvpe(cmd[0], cmd, full)
-    out, answered = b"", False
-    deadline = time.time() + 240
-    try:
-        while time.time() < deadline:
-            ready, _, _ = select.select([fd], [], [], 1)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-            if not answered and b"[y/N]" in out:
-                os.write(fd, answer)
-                answered = True
-        status = None
-        end = min(deadline, time.time() + 30)
-        while status is None:
-            done, st = os.waitpid(pid, os.WNOHANG)
-            if done:
-                status = st
-            elif time.time() >= end:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-                pytest.fail("spartac deploy did not end; killed:\n" +
-                            out.decode("utf-8", "replace"))
-            else:
-                time.sleep(0.1)
-    finally:
-        os.close(fd)
-    return answered, status, out.decode("utf-8", "replace")
+    return run_on_terminal(["deploy", "--endpoint-url", env["ENDPOINT"]],
+                           project, full, answer, "deploy")
 
 
 def test_11_terminal_asks_and_no_declines(env, project, moto):
@@ -553,7 +514,7 @@ def test_13_the_example_with_its_site(env, tmp_path, moto):
     puts = [c for c in calls(moto) if c[0] == "PUT" and c[1].startswith(f"/{bucket}/")]
     assert [c[1] for c in puts] == [f"/{bucket}/index.html"], calls(moto)
     moto.reset()
-    r = spartac(env, tmp_path, "delete")
+    r = spartac(env, tmp_path, "delete", "--yes")
     assert r.returncode == 0 and f"{stack}: deleted" in r.stdout, r.stderr
     ops = [c[2] for c in calls(moto)]
     assert "DeleteStack" in ops

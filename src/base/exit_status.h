@@ -15,6 +15,7 @@ enum exit_status {
 	EXIT_BUILD = 3,       /* compiling, archiving or a hook failed */
 	EXIT_AWS = 4,         /* an AWS call or the deployment failed */
 	EXIT_FUNCTION = 5,    /* invoke: the function failed or timed out */
+	EXIT_NO_STACK = 6,    /* status: the stack does not exist */
 	EXIT_USAGE = 64,      /* bad verb, option or argument */
 	EXIT_INTERNAL = 70,   /* a bug or out of memory */
 	EXIT_IO = 74,         /* a file could not be read or written */

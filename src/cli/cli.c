@@ -138,16 +138,20 @@ static const struct verb verbs[] = {
 	    "      --continue-rollback  finish an UPDATE_ROLLBACK_FAILED first\n"
 	    "Exit status 4 when the deployment fails (root causes on stderr).\n",
 	    cmd_deploy},
-	{"delete", "delete [FILE]",
+	{"delete", "delete [FILE] [--yes]",
 	    "empty the site bucket, delete the stack and wait",
 	    "Empties the site bucket (CloudFormation cannot delete a non-empty\n"
 	    "bucket), deletes the stack and follows its events to the end. A\n"
-	    "stack that does not exist is success.\n",
+	    "stack that does not exist is success. On a terminal it asks first\n"
+	    "(only y or yes deletes; exit 2 otherwise); when stdin or stderr is\n"
+	    "not a terminal it deletes only with --yes (exit 64 without).\n"
+	    "  -y, --yes    delete without asking\n",
 	    cmd_delete},
 	{"status", "status [FILE] [--events N]",
 	    "show the stack's status, outputs, parameters, tags and last events",
 	    "Reads the stack: status and reason, outputs, parameters, tags and\n"
-	    "the last N events (default 10). Changes nothing.\n"
+	    "the last N events (default 10). Changes nothing. Exit status 6\n"
+	    "when the stack does not exist, 4 when AWS cannot be read.\n"
 	    "  --events N   how many events to show\n",
 	    cmd_status},
 	{"serve", "serve [FILE] [--port N] [--pool N] [--watch]",

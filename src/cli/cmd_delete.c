@@ -1,6 +1,7 @@
 /*
  * cmd_delete.c - `spartac delete`: empty the site bucket, delete the
- * stack, follow it to the end. A missing stack is success.
+ * stack, follow it to the end. A missing stack is success. On a terminal
+ * it asks first (as deploy does); off a terminal it needs --yes.
  */
 #include <string.h>
 
@@ -10,14 +11,21 @@
 int
 cmd_delete(struct cli *cli, int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{"yes", no_argument, NULL, 'y'},
+		{NULL, 0, NULL, 0},
+	};
 	const struct verb *self = cli_verb("delete");
 	struct converge_opts o;
 	int c;
 
 	memset(&o, 0, sizeof o);
 	o.mode = CONVERGE_DELETE;
-	while ((c = cli_getopt(cli, self, argc, argv, "", NULL)) != -1) {
+	while ((c = cli_getopt(cli, self, argc, argv, "y", longopts)) != -1) {
 		switch (c) {
+		case 'y':
+			o.yes = 1;
+			break;
 		case 'h':
 			return EXIT_OK;
 		default:
@@ -29,6 +37,12 @@ cmd_delete(struct cli *cli, int argc, char **argv)
 	if (cli->noop) {
 		log_info("--noop: nothing deleted");
 		return EXIT_OK;
+	}
+	/* Nobody to ask: deleting a stack needs the caller to say so. */
+	if (!o.yes && !converge_will_ask(&o)) {
+		cli_usage_error(self, "delete asks on a terminal; without one, "
+		    "pass --yes to delete the stack");
+		return EXIT_USAGE;
 	}
 	return cli_converge(cli, &o);
 }

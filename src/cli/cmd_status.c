@@ -175,6 +175,8 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	    ev.n < (size_t)nev ? ev.n : (size_t)nev);
 	if (fflush(stdout) != 0)
 		status = EXIT_IO;
+	else if (st == NULL)
+		status = EXIT_NO_STACK; /* printed as "no such stack" */
 out:
 	rc = cli_report_beside(cli, &d, aws != NULL);
 	if (status == EXIT_OK)

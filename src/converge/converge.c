@@ -353,6 +353,15 @@ judge_stack(struct converge *c, const struct converge_observation *obs)
 	return fail(c, "unknown stack status '%s'", obs->stack_status);
 }
 
+/* Delete, once decided (and confirmed): the site bucket, then the stack. */
+static enum converge_action
+delete_begin(struct converge *c)
+{
+	if (c->has_site)
+		return act(c, CONV_PH_EMPTY_SITE, CONV_EMPTY_SITE);
+	return act(c, CONV_PH_DELETE, CONV_DELETE_STACK);
+}
+
 /* Delete: decide from the stack as it stands. */
 static enum converge_action
 judge_delete(struct converge *c, const struct converge_observation *obs)
@@ -377,9 +386,9 @@ judge_delete(struct converge *c, const struct converge_observation *obs)
 			return poll(c, obs, CONV_PH_WAIT_DELETE, CONV_WAIT_STACK);
 		return poll(c, obs, CONV_PH_WAIT_IDLE, CONV_WAIT_STACK);
 	}
-	if (c->has_site)
-		return act(c, CONV_PH_EMPTY_SITE, CONV_EMPTY_SITE);
-	return act(c, CONV_PH_DELETE, CONV_DELETE_STACK);
+	if (c->confirm_delete)
+		return act(c, CONV_PH_CONFIRM, CONV_CONFIRM);
+	return delete_begin(c);
 }
 
 static enum converge_action
@@ -524,6 +533,8 @@ on_ok(struct converge *c, const struct converge_observation *obs)
 		wait_begin(c);
 		return poll(c, obs, CONV_PH_WAIT_CS, CONV_DESCRIBE_CHANGE_SET);
 	case CONV_PH_CONFIRM:
+		if (c->mode == CONVERGE_DELETE)
+			return delete_begin(c);
 		return act(c, CONV_PH_EXECUTE, CONV_EXECUTE_CHANGE_SET);
 	case CONV_PH_EXECUTE:
 		c->cs_created = 0;

@@ -43,7 +43,8 @@ enum converge_action {
 	CONV_CONTINUE_ROLLBACK,   /* ContinueUpdateRollback */
 	CONV_CREATE_CHANGE_SET,   /* CreateChangeSet of type change_set_type */
 	CONV_DESCRIBE_CHANGE_SET, /* sleep delay_ms, DescribeChangeSet (all pages) */
-	CONV_CONFIRM,             /* show the changes; ask when allowed */
+	CONV_CONFIRM,             /* show the changes (delete: the stack); ask
+				   * when allowed */
 	CONV_EXECUTE_CHANGE_SET,  /* ExecuteChangeSet */
 	CONV_DELETE_CHANGE_SET,   /* DeleteChangeSet */
 	CONV_PROTECT,             /* UpdateTerminationProtection(true) */
@@ -161,6 +162,8 @@ struct converge {
 	int continue_rollback; /* --continue-rollback */
 	int protect;           /* --protect */
 	int has_site;          /* the manifest has a site to sync or empty */
+	int confirm_delete;    /* delete: CONV_CONFIRM before the first change
+				* (set when the I/O loop will ask someone) */
 	double timeout;        /* seconds; 0: none */
 
 	/* Outputs for the I/O loop. */

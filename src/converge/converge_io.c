@@ -7,11 +7,13 @@
  * waiting is here, in slices, so Ctrl-C stops it at once: the stack is left
  * to CloudFormation and the user is told how to follow it (exit 130).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/select.h>
 #include <time.h>
 #include <unistd.h>
@@ -366,19 +368,37 @@ answer_read(char *line, size_t size)
 	return read(STDIN_FILENO, line, size - 1);
 }
 
-/* On a terminal (both ends) without --yes, ask; never otherwise. */
+int
+converge_will_ask(const struct converge_opts *o)
+{
+	return !o->yes && isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
+}
+
+/*
+ * On a terminal (both ends) without --yes, ask; never otherwise (delete
+ * refuses to start off a terminal without --yes: cmd_delete.c). Only "y"
+ * or "yes" says yes; anything else, end of file or Ctrl-C says no.
+ */
 static int
 confirm(struct run *r)
 {
 	char line[16];
+	ssize_t n;
 
-	if (r->o->yes || !isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
+	if (!converge_will_ask(r->o))
 		return 1;
-	fprintf(stderr, "Execute these changes on %s? [y/N] ", r->stack);
+	if (r->o->mode == CONVERGE_DELETE)
+		fprintf(stderr, "Delete the stack %s and all its resources? "
+		    "[y/N] ", r->stack);
+	else
+		fprintf(stderr, "Execute these changes on %s? [y/N] ", r->stack);
 	fflush(stderr);
-	if (answer_read(line, sizeof line) <= 0)
+	if ((n = answer_read(line, sizeof line)) <= 0)
 		return 0;
-	return line[0] == 'y' || line[0] == 'Y';
+	while (n > 0 && isspace((unsigned char)line[n - 1]))
+		n--;
+	line[n] = '\0';
+	return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0;
 }
 
 /* ---- the site ---- */
@@ -546,7 +566,8 @@ perform(struct run *r, enum converge_action a,
 		observe_change_set(r, obs);
 		break;
 	case CONV_CONFIRM:
-		report_changes(r);
+		if (r->o->mode != CONVERGE_DELETE)
+			report_changes(r);
 		if (!confirm(r)) {
 			obs->kind = CONV_OBS_DECLINED;
 			return;
@@ -726,6 +747,7 @@ converge_run(const struct converge_opts *o, const struct manifest *m,
 	r.c.continue_rollback = o->continue_rollback;
 	r.c.timeout = o->timeout;
 	r.c.has_site = o->mode == CONVERGE_DEPLOY && r.m->site != NULL;
+	r.c.confirm_delete = o->mode == CONVERGE_DELETE && converge_will_ask(o);
 	memset(&obs, 0, sizeof obs);
 	obs.kind = CONV_OBS_START;
 	while ((a = converge_next(&r.c, &obs)) != CONV_DONE) {

@@ -34,6 +34,12 @@ struct converge_opts {
 	int color;                /* colour on the terminal */
 };
 
+/*
+ * 1 when deploy or delete will ask before changing anything: no --yes,
+ * and both stdin and stderr are terminals.
+ */
+int converge_will_ask(const struct converge_opts *o);
+
 struct build_out;
 struct manifest;
 

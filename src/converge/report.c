@@ -241,8 +241,12 @@ result_text(struct run *r)
 		    "deleted" : "no such stack; nothing to delete");
 		break;
 	case CONV_RESULT_DECLINED:
-		printf("%s: not executed; the change set was removed\n",
-		    r->stack);
+		if (r->o->mode == CONVERGE_DELETE)
+			printf("%s: not deleted; nothing was changed\n",
+			    r->stack);
+		else
+			printf("%s: not executed; the change set was "
+			    "removed\n", r->stack);
 		break;
 	default:
 		break;

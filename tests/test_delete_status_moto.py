@@ -1,0 +1,133 @@
+"""delete asks on a terminal and refuses off one without --yes; status on
+a missing stack exits 6; --parameter and --parameters-file reach the
+deployed stack. Against moto server on loopback, with a service of raw
+resources only (nothing to compile, so each deploy is quick)."""
+import json
+import os
+
+import pytest
+
+from conftest import moto_server, run, run_on_terminal
+
+REGION = "us-east-1"
+STACK = "spartac-p14-moto"
+
+MANIFEST = """\
+service: spartac-p14-moto
+parameters:
+  Stage:
+    Type: String
+    Default: dev
+    AllowedValues: [dev, prod]
+resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: !Sub "jobs-${Stage}"
+"""
+
+
+@pytest.fixture(scope="module")
+def endpoint(tmp_path_factory):
+    with moto_server(tmp_path_factory, "moto-p14", ordered=True) as url:
+        yield url.replace("127.0.0.1", "localhost")
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    home = tmp_path_factory.mktemp("home")
+    return {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_CONFIG_FILE": str(home / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "HOME": str(home),
+    }
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    d = tmp_path_factory.mktemp("svc")
+    (d / "sparta.yaml").write_text(MANIFEST)
+    (d / "src").mkdir()
+    (d / "src" / "none.c").write_text("int p14_unused;\n")
+    return d
+
+
+def spartac(env, endpoint, project, *args):
+    return run(*args, "--endpoint-url", endpoint, cwd=project, env=env, timeout=300)
+
+
+def stack(env, endpoint, project):
+    """The stack as status --format json reads it (exists: False when gone)."""
+    r = spartac(env, endpoint, project, "status", "--format", "json")
+    return json.loads(r.stdout)
+
+
+def on_terminal(env, endpoint, project, answer, *args):
+    full = dict(os.environ)
+    full.update(env)
+    full["TERM"] = "xterm"
+    full["NO_COLOR"] = "1"
+    return run_on_terminal([*args, "--endpoint-url", endpoint], project, full,
+                           answer, args[0], limit=120)
+
+
+def test_1_deploy(env, endpoint, project):
+    r = spartac(env, endpoint, project, "deploy")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert stack(env, endpoint, project)["status"] == "CREATE_COMPLETE"
+
+
+@pytest.mark.parametrize("answer", [None, b"\n", b"n\n", b"yeah\n"])
+def test_2_delete_on_a_terminal_without_yes_deletes_nothing(env, endpoint, project, answer):
+    """End of file, an empty line, no, or anything but y/yes: nothing deleted, exit 2."""
+    answered, status, text = on_terminal(env, endpoint, project, answer, "delete")
+    assert answered, text
+    assert "Delete the stack spartac-p14-moto and all its resources? [y/N]" in text
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 2, text
+    assert "not deleted" in text
+    assert stack(env, endpoint, project)["exists"]
+
+
+def test_3_ctrl_c_at_the_question_exits_130_and_deletes_nothing(env, endpoint, project):
+    answered, status, text = on_terminal(env, endpoint, project, b"\x03", "delete")
+    assert answered, text
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 130, text
+    assert stack(env, endpoint, project)["exists"]
+
+
+def test_4_delete_off_a_terminal_refuses_without_yes(env, endpoint, project):
+    r = spartac(env, endpoint, project, "delete")
+    assert r.returncode == 64, r.stdout + r.stderr
+    assert "--yes" in r.stderr and "terminal" in r.stderr
+    assert stack(env, endpoint, project)["exists"]
+
+
+def test_5_delete_on_a_terminal_yes_deletes(env, endpoint, project):
+    answered, status, text = on_terminal(env, endpoint, project, b"y\n", "delete")
+    assert answered, text
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, text
+    assert f"{STACK}: deleted" in text
+    assert not stack(env, endpoint, project)["exists"]
+
+
+def test_6_delete_with_yes_deletes_without_asking(env, endpoint, project):
+    assert spartac(env, endpoint, project, "deploy").returncode == 0
+    answered, status, text = on_terminal(env, endpoint, project, b"n\n", "delete", "--yes")
+    assert not answered, text
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, text
+    assert not stack(env, endpoint, project)["exists"]
+    r = spartac(env, endpoint, project, "delete", "-y")
+    assert r.returncode == 0 and "nothing to delete" in r.stdout, r.stderr
+
+
+def test_7_status_of_a_missing_stack_exits_6(env, endpoint, project):
+    r = spartac(env, endpoint, project, "status")
+    assert r.returncode == 6, r.stdout + r.stderr
+    assert r.stdout == f"{STACK}: no such stack\n"
+    r = spartac(env, endpoint, project, "status", "--format", "json")
+    assert r.returncode == 6 and json.loads(r.stdout)["exists"] is False
