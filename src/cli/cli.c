@@ -90,6 +90,9 @@ static const struct verb verbs[] = {
 	    "response on stdout. The function's logs go to stderr.\n"
 	    "  --event FILE       the event (JSON); '-' reads stdin; default {}\n"
 	    "  --bootstrap PATH   run this bootstrap instead of building one\n"
+	    "  --parameter NAME=VALUE  a parameter's value for environment\n"
+	    "                     values that refer to it (default: its Default)\n"
+	    "  --parameters-file F a JSON or YAML map of NAME: value\n"
 	    "Exit status 5 when the function fails or times out (its error type\n"
 	    "and message on stderr), 3 when the build fails.\n",
 	    cmd_invoke},
@@ -106,7 +109,8 @@ static const struct verb verbs[] = {
 	    "Exit status 1 when the manifest has errors, 3 when compiling or a\n"
 	    "hook fails, 74 when a file cannot be written.\n",
 	    cmd_build},
-	{"plan", "plan [FILE] [--detailed-exitcode] [--offline] [--bucket NAME]",
+	{"plan", "plan [FILE] [--detailed-exitcode] [--offline] [--bucket NAME] "
+	    "[--parameter NAME=VALUE]",
 	    "show what deploy would change: a ChangeSet described, never executed",
 	    "Builds, then creates a ChangeSet, prints its changes (action, logical\n"
 	    "ID, type, replacement; replacements marked !) and deletes it. Never\n"
@@ -117,9 +121,15 @@ static const struct verb verbs[] = {
 	    "                      saved by the last deploy (.spartac/deployed.json)\n"
 	    "  --bucket NAME       the artifact bucket (default: the manifest's,\n"
 	    "                      else spartac-ACCOUNT-REGION)\n"
-	    "  --role-arn ARN      the service role CloudFormation acts as\n",
+	    "  --role-arn ARN      the service role CloudFormation acts as\n"
+	    "  --parameter NAME=VALUE  a value for one of the manifest's parameters\n"
+	    "                      (repeatable; checked against its declaration)\n"
+	    "  --parameters-file F a JSON or YAML map of NAME: value (the command\n"
+	    "                      line wins)\n"
+	    "  --stack-name NAME   the stack (default: the manifest's service)\n",
 	    cmd_plan},
-	{"deploy", "deploy [FILE] [--yes] [--bucket NAME] [--timeout DURATION]",
+	{"deploy", "deploy [FILE] [--yes] [--bucket NAME] [--timeout DURATION] "
+	    "[--parameter NAME=VALUE]",
 	    "build, upload and converge the stack through a ChangeSet",
 	    "Builds; does nothing when a healthy stack carries the same digest\n"
 	    "(one API call); else creates the artifact bucket if needed, uploads\n"
@@ -136,23 +146,35 @@ static const struct verb verbs[] = {
 	    "      --force          deploy even when the digest matches\n"
 	    "      --protect        turn termination protection on\n"
 	    "      --continue-rollback  finish an UPDATE_ROLLBACK_FAILED first\n"
+	    "      --parameter NAME=VALUE  a value for one of the manifest's\n"
+	    "                       parameters (repeatable; checked before any\n"
+	    "                       AWS call; a changed value is a change)\n"
+	    "      --parameters-file F  a JSON or YAML map of NAME: value (the\n"
+	    "                       command line wins)\n"
+	    "      --stack-name NAME  the stack (default: the manifest's service)\n"
 	    "Exit status 4 when the deployment fails (root causes on stderr).\n",
 	    cmd_deploy},
-	{"delete", "delete [FILE] [--yes]",
+	{"delete", "delete [FILE] [--yes] [--stack-name NAME]",
 	    "empty the site bucket, delete the stack and wait",
 	    "Empties the site bucket (CloudFormation cannot delete a non-empty\n"
 	    "bucket), deletes the stack and follows its events to the end. A\n"
 	    "stack that does not exist is success. On a terminal it asks first\n"
 	    "(only y or yes deletes; exit 2 otherwise); when stdin or stderr is\n"
 	    "not a terminal it deletes only with --yes (exit 64 without).\n"
-	    "  -y, --yes    delete without asking\n",
+	    "  -y, --yes    delete without asking\n"
+	    "  --stack-name NAME  the stack (default: the manifest's service)\n",
 	    cmd_delete},
 	{"status", "status [FILE] [--events N]",
 	    "show the stack's status, outputs, parameters, tags and last events",
 	    "Reads the stack: status and reason, outputs, parameters, tags and\n"
 	    "the last N events (default 10). Changes nothing. Exit status 6\n"
 	    "when the stack does not exist, 4 when AWS cannot be read.\n"
-	    "  --events N   how many events to show\n",
+	    "  --events N   how many events to show\n"
+	    "  --stack-name NAME  the stack (default: the manifest's service)\n"
+	    "  --parameter NAME=VALUE  checked as deploy checks it, so one\n"
+	    "               command line serves both; status shows the values\n"
+	    "               deployed and uses none\n"
+	    "  --parameters-file F  the same, from a JSON or YAML map\n",
 	    cmd_status},
 	{"serve", "serve [FILE] [--port N] [--pool N] [--watch]",
 	    "serve the API on 127.0.0.1 through warm local bootstraps; no Docker",
@@ -164,7 +186,10 @@ static const struct verb verbs[] = {
 	    "a pool of warm bootstrap processes. Stop it with Ctrl-C.\n"
 	    "  -p, --port N       the port (default 3000; 0 picks a free one)\n"
 	    "      --pool N       warm bootstraps per function (default: one per CPU)\n"
-	    "  -w, --watch        rebuild and swap when the sources or manifest change\n",
+	    "  -w, --watch        rebuild and swap when the sources or manifest change\n"
+	    "  --parameter NAME=VALUE  a parameter's value for environment\n"
+	    "                     values that refer to it (default: its Default)\n"
+	    "  --parameters-file F a JSON or YAML map of NAME: value\n",
 	    cmd_serve},
 	{"describe", "describe [FILE] [-o FILE.html]",
 	    "write a self-contained HTML picture of the service; no AWS calls",
@@ -533,5 +558,7 @@ cli_main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	optind = 0; /* GNU getopt: start afresh on the verb's argv */
-	return verb->run(&cli, argc, argv);
+	r = verb->run(&cli, argc, argv);
+	cli_free(&cli);
+	return r;
 }

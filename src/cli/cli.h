@@ -15,7 +15,33 @@
 
 #include "base/diag.h"
 #include "base/exit_status.h"
+#include "front/params.h"
 #include "pipeline/pipeline.h"
+
+struct manifest;
+
+/* Option values several verbs share (cli_take_value). */
+enum {
+	CLI_OPT_PARAMETER = 400,
+	CLI_OPT_PARAMETERS_FILE,
+	CLI_OPT_ENV,
+	CLI_OPT_ENV_FILE,
+	CLI_OPT_STACK_NAME,
+};
+#define CLI_PARAMETER_OPTIONS \
+	{"parameter", required_argument, NULL, CLI_OPT_PARAMETER}, \
+	{"parameters-file", required_argument, NULL, CLI_OPT_PARAMETERS_FILE}
+#define CLI_ENV_OPTIONS \
+	{"env", required_argument, NULL, CLI_OPT_ENV}, \
+	{"env-file", required_argument, NULL, CLI_OPT_ENV_FILE}
+#define CLI_STACK_NAME_OPTION \
+	{"stack-name", required_argument, NULL, CLI_OPT_STACK_NAME}
+
+/* Option arguments in command-line order. */
+struct cli_args {
+	const char **v;
+	size_t n;
+};
 
 struct cli {
 	const char *file;       /* -f/--file or positional; default sparta.yaml */
@@ -29,6 +55,12 @@ struct cli {
 	const char *region;     /* --region */
 	const char *endpoint_url; /* --endpoint-url */
 	int noop;               /* -n/--noop */
+	const char *stack_name; /* --stack-name; NULL: the service */
+	struct cli_args param_args;  /* --parameter NAME=VALUE */
+	struct cli_args param_files; /* --parameters-file FILE */
+	struct cli_args env_args;    /* --env NAME=VALUE */
+	struct cli_args env_files;   /* --env-file FILE */
+	struct params params;        /* after cli_params_load */
 };
 
 struct verb {
@@ -70,6 +102,28 @@ int cli_report_beside(struct cli *cli, struct diags *d, int document);
 /* The pipeline's options (pipeline.h) for the manifest of -f and --stage. */
 struct pipeline_options cli_pipeline_options(const struct cli *cli,
     enum pipeline_goal goal);
+
+/*
+ * Takes the value of a CLI_OPT_* option into cli. Returns 1 when c was
+ * one of them, else 0.
+ */
+int cli_take_value(struct cli *cli, int c, const char *arg);
+/*
+ * Reads --parameters-file files, then --parameter values, into cli->params
+ * (the command line wins). Returns 0, or prints why and returns the exit
+ * status (EXIT_USAGE, EXIT_IO).
+ */
+int cli_params_load(struct cli *cli, const struct verb *verb);
+/*
+ * cli_params_load, then the values checked against the model's parameters
+ * before any AWS call; each refusal printed. Returns 0 or the exit status.
+ */
+int cli_params_resolve(struct cli *cli, const struct verb *verb,
+    const struct manifest *m);
+/* The stack's name: --stack-name, else the model's service. */
+const char *cli_stack_name(const struct cli *cli, const struct manifest *m);
+/* Frees what the options collected. */
+void cli_free(struct cli *cli);
 
 /* The verbs. */
 int cmd_validate(struct cli *, int, char **);

@@ -13,6 +13,7 @@ cmd_delete(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"yes", no_argument, NULL, 'y'},
+		CLI_STACK_NAME_OPTION,
 		{NULL, 0, NULL, 0},
 	};
 	const struct verb *self = cli_verb("delete");
@@ -29,6 +30,8 @@ cmd_delete(struct cli *cli, int argc, char **argv)
 		case 'h':
 			return EXIT_OK;
 		default:
+			if (cli_take_value(cli, c, optarg))
+				break;
 			return EXIT_USAGE;
 		}
 	}

@@ -47,6 +47,7 @@ cli_converge(struct cli *cli, struct converge_opts *o)
 	struct pipeline_options po;
 	struct pipeline p = {0};
 	struct diags d = {0};
+	enum pipeline_status ps;
 	int status = EXIT_OK, rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &o->started);
@@ -55,9 +56,22 @@ cli_converge(struct cli *cli, struct converge_opts *o)
 	o->aws.endpoint_url = cli->endpoint_url;
 	o->format = cli->format;
 	o->color = cli->color;
-	po = cli_pipeline_options(cli, o->mode == CONVERGE_DELETE ?
-	    PIPELINE_MODEL : PIPELINE_ALL);
-	switch (pipeline_run(&p, &po, &d)) {
+	o->stack_name = cli->stack_name;
+	o->params = &cli->params;
+	/* The model first: the parameter values are checked against it
+	 * before anything is built. */
+	po = cli_pipeline_options(cli, PIPELINE_MODEL);
+	ps = pipeline_run(&p, &po, &d);
+	if (ps == PIPELINE_OK && o->mode != CONVERGE_DELETE) {
+		if ((status = cli_params_resolve(cli, cli_verb(o->mode ==
+		    CONVERGE_PLAN ? "plan" : "deploy"), p.manifest)) != 0) {
+			cli_report(cli, &d); /* the model's warnings */
+			goto out;
+		}
+		po.goal = PIPELINE_ALL;
+		ps = pipeline_run(&p, &po, &d);
+	}
+	switch (ps) {
 	case PIPELINE_OK:
 		status = converge_run(o, p.manifest, p.have_out ? &p.out :
 		    NULL, &d);
@@ -96,6 +110,8 @@ cmd_deploy(struct cli *cli, int argc, char **argv)
 		{"force", no_argument, NULL, OPT_FORCE},
 		{"protect", no_argument, NULL, OPT_PROTECT},
 		{"continue-rollback", no_argument, NULL, OPT_CONTINUE},
+		CLI_PARAMETER_OPTIONS,
+		CLI_STACK_NAME_OPTION,
 		{NULL, 0, NULL, 0},
 	};
 	const struct verb *self = cli_verb("deploy");
@@ -137,6 +153,8 @@ cmd_deploy(struct cli *cli, int argc, char **argv)
 		case 'h':
 			return EXIT_OK;
 		default:
+			if (cli_take_value(cli, c, optarg))
+				break;
 			return EXIT_USAGE;
 		}
 	}

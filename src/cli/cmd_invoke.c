@@ -31,6 +31,7 @@ enum {
 static const struct option invoke_longopts[] = {
 	{"event", required_argument, NULL, OPT_EVENT},
 	{"bootstrap", required_argument, NULL, OPT_BOOTSTRAP},
+	CLI_PARAMETER_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
 
@@ -113,6 +114,7 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 	const char *event_path = NULL, *bootstrap = NULL, *func;
 	const struct manifest_function *f;
 	struct local_function lf;
+	struct local_values values = {0};
 	struct emulator_result r;
 	struct emulator *e = NULL;
 	struct diags d = {0};
@@ -134,6 +136,8 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 		case 'h':
 			return EXIT_OK;
 		default:
+			if (cli_take_value(cli, c, optarg))
+				break;
 			return EXIT_USAGE;
 		}
 	}
@@ -150,6 +154,10 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 	po = cli_pipeline_options(cli, PIPELINE_MODEL);
 	if (pipeline_run(&p, &po, &d) != PIPELINE_OK) {
 		status = cli_report(cli, &d);
+		goto out;
+	}
+	if ((status = cli_params_resolve(cli, self, p.manifest)) != 0) {
+		cli_report(cli, &d);
 		goto out;
 	}
 	if ((f = manifest_function_find(p.manifest, func)) == NULL) {
@@ -187,9 +195,10 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 		bootstrap = abs_bootstrap;
 	}
 
+	values.params = &cli->params;
 	local_function_init(&lf, p.manifest, f, bootstrap,
 	    p.have_out ? p.out.dir : NULL, local_region(cli->region),
-	    STDERR_FILENO, 1);
+	    STDERR_FILENO, &values);
 	have_lf = 1;
 	fflush(stderr);
 	if ((e = emulator_alloc(&lf.cfg)) == NULL) {

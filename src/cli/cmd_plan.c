@@ -156,6 +156,8 @@ cmd_plan(struct cli *cli, int argc, char **argv)
 		{"role-arn", required_argument, NULL, OPT_ROLE_ARN},
 		{"detailed-exitcode", no_argument, NULL, OPT_DETAILED},
 		{"offline", no_argument, NULL, OPT_OFFLINE},
+		CLI_PARAMETER_OPTIONS,
+		CLI_STACK_NAME_OPTION,
 		{NULL, 0, NULL, 0},
 	};
 	const struct verb *self = cli_verb("plan");
@@ -181,6 +183,8 @@ cmd_plan(struct cli *cli, int argc, char **argv)
 		case 'h':
 			return EXIT_OK;
 		default:
+			if (cli_take_value(cli, c, optarg))
+				break;
 			return EXIT_USAGE;
 		}
 	}

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "local/local.h"
 #include "local/serve.h"
 
 static int
@@ -25,6 +26,13 @@ serve_report(void *arg, struct diags *d)
 	cli_report(arg, d);
 }
 
+/* Each load of the manifest: the --parameter values against its model. */
+static int
+serve_check(void *arg, const struct manifest *m)
+{
+	return cli_params_resolve(arg, cli_verb("serve"), m);
+}
+
 int
 cmd_serve(struct cli *cli, int argc, char **argv)
 {
@@ -32,11 +40,13 @@ cmd_serve(struct cli *cli, int argc, char **argv)
 		{"port", required_argument, NULL, 'p'},
 		{"pool", required_argument, NULL, 'P'},
 		{"watch", no_argument, NULL, 'w'},
+		CLI_PARAMETER_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	const struct verb *self = cli_verb("serve");
 	struct serve_options opt;
-	int c;
+	struct local_values values = {0};
+	int c, status;
 
 	memset(&opt, 0, sizeof(opt));
 	opt.port = 3000;
@@ -55,6 +65,8 @@ cmd_serve(struct cli *cli, int argc, char **argv)
 			opt.watch = 1;
 			break;
 		default:
+			if (cli_take_value(cli, c, optarg))
+				break;
 			return c == 'h' ? EXIT_OK : EXIT_USAGE;
 		}
 	}
@@ -62,6 +74,11 @@ cmd_serve(struct cli *cli, int argc, char **argv)
 		return EXIT_USAGE;
 	opt.pipeline = cli_pipeline_options(cli, PIPELINE_CODE);
 	opt.region = cli->region;
+	if ((status = cli_params_load(cli, self)) != 0)
+		return status;
+	values.params = &cli->params;
+	opt.values = &values;
+	opt.check = serve_check;
 	opt.report = serve_report;
 	opt.report_arg = cli;
 	switch (serve_run(&opt)) {

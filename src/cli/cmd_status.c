@@ -118,6 +118,8 @@ cmd_status(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"events", required_argument, NULL, OPT_EVENTS},
+		CLI_PARAMETER_OPTIONS,
+		CLI_STACK_NAME_OPTION,
 		{NULL, 0, NULL, 0},
 	};
 	const struct verb *self = cli_verb("status");
@@ -129,6 +131,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	struct aws *aws = NULL;
 	struct cfn_stack *st = NULL;
 	struct cfn_events ev = {0};
+	const char *name;
 	long nev = 10;
 	char *end;
 	int c, status = EXIT_OK, rc;
@@ -146,6 +149,8 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		case 'h':
 			return EXIT_OK;
 		default:
+			if (cli_take_value(cli, c, optarg))
+				break;
 			return EXIT_USAGE;
 		}
 	}
@@ -154,11 +159,17 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	po = cli_pipeline_options(cli, PIPELINE_MODEL);
 	if (pipeline_run(&p, &po, &d) != PIPELINE_OK)
 		goto out;
+	/* status reads the stack as deployed and uses no value; the
+	 * values are checked all the same, so a command line that deploy
+	 * takes works here too. */
+	if ((status = cli_params_resolve(cli, self, p.manifest)) != 0)
+		goto out;
+	name = cli_stack_name(cli, p.manifest);
 	ao.profile = cli->profile;
 	ao.region = cli->region;
 	ao.endpoint_url = cli->endpoint_url;
 	if ((aws = aws_open(&ao, &err)) == NULL ||
-	    cfn_describe_stacks(aws, p.manifest->service, &st, &err) != 0) {
+	    cfn_describe_stacks(aws, name, &st, &err) != 0) {
 		aws_error_log(&err);
 		status = EXIT_AWS;
 		goto out;
@@ -166,12 +177,12 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	/* Events are a courtesy: a failure to read them is only logged.
 	 * A page holds the next 100: read only the pages --events shows. */
 	if (st && nev > 0 && cfn_describe_stack_events(aws,
-	    st->id ? st->id : p.manifest->service, NULL,
+	    st->id ? st->id : name, NULL,
 	    nev < 1000L * CFN_EVENTS_PAGE ?
 	    (int)((nev + CFN_EVENTS_PAGE - 1) / CFN_EVENTS_PAGE) : 0,
 	    &ev, &err) != 0)
 		aws_error_log(&err);
-	status_print(cli, p.manifest->service, st, &ev,
+	status_print(cli, name, st, &ev,
 	    ev.n < (size_t)nev ? ev.n : (size_t)nev);
 	if (fflush(stdout) != 0)
 		status = EXIT_IO;

@@ -25,6 +25,7 @@
 #include "base/util.h"
 #include "front/manifest.h"
 #include "front/node.h"
+#include "front/params.h"
 #include "compile/build.h"
 #include "compile/marshal.h"
 #include "aws/aws.h"
@@ -282,7 +283,8 @@ static int
 create_change_set(struct run *r)
 {
 	struct cfn_change_set_input in;
-	struct cfn_param_in params[3], *tags;
+	struct cfn_param_in *params, *tags;
+	const struct params *user = r->o->params;
 	const char *caps[3];
 	size_t ncaps, i, nparams = 0;
 	char *desc, *stack_id = NULL;
@@ -291,8 +293,14 @@ create_change_set(struct run *r)
 	free(r->cs_name);
 	r->cs_name = xasprintf("spartac-%.12s-%lld", r->digest,
 	    (long long)time(NULL));
+	params = xcalloc(3 + (user ? user->n : 0), sizeof(*params));
 	params[nparams].key = MARSHAL_PARAM_DIGEST;
 	params[nparams++].value = r->digest;
+	/* --parameter values; the others take their Default */
+	for (i = 0; user && i < user->n; i++) {
+		params[nparams].key = user->v[i].name;
+		params[nparams++].value = user->v[i].value;
+	}
 	if (r->m->nfunctions > 0) {
 		/* the template declares the code parameters only for functions */
 		params[nparams].key = MARSHAL_PARAM_BUCKET;
@@ -330,6 +338,7 @@ create_change_set(struct run *r)
 		set_str(&r->stack_id, stack_id);
 	free(stack_id);
 	free(tags);
+	free(params);
 	free(desc);
 	return rc;
 }
@@ -613,10 +622,11 @@ static int
 digest_inputs(struct run *r)
 {
 	const struct manifest *m = r->m;
+	const struct params *user = r->o->params;
 	struct converge_inputs in;
-	struct converge_kv param;
+	struct converge_kv *param;
 	const char *site = NULL;
-	size_t i;
+	size_t i, nparam = 0;
 
 	if (file_read(r->out->template_path, MARSHAL_TEMPLATE_S3_MAX * 2,
 	    &r->tpl, &r->tpl_len) != 0) {
@@ -638,13 +648,20 @@ digest_inputs(struct run *r)
 	}
 	if (m->site && r->out->site_sha256[0])
 		site = r->out->site_sha256;
-	param.key = MARSHAL_PARAM_CODE_KEY;
-	param.value = r->code_key;
+	/* The code key and the --parameter values: a changed value is a
+	 * change even when the template is the same. */
+	param = xcalloc(1 + (user ? user->n : 0), sizeof(*param));
+	param[nparam].key = MARSHAL_PARAM_CODE_KEY;
+	param[nparam++].value = r->code_key;
+	for (i = 0; user && i < user->n; i++) {
+		param[nparam].key = user->v[i].name;
+		param[nparam++].value = user->v[i].value;
+	}
 	memset(&in, 0, sizeof in);
 	in.template_body = r->tpl;
 	in.template_len = r->tpl_len;
-	in.params = &param;
-	in.nparams = 1;
+	in.params = param;
+	in.nparams = nparam;
 	in.tags = r->tags;
 	in.ntags = r->ntags;
 	in.bucket = r->o->bucket ? r->o->bucket : m->bucket;
@@ -652,6 +669,7 @@ digest_inputs(struct run *r)
 	in.site_digest = site;
 	in.role_arn = r->o->role_arn;
 	converge_digest(&in, r->digest);
+	free(param);
 	log_debug("digest %s", r->digest);
 	return EXIT_OK;
 }
@@ -717,7 +735,7 @@ converge_run(const struct converge_opts *o, const struct manifest *m,
 	r.t0 = o->started;
 	r.m = m;
 	r.out = out;
-	r.stack = r.m->service;
+	r.stack = o->stack_name ? o->stack_name : r.m->service;
 	if (o->mode != CONVERGE_DELETE &&
 	    (status = digest_inputs(&r)) != EXIT_OK)
 		goto out;

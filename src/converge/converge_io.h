@@ -29,6 +29,8 @@ struct converge_opts {
 	int detailed_exitcode;    /* plan --detailed-exitcode */
 	struct timespec started;  /* CLOCK_MONOTONIC at the verb's start,
 				   * build included: what --timeout counts */
+	const char *stack_name;   /* --stack-name; NULL: the service */
+	const struct params *params; /* --parameter values, checked; or NULL */
 	struct aws_options aws;   /* --profile, --region, --endpoint-url */
 	enum diag_format format;  /* --format */
 	int color;                /* colour on the terminal */
@@ -42,6 +44,7 @@ int converge_will_ask(const struct converge_opts *o);
 
 struct build_out;
 struct manifest;
+struct params;
 
 /*
  * Runs the verb on the model m and, but for delete, the artifacts the

@@ -22,7 +22,7 @@ struct run {
 	const struct manifest *m;
 	struct aws *aws;
 	struct converge c;
-	const char *stack;       /* the stack name: the service */
+	const char *stack;       /* the stack name: --stack-name or the service */
 	char *stack_id;          /* once known: waits and events use it */
 
 	const struct build_out *out; /* the artifacts; NULL for delete */

@@ -142,6 +142,8 @@ service_load(struct server *sv)
 	if (pipeline_run(&s->p, &po, &d) != PIPELINE_OK)
 		goto fail;
 	m = s->p.manifest;
+	if (sv->opt->check && sv->opt->check(sv->opt->report_arg, m) != 0)
+		goto fail;
 	if (m->api == NULL || m->api->nroutes == 0) {
 		log_error("%s has no api routes to serve", po.manifest_path);
 		goto fail;
@@ -163,7 +165,8 @@ service_load(struct server *sv)
 		if (!used)
 			continue;
 		local_function_init(&pl->lf, m, &m->functions[i], s->p.out.bootstrap_path,
-		    s->p.out.dir, local_region(sv->opt->region), STDERR_FILENO, 1);
+		    s->p.out.dir, local_region(sv->opt->region), STDERR_FILENO,
+		    sv->opt->values);
 		/* API Gateway gives up after 29 s whatever the function's timeout */
 		if (pl->lf.cfg.timeout_s > SERVE_API_TIMEOUT_S)
 			pl->lf.cfg.timeout_s = SERVE_API_TIMEOUT_S;

@@ -18,12 +18,20 @@
 #include "base/diag.h"
 #include "pipeline/pipeline.h"
 
+struct local_values;
+struct manifest;
+
 struct serve_options {
 	struct pipeline_options pipeline; /* the manifest (serve sets goals) */
 	const char *region; /* --region, or NULL (local.h: local_region) */
 	int port;        /* 0: an ephemeral port (printed) */
 	int pool;        /* warm bootstraps per function; 0: one per CPU */
 	int watch;       /* rebuild and swap on source or manifest changes */
+	/* The values invoke and serve give the functions (local.h). */
+	const struct local_values *values;
+	/* Checks a freshly loaded model (the --parameter values); non-zero
+	 * fails the load after it printed why. NULL: no check. */
+	int (*check)(void *arg, const struct manifest *m);
 	/* Prints the diagnostics of a load and build, as the verb does. */
 	void (*report)(void *arg, struct diags *d);
 	void *report_arg;

@@ -1,0 +1,119 @@
+/*
+ * cli_values.c - the option values several verbs share: --parameter,
+ * --parameters-file (deploy, plan, status, invoke, serve), --env,
+ * --env-file (invoke, serve) and --stack-name (plan, deploy, delete,
+ * status).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "front/manifest.h"
+
+static void
+args_push(struct cli_args *a, const char *arg)
+{
+	a->v = xrealloc(a->v, (a->n + 1) * sizeof(*a->v));
+	a->v[a->n++] = arg;
+}
+
+int
+cli_take_value(struct cli *cli, int c, const char *arg)
+{
+	switch (c) {
+	case CLI_OPT_PARAMETER:
+		args_push(&cli->param_args, arg);
+		return 1;
+	case CLI_OPT_PARAMETERS_FILE:
+		args_push(&cli->param_files, arg);
+		return 1;
+	case CLI_OPT_ENV:
+		args_push(&cli->env_args, arg);
+		return 1;
+	case CLI_OPT_ENV_FILE:
+		args_push(&cli->env_files, arg);
+		return 1;
+	case CLI_OPT_STACK_NAME:
+		cli->stack_name = arg;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Each line of errs as one usage error; then the pointer to --help. */
+static void
+errors_print(const struct verb *verb, const struct buf *errs)
+{
+	const char *line = errs->data, *nl;
+
+	while (line && *line) {
+		nl = strchr(line, '\n');
+		if (nl == NULL)
+			nl = line + strlen(line);
+		fprintf(stderr, "spartac: %.*s\n", (int)(nl - line), line);
+		line = *nl ? nl + 1 : nl;
+	}
+	fprintf(stderr, "try 'spartac %s --help'\n", verb->name);
+}
+
+int
+cli_params_load(struct cli *cli, const struct verb *verb)
+{
+	struct buf errs = {0};
+	struct diags d = {0};
+	size_t i;
+	int bad = 0;
+
+	if (cli->params.n || cli->params.ndocs)
+		return 0; /* loaded already */
+	for (i = 0; i < cli->param_files.n; i++)
+		if (params_add_file(&cli->params, cli->param_files.v[i], &errs,
+		    &d) != 0)
+			bad = 1;
+	for (i = 0; i < cli->param_args.n; i++)
+		if (params_add_arg(&cli->params, cli->param_args.v[i],
+		    &errs) != 0)
+			bad = 1;
+	if (d.n)
+		cli_report(cli, &d);
+	diags_free(&d);
+	if (errs.len)
+		errors_print(verb, &errs);
+	buf_free(&errs);
+	return bad ? EXIT_USAGE : 0;
+}
+
+int
+cli_params_resolve(struct cli *cli, const struct verb *verb,
+    const struct manifest *m)
+{
+	struct buf errs = {0};
+	int status;
+
+	if ((status = cli_params_load(cli, verb)) != 0)
+		return status;
+	if (params_check(&cli->params, m->parameters, &errs) > 0) {
+		errors_print(verb, &errs);
+		status = EXIT_USAGE;
+	}
+	buf_free(&errs);
+	return status;
+}
+
+const char *
+cli_stack_name(const struct cli *cli, const struct manifest *m)
+{
+	return cli->stack_name ? cli->stack_name : m->service;
+}
+
+void
+cli_free(struct cli *cli)
+{
+	free(cli->param_args.v);
+	free(cli->param_files.v);
+	free(cli->env_args.v);
+	free(cli->env_files.v);
+	params_free(&cli->params);
+}
