@@ -550,6 +550,7 @@ marshal_template(const struct manifest *m, struct diags *d, cJSON **out)
 	mj_object_sort(c.conditions);
 	mj_object_sort(c.resources);
 	mj_object_sort(c.outputs);
+	marshal_vars_apply(&c);
 	if (c.errors == 0) /* a cycle through an error would be noise */
 		marshal_graph_check(&c, c.resources);
 

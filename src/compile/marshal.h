@@ -44,6 +44,16 @@
 #define MARSHAL_OUTPUT_SITE_BUCKET "SiteBucketName"
 #define MARSHAL_SITE_BUCKET_ID "SiteBucket"
 
+/*
+ * spartac's template variables (marshal_vars.c): ${spartac:stage} and
+ * ${spartac:service} in Fn::Sub, {"Ref": "spartac:stage"} and
+ * {"Ref": "spartac:service"}, replaced at compile time. The stage is
+ * --stage's name, or this one without --stage.
+ */
+#define MARSHAL_DEFAULT_STAGE "default"
+/* The value of the variable name ("spartac:stage") in m, or NULL. */
+const char *marshal_var(const struct manifest *m, const char *name);
+
 /* CloudFormation quotas the size checks compare against. */
 #define MARSHAL_TEMPLATE_BODY_MAX 51200u      /* TemplateBody; above: S3 */
 #define MARSHAL_TEMPLATE_S3_MAX 1048576u      /* TemplateURL (1 MB) */

@@ -211,6 +211,12 @@ void marshal_api(struct mctx *c);
 void marshal_site(struct mctx *c);
 /* After every ID is claimed: the manifest's references must all resolve. */
 void marshal_refs_check(struct mctx *c);
+/* marshal_vars.c: spartac's variables replaced in the template. */
+void marshal_vars_apply(struct mctx *c);
+/* 1 when name is in spartac's namespace ("spartac:..."). */
+int marshal_var_is_ours(const char *name);
+/* The variable name is closest to, or NULL. */
+const char *marshal_var_suggest(const char *name);
 /* The whole template's resources must not depend on each other in a cycle. */
 void marshal_graph_check(struct mctx *c, const cJSON *resources);
 

@@ -96,6 +96,13 @@ static void
 check_id(struct mctx *c, const struct node *at, const char *what,
     const char *name)
 {
+	if (marshal_var_is_ours(name)) {
+		if (marshal_var(c->m, name) == NULL)
+			unknown_report(c, at, what, name, "not one of spartac's "
+			    "variables (spartac:stage, spartac:service)",
+			    marshal_var_suggest(name));
+		return;
+	}
 	if (is_pseudo(name) || mid_table_get(&c->ids, name) != NULL)
 		return;
 	unknown_id(c, at, what, name);
