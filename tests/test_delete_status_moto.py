@@ -186,3 +186,19 @@ def test_10_a_bad_value_is_refused_before_any_aws_call(env, project, tmp_path):
 def test_11_delete_the_stack(env, endpoint, project):
     r = spartac(env, endpoint, project, "delete", "--yes")
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_12_stack_name_overrides_the_service(env, endpoint, project):
+    other = "spartac-p14-other"
+    r = spartac(env, endpoint, project, "deploy", "--stack-name", other,
+                "--parameter", "Stage=prod")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"{other}: CREATE_COMPLETE" in r.stdout
+    r = spartac(env, endpoint, project, "status", "--stack-name", other, "--format", "json")
+    assert r.returncode == 0 and json.loads(r.stdout)["stack"] == other
+    assert not stack(env, endpoint, project)["exists"]  # the service's own name
+    r = spartac(env, endpoint, project, "plan", "--stack-name", other,
+                "--parameter", "Stage=prod", "--format", "json")
+    assert r.returncode == 0 and json.loads(r.stdout)["result"] == "no-changes", r.stdout
+    r = spartac(env, endpoint, project, "delete", "--stack-name", other, "--yes")
+    assert r.returncode == 0 and f"{other}: deleted" in r.stdout, r.stderr
