@@ -82,7 +82,7 @@ static const struct verb verbs[] = {
 	    "instance credentials. --format json prints one JSON object.\n"
 	    "Exit status 4 when no credentials work.\n",
 	    cmd_whoami},
-	{"invoke", "invoke FUNC [--event FILE|-] [FILE]",
+	{"invoke", "invoke FUNC [--event FILE|-] [--env NAME=VALUE] [FILE]",
 	    "run one function locally through a built-in Lambda Runtime API emulator",
 	    "Builds the bootstrap (as 'spartac build' does), starts it under a\n"
 	    "Lambda Runtime API emulator on 127.0.0.1 with the function's\n"
@@ -93,6 +93,11 @@ static const struct verb verbs[] = {
 	    "  --parameter NAME=VALUE  a parameter's value for environment\n"
 	    "                     values that refer to it (default: its Default)\n"
 	    "  --parameters-file F a JSON or YAML map of NAME: value\n"
+	    "  --env NAME=VALUE   set an environment value (repeatable; wins over\n"
+	    "                     the manifest and --env-file)\n"
+	    "  --env-file FILE    KEY=VALUE lines (# comments, optional quotes)\n"
+	    "Values only known once deployed (GetAtt, Ref of a resource) are left\n"
+	    "out with a warning naming --env; AWS::AccountId is 123456789012.\n"
 	    "Exit status 5 when the function fails or times out (its error type\n"
 	    "and message on stderr), 3 when the build fails.\n",
 	    cmd_invoke},
@@ -189,7 +194,9 @@ static const struct verb verbs[] = {
 	    "  -w, --watch        rebuild and swap when the sources or manifest change\n"
 	    "  --parameter NAME=VALUE  a parameter's value for environment\n"
 	    "                     values that refer to it (default: its Default)\n"
-	    "  --parameters-file F a JSON or YAML map of NAME: value\n",
+	    "  --parameters-file F a JSON or YAML map of NAME: value\n"
+	    "  --env NAME=VALUE   set an environment value (repeatable)\n"
+	    "  --env-file FILE    KEY=VALUE lines (# comments, optional quotes)\n",
 	    cmd_serve},
 	{"describe", "describe [FILE] [-o FILE.html]",
 	    "write a self-contained HTML picture of the service; no AWS calls",

@@ -61,6 +61,8 @@ struct cli {
 	struct cli_args env_args;    /* --env NAME=VALUE */
 	struct cli_args env_files;   /* --env-file FILE */
 	struct params params;        /* after cli_params_load */
+	char **env;                  /* after cli_env_load: NAME=VALUE */
+	size_t nenv;
 };
 
 struct verb {
@@ -120,6 +122,11 @@ int cli_params_load(struct cli *cli, const struct verb *verb);
  */
 int cli_params_resolve(struct cli *cli, const struct verb *verb,
     const struct manifest *m);
+/*
+ * Reads --env-file files, then --env values, into cli->env (a later one
+ * wins). Returns 0, or prints why and returns EXIT_USAGE.
+ */
+int cli_env_load(struct cli *cli, const struct verb *verb);
 /* The stack's name: --stack-name, else the model's service. */
 const char *cli_stack_name(const struct cli *cli, const struct manifest *m);
 /* Frees what the options collected. */

@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "front/manifest.h"
+#include "local/local.h"
 
 static void
 args_push(struct cli_args *a, const char *arg)
@@ -102,6 +103,27 @@ cli_params_resolve(struct cli *cli, const struct verb *verb,
 	return status;
 }
 
+int
+cli_env_load(struct cli *cli, const struct verb *verb)
+{
+	struct buf errs = {0};
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < cli->env_files.n; i++)
+		if (local_env_file(cli->env_files.v[i], &cli->env, &cli->nenv,
+		    &errs) != 0)
+			bad = 1;
+	for (i = 0; i < cli->env_args.n; i++)
+		if (local_env_arg(cli->env_args.v[i], &cli->env, &cli->nenv,
+		    &errs) != 0)
+			bad = 1;
+	if (errs.len)
+		errors_print(verb, &errs);
+	buf_free(&errs);
+	return bad ? EXIT_USAGE : 0;
+}
+
 const char *
 cli_stack_name(const struct cli *cli, const struct manifest *m)
 {
@@ -111,9 +133,14 @@ cli_stack_name(const struct cli *cli, const struct manifest *m)
 void
 cli_free(struct cli *cli)
 {
+	size_t i;
+
 	free(cli->param_args.v);
 	free(cli->param_files.v);
 	free(cli->env_args.v);
 	free(cli->env_files.v);
 	params_free(&cli->params);
+	for (i = 0; i < cli->nenv; i++)
+		free(cli->env[i]);
+	free(cli->env);
 }

@@ -32,6 +32,7 @@ static const struct option invoke_longopts[] = {
 	{"event", required_argument, NULL, OPT_EVENT},
 	{"bootstrap", required_argument, NULL, OPT_BOOTSTRAP},
 	CLI_PARAMETER_OPTIONS,
+	CLI_ENV_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
 
@@ -107,6 +108,26 @@ report(const char *func, const struct emulator_result *r)
 	return EXIT_FUNCTION;
 }
 
+/* The function named func, or NULL after a usage error naming a near one. */
+static const struct manifest_function *
+function_find(struct cli *cli, const struct verb *self,
+    const struct manifest *m, const char *func)
+{
+	const struct manifest_function *f;
+	const char **names;
+	size_t i;
+
+	if ((f = manifest_function_find(m, func)) != NULL)
+		return f;
+	names = xcalloc(m->nfunctions + 1, sizeof(*names));
+	for (i = 0; i < m->nfunctions; i++)
+		names[i] = m->functions[i].name;
+	cli_usage_error(self, "%s has no function '%s'%s", cli->file, func,
+	    diag_suggest(func, names, m->nfunctions));
+	free(names);
+	return NULL;
+}
+
 int
 cmd_invoke(struct cli *cli, int argc, char **argv)
 {
@@ -122,7 +143,7 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 	struct pipeline p = {0};
 	enum pipeline_status ps;
 	char *event = NULL, *abs_bootstrap = NULL;
-	size_t event_len = 0, i;
+	size_t event_len = 0;
 	int c, status = EXIT_OK, have_lf = 0;
 
 	while ((c = cli_getopt(cli, self, argc, argv, "", invoke_longopts)) != -1) {
@@ -148,6 +169,8 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 	func = argv[optind++];
 	if (cli_take_file(cli, self, argc, argv) == -1)
 		return EXIT_USAGE;
+	if ((status = cli_env_load(cli, self)) != 0)
+		return status;
 	if ((status = event_read(event_path, &event, &event_len)) != 0)
 		return status;
 
@@ -160,14 +183,7 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 		cli_report(cli, &d);
 		goto out;
 	}
-	if ((f = manifest_function_find(p.manifest, func)) == NULL) {
-		const char **names = xcalloc(p.manifest->nfunctions + 1, sizeof(*names));
-
-		for (i = 0; i < p.manifest->nfunctions; i++)
-			names[i] = p.manifest->functions[i].name;
-		cli_usage_error(self, "%s has no function '%s'%s", cli->file, func,
-		    diag_suggest(func, names, p.manifest->nfunctions));
-		free(names);
+	if ((f = function_find(cli, self, p.manifest, func)) == NULL) {
 		status = EXIT_USAGE;
 		goto out;
 	}
@@ -196,6 +212,8 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 	}
 
 	values.params = &cli->params;
+	values.env = cli->env;
+	values.nenv = cli->nenv;
 	local_function_init(&lf, p.manifest, f, bootstrap,
 	    p.have_out ? p.out.dir : NULL, local_region(cli->region),
 	    STDERR_FILENO, &values);
@@ -220,6 +238,7 @@ out:
 	emulator_free(e);
 	if (have_lf)
 		local_function_free(&lf);
+	local_values_free(&values);
 	free(abs_bootstrap);
 	free(event);
 	pipeline_free(&p);

@@ -26,11 +26,17 @@ serve_report(void *arg, struct diags *d)
 	cli_report(arg, d);
 }
 
-/* Each load of the manifest: the --parameter values against its model. */
+/* Each load of the manifest: the --parameter values against its model.
+ * A refusal is a usage error, whatever else the load would have met. */
+static int refused;
+
 static int
 serve_check(void *arg, const struct manifest *m)
 {
-	return cli_params_resolve(arg, cli_verb("serve"), m);
+	if (cli_params_resolve(arg, cli_verb("serve"), m) == 0)
+		return 0;
+	refused = 1;
+	return -1;
 }
 
 int
@@ -41,6 +47,7 @@ cmd_serve(struct cli *cli, int argc, char **argv)
 		{"pool", required_argument, NULL, 'P'},
 		{"watch", no_argument, NULL, 'w'},
 		CLI_PARAMETER_OPTIONS,
+		CLI_ENV_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	const struct verb *self = cli_verb("serve");
@@ -74,21 +81,30 @@ cmd_serve(struct cli *cli, int argc, char **argv)
 		return EXIT_USAGE;
 	opt.pipeline = cli_pipeline_options(cli, PIPELINE_CODE);
 	opt.region = cli->region;
-	if ((status = cli_params_load(cli, self)) != 0)
+	if ((status = cli_params_load(cli, self)) != 0 ||
+	    (status = cli_env_load(cli, self)) != 0)
 		return status;
 	values.params = &cli->params;
+	values.env = cli->env;
+	values.nenv = cli->nenv;
 	opt.values = &values;
 	opt.check = serve_check;
 	opt.report = serve_report;
 	opt.report_arg = cli;
 	switch (serve_run(&opt)) {
 	case SERVE_OK:
-		return EXIT_OK;
+		status = EXIT_OK;
+		break;
 	case SERVE_LOAD_FAILED:
-		return EXIT_BUILD;
+		status = refused ? EXIT_USAGE : EXIT_BUILD;
+		break;
 	case SERVE_LISTEN_FAILED:
-		return EXIT_IO;
+		status = EXIT_IO;
+		break;
 	default:
-		return EXIT_INTERNAL;
+		status = EXIT_INTERNAL;
+		break;
 	}
+	local_values_free(&values);
+	return status;
 }

@@ -13,34 +13,11 @@ host_is_arm64(void)
 	return uname(&u) == 0 && strcmp(u.machine, "aarch64") == 0;
 }
 
-static char **
-env_list(const struct manifest_function *f, int warn)
-{
-	char **v = xcalloc(f->environment.n + 1, sizeof(*v));
-	const struct node *val;
-	size_t i, n = 0;
-
-	for (i = 0; i < f->environment.n; i++) {
-		val = f->environment.v[i].value;
-		if (val->kind == NODE_STRING || val->kind == NODE_INT ||
-		    val->kind == NODE_FLOAT) {
-			v[n++] = xasprintf("%s=%s", f->environment.v[i].key, val->str);
-		} else if (val->kind == NODE_BOOL) {
-			v[n++] = xasprintf("%s=%s", f->environment.v[i].key,
-			    val->v.b ? "true" : "false");
-		} else if (warn) {
-			log_warn("%s: environment %s is only known once deployed; "
-			    "not set locally", f->name, f->environment.v[i].key);
-		}
-	}
-	return v;
-}
-
 void
 local_function_init(struct local_function *lf, const struct manifest *m,
     const struct manifest_function *f, const char *bootstrap,
     const char *task_root, const char *region, int log_fd,
-    const struct local_values *vals)
+    struct local_values *vals)
 {
 	size_t i = 0;
 
@@ -50,8 +27,7 @@ local_function_init(struct local_function *lf, const struct manifest *m,
 		lf->argv[i++] = "qemu-aarch64";
 	lf->argv[i++] = bootstrap;
 	lf->argv[i] = NULL;
-	(void)vals;
-	lf->env = env_list(f, 1);
+	lf->env = local_env_build(m, f, region ? region : "us-east-1", vals);
 	lf->function_name = xasprintf("%s-%s", m->service, f->name);
 	lf->cfg.argv = lf->argv;
 	lf->cfg.task_root = task_root;

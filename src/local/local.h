@@ -11,6 +11,9 @@
 
 struct params;
 
+/* AWS::AccountId here (serve's request context says the same). */
+#define LOCAL_ACCOUNT_ID "123456789012"
+
 /*
  * The values given on the command line for running functions here:
  * --parameter values (checked), and --env NAME=VALUE settings (--env-file
@@ -18,8 +21,10 @@ struct params;
  */
 struct local_values {
 	const struct params *params; /* or NULL */
-	const char *const *env;      /* NAME=VALUE */
+	char **env;                  /* NAME=VALUE */
 	size_t nenv;
+	char **warned;               /* names already warned about */
+	size_t nwarned;
 };
 
 struct local_function {
@@ -38,7 +43,25 @@ struct local_function {
 void local_function_init(struct local_function *lf, const struct manifest *m,
     const struct manifest_function *f, const char *bootstrap,
     const char *task_root, const char *region, int log_fd,
-    const struct local_values *vals);
+    struct local_values *vals);
+/*
+ * f's environment, KEY=VALUE, NULL-terminated (local_env.c): the
+ * manifest's values with parameters (vals->params, else Default),
+ * pseudo-parameters (AWS::AccountId is LOCAL_ACCOUNT_ID) and spartac's
+ * variables resolved in Ref, Fn::Sub and Fn::Join, then vals->env on top.
+ * A value only known once deployed is left out with a warning naming
+ * --env, once per name over the life of vals. vals may be NULL.
+ */
+char **local_env_build(const struct manifest *m,
+    const struct manifest_function *f, const char *region,
+    struct local_values *vals);
+void local_values_free(struct local_values *vals);
+/* --env NAME=VALUE and --env-file FILE (KEY=VALUE lines, # comments,
+ * "double" or 'single' quotes, an optional "export "): appended to *env.
+ * Return 0, or -1 with one line per problem appended to errs. */
+int local_env_arg(const char *arg, char ***env, size_t *n, struct buf *errs);
+int local_env_file(const char *path, char ***env, size_t *n,
+    struct buf *errs);
 void local_function_free(struct local_function *lf);
 
 /* region (--region) if set, else AWS_REGION, AWS_DEFAULT_REGION, us-east-1. */

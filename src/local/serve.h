@@ -28,7 +28,7 @@ struct serve_options {
 	int pool;        /* warm bootstraps per function; 0: one per CPU */
 	int watch;       /* rebuild and swap on source or manifest changes */
 	/* The values invoke and serve give the functions (local.h). */
-	const struct local_values *values;
+	struct local_values *values;
 	/* Checks a freshly loaded model (the --parameter values); non-zero
 	 * fails the load after it printed why. NULL: no check. */
 	int (*check)(void *arg, const struct manifest *m);
