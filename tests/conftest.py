@@ -93,6 +93,21 @@ def moto_server(tmp_path_factory, name, ordered=False):
         log.close()
 
 
+def offline_aws_env(home, region):
+    """Test credentials and a region for moto, with nothing read from the
+    real machine: no shared files, no instance metadata; HOME is home."""
+    return {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+        "AWS_CONFIG_FILE": str(home / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "HOME": str(home),
+    }
+
+
 def run_on_terminal(args, cwd, env, answer, what, limit=240):
     """spartac ARGS on a pseudo-terminal; writes answer (bytes, or None to
     close the terminal's input with an end of file) when it asks [y/N].

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from conftest import moto_server, run, run_on_terminal
+from conftest import moto_server, offline_aws_env, run, run_on_terminal
 
 REGION = "us-east-1"
 STACK = "spartac-p14-moto"
@@ -35,17 +35,7 @@ def endpoint(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
-    home = tmp_path_factory.mktemp("home")
-    return {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-        "AWS_CONFIG_FILE": str(home / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "HOME": str(home),
-    }
+    return offline_aws_env(tmp_path_factory.mktemp("home"), REGION)
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, moto_server, need, run, run_on_terminal, spartac_cmd
+from conftest import ROOT, moto_server, need, offline_aws_env, run, run_on_terminal, spartac_cmd
 
 sys.path.insert(0, str(ROOT / "tests" / "tools"))
 import countproxy  # noqa: E402
@@ -102,14 +102,7 @@ def env(moto, tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
     port = moto.server_address[1]
     e = {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-        "AWS_CONFIG_FILE": str(home / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "HOME": str(home),
+        **offline_aws_env(home, REGION),
         # TemplateURL must say localhost for moto (a known moto limit);
         # spartac's libcurl resolves localhost itself, with or without
         # /etc/hosts.
