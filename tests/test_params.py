@@ -122,3 +122,19 @@ def test_bad_files(project):
     assert r.returncode == 64 and "bad.json:1:" in r.stderr
     r = status(project, "--parameters-file", "missing.yaml")
     assert r.returncode == 64 and "missing.yaml: No such file" in r.stderr
+
+
+def test_deploy_and_plan_need_a_value_for_a_parameter_without_default(tmp_path):
+    (tmp_path / "sparta.yaml").write_text(
+        "service: p14-required\nparameters:\n  Key:\n    Type: String\n"
+        "resources:\n  Q:\n    Type: AWS::SQS::Queue\n"
+        "    Properties: {QueueName: !Ref Key}\n")
+    env = {**ENV, "HOME": str(tmp_path)}
+    for verb in ("plan", "deploy"):
+        r = run(verb, "--endpoint-url", "http://127.0.0.1:9", cwd=tmp_path, env=env)
+        assert r.returncode == 64, r.stdout + r.stderr
+        assert "sparta.yaml:3:3: parameter Key has no Default and no value: " \
+            "give --parameter Key=VALUE" in r.stderr
+    # status reads only: nothing is required there.
+    r = run("status", "--endpoint-url", "http://127.0.0.1:9", cwd=tmp_path, env=env)
+    assert r.returncode == 4, r.stderr

@@ -127,6 +127,12 @@ int cli_params_resolve(struct cli *cli, const struct verb *verb,
  * wins). Returns 0, or prints why and returns EXIT_USAGE.
  */
 int cli_env_load(struct cli *cli, const struct verb *verb);
+/*
+ * For a ChangeSet: every declared parameter without a Default has a value.
+ * Returns 0, or prints which do not and returns EXIT_USAGE.
+ */
+int cli_params_require(struct cli *cli, const struct verb *verb,
+    const struct manifest *m);
 /* The stack's name: --stack-name, else the model's service. */
 const char *cli_stack_name(const struct cli *cli, const struct manifest *m);
 /* Frees what the options collected. */

@@ -104,6 +104,21 @@ cli_params_resolve(struct cli *cli, const struct verb *verb,
 }
 
 int
+cli_params_require(struct cli *cli, const struct verb *verb,
+    const struct manifest *m)
+{
+	struct buf errs = {0};
+	int status = 0;
+
+	if (params_missing(&cli->params, m->parameters, &errs) > 0) {
+		errors_print(verb, &errs);
+		status = EXIT_USAGE;
+	}
+	buf_free(&errs);
+	return status;
+}
+
+int
 cli_env_load(struct cli *cli, const struct verb *verb)
 {
 	struct buf errs = {0};

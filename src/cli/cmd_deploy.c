@@ -48,6 +48,7 @@ cli_converge(struct cli *cli, struct converge_opts *o)
 	struct pipeline p = {0};
 	struct diags d = {0};
 	enum pipeline_status ps;
+	const struct verb *verb;
 	int status = EXIT_OK, rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &o->started);
@@ -63,8 +64,9 @@ cli_converge(struct cli *cli, struct converge_opts *o)
 	po = cli_pipeline_options(cli, PIPELINE_MODEL);
 	ps = pipeline_run(&p, &po, &d);
 	if (ps == PIPELINE_OK && o->mode != CONVERGE_DELETE) {
-		if ((status = cli_params_resolve(cli, cli_verb(o->mode ==
-		    CONVERGE_PLAN ? "plan" : "deploy"), p.manifest)) != 0) {
+		verb = cli_verb(o->mode == CONVERGE_PLAN ? "plan" : "deploy");
+		if ((status = cli_params_resolve(cli, verb, p.manifest)) != 0 ||
+		    (status = cli_params_require(cli, verb, p.manifest)) != 0) {
 			cli_report(cli, &d); /* the model's warnings */
 			goto out;
 		}

@@ -155,6 +155,30 @@ params_add_file(struct params *p, const char *path, struct buf *errs,
 	return bad ? -1 : 0;
 }
 
+int
+params_missing(const struct params *p, const struct node *declared,
+    struct buf *errs)
+{
+	const char *name;
+	size_t i;
+	int n = 0;
+
+	for (i = 0; declared && declared->kind == NODE_MAP &&
+	    i < declared->n; i++) {
+		name = declared->pairs[i].key->str;
+		if (node_get(declared->pairs[i].value, "Default") != NULL ||
+		    params_get(p, name) != NULL)
+			continue;
+		buf_printf(errs, "%s:%u:%u: parameter %s has no Default and no "
+		    "value: give --parameter %s=VALUE\n",
+		    declared->pairs[i].key->loc.file,
+		    declared->pairs[i].key->loc.line,
+		    declared->pairs[i].key->loc.col, name, name);
+		n++;
+	}
+	return n;
+}
+
 const char *
 params_get(const struct params *p, const char *name)
 {

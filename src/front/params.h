@@ -55,6 +55,13 @@ int params_add_file(struct params *p, const char *path, struct buf *errs,
  */
 int params_check(const struct params *p, const struct node *declared,
     struct buf *errs);
+/*
+ * The declared parameters that have neither a Default nor a value here
+ * (CloudFormation refuses a ChangeSet without them). Returns how many,
+ * one line each appended to errs.
+ */
+int params_missing(const struct params *p, const struct node *declared,
+    struct buf *errs);
 /* The value given for name, or NULL. */
 const char *params_get(const struct params *p, const char *name);
 void params_free(struct params *p);
