@@ -43,9 +43,12 @@ cli_take_value(struct cli *cli, int c, const char *arg)
 	}
 }
 
-/* Each line of errs as one usage error; then the pointer to --help. */
-static void
-errors_print(const struct verb *verb, const struct buf *errs)
+/*
+ * Each line of errs as one usage error, then the pointer to --help; frees
+ * errs. Returns EXIT_USAGE when bad is set, else 0.
+ */
+static int
+refusals(const struct verb *verb, struct buf *errs, int bad)
 {
 	const char *line = errs->data, *nl;
 
@@ -56,7 +59,10 @@ errors_print(const struct verb *verb, const struct buf *errs)
 		fprintf(stderr, "spartac: %.*s\n", (int)(nl - line), line);
 		line = *nl ? nl + 1 : nl;
 	}
-	fprintf(stderr, "try 'spartac %s --help'\n", verb->name);
+	if (errs->len)
+		fprintf(stderr, "try 'spartac %s --help'\n", verb->name);
+	buf_free(errs);
+	return bad ? EXIT_USAGE : 0;
 }
 
 int
@@ -70,20 +76,15 @@ cli_params_load(struct cli *cli, const struct verb *verb)
 	if (cli->params.n || cli->params.ndocs)
 		return 0; /* loaded already */
 	for (i = 0; i < cli->param_files.n; i++)
-		if (params_add_file(&cli->params, cli->param_files.v[i], &errs,
-		    &d) != 0)
-			bad = 1;
+		bad |= params_add_file(&cli->params, cli->param_files.v[i],
+		    &errs, &d) != 0;
 	for (i = 0; i < cli->param_args.n; i++)
-		if (params_add_arg(&cli->params, cli->param_args.v[i],
-		    &errs) != 0)
-			bad = 1;
+		bad |= params_add_arg(&cli->params, cli->param_args.v[i],
+		    &errs) != 0;
 	if (d.n)
 		cli_report(cli, &d);
 	diags_free(&d);
-	if (errs.len)
-		errors_print(verb, &errs);
-	buf_free(&errs);
-	return bad ? EXIT_USAGE : 0;
+	return refusals(verb, &errs, bad);
 }
 
 int
@@ -95,12 +96,8 @@ cli_params_resolve(struct cli *cli, const struct verb *verb,
 
 	if ((status = cli_params_load(cli, verb)) != 0)
 		return status;
-	if (params_check(&cli->params, m->parameters, &errs) > 0) {
-		errors_print(verb, &errs);
-		status = EXIT_USAGE;
-	}
-	buf_free(&errs);
-	return status;
+	return refusals(verb, &errs,
+	    params_check(&cli->params, m->parameters, &errs) > 0);
 }
 
 int
@@ -108,14 +105,9 @@ cli_params_require(struct cli *cli, const struct verb *verb,
     const struct manifest *m)
 {
 	struct buf errs = {0};
-	int status = 0;
 
-	if (params_missing(&cli->params, m->parameters, &errs) > 0) {
-		errors_print(verb, &errs);
-		status = EXIT_USAGE;
-	}
-	buf_free(&errs);
-	return status;
+	return refusals(verb, &errs,
+	    params_missing(&cli->params, m->parameters, &errs) > 0);
 }
 
 int
@@ -126,17 +118,12 @@ cli_env_load(struct cli *cli, const struct verb *verb)
 	int bad = 0;
 
 	for (i = 0; i < cli->env_files.n; i++)
-		if (local_env_file(cli->env_files.v[i], &cli->env, &cli->nenv,
-		    &errs) != 0)
-			bad = 1;
+		bad |= local_env_file(cli->env_files.v[i], &cli->env,
+		    &cli->nenv, &errs) != 0;
 	for (i = 0; i < cli->env_args.n; i++)
-		if (local_env_arg(cli->env_args.v[i], &cli->env, &cli->nenv,
-		    &errs) != 0)
-			bad = 1;
-	if (errs.len)
-		errors_print(verb, &errs);
-	buf_free(&errs);
-	return bad ? EXIT_USAGE : 0;
+		bad |= local_env_arg(cli->env_args.v[i], &cli->env,
+		    &cli->nenv, &errs) != 0;
+	return refusals(verb, &errs, bad);
 }
 
 const char *
