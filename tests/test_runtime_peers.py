@@ -160,7 +160,8 @@ def test_context_and_environment(bootstrap, project):
     doc = json.loads(body)
     assert doc["handler"] == "ctx"
     assert doc["function_name"] == "rt-test-ctx"
-    assert doc["function_arn"] == "arn:aws:lambda:us-east-1:000000000000:function:rt-test-ctx"
+    # the local account, as AWS::AccountId in environment values resolves
+    assert doc["function_arn"] == "arn:aws:lambda:us-east-1:123456789012:function:rt-test-ctx"
     assert len(doc["request_id"]) == 36
     assert doc["trace_id"].startswith("Root=1-") and doc["trace_env"] == doc["trace_id"]
     assert doc["remaining_ok"] is True

@@ -402,7 +402,8 @@ deliver(struct emulator *e, struct conn *c)
 	    (unsigned long long)(epoch_ms() / 1000), root, parent);
 	buf_printf(&h, "Lambda-Runtime-Aws-Request-Id: %s\r\n"
 	    "Lambda-Runtime-Deadline-Ms: %lld\r\n"
-	    "Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:%s:000000000000:function:%s\r\n"
+	    "Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:%s:"
+	    EMULATOR_ACCOUNT_ID ":function:%s\r\n"
 	    "Lambda-Runtime-Trace-Id: %s\r\n",
 	    e->request_id, e->deadline_epoch_ms,
 	    e->cfg->region ? e->cfg->region : "us-east-1",

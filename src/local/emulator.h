@@ -30,6 +30,9 @@
 
 #define EMULATOR_EVENT_LIMIT 6291456     /* synchronous invoke payload, 6 MB */
 #define EMULATOR_RESPONSE_LIMIT 6291556  /* what Lambda accepts back */
+/* The account of everything local: the function's ARN, serve's request
+ * context, AWS::AccountId in environment values (local.h). */
+#define EMULATOR_ACCOUNT_ID "123456789012"
 
 /* Borrowed: every pointer must outlive the emulator. */
 struct emulator_config {

@@ -11,8 +11,9 @@
 
 struct params;
 
-/* AWS::AccountId here (serve's request context says the same). */
-#define LOCAL_ACCOUNT_ID "123456789012"
+/* AWS::AccountId here: the account of the function's ARN and of serve's
+ * request context. */
+#define LOCAL_ACCOUNT_ID EMULATOR_ACCOUNT_ID
 
 /*
  * The values given on the command line for running functions here:

@@ -557,7 +557,7 @@ proxy_event(struct server *sv, const struct manifest_api *api,
 	}
 	cJSON_AddNullToObject(ev, "stageVariables");
 	ctx = cJSON_AddObjectToObject(ev, "requestContext");
-	cJSON_AddStringToObject(ctx, "accountId", "123456789012");
+	cJSON_AddStringToObject(ctx, "accountId", EMULATOR_ACCOUNT_ID);
 	cJSON_AddStringToObject(ctx, "apiId", "local");
 	cJSON_AddStringToObject(ctx, "resourceId", "local");
 	cJSON_AddStringToObject(ctx, "resourcePath", m->resource);
