@@ -1,7 +1,7 @@
 /*
  * cmd_plan.c - `spartac plan`: what deploy would change, from a ChangeSet
  * that is described and deleted, never executed; or, with --offline, from
- * the template of the last deploy saved under .spartac/.
+ * the record of the stack's last deploy saved under .spartac/deployed/.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,8 +10,11 @@
 
 #include <cjson/cJSON.h>
 
+#include "aws/aws.h"
 #include "cli/cli.h"
 #include "converge/converge_io.h"
+#include "converge/deployed.h"
+#include "converge/plan_diff.h"
 #include "pipeline/pipeline.h"
 #include "base/util.h"
 
@@ -22,40 +25,54 @@ enum {
 	OPT_OFFLINE,
 };
 
-/* One resource-level difference between two templates. */
-static void
-diff_add(cJSON *rows, const char *action, const char *id, const cJSON *res)
+/* The region plan --offline keys the record by: --region, the
+ * environment or the profile's; NULL when none is configured. */
+static char *
+offline_region(const struct cli *cli)
 {
-	cJSON *o = cJSON_CreateObject();
-	const cJSON *type = cJSON_GetObjectItemCaseSensitive(res, "Type");
+	struct aws_options ao = {cli->profile, cli->region, NULL};
+	struct aws_error err;
+	struct aws *aws;
+	char *region;
 
-	cJSON_AddStringToObject(o, "action", action);
-	cJSON_AddStringToObject(o, "logicalId", id);
-	cJSON_AddStringToObject(o, "type", cJSON_IsString(type) ?
-	    type->valuestring : "");
-	cJSON_AddItemToArray(rows, o);
+	if ((aws = aws_open(&ao, &err)) == NULL) {
+		log_debug("plan --offline: %s", err.message);
+		return NULL;
+	}
+	region = xstrdup(aws_region(aws));
+	aws_close(aws);
+	return region;
 }
 
-/* Resources of new against old: Add, Modify (any property), Remove. */
-static cJSON *
-diff_templates(const cJSON *old, const cJSON *new)
+static void
+offline_print(const struct cli *cli, const char *stack, const cJSON *rows,
+    const struct deployed *dep)
 {
-	const cJSON *ro = cJSON_GetObjectItemCaseSensitive(old, "Resources");
-	const cJSON *rn = cJSON_GetObjectItemCaseSensitive(new, "Resources");
-	const cJSON *x, *y;
-	cJSON *rows = cJSON_CreateArray();
+	cJSON *o;
+	char *s;
 
-	cJSON_ArrayForEach(x, rn) {
-		y = cJSON_GetObjectItemCaseSensitive(ro, x->string);
-		if (y == NULL)
-			diff_add(rows, "Add", x->string, x);
-		else if (!cJSON_Compare(x, y, 1))
-			diff_add(rows, "Modify", x->string, x);
+	if (cli->format == DIAG_FORMAT_JSON) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "verb", "plan");
+		cJSON_AddStringToObject(o, "stack", stack);
+		if (dep->region)
+			cJSON_AddStringToObject(o, "region", dep->region);
+		cJSON_AddStringToObject(o, "result", cJSON_GetArraySize(rows) ?
+		    "changes" : "no-changes");
+		cJSON_AddBoolToObject(o, "offline", 1);
+		cJSON_AddItemReferenceToObject(o, "changes", (cJSON *)rows);
+		s = cJSON_Print(o);
+		printf("%s\n", s);
+		free(s);
+		cJSON_Delete(o);
+	} else if (cJSON_GetArraySize(rows) == 0) {
+		printf("%s: no changes against the last deploy (offline)\n",
+		    stack);
+	} else {
+		printf("Changes to %s against the last deploy (offline):\n",
+		    stack);
+		plan_diff_print(stdout, rows);
 	}
-	cJSON_ArrayForEach(y, ro)
-		if (cJSON_GetObjectItemCaseSensitive(rn, y->string) == NULL)
-			diff_add(rows, "Remove", y->string, y);
-	return rows;
 }
 
 static int
@@ -64,13 +81,14 @@ plan_offline(struct cli *cli, int detailed)
 	struct diags d = {0};
 	struct pipeline_options po;
 	struct pipeline p = {0};
-	char *path = NULL, *a = NULL, *b = NULL;
-	size_t la, lb;
-	cJSON *old = NULL, *new = NULL, *rows = NULL, *row;
+	struct deployed dep = {0};
+	char *b = NULL, *region = NULL;
+	size_t lb;
+	cJSON *new = NULL, *rows = NULL;
 	int status = EXIT_OK, rc;
 
-	/* Only the template: no code is built. */
-	po = cli_pipeline_options(cli, PIPELINE_TEMPLATE);
+	/* The code too: a C edit shows through the archive's digest. */
+	po = cli_pipeline_options(cli, PIPELINE_ALL);
 	switch (pipeline_run(&p, &po, &d)) {
 	case PIPELINE_OK:
 		break;
@@ -79,58 +97,36 @@ plan_offline(struct cli *cli, int detailed)
 	case PIPELINE_IO:
 		status = EXIT_IO;
 		goto out;
+	case PIPELINE_BUILD:
+		status = EXIT_BUILD;
+		goto out;
 	default:
 		status = EXIT_INVALID;
 		goto out;
 	}
-	path = xasprintf("%s/deployed.json", p.out.dir);
-	if (file_read(path, 1 << 24, &a, &la) != 0) {
-		if (errno != ENOENT) {
-			log_error("%s: %s", path, strerror(errno));
-			status = EXIT_IO;
-			goto out;
-		}
-		a = xstrdup("{}"); /* never deployed from here: all new */
+	region = offline_region(cli);
+	switch (deployed_load(p.out.dir, p.manifest->service, region, &dep)) {
+	case 0:
+		break;
+	case 1: /* never deployed from here: all new */
+		dep.template = cJSON_CreateObject();
+		break;
+	default:
+		status = EXIT_IO;
+		goto out;
 	}
 	if (file_read(p.out.template_path, 1 << 24, &b, &lb) != 0) {
 		log_error("%s: %s", p.out.template_path, strerror(errno));
 		status = EXIT_IO;
 		goto out;
 	}
-	old = cJSON_Parse(a);
-	new = cJSON_Parse(b);
-	if (old == NULL || new == NULL) {
-		log_error("%s: not JSON", old ? p.out.template_path : path);
+	if ((new = cJSON_Parse(b)) == NULL) {
+		log_error("%s: not JSON", p.out.template_path);
 		status = EXIT_IO;
 		goto out;
 	}
-	rows = diff_templates(old, new);
-	if (cli->format == DIAG_FORMAT_JSON) {
-		cJSON *o = cJSON_CreateObject();
-		char *s;
-
-		cJSON_AddStringToObject(o, "verb", "plan");
-		cJSON_AddStringToObject(o, "stack", p.manifest->service);
-		cJSON_AddStringToObject(o, "result", cJSON_GetArraySize(rows) ?
-		    "changes" : "no-changes");
-		cJSON_AddBoolToObject(o, "offline", 1);
-		cJSON_AddItemReferenceToObject(o, "changes", rows);
-		s = cJSON_Print(o);
-		printf("%s\n", s);
-		free(s);
-		cJSON_Delete(o);
-	} else if (cJSON_GetArraySize(rows) == 0) {
-		printf("%s: no changes against the last deploy (offline)\n",
-		    p.manifest->service);
-	} else {
-		printf("Changes to %s against the last deploy (offline):\n",
-		    p.manifest->service);
-		cJSON_ArrayForEach(row, rows)
-			printf("  %-7s %-40s %s\n",
-			    cJSON_GetObjectItemCaseSensitive(row, "action")->valuestring,
-			    cJSON_GetObjectItemCaseSensitive(row, "logicalId")->valuestring,
-			    cJSON_GetObjectItemCaseSensitive(row, "type")->valuestring);
-	}
+	rows = plan_diff(dep.template, new, dep.code, p.out.code_sha256);
+	offline_print(cli, p.manifest->service, rows, &dep);
 	if (detailed && cJSON_GetArraySize(rows) > 0)
 		status = EXIT_CHANGES;
 out:
@@ -138,11 +134,10 @@ out:
 	if (status == EXIT_OK)
 		status = rc;
 	cJSON_Delete(rows);
-	cJSON_Delete(old);
 	cJSON_Delete(new);
-	free(a);
+	deployed_free(&dep);
 	free(b);
-	free(path);
+	free(region);
 	pipeline_free(&p);
 	diags_free(&d);
 	return status;

@@ -1,8 +1,8 @@
 /*
  * report.c - the result of plan, deploy and delete (run.h): the change
  * set's changes, the final line or JSON document, the root causes of a
- * failure, the outputs file and deployed.json (what plan --offline
- * compares against).
+ * failure, the outputs file and the deploy's record (deployed.h: what
+ * plan --offline compares against).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,10 +17,10 @@
 #include "base/exit_status.h"
 #include "base/util.h"
 #include "converge/converge.h"
+#include "converge/deployed.h"
 #include "converge/progress.h"
 #include "converge/run.h"
 
-#define DEPLOYED_NAME "deployed.json"
 #define MAX_ROOT_CAUSES 8
 
 void
@@ -147,14 +147,11 @@ write_outputs(struct run *r)
 static void
 save_deployed(struct run *r)
 {
-	char *path;
-
 	if (r->out == NULL || r->tpl == NULL)
 		return;
-	path = xasprintf("%s/%s", r->out->dir, DEPLOYED_NAME);
-	if (file_write_atomic(path, r->tpl, r->tpl_len, 0644) != 0)
-		log_warn("%s: %s", path, strerror(errno));
-	free(path);
+	if (deployed_save(r->out->dir, r->stack, aws_region(r->aws), r->tpl,
+	    r->tpl_len, r->out->code_sha256, r->out->site_sha256) != 0)
+		log_warn("%s/deployed: %s", r->out->dir, strerror(errno));
 }
 
 static int

@@ -61,7 +61,7 @@ const char *run_stack_ref(const struct run *r);
 void report_changes(struct run *r);
 /* Tells the result of a run that reached its end: text or one JSON
  * document on stdout, root causes of a failure, the outputs file and
- * deployed.json; returns the exit status (report.c). */
+ * the deploy's record (deployed.h); returns the exit status (report.c). */
 int report_result(struct run *r);
 
 #endif
