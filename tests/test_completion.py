@@ -44,6 +44,7 @@ def test_bash_completes_function_names_from_the_manifest():
     got = _complete_bash(["spartac", "-f", str(EXAMPLE), "invoke", ""], 4)
     assert got == ["audit", "hello", "nightly", "notes", "uploads", "worker"]
     assert _complete_bash(["spartac", "-f", str(EXAMPLE), "invoke", "no"], 4) == ["notes"]
+    assert _complete_bash(["spartac", "-f", str(EXAMPLE), "logs", "wo"], 4) == ["worker"]
 
 
 def test_functions_listing_needs_a_valid_manifest(tmp_path):

@@ -197,6 +197,17 @@ int aws_query_send_as(struct aws *aws, struct aws_query *q,
     const struct aws_creds *creds, int unsigned_request,
     struct xml_node **out, struct aws_error *err);
 
+/* ---- JSON protocol (jsonproto.c) ---- */
+
+struct cJSON;
+
+/* POSTs in to service with X-Amz-Target TARGET.OPERATION and Content-Type
+ * application/x-amz-json-VERSION; on success *out is the answer
+ * (cJSON_Delete). */
+int aws_json_send(struct aws *aws, const char *service, const char *target,
+    const char *version, const char *operation, const struct cJSON *in,
+    struct cJSON **out, struct aws_error *err);
+
 /* ---- credentials (creds.c) ---- */
 
 /* Makes sure aws->creds are valid for at least a few minutes. */

@@ -182,6 +182,19 @@ static const struct verb verbs[] = {
 	    "               deployed and uses none\n"
 	    "  --parameters-file F  the same, from a JSON or YAML map\n",
 	    cmd_status},
+	{"logs", "logs [FUNCTION...] [--since WHEN] [--follow] [--filter PATTERN]",
+	    "show the functions' CloudWatch Logs, interleaved by time",
+	    "Reads the log groups of the named functions (all when none) through\n"
+	    "FilterLogEvents and prints their events in time order: time, function\n"
+	    "(coloured on a terminal), message. START and REPORT lines are shown\n"
+	    "compactly (duration, memory used of the size, init), END is left out,\n"
+	    "errors are highlighted. --format json prints one JSON object a line.\n"
+	    "  --since WHEN       from WHEN: 30s, 10m, 2h, 1d, 1w back, or a UTC\n"
+	    "                     time 2026-12-05T10:00:00Z (default 10m)\n"
+	    "  --follow           keep polling for new events until Ctrl-C\n"
+	    "  --filter PATTERN   a CloudWatch Logs filter pattern\n"
+	    "  --timeout DURATION with --follow: stop after DURATION (30, 10m, 1h)\n",
+	    cmd_logs},
 	{"serve", "serve [FILE] [--port N] [--pool N] [--watch]",
 	    "serve the API on 127.0.0.1 through warm local bootstraps; no Docker",
 	    "Builds the service, then answers its API routes on 127.0.0.1 as API\n"

@@ -153,6 +153,7 @@ int cmd_deploy(struct cli *, int, char **);
 int cmd_delete(struct cli *, int, char **);
 int cmd_status(struct cli *, int, char **);
 int cmd_invoke(struct cli *, int, char **);
+int cmd_logs(struct cli *, int, char **);
 
 struct converge_opts;
 

@@ -3,8 +3,9 @@
  *
  * Verbs and options come from the verb table and the verbs' help texts (the
  * lines that start with an option), so the script can never offer an option
- * the help does not document. Function names for `invoke` are read from the
- * manifest when completing, through `spartac completion --functions`.
+ * the help does not document. Function names for `invoke` and `logs` are
+ * read from the manifest when completing, through `spartac completion
+ * --functions`.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -107,7 +108,7 @@ print_bash(void)
 	printf("\tesac\n"
 	    "\tif [[ $cur == -* ]]; then\n"
 	    "\t\tCOMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n"
-	    "\telif [[ $verb == invoke ]]; then\n"
+	    "\telif [[ $verb == invoke || $verb == logs ]]; then\n"
 	    "\t\tCOMPREPLY=($(compgen -W \"$(spartac completion --functions \"${file_args[@]}\" 2>/dev/null)\" -- \"$cur\"))\n"
 	    "\telif [[ $verb == help || $verb == completion ]]; then\n"
 	    "\t\tCOMPREPLY=($(compgen -W '%s bash zsh fish' -- \"$cur\"))\n"
@@ -177,7 +178,7 @@ print_zsh(void)
 	printf("\tesac\n"
 	    "\tif [[ $PREFIX == -* ]]; then\n"
 	    "\t\tcompadd -- $opts\n"
-	    "\telif [[ $verb == invoke ]]; then\n"
+	    "\telif [[ $verb == invoke || $verb == logs ]]; then\n"
 	    "\t\tcompadd -- ${(f)\"$(spartac completion --functions $file_args 2>/dev/null)\"}\n"
 	    "\telif [[ $verb == help ]]; then\n"
 	    "\t\t_describe 'verb' verbs\n"
@@ -235,7 +236,7 @@ print_fish(void)
 				    v[i].name, tok + 2);
 		buf_free(&vo);
 	}
-	printf("complete -c spartac -n '__fish_seen_subcommand_from invoke' -a "
+	printf("complete -c spartac -n '__fish_seen_subcommand_from invoke logs' -a "
 	    "'(spartac completion --functions 2>/dev/null)'\n"
 	    "complete -c spartac -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'\n"
 	    "complete -c spartac -n '__fish_seen_subcommand_from help' -a '%s'\n",
