@@ -146,3 +146,19 @@ def test_several_regions_and_none_named_is_an_error(project):
         assert "several regions" in r.stderr and "eu-west-1" in r.stderr, r.stderr
     finally:
         other.unlink()
+
+
+def test_property_paths_and_access_widened(project):
+    m = project / "sparta.yaml"
+    text = m.read_text()
+    try:
+        m.write_text(text.replace("    memory: 128\n", "    memory: 256\n", 1))
+        doc = offline(project)
+        hello = [c for c in doc["changes"] if c["logicalId"] == "HelloFunction"][0]
+        assert hello["replacement"] == "False"
+        assert hello["properties"] == [{"path": "MemorySize", "old": 128, "new": 256}]
+        assert doc["accessWidened"] == []
+        r = run("plan", "--offline", cwd=project, env=env(project), timeout=300)
+        assert "            MemorySize: 128 -> 256\n" in r.stdout, r.stdout
+    finally:
+        m.write_text(text)

@@ -46,7 +46,7 @@ offline_region(const struct cli *cli)
 
 static void
 offline_print(const struct cli *cli, const char *stack, const cJSON *rows,
-    const struct deployed *dep)
+    const cJSON *iam, const struct deployed *dep)
 {
 	cJSON *o;
 	char *s;
@@ -61,6 +61,7 @@ offline_print(const struct cli *cli, const char *stack, const cJSON *rows,
 		    "changes" : "no-changes");
 		cJSON_AddBoolToObject(o, "offline", 1);
 		cJSON_AddItemReferenceToObject(o, "changes", (cJSON *)rows);
+		cJSON_AddItemReferenceToObject(o, "accessWidened", (cJSON *)iam);
 		s = cJSON_Print(o);
 		printf("%s\n", s);
 		free(s);
@@ -72,6 +73,7 @@ offline_print(const struct cli *cli, const char *stack, const cJSON *rows,
 		printf("Changes to %s against the last deploy (offline):\n",
 		    stack);
 		plan_diff_print(stdout, rows);
+		plan_iam_print(stdout, iam);
 	}
 }
 
@@ -84,7 +86,7 @@ plan_offline(struct cli *cli, int detailed)
 	struct deployed dep = {0};
 	char *b = NULL, *region = NULL;
 	size_t lb;
-	cJSON *new = NULL, *rows = NULL;
+	cJSON *new = NULL, *rows = NULL, *iam = NULL;
 	int status = EXIT_OK, rc;
 
 	/* The code too: a C edit shows through the archive's digest. */
@@ -126,7 +128,8 @@ plan_offline(struct cli *cli, int detailed)
 		goto out;
 	}
 	rows = plan_diff(dep.template, new, dep.code, p.out.code_sha256);
-	offline_print(cli, p.manifest->service, rows, &dep);
+	iam = plan_iam_broadening(dep.template, new);
+	offline_print(cli, p.manifest->service, rows, iam, &dep);
 	if (detailed && cJSON_GetArraySize(rows) > 0)
 		status = EXIT_CHANGES;
 out:
@@ -134,6 +137,7 @@ out:
 	if (status == EXIT_OK)
 		status = rc;
 	cJSON_Delete(rows);
+	cJSON_Delete(iam);
 	cJSON_Delete(new);
 	deployed_free(&dep);
 	free(b);
