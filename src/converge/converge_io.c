@@ -383,24 +383,14 @@ converge_will_ask(const struct converge_opts *o)
 	return !o->yes && isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
 }
 
-/*
- * On a terminal (both ends) without --yes, ask; never otherwise (delete
- * refuses to start off a terminal without --yes: cmd_delete.c). Only "y"
- * or "yes" says yes; anything else, end of file or Ctrl-C says no.
- */
+/* One answer to the question on stderr: only "y" or "yes" says yes;
+ * anything else, end of file or Ctrl-C says no. */
 static int
-confirm(struct run *r)
+answer_yes(void)
 {
 	char line[16];
 	ssize_t n;
 
-	if (!converge_will_ask(r->o))
-		return 1;
-	if (r->o->mode == CONVERGE_DELETE)
-		fprintf(stderr, "Delete the stack %s and all its resources? "
-		    "[y/N] ", r->stack);
-	else
-		fprintf(stderr, "Execute these changes on %s? [y/N] ", r->stack);
 	fflush(stderr);
 	if ((n = answer_read(line, sizeof line)) <= 0)
 		return 0;
@@ -408,6 +398,33 @@ confirm(struct run *r)
 		n--;
 	line[n] = '\0';
 	return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0;
+}
+
+/*
+ * On a terminal (both ends) without --yes, ask, and ask again when the
+ * changes widen access; never otherwise (delete refuses to start off a
+ * terminal without --yes: cmd_delete.c).
+ */
+static int
+confirm(struct run *r)
+{
+	if (!converge_will_ask(r->o))
+		return 1;
+	if (r->o->mode == CONVERGE_DELETE) {
+		fprintf(stderr, "Delete the stack %s and all its resources? "
+		    "[y/N] ", r->stack);
+		return answer_yes();
+	}
+	review_load(r);
+	fprintf(stderr, "Execute these changes on %s? [y/N] ", r->stack);
+	if (!answer_yes())
+		return 0;
+	if (review_widened(r) == 0)
+		return 1;
+	/* Access widened (listed above): a second, explicit yes. */
+	fprintf(stderr, "These changes widen access (%d, listed above). "
+	    "Deploy them? [y/N] ", review_widened(r));
+	return answer_yes();
 }
 
 /* ---- the site ---- */
@@ -689,6 +706,7 @@ run_free(struct run *r)
 	cfn_stack_free(r->st);
 	cfn_change_set_free(r->cs);
 	cfn_change_set_free(r->shown);
+	cJSON_Delete(r->review);
 	cfn_events_free(&r->seen);
 	progress_live_free(&r->live);
 	if (r->aws)

@@ -291,12 +291,12 @@ value_print(FILE *fp, const cJSON *v)
 }
 
 static void
-properties_print(FILE *fp, const cJSON *props)
+properties_print(FILE *fp, const cJSON *props, int indent)
 {
 	const cJSON *p, *rep;
 
 	cJSON_ArrayForEach(p, props) {
-		fprintf(fp, "            %s: ", str_of(p, "path"));
+		fprintf(fp, "%*s%s: ", indent, "", str_of(p, "path"));
 		value_print(fp, cJSON_GetObjectItemCaseSensitive(p, "old"));
 		fputs(" -> ", fp);
 		value_print(fp, cJSON_GetObjectItemCaseSensitive(p, "new"));
@@ -323,6 +323,21 @@ plan_diff_print(FILE *fp, const cJSON *rows)
 		    " (replacement)" : strcmp(rep, "Conditional") == 0 ?
 		    " (may be replaced)" : "");
 		properties_print(fp, cJSON_GetObjectItemCaseSensitive(row,
-		    "properties"));
+		    "properties"), 12);
+	}
+}
+
+void
+plan_diff_print_properties(FILE *fp, const cJSON *rows)
+{
+	const cJSON *row, *props;
+
+	cJSON_ArrayForEach(row, rows) {
+		props = cJSON_GetObjectItemCaseSensitive(row, "properties");
+		if (cJSON_GetArraySize(props) == 0)
+			continue;
+		fprintf(fp, "  %s (%s)\n", str_of(row, "logicalId"),
+		    str_of(row, "type"));
+		properties_print(fp, props, 4);
 	}
 }

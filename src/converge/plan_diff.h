@@ -37,6 +37,9 @@ int plan_diff_uses_code(const cJSON *resource);
 /* The rows as text lines, "  Modify  ID  TYPE [(code changes)]", each
  * Modify followed by its property paths, old -> new. */
 void plan_diff_print(FILE *fp, const cJSON *rows);
+/* Only the property paths, under "  ID (TYPE)": for plan and deploy, whose
+ * resource rows come from the change set. */
+void plan_diff_print_properties(FILE *fp, const cJSON *rows);
 
 /*
  * What new grants that old did not (plan_iam.c): one object per grant,

@@ -31,6 +31,7 @@ report_changes(struct run *r)
 	printf("Changes to %s (%s):\n", r->stack, r->c.change_set_type);
 	progress_changes_print(stdout, r->shown->changes, r->shown->nchanges,
 	    r->o->color);
+	review_print(r, stdout);
 	fflush(stdout);
 }
 
@@ -192,9 +193,11 @@ result_json(const struct run *r)
 		cJSON_AddStringToObject(json, "status", r->c.final_status);
 	if (r->c.why[0])
 		cJSON_AddStringToObject(json, "reason", r->c.why);
-	if (r->shown)
+	if (r->shown) {
 		cJSON_AddItemToObject(json, "changes", progress_changes_json(
 		    r->shown->changes, r->shown->nchanges));
+		review_json((struct run *)r, json);
+	}
 	else if (r->o->mode != CONVERGE_DELETE)
 		cJSON_AddItemToObject(json, "changes", cJSON_CreateArray());
 	if (r->o->mode == CONVERGE_DEPLOY)

@@ -7,6 +7,7 @@
 #define SPARTAC_CONVERGE_RUN_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "aws/aws.h"
@@ -42,6 +43,7 @@ struct run {
 	struct cfn_stack *st;    /* the last DescribeStacks answer */
 	struct cfn_change_set *cs; /* the last DescribeChangeSet answer */
 	struct cfn_change_set *shown; /* the change set's changes, kept */
+	struct cJSON *review;    /* template diff and access widened (review.c) */
 	struct aws_error err;
 
 	int following;           /* an operation runs: show its events */
@@ -56,6 +58,13 @@ struct run {
 
 /* The stack's ARN once known, else its name (converge_io.c). */
 const char *run_stack_ref(const struct run *r);
+
+/* The deployed template against the new one, once there are changes:
+ * r->review (review.c). review_widened is its count of widened access. */
+void review_load(struct run *r);
+int review_widened(const struct run *r);
+void review_print(struct run *r, FILE *fp);
+void review_json(struct run *r, struct cJSON *json);
 
 /* Prints the change set's changes (text format only; report.c). */
 void report_changes(struct run *r);
