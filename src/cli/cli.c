@@ -114,7 +114,7 @@ static const struct verb verbs[] = {
 	    "Exit status 1 when the manifest has errors, 3 when compiling or a\n"
 	    "hook fails, 74 when a file cannot be written.\n",
 	    cmd_build},
-	{"plan", "plan [FILE] [--detailed-exitcode] [--offline] [--bucket NAME] "
+	{"plan", "plan [FILE] [--detailed-exitcode] [--offline|--fast] [--bucket NAME] "
 	    "[--parameter NAME=VALUE]",
 	    "show what deploy would change: a ChangeSet described, never executed",
 	    "Builds, then creates a ChangeSet, prints its changes (action, logical\n"
@@ -125,6 +125,8 @@ static const struct verb verbs[] = {
 	    "  --offline           no AWS: diff the template and the code digest\n"
 	    "                      against the last deploy of this stack and region\n"
 	    "                      (.spartac/deployed/STACK@REGION.json)\n"
+	    "  --fast              no change set: the deployed template and code key\n"
+	    "                      (DescribeStacks, GetTemplate) against the new ones\n"
 	    "  --bucket NAME       the artifact bucket (default: the manifest's,\n"
 	    "                      else spartac-ACCOUNT-REGION)\n"
 	    "  --role-arn ARN      the service role CloudFormation acts as\n"

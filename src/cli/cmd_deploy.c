@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "converge/converge_io.h"
+#include "converge/plan_fast.h"
 #include "pipeline/pipeline.h"
 
 enum {
@@ -75,8 +76,9 @@ cli_converge(struct cli *cli, struct converge_opts *o)
 	}
 	switch (ps) {
 	case PIPELINE_OK:
-		status = converge_run(o, p.manifest, p.have_out ? &p.out :
-		    NULL, &d);
+		status = o->fast ? plan_fast_run(o, p.manifest, &p.out, &d) :
+		    converge_run(o, p.manifest, p.have_out ? &p.out : NULL,
+		    &d);
 		goto out;
 	case PIPELINE_INVALID:
 		break;

@@ -23,6 +23,7 @@ enum {
 	OPT_ROLE_ARN,
 	OPT_DETAILED,
 	OPT_OFFLINE,
+	OPT_FAST,
 };
 
 /* The region plan --offline keys the record by: --region, the
@@ -157,6 +158,7 @@ cmd_plan(struct cli *cli, int argc, char **argv)
 		{"offline", no_argument, NULL, OPT_OFFLINE},
 		CLI_PARAMETER_OPTIONS,
 		CLI_STACK_NAME_OPTION,
+		{"fast", no_argument, NULL, OPT_FAST},
 		{NULL, 0, NULL, 0},
 	};
 	const struct verb *self = cli_verb("plan");
@@ -179,6 +181,9 @@ cmd_plan(struct cli *cli, int argc, char **argv)
 		case OPT_OFFLINE:
 			offline = 1;
 			break;
+		case OPT_FAST:
+			o.fast = 1;
+			break;
 		case 'h':
 			return EXIT_OK;
 		default:
@@ -189,6 +194,10 @@ cmd_plan(struct cli *cli, int argc, char **argv)
 	}
 	if (cli_take_file(cli, self, argc, argv) == -1)
 		return EXIT_USAGE;
+	if (offline && o.fast) {
+		cli_usage_error(self, "--offline and --fast: choose one");
+		return EXIT_USAGE;
+	}
 	if (offline)
 		return plan_offline(cli, o.detailed_exitcode);
 	return cli_converge(cli, &o);

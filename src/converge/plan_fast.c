@@ -1,0 +1,170 @@
+/*
+ * plan_fast.c - `spartac plan --fast` (plan_fast.h): what deploy would
+ * change, from DescribeStacks and GetTemplate against the new template and
+ * code key, without a change set: two calls instead of a change set's
+ * create, describe and delete round trip.
+ *
+ * What only CloudFormation knows is said, not guessed: the resolved values
+ * of parameters and dynamic references, drift made outside CloudFormation,
+ * and whether a changed intrinsic's value really changes (Conditional).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "aws/aws.h"
+#include "aws/cfn.h"
+#include "base/diag.h"
+#include "base/exit_status.h"
+#include "base/util.h"
+#include "compile/build.h"
+#include "compile/marshal.h"
+#include "front/manifest.h"
+#include "converge/plan_diff.h"
+#include "converge/plan_fast.h"
+
+static const char *const unknown[] = {
+	"the resolved values of parameters and dynamic references",
+	"drift made outside CloudFormation",
+	"whether a Conditional replacement happens",
+};
+
+static const char *
+stack_param(const struct cfn_stack *st, const char *key)
+{
+	size_t i;
+
+	for (i = 0; st && i < st->nparams; i++)
+		if (st->params[i].key && strcmp(st->params[i].key, key) == 0)
+			return st->params[i].value;
+	return NULL;
+}
+
+/* The deployed template, or {} when there is no stack. 0 or -1. */
+static int
+deployed_template(struct aws *aws, const struct cfn_stack *st, cJSON **old,
+    struct aws_error *err)
+{
+	char *body = NULL;
+
+	if (st == NULL || (st->status &&
+	    strcmp(st->status, "REVIEW_IN_PROGRESS") == 0)) {
+		*old = cJSON_CreateObject();
+		return 0;
+	}
+	if (cfn_get_template(aws, st->id ? st->id : st->name, "Original",
+	    &body, err) != 0)
+		return -1;
+	*old = cJSON_Parse(body);
+	free(body);
+	if (*old == NULL) {
+		aws_error_set(err, "cloudformation", "GetTemplate",
+		    "MalformedResponse", "the deployed template is not JSON");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+fast_print(const struct converge_opts *o, const struct manifest *m,
+    const struct cfn_stack *st, const cJSON *rows, const cJSON *iam,
+    struct aws *aws)
+{
+	cJSON *j, *u;
+	char *s;
+	size_t i;
+
+	if (o->format == DIAG_FORMAT_JSON) {
+		j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "verb", "plan");
+		cJSON_AddStringToObject(j, "stack", m->service);
+		cJSON_AddStringToObject(j, "result", cJSON_GetArraySize(rows) ?
+		    "changes" : "no-changes");
+		cJSON_AddBoolToObject(j, "fast", 1);
+		cJSON_AddBoolToObject(j, "stackExists", st != NULL);
+		cJSON_AddItemReferenceToObject(j, "changes", (cJSON *)rows);
+		cJSON_AddItemReferenceToObject(j, "accessWidened", (cJSON *)iam);
+		u = cJSON_AddArrayToObject(j, "unknown");
+		for (i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
+			cJSON_AddItemToArray(u, cJSON_CreateString(unknown[i]));
+		cJSON_AddNumberToObject(j, "apiCalls",
+		    (double)aws_api_calls(aws));
+		s = cJSON_Print(j);
+		printf("%s\n", s);
+		free(s);
+		cJSON_Delete(j);
+		return;
+	}
+	if (cJSON_GetArraySize(rows) == 0) {
+		printf("%s: no changes against the deployed template (fast)\n",
+		    m->service);
+	} else {
+		printf("Changes to %s against the deployed template (fast, "
+		    "no change set):\n", m->service);
+		plan_diff_print(stdout, rows);
+		plan_iam_print(stdout, iam);
+	}
+	printf("Not known without a change set:");
+	for (i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
+		printf("%s %s", i ? ";" : "", unknown[i]);
+	printf(".\n");
+}
+
+int
+plan_fast_run(const struct converge_opts *o, const struct manifest *m,
+    const struct build_out *out, struct diags *d)
+{
+	struct aws_error err;
+	struct aws *aws;
+	struct cfn_stack *st = NULL;
+	cJSON *old = NULL, *new = NULL, *rows = NULL, *iam = NULL;
+	char *tpl = NULL, *key;
+	size_t len;
+	int status = EXIT_OK;
+
+	if (d->n)
+		diags_print(stderr, d, DIAG_FORMAT_TEXT, o->color);
+	if (file_read(out->template_path, MARSHAL_TEMPLATE_S3_MAX * 2, &tpl,
+	    &len) != 0) {
+		log_error("%s: %s", out->template_path, strerror(errno));
+		return EXIT_IO;
+	}
+	if ((new = cJSON_ParseWithLength(tpl, len)) == NULL) {
+		log_error("%s: not JSON", out->template_path);
+		free(tpl);
+		return EXIT_IO;
+	}
+	free(tpl);
+	if ((aws = aws_open(&o->aws, &err)) == NULL) {
+		aws_error_log(&err);
+		cJSON_Delete(new);
+		return EXIT_AWS;
+	}
+	if (cfn_describe_stacks(aws, m->service, &st, &err) != 0 ||
+	    deployed_template(aws, st, &old, &err) != 0) {
+		aws_error_log(&err);
+		status = EXIT_AWS;
+		goto out;
+	}
+	key = xasprintf("%s/%s.zip", m->service, out->code_sha256);
+	rows = plan_diff(old, new, stack_param(st, MARSHAL_PARAM_CODE_KEY),
+	    key);
+	free(key);
+	iam = plan_iam_broadening(old, new);
+	fast_print(o, m, st, rows, iam, aws);
+	if (o->detailed_exitcode && cJSON_GetArraySize(rows) > 0)
+		status = EXIT_CHANGES;
+	if (fflush(stdout) != 0)
+		status = EXIT_IO;
+out:
+	cJSON_Delete(rows);
+	cJSON_Delete(iam);
+	cJSON_Delete(old);
+	cJSON_Delete(new);
+	cfn_stack_free(st);
+	aws_close(aws);
+	return status;
+}
