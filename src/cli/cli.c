@@ -160,6 +160,9 @@ static const struct verb verbs[] = {
 	    "      --parameters-file F  a JSON or YAML map of NAME: value (the\n"
 	    "                       command line wins)\n"
 	    "      --stack-name NAME  the stack (default: the manifest's service)\n"
+	    "      --code           only the code: upload it and UpdateFunctionCode\n"
+	    "                       each function, no ChangeSet; refused (exit 2)\n"
+	    "                       when more changed since the last deploy\n"
 	    "Exit status 4 when the deployment fails (root causes on stderr).\n",
 	    cmd_deploy},
 	{"delete", "delete [FILE] [--yes] [--stack-name NAME]",

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "converge/code_deploy.h"
 #include "converge/converge_io.h"
 #include "converge/plan_fast.h"
 #include "pipeline/pipeline.h"
@@ -18,6 +19,7 @@ enum {
 	OPT_FORCE,
 	OPT_PROTECT,
 	OPT_CONTINUE,
+	OPT_CODE,
 };
 
 /* Seconds, or "10m", "1h". Returns -1 when it is not a duration. */
@@ -76,9 +78,13 @@ cli_converge(struct cli *cli, struct converge_opts *o)
 	}
 	switch (ps) {
 	case PIPELINE_OK:
-		status = o->fast ? plan_fast_run(o, p.manifest, &p.out, &d) :
-		    converge_run(o, p.manifest, p.have_out ? &p.out : NULL,
-		    &d);
+		if (o->fast)
+			status = plan_fast_run(o, p.manifest, &p.out, &d);
+		else if (o->code)
+			status = code_deploy_run(o, p.manifest, &p.out, &d);
+		else
+			status = converge_run(o, p.manifest, p.have_out ?
+			    &p.out : NULL, &d);
 		goto out;
 	case PIPELINE_INVALID:
 		break;
@@ -116,6 +122,7 @@ cmd_deploy(struct cli *cli, int argc, char **argv)
 		{"continue-rollback", no_argument, NULL, OPT_CONTINUE},
 		CLI_PARAMETER_OPTIONS,
 		CLI_STACK_NAME_OPTION,
+		{"code", no_argument, NULL, OPT_CODE},
 		{NULL, 0, NULL, 0},
 	};
 	const struct verb *self = cli_verb("deploy");
@@ -154,6 +161,9 @@ cmd_deploy(struct cli *cli, int argc, char **argv)
 		case OPT_CONTINUE:
 			o.continue_rollback = 1;
 			break;
+		case OPT_CODE:
+			o.code = 1;
+			break;
 		case 'h':
 			return EXIT_OK;
 		default:
@@ -167,5 +177,10 @@ cmd_deploy(struct cli *cli, int argc, char **argv)
 	/* Sparta's --noop: everything a deploy does short of changing AWS. */
 	if (cli->noop)
 		o.mode = CONVERGE_PLAN;
+	if (o.code && cli->noop) {
+		cli_usage_error(self, "--code and --noop: for what would change, "
+		    "run 'spartac plan --fast'");
+		return EXIT_USAGE;
+	}
 	return cli_converge(cli, &o);
 }

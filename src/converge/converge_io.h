@@ -28,6 +28,7 @@ struct converge_opts {
 	int continue_rollback;    /* --continue-rollback */
 	int detailed_exitcode;    /* plan --detailed-exitcode */
 	int fast;                 /* plan --fast: no change set (plan_fast.h) */
+	int code;                 /* deploy --code: the code alone (code_deploy.h) */
 	struct timespec started;  /* CLOCK_MONOTONIC at the verb's start,
 				   * build included: what --timeout counts */
 	const char *stack_name;   /* --stack-name; NULL: the service */

@@ -18,7 +18,7 @@
 
 int
 deployed_save(const char *dir, const char *stack, const char *region,
-    const char *tpl, size_t tpl_len, const char *code, const char *site)
+    const char *tpl, size_t tpl_len, const struct deployed_facts *f)
 {
 	cJSON *o, *t;
 	char *sub, *path, *s;
@@ -31,8 +31,9 @@ deployed_save(const char *dir, const char *stack, const char *region,
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "stack", stack);
 	cJSON_AddStringToObject(o, "region", region);
-	cJSON_AddStringToObject(o, "code", code ? code : "");
-	cJSON_AddStringToObject(o, "site", site ? site : "");
+	cJSON_AddStringToObject(o, "code", f->code ? f->code : "");
+	cJSON_AddStringToObject(o, "site", f->site ? f->site : "");
+	cJSON_AddStringToObject(o, "bucket", f->bucket ? f->bucket : "");
 	cJSON_AddItemToObject(o, "template", t);
 	s = cJSON_Print(o);
 	cJSON_Delete(o);
@@ -81,6 +82,7 @@ load_path(const char *path, struct deployed *out)
 	out->region = str_member(o, "region");
 	out->code = str_member(o, "code");
 	out->site = str_member(o, "site");
+	out->bucket = str_member(o, "bucket");
 	out->template = cJSON_DetachItemFromObjectCaseSensitive(o, "template");
 	cJSON_Delete(o);
 	return 0;
@@ -149,6 +151,7 @@ deployed_free(struct deployed *d)
 	free(d->region);
 	free(d->code);
 	free(d->site);
+	free(d->bucket);
 	cJSON_Delete(d->template);
 	memset(d, 0, sizeof *d);
 }

@@ -5,7 +5,8 @@
  *
  *	.spartac/deployed/<stack>@<region>.json
  *	{"stack": ..., "region": ..., "code": <code.zip's SHA-256>,
- *	 "site": <site.json's SHA-256 or "">, "template": {...}}
+ *	 "site": <site.json's SHA-256 or "">, "bucket": <artifact bucket>,
+ *	 "template": {...}}
  *
  * A stage that names another stack (stages.NAME.service), or another
  * region, has its own record, so deploying one never changes what plan
@@ -24,15 +25,23 @@ struct deployed {
 	char *region;
 	char *code;       /* "" when the record has none */
 	char *site;       /* "" when there is no site */
+	char *bucket;     /* the artifact bucket; "" when not recorded */
 	cJSON *template;  /* owned */
+};
+
+/* What a record holds besides its stack and region; NULL members: "". */
+struct deployed_facts {
+	const char *code;
+	const char *site;
+	const char *bucket;
 };
 
 /*
  * Writes the record of stack in region under dir (creating dir/deployed/).
- * code and site may be NULL. Returns 0, or -1 with errno set.
+ * Returns 0, or -1 with errno set.
  */
 int deployed_save(const char *dir, const char *stack, const char *region,
-    const char *tpl, size_t tpl_len, const char *code, const char *site);
+    const char *tpl, size_t tpl_len, const struct deployed_facts *f);
 
 /*
  * Reads the record of stack in region. With region NULL (none configured),

@@ -148,10 +148,13 @@ write_outputs(struct run *r)
 static void
 save_deployed(struct run *r)
 {
+	struct deployed_facts f = {r->out ? r->out->code_sha256 : NULL,
+	    r->out ? r->out->site_sha256 : NULL, r->pub.bucket};
+
 	if (r->out == NULL || r->tpl == NULL)
 		return;
 	if (deployed_save(r->out->dir, r->stack, aws_region(r->aws), r->tpl,
-	    r->tpl_len, r->out->code_sha256, r->out->site_sha256) != 0)
+	    r->tpl_len, &f) != 0)
 		log_warn("%s/deployed: %s", r->out->dir, strerror(errno));
 }
 

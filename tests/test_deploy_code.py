@@ -1,0 +1,196 @@
+"""deploy --code against moto, counted on the server's side of the wire
+(tests/tools/countproxy.py).
+
+After a full deploy of three functions, a C edit goes out through
+deploy --code in at most 2 + N API calls (DescribeStackResources, PutObject,
+N x UpdateFunctionCode; moto answers Successful at once, so there is no
+wait), and every function then runs the new archive (CodeSha256). A
+memory change is refused with no API call at all; a full deploy afterwards
+converges (the stack's CodeKey names the new archive, nothing left to
+change).
+"""
+import base64
+import hashlib
+import json
+import sys
+
+import pytest
+
+from conftest import ROOT, moto_server, run
+
+sys.path.insert(0, str(ROOT / "tests" / "tools"))
+import countproxy  # noqa: E402
+
+STACK = "code-svc"
+
+MANIFEST = """\
+service: code-svc
+functions:
+  one:
+    symbol: one
+    memory: 128
+  two:
+    symbol: two
+  three:
+    symbol: three
+"""
+
+SOURCE = """\
+#include <sparta/lambda.h>
+
+static int
+say(struct sparta_response *res)
+{
+	sparta_write_string(res, "GREETING");
+	return 0;
+}
+
+int
+one(const char *e, size_t n, struct sparta_context *c, struct sparta_response *r)
+{
+	(void)e; (void)n; (void)c;
+	return say(r);
+}
+
+int
+two(const char *e, size_t n, struct sparta_context *c, struct sparta_response *r)
+{
+	(void)e; (void)n; (void)c;
+	return say(r);
+}
+
+int
+three(const char *e, size_t n, struct sparta_context *c, struct sparta_response *r)
+{
+	(void)e; (void)n; (void)c;
+	return say(r);
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def proxy(tmp_path_factory):
+    with moto_server(tmp_path_factory, "moto-code", ordered=True) as url:
+        p = countproxy.start(url)
+        try:
+            yield p
+        finally:
+            p.shutdown()
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    d = tmp_path_factory.mktemp("code")
+    (d / "src").mkdir()
+    (d / "sparta.yaml").write_text(MANIFEST)
+    (d / "src" / "fns.c").write_text(SOURCE)
+    return d
+
+
+def env_of(project):
+    return {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": str(project / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(project / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
+def endpoint(proxy):
+    return f"http://localhost:{proxy.server_address[1]}"
+
+
+def spartac(project, proxy, *args):
+    return run(*args, "--endpoint-url", endpoint(proxy), cwd=project, env=env_of(project),
+               timeout=300)
+
+
+def lam(proxy):
+    import boto3
+    return boto3.client("lambda", endpoint_url=f"http://127.0.0.1:{proxy.server_address[1]}",
+                        region_name="us-east-1", aws_access_key_id="testing",
+                        aws_secret_access_key="testing")
+
+
+def cfn(proxy):
+    import boto3
+    return boto3.client("cloudformation", endpoint_url=f"http://127.0.0.1:{proxy.server_address[1]}",
+                        region_name="us-east-1", aws_access_key_id="testing",
+                        aws_secret_access_key="testing")
+
+
+def functions(proxy):
+    res = cfn(proxy).describe_stack_resources(StackName=STACK)["StackResources"]
+    return {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in res
+            if r["ResourceType"] == "AWS::Lambda::Function"}
+
+
+def archive_sha(project):
+    data = (project / ".spartac" / "code.zip").read_bytes()
+    return base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+def test_1_full_deploy_then_nothing_to_do(project, proxy):
+    r = spartac(project, proxy, "deploy")
+    assert r.returncode == 0, r.stdout + r.stderr
+    proxy.reset()
+    r = spartac(project, proxy, "deploy", "--code")
+    assert r.returncode == 0, r.stderr
+    assert f"{STACK}: no code changes" in r.stdout
+    assert proxy.snapshot() == []
+
+
+def test_2_code_edit_in_two_plus_n_calls(project, proxy):
+    src = project / "src" / "fns.c"
+    src.write_text(src.read_text().replace("GREETING", "hello, code"))
+    proxy.reset()
+    r = spartac(project, proxy, "deploy", "--code", "--format", "json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    ops = [c[2] for c in proxy.snapshot()]
+    n = 3
+    assert len(ops) <= 2 + n, ops
+    assert ops.count("DescribeStackResources") == 1
+    assert sum(op.startswith("PUT /") and op.endswith(".zip") for op in ops) == 1, ops
+    assert sum(op.endswith("/code") for op in ops) == n, ops
+    doc = json.loads(r.stdout)
+    assert doc["result"] == "deployed" and doc["apiCalls"] == len(ops)
+    assert sorted(f["logicalId"] for f in doc["functions"]) == \
+        ["OneFunction", "ThreeFunction", "TwoFunction"]
+    sha = archive_sha(project)
+    for name in functions(proxy).values():
+        conf = lam(proxy).get_function_configuration(FunctionName=name)
+        assert conf["CodeSha256"] == sha, name
+    # the record knows: an offline plan has nothing left
+    r = run("plan", "--offline", "--detailed-exitcode", cwd=project, env=env_of(project))
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_3_a_property_change_is_refused(project, proxy):
+    m = project / "sparta.yaml"
+    m.write_text(m.read_text().replace("memory: 128", "memory: 256"))
+    src = project / "src" / "fns.c"
+    src.write_text(src.read_text().replace("hello, code", "hello, again"))
+    proxy.reset()
+    r = spartac(project, proxy, "deploy", "--code")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "refused" in r.stderr and "MemorySize: 128 -> 256" in r.stderr, r.stderr
+    assert proxy.snapshot() == []
+
+
+def test_4_a_full_deploy_converges(project, proxy):
+    r = spartac(project, proxy, "deploy")
+    assert r.returncode == 0, r.stdout + r.stderr
+    st = cfn(proxy).describe_stacks(StackName=STACK)["Stacks"][0]
+    params = {p["ParameterKey"]: p["ParameterValue"] for p in st["Parameters"]}
+    key = (project / ".spartac" / "code.sha256").read_text().split()[0]
+    assert params["CodeKey"] == f"{STACK}/{key}.zip"
+    sha = archive_sha(project)
+    fns = functions(proxy)
+    for name in fns.values():
+        assert lam(proxy).get_function_configuration(FunctionName=name)["CodeSha256"] == sha
+    assert lam(proxy).get_function_configuration(FunctionName=fns["OneFunction"])["MemorySize"] == 256
+    r = spartac(project, proxy, "plan", "--fast", "--detailed-exitcode")
+    assert r.returncode == 0, r.stdout + r.stderr
