@@ -4,7 +4,8 @@
 # on the same template (the example's: sparta.yaml.example), against the
 # same moto server (tests/tools/moto_server_ordered.py), in one run:
 #
-#   first deploy, no-op redeploy, one function's memory changed
+#   first deploy, no-op redeploy, one C file changed (spartac deploy
+#   --code, spartac deploy, and the AWS CLI), one function's memory changed
 #
 # API calls are counted on the server's side by tests/tools/countproxy.py
 # (every request moto answers, retries included). spartac's times include
@@ -78,7 +79,9 @@ try:
                 break
         dt = time.perf_counter() - t
         calls = proxy.snapshot()
+        # S3 object PUTs (bucket/key); Lambda's PUT .../code is not one
         uploads = sum(1 for c in calls if c[0] == "PUT" and
+                      not c[1].startswith("/2015-03-31/") and
                       len(c[1].split("?")[0].strip("/").split("/")) >= 2)
         return len(calls), uploads, dt, [c[2] for c in calls]
 
@@ -97,10 +100,22 @@ try:
         m = proj / "sparta.yaml"
         m.write_text(m.read_text().replace("memory: 128 ", f"memory: {mb} ", 1))
 
+    def edit_c(tag):
+        """One C file changed: the code alone differs."""
+        c = proj / "examples/hello/src/audit.c"
+        text = c.read_text()
+        old = text.split('const char *kind = "', 1)[1].split('"', 1)[0]
+        c.write_text(text.replace(f'const char *kind = "{old}"',
+                                  f'const char *kind = "unknown-{tag}"', 1))
+
     rows = []
     # spartac
     rows.append(("spartac", "first deploy", *timed([sp("deploy")])))
     rows.append(("spartac", "no-op redeploy", *timed([sp("deploy")])))
+    edit_c(1)
+    rows.append(("spartac", "C edit, deploy --code", *timed([sp("deploy", "--code")])))
+    edit_c(2)
+    rows.append(("spartac", "C edit, full deploy", *timed([sp("deploy")])))
     set_memory(256)
     rows.append(("spartac", "one function changed", *timed([sp("deploy")])))
     set_memory_back = (proj / "sparta.yaml").read_text().replace("memory: 256 ", "memory: 128 ", 1)
@@ -138,12 +153,15 @@ try:
     # set, which the AWS CLI does not expect: it exits 255 (spartac takes
     # that answer as "no changes"). The calls made up to there count.
     rows.append(("aws cli", "no-op redeploy", *timed(cli, may_fail=True)))
+    edit_c(3)
+    cli_template(128)
+    rows.append(("aws cli", "C edit, full deploy", *timed(cli)))
     cli_template(256)
     rows.append(("aws cli", "one function changed", *timed(cli)))
 
-    print(f"{'client':8} {'scenario':22} {'API calls':>9} {'uploads':>7} {'wall s':>7}  calls")
+    print(f"{'client':8} {'scenario':24} {'API calls':>9} {'uploads':>7} {'wall s':>7}  calls")
     for who, what, n, up, dt, ops in rows:
-        print(f"{who:8} {what:22} {n:9d} {up:7d} {dt:7.2f}  {' '.join(ops)}")
+        print(f"{who:8} {what:24} {n:9d} {up:7d} {dt:7.2f}  {' '.join(ops)}")
     for n in notes:
         print("note:", n)
 finally:

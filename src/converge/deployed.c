@@ -20,6 +20,8 @@ int
 deployed_save(const char *dir, const char *stack, const char *region,
     const char *tpl, size_t tpl_len, const struct deployed_facts *f)
 {
+	struct deployed prev;
+	const char *bucket = f->bucket;
 	cJSON *o, *t;
 	char *sub, *path, *s;
 	int rc = -1;
@@ -28,12 +30,19 @@ deployed_save(const char *dir, const char *stack, const char *region,
 		errno = EINVAL;
 		return -1;
 	}
+	/* A deploy that found nothing to do never resolved the bucket: the
+	 * record keeps the one it had. */
+	memset(&prev, 0, sizeof prev);
+	if ((bucket == NULL || *bucket == '\0') &&
+	    deployed_load(dir, stack, region, &prev) == 0)
+		bucket = prev.bucket;
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "stack", stack);
 	cJSON_AddStringToObject(o, "region", region);
 	cJSON_AddStringToObject(o, "code", f->code ? f->code : "");
 	cJSON_AddStringToObject(o, "site", f->site ? f->site : "");
-	cJSON_AddStringToObject(o, "bucket", f->bucket ? f->bucket : "");
+	cJSON_AddStringToObject(o, "bucket", bucket ? bucket : "");
+	deployed_free(&prev);
 	cJSON_AddItemToObject(o, "template", t);
 	s = cJSON_Print(o);
 	cJSON_Delete(o);

@@ -2,12 +2,14 @@
  * review.c - what a change set does inside each resource, for plan and
  * the deploy prompt (run.h): the deployed template (GetTemplate, one call,
  * only when there are changes to an existing stack) against the new one,
- * through plan_diff.c and plan_iam.c. A failure to read it costs the
- * detail, never the run.
+ * through plan_diff.c and plan_iam.c; for deploy only when it will ask
+ * (a terminal, no --yes), so an unattended deploy makes no extra call. A
+ * failure to read it costs the detail, never the run.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -25,6 +27,10 @@ review_load(struct run *r)
 	struct aws_error err;
 
 	if (r->review != NULL || r->shown == NULL || r->tpl == NULL)
+		return;
+	/* deploy pays the call only when it will ask */
+	if (r->o->mode == CONVERGE_DEPLOY && (r->o->yes ||
+	    !isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)))
 		return;
 	if (r->c.change_set_type &&
 	    strcmp(r->c.change_set_type, "UPDATE") == 0) {
