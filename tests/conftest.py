@@ -110,8 +110,9 @@ def offline_aws_env(home, region):
 
 def run_on_terminal(args, cwd, env, answer, what, limit=240):
     """spartac ARGS on a pseudo-terminal; writes answer (bytes, or None to
-    close the terminal's input with an end of file) when it asks [y/N].
-    Returns (answered, wait status, output). A run that has not ended
+    close the terminal's input with an end of file) when it asks [y/N]; a
+    list of them answers each question in turn. Returns (questions
+    answered, wait status, output). A run that has not ended
     limit seconds after it started, or 30 s after its terminal closed, is
     killed and the test fails: a hang becomes a failure."""
     import pty
@@ -122,7 +123,8 @@ def run_on_terminal(args, cwd, env, answer, what, limit=240):
         os.chdir(cwd)
         cmd = spartac_cmd(*args)
         os.execvpe(cmd[0], cmd, env)
-    out, answered = b"", False
+    answers = answer if isinstance(answer, list) else [answer]
+    out, answered = b"", 0
     deadline = time.time() + limit
     try:
         while time.time() < deadline:
@@ -136,10 +138,11 @@ def run_on_terminal(args, cwd, env, answer, what, limit=240):
             if not chunk:
                 break
             out += chunk
-            if not answered and b"[y/N]" in out:
+            if answered < len(answers) and out.count(b"[y/N]") > answered:
                 # ^D at the start of a line: the reader gets end of file
-                os.write(fd, answer if answer is not None else b"\x04")
-                answered = True
+                a = answers[answered]
+                os.write(fd, a if a is not None else b"\x04")
+                answered += 1
         status = None
         end = min(deadline, time.time() + 30)
         while status is None:
@@ -156,3 +159,10 @@ def run_on_terminal(args, cwd, env, answer, what, limit=240):
     finally:
         os.close(fd)
     return answered, status, out.decode("utf-8", "replace")
+
+
+def run_peer(endpoint, project, *args, timeout=300):
+    """spartac ARGS in project against the local peer at endpoint, with
+    offline_aws_env(project, "us-east-1")."""
+    return run(*args, "--endpoint-url", endpoint, cwd=project,
+               env=offline_aws_env(project, "us-east-1"), timeout=timeout)

@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, moto_server, run
+from conftest import ROOT, moto_server, offline_aws_env, run, run_peer
 
 sys.path.insert(0, str(ROOT / "tests" / "tools"))
 import countproxy  # noqa: E402
@@ -87,25 +87,12 @@ def project(tmp_path_factory):
     return d
 
 
-def env_of(project):
-    return {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": "us-east-1",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": str(project / "none"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(project / "none"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
-
-
 def endpoint(proxy):
     return f"http://localhost:{proxy.server_address[1]}"
 
 
 def spartac(project, proxy, *args):
-    return run(*args, "--endpoint-url", endpoint(proxy), cwd=project, env=env_of(project),
-               timeout=300)
+    return run_peer(endpoint(proxy), project, *args)
 
 
 def lam(proxy):
@@ -169,7 +156,8 @@ def test_2_code_edit_in_two_plus_n_calls(project, proxy):
         conf = lam(proxy).get_function_configuration(FunctionName=name)
         assert conf["CodeSha256"] == sha, name
     # the record knows: an offline plan has nothing left
-    r = run("plan", "--offline", "--detailed-exitcode", cwd=project, env=env_of(project))
+    r = run("plan", "--offline", "--detailed-exitcode", cwd=project,
+            env=offline_aws_env(project, "us-east-1"))
     assert r.returncode == 0, r.stdout + r.stderr
 
 

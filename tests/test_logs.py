@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, moto_server, run, spartac_cmd
+from conftest import ROOT, moto_server, offline_aws_env, run, spartac_cmd
 
 GOLDEN = ROOT / "tests" / "logs"
 STACK = "logs-svc"
@@ -63,17 +63,7 @@ def endpoint(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
-    home = tmp_path_factory.mktemp("home")
-    return {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": "us-east-1",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": str(home / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "HOME": str(home),
-    }
+    return offline_aws_env(tmp_path_factory.mktemp("home"), "us-east-1")
 
 
 def base_ms():

@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from conftest import moto_server, run
+from conftest import moto_server, run_peer
 
 BASE = """\
 service: fast-svc
@@ -98,20 +98,8 @@ def endpoint(tmp_path_factory):
         yield url
 
 
-def env_of(project):
-    return {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": "us-east-1",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": str(project / "none"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(project / "none"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
-
-
 def spartac(project, endpoint, *args):
-    return run(*args, "--endpoint-url", endpoint, cwd=project, env=env_of(project), timeout=300)
+    return run_peer(endpoint, project, *args)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from conftest import moto_server, run
+from conftest import moto_server, offline_aws_env, run
 
 REGION = "us-east-1"
 
@@ -68,17 +68,7 @@ def project(tmp_path_factory):
 
 
 def env(home, region=REGION):
-    e = {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_CONFIG_FILE": str(home / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "HOME": str(home),
-        "AWS_REGION": region or "",
-        "AWS_DEFAULT_REGION": region or "",
-    }
-    return e
+    return offline_aws_env(home, region or "")
 
 
 def offline(project, *args, region=REGION):

@@ -4,13 +4,10 @@ widens, in text and JSON; on a terminal, deploy asks a second time when
 access widens, and a no there executes nothing."""
 import json
 import os
-import select
-import signal
-import time
 
 import pytest
 
-from conftest import moto_server, run, spartac_cmd
+from conftest import moto_server, offline_aws_env, run_on_terminal, run_peer
 
 MANIFEST = """\
 service: review-svc
@@ -60,20 +57,8 @@ def project(tmp_path_factory, endpoint):
     return d
 
 
-def env_of(project):
-    return {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": "us-east-1",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": str(project / "none"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(project / "none"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
-
-
 def spartac(project, endpoint, *args):
-    return run(*args, "--endpoint-url", endpoint, cwd=project, env=env_of(project), timeout=300)
+    return run_peer(endpoint, project, *args)
 
 
 def test_plan_shows_property_paths_and_widened_access(project, endpoint):
@@ -94,44 +79,13 @@ def test_plan_shows_property_paths_and_widened_access(project, endpoint):
 
 def deploy_answering(project, endpoint, answers):
     """deploy on a pseudo-terminal; answers each [y/N] in turn. Returns
-    (questions asked, exit status, output); killed after 240 s."""
-    import pty
+    (questions answered, exit status, output)."""
     full = dict(os.environ)
-    full.update(env_of(project))
+    full.update(offline_aws_env(project, "us-east-1"))
     full["TERM"] = "xterm"
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.chdir(project)
-        cmd = spartac_cmd("deploy", "--endpoint-url", endpoint)
-        os.execvpe(cmd[0], cmd, full)
-    out, asked, deadline = b"", 0, time.time() + 240
-    try:
-        while time.time() < deadline:
-            ready, _, _ = select.select([fd], [], [], 1)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-            if out.count(b"[y/N]") > asked and asked < len(answers):
-                os.write(fd, answers[asked])
-                asked += 1
-    finally:
-        os.close(fd)
-    end = time.time() + 30
-    done, status = os.waitpid(pid, os.WNOHANG)
-    while not done and time.time() < end:
-        time.sleep(0.1)
-        done, status = os.waitpid(pid, os.WNOHANG)
-    if not done:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        pytest.fail("deploy did not end:\n" + out.decode("utf-8", "replace"))
-    return asked, os.WEXITSTATUS(status), out.decode("utf-8", "replace")
+    asked, status, text = run_on_terminal(["deploy", "--endpoint-url", endpoint], project,
+                                          full, answers, "deploy")
+    return asked, os.WEXITSTATUS(status), text
 
 
 def test_deploy_asks_again_when_access_widens(project, endpoint):

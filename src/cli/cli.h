@@ -101,6 +101,8 @@ int cli_report(struct cli *cli, struct diags *d);
 /* As cli_report, but when DOCUMENT is set and the format is not text, stdout
  * already holds a JSON document: the diagnostics go to stderr as text. */
 int cli_report_beside(struct cli *cli, struct diags *d, int document);
+/* Seconds, or "10m", "1h" (cmd_deploy.c). -1 when it is not a duration. */
+double cli_parse_duration(const char *s);
 /* The pipeline's options (pipeline.h) for the manifest of -f and --stage. */
 struct pipeline_options cli_pipeline_options(const struct cli *cli,
     enum pipeline_goal goal);

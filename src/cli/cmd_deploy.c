@@ -22,9 +22,8 @@ enum {
 	OPT_CODE,
 };
 
-/* Seconds, or "10m", "1h". Returns -1 when it is not a duration. */
-static double
-parse_duration(const char *s)
+double
+cli_parse_duration(const char *s)
 {
 	char *end;
 	double v = strtod(s, &end);
@@ -143,7 +142,7 @@ cmd_deploy(struct cli *cli, int argc, char **argv)
 			o.outputs_file = optarg;
 			break;
 		case OPT_TIMEOUT:
-			if ((o.timeout = parse_duration(optarg)) < 0) {
+			if ((o.timeout = cli_parse_duration(optarg)) < 0) {
 				cli_usage_error(self, "--timeout %s: not a "
 				    "duration (600, 10m, 1h)", optarg);
 				return EXIT_USAGE;

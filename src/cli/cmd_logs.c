@@ -596,23 +596,6 @@ groups_free(struct logs_run *lr)
 	free(lr->g);
 }
 
-static double
-parse_seconds(const char *s)
-{
-	char *end;
-	double v = strtod(s, &end);
-
-	if (end == s || v <= 0)
-		return -1;
-	if (*end == '\0' || strcmp(end, "s") == 0)
-		return v;
-	if (strcmp(end, "m") == 0)
-		return v * 60;
-	if (strcmp(end, "h") == 0)
-		return v * 3600;
-	return -1;
-}
-
 int
 cmd_logs(struct cli *cli, int argc, char **argv)
 {
@@ -648,7 +631,7 @@ cmd_logs(struct cli *cli, int argc, char **argv)
 			following = 1;
 			break;
 		case OPT_TIMEOUT:
-			if ((timeout = parse_seconds(optarg)) < 0) {
+			if ((timeout = cli_parse_duration(optarg)) <= 0) {
 				cli_usage_error(self, "--timeout %s: not a "
 				    "duration (30, 10m, 1h)", optarg);
 				return EXIT_USAGE;
