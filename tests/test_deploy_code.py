@@ -187,3 +187,44 @@ def test_4_a_full_deploy_converges(project, proxy):
     assert lam(proxy).get_function_configuration(FunctionName=fns["OneFunction"])["MemorySize"] == 256
     r = spartac(project, proxy, "plan", "--fast", "--detailed-exitcode")
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_5_watch_pushes_each_save_until_sigint(project, proxy):
+    import os
+    import queue
+    import signal
+    import subprocess
+    import threading
+    import time
+    from conftest import spartac_cmd
+    full = dict(os.environ)
+    full.update(offline_aws_env(project, "us-east-1"))
+    p = subprocess.Popen(spartac_cmd("deploy", "--code", "--watch", "--endpoint-url",
+                                     endpoint(proxy)),
+                         cwd=project, env=full, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    lines = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(ln) for ln in p.stdout], daemon=True).start()
+
+    def until(text, limit=120):
+        seen, end = "", time.monotonic() + limit
+        while text not in seen and time.monotonic() < end:
+            try:
+                seen += lines.get(timeout=1)
+            except queue.Empty:
+                pass
+        assert text in seen, seen
+    try:
+        until(f"{STACK}: no code changes")
+        src = project / "src" / "fns.c"
+        src.write_text(src.read_text().replace("hello, again", "hello, watch"))
+        until(f"{STACK}: code updated on 3 function(s)")
+        sha = archive_sha(project)
+        for name in functions(proxy).values():
+            assert lam(proxy).get_function_configuration(FunctionName=name)["CodeSha256"] == sha
+        p.send_signal(signal.SIGINT)
+        assert p.wait(timeout=30) == 0, p.stderr.read()
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()

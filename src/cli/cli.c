@@ -163,6 +163,7 @@ static const struct verb verbs[] = {
 	    "      --code           only the code: upload it and UpdateFunctionCode\n"
 	    "                       each function, no ChangeSet; refused (exit 2)\n"
 	    "                       when more changed since the last deploy\n"
+	    "      --watch          with --code: again on every save, until Ctrl-C\n"
 	    "Exit status 4 when the deployment fails (root causes on stderr).\n",
 	    cmd_deploy},
 	{"delete", "delete [FILE] [--yes] [--stack-name NAME]",

@@ -159,7 +159,11 @@ int cmd_logs(struct cli *, int, char **);
 
 struct converge_opts;
 
+/* o's start time, AWS options, format and colour from cli (cmd_deploy.c). */
+void cli_converge_setup(const struct cli *cli, struct converge_opts *o);
 /* plan, deploy, delete: the pipeline, then converge (cmd_deploy.c). */
 int cli_converge(struct cli *cli, struct converge_opts *o);
+/* deploy --code --watch: again on every save until Ctrl-C (code_watch.c). */
+int cli_code_watch(struct cli *cli, struct converge_opts *o);
 
 #endif

@@ -20,6 +20,7 @@ enum {
 	OPT_PROTECT,
 	OPT_CONTINUE,
 	OPT_CODE,
+	OPT_WATCH,
 };
 
 double
@@ -39,6 +40,19 @@ cli_parse_duration(const char *s)
 	return -1;
 }
 
+void
+cli_converge_setup(const struct cli *cli, struct converge_opts *o)
+{
+	clock_gettime(CLOCK_MONOTONIC, &o->started);
+	o->aws.profile = cli->profile;
+	o->aws.region = cli->region;
+	o->aws.endpoint_url = cli->endpoint_url;
+	o->format = cli->format;
+	o->color = cli->color;
+	o->stack_name = cli->stack_name;
+	o->params = &cli->params;
+}
+
 /*
  * plan, deploy and delete: the pipeline (only the model for delete), then
  * converge_run on the model and what the pipeline built.
@@ -53,14 +67,7 @@ cli_converge(struct cli *cli, struct converge_opts *o)
 	const struct verb *verb;
 	int status = EXIT_OK, rc;
 
-	clock_gettime(CLOCK_MONOTONIC, &o->started);
-	o->aws.profile = cli->profile;
-	o->aws.region = cli->region;
-	o->aws.endpoint_url = cli->endpoint_url;
-	o->format = cli->format;
-	o->color = cli->color;
-	o->stack_name = cli->stack_name;
-	o->params = &cli->params;
+	cli_converge_setup(cli, o);
 	/* The model first: the parameter values are checked against it
 	 * before anything is built. */
 	po = cli_pipeline_options(cli, PIPELINE_MODEL);
@@ -122,11 +129,12 @@ cmd_deploy(struct cli *cli, int argc, char **argv)
 		CLI_PARAMETER_OPTIONS,
 		CLI_STACK_NAME_OPTION,
 		{"code", no_argument, NULL, OPT_CODE},
+		{"watch", no_argument, NULL, OPT_WATCH},
 		{NULL, 0, NULL, 0},
 	};
 	const struct verb *self = cli_verb("deploy");
 	struct converge_opts o;
-	int c;
+	int c, watch = 0;
 
 	memset(&o, 0, sizeof o);
 	o.mode = CONVERGE_DEPLOY;
@@ -163,6 +171,9 @@ cmd_deploy(struct cli *cli, int argc, char **argv)
 		case OPT_CODE:
 			o.code = 1;
 			break;
+		case OPT_WATCH:
+			watch = 1;
+			break;
 		case 'h':
 			return EXIT_OK;
 		default:
@@ -181,5 +192,11 @@ cmd_deploy(struct cli *cli, int argc, char **argv)
 		    "run 'spartac plan --fast'");
 		return EXIT_USAGE;
 	}
+	if (watch && !o.code) {
+		cli_usage_error(self, "--watch goes with --code");
+		return EXIT_USAGE;
+	}
+	if (watch)
+		return cli_code_watch(cli, &o);
 	return cli_converge(cli, &o);
 }

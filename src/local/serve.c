@@ -10,7 +10,6 @@
 #define _GNU_SOURCE /* accept4, pipe2 */
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -30,6 +29,7 @@
 #include <cjson/cJSON.h>
 
 #include "base/digest.h"
+#include "compile/watch.h"
 #include "local/emulator.h"
 #include "local/local.h"
 #include "pipeline/pipeline.h"
@@ -982,52 +982,13 @@ listen_on(struct server *sv, int port)
 
 /* ---- --watch ---- */
 
-static void
-fingerprint_file(struct digest *dg, const char *path)
-{
-	struct stat st;
-	char line[64];
-
-	digest_field(dg, path);
-	if (stat(path, &st) == 0) {
-		snprintf(line, sizeof(line), "%lld.%09ld:%lld", (long long)st.st_mtim.tv_sec,
-		    st.st_mtim.tv_nsec, (long long)st.st_size);
-		digest_field(dg, line);
-	}
-}
-
 /* What a rebuild depends on: the manifest and every source it names. */
 static void
 service_fingerprint(const struct service *s, const char *manifest_path,
     char hex[DIGEST_HEX_LEN + 1])
 {
-	const struct manifest *m = s->p.manifest;
-	struct digest dg;
-	glob_t g;
-	char *pattern;
-	size_t i, j;
-
-	digest_init(&dg);
-	fingerprint_file(&dg, manifest_path);
-	for (i = 0; i < m->build.sources.n; i++) {
-		pattern = xasprintf("%s/%s", s->p.out.project_dir, m->build.sources.v[i]);
-		if (glob(pattern, 0, NULL, &g) == 0) {
-			for (j = 0; j < g.gl_pathc; j++)
-				fingerprint_file(&dg, g.gl_pathv[j]);
-			globfree(&g);
-		}
-		free(pattern);
-	}
-	for (i = 0; i < m->build.include_dirs.n; i++) {
-		pattern = xasprintf("%s/%s/*.h", s->p.out.project_dir, m->build.include_dirs.v[i]);
-		if (glob(pattern, 0, NULL, &g) == 0) {
-			for (j = 0; j < g.gl_pathc; j++)
-				fingerprint_file(&dg, g.gl_pathv[j]);
-			globfree(&g);
-		}
-		free(pattern);
-	}
-	digest_final_hex(&dg, hex);
+	watch_fingerprint(s->p.manifest, s->p.out.project_dir, manifest_path,
+	    hex);
 }
 
 static void *
