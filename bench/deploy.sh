@@ -6,6 +6,7 @@
 #
 #   first deploy, no-op redeploy, one C file changed (spartac deploy
 #   --code, spartac deploy, and the AWS CLI), one function's memory changed
+#   (spartac's plan and plan --fast of it first)
 #
 # API calls are counted on the server's side by tests/tools/countproxy.py
 # (every request moto answers, retries included). spartac's times include
@@ -117,6 +118,8 @@ try:
     edit_c(2)
     rows.append(("spartac", "C edit, full deploy", *timed([sp("deploy")])))
     set_memory(256)
+    rows.append(("spartac", "plan (change set)", *timed([sp("plan")])))
+    rows.append(("spartac", "plan --fast", *timed([sp("plan", "--fast")])))
     rows.append(("spartac", "one function changed", *timed([sp("deploy")])))
     set_memory_back = (proj / "sparta.yaml").read_text().replace("memory: 256 ", "memory: 128 ", 1)
     (proj / "sparta.yaml").write_text(set_memory_back)
