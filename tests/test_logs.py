@@ -225,3 +225,54 @@ def test_terminal_colours_the_function_and_the_errors(project, endpoint, env):
     text = out.decode()
     assert "\033[36mhello    \033[0m" in text and "\033[35mitems-api\033[0m" in text, text
     assert "\033[1;31mERROR something broke" in text, text
+
+
+def test_request_matches_botocore_model(tmp_path):
+    """The FilterLogEvents request spartac sends is the one botocore's JSON
+    serializer makes from the same parameters, validated against the
+    logs/2014-03-28 model: target, content type and body."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    import botocore.session
+    from botocore.serialize import create_serializer
+    from botocore.validate import validate_parameters
+
+    seen = []
+
+    class H(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            seen.append((dict(self.headers), json.loads(body)))
+            data = b'{"events": [], "searchedLogStreams": []}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-amz-json-1.1")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        (tmp_path / "sparta.yaml").write_text(MANIFEST)
+        r = run("logs", "--endpoint-url", f"http://127.0.0.1:{srv.server_address[1]}",
+                "--since", "2026-12-01T10:00:00Z", "--filter", "ERROR", "hello",
+                cwd=tmp_path, env=offline_aws_env(tmp_path, "us-east-1"))
+        assert r.returncode == 0 and r.stdout == "", r.stderr
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert len(seen) == 1
+    headers, body = seen[0]
+    params = {"logGroupName": f"/aws/lambda/{STACK}/hello",
+              "startTime": 1796119200000, "filterPattern": "ERROR"}  # 2026-12-01T10:00:00Z
+    op = botocore.session.get_session().get_service_model("logs").operation_model("FilterLogEvents")
+    validate_parameters(body, op.input_shape)
+    want = create_serializer("json").serialize_to_request(params, op)
+    assert body == json.loads(want["body"])
+    assert headers["X-Amz-Target"] == want["headers"]["X-Amz-Target"]
+    assert headers["Content-Type"] == want["headers"]["Content-Type"]
