@@ -228,3 +228,16 @@ def test_5_watch_pushes_each_save_until_sigint(project, proxy):
         if p.poll() is None:
             p.kill()
             p.wait()
+
+
+def test_6_fallback_turns_a_refusal_into_a_full_deploy(project, proxy):
+    m = project / "sparta.yaml"
+    m.write_text(m.read_text().replace("memory: 256", "memory: 512"))
+    r = spartac(project, proxy, "deploy", "--code", "--fallback")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "a full deploy (--fallback)" in r.stderr and "refused" not in r.stderr
+    assert f"{STACK}: UPDATE_COMPLETE" in r.stdout
+    fns = functions(proxy)
+    assert lam(proxy).get_function_configuration(FunctionName=fns["OneFunction"])["MemorySize"] == 512
+    r = spartac(project, proxy, "deploy", "--fallback")
+    assert r.returncode == 64 and "--fallback goes with --code" in r.stderr

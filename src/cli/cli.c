@@ -164,6 +164,7 @@ static const struct verb verbs[] = {
 	    "                       each function, no ChangeSet; refused (exit 2)\n"
 	    "                       when more changed since the last deploy\n"
 	    "      --watch          with --code: again on every save, until Ctrl-C\n"
+	    "      --fallback       with --code: a full deploy instead of a refusal\n"
 	    "Exit status 4 when the deployment fails (root causes on stderr).\n",
 	    cmd_deploy},
 	{"delete", "delete [FILE] [--yes] [--stack-name NAME]",

@@ -163,6 +163,12 @@ struct converge_opts;
 void cli_converge_setup(const struct cli *cli, struct converge_opts *o);
 /* plan, deploy, delete: the pipeline, then converge (cmd_deploy.c). */
 int cli_converge(struct cli *cli, struct converge_opts *o);
+/* deploy --code, and with --fallback a full deploy when it refuses
+ * (cmd_deploy.c). */
+struct build_out;
+struct manifest;
+int cli_code_deploy(const struct converge_opts *o, const struct manifest *m,
+    const struct build_out *out, struct diags *d);
 /* deploy --code --watch: again on every save until Ctrl-C (code_watch.c). */
 int cli_code_watch(struct cli *cli, struct converge_opts *o);
 

@@ -21,6 +21,7 @@ enum {
 	OPT_CONTINUE,
 	OPT_CODE,
 	OPT_WATCH,
+	OPT_FALLBACK,
 };
 
 double
@@ -51,6 +52,21 @@ cli_converge_setup(const struct cli *cli, struct converge_opts *o)
 	o->color = cli->color;
 	o->stack_name = cli->stack_name;
 	o->params = &cli->params;
+}
+
+int
+cli_code_deploy(const struct converge_opts *o, const struct manifest *m,
+    const struct build_out *out, struct diags *d)
+{
+	struct diags none = {0};
+	int status = code_deploy_run(o, m, out, d);
+
+	if (status != EXIT_CHANGES || !o->fallback)
+		return status;
+	/* d was reported already */
+	status = converge_run(o, m, out, &none);
+	diags_free(&none);
+	return status;
 }
 
 /*
@@ -87,7 +103,7 @@ cli_converge(struct cli *cli, struct converge_opts *o)
 		if (o->fast)
 			status = plan_fast_run(o, p.manifest, &p.out, &d);
 		else if (o->code)
-			status = code_deploy_run(o, p.manifest, &p.out, &d);
+			status = cli_code_deploy(o, p.manifest, &p.out, &d);
 		else
 			status = converge_run(o, p.manifest, p.have_out ?
 			    &p.out : NULL, &d);
@@ -130,6 +146,7 @@ cmd_deploy(struct cli *cli, int argc, char **argv)
 		CLI_STACK_NAME_OPTION,
 		{"code", no_argument, NULL, OPT_CODE},
 		{"watch", no_argument, NULL, OPT_WATCH},
+		{"fallback", no_argument, NULL, OPT_FALLBACK},
 		{NULL, 0, NULL, 0},
 	};
 	const struct verb *self = cli_verb("deploy");
@@ -174,6 +191,9 @@ cmd_deploy(struct cli *cli, int argc, char **argv)
 		case OPT_WATCH:
 			watch = 1;
 			break;
+		case OPT_FALLBACK:
+			o.fallback = 1;
+			break;
 		case 'h':
 			return EXIT_OK;
 		default:
@@ -192,8 +212,9 @@ cmd_deploy(struct cli *cli, int argc, char **argv)
 		    "run 'spartac plan --fast'");
 		return EXIT_USAGE;
 	}
-	if (watch && !o.code) {
-		cli_usage_error(self, "--watch goes with --code");
+	if ((watch || o.fallback) && !o.code) {
+		cli_usage_error(self, "--%s goes with --code", watch ? "watch" :
+		    "fallback");
 		return EXIT_USAGE;
 	}
 	if (watch)

@@ -12,7 +12,6 @@
 #include "base/digest.h"
 #include "cli/cli.h"
 #include "compile/watch.h"
-#include "converge/code_deploy.h"
 #include "converge/converge_io.h"
 #include "pipeline/pipeline.h"
 
@@ -72,7 +71,7 @@ cli_code_watch(struct cli *cli, struct converge_opts *o)
 			po.goal = PIPELINE_ALL;
 		}
 		if (p.manifest && pipeline_run(&p, &po, &d) == PIPELINE_OK) {
-			code_deploy_run(o, p.manifest, &p.out, &d);
+			cli_code_deploy(o, p.manifest, &p.out, &d);
 			pipeline_free(&keep);
 			keep = p;
 		} else {

@@ -97,9 +97,14 @@ only_code(struct code_run *cr)
 	if (cJSON_Compare(cr->dep.template, cr->tpl, 1) &&
 	    strcmp(cr->dep.site, site) == 0)
 		return 0;
-	log_error("%s: deploy --code refused: more than the code changed "
-	    "since the last deploy from here (%s); run 'spartac deploy'",
-	    cr->m->service, cr->dep.path);
+	if (cr->o->fallback)
+		log_info("%s: more than the code changed since the last deploy "
+		    "from here (%s): a full deploy (--fallback)",
+		    cr->m->service, cr->dep.path);
+	else
+		log_error("%s: deploy --code refused: more than the code "
+		    "changed since the last deploy from here (%s); run "
+		    "'spartac deploy'", cr->m->service, cr->dep.path);
 	rows = plan_diff(cr->dep.template, cr->tpl, NULL, NULL);
 	if (cJSON_GetArraySize(rows) > 0) {
 		fprintf(stderr, "Other changes:\n");
@@ -311,9 +316,15 @@ code_steps(struct code_run *cr)
 
 	if (deployed_load(cr->out->dir, cr->m->service, aws_region(cr->aws),
 	    &cr->dep) != 0 || cr->dep.template == NULL) {
-		log_error("%s: no full deploy of this stack to %s from here: "
-		    "run 'spartac deploy' first", cr->m->service,
-		    aws_region(cr->aws));
+		if (cr->o->fallback)
+			log_info("%s: no full deploy of this stack to %s from "
+			    "here: a full deploy (--fallback)", cr->m->service,
+			    aws_region(cr->aws));
+		else
+			log_error("%s: no full deploy of this stack to %s from "
+			    "here: run 'spartac deploy' first", cr->m->service,
+			    aws_region(cr->aws));
+		cr->result = "refused";
 		return EXIT_CHANGES;
 	}
 	if (file_read(cr->out->template_path, MARSHAL_TEMPLATE_S3_MAX * 2,
@@ -371,7 +382,9 @@ code_deploy_run(const struct converge_opts *o, const struct manifest *m,
 		return EXIT_AWS;
 	}
 	status = code_steps(&cr);
-	result_print(&cr);
+	/* a refusal the caller turns into a full deploy prints nothing */
+	if (!(o->fallback && strcmp(cr.result, "refused") == 0))
+		result_print(&cr);
 	if (fflush(stdout) != 0 && status == EXIT_OK)
 		status = EXIT_IO;
 	log_debug("aws: %lu API calls", aws_api_calls(cr.aws));

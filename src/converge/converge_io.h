@@ -29,6 +29,8 @@ struct converge_opts {
 	int detailed_exitcode;    /* plan --detailed-exitcode */
 	int fast;                 /* plan --fast: no change set (plan_fast.h) */
 	int code;                 /* deploy --code: the code alone (code_deploy.h) */
+	int fallback;             /* deploy --code --fallback: a full deploy
+				   * instead of a refusal */
 	struct timespec started;  /* CLOCK_MONOTONIC at the verb's start,
 				   * build included: what --timeout counts */
 	const char *stack_name;   /* --stack-name; NULL: the service */
