@@ -241,3 +241,18 @@ def test_6_fallback_turns_a_refusal_into_a_full_deploy(project, proxy):
     assert lam(proxy).get_function_configuration(FunctionName=fns["OneFunction"])["MemorySize"] == 512
     r = spartac(project, proxy, "deploy", "--fallback")
     assert r.returncode == 64 and "--fallback goes with --code" in r.stderr
+
+
+def test_7_another_stack_name_has_its_own_record(project, proxy):
+    other = "code-svc-b"
+    r = spartac(project, proxy, "deploy", "--stack-name", other)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (project / ".spartac" / "deployed" / f"{other}@us-east-1.json").exists()
+    src = project / "src" / "fns.c"
+    src.write_text(src.read_text().replace("hello, watch", "hello, other"))
+    r = spartac(project, proxy, "deploy", "--code", "--stack-name", other)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"{other}: code updated on 3 function(s)" in r.stdout
+    r = spartac(project, proxy, "plan", "--fast", "--stack-name", other, "--format", "json")
+    doc = json.loads(r.stdout)
+    assert doc["stack"] == other and all(c.get("code") for c in doc["changes"]), doc

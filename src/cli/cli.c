@@ -200,7 +200,8 @@ static const struct verb verbs[] = {
 	    "                     time 2026-12-05T10:00:00Z (default 10m)\n"
 	    "  --follow           keep polling for new events until Ctrl-C\n"
 	    "  --filter PATTERN   a CloudWatch Logs filter pattern\n"
-	    "  --timeout DURATION with --follow: stop after DURATION (30, 10m, 1h)\n",
+	    "  --timeout DURATION with --follow: stop after DURATION (30, 10m, 1h)\n"
+	    "  --stack-name NAME  the stack (default: the manifest's service)\n",
 	    cmd_logs},
 	{"serve", "serve [FILE] [--port N] [--pool N] [--watch]",
 	    "serve the API on 127.0.0.1 through warm local bootstraps; no Docker",

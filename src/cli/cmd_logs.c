@@ -559,7 +559,8 @@ groups_make(struct logs_run *lr, const struct manifest *m, char **names,
 			continue;
 		lr->g[lr->ng].function = all[i];
 		lr->g[lr->ng].name = xasprintf("/aws/lambda/%s/%s",
-		    m->service, all[i]);
+		    lr->cli->stack_name ? lr->cli->stack_name : m->service,
+		    all[i]);
 		if ((int)strlen(all[i]) > lr->width)
 			lr->width = (int)strlen(all[i]);
 		lr->ng++;
@@ -604,6 +605,7 @@ cmd_logs(struct cli *cli, int argc, char **argv)
 		{"filter", required_argument, NULL, OPT_FILTER},
 		{"follow", no_argument, NULL, OPT_FOLLOW},
 		{"timeout", required_argument, NULL, OPT_TIMEOUT},
+		CLI_STACK_NAME_OPTION,
 		{NULL, 0, NULL, 0},
 	};
 	const struct verb *self = cli_verb("logs");
@@ -640,6 +642,8 @@ cmd_logs(struct cli *cli, int argc, char **argv)
 		case 'h':
 			return EXIT_OK;
 		default:
+			if (cli_take_value(cli, c, optarg))
+				break;
 			return EXIT_USAGE;
 		}
 	}

@@ -108,7 +108,8 @@ plan_offline(struct cli *cli, int detailed)
 		goto out;
 	}
 	region = offline_region(cli);
-	switch (deployed_load(p.out.dir, p.manifest->service, region, &dep)) {
+	switch (deployed_load(p.out.dir, cli->stack_name ? cli->stack_name :
+	    p.manifest->service, region, &dep)) {
 	case 0:
 		break;
 	case 1: /* never deployed from here: all new */
@@ -130,7 +131,8 @@ plan_offline(struct cli *cli, int detailed)
 	}
 	rows = plan_diff(dep.template, new, dep.code, p.out.code_sha256);
 	iam = plan_iam_broadening(dep.template, new);
-	offline_print(cli, p.manifest->service, rows, iam, &dep);
+	offline_print(cli, cli->stack_name ? cli->stack_name :
+	    p.manifest->service, rows, iam, &dep);
 	if (detailed && cJSON_GetArraySize(rows) > 0)
 		status = EXIT_CHANGES;
 out:

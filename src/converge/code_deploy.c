@@ -53,6 +53,7 @@ struct fn {
 struct code_run {
 	const struct converge_opts *o;
 	const struct manifest *m;
+	const char *stack;       /* --stack-name, else the service */
 	const struct build_out *out;
 	struct aws *aws;
 	struct aws_error err;
@@ -100,11 +101,11 @@ only_code(struct code_run *cr)
 	if (cr->o->fallback)
 		log_info("%s: more than the code changed since the last deploy "
 		    "from here (%s): a full deploy (--fallback)",
-		    cr->m->service, cr->dep.path);
+		    cr->stack, cr->dep.path);
 	else
 		log_error("%s: deploy --code refused: more than the code "
 		    "changed since the last deploy from here (%s); run "
-		    "'spartac deploy'", cr->m->service, cr->dep.path);
+		    "'spartac deploy'", cr->stack, cr->dep.path);
 	rows = plan_diff(cr->dep.template, cr->tpl, NULL, NULL);
 	if (cJSON_GetArraySize(rows) > 0) {
 		fprintf(stderr, "Other changes:\n");
@@ -124,7 +125,7 @@ physical_names(struct code_run *cr)
 	size_t i, k;
 	int rc = 0;
 
-	if (cfn_describe_stack_resources(cr->aws, cr->m->service, NULL, &l,
+	if (cfn_describe_stack_resources(cr->aws, cr->stack, NULL, &l,
 	    &cr->err) != 0) {
 		aws_error_log(&cr->err);
 		return -1;
@@ -132,7 +133,7 @@ physical_names(struct code_run *cr)
 	for (i = 0; i < l.n && rc == 0; i++) {
 		if (l.v[i].status && !str_has_suffix(l.v[i].status, "_COMPLETE")) {
 			log_error("%s: %s is %s: wait for the stack to settle "
-			    "('spartac status')", cr->m->service,
+			    "('spartac status')", cr->stack,
 			    l.v[i].logical_id, l.v[i].status);
 			rc = -1;
 		}
@@ -144,7 +145,7 @@ physical_names(struct code_run *cr)
 	for (k = 0; k < cr->nfns && rc == 0; k++)
 		if (cr->fns[k].physical == NULL) {
 			log_error("%s: the stack has no function %s: run "
-			    "'spartac deploy'", cr->m->service,
+			    "'spartac deploy'", cr->stack,
 			    cr->fns[k].logical_id);
 			rc = -1;
 		}
@@ -163,7 +164,7 @@ artifact_bucket(struct code_run *cr)
 		cr->bucket = xstrdup(cr->dep.bucket);
 		return 0;
 	}
-	if (cfn_describe_stacks(cr->aws, cr->m->service, &st, &cr->err) != 0) {
+	if (cfn_describe_stacks(cr->aws, cr->stack, &st, &cr->err) != 0) {
 		aws_error_log(&cr->err);
 		return -1;
 	}
@@ -174,7 +175,7 @@ artifact_bucket(struct code_run *cr)
 	cfn_stack_free(st);
 	if (cr->bucket == NULL)
 		log_error("%s: no stack or no %s parameter: run 'spartac "
-		    "deploy'", cr->m->service, MARSHAL_PARAM_BUCKET);
+		    "deploy'", cr->stack, MARSHAL_PARAM_BUCKET);
 	return cr->bucket ? 0 : -1;
 }
 
@@ -225,7 +226,7 @@ update_all(struct code_run *cr)
 			break;
 		if (waited > WAIT_MAX_S * 1000L) {
 			log_error("%s: %zu function(s) still updating after "
-			    "%d s", cr->m->service, busy, WAIT_MAX_S);
+			    "%d s", cr->stack, busy, WAIT_MAX_S);
 			return -1;
 		}
 		sleep_ms(delay);
@@ -247,7 +248,7 @@ update_all(struct code_run *cr)
 		if (cr->fns[k].conf.last_update &&
 		    strcmp(cr->fns[k].conf.last_update, "Failed") == 0) {
 			log_error("%s: %s: the code update failed: %s",
-			    cr->m->service, cr->fns[k].logical_id,
+			    cr->stack, cr->fns[k].logical_id,
 			    cr->fns[k].conf.last_update_reason ?
 			    cr->fns[k].conf.last_update_reason : "(no reason)");
 			return -1;
@@ -266,7 +267,7 @@ result_print(const struct code_run *cr)
 		j = cJSON_CreateObject();
 		cJSON_AddStringToObject(j, "verb", "deploy");
 		cJSON_AddStringToObject(j, "mode", "code");
-		cJSON_AddStringToObject(j, "stack", cr->m->service);
+		cJSON_AddStringToObject(j, "stack", cr->stack);
 		cJSON_AddStringToObject(j, "result", cr->result);
 		a = cJSON_AddArrayToObject(j, "functions");
 		for (k = 0; k < cr->nfns; k++) {
@@ -293,7 +294,7 @@ result_print(const struct code_run *cr)
 		return;
 	}
 	if (strcmp(cr->result, "no-changes") == 0) {
-		printf("%s: no code changes\n", cr->m->service);
+		printf("%s: no code changes\n", cr->stack);
 		return;
 	}
 	if (strcmp(cr->result, "deployed") != 0)
@@ -303,7 +304,7 @@ result_print(const struct code_run *cr)
 		    cr->fns[k].conf.last_update ? cr->fns[k].conf.last_update :
 		    "");
 	printf("%s: code updated on %zu function(s) in %lu API calls; the "
-	    "stack's %s catches up on the next deploy\n", cr->m->service,
+	    "stack's %s catches up on the next deploy\n", cr->stack,
 	    cr->nfns, aws_api_calls(cr->aws), MARSHAL_PARAM_CODE_KEY);
 }
 
@@ -314,15 +315,15 @@ code_steps(struct code_run *cr)
 	char *tpl = NULL;
 	size_t len;
 
-	if (deployed_load(cr->out->dir, cr->m->service, aws_region(cr->aws),
+	if (deployed_load(cr->out->dir, cr->stack, aws_region(cr->aws),
 	    &cr->dep) != 0 || cr->dep.template == NULL) {
 		if (cr->o->fallback)
 			log_info("%s: no full deploy of this stack to %s from "
-			    "here: a full deploy (--fallback)", cr->m->service,
+			    "here: a full deploy (--fallback)", cr->stack,
 			    aws_region(cr->aws));
 		else
 			log_error("%s: no full deploy of this stack to %s from "
-			    "here: run 'spartac deploy' first", cr->m->service,
+			    "here: run 'spartac deploy' first", cr->stack,
 			    aws_region(cr->aws));
 		cr->result = "refused";
 		return EXIT_CHANGES;
@@ -345,7 +346,8 @@ code_steps(struct code_run *cr)
 		free(tpl);
 		return EXIT_OK;
 	}
-	cr->key = xasprintf("%s/%s.zip", cr->m->service, cr->out->code_sha256);
+	cr->key = xasprintf("%s/%s.zip", cr->m->service,
+	    cr->out->code_sha256);
 	if (physical_names(cr) != 0 || artifact_bucket(cr) != 0 ||
 	    upload(cr) != 0 || update_all(cr) != 0) {
 		free(tpl);
@@ -355,7 +357,7 @@ code_steps(struct code_run *cr)
 	f.code = cr->out->code_sha256;
 	f.site = cr->dep.site;
 	f.bucket = cr->bucket;
-	if (deployed_save(cr->out->dir, cr->m->service, aws_region(cr->aws),
+	if (deployed_save(cr->out->dir, cr->stack, aws_region(cr->aws),
 	    tpl, len, &f) != 0)
 		log_warn("%s/deployed: %s", cr->out->dir, strerror(errno));
 	free(tpl);
@@ -373,6 +375,7 @@ code_deploy_run(const struct converge_opts *o, const struct manifest *m,
 	memset(&cr, 0, sizeof cr);
 	cr.o = o;
 	cr.m = m;
+	cr.stack = o->stack_name ? o->stack_name : m->service;
 	cr.out = out;
 	cr.result = "failed";
 	if (d->n)

@@ -69,7 +69,7 @@ deployed_template(struct aws *aws, const struct cfn_stack *st, cJSON **old,
 }
 
 static void
-fast_print(const struct converge_opts *o, const struct manifest *m,
+fast_print(const struct converge_opts *o, const char *stack,
     const struct cfn_stack *st, const cJSON *rows, const cJSON *iam,
     struct aws *aws)
 {
@@ -80,7 +80,7 @@ fast_print(const struct converge_opts *o, const struct manifest *m,
 	if (o->format == DIAG_FORMAT_JSON) {
 		j = cJSON_CreateObject();
 		cJSON_AddStringToObject(j, "verb", "plan");
-		cJSON_AddStringToObject(j, "stack", m->service);
+		cJSON_AddStringToObject(j, "stack", stack);
 		cJSON_AddStringToObject(j, "result", cJSON_GetArraySize(rows) ?
 		    "changes" : "no-changes");
 		cJSON_AddBoolToObject(j, "fast", 1);
@@ -100,10 +100,10 @@ fast_print(const struct converge_opts *o, const struct manifest *m,
 	}
 	if (cJSON_GetArraySize(rows) == 0) {
 		printf("%s: no changes against the deployed template (fast)\n",
-		    m->service);
+		    stack);
 	} else {
 		printf("Changes to %s against the deployed template (fast, "
-		    "no change set):\n", m->service);
+		    "no change set):\n", stack);
 		plan_diff_print(stdout, rows);
 		plan_iam_print(stdout, iam);
 	}
@@ -123,6 +123,7 @@ plan_fast_run(const struct converge_opts *o, const struct manifest *m,
 	cJSON *old = NULL, *new = NULL, *rows = NULL, *iam = NULL;
 	char *tpl = NULL, *key;
 	size_t len;
+	const char *stack = o->stack_name ? o->stack_name : m->service;
 	int status = EXIT_OK;
 
 	if (d->n)
@@ -143,7 +144,7 @@ plan_fast_run(const struct converge_opts *o, const struct manifest *m,
 		cJSON_Delete(new);
 		return EXIT_AWS;
 	}
-	if (cfn_describe_stacks(aws, m->service, &st, &err) != 0 ||
+	if (cfn_describe_stacks(aws, stack, &st, &err) != 0 ||
 	    deployed_template(aws, st, &old, &err) != 0) {
 		aws_error_log(&err);
 		status = EXIT_AWS;
@@ -154,7 +155,7 @@ plan_fast_run(const struct converge_opts *o, const struct manifest *m,
 	    key);
 	free(key);
 	iam = plan_iam_broadening(old, new);
-	fast_print(o, m, st, rows, iam, aws);
+	fast_print(o, stack, st, rows, iam, aws);
 	if (o->detailed_exitcode && cJSON_GetArraySize(rows) > 0)
 		status = EXIT_CHANGES;
 	if (fflush(stdout) != 0)
