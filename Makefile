@@ -65,7 +65,11 @@ UNITBIN  := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
 UNITBIN  += $(BUILD)/tests/jsts_runner
 
 # Files compiled into the binary, reachable through embedded.h.
-EMBED_FILES := schema/sparta.schema.json schema/cfn-types.tsv \
+# The runtime also compiles spartac's SigV4 signer and what it needs (one
+# signer for both; src/aws/sigv4_hash.h is the seam between their hashes).
+RUNTIME_SHARED := src/base/util.c src/base/util.h src/aws/url.c src/aws/url.h \
+                  src/aws/sigv4.c src/aws/sigv4.h src/aws/sigv4_hash.h
+EMBED_FILES := schema/sparta.schema.json schema/cfn-types.tsv $(RUNTIME_SHARED) \
                $(sort $(wildcard src/runtime/*.c src/runtime/*.h include/sparta/*.h))
 
 .PHONY: all check unit install uninstall clean fuzz example lint-man docs structure cfn-types \

@@ -32,13 +32,28 @@ RESPONSE_LIMIT = 6291556
 FUNCTIONS = ["hello", "echo", "fail", "sleep", "big", "text", "ctx", "api", "crash", "rc", "badjson"]
 
 
+# spartac's files the runtime compiles too (the Makefile's RUNTIME_SHARED).
+SHARED = ["src/base/util.c", "src/aws/url.c", "src/aws/sigv4.c"]
+
+
+def bearssl_archive(cc):
+    """Debian's libbearssl.a for cc's target, as spartac's build links it."""
+    arch = "aarch64" if cc.startswith("aarch64") else "x86_64"
+    p = Path(f"/usr/lib/{arch}-linux-gnu/libbearssl.a")
+    if not p.exists():
+        pytest.fail(f"{p} is missing: run 'sh tools/setup.sh'")
+    return [str(p)]
+
+
 def compile_bootstrap(out, cc="musl-gcc", extra=()):
     """Compiles the runtime + test handlers + dispatch table, static."""
     need(cc)
     srcs = sorted(str(p) for p in RUNTIME.glob("*.c"))
+    srcs += [str(ROOT / p) for p in SHARED]
     srcs += [str(HANDLERS / "handlers.c"), str(HANDLERS / "table.c")]
     cmd = [cc, "-static", "-Os", "-s", *CFLAGS, f"-I{ROOT / 'include'}", f"-I{RUNTIME}",
-           "-o", str(out), *srcs, *extra]
+           f"-I{ROOT / 'src'}", "-I/usr/include/bearssl", "-o", str(out), *srcs, *extra,
+           *bearssl_archive(cc)]
     r = subprocess.run(cmd, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     return Path(out)
@@ -209,13 +224,14 @@ class Rie:
     invoke and keeps it warm; invoke serially (it panics on concurrent
     invokes). Its log (and the function's output) is in self.logf."""
 
-    def __init__(self, tmp, argv, handler, timeout_s=30, name="rie"):
+    def __init__(self, tmp, argv, handler, timeout_s=30, name="rie", extra_env=None):
         self.dir = Path(tmp)
         self.logf = self.dir / f"{name}-{handler}.log"
         exe = rie_binary()
         env = {"PATH": os.environ["PATH"], "_HANDLER": handler,
                "AWS_LAMBDA_FUNCTION_NAME": "rie-test", "AWS_LAMBDA_FUNCTION_TIMEOUT": str(timeout_s),
                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128", "AWS_REGION": "us-east-1"}
+        env.update(extra_env or {})  # the function's own variables
         for _ in range(3):  # a free port can be taken before rie binds it
             self.port, api = free_port(), free_port()
             if api == self.port:

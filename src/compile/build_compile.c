@@ -105,6 +105,7 @@ build_ctx_free(struct build_ctx *c)
 	free(c->out_map);
 	free(c->inc_api);
 	free(c->inc_rt);
+	free(c->inc_src);
 }
 
 char *
@@ -243,6 +244,7 @@ build_compile_argv(struct build_ctx *c, const struct build_src *s)
 	argv[n++] = c->inc_api;
 	if (s->is_runtime) {
 		argv[n++] = c->inc_rt;
+		argv[n++] = c->inc_src;
 		argv[n++] = BEARSSL_INC;
 	} else
 		for (i = 0; i < c->nincs; i++)
@@ -493,6 +495,7 @@ build_bootstrap(const struct manifest *m, struct build_out *out,
 	c.out_map = xasprintf("-ffile-prefix-map=%s=.spartac", out->dir);
 	c.inc_api = xasprintf("-I%s/include", c.work);
 	c.inc_rt = xasprintf("-I%s/src/runtime", c.work);
+	c.inc_src = xasprintf("-I%s/src", c.work);
 	out->compiled = 0;
 	if ((errors = build_sources_collect(&c) + build_args_collect(&c)) > 0)
 		goto out;

@@ -279,7 +279,8 @@ build_runtime_write(struct build_ctx *c)
 	int errors = 0;
 
 	for (e = embedded_files; e->path != NULL; e++) {
-		if (!str_has_prefix(e->path, "src/runtime/") &&
+		/* the runtime, and the spartac files it shares (SigV4) */
+		if (!str_has_prefix(e->path, "src/") &&
 		    !str_has_prefix(e->path, "include/sparta/"))
 			continue;
 		path = xasprintf("%s/work/%s", c->out->dir, e->path);
@@ -320,7 +321,7 @@ build_runtime_sources_add(struct build_ctx *c)
 	char *rel;
 
 	for (e = embedded_files; e->path != NULL; e++) {
-		if (!str_has_prefix(e->path, "src/runtime/") ||
+		if (!str_has_prefix(e->path, "src/") ||
 		    !str_has_suffix(e->path, ".c"))
 			continue;
 		rel = xasprintf("%s/%s", c->work, e->path);

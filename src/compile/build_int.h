@@ -53,6 +53,7 @@ struct build_ctx {
 	char *out_map;    /* -ffile-prefix-map=<out dir>=.spartac */
 	char *inc_api;    /* -I<work>/include: sparta/lambda.h */
 	char *inc_rt;     /* -I<work>/src/runtime: the runtime's headers */
+	char *inc_src;    /* -I<work>/src: the spartac headers it shares */
 	char key[DIGEST_HEX_LEN + 1];
 };
 

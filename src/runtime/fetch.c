@@ -37,7 +37,12 @@ struct fetch_conn {
 	size_t rlen, rpos;
 };
 
-static struct fetch_conn conn = { .fd = -1 };
+/* A few hosts at once (a handler may use DynamoDB, SQS and S3). */
+#define FETCH_CONNS 4
+static struct fetch_conn conns[FETCH_CONNS] = {
+	{ .fd = -1 }, { .fd = -1 }, { .fd = -1 }, { .fd = -1 },
+};
+static unsigned conn_next; /* the slot a new host replaces, round robin */
 
 /* 1 when host is a loopback name or address (plain HTTP is allowed). */
 int
@@ -120,7 +125,24 @@ conn_drop(struct fetch_conn *c)
 void
 rt_fetch_shutdown(void)
 {
-	conn_drop(&conn);
+	size_t i;
+
+	for (i = 0; i < FETCH_CONNS; i++)
+		conn_drop(&conns[i]);
+}
+
+/* The kept connection to u's scheme, host and port, or NULL. */
+static struct fetch_conn *
+conn_find(const struct rt_url *u)
+{
+	size_t i;
+
+	for (i = 0; i < FETCH_CONNS; i++)
+		if (conns[i].fd >= 0 && conns[i].https == u->https &&
+		    strcmp(conns[i].host, u->host) == 0 &&
+		    strcmp(conns[i].port, u->port) == 0)
+			return &conns[i];
+	return NULL;
 }
 
 static int
@@ -397,6 +419,7 @@ int
 rt_fetch(const struct rt_fetch_request *rq, struct rt_fetch_reply *rep)
 {
 	struct rt_buf head = {0};
+	struct fetch_conn *c;
 	struct rt_url u;
 	int attempt, reused, got, rc = -1;
 
@@ -420,26 +443,25 @@ rt_fetch(const struct rt_fetch_request *rq, struct rt_fetch_reply *rep)
 		return -1;
 	}
 	for (attempt = 0; attempt < 2 && rc < 0; attempt++) {
-		reused = conn.fd >= 0 && conn.https == u.https &&
-		    strcmp(conn.host, u.host) == 0 &&
-		    strcmp(conn.port, u.port) == 0;
-		if (!reused) {
-			conn_drop(&conn);
-			if (conn_open(&conn, &u, rq->timeout_ms > 0
-			    ? rq->timeout_ms : 30000, rep->err,
-			    sizeof(rep->err)) < 0)
+		c = conn_find(&u);
+		reused = c != NULL;
+		if (c == NULL) {
+			c = &conns[conn_next++ % FETCH_CONNS];
+			conn_drop(c);
+			if (conn_open(c, &u, rq->timeout_ms > 0 ? rq->timeout_ms
+			    : 30000, rep->err, sizeof(rep->err)) < 0)
 				break;
 		}
 		got = 0;
 		rt_buf_reset(&rep->headers);
 		rt_buf_reset(&rep->body);
-		if (conn_write(&conn, head.data, head.len) == 0 &&
-		    (rq->len == 0 || conn_write(&conn, rq->body, rq->len) == 0) &&
-		    read_reply(&conn, rq->method, rep, &got) == 0) {
+		if (conn_write(c, head.data, head.len) == 0 &&
+		    (rq->len == 0 || conn_write(c, rq->body, rq->len) == 0) &&
+		    read_reply(c, rq->method, rep, &got) == 0) {
 			rc = 0;
 			break;
 		}
-		conn_drop(&conn);
+		conn_drop(c);
 		snprintf(rep->err, sizeof(rep->err), "%s:%s: connection %s",
 		    u.host, u.port, got ? "broke while reading the reply"
 		    : "closed before a reply");

@@ -78,9 +78,19 @@ struct sparta_response {
 	struct rt_buf headers; /* "name":"value" pairs, comma-separated */
 };
 
+/* A sparta_json_buffer: a writer's buffer, freed with the invocation. */
+struct rt_json_buffer {
+	struct sparta_response res;
+	struct rt_json_buffer *next;
+};
+
 struct sparta_invocation {
 	struct rt_arena arena;
+	struct rt_json_buffer *buffers;
 };
+
+/* After the handler: frees the invocation's buffers and resets its arena. */
+void rt_invocation_end(struct sparta_invocation *inv);
 
 /* Clears res for a new invocation, keeping its memory. */
 void rt_response_reset(struct sparta_response *res);
