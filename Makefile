@@ -63,6 +63,9 @@ UNITSRC  := $(wildcard tests/unit/test_*.c)
 UNITBIN  := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
 # The JSON-Schema-Test-Suite runner (driven by tests/test_jsonschema_suite.py).
 UNITBIN  += $(BUILD)/tests/jsts_runner
+# The SigV4 driver again, built as a bootstrap builds the signer: the same
+# sources with BearSSL's hashes (runtime/aws_hash.c), for the botocore oracle.
+UNITBIN  += $(BUILD)/tests/test_sigv4_rt
 
 # Files compiled into the binary, reachable through embedded.h.
 # The runtime also compiles spartac's SigV4 signer and what it needs (one
@@ -121,6 +124,13 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libspartac.a
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libspartac.a $(ALL_LDFLAGS) $(PKG_LIBS) -lm
 
 unit: $(UNITBIN)
+
+SIGV4_RT_SRC := tests/unit/test_sigv4.c src/aws/sigv4.c src/aws/url.c src/base/util.c \
+                src/runtime/aws_hash.c
+$(BUILD)/tests/test_sigv4_rt: $(SIGV4_RT_SRC) tests/unit/unit.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $(SIGV4_RT_SRC) $(ALL_LDFLAGS) \
+	    -lcjson /usr/lib/$(shell $(CC) -dumpmachine)/libbearssl.a
 
 # The whole suite is driven by pytest (tests/test_*.py): it runs the C unit
 # binaries, the golden CLI cases and the third-party peers, and ends with
