@@ -5,14 +5,21 @@ STS GetCallerIdentity (Query protocol), under `spartac invoke` and under
 the AWS Lambda Runtime Interface Emulator. The same handler with a wrong
 secret gets the service's signature error, not a success."""
 import json
+import os
 import shutil
+import signal
+import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
 import pytest
 
-from conftest import ROOT, run
-from runtimelib import Rie, rie_binary
+from conftest import ROOT, free_port, need, run
+from runtimelib import CFLAGS, SHARED, Rie, bearssl_archive, rie_binary
 from test_aws_moto import REGION, clean_env, moto_auth  # noqa: F401 (fixture)
+from test_runtime_tls import pki, s_server  # noqa: F401 (fixture)
 
 STORE = ROOT / "tests" / "aws" / "store.c"
 
@@ -101,3 +108,122 @@ def test_store_under_rie(aws_env, tmp_path):
         assert rie.inits() == 1  # one warm process, its connections kept
     finally:
         rie.close()
+
+
+TABLE = """#include "dispatch.h"
+sparta_handler_fn t_store, t_fetch;
+const struct sparta_handler_entry sparta_handlers[] = {
+\t{"store", t_store}, {"fetch", t_fetch}, {NULL, NULL},
+};
+"""
+
+
+def memcheck_bootstrap(d, sanitize):
+    """The runtime (its new client, TLS and signer included) with the
+    store and fetch handlers, as a glibc program: with ASan+UBSan, or plain
+    for valgrind."""
+    (d / "table.c").write_text(TABLE)
+    srcs = [*sorted(map(str, (ROOT / "src" / "runtime").glob("*.c"))),
+            *(str(ROOT / p) for p in SHARED), str(STORE), str(ROOT / "tests" / "aws" / "fetch.c"),
+            str(d / "table.c")]
+    out = d / ("bootstrap-san" if sanitize else "bootstrap-vg")
+    flags = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer",
+             "-fno-sanitize-recover=all"] if sanitize else []
+    r = subprocess.run(["gcc", "-g", "-O1", *CFLAGS, *flags, f"-I{ROOT / 'include'}",
+                        f"-I{ROOT / 'src' / 'runtime'}", f"-I{ROOT / 'src'}", "-o", str(out),
+                        *srcs, *bearssl_archive("gcc")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def run_events(argv, handler, events, env, timeout=240):
+    """Runs argv as the function under a minimal Runtime API that hands it
+    the events one by one and then answers /invocation/next with 410, so
+    the bootstrap leaves its loop, frees what it holds and exits on its
+    own (the leak checkers report at exit). Returns (the responses in
+    order, as (path kind, body), the exit status, stderr)."""
+    queue, got = list(events), []
+
+    class Api(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def reply(self, code, body, headers=()):
+            self.send_response(code)
+            for k, v in headers:
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self):
+            if not queue:
+                self.reply(410, b'{"errorType":"Gone","errorMessage":"no more events"}')
+                return
+            self.reply(200, json.dumps(queue.pop(0)).encode(), [
+                ("Lambda-Runtime-Aws-Request-Id", f"req-{len(got)}"),
+                ("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 120000)),
+                ("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:eu-west-1:1:function:_")])
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            got.append((self.path.rsplit("/", 1)[1], body))
+            self.reply(202, b'{"status":"OK"}')
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Api)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    fenv = dict(env, PATH=os.environ["PATH"], _HANDLER=handler,
+                AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{srv.server_address[1]}")
+    try:
+        fn = subprocess.Popen(argv, env=fenv, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, start_new_session=True)
+        try:
+            _, err = fn.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(fn.pid, signal.SIGKILL)
+            fn.communicate()
+            pytest.fail(f"the bootstrap did not end within {timeout} s")
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    return got, fn.returncode, err.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("tool", ["asan", "valgrind"])
+def test_runtime_client_memory(aws_env, pki, tmp_path, tool):
+    """Two invocations of the store handler in one process, then HTTPS
+    fetches (verified, refused for its certificate, no server), under
+    ASan+UBSan or valgrind, each ended by the runtime's own exit: no
+    error, no leak."""
+    env, queue = aws_env
+    d = tmp_path
+    boot = memcheck_bootstrap(d, tool == "asan")
+    argv = [str(boot)]
+    if tool == "valgrind":
+        need("valgrind")
+        argv = ["valgrind", "-q", "--leak-check=full", "--error-exitcode=99",
+                "--errors-for-leak-kinds=definite,indirect", *argv]
+    fenv = dict(env, ASAN_OPTIONS="detect_leaks=1:exitcode=86",
+                UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=87")
+    got, rc, err = run_events(argv, "store", [event(queue, 200), event(queue, 201)], fenv)
+    assert rc == 1, err  # the runtime's exit after the 410, not a checker's
+    assert "Sanitizer" not in err and "runtime error" not in err and "==" not in err, err
+    assert [k for k, _ in got] == ["response", "response"], got
+    for n, (_, body) in enumerate(got):
+        check(json.loads(body), 200 + n)
+    good, bad = free_port(), free_port()
+    servers = [s_server(pki, "good", good), s_server(pki, "untrusted", bad)]
+    try:
+        got, rc, err = run_events(argv, "fetch", [
+            {"url": f"https://localhost:{good}/"}, {"url": f"https://localhost:{bad}/"},
+            {"url": "https://127.0.0.1:1/"}], dict(fenv, SSL_CERT_FILE=str(pki / "ca.pem")))
+    finally:
+        for p in servers:
+            p.kill()
+            p.wait()
+    assert rc == 1 and "Sanitizer" not in err and "==" not in err, err
+    assert [k for k, _ in got] == ["response", "error", "error"], got
+    assert json.loads(got[0][1])["status"] == 200
+    assert b"certificate not trusted" in got[1][1] and b"cannot connect" in got[2][1], got
