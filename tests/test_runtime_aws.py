@@ -99,6 +99,9 @@ def test_store_under_rie(aws_env, tmp_path):
     d = project(tmp_path)
     r = run("build", cwd=d, timeout=300)
     assert r.returncode == 0, r.stderr
+    # the bound for a function that calls DynamoDB and SQS (and here
+    # S3 and STS too): the AWS client, TLS and the signer included
+    assert (d / ".spartac" / "code.zip").stat().st_size <= 300 * 1024
     rie = Rie(tmp_path, [d / ".spartac" / "bootstrap"], "store", extra_env=env)
     try:
         for n in range(3):
