@@ -47,7 +47,7 @@ CFLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werr
 # so the client is linked: start -> first next with and without it.
 BEARSSL=/usr/lib/$(musl-gcc -dumpmachine)/libbearssl.a
 LINK="-static -Os -s -ffunction-sections -fdata-sections -Wl,--gc-sections"
-RT="src/runtime/*.c src/base/util.c src/aws/url.c src/aws/sigv4.c"
+RT="src/runtime/*.c src/base/util.c src/aws/url.c src/aws/sigv4.c src/aws/retry_codes.c"
 musl-gcc $LINK $CFLAGS -Iinclude -Isrc/runtime -Isrc -I/usr/include/bearssl \
 	-o "$W/c-bootstrap" $RT tests/runtime/handlers.c tests/runtime/table.c "$BEARSSL"
 musl-gcc $LINK $CFLAGS -Iinclude -Isrc/runtime -Isrc -I/usr/include/bearssl \

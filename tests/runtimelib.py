@@ -33,7 +33,7 @@ FUNCTIONS = ["hello", "echo", "fail", "sleep", "big", "text", "ctx", "api", "cra
 
 
 # spartac's files the runtime compiles too (the Makefile's RUNTIME_SHARED).
-SHARED = ["src/base/util.c", "src/aws/url.c", "src/aws/sigv4.c"]
+SHARED = ["src/base/util.c", "src/aws/url.c", "src/aws/sigv4.c", "src/aws/retry_codes.c"]
 
 
 def bearssl_archive(cc):
@@ -308,6 +308,24 @@ def _wait_gone(pid, timeout=30):
         time.sleep(0.05)
 
 
+class ApiHandler(BaseHTTPRequestHandler):
+    """The base of the tests' minimal Runtime API servers: keep-alive,
+    quiet, and reply() with a JSON body."""
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, code, body, headers=()):
+        self.send_response(code)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
 def one_invocation_413(argv, handler, event, timeout=60):
     """Runs argv as the function under a minimal Runtime API that gives it
     one event, answers its response with 413 (as Lambda does over the
@@ -317,20 +335,7 @@ def one_invocation_413(argv, handler, event, timeout=60):
     its stderr)."""
     got = {}
 
-    class Api(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):
-            pass
-
-        def reply(self, code, body, headers=()):
-            self.send_response(code)
-            for k, v in headers:
-                self.send_header(k, v)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    class Api(ApiHandler):
 
         def do_GET(self):
             if "next" in got:
@@ -355,12 +360,21 @@ def one_invocation_413(argv, handler, event, timeout=60):
             self.reply(413, b'{"errorType":"RequestEntityTooLarge",'
                             b'"errorMessage":"Request must be smaller than 6291556 bytes"}')
 
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Api)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    env = {"PATH": os.environ["PATH"],
-           "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{srv.server_address[1]}",
-           "AWS_LAMBDA_FUNCTION_NAME": "_", "_HANDLER": handler,
+    env = {"AWS_LAMBDA_FUNCTION_NAME": "_", "_HANDLER": handler,
            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128", "AWS_REGION": "us-east-1"}
+    rc, err = run_under_api(argv, Api, env, timeout)
+    size = got.get("/2018-06-01/runtime/invocation/req-413/response")
+    return size, rc, err
+
+
+def run_under_api(argv, api, env, timeout):
+    """Runs argv as the function with AWS_LAMBDA_RUNTIME_API pointing at a
+    loopback server of the handler class api, and env (PATH added); waits
+    (bounded) until it ends on its own. Returns (exit status, stderr)."""
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), api)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    env = dict(env, PATH=os.environ["PATH"],
+               AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{srv.server_address[1]}")
     try:
         fn = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, start_new_session=True)
@@ -373,5 +387,4 @@ def one_invocation_413(argv, handler, event, timeout=60):
     finally:
         srv.shutdown()
         srv.server_close()
-    size = got.get("/2018-06-01/runtime/invocation/req-413/response")
-    return size, fn.returncode, err.decode("utf-8", "replace")
+    return fn.returncode, err.decode("utf-8", "replace")

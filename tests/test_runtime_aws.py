@@ -5,19 +5,16 @@ STS GetCallerIdentity (Query protocol), under `spartac invoke` and under
 the AWS Lambda Runtime Interface Emulator. The same handler with a wrong
 secret gets the service's signature error, not a success."""
 import json
-import os
 import shutil
-import signal
 import subprocess
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
 import pytest
 
 from conftest import ROOT, free_port, need, run
-from runtimelib import CFLAGS, SHARED, Rie, bearssl_archive, rie_binary
+from runtimelib import (CFLAGS, SHARED, ApiHandler, Rie, bearssl_archive, rie_binary,
+                        run_under_api)
 from test_aws_moto import REGION, clean_env, moto_auth  # noqa: F401 (fixture)
 from test_runtime_tls import pki, s_server  # noqa: F401 (fixture)
 
@@ -147,19 +144,7 @@ def run_events(argv, handler, events, env, timeout=240):
     order, as (path kind, body), the exit status, stderr)."""
     queue, got = list(events), []
 
-    class Api(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):
-            pass
-
-        def reply(self, code, body, headers=()):
-            self.send_response(code)
-            for k, v in headers:
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    class Api(ApiHandler):
 
         def do_GET(self):
             if not queue:
@@ -175,23 +160,8 @@ def run_events(argv, handler, events, env, timeout=240):
             got.append((self.path.rsplit("/", 1)[1], body))
             self.reply(202, b'{"status":"OK"}')
 
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Api)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    fenv = dict(env, PATH=os.environ["PATH"], _HANDLER=handler,
-                AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{srv.server_address[1]}")
-    try:
-        fn = subprocess.Popen(argv, env=fenv, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, start_new_session=True)
-        try:
-            _, err = fn.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(fn.pid, signal.SIGKILL)
-            fn.communicate()
-            pytest.fail(f"the bootstrap did not end within {timeout} s")
-    finally:
-        srv.shutdown()
-        srv.server_close()
-    return got, fn.returncode, err.decode("utf-8", "replace")
+    rc, err = run_under_api(argv, Api, dict(env, _HANDLER=handler), timeout)
+    return got, rc, err
 
 
 @pytest.mark.parametrize("tool", ["asan", "valgrind"])

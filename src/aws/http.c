@@ -67,49 +67,13 @@ aws_error_is_not_found(const struct aws_error *err)
 }
 
 static int
-code_in(const char *code, const char *const *list, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(code, list[i]) == 0)
-			return 1;
-	return 0;
-}
-
-int
-aws_error_code_is_throttle(const char *code)
-{
-	static const char *const codes[] = {
-		"Throttling", "ThrottlingException", "ThrottledException",
-		"RequestThrottledException", "TooManyRequestsException",
-		"ProvisionedThroughputExceededException",
-		"TransactionInProgressException", "RequestLimitExceeded",
-		"BandwidthLimitExceeded", "LimitExceededException",
-		"RequestThrottled", "SlowDown", "PriorRequestNotComplete",
-		"EC2ThrottledException",
-	};
-	return code_in(code, codes, NELEM(codes));
-}
-
-int
-aws_error_code_is_transient(const char *code)
-{
-	static const char *const codes[] = {
-		"RequestTimeout", "RequestTimeoutException", "InternalError",
-		"InternalFailure", "ServiceUnavailable", "IDPCommunicationError",
-	};
-	return code_in(code, codes, NELEM(codes));
-}
-
-static int
 code_is_skew(const char *code)
 {
 	static const char *const codes[] = {
 		"RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture",
 		"InvalidSignatureException", "SignatureDoesNotMatch", "AuthFailure",
 	};
-	return code_in(code, codes, NELEM(codes));
+	return aws_code_in(code, codes, NELEM(codes));
 }
 
 long

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "aws/aws.h"
+#include "aws/retry_codes.h"
 #include "aws/sigv4.h"
 #include "base/util.h"
 
@@ -173,8 +174,6 @@ int aws_send(struct aws *aws, struct aws_request *req,
 const char *aws_response_header(const struct aws_response *r, const char *name);
 void aws_response_free(struct aws_response *r);
 /* 1 for error codes the SDKs retry as throttling or transient. */
-int aws_error_code_is_throttle(const char *code);
-int aws_error_code_is_transient(const char *code);
 /* Backoff before retry number attempt (1-based), in milliseconds. */
 long aws_backoff_ms(int attempt, int throttled);
 

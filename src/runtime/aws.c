@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "aws/retry_codes.h"
 #include "aws/sigv4.h"
 #include "aws/url.h"
 #include "base/util.h"
@@ -81,28 +82,6 @@ endpoint_for(const char *service, const char *region)
 	if ((p = malloc(strlen(service) + strlen(region) + 40)) != NULL)
 		sprintf(p, "https://%s.%s.amazonaws.com", service, region);
 	return p;
-}
-
-/* Error codes the standard retry mode retries. */
-static int
-code_is_retryable(const char *code)
-{
-	static const char *const codes[] = {
-		"Throttling", "ThrottlingException", "ThrottledException",
-		"RequestThrottledException", "TooManyRequestsException",
-		"ProvisionedThroughputExceededException",
-		"TransactionInProgressException", "RequestLimitExceeded",
-		"BandwidthLimitExceeded", "LimitExceededException",
-		"RequestThrottled", "SlowDown", "PriorRequestNotComplete",
-		"EC2ThrottledException", "RequestTimeout",
-		"RequestTimeoutException", "InternalError",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
-		if (strcmp(code, codes[i]) == 0)
-			return 1;
-	return 0;
 }
 
 /* The text between <tag> and </tag> in an XML reply, or NULL. */
@@ -349,7 +328,8 @@ aws_send(struct sparta_context *ctx, const struct aws_call *call,
 		} else {
 			err_from_reply(ctx, err, rep);
 			retry = rep->status >= 500 || rep->status == 429 ||
-			    code_is_retryable(err->type);
+			    aws_error_code_is_throttle(err->type) ||
+			    aws_error_code_is_transient(err->type);
 		}
 		if (!retry || (ctx->deadline_ms > 0 &&
 		    sparta_remaining_ms(ctx) < 100))

@@ -4,6 +4,7 @@
  * it on moto with signature checking on.
  *
  * Event: {"table": T, "queue": Q, "bucket": B, "id": I, "text": X}
+ * (the message sent is received and deleted)
  * Reply: {"item": X read back, "message": the body received, "object":
  * the S3 bytes read back, "account": from GetCallerIdentity}
  * An AWS error fails the invocation with its type and message.
@@ -74,6 +75,21 @@ queue_request(struct sparta_context *ctx, const char *queue, const char *body)
 	return in;
 }
 
+static struct sparta_response *
+delete_request(struct sparta_context *ctx, const char *queue,
+    const char *receipt)
+{
+	struct sparta_response *in = sparta_json_buffer(ctx);
+
+	sparta_write_object_begin(in);
+	sparta_write_key(in, "QueueUrl");
+	sparta_write_string(in, queue);
+	sparta_write_key(in, "ReceiptHandle");
+	sparta_write_string(in, receipt != NULL ? receipt : "");
+	sparta_write_object_end(in);
+	return in;
+}
+
 #define FAIL_ON(x) do { if ((x)) return sparta_error(res, err.type, \
 	"%s (HTTP %d)", err.message, err.status); } while (0)
 
@@ -100,6 +116,11 @@ t_store(const char *event, size_t len, struct sparta_context *ctx,
 	msg = sparta_aws_json(ctx, "sqs", "AmazonSQS.ReceiveMessage", "1.0",
 	    queue_request(ctx, field(ev, "queue"), NULL), &err);
 	FAIL_ON(msg == NULL);
+	/* Received is not consumed: delete it, or it comes back later. */
+	FAIL_ON(sparta_aws_json(ctx, "sqs", "AmazonSQS.DeleteMessage", "1.0",
+	    delete_request(ctx, field(ev, "queue"), sparta_json_string(
+	    sparta_json_get(sparta_json_at(sparta_json_get(msg, "Messages"), 0),
+	    "ReceiptHandle"), NULL)), &err) == NULL);
 	FAIL_ON(sparta_s3_put(ctx, bucket, id, text, strlen(text),
 	    "text/plain", &err) < 0);
 	FAIL_ON((obj = sparta_s3_get(ctx, bucket, id, &olen, &err)) == NULL);
