@@ -29,8 +29,9 @@
  * invocation's arena and is freed after the handler returns. The request's
  * strings and body are only read during the call.
  *
- * LINKING. The client and the TLS library are linked only into bootstraps
- * whose handlers call sparta_fetch; the others stay as small as before.
+ * LINKING. spartac compiles the client into a bootstrap only when one of
+ * its sources includes this header, and links of it (and of the TLS
+ * library) only what the handlers call; the others stay as small as before.
  */
 #ifndef SPARTA_AWS_H
 #define SPARTA_AWS_H

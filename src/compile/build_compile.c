@@ -513,6 +513,11 @@ build_bootstrap(const struct manifest *m, struct build_out *out,
 		goto out;
 	if ((errors = compile_all(&c)) > 0)
 		goto out;
+	if (build_uses_client(&c)) {
+		build_client_sources_add(&c);
+		if ((errors = compile_all(&c)) > 0)
+			goto out;
+	}
 	if ((errors = symbols_check(&c)) > 0)
 		goto out;
 	linked_rel = xasprintf("%s/bootstrap", c.work);
