@@ -168,6 +168,39 @@ function_find(struct cli *cli, const struct verb *self,
 	return NULL;
 }
 
+/*
+ * The bootstrap to run: the one --bootstrap names (made absolute), or the
+ * one the pipeline builds (the code, not the template: nothing here needs
+ * it). Returns an exit status, EXIT_OK when *bootstrap is set.
+ */
+static int
+invoke_bootstrap(struct cli *cli, struct pipeline *p,
+    struct pipeline_options *po, struct diags *d, const char **bootstrap,
+    char **abs_bootstrap)
+{
+	enum pipeline_status ps;
+
+	if (*bootstrap != NULL) {
+		if ((*abs_bootstrap = realpath(*bootstrap, NULL)) == NULL) {
+			log_error("%s: %s", *bootstrap, strerror(errno));
+			return EXIT_IO;
+		}
+		*bootstrap = *abs_bootstrap;
+		return EXIT_OK;
+	}
+	po->goal = PIPELINE_CODE;
+	ps = pipeline_run(p, po, d);
+	if (ps == PIPELINE_IO)
+		return EXIT_IO;
+	if (ps != PIPELINE_OK || d->nerrors > 0) {
+		cli_report(cli, d);
+		return EXIT_BUILD; /* as `spartac build` says it */
+	}
+	cli_report(cli, d); /* warnings, if any */
+	*bootstrap = p->out.bootstrap_path;
+	return EXIT_OK;
+}
+
 int
 cmd_invoke(struct cli *cli, int argc, char **argv)
 {
@@ -181,7 +214,6 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 	struct diags d = {0};
 	struct pipeline_options po;
 	struct pipeline p = {0};
-	enum pipeline_status ps;
 	char *event = NULL, *abs_bootstrap = NULL;
 	size_t event_len = 0;
 	int c, status = EXIT_OK, have_lf = 0, aws_env = 0;
@@ -231,28 +263,9 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 
-	if (bootstrap == NULL) {
-		/* The code, not the template: nothing here needs it. */
-		po.goal = PIPELINE_CODE;
-		ps = pipeline_run(&p, &po, &d);
-		if (ps == PIPELINE_IO) {
-			status = EXIT_IO;
-			goto out;
-		}
-		if (ps != PIPELINE_OK || d.nerrors > 0) {
-			cli_report(cli, &d);
-			status = EXIT_BUILD; /* as `spartac build` says it */
-			goto out;
-		}
-		cli_report(cli, &d); /* warnings, if any */
-		bootstrap = p.out.bootstrap_path;
-	} else if ((abs_bootstrap = realpath(bootstrap, NULL)) == NULL) {
-		log_error("%s: %s", bootstrap, strerror(errno));
-		status = EXIT_IO;
+	if ((status = invoke_bootstrap(cli, &p, &po, &d, &bootstrap,
+	    &abs_bootstrap)) != EXIT_OK)
 		goto out;
-	} else {
-		bootstrap = abs_bootstrap;
-	}
 
 	values.params = &cli->params;
 	values.env = cli->env;
