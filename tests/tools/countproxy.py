@@ -17,6 +17,11 @@ returns None, or one of):
   ("delay", s)         wait s seconds, then forward
   ("after-reset",)     forward (the server applies it), then close unanswered
   ("after-delay", s)   forward, then hold the answer s seconds
+  ("drop", s)          hold the request s seconds, then close unanswered
+                       (never forwarded)
+
+.inflight counts the requests being handled (a test waits for 0 before it
+looks at the server, so that no delayed request lands later).
 
 Run as a script: countproxy.py UPSTREAM_URL prints "PORT" on stdout once
 it listens on 127.0.0.1.
@@ -61,6 +66,7 @@ class Proxy(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.calls = []
         self.fault = None  # see the module's docstring
+        self.inflight = 0
 
     def snapshot(self):
         with self.lock:
@@ -102,6 +108,16 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _any(self):
+        srv = self.server
+        with srv.lock:
+            srv.inflight += 1
+        try:
+            self._handle_one()
+        finally:
+            with srv.lock:
+                srv.inflight -= 1
+
+    def _handle_one(self):
         body = self._body()
         srv = self.server
         if self.path == "/__count":
@@ -117,6 +133,9 @@ class Handler(BaseHTTPRequestHandler):
         fault = srv.fault(self.command, self.path, op) if srv.fault else None
         kind = fault[0] if fault else None
         if kind == "reset":
+            return self._cut()
+        if kind == "drop":
+            time.sleep(fault[1])
             return self._cut()
         if kind == "status":
             return self._reply(fault[1], [("Content-Type", "application/xml")], fault[2])
