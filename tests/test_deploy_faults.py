@@ -12,14 +12,11 @@ time limit on the whole loop. The figures are printed (pytest -s)."""
 import json
 import random
 import signal
-import subprocess
 import time
 
-import pytest
-
 from test_deploy_site_state import (  # noqa: F401  (fixtures)
-    boto, endpoint, env, local_md5s, make_project, manifest, moto, ops, site_objects,
-    spartac, spartac_cmd)
+    boto, env, finish, local_md5s, make_project, manifest, moto, ops, site_objects,
+    spartac, spartac_bg)
 
 SERVICES = ["spartac-faults-a", "spartac-faults-b", "spartac-faults-c"]
 DEPLOYS = 30
@@ -74,9 +71,7 @@ def deploy_with_signal(moto, env, project, rng):
     sig = rng.choice([signal.SIGINT, signal.SIGTERM])
     start = len(moto.snapshot())
     at = start + rng.randint(1, 14)
-    proc = subprocess.Popen(spartac_cmd("deploy", "--yes", "--endpoint-url", endpoint(moto)),
-                            cwd=project, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = spartac_bg(moto, env, project, "deploy", "--yes")
     while proc.poll() is None and len(moto.snapshot()) < at:
         time.sleep(0.01)
     sent = proc.poll() is None
@@ -85,12 +80,7 @@ def deploy_with_signal(moto, env, project, rng):
         proc.send_signal(sig)
         seen = moto.snapshot()
         step = seen[-1][2].split(" ")[0] if seen else "start"
-    try:
-        _, err = proc.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        pytest.fail("spartac did not end within 30 s of the signal")
+    err = finish(proc, 30)
     return proc.returncode, err, step
 
 

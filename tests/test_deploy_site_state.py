@@ -143,16 +143,21 @@ def one_call_deploy(moto, env, project):
     assert json.loads(r.stdout)["result"] == "no-changes"
 
 
+def finish(proc, limit=20):
+    """Its stderr once it exited; fails (killing it) after limit seconds."""
+    try:
+        return proc.communicate(timeout=limit)[1]
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail(f"spartac did not exit within {limit} s of the signal")
+
+
 def stop_at(proc, sig):
     """Sends sig; returns (exit status, seconds until it exited, stderr)."""
     t0 = time.monotonic()
     proc.send_signal(sig)
-    try:
-        out, err = proc.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        pytest.fail("spartac did not exit within 20 s of the signal")
+    err = finish(proc)
     return proc.returncode, time.monotonic() - t0, err
 
 
@@ -299,3 +304,22 @@ def test_a_site_file_over_the_limit_fails_the_build(env, tmp_path):
                        env=dict(env, SPARTAC_SITE_FILE_MAX="1000"), timeout=120)
     assert r.returncode == 3, r.stderr
     assert "[E-SITE-FILE-SIZE]" in r.stderr and "large.bin is 2000 bytes" in r.stderr, r.stderr
+
+
+def test_a_failed_describe_stack_resources_is_reported_as_itself(moto, env, tmp_path):
+    """moto leaves the outputs out after ExecuteChangeSet, so the site bucket
+    is found with DescribeStackResources: when that call fails, the error
+    names it and its cause, not a missing bucket."""
+    stack = "spartac-site-dsr"
+    project = make_project(tmp_path, stack)
+    moto.fault = lambda m, path, op: (("status", 403, ACCESS_DENIED)
+                                      if op == "DescribeStackResources" else None)
+    r = spartac(moto, env, project, "deploy")
+    moto.fault = None
+    assert r.returncode == 4, r.stdout + r.stderr
+    assert "DescribeStackResources" in r.stderr and "AccessDenied" in r.stderr, r.stderr
+    assert "neither" not in r.stderr, r.stderr
+    r = spartac(moto, env, project, "deploy")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert site_objects(moto, stack) == local_md5s(project)
+    one_call_deploy(moto, env, project)

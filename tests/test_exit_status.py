@@ -8,20 +8,9 @@ import subprocess
 import pytest
 
 from conftest import ROOT, run
+from test_deploy_site_state import SOURCE as GOOD
 
 MANIFEST = "service: exit-status\nfunctions:\n  hello:\n    symbol: hello\n"
-GOOD = """\
-#include <sparta/lambda.h>
-
-int
-hello(const char *event, size_t len, struct sparta_context *ctx,
-    struct sparta_response *res)
-{
-	(void)event; (void)len; (void)ctx;
-	sparta_write_string(res, "hi");
-	return 0;
-}
-"""
 
 
 def man_table():

@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "base/path.h"
+#include "base/env.h"
 #include "base/util.h"
 #include "compile/site.h"
 
@@ -274,18 +275,9 @@ walk_root_check(struct site_walk *w, const char *out_path)
 unsigned long long
 site_file_max(void)
 {
-	const char *s = getenv("SPARTAC_SITE_FILE_MAX");
-	unsigned long long v;
-	char *end;
-
-	if (s == NULL || *s == '\0')
-		return SITE_FILE_MAX;
-	errno = 0;
-	v = strtoull(s, &end, 10);
 	/* only lower: S3 stores no bigger object */
-	if (errno || *end || v == 0 || v > SITE_FILE_MAX)
-		return SITE_FILE_MAX;
-	return v;
+	return env_bytes("SPARTAC_SITE_FILE_MAX", SITE_FILE_MAX, 1,
+	    SITE_FILE_MAX);
 }
 
 int

@@ -9,6 +9,7 @@
 #include "base/diag.h"
 #include "base/digest.h"
 #include "base/meter.h"
+#include "base/env.h"
 #include "base/util.h"
 #include "publish/publish.h"
 
@@ -17,21 +18,8 @@
 unsigned long long
 publish_multipart_threshold(void)
 {
-	const char *s = getenv("SPARTAC_MULTIPART_THRESHOLD");
-	unsigned long long v;
-	char *end;
-
-	if (s == NULL || *s == '\0')
-		return MULTIPART_DEFAULT;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < S3_PART_MIN || v > S3_PUT_MAX) {
-		log_warn("SPARTAC_MULTIPART_THRESHOLD=%s: not a size from %llu "
-		    "to %llu bytes; using %llu", s, S3_PART_MIN, S3_PUT_MAX,
-		    MULTIPART_DEFAULT);
-		return MULTIPART_DEFAULT;
-	}
-	return v;
+	return env_bytes("SPARTAC_MULTIPART_THRESHOLD", MULTIPART_DEFAULT,
+	    S3_PART_MIN, S3_PUT_MAX);
 }
 
 static void
