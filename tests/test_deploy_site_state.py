@@ -323,3 +323,24 @@ def test_a_failed_describe_stack_resources_is_reported_as_itself(moto, env, tmp_
     assert r.returncode == 0, r.stdout + r.stderr
     assert site_objects(moto, stack) == local_md5s(project)
     one_call_deploy(moto, env, project)
+
+
+def test_the_site_record_names_the_stack_not_only_the_digest(moto, env, tmp_path):
+    """One project, two regions, one digest: the record of the first
+    region's complete site does not make the second region's incomplete
+    site look complete."""
+    stack = "spartac-site-regions"
+    project = make_project(tmp_path, stack)
+    r = spartac(moto, env, project, "deploy")
+    assert r.returncode == 0, r.stdout + r.stderr
+    west = dict(env, AWS_REGION="eu-west-1")
+    moto.fault = lambda m, path, op: (("status", 403, ACCESS_DENIED)
+                                      if m == "PUT" and path.endswith("/f04.html") else None)
+    r = spartac(moto, west, project, "deploy")
+    moto.fault = None
+    assert r.returncode == 4 and "f04.html" in r.stderr, r.stdout + r.stderr
+    moto.reset()
+    r = spartac(moto, west, project, "deploy")
+    assert r.returncode == 0, r.stdout + r.stderr
+    puts = [c[1] for c in moto.snapshot() if c[0] == "PUT"]
+    assert len(puts) == 1 and puts[0].endswith("/f04.html"), puts

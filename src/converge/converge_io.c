@@ -459,17 +459,28 @@ site_record_path(const struct run *r)
 	return xasprintf("%s/%s", r->out->dir, SITE_RECORD_NAME);
 }
 
-/* 1 when the last complete site sync here was of this digest. */
+/* The record's line: the digest and the stack's ARN, so that the same
+ * project deployed to another account, region or a re-created stack
+ * never matches. */
+static char *
+site_record_line(const struct run *r)
+{
+	return xasprintf("%s %s\n", r->digest, run_stack_ref(r));
+}
+
+/* 1 when the last complete site sync here was of this digest, to this
+ * stack. */
 static int
 site_record_matches(const struct run *r)
 {
-	char *path = site_record_path(r), *text = NULL;
+	char *path = site_record_path(r), *text = NULL, *want;
 	size_t len;
 	int same;
 
-	same = file_read(path, 256, &text, &len) == 0 &&
-	    len >= CONV_DIGEST_LEN &&
-	    strncmp(text, r->digest, CONV_DIGEST_LEN) == 0;
+	want = site_record_line(r);
+	same = r->stack_id != NULL && file_read(path, 4096, &text, &len) == 0 &&
+	    len == strlen(want) && memcmp(text, want, len) == 0;
+	free(want);
 	free(text);
 	free(path);
 	return same;
@@ -478,12 +489,12 @@ site_record_matches(const struct run *r)
 static void
 site_record(const struct run *r)
 {
-	char *path = site_record_path(r), line[CONV_DIGEST_LEN + 2];
+	char *path = site_record_path(r), *line = site_record_line(r);
 
-	snprintf(line, sizeof line, "%s\n", r->digest);
 	if (file_write_atomic(path, line, strlen(line), 0644) != 0)
 		log_warn("%s: %s (the next deploy checks the site again)", path,
 		    strerror(errno));
+	free(line);
 	free(path);
 }
 
@@ -551,6 +562,10 @@ observe_stack(struct run *r, enum converge_action a,
 		obs->termination_protection = r->st->termination_protection;
 		if (r->st->id)
 			set_str(&r->stack_id, r->st->id);
+		/* known only now: is the site of this digest complete in
+		 * this very stack? */
+		if (r->c.has_site && r->o->mode == CONVERGE_DEPLOY)
+			r->c.site_pending = !site_record_matches(r);
 		/* Delete empties the site bucket first when the manifest
 		 * has a site (found via the stack). */
 		if (r->o->mode == CONVERGE_DELETE)
@@ -877,7 +892,7 @@ converge_run(const struct converge_opts *o, const struct manifest *m,
 	r.c.timeout = o->timeout;
 	r.c.has_site = o->mode == CONVERGE_DEPLOY && r.m->site != NULL;
 	r.c.confirm_delete = o->mode == CONVERGE_DELETE && converge_will_ask(o);
-	r.c.site_pending = r.c.has_site && !site_record_matches(&r);
+	r.c.site_pending = r.c.has_site; /* until the stack is seen */
 	memset(&obs, 0, sizeof obs);
 	obs.kind = CONV_OBS_START;
 	while ((a = converge_next(&r.c, &obs)) != CONV_DONE) {
