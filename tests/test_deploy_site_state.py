@@ -208,6 +208,7 @@ def test_sigterm_during_the_site_sync_then_a_plain_deploy_completes_it(moto, env
     finally:
         moto.fault = None
     assert status == 143, err
+    print(f"SIGTERM with a PutObject held back: exit after {took:.2f} s")
     assert took < 2.0, took
     assert "interrupted during the site sync" in err and "completes it" in err, err
     assert site_objects(moto, stack) != local_md5s(project)
@@ -236,6 +237,7 @@ def test_sigint_while_create_change_set_hangs(moto, env, tmp_path, existing):
     finally:
         moto.fault = None
     assert status == 130, err
+    print(f"SIGINT with CreateChangeSet's answer held back: exit after {took:.2f} s")
     assert took < 1.5, took
     assert ops(moto).count("CreateChangeSet") == 1, ops(moto)
     assert "nothing was executed" in err and "removed" in err, err
