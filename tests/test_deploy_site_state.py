@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, moto_server, spartac_cmd
+from conftest import ROOT, moto_server, offline_aws_env, spartac_cmd
 
 sys.path.insert(0, str(ROOT / "tests" / "tools"))
 import countproxy  # noqa: E402
@@ -63,16 +63,7 @@ def moto(tmp_path_factory):
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
-    return {
-        "PATH": os.environ["PATH"],
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": REGION,
-        "AWS_CONFIG_FILE": str(home / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "HOME": str(home),
-    }
+    return dict(offline_aws_env(home, REGION), PATH=os.environ["PATH"])
 
 
 def make_project(d, service, version="v1"):
