@@ -152,6 +152,19 @@ def stop_at(proc, sig):
     return proc.returncode, time.monotonic() - t0, err
 
 
+def signal_while_held(moto, env, project, sig, fault, held):
+    """deploy --yes with fault on; once a request held(call) is seen (and
+    held back by the fault), sig: returns stop_at's answer."""
+    moto.fault = fault
+    proc = spartac_bg(moto, env, project, "deploy", "--yes")
+    try:
+        wait_for(moto, held)
+        time.sleep(0.3)
+        return stop_at(proc, sig)
+    finally:
+        moto.fault = None
+
+
 def test_failed_puts_are_named_the_sync_goes_on_and_a_plain_deploy_repairs(moto, env, tmp_path):
     stack = "spartac-site-state"
     project = make_project(tmp_path, stack)
@@ -191,13 +204,10 @@ def test_sigterm_during_the_site_sync_then_a_plain_deploy_completes_it(moto, env
     # after a change set that changes only them
     (project / "sparta.yaml").write_text(manifest(stack, memory=256))
     moto.reset()
-    moto.fault = lambda m, path, op: ("delay", 60) if m == "PUT" and path.endswith("/f05.html") else None
-    proc = spartac_bg(moto, env, project, "deploy")
-    try:
-        wait_for(moto, lambda c: c[0] == "PUT" and c[1].endswith("/f05.html"))
-        status, took, err = stop_at(proc, signal.SIGTERM)
-    finally:
-        moto.fault = None
+    status, took, err = signal_while_held(
+        moto, env, project, signal.SIGTERM,
+        lambda m, path, op: ("delay", 60) if m == "PUT" and path.endswith("/f05.html") else None,
+        lambda c: c[0] == "PUT" and c[1].endswith("/f05.html"))
     assert status == 143, err
     print(f"SIGTERM with a PutObject held back: exit after {took:.2f} s")
     assert took < 2.0, took
@@ -219,14 +229,10 @@ def test_sigint_while_create_change_set_hangs(moto, env, tmp_path, existing):
         (project / "sparta.yaml").write_text(manifest(stack, memory=256))
     moto.reset()
     # the server makes the change set; its answer is held back
-    moto.fault = lambda m, path, op: ("after-delay", 60) if op == "CreateChangeSet" else None
-    proc = spartac_bg(moto, env, project, "deploy", "--yes")
-    try:
-        wait_for(moto, lambda c: c[2] == "CreateChangeSet")
-        time.sleep(0.3)
-        status, took, err = stop_at(proc, signal.SIGINT)
-    finally:
-        moto.fault = None
+    status, took, err = signal_while_held(
+        moto, env, project, signal.SIGINT,
+        lambda m, path, op: ("after-delay", 60) if op == "CreateChangeSet" else None,
+        lambda c: c[2] == "CreateChangeSet")
     assert status == 130, err
     print(f"SIGINT with CreateChangeSet's answer held back: exit after {took:.2f} s")
     assert took < 1.5, took
