@@ -63,9 +63,17 @@ UNITSRC  := $(wildcard tests/unit/test_*.c)
 UNITBIN  := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
 # The JSON-Schema-Test-Suite runner (driven by tests/test_jsonschema_suite.py).
 UNITBIN  += $(BUILD)/tests/jsts_runner
+# The SigV4 driver again, built as a bootstrap builds the signer: the same
+# sources with BearSSL's hashes (runtime/aws_hash.c), for the botocore oracle.
+UNITBIN  += $(BUILD)/tests/test_sigv4_rt
 
 # Files compiled into the binary, reachable through embedded.h.
-EMBED_FILES := schema/sparta.schema.json schema/cfn-types.tsv \
+# The runtime also compiles spartac's SigV4 signer and what it needs (one
+# signer for both; src/aws/sigv4_hash.h is the seam between their hashes).
+RUNTIME_SHARED := src/base/util.c src/base/util.h src/aws/url.c src/aws/url.h \
+                  src/aws/sigv4.c src/aws/sigv4.h src/aws/sigv4_hash.h \
+                  src/aws/retry_codes.c src/aws/retry_codes.h
+EMBED_FILES := schema/sparta.schema.json schema/cfn-types.tsv $(RUNTIME_SHARED) \
                $(sort $(wildcard src/runtime/*.c src/runtime/*.h include/sparta/*.h))
 
 .PHONY: all check unit install uninstall clean fuzz example lint-man docs structure cfn-types \
@@ -117,6 +125,13 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libspartac.a
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libspartac.a $(ALL_LDFLAGS) $(PKG_LIBS) -lm
 
 unit: $(UNITBIN)
+
+SIGV4_RT_SRC := tests/unit/test_sigv4.c src/aws/sigv4.c src/aws/url.c src/base/util.c \
+                src/runtime/aws_hash.c
+$(BUILD)/tests/test_sigv4_rt: $(SIGV4_RT_SRC) tests/unit/unit.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $(SIGV4_RT_SRC) $(ALL_LDFLAGS) \
+	    -lcjson /usr/lib/$(shell $(CC) -dumpmachine)/libbearssl.a
 
 # The whole suite is driven by pytest (tests/test_*.py): it runs the C unit
 # binaries, the golden CLI cases and the third-party peers, and ends with

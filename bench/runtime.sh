@@ -41,8 +41,18 @@ W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT INT TERM
 
 CFLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror"
-musl-gcc -static -Os -s $CFLAGS -Iinclude -Isrc/runtime -o "$W/c-bootstrap" \
-	src/runtime/*.c tests/runtime/handlers.c tests/runtime/table.c
+# As spartac links a bootstrap: sections, so that the AWS client and
+# BearSSL are linked only when a handler uses them. c-aws is the same
+# hello bootstrap with tests/aws/store.c (DynamoDB, SQS, S3, STS) kept in,
+# so the client is linked: start -> first next with and without it.
+BEARSSL=/usr/lib/$(musl-gcc -dumpmachine)/libbearssl.a
+LINK="-static -Os -s -ffunction-sections -fdata-sections -Wl,--gc-sections"
+RT="src/runtime/*.c src/base/util.c src/aws/url.c src/aws/sigv4.c src/aws/retry_codes.c"
+musl-gcc $LINK $CFLAGS -Iinclude -Isrc/runtime -Isrc -I/usr/include/bearssl \
+	-o "$W/c-bootstrap" $RT tests/runtime/handlers.c tests/runtime/table.c "$BEARSSL"
+musl-gcc $LINK $CFLAGS -Iinclude -Isrc/runtime -Isrc -I/usr/include/bearssl \
+	-Wl,--undefined=t_store -o "$W/c-aws-bootstrap" $RT tests/runtime/handlers.c \
+	tests/runtime/table.c tests/aws/store.c "$BEARSSL"
 # The Go peer's source, on the current aws-lambda-go release.
 mkdir "$W/go"
 cp tests/runtime/go/main.go tests/runtime/go/go.mod "$W/go/"
@@ -132,9 +142,10 @@ def emu_round(boot, ncold, nwarm):
             "per_second": doc["per_second"]}
 
 
-runs = {(k, b): [] for k in ("rie", "emu") for b in ("c", "go")}
+BOOTS = ("c", "c-aws", "go")
+runs = {(k, b): [] for k in ("rie", "emu") for b in BOOTS}
 for _ in range(ROUNDS):
-    for b in ("c", "go"):  # alternate, so load from elsewhere hits both alike
+    for b in BOOTS:  # alternate, so load from elsewhere hits both alike
         boot = f"{w}/{b}-bootstrap"
         runs[("rie", b)].append(rie_round(boot, cold // ROUNDS, warm // ROUNDS))
         runs[("emu", b)].append(emu_round(boot, cold // ROUNDS, warm // ROUNDS))
@@ -158,20 +169,20 @@ def summary(k, b):
 
 
 size = lambda b: os.path.getsize(f"{w}/{b}-bootstrap")
-rows = [("bootstrap size (bytes)", f"{size('c')}", f"{size('go')}")]
+rows = [("bootstrap size (bytes)", *(f"{size(b)}" for b in BOOTS))]
 for k, label in (("rie", "aws-lambda-rie"), ("emu", "spartac's emulator")):
-    c, g = summary(k, "c"), summary(k, "go")
+    s = [summary(k, b) for b in BOOTS]
     rows += [
-        (f"{label}: init, start -> first next, median of {cold} (ms)", f"{c[0]:.3f}", f"{g[0]:.3f}"),
-        (f"{label}: init, fastest (ms)", f"{c[1]:.3f}", f"{g[1]:.3f}"),
-        (f"{label}: warm invocations/s, median of {ROUNDS} rounds", f"{c[2]:.0f}", f"{g[2]:.0f}"),
-        (f"{label}: warm invocations/s, best round", f"{c[3]:.0f}", f"{g[3]:.0f}"),
+        (f"{label}: init, start -> first next, median of {cold} (ms)", *(f"{x[0]:.3f}" for x in s)),
+        (f"{label}: init, fastest (ms)", *(f"{x[1]:.3f}" for x in s)),
+        (f"{label}: warm invocations/s, median of {ROUNDS} rounds", *(f"{x[2]:.0f}" for x in s)),
+        (f"{label}: warm invocations/s, best round", *(f"{x[3]:.0f}" for x in s)),
     ]
-gohead = f"Go (aws-lambda-go {golib})"
+heads = ["C (spartac)", "C + AWS client", f"Go (aws-lambda-go {golib})"]
 wid = max(len(r[0]) for r in rows)
-print(f"| {'hello-world':<{wid}} | {'C (spartac)':>11} | {gohead:>{len(gohead)}} |")
-print(f"|{'-' * (wid + 2)}|{'-' * 12}:|{'-' * (len(gohead) + 1)}:|")
-for name, a, b in rows:
-    print(f"| {name:<{wid}} | {a:>11} | {b:>{len(gohead)}} |")
+print(f"| {'hello-world':<{wid}} | " + " | ".join(heads) + " |")
+print(f"|{'-' * (wid + 2)}|" + "|".join("-" * (len(h) + 1) + ":" for h in heads) + "|")
+for name, *vals in rows:
+    print(f"| {name:<{wid}} | " + " | ".join(f"{v:>{len(h)}}" for v, h in zip(vals, heads)) + " |")
 print(f"load average while measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
 PY

@@ -32,13 +32,28 @@ RESPONSE_LIMIT = 6291556
 FUNCTIONS = ["hello", "echo", "fail", "sleep", "big", "text", "ctx", "api", "crash", "rc", "badjson"]
 
 
+# spartac's files the runtime compiles too (the Makefile's RUNTIME_SHARED).
+SHARED = ["src/base/util.c", "src/aws/url.c", "src/aws/sigv4.c", "src/aws/retry_codes.c"]
+
+
+def bearssl_archive(cc):
+    """Debian's libbearssl.a for cc's target, as spartac's build links it."""
+    arch = "aarch64" if cc.startswith("aarch64") else "x86_64"
+    p = Path(f"/usr/lib/{arch}-linux-gnu/libbearssl.a")
+    if not p.exists():
+        pytest.fail(f"{p} is missing: run 'sh tools/setup.sh'")
+    return [str(p)]
+
+
 def compile_bootstrap(out, cc="musl-gcc", extra=()):
     """Compiles the runtime + test handlers + dispatch table, static."""
     need(cc)
     srcs = sorted(str(p) for p in RUNTIME.glob("*.c"))
+    srcs += [str(ROOT / p) for p in SHARED]
     srcs += [str(HANDLERS / "handlers.c"), str(HANDLERS / "table.c")]
     cmd = [cc, "-static", "-Os", "-s", *CFLAGS, f"-I{ROOT / 'include'}", f"-I{RUNTIME}",
-           "-o", str(out), *srcs, *extra]
+           f"-I{ROOT / 'src'}", "-I/usr/include/bearssl", "-o", str(out), *srcs, *extra,
+           *bearssl_archive(cc)]
     r = subprocess.run(cmd, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     return Path(out)
@@ -209,13 +224,14 @@ class Rie:
     invoke and keeps it warm; invoke serially (it panics on concurrent
     invokes). Its log (and the function's output) is in self.logf."""
 
-    def __init__(self, tmp, argv, handler, timeout_s=30, name="rie"):
+    def __init__(self, tmp, argv, handler, timeout_s=30, name="rie", extra_env=None):
         self.dir = Path(tmp)
         self.logf = self.dir / f"{name}-{handler}.log"
         exe = rie_binary()
         env = {"PATH": os.environ["PATH"], "_HANDLER": handler,
                "AWS_LAMBDA_FUNCTION_NAME": "rie-test", "AWS_LAMBDA_FUNCTION_TIMEOUT": str(timeout_s),
                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128", "AWS_REGION": "us-east-1"}
+        env.update(extra_env or {})  # the function's own variables
         for _ in range(3):  # a free port can be taken before rie binds it
             self.port, api = free_port(), free_port()
             if api == self.port:
@@ -292,6 +308,24 @@ def _wait_gone(pid, timeout=30):
         time.sleep(0.05)
 
 
+class ApiHandler(BaseHTTPRequestHandler):
+    """The base of the tests' minimal Runtime API servers: keep-alive,
+    quiet, and reply() with a JSON body."""
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, code, body, headers=()):
+        self.send_response(code)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
 def one_invocation_413(argv, handler, event, timeout=60):
     """Runs argv as the function under a minimal Runtime API that gives it
     one event, answers its response with 413 (as Lambda does over the
@@ -301,20 +335,7 @@ def one_invocation_413(argv, handler, event, timeout=60):
     its stderr)."""
     got = {}
 
-    class Api(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):
-            pass
-
-        def reply(self, code, body, headers=()):
-            self.send_response(code)
-            for k, v in headers:
-                self.send_header(k, v)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    class Api(ApiHandler):
 
         def do_GET(self):
             if "next" in got:
@@ -339,12 +360,21 @@ def one_invocation_413(argv, handler, event, timeout=60):
             self.reply(413, b'{"errorType":"RequestEntityTooLarge",'
                             b'"errorMessage":"Request must be smaller than 6291556 bytes"}')
 
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Api)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    env = {"PATH": os.environ["PATH"],
-           "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{srv.server_address[1]}",
-           "AWS_LAMBDA_FUNCTION_NAME": "_", "_HANDLER": handler,
+    env = {"AWS_LAMBDA_FUNCTION_NAME": "_", "_HANDLER": handler,
            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128", "AWS_REGION": "us-east-1"}
+    rc, err = run_under_api(argv, Api, env, timeout)
+    size = got.get("/2018-06-01/runtime/invocation/req-413/response")
+    return size, rc, err
+
+
+def run_under_api(argv, api, env, timeout):
+    """Runs argv as the function with AWS_LAMBDA_RUNTIME_API pointing at a
+    loopback server of the handler class api, and env (PATH added); waits
+    (bounded) until it ends on its own. Returns (exit status, stderr)."""
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), api)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    env = dict(env, PATH=os.environ["PATH"],
+               AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{srv.server_address[1]}")
     try:
         fn = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, start_new_session=True)
@@ -357,5 +387,4 @@ def one_invocation_413(argv, handler, event, timeout=60):
     finally:
         srv.shutdown()
         srv.server_close()
-    size = got.get("/2018-06-01/runtime/invocation/req-413/response")
-    return size, fn.returncode, err.decode("utf-8", "replace")
+    return fn.returncode, err.decode("utf-8", "replace")

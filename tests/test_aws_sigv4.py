@@ -26,6 +26,9 @@ except ImportError:  # pragma: no cover
     pytest.fail("botocore is not installed: run 'sh tools/setup.sh test'", pytrace=False)
 
 SIGNER = BUILD / "tests" / "test_sigv4"
+# The same signer as the bootstrap builds it: src/aws/sigv4.c with BearSSL's
+# SHA-256 and HMAC (src/runtime/aws_hash.c) instead of OpenSSL's.
+SIGNER_RT = BUILD / "tests" / "test_sigv4_rt"
 N = 1500
 
 SEGMENTS = ["a", "b c", "ünïcødé", "..", ".", "", "~user", "key=value", "x+y",
@@ -114,9 +117,10 @@ def botocore_sign(r):
                          content_sha256=req.headers["X-Amz-Content-SHA256"] if r["svc"] == "s3" else None)
 
 
-def test_botocore_oracle_agrees():
-    if not SIGNER.exists():
-        pytest.fail(f"{SIGNER} is missing: run 'make unit'")
+@pytest.mark.parametrize("signer", [SIGNER, SIGNER_RT], ids=["spartac", "runtime"])
+def test_botocore_oracle_agrees(signer):
+    if not signer.exists():
+        pytest.fail(f"{signer} is missing: run 'make unit'")
     rng = random.Random(20261122)
     reqs, expected, lines = [], [], []
     for _ in range(N):
@@ -128,7 +132,7 @@ def test_botocore_oracle_agrees():
                                      payload_hash=payload, service=r["svc"], region=r["region"],
                                      access_key=r["key"], secret_key=r["secret"], token=r["token"],
                                      when=r["when"], s3=r["svc"] == "s3")))
-    out = subprocess.run([str(SIGNER), "--oracle"], input="\n".join(lines) + "\n",
+    out = subprocess.run([str(signer), "--oracle"], input="\n".join(lines) + "\n",
                          capture_output=True, text=True, timeout=120, check=True)
     got = [json.loads(x) for x in out.stdout.splitlines()]
     assert len(got) == N
@@ -147,7 +151,8 @@ def test_botocore_oracle_agrees():
     assert sum("%C3%BC" in r["url"] for r in reqs) > 50
 
 
-def test_s3_signature_vector():
+@pytest.mark.parametrize("signer", [SIGNER, SIGNER_RT], ids=["spartac", "runtime"])
+def test_s3_signature_vector(signer):
     """botocore and spartac agree on a fixed S3 PutObject with a real payload hash."""
     body = b"hello world\n"
     r = dict(svc="s3", region="us-east-1", url="http://127.0.0.1:9000/bucket/dir/file%20name.txt",
@@ -159,7 +164,7 @@ def test_s3_signature_vector():
     line = json.dumps(dict(method="PUT", url=r["url"], headers=r["headers"], payload_hash=payload,
                            service="s3", region="us-east-1", access_key=r["key"], secret_key=r["secret"],
                            token=None, when=r["when"], s3=True))
-    out = subprocess.run([str(SIGNER), "--oracle"], input=line + "\n", capture_output=True,
+    out = subprocess.run([str(signer), "--oracle"], input=line + "\n", capture_output=True,
                          text=True, timeout=30, check=True)
     got = json.loads(out.stdout)
     assert got["authorization"] == want["authorization"]

@@ -23,9 +23,12 @@ cd "$(dirname "$0")/.."
 # Debian packages, one list per mode (keep them sorted).
 # git: the Makefile asks it which commit spartac --version names.
 # dpkg-dev: make deb (dpkg-shlibdeps).
+# libbearssl-dev (both architectures): the TLS client linked into bootstraps
+# whose handlers call sparta_fetch (src/runtime/tls.c says how its archive
+# links with musl).
 BUILD_DEBS="gcc libc6-dev make pkg-config libyaml-dev libcjson-dev libzip-dev \
 libcurl4-openssl-dev libexpat1-dev libssl-dev libgraphviz-dev musl-tools binutils \
-gcc-aarch64-linux-gnu musl-dev:arm64 git dpkg-dev"
+gcc-aarch64-linux-gnu musl-dev:arm64 git dpkg-dev libbearssl-dev libbearssl-dev:arm64"
 # ca-certificates: pip and go fetch over HTTPS. cargo: cargo-lambda runs
 # `cargo metadata`. jq: the postmarshal hook of tests/manifests/valid/arm64-hooks.
 TEST_DEBS="clang libclang-rt-14-dev mandoc valgrind json-schema-test-suite \

@@ -14,6 +14,7 @@
 #ifndef SPARTAC_AWS_H
 #define SPARTAC_AWS_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -70,6 +71,16 @@ typedef void aws_progress_fn(void *arg, unsigned long long sent,
     unsigned long long total);
 /* Reports the progress of request bodies to fn (NULL: stop reporting). */
 void aws_set_progress(struct aws *aws, aws_progress_fn *fn, void *arg);
+
+/*
+ * Cancellation: once *flag is non-zero (a signal handler sets it), the
+ * request in flight is abandoned within a fraction of a second, no retry
+ * or backoff follows, and every call fails with the code "Interrupted"
+ * until the flag is cleared. NULL: never cancelled.
+ */
+void aws_set_cancel(struct aws *aws, volatile sig_atomic_t *flag);
+/* 1 when the error is that cancellation. */
+int aws_error_is_interrupted(const struct aws_error *err);
 
 /* Fills err in (a NULL err is ignored). An error of the caller's own, not
  * AWS's, has a NULL service and operation: no request id either. */

@@ -132,6 +132,12 @@ aws_open(const struct aws_options *opt, struct aws_error *err)
 }
 
 void
+aws_set_cancel(struct aws *aws, volatile sig_atomic_t *flag)
+{
+	aws->cancel = flag;
+}
+
+void
 aws_set_progress(struct aws *aws, aws_progress_fn *fn, void *arg)
 {
 	aws->progress = fn;

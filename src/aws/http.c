@@ -10,6 +10,7 @@
  * A clock-skew error corrects the client's clock from the server's Date and
  * is retried at once.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -58,6 +59,18 @@ aws_error_log(const struct aws_error *err)
 }
 
 int
+aws_error_is_interrupted(const struct aws_error *err)
+{
+	return strcmp(err->code, "Interrupted") == 0;
+}
+
+static int
+cancelled(const struct aws *aws)
+{
+	return aws->cancel != NULL && *aws->cancel != 0;
+}
+
+int
 aws_error_is_not_found(const struct aws_error *err)
 {
 	return err->status == 404 || strcmp(err->code, "NoSuchBucket") == 0 ||
@@ -67,49 +80,13 @@ aws_error_is_not_found(const struct aws_error *err)
 }
 
 static int
-code_in(const char *code, const char *const *list, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(code, list[i]) == 0)
-			return 1;
-	return 0;
-}
-
-int
-aws_error_code_is_throttle(const char *code)
-{
-	static const char *const codes[] = {
-		"Throttling", "ThrottlingException", "ThrottledException",
-		"RequestThrottledException", "TooManyRequestsException",
-		"ProvisionedThroughputExceededException",
-		"TransactionInProgressException", "RequestLimitExceeded",
-		"BandwidthLimitExceeded", "LimitExceededException",
-		"RequestThrottled", "SlowDown", "PriorRequestNotComplete",
-		"EC2ThrottledException",
-	};
-	return code_in(code, codes, NELEM(codes));
-}
-
-int
-aws_error_code_is_transient(const char *code)
-{
-	static const char *const codes[] = {
-		"RequestTimeout", "RequestTimeoutException", "InternalError",
-		"InternalFailure", "ServiceUnavailable", "IDPCommunicationError",
-	};
-	return code_in(code, codes, NELEM(codes));
-}
-
-static int
 code_is_skew(const char *code)
 {
 	static const char *const codes[] = {
 		"RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture",
 		"InvalidSignatureException", "SignatureDoesNotMatch", "AuthFailure",
 	};
-	return code_in(code, codes, NELEM(codes));
+	return aws_code_in(code, codes, NELEM(codes));
 }
 
 long
@@ -126,17 +103,20 @@ aws_backoff_ms(int attempt, int throttled)
 	return (long)((double)ceil_ms * ((double)rand() / ((double)RAND_MAX + 1.0)));
 }
 
+/* Sleeps in slices of at most 50 ms, so a cancellation ends the wait. */
 static void
-sleep_ms(long ms)
+sleep_ms(const struct aws *aws, long ms)
 {
 	struct timespec ts;
 
-	if (ms <= 0)
-		return;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) != 0)
-		;
+	while (ms > 0 && !cancelled(aws)) {
+		long step = ms > 50 ? 50 : ms;
+
+		ts.tv_sec = 0;
+		ts.tv_nsec = step * 1000000L;
+		nanosleep(&ts, NULL);
+		ms -= step;
+	}
 }
 
 static long
@@ -300,10 +280,25 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 
 	(void)dltotal;
 	(void)dlnow;
+	/* libcurl calls this at least once a second, also while it waits
+	 * for a reply: returning non-zero abandons the transfer */
+	if (cancelled(aws))
+		return 1;
 	if (aws->progress && ultotal > 0)
 		aws->progress(aws->progress_arg, (unsigned long long)ulnow,
 		    (unsigned long long)ultotal);
 	return 0;
+}
+
+static size_t
+on_read(char *p, size_t size, size_t n, void *ud)
+{
+	size_t got = fread(p, size, n, ud);
+
+	/* a file that shrank under us: fail rather than send short */
+	if (got < n && ferror((FILE *)ud))
+		return CURL_READFUNC_ABORT;
+	return got;
 }
 
 static int
@@ -371,6 +366,16 @@ perform(struct aws *aws, struct aws_request *req, const struct aws_url *url,
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, resp);
 	if (strcmp(req->method, "HEAD") == 0) {
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	} else if (req->body_fp != NULL) {
+		/* streamed from the file, from its start on every attempt */
+		if (fseeko(req->body_fp, req->body_off, SEEK_SET) != 0)
+			return CURLE_READ_ERROR;
+		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+		curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(c, CURLOPT_READDATA, req->body_fp);
+		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
+		    (curl_off_t)req->body_len);
 	} else if (strcmp(req->method, "GET") != 0) {
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "");
@@ -400,14 +405,13 @@ perform(struct aws *aws, struct aws_request *req, const struct aws_url *url,
 		sl = curl_slist_append(sl, line.data);
 	}
 	sl = curl_slist_append(sl, "Expect:");
-	if (req->body == NULL || strcmp(req->method, "GET") == 0)
+	if ((req->body == NULL && req->body_fp == NULL) ||
+	    strcmp(req->method, "GET") == 0)
 		sl = curl_slist_append(sl, "Content-Type:");
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, sl);
-	if (aws->progress && req->body_len > 0) {
-		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-		curl_easy_setopt(c, CURLOPT_XFERINFODATA, aws);
-	}
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, aws);
 	rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
@@ -507,6 +511,12 @@ aws_send(struct aws *aws, struct aws_request *req, struct aws_response *resp,
 		int retry = 0, throttled = 0, is_timeout = 0;
 
 		response_reset(resp);
+		if (cancelled(aws)) {
+			aws_error_set(err, req->service, req->operation,
+			    "Interrupted", "%s: interrupted by a signal",
+			    where.data);
+			break;
+		}
 		if (!req->unsigned_request) {
 			if (sign_request(aws, req, &url, payload_hash, &creds, &sig,
 			    err) != 0)
@@ -522,6 +532,13 @@ aws_send(struct aws *aws, struct aws_request *req, struct aws_response *resp,
 			if (aws->retry.quota > 500)
 				aws->retry.quota = 500;
 			rcode = 0;
+			break;
+		}
+		if (rc == CURLE_ABORTED_BY_CALLBACK && cancelled(aws)) {
+			/* abandoned: the server may or may not have applied it */
+			aws_error_set(err, req->service, req->operation,
+			    "Interrupted", "%s: interrupted by a signal while "
+			    "waiting for the answer", where.data);
 			break;
 		}
 		if (rc != CURLE_OK) {
@@ -576,7 +593,7 @@ aws_send(struct aws *aws, struct aws_request *req, struct aws_response *resp,
 			long ms = aws_backoff_ms(attempt, throttled);
 			log_debug("aws: %s %s: %s, retrying in %ld ms (attempt %d of %d)",
 			    req->service, req->operation, err->code, ms, attempt + 1, max);
-			sleep_ms(ms);
+			sleep_ms(aws, ms);
 		}
 	}
 	log_debug("aws: %s %s %s -> %ld, %d attempt%s, %ld ms", req->operation,

@@ -7,9 +7,12 @@
 #define SPARTAC_AWS_INTERNAL_H
 
 #include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "aws/aws.h"
+#include "aws/retry_codes.h"
 #include "aws/sigv4.h"
 #include "base/util.h"
 
@@ -107,6 +110,7 @@ struct aws {
 	long timeout_ms;
 	aws_progress_fn *progress; /* aws_set_progress: upload progress */
 	void *progress_arg;
+	volatile sig_atomic_t *cancel; /* aws_set_cancel */
 };
 
 time_t aws_now(const struct aws *aws);
@@ -149,6 +153,8 @@ struct aws_request {
 	size_t nhdr;
 	const void *body;
 	size_t body_len;
+	FILE *body_fp;         /* else: body_len bytes streamed from here, */
+	off_t body_off;        /* from this offset (payload_hash required) */
 	const char *payload_hash; /* NULL: computed from body */
 	int is_s3;
 	int unsigned_request;  /* AssumeRoleWithWebIdentity, metadata */
@@ -173,10 +179,16 @@ int aws_send(struct aws *aws, struct aws_request *req,
 const char *aws_response_header(const struct aws_response *r, const char *name);
 void aws_response_free(struct aws_response *r);
 /* 1 for error codes the SDKs retry as throttling or transient. */
-int aws_error_code_is_throttle(const char *code);
-int aws_error_code_is_transient(const char *code);
 /* Backoff before retry number attempt (1-based), in milliseconds. */
 long aws_backoff_ms(int attempt, int throttled);
+
+/* ---- S3 (s3.c) ---- */
+
+/* The URL of a bucket or object (key may be NULL); query is already
+ * encoded (or NULL). NULL with err set, naming op, when the endpoint is
+ * refused. */
+char *s3_url(struct aws *aws, const char *bucket, const char *key,
+    const char *query, struct aws_error *err, const char *op);
 
 /* ---- Query protocol (query.c) ---- */
 

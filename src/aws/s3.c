@@ -30,7 +30,7 @@ bucket_is_dns(const char *b)
 }
 
 /* The URL of a bucket or object; query is already encoded (or NULL). */
-static char *
+char *
 s3_url(struct aws *aws, const char *bucket, const char *key, const char *query,
     struct aws_error *err, const char *op)
 {

@@ -11,6 +11,7 @@
 #define SPARTAC_AWS_S3_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "aws/aws.h"
@@ -37,6 +38,49 @@ int s3_head_object(struct aws *aws, const char *bucket, const char *key,
  * a proxy nor S3 can store other bytes. *etag (may be NULL) gets the ETag. */
 int s3_put_object(struct aws *aws, const char *bucket, const char *key,
     const void *data, size_t len, const char *content_type, char **etag,
+    struct aws_error *err);
+
+/* ---- uploads streamed from a file (s3_file.c) ---- */
+
+#define S3_PUT_MAX (5ULL << 30)    /* the largest single PutObject */
+#define S3_OBJECT_MAX (5ULL << 40) /* the largest object */
+#define S3_PART_MIN (5ULL << 20)   /* the smallest part but the last */
+#define S3_PARTS_MAX 10000ULL
+
+struct s3_file {
+	FILE *fp;
+	unsigned long long size;
+	unsigned char sha256[32];
+	char etag[48];              /* the ETag S3 will give it, quoted */
+	int multipart;              /* above the threshold, or 5 GiB */
+	unsigned long long part_size;
+	struct s3_part {
+		unsigned char sha256[32];
+	} *parts;                   /* multipart: each part's SHA-256 */
+	size_t nparts, cap;
+};
+
+/*
+ * Opens the file and hashes it in one streaming pass (SHA-256, the ETag
+ * S3 will give the object and, for a multipart upload, each part's
+ * SHA-256). Above threshold bytes (0: never, but past S3_PUT_MAX) it is
+ * uploaded in parts of s3_part_size(). -1 with errno set on failure.
+ */
+int s3_file_open(struct s3_file *f, const char *path,
+    unsigned long long threshold);
+void s3_file_close(struct s3_file *f);
+/* The part size for a file: threshold (at least S3_PART_MIN), doubled
+ * until S3_PARTS_MAX parts hold the file. */
+unsigned long long s3_part_size(unsigned long long size,
+    unsigned long long threshold);
+/* PutObject (or a multipart upload, when f->multipart) from the file; the
+ * bytes are read again as they go, each request signed with their hash. */
+int s3_put_file(struct aws *aws, const char *bucket, const char *key,
+    const struct s3_file *f, const char *content_type, struct aws_error *err);
+/* CreateMultipartUpload, UploadPart per part, CompleteMultipartUpload;
+ * AbortMultipartUpload when one fails (but after an interruption). */
+int s3_put_file_multipart(struct aws *aws, const char *bucket,
+    const char *key, const struct s3_file *f, const char *content_type,
     struct aws_error *err);
 
 struct s3_objects {

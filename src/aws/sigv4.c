@@ -9,15 +9,15 @@
  * without re-encoding; header values have every run of white space folded to
  * one space; a few hop-by-hop headers are never signed.
  */
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE 1 /* explicit_bzero, also in the bootstrap build */
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
-
 #include "aws/sigv4.h"
+#include "aws/sigv4_hash.h"
 #include "base/util.h"
 
 /* Headers a proxy may change or drop; signing them would break requests. */
@@ -63,19 +63,16 @@ hex_encode(const unsigned char *p, size_t n, char *out)
 void
 aws_sha256_hex(const void *data, size_t len, char hex[65])
 {
-	unsigned char md[SHA256_DIGEST_LENGTH];
+	unsigned char md[32];
 
-	SHA256(data, len, md);
+	sigv4_sha256(data, len, md);
 	hex_encode(md, sizeof md, hex);
 }
 
 static void
 hmac_sha256(const void *key, size_t keylen, const char *msg, unsigned char out[32])
 {
-	unsigned int outlen = 32;
-
-	HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)msg,
-	    strlen(msg), out, &outlen);
+	sigv4_hmac_sha256(key, keylen, msg, strlen(msg), out);
 }
 
 /* Python's str.split() white space, limited to ASCII. */

@@ -91,6 +91,17 @@ diags_add_source(struct diags *d, const char *file, const char *text,
 	d->nsrc++;
 }
 
+int
+diags_have_code(const struct diags *d, size_t from, enum diag_code code)
+{
+	size_t i;
+
+	for (i = from; i < d->n; i++)
+		if (d->v[i].code == code)
+			return 1;
+	return 0;
+}
+
 void
 diags_free(struct diags *d)
 {

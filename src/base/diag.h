@@ -92,6 +92,8 @@ void diags_add_source(struct diags *d, const char *file, const char *text,
  */
 int diags_print(FILE *fp, struct diags *d, enum diag_format fmt, int color);
 void diags_free(struct diags *d);
+/* 1 when a diagnostic from index from on has this code. */
+int diags_have_code(const struct diags *d, size_t from, enum diag_code code);
 
 enum diag_severity diag_code_severity(enum diag_code code);
 const char *diag_code_id(enum diag_code code);   /* "E-ROLE-UNKNOWN" */

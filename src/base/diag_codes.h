@@ -97,6 +97,8 @@ DIAG(ARCHIVE_ENTRY, SEV_ERROR, "E-ARCHIVE-ENTRY",
     "the archive staging directory may hold regular files and directories only, and must not replace 'bootstrap' or 'lib/'")
 DIAG(SITE_ROOT, SEV_ERROR, "E-SITE-ROOT",
     "site.root must be a directory inside the project, not the project directory itself; symbolic links may not point outside it")
+DIAG(SITE_FILE_SIZE, SEV_ERROR, "E-SITE-FILE-SIZE",
+    "a site object may be at most 5 TiB (S3's limit), or SPARTAC_SITE_FILE_MAX bytes when that is set: exclude the file (site.exclude) or serve it from elsewhere")
 DIAG(HOOK_FAILED, SEV_ERROR, "E-HOOK-FAILED",
     "the hook's own output is printed above; fix the command or remove the hook")
 DIAG(HOOK_NOT_FOUND, SEV_ERROR, "E-HOOK-NOT-FOUND",

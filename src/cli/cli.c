@@ -82,7 +82,7 @@ static const struct verb verbs[] = {
 	    "instance credentials. --format json prints one JSON object.\n"
 	    "Exit status 4 when no credentials work.\n",
 	    cmd_whoami},
-	{"invoke", "invoke FUNC [--event FILE|-] [--env NAME=VALUE] [FILE]",
+	{"invoke", "invoke FUNC [--event FILE|-] [--env NAME=VALUE] [--aws-env] [FILE]",
 	    "run one function locally through a built-in Lambda Runtime API emulator",
 	    "Builds the bootstrap (as 'spartac build' does), starts it under a\n"
 	    "Lambda Runtime API emulator on 127.0.0.1 with the function's\n"
@@ -96,6 +96,11 @@ static const struct verb verbs[] = {
 	    "  --env NAME=VALUE   set an environment value (repeatable; wins over\n"
 	    "                     the manifest and --env-file)\n"
 	    "  --env-file FILE    KEY=VALUE lines (# comments, optional quotes)\n"
+	    "  --aws-env          give the function spartac's AWS credentials\n"
+	    "                     (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,\n"
+	    "                     AWS_SESSION_TOKEN) and endpoint (--endpoint-url\n"
+	    "                     or AWS_ENDPOINT_URL*), as Lambda gives its role's\n"
+	    "                     credentials\n"
 	    "Values only known once deployed (GetAtt, Ref of a resource) are left\n"
 	    "out with a warning naming --env; AWS::AccountId is 123456789012.\n"
 	    "Exit status 5 when the function fails or times out (its error type\n"

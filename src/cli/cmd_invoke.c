@@ -26,6 +26,7 @@
 enum {
 	OPT_EVENT = 300,
 	OPT_BOOTSTRAP,
+	OPT_AWS_ENV,
 };
 
 static const struct option invoke_longopts[] = {
@@ -33,8 +34,47 @@ static const struct option invoke_longopts[] = {
 	{"bootstrap", required_argument, NULL, OPT_BOOTSTRAP},
 	CLI_PARAMETER_OPTIONS,
 	CLI_ENV_OPTIONS,
+	{"aws-env", no_argument, NULL, OPT_AWS_ENV},
 	{NULL, 0, NULL, 0},
 };
+
+/*
+ * --aws-env: the function gets spartac's AWS credentials variables and
+ * endpoint (--endpoint-url, else AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_*),
+ * as Lambda gives a function its role's credentials. Appended to lf->env,
+ * after the manifest's values.
+ */
+static void
+aws_env_add(struct local_function *lf, const char *endpoint_url)
+{
+	extern char **environ;
+	static const char *const names[] = {
+		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+	};
+	size_t n = 0, i;
+	char **p;
+
+	while (lf->env[n] != NULL)
+		n++;
+	for (p = environ; *p != NULL; p++)
+		n++;
+	lf->env = xrealloc(lf->env, (n + 2) * sizeof(*lf->env));
+	for (n = 0; lf->env[n] != NULL; n++)
+		;
+	for (i = 0; i < NELEM(names); i++)
+		if (getenv(names[i]) != NULL)
+			lf->env[n++] = xasprintf("%s=%s", names[i],
+			    getenv(names[i]));
+	if (endpoint_url != NULL)
+		lf->env[n++] = xasprintf("AWS_ENDPOINT_URL=%s", endpoint_url);
+	for (p = environ; *p != NULL; p++)
+		if (str_has_prefix(*p, "AWS_ENDPOINT_URL") &&
+		    (endpoint_url == NULL || !str_has_prefix(*p,
+		    "AWS_ENDPOINT_URL=")))
+			lf->env[n++] = xstrdup(*p);
+	lf->env[n] = NULL;
+	lf->cfg.env = (const char *const *)lf->env;
+}
 
 /*
  * Reads the event from a file or stdin ("-"), at most the invoke limit.
@@ -128,6 +168,39 @@ function_find(struct cli *cli, const struct verb *self,
 	return NULL;
 }
 
+/*
+ * The bootstrap to run: the one --bootstrap names (made absolute), or the
+ * one the pipeline builds (the code, not the template: nothing here needs
+ * it). Returns an exit status, EXIT_OK when *bootstrap is set.
+ */
+static int
+invoke_bootstrap(struct cli *cli, struct pipeline *p,
+    struct pipeline_options *po, struct diags *d, const char **bootstrap,
+    char **abs_bootstrap)
+{
+	enum pipeline_status ps;
+
+	if (*bootstrap != NULL) {
+		if ((*abs_bootstrap = realpath(*bootstrap, NULL)) == NULL) {
+			log_error("%s: %s", *bootstrap, strerror(errno));
+			return EXIT_IO;
+		}
+		*bootstrap = *abs_bootstrap;
+		return EXIT_OK;
+	}
+	po->goal = PIPELINE_CODE;
+	ps = pipeline_run(p, po, d);
+	if (ps == PIPELINE_IO)
+		return EXIT_IO;
+	if (ps != PIPELINE_OK || d->nerrors > 0) {
+		cli_report(cli, d);
+		return EXIT_BUILD; /* as `spartac build` says it */
+	}
+	cli_report(cli, d); /* warnings, if any */
+	*bootstrap = p->out.bootstrap_path;
+	return EXIT_OK;
+}
+
 int
 cmd_invoke(struct cli *cli, int argc, char **argv)
 {
@@ -141,10 +214,9 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 	struct diags d = {0};
 	struct pipeline_options po;
 	struct pipeline p = {0};
-	enum pipeline_status ps;
 	char *event = NULL, *abs_bootstrap = NULL;
 	size_t event_len = 0;
-	int c, status = EXIT_OK, have_lf = 0;
+	int c, status = EXIT_OK, have_lf = 0, aws_env = 0;
 
 	while ((c = cli_getopt(cli, self, argc, argv, "", invoke_longopts)) != -1) {
 		switch (c) {
@@ -153,6 +225,9 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 			break;
 		case OPT_BOOTSTRAP:
 			bootstrap = optarg;
+			break;
+		case OPT_AWS_ENV:
+			aws_env = 1;
 			break;
 		case 'h':
 			return EXIT_OK;
@@ -188,28 +263,9 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 
-	if (bootstrap == NULL) {
-		/* The code, not the template: nothing here needs it. */
-		po.goal = PIPELINE_CODE;
-		ps = pipeline_run(&p, &po, &d);
-		if (ps == PIPELINE_IO) {
-			status = EXIT_IO;
-			goto out;
-		}
-		if (ps != PIPELINE_OK || d.nerrors > 0) {
-			cli_report(cli, &d);
-			status = EXIT_BUILD; /* as `spartac build` says it */
-			goto out;
-		}
-		cli_report(cli, &d); /* warnings, if any */
-		bootstrap = p.out.bootstrap_path;
-	} else if ((abs_bootstrap = realpath(bootstrap, NULL)) == NULL) {
-		log_error("%s: %s", bootstrap, strerror(errno));
-		status = EXIT_IO;
+	if ((status = invoke_bootstrap(cli, &p, &po, &d, &bootstrap,
+	    &abs_bootstrap)) != EXIT_OK)
 		goto out;
-	} else {
-		bootstrap = abs_bootstrap;
-	}
 
 	values.params = &cli->params;
 	values.env = cli->env;
@@ -218,6 +274,8 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 	    p.have_out ? p.out.dir : NULL, local_region(cli->region),
 	    STDERR_FILENO, &values);
 	have_lf = 1;
+	if (aws_env)
+		aws_env_add(&lf, cli->endpoint_url);
 	fflush(stderr);
 	if ((e = emulator_alloc(&lf.cfg)) == NULL) {
 		status = EXIT_INTERNAL;

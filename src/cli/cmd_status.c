@@ -5,14 +5,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "aws/aws.h"
 #include "aws/cfn.h"
+#include "base/diag.h"
+#include "base/util.h"
 #include "cli/cli.h"
+#include "compile/marshal.h"
 #include "front/manifest.h"
 #include "pipeline/pipeline.h"
+#include "publish/publish.h"
 #include "converge/progress.h"
 
 enum {
@@ -45,9 +50,100 @@ kvs_print(const char *title, const struct cfn_kv *v, size_t n)
 		    v[i].value ? v[i].value : "");
 }
 
+/*
+ * The site's state: the bucket compared with the site as last built here
+ * (.spartac/site.json), file by file (size and ETag). NULL when the
+ * manifest has no site or the stack none; {"state": "unknown", "why"}
+ * when it cannot be compared.
+ */
+static cJSON *
+site_state(struct aws *aws, const struct pipeline *p, const char *name,
+    const struct cfn_stack *st)
+{
+	struct publish pub = {0};
+	struct publish_site_state ss;
+	struct aws_error err;
+	struct cfn_resources l = {0};
+	cJSON *o;
+	const char *bucket = NULL;
+	char *root;
+	size_t i;
+	int rc;
+
+	if (p->manifest->site == NULL || st == NULL || !p->have_out)
+		return NULL;
+	o = cJSON_CreateObject();
+	for (i = 0; i < st->noutputs; i++)
+		if (st->outputs[i].key && strcmp(st->outputs[i].key,
+		    MARSHAL_OUTPUT_SITE_BUCKET) == 0)
+			bucket = st->outputs[i].value;
+	/* the outputs may not be there yet: the resource names it too */
+	if (bucket == NULL && cfn_describe_stack_resources(aws, st->id ?
+	    st->id : name, MARSHAL_SITE_BUCKET_ID, &l,
+	    &err) == 0)
+		for (i = 0; i < l.n && bucket == NULL; i++)
+			if (l.v[i].physical_id && *l.v[i].physical_id)
+				bucket = l.v[i].physical_id;
+	if (bucket == NULL || access(p->out.site_path, R_OK) != 0) {
+		cJSON_AddStringToObject(o, "state", "unknown");
+		cJSON_AddStringToObject(o, "why", bucket == NULL ? "the stack "
+		    "has no site bucket output (yet)" : "the site was not built "
+		    "here: run 'spartac build' to compare");
+		cfn_resources_free(&l);
+		return o;
+	}
+	pub.aws = aws;
+	pub.err = &err;
+	root = xasprintf("%s/%s", p->out.project_dir, p->manifest->site->root);
+	rc = publish_site_state(&pub, bucket, p->out.site_path, root, &ss);
+	free(root);
+	if (rc != 0) {
+		cJSON_AddStringToObject(o, "state", "unknown");
+		cJSON_AddStringToObject(o, "why", err.message);
+		aws_error_log(&err);
+		cfn_resources_free(&l);
+		return o;
+	}
+	cJSON_AddStringToObject(o, "state", ss.current == ss.files &&
+	    ss.extra == 0 ? "complete" : "incomplete");
+	cJSON_AddStringToObject(o, "bucket", bucket);
+	cJSON_AddNumberToObject(o, "files", (double)ss.files);
+	cJSON_AddNumberToObject(o, "current", (double)ss.current);
+	cJSON_AddNumberToObject(o, "missing", (double)ss.missing);
+	cJSON_AddNumberToObject(o, "different", (double)ss.differ);
+	cJSON_AddNumberToObject(o, "extra", (double)ss.extra);
+	cfn_resources_free(&l);
+	return o;
+}
+
+static double
+num(const cJSON *o, const char *k)
+{
+	return cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, k));
+}
+
+static void
+site_print(const cJSON *site)
+{
+	const char *state = cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(site, "state"));
+
+	if (strcmp(state, "unknown") == 0)
+		printf("site: unknown (%s)\n", cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(site, "why")));
+	else if (strcmp(state, "complete") == 0)
+		printf("site: complete (%.0f files)\n", num(site, "files"));
+	else
+		printf("site: incomplete: %.0f of %.0f files up to date, %.0f "
+		    "missing, %.0f different, %.0f not in the site; the next "
+		    "'spartac deploy' completes it\n", num(site, "current"),
+		    num(site, "files"), num(site, "missing"),
+		    num(site, "different"), num(site, "extra"));
+}
+
 static void
 status_print(struct cli *cli, const char *name, const struct cfn_stack *st,
-    const struct cfn_events *ev, size_t nev)
+    const struct cfn_events *ev, size_t nev, cJSON *site)
 {
 	size_t i;
 
@@ -77,6 +173,8 @@ status_print(struct cli *cli, const char *name, const struct cfn_stack *st,
 			    kvs_json(st->params, st->nparams));
 			cJSON_AddItemToObject(o, "tags",
 			    kvs_json(st->tags, st->ntags));
+			if (site)
+				cJSON_AddItemReferenceToObject(o, "site", site);
 			arr = cJSON_AddArrayToObject(o, "events");
 			for (i = 0; i < nev; i++)
 				cJSON_AddItemToArray(arr,
@@ -104,6 +202,8 @@ status_print(struct cli *cli, const char *name, const struct cfn_stack *st,
 			    st->outputs[i].key : "", st->outputs[i].value ?
 			    st->outputs[i].value : "");
 	}
+	if (site)
+		site_print(site);
 	kvs_print("parameters", st->params, st->nparams);
 	kvs_print("tags", st->tags, st->ntags);
 	if (nev) {
@@ -132,6 +232,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	struct cfn_stack *st = NULL;
 	struct cfn_events ev = {0};
 	const char *name;
+	cJSON *site = NULL;
 	long nev = 10;
 	char *end;
 	int c, status = EXIT_OK, rc;
@@ -156,7 +257,10 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	}
 	if (cli_take_file(cli, self, argc, argv) == -1)
 		return EXIT_USAGE;
+	/* a site needs the output directory's paths (site.json) */
 	po = cli_pipeline_options(cli, PIPELINE_MODEL);
+	if (pipeline_run(&p, &po, &d) == PIPELINE_OK && p.manifest->site)
+		po.goal = PIPELINE_OUTDIR;
 	if (pipeline_run(&p, &po, &d) != PIPELINE_OK)
 		goto out;
 	/* status reads the stack as deployed and uses no value; the
@@ -182,8 +286,9 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	    (int)((nev + CFN_EVENTS_PAGE - 1) / CFN_EVENTS_PAGE) : 0,
 	    &ev, &err) != 0)
 		aws_error_log(&err);
+	site = site_state(aws, &p, name, st);
 	status_print(cli, name, st, &ev,
-	    ev.n < (size_t)nev ? ev.n : (size_t)nev);
+	    ev.n < (size_t)nev ? ev.n : (size_t)nev, site);
 	if (fflush(stdout) != 0)
 		status = EXIT_IO;
 	else if (st == NULL)
@@ -192,6 +297,7 @@ out:
 	rc = cli_report_beside(cli, &d, aws != NULL);
 	if (status == EXIT_OK)
 		status = rc;
+	cJSON_Delete(site);
 	cfn_events_free(&ev);
 	cfn_stack_free(st);
 	if (aws)

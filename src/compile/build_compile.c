@@ -27,6 +27,25 @@ static const char *const common_cflags[] = {
 	"-ffunction-sections", "-fdata-sections",
 };
 
+/*
+ * BearSSL (Debian's libbearssl-dev, or the same paths from tools/setup.sh)
+ * for the runtime's HTTPS client: its headers for the runtime's objects,
+ * its archive last on the link line, from which the linker takes members
+ * only when a handler calls sparta_fetch. Without them the runtime builds
+ * and HTTPS fails at run time with a reason (runtime/tls.c).
+ */
+#define BEARSSL_INC "-I/usr/include/bearssl"
+
+static const char *
+bearssl_archive(enum manifest_arch arch)
+{
+	const char *p = arch == MANIFEST_ARCH_ARM64
+	    ? "/usr/lib/aarch64-linux-gnu/libbearssl.a"
+	    : "/usr/lib/x86_64-linux-gnu/libbearssl.a";
+
+	return access(p, R_OK) == 0 ? p : NULL;
+}
+
 const char *
 build_arch_name(enum manifest_arch arch)
 {
@@ -86,6 +105,7 @@ build_ctx_free(struct build_ctx *c)
 	free(c->out_map);
 	free(c->inc_api);
 	free(c->inc_rt);
+	free(c->inc_src);
 }
 
 char *
@@ -222,9 +242,11 @@ build_compile_argv(struct build_ctx *c, const struct build_src *s)
 	argv[n++] = c->prefix_map;
 	argv[n++] = c->out_map;
 	argv[n++] = c->inc_api;
-	if (s->is_runtime)
+	if (s->is_runtime) {
 		argv[n++] = c->inc_rt;
-	else
+		argv[n++] = c->inc_src;
+		argv[n++] = BEARSSL_INC;
+	} else
 		for (i = 0; i < c->nincs; i++)
 			argv[n++] = c->incs[i];
 	argv[n++] = "-MD";
@@ -434,6 +456,8 @@ link_bootstrap(struct build_ctx *c, const char *out_rel)
 		argv[n++] = c->srcs[i].obj;
 	for (i = 0; i < c->nlibs; i++)
 		argv[n++] = c->libs[i];
+	if (bearssl_archive(c->m->build.arch) != NULL)
+		argv[n++] = bearssl_archive(c->m->build.arch);
 	argv[n] = NULL;
 	rc = run_tool(c, argv, &status);
 	if (rc != 0) {
@@ -471,6 +495,7 @@ build_bootstrap(const struct manifest *m, struct build_out *out,
 	c.out_map = xasprintf("-ffile-prefix-map=%s=.spartac", out->dir);
 	c.inc_api = xasprintf("-I%s/include", c.work);
 	c.inc_rt = xasprintf("-I%s/src/runtime", c.work);
+	c.inc_src = xasprintf("-I%s/src", c.work);
 	out->compiled = 0;
 	if ((errors = build_sources_collect(&c) + build_args_collect(&c)) > 0)
 		goto out;
@@ -488,6 +513,11 @@ build_bootstrap(const struct manifest *m, struct build_out *out,
 		goto out;
 	if ((errors = compile_all(&c)) > 0)
 		goto out;
+	if (build_uses_client(&c)) {
+		build_client_sources_add(&c);
+		if ((errors = compile_all(&c)) > 0)
+			goto out;
+	}
 	if ((errors = symbols_check(&c)) > 0)
 		goto out;
 	linked_rel = xasprintf("%s/bootstrap", c.work);

@@ -279,7 +279,8 @@ build_runtime_write(struct build_ctx *c)
 	int errors = 0;
 
 	for (e = embedded_files; e->path != NULL; e++) {
-		if (!str_has_prefix(e->path, "src/runtime/") &&
+		/* the runtime, and the spartac files it shares (SigV4) */
+		if (!str_has_prefix(e->path, "src/") &&
 		    !str_has_prefix(e->path, "include/sparta/"))
 			continue;
 		path = xasprintf("%s/work/%s", c->out->dir, e->path);
@@ -312,22 +313,75 @@ build_runtime_write(struct build_ctx *c)
 	return errors;
 }
 
-/* Adds the runtime's .c files and the table to the compile list. */
-void
-build_runtime_sources_add(struct build_ctx *c)
+/* The client (<sparta/aws.h>): its runtime files and the shared ones. */
+static int
+is_client_source(const char *path)
+{
+	static const char *const files[] = {
+		"src/runtime/aws.c", "src/runtime/aws_hash.c",
+		"src/runtime/fetch.c", "src/runtime/tls.c",
+	};
+	size_t i;
+
+	if (!str_has_prefix(path, "src/runtime/"))
+		return 1; /* src/aws/, src/base/: shared for the signer */
+	for (i = 0; i < NELEM(files); i++)
+		if (strcmp(path, files[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+runtime_sources_add(struct build_ctx *c, int client)
 {
 	const struct embedded_file *e;
 	char *rel;
 
 	for (e = embedded_files; e->path != NULL; e++) {
-		if (!str_has_prefix(e->path, "src/runtime/") ||
-		    !str_has_suffix(e->path, ".c"))
+		if (!str_has_prefix(e->path, "src/") ||
+		    !str_has_suffix(e->path, ".c") ||
+		    is_client_source(e->path) != client)
 			continue;
 		rel = xasprintf("%s/%s", c->work, e->path);
 		src_add(c, rel, c->m->build.loc, 1);
 		free(rel);
 	}
+}
+
+/* Adds the runtime's .c files and the table to the compile list. */
+void
+build_runtime_sources_add(struct build_ctx *c)
+{
+	char *rel;
+
+	runtime_sources_add(c, 0);
 	rel = xasprintf("%s/dispatch_table.c", c->work);
 	src_add(c, rel, c->m->build.loc, 1);
 	free(rel);
+}
+
+void
+build_client_sources_add(struct build_ctx *c)
+{
+	runtime_sources_add(c, 1);
+}
+
+int
+build_uses_client(struct build_ctx *c)
+{
+	char *full, *text;
+	size_t i, len;
+	int uses = 0;
+
+	for (i = 0; i < c->nsrcs && !uses; i++) {
+		if (c->srcs[i].is_runtime)
+			continue;
+		full = build_proj_abs(c, c->srcs[i].dep);
+		if (file_read(full, BUILD_MAX_STAMP, &text, &len) == 0) {
+			uses = strstr(text, "sparta/aws.h") != NULL;
+			free(text);
+		}
+		free(full);
+	}
+	return uses;
 }

@@ -53,6 +53,7 @@ struct build_ctx {
 	char *out_map;    /* -ffile-prefix-map=<out dir>=.spartac */
 	char *inc_api;    /* -I<work>/include: sparta/lambda.h */
 	char *inc_rt;     /* -I<work>/src/runtime: the runtime's headers */
+	char *inc_src;    /* -I<work>/src: the spartac headers it shares */
 	char key[DIGEST_HEX_LEN + 1];
 };
 
@@ -79,6 +80,11 @@ int build_args_collect(struct build_ctx *c);     /* c->libs, c->incs */
 void build_table_generate(struct build_ctx *c);  /* c->table */
 int build_runtime_write(struct build_ctx *c);    /* into work/ */
 void build_runtime_sources_add(struct build_ctx *c);
+/* 1 when a compiled user source included <sparta/aws.h> (its -MD file says
+ * so); then build_client_sources_add adds the runtime's HTTPS and AWS
+ * client, which a bootstrap without it neither compiles nor links. */
+int build_uses_client(struct build_ctx *c);
+void build_client_sources_add(struct build_ctx *c);
 
 /* build_stamp.c */
 int build_stamp_key(struct build_ctx *c);        /* c->key; errors */

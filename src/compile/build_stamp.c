@@ -53,7 +53,7 @@ build_stamp_key(struct build_ctx *c)
 			digest_field(&dg, hex);
 	}
 	for (e = embedded_files; e->path != NULL; e++) {
-		if (!str_has_prefix(e->path, "src/runtime/") &&
+		if (!str_has_prefix(e->path, "src/") &&
 		    !str_has_prefix(e->path, "include/sparta/"))
 			continue;
 		digest_field(&dg, e->path);

@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "base/path.h"
+#include "base/env.h"
 #include "base/util.h"
 #include "compile/site.h"
 
@@ -271,6 +272,14 @@ walk_root_check(struct site_walk *w, const char *out_path)
 	return site_check_root(w->site, w->project_real, w->d);
 }
 
+unsigned long long
+site_file_max(void)
+{
+	/* only lower: S3 stores no bigger object */
+	return env_bytes("SPARTAC_SITE_FILE_MAX", SITE_FILE_MAX, 1,
+	    SITE_FILE_MAX);
+}
+
 int
 site_hash(const struct manifest_site *site, const char *project_dir,
     const char *out_path, char hex[DIGEST_HEX_LEN + 1], struct diags *d)
@@ -321,6 +330,14 @@ site_hash(const struct manifest_site *site, const char *project_dir,
 		if (digest_file_hex(w.v[i].path, fhex, &fsize) == -1) {
 			diag_add(d, DIAG_BUILD_IO, site->root_loc, "site.root",
 			    "cannot read %s: %s", w.v[i].path, strerror(errno));
+			w.errors++;
+			continue;
+		}
+		if (fsize > site_file_max()) {
+			diag_add(d, DIAG_SITE_FILE_SIZE, site->root_loc,
+			    "site.root", "%s is %llu bytes, over the %llu "
+			    "bytes a site object may have", w.v[i].path, fsize,
+			    site_file_max());
 			w.errors++;
 			continue;
 		}

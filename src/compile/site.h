@@ -28,6 +28,13 @@
 #include "base/digest.h"
 #include "front/manifest.h"
 
+#define SITE_FILE_MAX (5ULL << 40) /* S3's largest object, 5 TiB */
+
+/* The largest site file build accepts: SITE_FILE_MAX, or the lower
+ * SPARTAC_SITE_FILE_MAX (bytes) when set. A larger file is an
+ * E-SITE-FILE-SIZE error at build, before anything is deployed. */
+unsigned long long site_file_max(void);
+
 /* The Content-Type for a file name, by extension (application/octet-stream
  * when unknown). Text types carry "; charset=utf-8". */
 const char *site_content_type(const char *name);

@@ -290,6 +290,16 @@ after_site(struct converge *c, enum converge_result r)
 	return done(c, r);
 }
 
+/* The stack has this digest: done, unless the site sync of that digest
+ * was never seen to finish (interrupted, failed, or another machine). */
+static enum converge_action
+site_if_pending(struct converge *c)
+{
+	if (c->mode == CONVERGE_DEPLOY && c->site_pending)
+		return after_site(c, CONV_RESULT_NO_CHANGES);
+	return done(c, CONV_RESULT_NO_CHANGES);
+}
+
 /* Deploy and plan: decide from the stack as it stands. */
 static enum converge_action
 judge_stack(struct converge *c, const struct converge_observation *obs)
@@ -312,7 +322,7 @@ judge_stack(struct converge *c, const struct converge_observation *obs)
 				c->pending = CONV_RESULT_NO_CHANGES;
 				return act(c, CONV_PH_PROTECT, CONV_PROTECT);
 			}
-			return done(c, CONV_RESULT_NO_CHANGES);
+			return site_if_pending(c);
 		}
 		c->protected_already = obs->termination_protection;
 		return to_prepare(c, "UPDATE");
@@ -542,7 +552,7 @@ on_ok(struct converge *c, const struct converge_observation *obs)
 		return poll(c, obs, CONV_PH_WAIT_EXEC, CONV_WAIT_STACK);
 	case CONV_PH_PROTECT:
 		if (c->pending == CONV_RESULT_NO_CHANGES)
-			return done(c, CONV_RESULT_NO_CHANGES);
+			return site_if_pending(c);
 		return after_site(c, CONV_RESULT_DEPLOYED);
 	case CONV_PH_SYNC_SITE:
 		return done(c, c->pending);
@@ -608,8 +618,8 @@ on_error(struct converge *c, const struct converge_observation *obs)
 	}
 	if (c->phase == CONV_PH_SYNC_SITE) {
 		snprintf(c->why, sizeof c->why, "the stack is deployed but the "
-		    "site sync failed: %s: %s (run 'spartac deploy --force')",
-		    code, msg);
+		    "site sync failed: %s: %s; the site is incomplete, and the "
+		    "next 'spartac deploy' completes it", code, msg);
 		return done(c, CONV_RESULT_FAILED);
 	}
 	snprintf(c->why, sizeof c->why, "%s failed: %s: %s",

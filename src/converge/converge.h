@@ -164,6 +164,8 @@ struct converge {
 	int has_site;          /* the manifest has a site to sync or empty */
 	int confirm_delete;    /* delete: CONV_CONFIRM before the first change
 				* (set when the I/O loop will ask someone) */
+	int site_pending;      /* deploy: the site is not known to be complete
+				* for this digest: sync it even on a match */
 	double timeout;        /* seconds; 0: none */
 
 	/* Outputs for the I/O loop. */

@@ -37,13 +37,20 @@
 #include "converge/progress.h"
 #include "converge/run.h"
 
+#define SITE_RECORD_NAME "site-synced" /* in .spartac/: see decisions.md */
+
+/* The signal that interrupted the run (SIGINT, SIGTERM), and the flag the
+ * AWS client watches to abandon its request in flight (aws_set_cancel);
+ * the clean-up after an interruption clears the second, and a second
+ * signal sets it again. */
 static volatile sig_atomic_t interrupted;
+static volatile sig_atomic_t cancel;
 
 static void
-on_sigint(int sig)
+on_signal(int sig)
 {
-	(void)sig;
-	interrupted = 1;
+	interrupted = sig;
+	cancel = 1;
 }
 
 static double
@@ -359,6 +366,7 @@ answer_read(char *line, size_t size)
 
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
 	if (sigprocmask(SIG_BLOCK, &block, &orig) != 0)
 		return -1;
 	while (!interrupted && !ready) {
@@ -435,20 +443,21 @@ confirm(struct run *r)
  * NULL when the stack has no site bucket.
  */
 static char *
-site_bucket(struct run *r)
+site_bucket(struct run *r, int *failed)
 {
 	const char *out = stack_output(r->st, MARSHAL_OUTPUT_SITE_BUCKET);
 	struct cfn_resources l;
-	struct aws_error e;
 	char *name = NULL;
 	size_t i;
 
+	*failed = 0;
 	if (out)
 		return xstrdup(out);
+	/* a failed call is reported as itself (r->err), never as "no
+	 * bucket" */
 	if (cfn_describe_stack_resources(r->aws, run_stack_ref(r),
-	    MARSHAL_SITE_BUCKET_ID, &l, &e) != 0) {
-		log_debug("DescribeStackResources %s: %s: %s",
-		    MARSHAL_SITE_BUCKET_ID, e.code, e.message);
+	    MARSHAL_SITE_BUCKET_ID, &l, &r->err) != 0) {
+		*failed = 1;
 		return NULL;
 	}
 	for (i = 0; i < l.n && name == NULL; i++)
@@ -460,13 +469,62 @@ site_bucket(struct run *r)
 	return name;
 }
 
+/* Where a deploy records that the site of a digest is complete. */
+static char *
+site_record_path(const struct run *r)
+{
+	return xasprintf("%s/%s", r->out->dir, SITE_RECORD_NAME);
+}
+
+/* The record's line: the digest and the stack's ARN, so that the same
+ * project deployed to another account, region or a re-created stack
+ * never matches. */
+static char *
+site_record_line(const struct run *r)
+{
+	return xasprintf("%s %s\n", r->digest, run_stack_ref(r));
+}
+
+/* 1 when the last complete site sync here was of this digest, to this
+ * stack. */
+static int
+site_record_matches(const struct run *r)
+{
+	char *path = site_record_path(r), *text = NULL, *want;
+	size_t len;
+	int same;
+
+	want = site_record_line(r);
+	same = r->stack_id != NULL && file_read(path, 4096, &text, &len) == 0 &&
+	    len == strlen(want) && memcmp(text, want, len) == 0;
+	free(want);
+	free(text);
+	free(path);
+	return same;
+}
+
+static void
+site_record(const struct run *r)
+{
+	char *path = site_record_path(r), *line = site_record_line(r);
+
+	if (file_write_atomic(path, line, strlen(line), 0644) != 0)
+		log_warn("%s: %s (the next deploy checks the site again)", path,
+		    strerror(errno));
+	free(line);
+	free(path);
+}
+
 static int
 site_sync(struct run *r)
 {
-	char *bucket = site_bucket(r);
+	int failed;
+	char *bucket = site_bucket(r, &failed);
 	char *root;
 	int rc;
 
+	if (failed)
+		return -1;
 	if (bucket == NULL) {
 		aws_error_set(&r->err, NULL, NULL, "NoSiteBucket", "the stack "
 		    "has neither a %s output nor a %s resource",
@@ -475,6 +533,8 @@ site_sync(struct run *r)
 	}
 	root = xasprintf("%s/%s", r->out->project_dir, r->m->site->root);
 	rc = publish_site_sync(&r->pub, bucket, r->out->site_path, root);
+	if (rc == 0)
+		site_record(r);
 	free(root);
 	free(bucket);
 	return rc;
@@ -483,9 +543,12 @@ site_sync(struct run *r)
 static int
 site_empty(struct run *r)
 {
-	char *bucket = site_bucket(r);
+	int failed;
+	char *bucket = site_bucket(r, &failed);
 	int rc;
 
+	if (failed)
+		return -1;
 	if (bucket == NULL)
 		return 0;
 	rc = publish_site_empty(&r->pub, bucket);
@@ -516,6 +579,10 @@ observe_stack(struct run *r, enum converge_action a,
 		obs->termination_protection = r->st->termination_protection;
 		if (r->st->id)
 			set_str(&r->stack_id, r->st->id);
+		/* known only now: is the site of this digest complete in
+		 * this very stack? */
+		if (r->c.has_site && r->o->mode == CONVERGE_DEPLOY)
+			r->c.site_pending = !site_record_matches(r);
 		/* Delete empties the site bucket first when the manifest
 		 * has a site (found via the stack). */
 		if (r->o->mode == CONVERGE_DELETE)
@@ -713,26 +780,82 @@ run_free(struct run *r)
 		aws_close(r->aws);
 }
 
-/* Ctrl-C: stop waiting, and leave nothing behind that was not executed. */
+/*
+ * Removes the change set this run made (or may have made: the answer to
+ * CreateChangeSet may be what the signal cut off), or the
+ * REVIEW_IN_PROGRESS stack a CREATE change set made. 0 when it is gone.
+ */
+static int
+change_set_remove(struct run *r)
+{
+	const char *cs = r->cs_id ? r->cs_id : r->cs_name;
+
+	memset(&r->err, 0, sizeof r->err);
+	if (cs == NULL)
+		return 0;
+	if (!r->c.stack_existed && r->c.change_set_type &&
+	    strcmp(r->c.change_set_type, "CREATE") == 0)
+		return cfn_delete_stack(r->aws, run_stack_ref(r), r->token,
+		    &r->err);
+	return cfn_delete_change_set(r->aws, run_stack_ref(r), cs, &r->err);
+}
+
+/*
+ * SIGINT or SIGTERM: the request in flight was abandoned; say truthfully
+ * where the run stopped, and leave nothing behind that was not executed.
+ */
 static void
 interrupted_stop(struct run *r)
 {
+	const char *site = r->c.has_site ? ", the site included" : "";
+
 	fputc('\n', stderr);
-	if (r->following) {
+	cancel = 0; /* the clean-up may call; a second signal stops it */
+	switch (r->c.phase) {
+	case CONV_PH_SYNC_SITE:
+		log_error("interrupted during the site sync: the stack is "
+		    "deployed, the site is incomplete; the next 'spartac "
+		    "deploy' completes it");
+		return;
+	case CONV_PH_CREATE_CS:
+	case CONV_PH_WAIT_CS:
+	case CONV_PH_CONFIRM:
+	case CONV_PH_CLEANUP:
+		if (change_set_remove(r) != 0)
+			log_error("interrupted; nothing was executed, but the "
+			    "change set %s could not be removed: %s: %s",
+			    r->cs_name, r->err.code, r->err.message);
+		else
+			log_error("interrupted; nothing was executed (the change "
+			    "set was removed)");
+		return;
+	case CONV_PH_EXECUTE:
+		/* ExecuteChangeSet may have been sent: a change set that
+		 * can still be deleted was not executed */
+		if (change_set_remove(r) == 0) {
+			log_error("interrupted; nothing was executed (the "
+			    "change set was removed)");
+			return;
+		}
+		log_error("interrupted after ExecuteChangeSet: the change set "
+		    "was executed and the stack goes on converging in "
+		    "CloudFormation (follow it with 'spartac status'); the "
+		    "next 'spartac deploy' completes the rest%s", site);
+		return;
+	default:
+		break;
+	}
+	if (r->following && r->o->mode == CONVERGE_DEPLOY)
+		log_error("interrupted: the change set was executed and the "
+		    "stack goes on converging in CloudFormation (follow it "
+		    "with 'spartac status'); the next 'spartac deploy' "
+		    "completes the rest%s", site);
+	else if (r->following)
 		log_error("interrupted: stopped waiting; the stack operation "
 		    "goes on in CloudFormation. Follow it with 'spartac "
 		    "status'");
-		return;
-	}
-	/* Our change set, or the REVIEW_IN_PROGRESS stack a CREATE one
-	 * made. */
-	memset(&r->err, 0, sizeof r->err);
-	if (r->cs_id && r->c.cs_created && !r->c.stack_existed)
-		cfn_delete_stack(r->aws, run_stack_ref(r), r->token, &r->err);
-	else if (r->cs_id && r->c.cs_created)
-		cfn_delete_change_set(r->aws, run_stack_ref(r), r->cs_id,
-		    &r->err);
-	log_error("interrupted; nothing was executed");
+	else
+		log_error("interrupted; nothing was executed");
 }
 
 int
@@ -741,7 +864,7 @@ converge_run(const struct converge_opts *o, const struct manifest *m,
 {
 	struct run r;
 	struct converge_observation obs;
-	struct sigaction sa, old;
+	struct sigaction sa, old, old_term;
 	enum converge_action a;
 	enum diag_format format;
 	int status = EXIT_OK, have_sig = 0, reported = 0;
@@ -771,11 +894,14 @@ converge_run(const struct converge_opts *o, const struct manifest *m,
 	progress_live_init(&r.live, stdout, o->color);
 
 	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_sigint;
+	sa.sa_handler = on_signal;
 	sa.sa_flags = 0; /* no SA_RESTART: a call in progress ends, EINTR */
 	sigemptyset(&sa.sa_mask);
 	interrupted = 0;
-	have_sig = sigaction(SIGINT, &sa, &old) == 0;
+	cancel = 0;
+	have_sig = sigaction(SIGINT, &sa, &old) == 0 &&
+	    sigaction(SIGTERM, &sa, &old_term) == 0;
+	aws_set_cancel(r.aws, &cancel);
 
 	converge_init(&r.c, o->mode, r.digest[0] ? r.digest : NULL);
 	r.c.force = o->force;
@@ -784,6 +910,7 @@ converge_run(const struct converge_opts *o, const struct manifest *m,
 	r.c.timeout = o->timeout;
 	r.c.has_site = o->mode == CONVERGE_DEPLOY && r.m->site != NULL;
 	r.c.confirm_delete = o->mode == CONVERGE_DELETE && converge_will_ask(o);
+	r.c.site_pending = r.c.has_site; /* until the stack is seen */
 	memset(&obs, 0, sizeof obs);
 	obs.kind = CONV_OBS_START;
 	while ((a = converge_next(&r.c, &obs)) != CONV_DONE) {
@@ -793,7 +920,10 @@ converge_run(const struct converge_opts *o, const struct manifest *m,
 			break;
 		perform(&r, a, &obs);
 		obs.elapsed = elapsed(&r);
-		if (interrupted)
+		/* a step that finished before the signal counts: the run
+		 * stops at the next one (or reports, when that was the last) */
+		if (interrupted && obs.kind != CONV_OBS_OK &&
+		    obs.kind != CONV_OBS_STACK && obs.kind != CONV_OBS_CHANGE_SET)
 			break;
 	}
 	if (r.use_live && r.live.drawn) {
@@ -805,14 +935,19 @@ converge_run(const struct converge_opts *o, const struct manifest *m,
 	}
 	if (a != CONV_DONE) {
 		interrupted_stop(&r);
-		status = EXIT_INTERRUPTED;
+		status = interrupted == SIGTERM ? EXIT_TERMINATED :
+		    EXIT_INTERRUPTED;
 		goto out;
 	}
 	status = report_result(&r);
 	reported = 1;
 out:
-	if (have_sig)
+	if (have_sig) {
 		sigaction(SIGINT, &old, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+	}
+	if (r.aws)
+		aws_set_cancel(r.aws, NULL);
 	/* Once reported, stdout holds one JSON document (the result) or the
 	 * text lines: the warnings (a run that reached the end has no
 	 * errors) go to stderr in text. */

@@ -349,8 +349,13 @@ pipeline_run(struct pipeline *p, const struct pipeline_options *o,
 			return PIPELINE_IO;
 	}
 	if (goal_has_code(o->goal) && !p->built) {
+		size_t from = d->n;
+
+		/* a file that could not be written is an I/O failure (74),
+		 * whatever else failed after it */
 		if (pipeline_code(p->manifest, &p->out, d) > 0)
-			return PIPELINE_BUILD;
+			return diags_have_code(d, from, DIAG_BUILD_IO) ?
+			    PIPELINE_IO : PIPELINE_BUILD;
 		p->built = 1;
 	}
 	if (goal_has_template(o->goal) && !p->marshalled) {

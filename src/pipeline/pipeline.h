@@ -69,7 +69,8 @@ enum pipeline_status {
 	PIPELINE_OK,
 	PIPELINE_INVALID,  /* the manifest has errors: load, schema, model */
 	PIPELINE_IO,       /* a directory or template.json could not be
-			    * made (logged, not in d) */
+			    * made (logged, not in d), or the code stage
+			    * could not write a file (E-BUILD-IO in d) */
 	PIPELINE_BUILD,    /* the code: a build hook, compiling, archiving */
 	PIPELINE_MARSHAL,  /* the template has errors */
 	PIPELINE_HOOK,     /* the premarshal or postmarshal hook failed */

@@ -43,6 +43,10 @@ int publish_bucket_resolve(struct publish *p, const char *given, int create);
 int publish_object(struct publish *p, const char *key, const void *data,
     size_t len, const char *path, const char *content_type);
 
+/* Files above this size go up in parts (SPARTAC_MULTIPART_THRESHOLD,
+ * bytes, 5 MiB to 5 GiB; default 64 MiB); anything over 5 GiB always. */
+unsigned long long publish_multipart_threshold(void);
+
 /* Uploads a template under <stack>/templates/<sha256>.json; *url gets the
  * TemplateURL CloudFormation reads it from (owned). */
 int publish_template(struct publish *p, const char *stack, const char *tpl,
@@ -51,10 +55,23 @@ int publish_template(struct publish *p, const char *stack, const char *tpl,
 /*
  * Makes the site bucket hold exactly the site: site_json is the file list
  * the build wrote (path and content_type of each file, relative to root).
- * Files whose size and MD5 match the object are not uploaded again.
+ * Files whose size and ETag match the object are not uploaded again;
+ * files are streamed from disk (multipart above the threshold). A file
+ * that fails is named (file, key, call, cause) and the others go on; the
+ * call then fails with SiteSyncFailed. An interruption (aws_set_cancel)
+ * stops at once.
  */
 int publish_site_sync(struct publish *p, const char *site_bucket,
     const char *site_json, const char *root);
+
+/* How far the bucket holds the site (status): files listed, objects up
+ * to date, missing, different, and objects the site does not have. */
+struct publish_site_state {
+	size_t files, current, missing, differ, extra;
+};
+
+int publish_site_state(struct publish *p, const char *site_bucket,
+    const char *site_json, const char *root, struct publish_site_state *st);
 
 /* Deletes every object of the site bucket (before its stack is deleted);
  * a bucket already gone is success. */

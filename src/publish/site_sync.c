@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
-#include <openssl/evp.h>
 
 #include "aws/s3.h"
 #include "base/diag.h"
@@ -18,21 +17,6 @@
 #include "publish/publish.h"
 
 #define SITE_LIST_MAX ((size_t)1 << 26) /* the largest site.json read */
-#define SITE_FILE_MAX ((size_t)1 << 31) /* the largest site file read */
-
-static void
-md5_hex(const void *p, size_t n, char out[33])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0, i;
-
-	/* S3's ETag of a single-part upload is the MD5 of its bytes: the
-	 * cheap way to know an object is unchanged without reading it. */
-	EVP_Digest(p, n, md, &len, EVP_md5(), NULL);
-	for (i = 0; i < len && i < 16; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	out[32] = '\0';
-}
 
 static const struct s3_object *
 find_object(const struct s3_objects *l, const char *key)
@@ -51,39 +35,63 @@ file_field(const cJSON *f, const char *name)
 	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, name));
 }
 
-/* One file: put unless the object has its size and MD5 already. Returns
- * 1 when put, 0 when kept, -1 on failure. */
+/*
+ * Opens one site file (hashing it by streaming) and tells whether the
+ * bucket has it already (same size and ETag): 1 yes, 0 no, -1 when the
+ * file cannot be read (logged, naming the file and the key).
+ */
+static int
+site_file_open(const char *bucket, const char *root, const char *key,
+    const struct s3_objects *have, struct s3_file *sf)
+{
+	const struct s3_object *o;
+	char *path = xasprintf("%s/%s", root, key);
+
+	int saved;
+
+	if (s3_file_open(sf, path, publish_multipart_threshold()) != 0) {
+		saved = errno;
+		log_error("site: %s: %s (for s3://%s/%s)", path,
+		    strerror(errno), bucket, key);
+		free(path);
+		errno = saved;
+		return -1;
+	}
+	free(path);
+	o = find_object(have, key);
+	return o && o->size == (long long)sf->size && o->etag &&
+	    strcmp(o->etag, sf->etag) == 0;
+}
+
+/* One file: put unless the object has its size and ETag already. Returns
+ * 1 when put, 0 when kept, -1 on failure (logged, naming the file, the
+ * key and the cause; p->err holds the cause). */
 static int
 site_put_one(struct publish *p, const char *bucket, const char *root,
     const cJSON *f, const struct s3_objects *have)
 {
 	const char *key = file_field(f, "path");
 	const char *type = file_field(f, "content_type");
-	const struct s3_object *o;
-	char *path, *data = NULL, md5[33], etag[36];
-	size_t n;
+	struct s3_file sf;
 	int rc;
 
-	path = xasprintf("%s/%s", root, key);
-	if (file_read(path, SITE_FILE_MAX, &data, &n) != 0) {
-		aws_error_set(p->err, NULL, NULL, "FileRead", "%s: %s", path,
-		    strerror(errno));
-		free(path);
+	if ((rc = site_file_open(bucket, root, key, have, &sf)) < 0) {
+		aws_error_set(p->err, NULL, NULL, "FileRead", "%s/%s: %s", root,
+		    key, strerror(errno));
 		return -1;
 	}
-	free(path);
-	md5_hex(data, n, md5);
-	snprintf(etag, sizeof etag, "\"%s\"", md5);
-	o = find_object(have, key);
-	if (o && o->size == (long long)n && o->etag &&
-	    strcmp(o->etag, etag) == 0)
+	if (rc == 1)
 		rc = 0;
-	else if (s3_put_object(p->aws, bucket, key, data, n,
-	    type ? type : "application/octet-stream", NULL, p->err) != 0)
+	else if (s3_put_file(p->aws, bucket, key, &sf, type ? type :
+	    "application/octet-stream", p->err) != 0) {
+		if (!aws_error_is_interrupted(p->err))
+			log_error("site: %s/%s -> s3://%s/%s: %s %s: %s: %s",
+			    root, key, bucket, key, p->err->service,
+			    p->err->operation, p->err->code, p->err->message);
 		rc = -1;
-	else
+	} else
 		rc = 1;
-	free(data);
+	s3_file_close(&sf);
 	return rc;
 }
 
@@ -132,7 +140,7 @@ publish_site_sync(struct publish *p, const char *site_bucket,
 {
 	struct s3_objects have = {0};
 	const char **gone = NULL;
-	size_t ngone = 0, put = 0, kept = 0;
+	size_t ngone = 0, put = 0, kept = 0, failed = 0;
 	cJSON *site, *f, *files;
 	int rc = -1, one;
 
@@ -144,9 +152,13 @@ publish_site_sync(struct publish *p, const char *site_bucket,
 	cJSON_ArrayForEach(f, files) {
 		if (file_field(f, "path") == NULL)
 			continue;
-		if ((one = site_put_one(p, site_bucket, root, f, &have)) < 0)
-			goto out;
-		if (one)
+		/* a failed file does not stop the others; an interruption
+		 * stops everything at once */
+		if ((one = site_put_one(p, site_bucket, root, f, &have)) < 0) {
+			if (aws_error_is_interrupted(p->err))
+				goto out;
+			failed++;
+		} else if (one)
 			put++;
 		else
 			kept++;
@@ -156,14 +168,60 @@ publish_site_sync(struct publish *p, const char *site_bucket,
 	    p->err) != 0)
 		goto out;
 	p->uploads += (unsigned)put;
-	log_info("site: %zu uploaded, %zu unchanged, %zu deleted", put, kept,
-	    ngone);
+	log_info("site: %zu uploaded, %zu unchanged, %zu deleted%s", put, kept,
+	    ngone, failed ? ", some failed" : "");
+	if (failed) {
+		aws_error_set(p->err, NULL, NULL, "SiteSyncFailed", "%zu of %zu "
+		    "site files could not be uploaded (each is named above)",
+		    failed, failed + put + kept);
+		goto out;
+	}
 	rc = 0;
 out:
 	free(gone);
 	s3_objects_free(&have);
 	cJSON_Delete(site);
 	return rc;
+}
+
+int
+publish_site_state(struct publish *p, const char *site_bucket,
+    const char *site_json, const char *root, struct publish_site_state *st)
+{
+	struct s3_objects have = {0};
+	struct s3_file sf;
+	const char **gone;
+	cJSON *site, *f, *files;
+	const char *key;
+	int one;
+
+	memset(st, 0, sizeof *st);
+	if ((site = site_list_read(p, site_json)) == NULL)
+		return -1;
+	if (s3_list_objects(p->aws, site_bucket, NULL, &have, p->err) != 0) {
+		cJSON_Delete(site);
+		return -1;
+	}
+	files = cJSON_GetObjectItemCaseSensitive(site, "files");
+	cJSON_ArrayForEach(f, files) {
+		if ((key = file_field(f, "path")) == NULL)
+			continue;
+		st->files++;
+		if ((one = site_file_open(site_bucket, root, key, &have,
+		    &sf)) == 1)
+			st->current++;
+		else if (find_object(&have, key) == NULL)
+			st->missing++;
+		else
+			st->differ++;
+		if (one >= 0)
+			s3_file_close(&sf);
+	}
+	gone = site_gone(files, &have, &st->extra);
+	free(gone);
+	s3_objects_free(&have);
+	cJSON_Delete(site);
+	return 0;
 }
 
 int

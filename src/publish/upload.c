@@ -9,10 +9,18 @@
 #include "base/diag.h"
 #include "base/digest.h"
 #include "base/meter.h"
+#include "base/env.h"
 #include "base/util.h"
 #include "publish/publish.h"
 
-#define UPLOAD_MAX ((size_t)1 << 31) /* the largest file read for upload */
+#define MULTIPART_DEFAULT (64ULL << 20)
+
+unsigned long long
+publish_multipart_threshold(void)
+{
+	return env_bytes("SPARTAC_MULTIPART_THRESHOLD", MULTIPART_DEFAULT,
+	    S3_PART_MIN, S3_PUT_MAX);
+}
 
 static void
 upload_progress(void *arg, unsigned long long sent, unsigned long long total)
@@ -27,8 +35,8 @@ publish_object(struct publish *p, const char *key, const void *data,
 {
 	struct meter meter;
 	struct s3_object obj;
-	char *buf = NULL;
-	size_t n = len;
+	struct s3_file file;
+	unsigned long long n = len;
 	int rc;
 
 	memset(&obj, 0, sizeof obj);
@@ -40,22 +48,28 @@ publish_object(struct publish *p, const char *key, const void *data,
 		log_debug("s3://%s/%s is there already", p->bucket, key);
 		return 0;
 	}
-	if (path) {
-		if (file_read(path, UPLOAD_MAX, &buf, &n) != 0) {
-			aws_error_set(p->err, NULL, NULL, "FileRead", "%s: %s",
-			    path, strerror(errno));
-			return -1;
-		}
-		data = buf;
+	/* a file is streamed from disk, never read whole */
+	if (path && s3_file_open(&file, path,
+	    publish_multipart_threshold()) != 0) {
+		aws_error_set(p->err, NULL, NULL, "FileRead", "%s: %s", path,
+		    strerror(errno));
+		return -1;
 	}
-	log_info("uploading s3://%s/%s (%zu bytes)", p->bucket, key, n);
+	if (path)
+		n = file.size;
+	log_info("uploading s3://%s/%s (%llu bytes)", p->bucket, key, n);
 	meter_begin(&meter, "uploading", n, 1);
 	aws_set_progress(p->aws, upload_progress, &meter);
-	rc = s3_put_object(p->aws, p->bucket, key, data, n, content_type, NULL,
-	    p->err);
+	if (path)
+		rc = s3_put_file(p->aws, p->bucket, key, &file, content_type,
+		    p->err);
+	else
+		rc = s3_put_object(p->aws, p->bucket, key, data, len,
+		    content_type, NULL, p->err);
 	aws_set_progress(p->aws, NULL, NULL);
 	meter_end(&meter, NULL);
-	free(buf);
+	if (path)
+		s3_file_close(&file);
 	if (rc == 0)
 		p->uploads++;
 	return rc;

@@ -334,3 +334,17 @@ rt_arena_free(struct rt_arena *a)
 	}
 	a->head = NULL;
 }
+
+void
+rt_invocation_end(struct sparta_invocation *inv)
+{
+	struct rt_json_buffer *b, *next;
+
+	for (b = inv->buffers; b != NULL; b = next) {
+		next = b->next;
+		rt_response_free(&b->res);
+		free(b);
+	}
+	inv->buffers = NULL;
+	rt_arena_reset(&inv->arena);
+}

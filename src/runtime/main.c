@@ -157,12 +157,13 @@ main(void)
 		else if (ack.status < 200 || ack.status > 299)
 			fprintf(stderr, "sparta: %s: HTTP %d: %s\n", path,
 			    ack.status, ack.body.data ? ack.body.data : "");
-		rt_arena_reset(&inv.arena);
+		rt_invocation_end(&inv);
 	}
 	rt_buf_free(&out);
 	rt_response_free(&res);
 	rapi_reply_free(&rep);
 	rapi_reply_free(&ack);
+	rt_invocation_end(&inv);
 	rt_arena_free(&inv.arena);
 	rapi_close(&api);
 	return 1;

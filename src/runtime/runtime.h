@@ -78,9 +78,19 @@ struct sparta_response {
 	struct rt_buf headers; /* "name":"value" pairs, comma-separated */
 };
 
+/* A sparta_json_buffer: a writer's buffer, freed with the invocation. */
+struct rt_json_buffer {
+	struct sparta_response res;
+	struct rt_json_buffer *next;
+};
+
 struct sparta_invocation {
 	struct rt_arena arena;
+	struct rt_json_buffer *buffers;
 };
+
+/* After the handler: frees the invocation's buffers and resets its arena. */
+void rt_invocation_end(struct sparta_invocation *inv);
 
 /* Clears res for a new invocation, keeping its memory. */
 void rt_response_reset(struct sparta_response *res);
@@ -135,5 +145,56 @@ int rapi_request(struct rapi *r, const char *method, const char *path,
     struct rapi_reply *rep);
 void rapi_reply_reset(struct rapi_reply *rep);
 void rapi_reply_free(struct rapi_reply *rep);
+
+/* ---- Outgoing HTTP(S) for handlers (fetch.c, tls.c) ---- */
+
+/*
+ * The CA bundle of Lambda's provided.al2023 image (ca-certificates of
+ * Amazon Linux 2023); SSL_CERT_FILE names another one.
+ */
+#define RT_CA_BUNDLE "/etc/pki/tls/certs/ca-bundle.crt"
+
+struct rt_url {
+	int https;
+	char host[256]; /* without the brackets of an IPv6 literal */
+	char port[8];
+	const char *path; /* into the URL: path and query, "" or "?..." */
+	size_t path_len;  /* up to a '#' */
+	int query_only;   /* no path: "/" goes before it */
+};
+
+/* Parses http(s)://host[:port][/path][?query]; 0 or -1. */
+int rt_url_parse(const char *url, struct rt_url *u);
+int rt_host_is_loopback(const char *host);
+
+struct rt_fetch_request {
+	const char *method;
+	const char *url;
+	const char *const *headers; /* "Name: value", NULL-terminated, or NULL */
+	const void *body;
+	size_t len;
+	long timeout_ms; /* per connect/read/write; 0: 30 s */
+};
+
+struct rt_fetch_reply {
+	int status;
+	struct rt_buf headers; /* "Name: value\r\n" lines as received */
+	struct rt_buf body;    /* NUL-terminated when not empty */
+	char err[640];         /* why, when rt_fetch returned -1 */
+};
+
+/* 0 with a reply (any status), or -1 with rep->err set. */
+int rt_fetch(const struct rt_fetch_request *rq, struct rt_fetch_reply *rep);
+void rt_fetch_reply_free(struct rt_fetch_reply *rep);
+/* Closes the kept-alive connection. */
+void rt_fetch_shutdown(void);
+
+struct rt_tls;
+/* TLS over the connected fd, verified for host; NULL with err set. */
+struct rt_tls *rt_tls_open(int fd, const char *host, char *err, size_t errlen);
+int rt_tls_write(struct rt_tls *t, const void *p, size_t n);
+long rt_tls_read(struct rt_tls *t, void *p, size_t n); /* 0 at the end */
+void rt_tls_close(struct rt_tls *t);
+const char *rt_tls_bundle_path(void);
 
 #endif

@@ -9,13 +9,29 @@ whatever the client claims. Its own endpoints:
   GET  /__count   {"requests": N, "calls": [[method, path, operation], ...]}
   POST /__reset   forget the calls so far
 
+Faults (tests set .fault to a function of (method, path, operation) that
+returns None, or one of):
+
+  ("reset",)           close the connection before forwarding (not applied)
+  ("status", N, body)  answer N with body before forwarding (not applied)
+  ("delay", s)         wait s seconds, then forward
+  ("after-reset",)     forward (the server applies it), then close unanswered
+  ("after-delay", s)   forward, then hold the answer s seconds
+  ("drop", s)          hold the request s seconds, then close unanswered
+                       (never forwarded)
+
+.inflight counts the requests being handled (a test waits for 0 before it
+looks at the server, so that no delayed request lands later).
+
 Run as a script: countproxy.py UPSTREAM_URL prints "PORT" on stdout once
 it listens on 127.0.0.1.
 """
 import http.client
 import json
+import socket
 import sys
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -49,6 +65,8 @@ class Proxy(ThreadingHTTPServer):
         self.up_host, self.up_port = u.hostname, u.port or 80
         self.lock = threading.Lock()
         self.calls = []
+        self.fault = None  # see the module's docstring
+        self.inflight = 0
 
     def snapshot(self):
         with self.lock:
@@ -90,6 +108,16 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _any(self):
+        srv = self.server
+        with srv.lock:
+            srv.inflight += 1
+        try:
+            self._handle_one()
+        finally:
+            with srv.lock:
+                srv.inflight -= 1
+
+    def _handle_one(self):
         body = self._body()
         srv = self.server
         if self.path == "/__count":
@@ -102,6 +130,17 @@ class Handler(BaseHTTPRequestHandler):
         op = operation(self.command, self.path, self.headers, body)
         with srv.lock:
             srv.calls.append([self.command, self.path, op])
+        fault = srv.fault(self.command, self.path, op) if srv.fault else None
+        kind = fault[0] if fault else None
+        if kind == "reset":
+            return self._cut()
+        if kind == "drop":
+            time.sleep(fault[1])
+            return self._cut()
+        if kind == "status":
+            return self._reply(fault[1], [("Content-Type", "application/xml")], fault[2])
+        if kind == "delay":
+            time.sleep(fault[1])
         conn = http.client.HTTPConnection(srv.up_host, srv.up_port, timeout=120)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
         if body or self.command in ("POST", "PUT"):
@@ -109,8 +148,28 @@ class Handler(BaseHTTPRequestHandler):
         conn.request(self.command, self.path, body=body, headers=headers)
         r = conn.getresponse()
         data = r.read()
-        self._reply(r.status, r.getheaders(), data)
         conn.close()
+        if kind == "after-reset":
+            return self._cut()
+        if kind == "after-delay":
+            time.sleep(fault[1])
+        try:
+            self._reply(r.status, r.getheaders(), data)
+        except OSError:
+            pass  # the client gave up waiting
+
+    def _cut(self):
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def handle(self):
+        try:
+            super().handle()
+        except OSError:
+            pass  # a connection we cut, or a client that went away
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _any
 

@@ -114,6 +114,7 @@ run_case(const cJSON *tc)
 	c.protect = flag(tc, "protect");
 	c.has_site = flag(tc, "has_site");
 	c.confirm_delete = flag(tc, "confirm_delete");
+	c.site_pending = flag(tc, "site_pending");
 	c.timeout = num(tc, "timeout", 0);
 	cJSON_ArrayForEach(step, cJSON_GetObjectItemCaseSensitive(tc, "steps")) {
 		struct converge_observation o;
