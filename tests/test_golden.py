@@ -81,6 +81,20 @@ def gen_file_directory(d):
     (d / "gen-file-directory.yaml").mkdir()
 
 
+def gen_bucket_name(d):
+    # The site root must exist, or E-SITE-ROOT would join the diagnostics:
+    # so the case makes its own site directory.
+    (d / "site").mkdir()
+    (d / "site" / "index.html").write_text("<p>hi</p>\n")
+    (d / "gen-sem-bucket-name.yaml").write_text(
+        "# S3 naming rules the schema's pattern cannot express.\n"
+        "service: site-names\nsite:\n  root: site\n  bucket_name: my..site\n"
+        "stages:\n  ip:\n    site: {bucket_name: 10.0.0.1}\n"
+        "  alias:\n    site: {bucket_name: my-site-s3alias}\n"
+        "  xn:\n    site: {bucket_name: xn--site}\n"
+        "  dash:\n    site: {bucket_name: my-.site}\n")
+
+
 GENERATED = {
     "gen-file-too-large": gen_too_large,
     "gen-limit-flow-100000": gen_flow_100000,
@@ -89,6 +103,7 @@ GENERATED = {
     "gen-schema-limit": gen_schema_limit,
     "gen-file-missing": gen_file_missing,
     "gen-file-directory": gen_file_directory,
+    "gen-sem-bucket-name": gen_bucket_name,
 }
 
 

@@ -137,6 +137,10 @@ DIAG(FUNCTION_UNKNOWN, SEV_ERROR, "E-FUNCTION-UNKNOWN",
     "name a function declared under functions:")
 DIAG(REF_UNKNOWN, SEV_ERROR, "E-REF-UNKNOWN",
     "depends_on names a function under functions: or a logical ID under resources:")
+DIAG(FUNCTION_NAME, SEV_ERROR, "E-FUNCTION-NAME",
+    "a physical function name (name:) must be unique in the account and region; give each function its own name, or leave name: out to get a generated one")
+DIAG(BUCKET_NAME, SEV_ERROR, "E-BUCKET-NAME",
+    "S3 bucket names are 3 to 63 lower-case letters, digits, '.' and '-', start and end with a letter or digit, have no '..', are not shaped like an IP address and avoid the reserved prefixes (xn--, sthree-, amzn-s3-demo-) and suffixes (-s3alias, --ol-s3, .mrap, --x-s3, --table-s3)")
 DIAG(S3_BUCKET, SEV_ERROR, "E-S3-BUCKET",
     "an s3 event names the logical ID of an AWS::S3::Bucket under resources:; CloudFormation can only add notifications to a bucket it manages")
 DIAG(ROUTE_SYNTAX, SEV_ERROR, "E-ROUTE-SYNTAX",

@@ -84,6 +84,9 @@ function_marshal(struct mctx *c, size_t fi)
 	    f->name, &props);
 	if (f->description != NULL)
 		mj_add_lit(props, "Description", f->description);
+	if (f->physical_name != NULL)
+		cJSON_AddItemToObjectCS(props, "FunctionName",
+		    mj_node(f->physical_name));
 	mj_add_lit(props, "Runtime", "provided.al2023");
 	mj_add_lit(props, "Handler", f->name);
 	o = mj_add_arr(props, "Architectures");

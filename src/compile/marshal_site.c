@@ -26,6 +26,9 @@ marshal_site(struct mctx *c)
 		return;
 	mres_add(c, MARSHAL_SITE_BUCKET_ID, "AWS::S3::Bucket", site->loc,
 	    "the site bucket", NULL, &props);
+	if (site->bucket_name != NULL)
+		cJSON_AddItemToObjectCS(props, "BucketName",
+		    mj_node(site->bucket_name));
 	o = mj_add_obj(props, "OwnershipControls");
 	st = cJSON_CreateObject();
 	mj_add_lit(st, "ObjectOwnership", "BucketOwnerEnforced");

@@ -495,6 +495,7 @@ build_functions(struct manifest *m, const struct node *root)
 		n = node_get(v, "symbol");
 		f->symbol = node_str(n);
 		f->symbol_loc = loc_of(n, v->loc);
+		f->physical_name = node_get(v, "name");
 		f->share_symbol = get_bool(v, "share_symbol", 0);
 		f->description = get_str(v, "description");
 		f->role_name = get_str(v, "role");
@@ -664,6 +665,7 @@ build_site_hooks(struct manifest *m, const struct node *root)
 		site->loc = s->loc;
 		site->root = get_str(s, "root");
 		site->root_loc = loc_of(node_get(s, "root"), s->loc);
+		site->bucket_name = node_get(s, "bucket_name");
 		v = get_str(s, "index");
 		site->index = v ? v : MANIFEST_DEFAULT_SITE_INDEX;
 		site->error_document = get_str(s, "error_document");

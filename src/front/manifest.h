@@ -223,6 +223,7 @@ struct manifest_function {
 	struct loc key_loc, loc;
 	const char *symbol; /* the C function */
 	struct loc symbol_loc;
+	const struct node *physical_name; /* name: (FunctionName), or NULL */
 	int share_symbol;   /* another function may use the same symbol */
 	const char *description; /* or NULL */
 	const char *role_name;            /* role: as written, or NULL */
@@ -305,6 +306,7 @@ struct manifest_api {
 struct manifest_site {
 	const char *root;     /* directory, relative to the project */
 	struct loc root_loc;
+	const struct node *bucket_name; /* BucketName (string or intrinsic), or NULL */
 	const char *index;    /* default "index.html" */
 	const char *error_document; /* or NULL */
 	struct manifest_strlist exclude; /* globs never published */

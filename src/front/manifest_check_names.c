@@ -111,6 +111,101 @@ check_section_ids(struct mf_ctx *c, const struct node *section,
 			    section->pairs[i].key->str);
 }
 
+/*
+ * What S3 refuses in a bucket name beyond the schema's pattern (3..63 of
+ * [a-z0-9.-], a letter or digit at each end), or NULL.
+ */
+static const char *
+bucket_name_problem(const char *s)
+{
+	static const char *const prefixes[] = {"xn--", "sthree-",
+	    "amzn-s3-demo-"};
+	static const char *const suffixes[] = {"-s3alias", "--ol-s3", ".mrap",
+	    "--x-s3", "--table-s3"};
+	size_t i, len = strlen(s), dots = 0, digits = 0;
+
+	if (strstr(s, "..") != NULL)
+		return "has two adjacent periods";
+	if (strstr(s, ".-") != NULL || strstr(s, "-.") != NULL)
+		return "has a period next to a hyphen";
+	for (i = 0; i < len; i++) {
+		if (s[i] == '.')
+			dots++;
+		else if (isdigit((unsigned char)s[i]))
+			digits++;
+	}
+	if (dots == 3 && dots + digits == len)
+		return "is shaped like an IP address";
+	for (i = 0; i < NELEM(prefixes); i++)
+		if (str_has_prefix(s, prefixes[i]))
+			return "starts with a prefix S3 reserves";
+	for (i = 0; i < NELEM(suffixes); i++)
+		if (len >= strlen(suffixes[i]) &&
+		    strcmp(s + len - strlen(suffixes[i]), suffixes[i]) == 0)
+			return "ends with a suffix S3 reserves";
+	return NULL;
+}
+
+static void
+check_bucket_name(struct mf_ctx *c, const struct node *n, const char *path)
+{
+	const char *problem;
+
+	if (n == NULL || n->kind != NODE_STRING)
+		return; /* an intrinsic, or the schema reported it */
+	if ((problem = bucket_name_problem(n->str)) != NULL)
+		diag_add(c->d, DIAG_BUCKET_NAME, n->loc, path,
+		    "bucket name '%s' %s", n->str, problem);
+}
+
+struct nameref {
+	const char *name;
+	size_t index; /* into m->functions */
+};
+
+static int
+cmp_nameref(const void *a, const void *b)
+{
+	const struct nameref *x = a, *y = b;
+	int r = strcmp(x->name, y->name);
+
+	if (r)
+		return r;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Two functions may not give the same literal physical name. */
+static void
+check_physical_names(struct mf_ctx *c)
+{
+	struct manifest *m = c->m;
+	struct nameref *v = xcalloc(m->nfunctions + 1, sizeof(*v));
+	size_t i, n = 0;
+
+	for (i = 0; i < m->nfunctions; i++) {
+		const struct node *pn = m->functions[i].physical_name;
+
+		if (pn == NULL || pn->kind != NODE_STRING)
+			continue;
+		v[n].name = pn->str;
+		v[n++].index = i;
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_nameref);
+	for (i = 1; i < n; i++) {
+		const struct manifest_function *f = &m->functions[v[i].index];
+		const struct manifest_function *g = &m->functions[v[i - 1].index];
+
+		if (strcmp(v[i].name, v[i - 1].name) != 0)
+			continue;
+		diag_add(c->d, DIAG_FUNCTION_NAME, f->physical_name->loc,
+		    mf_path(c, "functions", f->name, ".name"),
+		    "function '%s' has the physical name '%s', which function '%s' (line %u) has too",
+		    f->name, v[i].name, g->name, g->physical_name->loc.line);
+	}
+	free(v);
+}
+
 void
 mf_check_names(struct mf_ctx *c, const struct node *root)
 {
@@ -175,6 +270,9 @@ mf_check_names(struct mf_ctx *c, const struct node *root)
 			    p->key->str, q->key->loc.line);
 	}
 	check_section_ids(c, outs, "outputs", "output");
+	check_physical_names(c);
+	if (m->site && m->site->bucket_name)
+		check_bucket_name(c, m->site->bucket_name, "site.bucket_name");
 }
 
 /* ---- C symbols ---- */
