@@ -167,8 +167,6 @@ DIAG(SQS_WINDOW, SEV_ERROR, "E-SQS-WINDOW",
 /* ---- template (marshal*.c) ---- */
 DIAG(MARSHAL_ID_CLASH, SEV_ERROR, "E-MARSHAL-ID-CLASH",
     "spartac generates this logical ID (docs/logical-ids.md lists the scheme); rename the entry under resources:, parameters: or outputs:")
-DIAG(MARSHAL_S3_BUCKET_NAME, SEV_ERROR, "E-MARSHAL-S3-BUCKET-NAME",
-    "give the bucket a Properties.BucketName (e.g. !Sub '${AWS::StackName}-uploads-${AWS::AccountId}'): the bucket's notification needs the invoke permission first, and the permission's SourceArn cannot refer to the bucket without a circular dependency")
 DIAG(MARSHAL_REF_UNKNOWN, SEV_ERROR, "E-MARSHAL-REF-UNKNOWN",
     "refer to a parameter or resource of this manifest, or to one spartac generates (docs/logical-ids.md): a function is <Name>Function, its role <Name>FunctionRole; conditions and mappings must be declared under conditions: and mappings:, and a condition may Ref parameters only; CloudFormation would refuse the template at deploy time")
 DIAG(MARSHAL_GETATT_PARAMETER, SEV_ERROR, "E-MARSHAL-GETATT-PARAMETER",

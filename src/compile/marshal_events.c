@@ -12,9 +12,12 @@
  * S3: the notification lives on the bucket, which must be one of the
  * manifest's resources (CloudFormation cannot configure a bucket it does
  * not manage). S3 checks the destination when the notification is set, so
- * the bucket depends on the permission; the permission's SourceArn is
- * therefore built from the bucket's BucketName, not from a reference to
- * the bucket, which would be circular.
+ * the bucket depends on the permission, and the permission may not refer
+ * to the bucket (a cycle). With a BucketName, its SourceArn is built from
+ * that name; without one (CloudFormation picks the name), the permission
+ * is scoped by SourceAccount alone, as SAM does (docs/decisions.md). The
+ * role privileges that name such a bucket go into a policy of their own
+ * (marshal_iam.c), so the function need not wait for the bucket.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +39,8 @@ permission_add(struct mctx *c, const char *id, const char *fid,
 	mj_add_str(props, "Principal", principal);
 	if (source_account)
 		cJSON_AddItemToObjectCS(props, "SourceAccount", mj_ref("AWS::AccountId"));
-	cJSON_AddItemToObjectCS(props, "SourceArn", source_arn);
+	if (source_arn != NULL)
+		cJSON_AddItemToObjectCS(props, "SourceArn", source_arn);
 	return props;
 }
 
@@ -151,8 +155,8 @@ sns_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
 }
 
 static void
-s3_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
-    const char *fid, const char *fname)
+s3_add(struct mctx *c, struct mrole *r, const struct manifest_event *e,
+    const char *prefix, const char *fid, const char *fname)
 {
 	static const char *const dflt[] = {MANIFEST_DEFAULT_S3_EVENT};
 	const char *const *events = e->u.s3.events.v;
@@ -162,14 +166,7 @@ s3_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
 	cJSON *pending, *configs, *cfg, *filter, *rules, *rule;
 
 	name = node_get(node_get(e->u.s3.resource, "Properties"), "BucketName");
-	if (name == NULL) {
-		mctx_diag(c, DIAG_MARSHAL_S3_BUCKET_NAME, e->u.s3.bucket_loc, NULL,
-		    "bucket '%s' has no BucketName, which the invoke permission of "
-		    "this s3 event needs", e->u.s3.bucket);
-		free(pid);
-		return;
-	}
-	permission_add(c, pid, fid, "s3.amazonaws.com",
+	permission_add(c, pid, fid, "s3.amazonaws.com", name == NULL ? NULL :
 	    mj_sub_value("arn:${AWS::Partition}:s3:::${V}", name), 1, e->loc, fname);
 
 	if (nevents == 0) {
@@ -210,6 +207,11 @@ s3_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
 	}
 	mj_array_add_unique(cJSON_GetObjectItemCaseSensitive(pending, "DependsOn"),
 	    cJSON_CreateString(pid));
+	if (r != NULL) {
+		if (r->buckets == NULL)
+			r->buckets = cJSON_CreateArray();
+		mj_array_add_unique(r->buckets, mj_lit(e->u.s3.bucket));
+	}
 	free(pid);
 }
 
@@ -308,7 +310,7 @@ marshal_events(struct mctx *c)
 				sns_add(c, e, prefix, fid, f->name);
 				break;
 			case MANIFEST_EVENT_S3:
-				s3_add(c, e, prefix, fid, f->name);
+				s3_add(c, r, e, prefix, fid, f->name);
 				break;
 			case MANIFEST_EVENT_LOGS:
 				logs_add(c, e, prefix, fid, f->name);

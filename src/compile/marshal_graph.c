@@ -114,11 +114,8 @@ resource_edges(struct graph *g, size_t i)
 
 /* ---- where an edge comes from in the manifest ---- */
 
-/* The first node under n that names id: a string that is id (depends_on,
- * bucket:) or id.Attr (GetAtt), a Sub string with ${id}; an intrinsic
- * written as a tag (!Ref id) is reported at its tag. */
-static const struct node *
-node_naming(const struct node *n, const char *id)
+const struct node *
+mnode_naming(const struct node *n, const char *id)
 {
 	const struct node *hit;
 	const char *s;
@@ -137,7 +134,7 @@ node_naming(const struct node *n, const char *id)
 		return NULL;
 	}
 	for (i = 0; i < n->n; i++) {
-		hit = node_naming(n->kind == NODE_SEQ ? n->items[i] :
+		hit = mnode_naming(n->kind == NODE_SEQ ? n->items[i] :
 		    n->pairs[i].value, id);
 		if (hit != NULL)
 			return n->kind == NODE_MAP && n->from_tag ? n : hit;
@@ -207,10 +204,10 @@ edge_loc(struct graph *g, size_t a, size_t b)
 	eb = mid_table_get(&g->c->ids, g->ids.v[b].id);
 	if (ea == NULL || eb == NULL)
 		return g->c->m->service_loc;
-	if ((hit = node_naming(node_at(root, ea->loc), eb->id)) != NULL)
+	if ((hit = mnode_naming(node_at(root, ea->loc), eb->id)) != NULL)
 		return hit->loc;
 	if ((hit = bucket_naming(node_at(root, eb->loc), ea->id)) != NULL ||
-	    (hit = node_naming(node_at(root, eb->loc), ea->id)) != NULL)
+	    (hit = mnode_naming(node_at(root, eb->loc), ea->id)) != NULL)
 		return hit->loc;
 	return ea->loc;
 }
@@ -302,10 +299,9 @@ cycle_report(struct graph *g, const size_t *path, size_t len)
 		buf_puts(&b, "; the bucket of an s3 event is created after "
 		    "the function and its invoke permission, so the function "
 		    "must not wait for the bucket: drop it from depends_on, "
-		    "and in the environment and the role's privileges write "
-		    "the bucket's name (its BucketName, e.g. "
-		    "!Sub '${AWS::StackName}-images') instead of !Ref or "
-		    "!GetAtt");
+		    "and in the environment write the bucket's name (give it "
+		    "a BucketName, e.g. !Sub '${AWS::StackName}-images', and "
+		    "write that) instead of !Ref or !GetAtt");
 	mctx_diag(g->c, DIAG_MARSHAL_DEPENDENCY_CYCLE, first, NULL,
 	    "the template's resources depend on each other in a cycle: %s",
 	    b.data);

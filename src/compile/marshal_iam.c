@@ -112,17 +112,42 @@ star(void)
 	return a;
 }
 
+/* Does the privilege name a bucket with an s3 event for one of the role's
+ * functions? That bucket waits for the function, which waits for the role. */
+static int
+names_event_bucket(const struct mrole *r, const struct manifest_privilege *p)
+{
+	const cJSON *b;
+	size_t j;
+
+	cJSON_ArrayForEach(b, r->buckets) {
+		if (mnode_naming(p->condition, b->valuestring) != NULL)
+			return 1;
+		for (j = 0; j < p->resources.n; j++)
+			if (mnode_naming(p->resources.v[j], b->valuestring) != NULL)
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * The declared privileges, copied as written under Sids Declared<N> (N
+ * counts on from *seq). A statement naming an s3 event's bucket goes to
+ * *late instead: the bucket is created after the function, which waits
+ * for its role, so that statement lives in a policy of its own.
+ */
 static void
-declared_add(cJSON *stmts, const struct manifest_role *r)
+declared_add(const struct mrole *r, cJSON *stmts, cJSON **late,
+    const struct manifest_privilege *privs, size_t n, size_t *seq)
 {
 	size_t i, j;
 	char sid[32];
 	cJSON *s, *res;
 
-	for (i = 0; i < r->nprivileges; i++) {
-		const struct manifest_privilege *p = &r->privileges[i];
+	for (i = 0; i < n; i++) {
+		const struct manifest_privilege *p = &privs[i];
 
-		snprintf(sid, sizeof(sid), "Declared%zu", i + 1);
+		snprintf(sid, sizeof(sid), "Declared%zu", ++*seq);
 		res = cJSON_CreateArray();
 		for (j = 0; j < p->resources.n; j++)
 			cJSON_AddItemToArray(res, mj_node(p->resources.v[j]));
@@ -134,8 +159,36 @@ declared_add(cJSON *stmts, const struct manifest_role *r)
 		cJSON_AddItemToObjectCS(s, "Resource", res);
 		if (p->condition != NULL)
 			cJSON_AddItemToObjectCS(s, "Condition", mj_node(p->condition));
-		cJSON_AddItemToArray(stmts, s);
+		if (names_event_bucket(r, p))
+			mj_array_push(late, s);
+		else
+			cJSON_AddItemToArray(stmts, s);
 	}
+}
+
+/* The statements that name s3 event buckets: a policy attached to the
+ * role, which waits for the buckets while the function does not. */
+static void
+late_emit(struct mctx *c, struct mrole *r, cJSON *late)
+{
+	char *id = mstr(r->id, "BucketPolicy", NULL);
+	cJSON *props, *doc;
+
+	if (r->fn != NULL)
+		mres_add(c, id, "AWS::IAM::Policy", r->loc,
+		    "the event-bucket policy of function '%s'", r->fn->name,
+		    &props);
+	else
+		mres_add(c, id, "AWS::IAM::Policy", r->loc,
+		    "the event-bucket policy of role '%s'", r->role->name,
+		    &props);
+	mj_add_lit(props, "PolicyName", "spartac-event-buckets");
+	doc = mj_add_obj(props, "PolicyDocument");
+	mj_add_lit(doc, "Version", "2012-10-17");
+	cJSON_AddItemToObjectCS(doc, "Statement", late);
+	cJSON_AddItemToArray(mj_add_arr(props, "Roles"),
+	    mj_ref_take(xstrdup(r->id)));
+	free(id);
 }
 
 static void
@@ -169,8 +222,9 @@ role_emit(struct mctx *c, struct mrole *r)
 	};
 	static const char *const dlq_sqs[] = {"sqs:SendMessage"};
 	static const char *const dlq_sns[] = {"sns:Publish"};
-	cJSON *props, *trust, *st, *pr, *stmts, *pol, *doc, *eni;
+	cJSON *props, *trust, *st, *pr, *stmts, *pol, *doc, *eni, *late = NULL;
 	char *desc;
+	size_t seq;
 
 	mres_put(c, r->id, "AWS::IAM::Role", &props); /* claimed in prepare */
 	trust = mj_add_obj(props, "AssumeRolePolicyDocument");
@@ -223,8 +277,12 @@ role_emit(struct mctx *c, struct mrole *r)
 	    &r->dynamodb);
 	statement_take(stmts, "DeadLetterSqs", dlq_sqs, NELEM(dlq_sqs), &r->dlq_sqs);
 	statement_take(stmts, "DeadLetterSns", dlq_sns, NELEM(dlq_sns), &r->dlq_sns);
+	seq = 0;
 	if (r->role != NULL)
-		declared_add(stmts, r->role);
+		declared_add(r, stmts, &late, r->role->privileges,
+		    r->role->nprivileges, &seq);
+	if (late != NULL)
+		late_emit(c, r, late);
 	if (cJSON_GetArraySize(stmts) == 0) {
 		cJSON_Delete(stmts);
 		return;
@@ -261,6 +319,7 @@ mrole_free(struct mrole *r)
 	cJSON_Delete(r->dlq_sqs);
 	cJSON_Delete(r->dlq_sns);
 	cJSON_Delete(r->eni);
+	cJSON_Delete(r->buckets);
 }
 
 void

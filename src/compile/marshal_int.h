@@ -66,6 +66,7 @@ struct mrole {
 	cJSON *dlq_sqs;    /* dead-letter queues */
 	cJSON *dlq_sns;    /* dead-letter topics */
 	cJSON *eni;        /* subnets and security groups of VPC functions */
+	cJSON *buckets;    /* IDs of buckets whose s3 events invoke its functions */
 	int xray;
 	int vpc;
 };
@@ -217,6 +218,12 @@ void marshal_vars_apply(struct mctx *c);
 int marshal_var_is_ours(const char *name);
 /* The variable name is closest to, or NULL. */
 const char *marshal_var_suggest(const char *name);
+/*
+ * The first node under n that names id: a string that is id (depends_on,
+ * bucket:) or id.Attr (GetAtt), a Sub string with ${id}; an intrinsic
+ * written as a tag (!Ref id) is reported at its tag. NULL when none does.
+ */
+const struct node *mnode_naming(const struct node *n, const char *id);
 /* The whole template's resources must not depend on each other in a cycle. */
 void marshal_graph_check(struct mctx *c, const cJSON *resources);
 
