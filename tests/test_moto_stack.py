@@ -243,3 +243,24 @@ def test_s3_notification_on_a_bucket_cloudformation_names(stack):
     assert back[0]["Events"] == ["s3:ObjectCreated:*"]
     rules = {r["Name"].lower(): r["Value"] for r in back[0]["Filter"]["Key"]["FilterRules"]}
     assert rules == {"prefix": "incoming/", "suffix": ".txt"}
+
+
+def test_function_privileges_on_its_event_bucket(stack):
+    """The uploads function's own privileges: reading the bucket that
+    notifies it sits in a policy of its own, attached to its generated role
+    (so the function does not wait for the bucket), with the bucket's ARN
+    resolved to the bucket CloudFormation named."""
+    template, resources, c = stack
+    iam = c["iam"]
+    role = physical(resources, "UploadsFunctionRole")
+    pol = template["Resources"]["UploadsFunctionRoleBucketPolicy"]
+    assert pol["Type"] == "AWS::IAM::Policy"
+    assert pol["Properties"]["Roles"] == [{"Ref": "UploadsFunctionRole"}]
+    inline = as_doc(iam.get_role_policy(RoleName=role, PolicyName="spartac")["PolicyDocument"])
+    assert all("s3:GetObject" not in s["Action"] for s in inline["Statement"])
+    attached = iam.get_role_policy(RoleName=role, PolicyName="spartac-event-buckets")
+    doc = as_doc(attached["PolicyDocument"])
+    [st] = doc["Statement"]
+    assert st["Action"] == ["s3:GetObject"]
+    bucket = physical(resources, "Uploads")
+    assert st["Resource"] == [f"arn:aws:s3:::{bucket}/incoming/*"], st

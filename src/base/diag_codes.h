@@ -130,7 +130,9 @@ DIAG(SYMBOL_DUPLICATE, SEV_ERROR, "E-SYMBOL-DUPLICATE",
 DIAG(ROLE_UNKNOWN, SEV_ERROR, "E-ROLE-UNKNOWN",
     "name a role declared under roles:, or remove role: to get a generated least-privilege role")
 DIAG(ROLE_SHAPE, SEV_ERROR, "E-ROLE-SHAPE",
-    "a role has either arn: (an existing role) or privileges: (a generated one), not both and not neither")
+    "a role has either arn: (an existing role) or privileges: and/or managed_policies: (a generated one), not both and not neither")
+DIAG(ROLE_EXTRA, SEV_ERROR, "E-ROLE-EXTRA",
+    "a function with role: shares that role and has no generated role of its own: move privileges: and managed_policies: to the role under roles:, or drop role: to get a generated role they extend")
 DIAG(ROLE_UNUSED, SEV_WARNING, "W-ROLE-UNUSED",
     "no function names this role; remove it or name it in a function's role:")
 DIAG(FUNCTION_UNKNOWN, SEV_ERROR, "E-FUNCTION-UNKNOWN",

@@ -15,8 +15,11 @@
  * "IAM wildcard exceptions"): the X-Ray writes, the EC2 Describe calls of
  * VPC networking, and the network interfaces Lambda creates in the
  * function's subnets (network-interface/ID with any ID: unknown in advance). The
- * role's declared privileges are the user's and are copied as written,
- * under Sids "Declared1", "Declared2", ...
+ * role's declared privileges (a shared role's, or a function's own
+ * privileges: on its generated role) are the user's and are copied as
+ * written, under Sids "Declared1", "Declared2", ...; so are its managed
+ * policies (ManagedPolicyArns). The service's permissions_boundary goes on
+ * every role generated here.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +194,25 @@ late_emit(struct mctx *c, struct mrole *r, cJSON *late)
 	free(id);
 }
 
+/* The role's managed policies and the service's permissions boundary. */
+static void
+attachments_add(struct mctx *c, const struct mrole *r, cJSON *props)
+{
+	const struct manifest_values *mp = r->role != NULL ?
+	    &r->role->managed_policies : &r->fn->managed_policies;
+	cJSON *a;
+	size_t i;
+
+	if (mp->n > 0) {
+		a = mj_add_arr(props, "ManagedPolicyArns");
+		for (i = 0; i < mp->n; i++)
+			cJSON_AddItemToArray(a, mj_node(mp->v[i]));
+	}
+	if (c->m->permissions_boundary != NULL)
+		cJSON_AddItemToObjectCS(props, "PermissionsBoundary",
+		    mj_node(c->m->permissions_boundary));
+}
+
 static void
 role_emit(struct mctx *c, struct mrole *r)
 {
@@ -244,6 +266,7 @@ role_emit(struct mctx *c, struct mrole *r)
 		    r->nfunctions == 1 ? "" : "s");
 	mj_add_str(props, "Description", desc);
 	free(desc);
+	attachments_add(c, r, props);
 
 	stmts = cJSON_CreateArray();
 	statement_take(stmts, "Logs", logs, NELEM(logs), &r->logs);
@@ -281,6 +304,9 @@ role_emit(struct mctx *c, struct mrole *r)
 	if (r->role != NULL)
 		declared_add(r, stmts, &late, r->role->privileges,
 		    r->role->nprivileges, &seq);
+	else
+		declared_add(r, stmts, &late, r->fn->privileges,
+		    r->fn->nprivileges, &seq);
 	if (late != NULL)
 		late_emit(c, r, late);
 	if (cJSON_GetArraySize(stmts) == 0) {

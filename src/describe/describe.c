@@ -426,9 +426,16 @@ list_view(struct buf *b, const struct manifest *m)
 			buf_puts(b, "</td><td>");
 			if (m->roles_sorted[i]->arn)
 				html_text(b, m->roles_sorted[i]->arn);
-			else
-				buf_printf(b, "%zu inline statement%s", m->roles_sorted[i]->nprivileges,
-				    m->roles_sorted[i]->nprivileges == 1 ? "" : "s");
+			else {
+				const struct manifest_role *r = m->roles_sorted[i];
+
+				buf_printf(b, "%zu inline statement%s", r->nprivileges,
+				    r->nprivileges == 1 ? "" : "s");
+				if (r->managed_policies.n)
+					buf_printf(b, ", %zu managed polic%s",
+					    r->managed_policies.n,
+					    r->managed_policies.n == 1 ? "y" : "ies");
+			}
 			buf_puts(b, "</td></tr>");
 		}
 		buf_puts(b, "</table>");

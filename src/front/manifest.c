@@ -358,11 +358,35 @@ build_build(struct manifest *m, const struct node *root)
 	    MANIFEST_LINK_STATIC;
 }
 
+/* The statements of a privileges: list into *out; returns how many. */
+static size_t
+privileges_from(struct manifest *m, struct manifest_privilege **out,
+    const struct node *privs)
+{
+	size_t j;
+
+	*out = NULL;
+	if (privs == NULL || privs->kind != NODE_SEQ)
+		return 0;
+	*out = mf_alloc(m, privs->n, sizeof(**out));
+	for (j = 0; j < privs->n; j++) {
+		struct manifest_privilege *p = &(*out)[j];
+		const struct node *pn = privs->items[j];
+
+		p->loc = pn->loc;
+		strlist_from(m, &p->actions, node_get(pn, "actions"), NULL,
+		    pn->loc);
+		values_from(m, &p->resources, node_get(pn, "resources"));
+		p->condition = get_map(pn, "condition");
+	}
+	return privs->n;
+}
+
 static void
 build_roles(struct manifest *m, const struct node *root)
 {
 	const struct node *roles = get_map(root, "roles");
-	size_t i, j;
+	size_t i;
 
 	if (roles == NULL || roles->n == 0)
 		return;
@@ -379,20 +403,9 @@ build_roles(struct manifest *m, const struct node *root)
 		r->loc = v->loc;
 		r->arn = node_str(arn);
 		r->arn_loc = loc_of(arn, v->loc);
-		if (privs == NULL || privs->kind != NODE_SEQ)
-			continue;
-		r->privileges = mf_alloc(m, privs->n, sizeof(*r->privileges));
-		for (j = 0; j < privs->n; j++) {
-			struct manifest_privilege *p = &r->privileges[j];
-			const struct node *pn = privs->items[j];
-
-			p->loc = pn->loc;
-			strlist_from(m, &p->actions, node_get(pn, "actions"),
-			    NULL, pn->loc);
-			values_from(m, &p->resources, node_get(pn, "resources"));
-			p->condition = get_map(pn, "condition");
-		}
-		r->nprivileges = privs->n;
+		values_from(m, &r->managed_policies,
+		    node_get(v, "managed_policies"));
+		r->nprivileges = privileges_from(m, &r->privileges, privs);
 	}
 }
 
@@ -500,6 +513,10 @@ build_functions(struct manifest *m, const struct node *root)
 		f->description = get_str(v, "description");
 		f->role_name = get_str(v, "role");
 		f->role_loc = loc_of(node_get(v, "role"), v->loc);
+		f->nprivileges = privileges_from(m, &f->privileges,
+		    node_get(v, "privileges"));
+		values_from(m, &f->managed_policies,
+		    node_get(v, "managed_policies"));
 		f->memory = get_long(v, "memory", MANIFEST_DEFAULT_MEMORY);
 		f->timeout = get_long(v, "timeout", MANIFEST_DEFAULT_TIMEOUT);
 		f->ephemeral_storage = get_long(v, "ephemeral_storage",
@@ -703,6 +720,7 @@ mf_build_model(struct mf_ctx *c, const struct node *root)
 	m->description = get_str(root, "description");
 	m->bucket = get_str(root, "bucket");
 	m->bucket_loc = loc_of(node_get(root, "bucket"), root->loc);
+	m->permissions_boundary = node_get(root, "permissions_boundary");
 	build_build(m, root);
 	build_roles(m, root);
 	build_functions(m, root);

@@ -134,6 +134,7 @@ struct manifest_role {
 	struct loc arn_loc;
 	struct manifest_privilege *privileges; /* inline role */
 	size_t nprivileges;
+	struct manifest_values managed_policies; /* policy ARNs or intrinsics */
 	size_t nusers;    /* how many functions name this role */
 };
 
@@ -229,6 +230,11 @@ struct manifest_function {
 	const char *role_name;            /* role: as written, or NULL */
 	const struct manifest_role *role; /* NULL: a generated per-function role */
 	struct loc role_loc;              /* of role:, or loc when absent */
+	/* Extra statements and managed policies for the generated role (only
+	 * without role:); defaults: entries first, then the function's own. */
+	struct manifest_privilege *privileges;
+	size_t nprivileges;
+	struct manifest_values managed_policies;
 	long memory;          /* MB */
 	long timeout;         /* s */
 	long ephemeral_storage; /* MB */
@@ -343,6 +349,8 @@ struct manifest {
 	struct loc bucket_loc;
 
 	struct manifest_build build;
+
+	const struct node *permissions_boundary; /* policy ARN or intrinsic, or NULL */
 
 	struct manifest_role *roles;
 	size_t nroles;

@@ -113,24 +113,53 @@ check_arn(struct mf_ctx *c, const struct node *n, const char *want,
 	return 0;
 }
 
+/* Each declared resource is '*' or an ARN (wildcards allowed). */
+static void
+check_privileges(struct mf_ctx *c, const struct manifest_privilege *privs,
+    size_t n, const char *head, const char *name)
+{
+	size_t j, k;
+	char svc[64];
+
+	for (j = 0; j < n; j++) {
+		const struct manifest_privilege *p = &privs[j];
+
+		for (k = 0; k < p->resources.n; k++) {
+			const struct node *r = p->resources.v[k];
+
+			if (r->kind != NODE_STRING || strcmp(r->str, "*") == 0)
+				continue;
+			if (arn_parse(r->str, 1, svc, sizeof(svc), NULL, NULL,
+			    NULL) != 0)
+				diag_add(c->d, DIAG_ARN_SHAPE, r->loc,
+				    mf_path(c, head, name,
+				    ".privileges[%zu].resources[%zu]", j, k),
+				    "resource '%s' is not an ARN (nor '*')",
+				    r->str);
+		}
+	}
+}
+
 void
 mf_check_roles(struct mf_ctx *c)
 {
 	struct manifest *m = c->m;
-	size_t i, j, k;
+	size_t i;
 
 	for (i = 0; i < m->nroles; i++) {
 		const struct manifest_role *r = &m->roles[i];
 		const char *res;
 		char svc[64];
+		int inline_ = r->privileges != NULL || r->nprivileges != 0 ||
+		    r->managed_policies.node != NULL;
 
-		if ((r->arn != NULL) == (r->privileges != NULL ||
-		    r->nprivileges != 0)) {
+		if ((r->arn != NULL) == inline_) {
 			diag_add(c->d, DIAG_ROLE_SHAPE, r->key_loc,
 			    mf_path(c, "roles", r->name, NULL),
-			    r->arn ? "role '%s' has both arn: and privileges:" :
-			    "role '%s' has neither arn: nor privileges:",
-			    r->name);
+			    r->arn ? "role '%s' has both arn: and %s" :
+			    "role '%s' has neither arn: nor privileges: nor managed_policies:%s",
+			    r->name, !r->arn ? "" : r->nprivileges ? "privileges:" :
+			    "managed_policies:");
 		}
 		if (r->arn && arn_parse(r->arn, 0, svc, sizeof(svc), NULL, NULL,
 		    &res) != 0)
@@ -143,25 +172,8 @@ mf_check_roles(struct mf_ctx *c)
 			    mf_path(c, "roles", r->name, ".arn"),
 			    "'%s' is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)",
 			    r->arn);
-		for (j = 0; j < r->nprivileges; j++) {
-			const struct manifest_privilege *p = &r->privileges[j];
-
-			for (k = 0; k < p->resources.n; k++) {
-				const struct node *n = p->resources.v[k];
-
-				if (n->kind != NODE_STRING ||
-				    strcmp(n->str, "*") == 0)
-					continue;
-				if (arn_parse(n->str, 1, svc, sizeof(svc), NULL,
-				    NULL, NULL) != 0)
-					diag_add(c->d, DIAG_ARN_SHAPE, n->loc,
-					    mf_path(c, "roles", r->name,
-					    ".privileges[%zu].resources[%zu]",
-					    j, k),
-					    "resource '%s' is not an ARN (nor '*')",
-					    n->str);
-			}
-		}
+		check_privileges(c, r->privileges, r->nprivileges, "roles",
+		    r->name);
 		if (r->nusers == 0)
 			diag_add(c->d, DIAG_ROLE_UNUSED, r->key_loc,
 			    mf_path(c, "roles", r->name, NULL),
@@ -369,6 +381,16 @@ mf_check_functions(struct mf_ctx *c, const struct node *root)
 		struct manifest_function *f = &m->functions[i];
 		const char *rolename = f->role_name;
 
+		if (rolename && (f->nprivileges || f->managed_policies.node))
+			diag_add(c->d, DIAG_ROLE_EXTRA, f->nprivileges ?
+			    f->privileges[0].loc : f->managed_policies.node->loc,
+			    mf_path(c, "functions", f->name, f->nprivileges ?
+			    ".privileges" : ".managed_policies"),
+			    "function '%s' uses role '%s', so it has no generated role to add %s to",
+			    f->name, rolename, f->nprivileges ? "privileges" :
+			    "managed policies");
+		check_privileges(c, f->privileges, f->nprivileges, "functions",
+		    f->name);
 		if (rolename) {
 			f->role = manifest_role_find(m, rolename);
 			if (f->role)

@@ -430,16 +430,35 @@ v_required_only(const struct sch *b)
 	return b->required->items[0]->str;
 }
 
+/*
+ * The name of a branch that only asks for properties: its one required
+ * key, or its title when it is an anyOf of such branches ("a and/or b").
+ */
+static const char *
+v_required_like(const struct sch *b)
+{
+	const struct sch *d = v_deref(b);
+
+	if (v_required_only(b) != NULL)
+		return v_required_only(b);
+	if (d->is_bool || d->title == NULL || d->any_of.n == 0)
+		return NULL;
+	for (size_t i = 0; i < d->any_of.n; i++)
+		if (v_required_only(d->any_of.v[i]) == NULL)
+			return NULL;
+	return d->title;
+}
+
 static const char *
 v_branch_name(const struct sch *b, size_t i, char *buf, size_t cap)
 {
-	const char *req = v_required_only(b);
+	const char *req = v_required_like(b);
 
 	b = v_deref(b);
-	if (b->title != NULL)
-		snprintf(buf, cap, "'%s'", b->title);
-	else if (req != NULL)
+	if (req != NULL)
 		snprintf(buf, cap, "the one with '%s'", req);
+	else if (b->title != NULL)
+		snprintf(buf, cap, "'%s'", b->title);
 	else
 		snprintf(buf, cap, "form %zu", i + 1);
 	return buf;
@@ -457,12 +476,12 @@ v_of_required(struct vctx *c, const struct sch_list *l, const struct node *n,
 	size_t e;
 
 	for (size_t i = 0; i < l->n; i++)
-		if (v_required_only(l->v[i]) == NULL)
+		if (v_required_like(l->v[i]) == NULL)
 			return 0;
 	buf_puts(&names, "");
 	for (size_t i = 0; i < l->n; i++)
 		buf_printf(&names, "%s'%s'", i == 0 ? "" : i + 1 == l->n ? " or " : ", ",
-		    v_required_only(l->v[i]));
+		    v_required_like(l->v[i]));
 	e = v_report(c, DIAG_SCHEMA_REQUIRED, n, "needs %s of %s",
 	    one ? "exactly one" : "at least one", names.data);
 	buf_free(&names);
