@@ -107,16 +107,22 @@ def test_functions_match_the_manifest(stack):
         f = fns[physical(resources, lid)]
         assert f["Runtime"] == "provided.al2023"
         assert f["Handler"] == name
-        assert f["MemorySize"] == spec.get("memory", 128)
-        assert f["Timeout"] == spec.get("timeout", 3)
+        # defaults: apply where the function says nothing.
+        dflt = m.get("defaults", {})
+        assert f["MemorySize"] == spec.get("memory", dflt.get("memory", 128))
+        assert f["Timeout"] == spec.get("timeout", dflt.get("timeout", 3))
         role_lid = (spec["role"].capitalize() + "Role") if "role" in spec \
             else name.capitalize() + "FunctionRole"
         assert f["Role"] == roles[physical(resources, role_lid)], name
         env = f["Environment"]["Variables"]
         assert env["SPARTA_STACK_NAME"] == STACK
-        for k, v in spec.get("environment", {}).items():
+        for k, v in {**dflt.get("environment", {}), **spec.get("environment", {})}.items():
             if isinstance(v, str):
-                assert env[k] == v
+                assert env[k] == v, (name, k)
+        # moto's Lambda leaves out Tags made by CloudFormation: the template's.
+        tags = {t["Key"]: t["Value"] for t in
+                template["Resources"][lid]["Properties"].get("Tags", [])}
+        assert tags == {**dflt.get("tags", {}), **spec.get("tags", {})}, name
     assert len([r for r in resources.values()
                 if r["ResourceType"] == "AWS::Lambda::Function"]) == len(m["functions"])
 

@@ -64,11 +64,14 @@ static const char global_help[] =
     "      --version          print the version\n";
 
 static const struct verb verbs[] = {
-	{"validate", "validate [FILE]",
+	{"validate", "validate [--explain FUNCTION] [FILE]",
 	    "check the manifest: YAML, schema and references; no AWS calls",
 	    "Loads the manifest, checks it against the schema and checks every\n"
 	    "reference. Diagnostics go to stderr (text) or stdout (json, github).\n"
-	    "Exit status 0 when valid, 1 when the manifest has errors.\n",
+	    "Exit status 0 when valid, 1 when the manifest has errors.\n"
+	    "      --explain FUNCTION  print FUNCTION's effective settings, each\n"
+	    "                          with where it comes from (the function,\n"
+	    "                          defaults:, a stage, or spartac's default)\n",
 	    cmd_validate},
 	{"schema", "schema",
 	    "print the manifest's JSON Schema (draft-07)",

@@ -15,8 +15,8 @@
  * "IAM wildcard exceptions"): the X-Ray writes, the EC2 Describe calls of
  * VPC networking, and the network interfaces Lambda creates in the
  * function's subnets (network-interface/ID with any ID: unknown in advance). The
- * role's declared privileges (a shared role's, or a function's own
- * privileges: on its generated role) are the user's and are copied as
+ * role's declared privileges (those of defaults:, then a shared role's or
+ * a function's own privileges: on its generated role) are the user's and are copied as
  * written, under Sids "Declared1", "Declared2", ...; so are its managed
  * policies (ManagedPolicyArns). The service's permissions_boundary goes on
  * every role generated here.
@@ -194,19 +194,23 @@ late_emit(struct mctx *c, struct mrole *r, cJSON *late)
 	free(id);
 }
 
-/* The role's managed policies and the service's permissions boundary. */
+/* The managed policies of defaults: and the role's own, and the service's
+ * permissions boundary. */
 static void
 attachments_add(struct mctx *c, const struct mrole *r, cJSON *props)
 {
 	const struct manifest_values *mp = r->role != NULL ?
 	    &r->role->managed_policies : &r->fn->managed_policies;
+	const struct manifest_values *dp = &c->m->default_managed_policies;
 	cJSON *a;
 	size_t i;
 
-	if (mp->n > 0) {
+	if (mp->n + dp->n > 0) {
 		a = mj_add_arr(props, "ManagedPolicyArns");
+		for (i = 0; i < dp->n; i++)
+			mj_array_add_unique(a, mj_node(dp->v[i]));
 		for (i = 0; i < mp->n; i++)
-			cJSON_AddItemToArray(a, mj_node(mp->v[i]));
+			mj_array_add_unique(a, mj_node(mp->v[i]));
 	}
 	if (c->m->permissions_boundary != NULL)
 		cJSON_AddItemToObjectCS(props, "PermissionsBoundary",
@@ -301,6 +305,8 @@ role_emit(struct mctx *c, struct mrole *r)
 	statement_take(stmts, "DeadLetterSqs", dlq_sqs, NELEM(dlq_sqs), &r->dlq_sqs);
 	statement_take(stmts, "DeadLetterSns", dlq_sns, NELEM(dlq_sns), &r->dlq_sns);
 	seq = 0;
+	declared_add(r, stmts, &late, c->m->default_privileges,
+	    c->m->ndefault_privileges, &seq);
 	if (r->role != NULL)
 		declared_add(r, stmts, &late, r->role->privileges,
 		    r->role->nprivileges, &seq);

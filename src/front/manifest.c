@@ -497,10 +497,12 @@ build_functions(struct manifest *m, const struct node *root)
 	m->functions = mf_alloc(m, fns->n, sizeof(*m->functions));
 	for (i = 0; i < fns->n; i++) {
 		struct manifest_function *f = &m->functions[m->nfunctions++];
-		const struct node *v = fns->pairs[i].value;
+		const struct node *v = mf_apply_defaults(m, m->defaults,
+		    fns->pairs[i].value);
 		const struct node *n, *vpc, *events;
 		const char *s;
 
+		f->settings = v;
 		f->name = fns->pairs[i].key->str;
 		f->id = mf_logical_id(m, f->name);
 		f->key_loc = fns->pairs[i].key->loc;
@@ -721,6 +723,11 @@ mf_build_model(struct mf_ctx *c, const struct node *root)
 	m->bucket = get_str(root, "bucket");
 	m->bucket_loc = loc_of(node_get(root, "bucket"), root->loc);
 	m->permissions_boundary = node_get(root, "permissions_boundary");
+	m->defaults = get_map(root, "defaults");
+	m->ndefault_privileges = privileges_from(m, &m->default_privileges,
+	    node_get(m->defaults, "privileges"));
+	values_from(m, &m->default_managed_policies,
+	    node_get(m->defaults, "managed_policies"));
 	build_build(m, root);
 	build_roles(m, root);
 	build_functions(m, root);

@@ -220,6 +220,10 @@ struct manifest_ref {
 
 struct manifest_function {
 	const char *name;   /* the key under functions:, also the handler name */
+	/* The function's settings with defaults: applied (a map of the merged
+	 * tree): each value node is the function's own, a default's or a
+	 * stage's, which its location tells (manifest_setting_origin). */
+	const struct node *settings;
 	const char *id;     /* logical-ID base, e.g. "MyFn" for my-fn */
 	struct loc key_loc, loc;
 	const char *symbol; /* the C function */
@@ -351,6 +355,11 @@ struct manifest {
 	struct manifest_build build;
 
 	const struct node *permissions_boundary; /* policy ARN or intrinsic, or NULL */
+	/* defaults: privileges and managed policies, on every generated role */
+	const struct node *defaults;     /* the defaults: map, or NULL */
+	struct manifest_privilege *default_privileges;
+	size_t ndefault_privileges;
+	struct manifest_values default_managed_policies;
 
 	struct manifest_role *roles;
 	size_t nroles;

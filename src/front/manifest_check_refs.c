@@ -146,6 +146,8 @@ mf_check_roles(struct mf_ctx *c)
 	struct manifest *m = c->m;
 	size_t i;
 
+	check_privileges(c, m->default_privileges, m->ndefault_privileges,
+	    "defaults", NULL);
 	for (i = 0; i < m->nroles; i++) {
 		const struct manifest_role *r = &m->roles[i];
 		const char *res;

@@ -71,6 +71,9 @@ void mf_build_model(struct mf_ctx *c, const struct node *root);
 /* root with the overrides over deep-merged; new nodes are m's. */
 const struct node *mf_merge(struct manifest *m, const struct node *root,
     const struct node *over);
+/* fn's settings over defaults: (the function's own value wins). */
+const struct node *mf_apply_defaults(struct manifest *m,
+    const struct node *defaults, const struct node *fn);
 void mf_check_stage_overrides(struct mf_ctx *c, const struct node *root);
 void mf_check_each_stage(const struct node *root, struct diags *d);
 

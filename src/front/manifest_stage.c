@@ -20,7 +20,10 @@ mf_merge(struct manifest *m, const struct node *base, const struct node *over)
 	const struct node *b;
 	size_t i;
 
-	if (base == NULL || base->kind != NODE_MAP || over->kind != NODE_MAP)
+	/* An intrinsic is a value, not a map to merge: !Ref A over !GetAtt B
+	 * is !Ref A. */
+	if (base == NULL || base->kind != NODE_MAP || over->kind != NODE_MAP ||
+	    mf_is_intrinsic(base) || mf_is_intrinsic(over))
 		return over;
 	if (m->impl->merged == NULL)
 		m->impl->merged = doc_new("(merged)");
@@ -35,6 +38,42 @@ mf_merge(struct manifest *m, const struct node *base, const struct node *over)
 		if (node_find(base, over->pairs[i].key->str) == NULL)
 			node_map_put(m->impl->merged, out, over->pairs[i].key,
 			    over->pairs[i].value);
+	return out;
+}
+
+/*
+ * A function's settings with defaults: under them: the defaults' maps
+ * merge key by key with the function's, and the function's own value wins
+ * everywhere else. privileges and managed_policies are left out: they go
+ * to every generated role, not into one function.
+ */
+const struct node *
+mf_apply_defaults(struct manifest *m, const struct node *defaults,
+    const struct node *fn)
+{
+	const struct node *out;
+	struct node *base;
+	size_t i;
+
+	if (defaults == NULL || defaults->kind != NODE_MAP ||
+	    fn->kind != NODE_MAP)
+		return fn;
+	if (m->impl->merged == NULL)
+		m->impl->merged = doc_new("(merged)");
+	base = node_new(m->impl->merged, NODE_MAP, defaults->loc);
+	for (i = 0; i < defaults->n; i++) {
+		const char *k = defaults->pairs[i].key->str;
+
+		if (strcmp(k, "privileges") != 0 &&
+		    strcmp(k, "managed_policies") != 0)
+			node_map_put(m->impl->merged, base, defaults->pairs[i].key,
+			    defaults->pairs[i].value);
+	}
+	if (base->n == 0)
+		return fn;
+	out = mf_merge(m, base, fn);
+	if (out != fn)
+		((struct node *)out)->loc = fn->loc; /* a new node, m's own */
 	return out;
 }
 
