@@ -58,7 +58,7 @@ def stack(moto, tmp_path_factory):
     kw = dict(endpoint_url=moto, region_name=REGION, aws_access_key_id="testing",
               aws_secret_access_key="testing")
     clients = {s: boto3.client(s, **kw) for s in
-               ("s3", "cloudformation", "lambda", "iam", "apigateway")}
+               ("s3", "cloudformation", "lambda", "iam", "apigateway", "sqs")}
     s3 = clients["s3"]
     s3.create_bucket(Bucket="artifacts")
     s3.put_object(Bucket="artifacts", Key="code/abc.zip",
@@ -147,7 +147,18 @@ def test_roles_and_policies(stack):
                                        PolicyName="spartac")["PolicyDocument"])
     sids = [s["Sid"] for s in store["Statement"]]
     assert sids == ["Logs", "Discovery", "SqsRead", "KinesisRead", "DynamoDbStreamRead",
-                    "DeadLetterSqs", "Declared1", "Declared2"]
+                    "DeadLetterSqs", "DestinationSqs", "Declared1", "Declared2"]
+    # The stream's on_failure and audit's async on_failure: sqs:SendMessage
+    # on the dead-letter queue, nothing more.
+    dlq_arn = c["sqs"].get_queue_attributes(
+        QueueUrl=physical(resources, "DeadLetters"),
+        AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    for lid in ("StoreRole", "AuditFunctionRole"):
+        doc = as_doc(iam.get_role_policy(RoleName=physical(resources, lid),
+                                         PolicyName="spartac")["PolicyDocument"])
+        dest = [s for s in doc["Statement"] if s["Sid"].startswith("Destination")]
+        assert dest == [{"Sid": "DestinationSqs", "Effect": "Allow",
+                         "Action": ["sqs:SendMessage"], "Resource": [dlq_arn]}], (lid, dest)
     hello = as_doc(iam.get_role_policy(RoleName=physical(resources, "HelloFunctionRole"),
                                        PolicyName="spartac")["PolicyDocument"])
     assert [s["Sid"] for s in hello["Statement"]] == ["Logs", "Discovery", "XRay"]

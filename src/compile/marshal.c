@@ -286,6 +286,7 @@ arn_service_of_type(const char *type)
 		{"AWS::S3::Bucket", "s3"},
 		{"AWS::Logs::LogGroup", "logs"},
 		{"AWS::Events::EventBus", "events"},
+		{"AWS::Lambda::Function", "lambda"},
 	};
 	size_t i;
 
@@ -301,11 +302,18 @@ arn_service_of_string(const char *s)
 {
 	static const char *const services[] = {
 		"sqs", "sns", "kinesis", "dynamodb", "s3", "logs", "events",
+		"lambda",
 	};
 	const char *p;
 	size_t i, n;
 
-	if (strncmp(s, "arn:", 4) != 0 || (p = strchr(s + 4, ':')) == NULL)
+	if (strncmp(s, "arn:", 4) != 0)
+		return NULL;
+	p = s + 4;
+	/* the partition may be ${AWS::Partition}, whose colons are not fields */
+	if (strncmp(p, "${", 2) == 0 && (p = strchr(p, '}')) == NULL)
+		return NULL;
+	if ((p = strchr(p, ':')) == NULL)
 		return NULL;
 	p++;
 	for (i = 0; i < NELEM(services); i++) {
@@ -341,10 +349,15 @@ mj_arn_service(struct mctx *c, const struct node *n)
 		    v->items[0]->kind == NODE_STRING)
 			return arn_service_of_string(v->items[0]->str);
 	}
-	if (id == NULL || c->m->resources == NULL)
+	if (id == NULL)
 		return NULL;
-	if ((res = node_get(c->m->resources, id)) == NULL)
-		return NULL;
+	if ((res = node_get(c->m->resources, id)) == NULL) {
+		/* a function of this manifest (<Name>Function) */
+		const struct mid_entry *e = mid_table_get(&c->ids, id);
+
+		return e != NULL && strcmp(e->what, "function '%s'") == 0 ?
+		    "lambda" : NULL;
+	}
 	return arn_service_of_type(node_str(node_get(res, "Type")));
 }
 

@@ -93,6 +93,66 @@ rule_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
 	free(pid);
 }
 
+/* Partial batch responses, filters and the enabled switch of a mapping. */
+static void
+poll_add(const struct manifest_poll *p, cJSON *props)
+{
+	cJSON *filters, *f;
+	size_t i;
+	char *text;
+
+	if (!p->enabled)
+		mj_add_bool(props, "Enabled", 0);
+	if (p->report_failures)
+		cJSON_AddItemToArray(mj_add_arr(props, "FunctionResponseTypes"),
+		    mj_lit("ReportBatchItemFailures"));
+	if (p->filters == NULL)
+		return;
+	filters = mj_add_arr(mj_add_obj(props, "FilterCriteria"), "Filters");
+	for (i = 0; i < p->filters->n; i++) {
+		/* Lambda takes each pattern as JSON text. */
+		cJSON *j = mj_node(p->filters->items[i]);
+
+		text = cJSON_PrintUnformatted(j);
+		f = cJSON_CreateObject();
+		mj_add_str(f, "Pattern", text);
+		cJSON_AddItemToArray(filters, f);
+		cJSON_free(text);
+		cJSON_Delete(j);
+	}
+}
+
+/* A stream's error handling; an on-failure destination is one more thing
+ * the function's role may send to. */
+static void
+stream_options_add(struct mctx *c, struct mrole *r,
+    const struct manifest_event *e, cJSON *props)
+{
+	cJSON *o;
+
+	if (e->u.stream.on_failure != NULL) {
+		o = mj_add_obj(mj_add_obj(props, "DestinationConfig"), "OnFailure");
+		cJSON_AddItemToObjectCS(o, "Destination",
+		    mj_node(e->u.stream.on_failure));
+		marshal_iam_destination(c, r, e->u.stream.on_failure, "sqs sns");
+	}
+	if (e->u.stream.bisect)
+		mj_add_bool(props, "BisectBatchOnFunctionError", 1);
+	if (e->u.stream.retries != MANIFEST_UNSET)
+		mj_add_num(props, "MaximumRetryAttempts",
+		    (double)e->u.stream.retries);
+	if (e->u.stream.max_record_age != MANIFEST_UNSET)
+		mj_add_num(props, "MaximumRecordAgeInSeconds",
+		    (double)e->u.stream.max_record_age);
+	if (e->u.stream.parallelization != MANIFEST_UNSET)
+		mj_add_num(props, "ParallelizationFactor",
+		    (double)e->u.stream.parallelization);
+	if (e->u.stream.tumbling_window != MANIFEST_UNSET)
+		mj_add_num(props, "TumblingWindowInSeconds",
+		    (double)e->u.stream.tumbling_window);
+	poll_add(&e->u.stream.poll, props);
+}
+
 static void
 mapping_add(struct mctx *c, struct mrole *r, const struct manifest_event *e,
     const char *prefix, const char *fid, const char *fname)
@@ -123,6 +183,13 @@ mapping_add(struct mctx *c, struct mrole *r, const struct manifest_event *e,
 		mj_add_str(props, "StartingPosition",
 		    e->u.stream.start == MANIFEST_START_TRIM_HORIZON ?
 		    "TRIM_HORIZON" : "LATEST");
+	if (e->kind == MANIFEST_EVENT_SQS) {
+		poll_add(&e->u.sqs.poll, props);
+		if (e->u.sqs.max_concurrency != MANIFEST_UNSET)
+			mj_add_num(mj_add_obj(props, "ScalingConfig"),
+			    "MaximumConcurrency", (double)e->u.sqs.max_concurrency);
+	} else
+		stream_options_add(c, r, e, props);
 	if (r != NULL) {
 		if (e->kind == MANIFEST_EVENT_SQS)
 			mj_array_push(&r->sqs, mj_node(arn));

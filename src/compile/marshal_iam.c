@@ -194,6 +194,48 @@ late_emit(struct mctx *c, struct mrole *r, cJSON *late)
 	free(id);
 }
 
+void
+marshal_iam_destination(struct mctx *c, struct mrole *r, const struct node *n,
+    const char *services)
+{
+	const char *svc;
+
+	if (r == NULL || n == NULL)
+		return;
+	svc = mj_arn_service(c, n);
+	if (svc != NULL && strstr(services, svc) == NULL)
+		svc = NULL; /* the checks refused a literal; grant what may be */
+	if ((svc == NULL && strstr(services, "sqs")) ||
+	    (svc && strcmp(svc, "sqs") == 0))
+		mj_array_push(&r->dest_sqs, mj_node(n));
+	if ((svc == NULL && strstr(services, "sns")) ||
+	    (svc && strcmp(svc, "sns") == 0))
+		mj_array_push(&r->dest_sns, mj_node(n));
+	if ((svc == NULL && strstr(services, "lambda")) ||
+	    (svc && strcmp(svc, "lambda") == 0))
+		mj_array_push(&r->dest_lambda, mj_node(n));
+	if ((svc == NULL && strstr(services, "events")) ||
+	    (svc && strcmp(svc, "events") == 0))
+		mj_array_push(&r->dest_events, mj_node(n));
+}
+
+/* What destinations need: send to each recorded ARN, nothing else. */
+static void
+destinations_emit(cJSON *stmts, struct mrole *r)
+{
+	static const char *const sqs[] = {"sqs:SendMessage"};
+	static const char *const sns[] = {"sns:Publish"};
+	static const char *const lambda[] = {"lambda:InvokeFunction"};
+	static const char *const events[] = {"events:PutEvents"};
+
+	statement_take(stmts, "DestinationSqs", sqs, NELEM(sqs), &r->dest_sqs);
+	statement_take(stmts, "DestinationSns", sns, NELEM(sns), &r->dest_sns);
+	statement_take(stmts, "DestinationLambda", lambda, NELEM(lambda),
+	    &r->dest_lambda);
+	statement_take(stmts, "DestinationEvents", events, NELEM(events),
+	    &r->dest_events);
+}
+
 /* The managed policies of defaults: and the role's own, and the service's
  * permissions boundary. */
 static void
@@ -304,6 +346,7 @@ role_emit(struct mctx *c, struct mrole *r)
 	    &r->dynamodb);
 	statement_take(stmts, "DeadLetterSqs", dlq_sqs, NELEM(dlq_sqs), &r->dlq_sqs);
 	statement_take(stmts, "DeadLetterSns", dlq_sns, NELEM(dlq_sns), &r->dlq_sns);
+	destinations_emit(stmts, r);
 	seq = 0;
 	declared_add(r, stmts, &late, c->m->default_privileges,
 	    c->m->ndefault_privileges, &seq);
@@ -352,6 +395,10 @@ mrole_free(struct mrole *r)
 	cJSON_Delete(r->dlq_sns);
 	cJSON_Delete(r->eni);
 	cJSON_Delete(r->buckets);
+	cJSON_Delete(r->dest_sqs);
+	cJSON_Delete(r->dest_sns);
+	cJSON_Delete(r->dest_lambda);
+	cJSON_Delete(r->dest_events);
 }
 
 void

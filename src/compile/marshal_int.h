@@ -67,6 +67,8 @@ struct mrole {
 	cJSON *dlq_sns;    /* dead-letter topics */
 	cJSON *eni;        /* subnets and security groups of VPC functions */
 	cJSON *buckets;    /* IDs of buckets whose s3 events invoke its functions */
+	/* destinations: stream on-failure, async on-success/on-failure */
+	cJSON *dest_sqs, *dest_sns, *dest_lambda, *dest_events;
 	int xray;
 	int vpc;
 };
@@ -203,6 +205,13 @@ struct mrole *marshal_iam_role_of(struct mctx *c, size_t fi);
 /* The value of f's Role property. */
 cJSON *marshal_iam_role_arn(struct mctx *c, size_t fi);
 void marshal_iam_emit(struct mctx *c);
+/*
+ * Records that r's functions send to destination n: SQS, SNS, Lambda or
+ * EventBridge as its ARN or resource type says; when that cannot be told,
+ * each service of the space-separated list may (still only to that ARN).
+ */
+void marshal_iam_destination(struct mctx *c, struct mrole *r,
+    const struct node *n, const char *services);
 void marshal_iam_free(struct mctx *c);
 
 void marshal_lambda(struct mctx *c);

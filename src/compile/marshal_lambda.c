@@ -65,6 +65,41 @@ values_array(const struct manifest_values *vals)
 	return a;
 }
 
+/* async: one AWS::Lambda::EventInvokeConfig on $LATEST; the role may send
+ * to its destinations. */
+static void
+async_add(struct mctx *c, const struct manifest_function *f, struct mrole *r,
+    const char *fid)
+{
+	char *id = mstr(f->id, "EventInvokeConfig", NULL);
+	cJSON *props, *dc;
+
+	mres_add(c, id, "AWS::Lambda::EventInvokeConfig", f->async.node->loc,
+	    "the asynchronous invocation settings of function '%s'", f->name,
+	    &props);
+	cJSON_AddItemToObjectCS(props, "FunctionName", mj_ref_take(xstrdup(fid)));
+	mj_add_lit(props, "Qualifier", "$LATEST");
+	if (f->async.retries != MANIFEST_UNSET)
+		mj_add_num(props, "MaximumRetryAttempts", (double)f->async.retries);
+	if (f->async.max_event_age != MANIFEST_UNSET)
+		mj_add_num(props, "MaximumEventAgeInSeconds",
+		    (double)f->async.max_event_age);
+	if (f->async.on_success != NULL || f->async.on_failure != NULL) {
+		dc = mj_add_obj(props, "DestinationConfig");
+		if (f->async.on_failure != NULL)
+			cJSON_AddItemToObjectCS(mj_add_obj(dc, "OnFailure"),
+			    "Destination", mj_node(f->async.on_failure));
+		if (f->async.on_success != NULL)
+			cJSON_AddItemToObjectCS(mj_add_obj(dc, "OnSuccess"),
+			    "Destination", mj_node(f->async.on_success));
+	}
+	marshal_iam_destination(c, r, f->async.on_success,
+	    "sqs sns lambda events");
+	marshal_iam_destination(c, r, f->async.on_failure,
+	    "sqs sns lambda events");
+	free(id);
+}
+
 static void
 function_marshal(struct mctx *c, size_t fi)
 {
@@ -157,6 +192,8 @@ function_marshal(struct mctx *c, size_t fi)
 				mj_array_push(&r->dlq_sns, mj_node(f->dead_letter));
 		}
 	}
+	if (f->async.node != NULL)
+		async_add(c, f, r, fid);
 	free(fid);
 	free(lid);
 }

@@ -109,14 +109,21 @@ setting(struct buf *b, const struct node *root, const struct node *settings,
 	buf_free(&org);
 }
 
-/* Each entry of a map setting (environment, tags) on a line of its own. */
+/* Each entry of a map setting (environment, tags, vpc, async) on a line of
+ * its own: defaults and the function may each have given some entries. */
 static void
 map_setting(struct buf *b, const struct node *root, const struct node *settings,
-    const char *key)
+    const char *key, const char *dflt)
 {
 	const struct node *map = node_get(settings, key);
 	struct buf k = {0}, val = {0}, org = {0};
 	size_t i;
+
+	if (map == NULL || map->kind != NODE_MAP) {
+		if (dflt != NULL)
+			row(b, key, dflt, "default");
+		return;
+	}
 
 	for (i = 0; map && map->kind == NODE_MAP && i < map->n; i++) {
 		k.len = val.len = org.len = 0;
@@ -185,11 +192,11 @@ describe_explain(const struct manifest *m, const struct node *root,
 	setting(out, root, s, "tracing", "PassThrough");
 	setting(out, root, s, "reserved_concurrency", "(none reserved)");
 	setting(out, root, s, "layers", "[]");
-	setting(out, root, s, "vpc", "(none)");
+	map_setting(out, root, s, "vpc", "(none)");
 	setting(out, root, s, "dead_letter", "(none)");
-	setting(out, root, s, "async", NULL);
-	map_setting(out, root, s, "environment");
-	map_setting(out, root, s, "tags");
+	map_setting(out, root, s, "async", "(Lambda's: 2 retries, 6 hours)");
+	map_setting(out, root, s, "environment", NULL);
+	map_setting(out, root, s, "tags", NULL);
 	role_extras(out, m, f, root);
 	setting(out, root, s, "privileges", NULL);
 	setting(out, root, s, "managed_policies", NULL);

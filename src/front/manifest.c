@@ -409,6 +409,16 @@ build_roles(struct manifest *m, const struct node *root)
 	}
 }
 
+static void
+poll_from(struct manifest_poll *p, const struct node *v)
+{
+	p->report_failures = get_bool(v, "report_batch_item_failures", 0);
+	p->filters = node_get(v, "filters");
+	if (p->filters && p->filters->kind != NODE_SEQ)
+		p->filters = NULL;
+	p->enabled = get_bool(v, "enabled", 1);
+}
+
 static int
 build_event(struct manifest *m, struct manifest_event *e,
     const struct node *item)
@@ -454,6 +464,9 @@ build_event(struct manifest *m, struct manifest_event *e,
 		e->u.sqs.batch = obj ? get_long(v, "batch",
 		    MANIFEST_DEFAULT_SQS_BATCH) : MANIFEST_DEFAULT_SQS_BATCH;
 		e->u.sqs.window = obj ? get_long(v, "window", 0) : 0;
+		e->u.sqs.max_concurrency = obj ? get_long(v, "max_concurrency",
+		    MANIFEST_UNSET) : MANIFEST_UNSET;
+		poll_from(&e->u.sqs.poll, obj ? v : NULL);
 		break;
 	case MANIFEST_EVENT_SNS:
 		e->u.sns.topic = obj ? node_get(v, "topic") : v;
@@ -476,6 +489,16 @@ build_event(struct manifest *m, struct manifest_event *e,
 		e->u.stream.batch = get_long(v, "batch",
 		    MANIFEST_DEFAULT_STREAM_BATCH);
 		e->u.stream.window = get_long(v, "window", 0);
+		e->u.stream.on_failure = node_get(v, "on_failure");
+		e->u.stream.bisect = get_bool(v, "bisect_on_error", 0);
+		e->u.stream.retries = get_long(v, "retries", MANIFEST_UNSET);
+		e->u.stream.max_record_age = get_long(v, "max_record_age",
+		    MANIFEST_UNSET);
+		e->u.stream.parallelization = get_long(v, "parallelization",
+		    MANIFEST_UNSET);
+		e->u.stream.tumbling_window = get_long(v, "tumbling_window",
+		    MANIFEST_UNSET);
+		poll_from(&e->u.stream.poll, v);
 		break;
 	case MANIFEST_EVENT_LOGS:
 		e->u.logs.log_group = node_get(v, "log_group");
@@ -538,6 +561,13 @@ build_functions(struct manifest *m, const struct node *root)
 		values_from(m, &f->security_groups,
 		    node_get(vpc, "security_groups"));
 		f->dead_letter = node_get(v, "dead_letter");
+		f->async.node = get_map(v, "async");
+		f->async.retries = get_long(f->async.node, "retries",
+		    MANIFEST_UNSET);
+		f->async.max_event_age = get_long(f->async.node, "max_event_age",
+		    MANIFEST_UNSET);
+		f->async.on_success = node_get(f->async.node, "on_success");
+		f->async.on_failure = node_get(f->async.node, "on_failure");
 		n = node_get(v, "depends_on");
 		if (n && n->kind == NODE_SEQ && n->n) {
 			f->depends_on = mf_alloc(m, n->n, sizeof(*f->depends_on));

@@ -3,7 +3,8 @@
  * checks.
  *
  * manifest_build() runs after schema validation. It applies the selected
- * stage's overrides (deep merge, see below), fills in every default (this is
+ * stage's overrides (deep merge, see below), then the service's defaults:
+ * under each function (the function's own value wins), fills in every default (this is
  * the only place defaults live), resolves references (function -> role,
  * route -> function, S3 event -> bucket resource, depends_on -> function or
  * resource) and runs the semantic checks, adding a diagnostic for each
@@ -43,15 +44,21 @@
  *   enabled; api name = service, stage "v1", endpoint type EDGE; cors
  *   origins ["*"], headers (MANIFEST_CORS_DEFAULT_HEADERS), methods: those of
  *   the routes plus OPTIONS; route authorization NONE; site index
- *   "index.html", no error document.
+ *   "index.html", no error document. Optional event-source and async
+ *   numbers left out are MANIFEST_UNSET, and the template leaves them to
+ *   Lambda's own defaults.
  */
 #ifndef SPARTAC_MANIFEST_H
 #define SPARTAC_MANIFEST_H
 
+#include <limits.h>
 #include <stddef.h>
 
 #include "base/diag.h"
 #include "front/node.h"
+
+/* An optional integer that was not written (-1 is a value of some). */
+#define MANIFEST_UNSET LONG_MIN
 
 /* Defaults, in one place. */
 #define MANIFEST_DEFAULT_MEMORY 128          /* MB */
@@ -159,6 +166,13 @@ enum manifest_starting_position {
 	MANIFEST_START_TRIM_HORIZON,
 };
 
+/* What every polled source (SQS, Kinesis, DynamoDB streams) may say. */
+struct manifest_poll {
+	int report_failures;        /* ReportBatchItemFailures */
+	const struct node *filters; /* sequence of pattern maps, or NULL */
+	int enabled;                /* default 1 */
+};
+
 struct manifest_event {
 	enum manifest_event_kind kind;
 	size_t index;             /* position in the function's events list */
@@ -182,6 +196,8 @@ struct manifest_event {
 			const struct node *queue;   /* queue ARN or intrinsic */
 			long batch;                 /* 1..10000, default 10 */
 			long window;                /* seconds 0..300, default 0 */
+			long max_concurrency;       /* 2..1000, MANIFEST_UNSET */
+			struct manifest_poll poll;
 		} sqs;
 		struct {
 			const struct node *topic;   /* topic ARN or intrinsic */
@@ -200,6 +216,12 @@ struct manifest_event {
 			enum manifest_starting_position start;
 			long batch;                 /* default 100 */
 			long window;                /* seconds, default 0 */
+			const struct node *on_failure; /* SQS/SNS ARN, or NULL */
+			int bisect;                 /* BisectBatchOnFunctionError */
+			/* MANIFEST_UNSET when not written (Lambda's default) */
+			long retries, max_record_age, parallelization;
+			long tumbling_window;
+			struct manifest_poll poll;
 		} stream; /* MANIFEST_EVENT_KINESIS and MANIFEST_EVENT_DYNAMODB */
 		struct {
 			const struct node *log_group; /* name or intrinsic */
@@ -252,6 +274,12 @@ struct manifest_function {
 	struct manifest_values subnets;
 	struct manifest_values security_groups;
 	const struct node *dead_letter; /* SQS queue or SNS topic ARN, or NULL */
+	struct {
+		const struct node *node; /* async: (after defaults), or NULL */
+		long retries;            /* 0..2, MANIFEST_UNSET */
+		long max_event_age;      /* 60..21600, MANIFEST_UNSET */
+		const struct node *on_success, *on_failure; /* or NULL */
+	} async;
 	struct manifest_ref *depends_on;
 	size_t ndepends_on;
 	struct manifest_event *events;

@@ -319,6 +319,8 @@ check_event(struct mf_ctx *c, const struct manifest_function *f,
 		break;
 	case MANIFEST_EVENT_KINESIS:
 		check_arn(c, e->u.stream.stream, "kinesis", path, "stream");
+		check_arn(c, e->u.stream.on_failure, "sqs sns", path,
+		    "on-failure destination");
 		break;
 	case MANIFEST_EVENT_DYNAMODB:
 		if (check_arn(c, e->u.stream.stream, "dynamodb", path,
@@ -328,6 +330,8 @@ check_event(struct mf_ctx *c, const struct manifest_function *f,
 			diag_add(c->d, DIAG_ARN_SERVICE, e->u.stream.stream->loc,
 			    path, "'%s' is a table ARN, not a stream ARN (.../table/NAME/stream/LABEL); use !GetAtt Table.StreamArn",
 			    e->u.stream.stream->str);
+		check_arn(c, e->u.stream.on_failure, "sqs sns", path,
+		    "on-failure destination");
 		break;
 	case MANIFEST_EVENT_S3: {
 		const struct node *r;
@@ -418,6 +422,12 @@ mf_check_functions(struct mf_ctx *c, const struct node *root)
 			check_arn(c, f->dead_letter, "sqs sns",
 			    mf_path(c, "functions", f->name, ".dead_letter"),
 			    "dead-letter target");
+		check_arn(c, f->async.on_success, "sqs sns lambda events",
+		    mf_path(c, "functions", f->name, ".async.on_success"),
+		    "destination");
+		check_arn(c, f->async.on_failure, "sqs sns lambda events",
+		    mf_path(c, "functions", f->name, ".async.on_failure"),
+		    "destination");
 		for (j = 0; j < f->layers.n; j++)
 			check_arn(c, f->layers.v[j], "lambda",
 			    mf_path(c, "functions", f->name, ".layers[%zu]", j),
