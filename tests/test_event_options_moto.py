@@ -9,26 +9,17 @@ moto gap: moto's CloudFormation skips AWS::Lambda::EventInvokeConfig, so
 the asynchronous settings are checked on the template (what CloudFormation
 gets); everything else is read back from moto.
 """
-import ast
 import json
 
 import pytest
 
 import manifestlib
 from conftest import ROOT, moto_server, run
+from test_moto_stack import as_doc
 
 CASE = ROOT / "tests" / "manifests" / "valid" / "event-options.yaml"
 REGION = "us-east-1"
 STACK = "orders-pipeline"
-
-
-def as_doc(v):
-    if isinstance(v, dict):
-        return v
-    try:
-        return json.loads(v)
-    except ValueError:
-        return ast.literal_eval(v)
 
 
 @pytest.fixture(scope="module")

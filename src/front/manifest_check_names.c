@@ -158,6 +158,7 @@ check_bucket_name(struct mf_ctx *c, const struct node *n, const char *path)
 		    "bucket name '%s' %s", n->str, problem);
 }
 
+/* A name of a function (a physical name, a C symbol), for sorting. */
 struct nameref {
 	const char *name;
 	size_t index; /* into m->functions */
@@ -318,27 +319,11 @@ is_reserved_symbol(const char *s)
 	    (s[0] == '_' && isupper((unsigned char)s[1]));
 }
 
-struct symref {
-	const char *symbol;
-	size_t index; /* into m->functions */
-};
-
-static int
-cmp_symref(const void *a, const void *b)
-{
-	const struct symref *x = a, *y = b;
-	int r = strcmp(x->symbol, y->symbol);
-
-	if (r)
-		return r;
-	return x->index < y->index ? -1 : x->index > y->index;
-}
-
 void
 mf_check_symbols(struct mf_ctx *c)
 {
 	struct manifest *m = c->m;
-	struct symref *v = xcalloc(m->nfunctions + 1, sizeof(*v));
+	struct nameref *v = xcalloc(m->nfunctions + 1, sizeof(*v));
 	size_t i, n = 0, first = 0;
 
 	for (i = 0; i < m->nfunctions; i++) {
@@ -364,15 +349,15 @@ mf_check_symbols(struct mf_ctx *c)
 			    "symbol '%s' is reserved", f->symbol);
 			continue;
 		}
-		v[n].symbol = f->symbol;
+		v[n].name = f->symbol;
 		v[n++].index = i;
 	}
-	qsort(v, n, sizeof(*v), cmp_symref);
+	qsort(v, n, sizeof(*v), cmp_nameref);
 	for (i = 1; i < n; i++) {
 		const struct manifest_function *f = &m->functions[v[i].index];
 		const struct manifest_function *g;
 
-		if (strcmp(v[i].symbol, v[i - 1].symbol) != 0) {
+		if (strcmp(v[i].name, v[i - 1].name) != 0) {
 			first = i;
 			continue;
 		}
