@@ -739,10 +739,69 @@ build_site_hooks(struct manifest *m, const struct node *root)
 
 /* ---- driver ---- */
 
+/* Is at the location of n or of a key or value under it? */
+static int
+loc_under(const struct node *n, struct loc at)
+{
+	size_t i;
+
+	if (n == NULL)
+		return 0;
+	if (n->loc.line == at.line && n->loc.col == at.col)
+		return 1;
+	if (n->kind != NODE_SEQ && n->kind != NODE_MAP)
+		return 0;
+	for (i = 0; i < n->n; i++) {
+		if (n->kind == NODE_MAP && n->pairs[i].key->loc.line == at.line &&
+		    n->pairs[i].key->loc.col == at.col)
+			return 1;
+		if (loc_under(n->kind == NODE_SEQ ? n->items[i] :
+		    n->pairs[i].value, at))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The checks see defaults: through every function, so a bad default would
+ * be reported once per function under functions.NAME: it is reported once,
+ * under defaults. The rest is copied as it is.
+ */
+static void
+fold_defaults(struct mf_ctx *c, const struct diags *local,
+    const struct node *defaults)
+{
+	size_t i, j;
+	const char *rest;
+
+	for (i = 0; i < local->n; i++) {
+		const struct diag *g = &local->v[i];
+
+		if (defaults == NULL || g->path == NULL ||
+		    !str_has_prefix(g->path, "functions.") ||
+		    !loc_under(defaults, g->loc)) {
+			diag_add(c->d, g->code, g->loc, g->path, "%s", g->msg);
+			continue;
+		}
+		for (j = 0; j < i; j++)
+			if (local->v[j].code == g->code &&
+			    local->v[j].loc.line == g->loc.line &&
+			    local->v[j].loc.col == g->loc.col)
+				break;
+		if (j < i)
+			continue;
+		/* functions.NAME.rest -> defaults.rest (names hold no '.') */
+		rest = strchr(g->path + strlen("functions."), '.');
+		mf_path(c, "defaults", NULL, "%s", rest ? rest : "");
+		diag_add(c->d, g->code, g->loc, c->path.data, "%s", g->msg);
+	}
+}
+
 void
 mf_build_model(struct mf_ctx *c, const struct node *root)
 {
 	struct manifest *m = c->m;
+	struct diags local = {0}, *out;
 	const struct node *svc = node_get(root, "service");
 	size_t i;
 
@@ -784,6 +843,9 @@ mf_build_model(struct mf_ctx *c, const struct node *root)
 		qsort(m->roles_sorted, m->nroles, sizeof(*m->roles_sorted),
 		    cmp_role);
 
+	out = c->d;
+	local.limit = (size_t)-1; /* out's own limit applies on the copy */
+	c->d = &local;
 	mf_check_names(c, root);
 	mf_check_symbols(c);
 	/* resolves roles before mf_check_roles counts their users */
@@ -791,6 +853,9 @@ mf_build_model(struct mf_ctx *c, const struct node *root)
 	mf_check_roles(c);
 	mf_check_routes(c, root);
 	mf_check_paths(c);
+	c->d = out;
+	fold_defaults(c, &local, get_map(root, "defaults"));
+	diags_free(&local);
 }
 
 struct manifest *
