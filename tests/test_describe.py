@@ -75,3 +75,13 @@ def test_invalid_manifest_writes_nothing(tmp_path):
     r = run("describe", "-o", "page.html", cwd=tmp_path)
     assert r.returncode == 1
     assert not (tmp_path / "page.html").exists()
+
+
+def test_destinations_are_edges(page):
+    """async on_failure, a stream's on_failure and dead_letter draw an edge
+    from the function to the resource they name."""
+    html = page.read_text()
+    titles = " ".join(re.findall(r"<title>([^<]*)</title>", html)).replace("&#45;", "-")
+    for label in ("on failure", "failed records", "dead letters"):
+        assert f">{label}<" in html, label
+    assert "fn:audit-&gt;res:DeadLetters" in titles or "fn:audit->res:DeadLetters" in titles, titles[:500]

@@ -237,6 +237,32 @@ add_event(struct graph *G, const struct manifest_function *f, Agnode_t *fn,
 	add_edge(G, from, fn, event_verb(ev->kind));
 }
 
+/* Where f sends what fails or succeeds: async destinations and the
+ * on-failure targets of its streams, when they are resources of the file
+ * (a dead-letter target too). */
+static void
+add_destinations(struct graph *G, const struct manifest_function *f,
+    Agnode_t *fn)
+{
+	Agnode_t *to;
+	size_t i;
+
+	if ((to = resource_node(G, f->async.on_success)) != NULL)
+		add_edge(G, fn, to, "on success");
+	if ((to = resource_node(G, f->async.on_failure)) != NULL)
+		add_edge(G, fn, to, "on failure");
+	if ((to = resource_node(G, f->dead_letter)) != NULL)
+		add_edge(G, fn, to, "dead letters");
+	for (i = 0; i < f->nevents; i++) {
+		const struct manifest_event *e = &f->events[i];
+
+		if ((e->kind == MANIFEST_EVENT_KINESIS ||
+		    e->kind == MANIFEST_EVENT_DYNAMODB) &&
+		    (to = resource_node(G, e->u.stream.on_failure)) != NULL)
+			add_edge(G, fn, to, "failed records");
+	}
+}
+
 static void
 build_graph(struct graph *G)
 {
@@ -272,6 +298,7 @@ build_graph(struct graph *G)
 		add_edge(G, fn, role_node(G, f), "assumes");
 		for (j = 0; j < f->nevents; j++)
 			add_event(G, f, fn, &f->events[j]);
+		add_destinations(G, f, fn);
 		for (j = 0; j < f->ndepends_on; j++) {
 			id = f->depends_on[j].function ?
 			    xasprintf("fn:%s", f->depends_on[j].function->name) :
