@@ -281,3 +281,14 @@ def test_function_privileges_on_its_event_bucket(stack):
     assert st["Action"] == ["s3:GetObject"]
     bucket = physical(resources, "Uploads")
     assert st["Resource"] == [f"arn:aws:s3:::{bucket}/incoming/*"], st
+
+
+def test_physical_names(stack):
+    """name: and site.bucket_name reach the resources: the audit function
+    and the site bucket carry the names the manifest gives."""
+    template, resources, c = stack
+    assert physical(resources, "AuditFunction") == f"{STACK}-audit"
+    fn = c["lambda"].get_function(FunctionName=f"{STACK}-audit")["Configuration"]
+    assert fn["Handler"] == "audit"
+    assert physical(resources, "SiteBucket") == f"{STACK}-site-123456789012"
+    c["s3"].head_bucket(Bucket=f"{STACK}-site-123456789012")
