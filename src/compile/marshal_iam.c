@@ -194,6 +194,26 @@ late_emit(struct mctx *c, struct mrole *r, cJSON *late)
 	free(id);
 }
 
+/* The kinds of destination and where r records each. */
+static void
+destination_push(struct mrole *r, const char *svc, const char *services,
+    const struct node *n)
+{
+	struct {
+		const char *svc;
+		cJSON **to;
+	} kinds[] = {
+		{"sqs", &r->dest_sqs}, {"sns", &r->dest_sns},
+		{"lambda", &r->dest_lambda}, {"events", &r->dest_events},
+	};
+	size_t k;
+
+	for (k = 0; k < NELEM(kinds); k++)
+		if (svc != NULL ? strcmp(svc, kinds[k].svc) == 0 :
+		    strstr(services, kinds[k].svc) != NULL)
+			mj_array_push(kinds[k].to, mj_node(n));
+}
+
 void
 marshal_iam_destination(struct mctx *c, struct mrole *r, const struct node *n,
     const char *services)
@@ -205,18 +225,7 @@ marshal_iam_destination(struct mctx *c, struct mrole *r, const struct node *n,
 	svc = mj_arn_service(c, n);
 	if (svc != NULL && strstr(services, svc) == NULL)
 		svc = NULL; /* the checks refused a literal; grant what may be */
-	if ((svc == NULL && strstr(services, "sqs")) ||
-	    (svc && strcmp(svc, "sqs") == 0))
-		mj_array_push(&r->dest_sqs, mj_node(n));
-	if ((svc == NULL && strstr(services, "sns")) ||
-	    (svc && strcmp(svc, "sns") == 0))
-		mj_array_push(&r->dest_sns, mj_node(n));
-	if ((svc == NULL && strstr(services, "lambda")) ||
-	    (svc && strcmp(svc, "lambda") == 0))
-		mj_array_push(&r->dest_lambda, mj_node(n));
-	if ((svc == NULL && strstr(services, "events")) ||
-	    (svc && strcmp(svc, "events") == 0))
-		mj_array_push(&r->dest_events, mj_node(n));
+	destination_push(r, svc, services, n);
 }
 
 /* What destinations need: send to each recorded ARN, nothing else. */
