@@ -289,7 +289,8 @@ check_event(struct mf_ctx *c, const struct manifest_function *f,
 	const char *ev = manifest_event_kind_name(e->kind);
 	const char *problem, *path;
 
-	/* Every report below uses this path; nothing rewrites c->path. */
+	/* The reports below use this path; only a stream's on_failure, checked
+	 * last, rewrites c->path. */
 	path = mf_path(c, "functions", f->name, ".events[%zu].%s", e->index,
 	    ev);
 	switch (e->kind) {
@@ -319,8 +320,9 @@ check_event(struct mf_ctx *c, const struct manifest_function *f,
 		break;
 	case MANIFEST_EVENT_KINESIS:
 		check_arn(c, e->u.stream.stream, "kinesis", path, "stream");
-		check_arn(c, e->u.stream.on_failure, "sqs sns", path,
-		    "on-failure destination");
+		check_arn(c, e->u.stream.on_failure, "sqs sns",
+		    mf_path(c, "functions", f->name, ".events[%zu].%s.on_failure",
+		    e->index, ev), "on-failure destination");
 		break;
 	case MANIFEST_EVENT_DYNAMODB:
 		if (check_arn(c, e->u.stream.stream, "dynamodb", path,
@@ -330,8 +332,9 @@ check_event(struct mf_ctx *c, const struct manifest_function *f,
 			diag_add(c->d, DIAG_ARN_SERVICE, e->u.stream.stream->loc,
 			    path, "'%s' is a table ARN, not a stream ARN (.../table/NAME/stream/LABEL); use !GetAtt Table.StreamArn",
 			    e->u.stream.stream->str);
-		check_arn(c, e->u.stream.on_failure, "sqs sns", path,
-		    "on-failure destination");
+		check_arn(c, e->u.stream.on_failure, "sqs sns",
+		    mf_path(c, "functions", f->name, ".events[%zu].%s.on_failure",
+		    e->index, ev), "on-failure destination");
 		break;
 	case MANIFEST_EVENT_S3: {
 		const struct node *r;
