@@ -376,6 +376,11 @@ def test_async_and_s3_events_in_the_template(deployed, clients, name):
             arn = resolve(a[key], phys, clients, template)
             assert any(action in s["Action"] and arn in s["Resource"]
                        for s in doc["Statement"]), (fn, key, doc)
+            # ... and nothing else: a destination gets only its one action.
+            others = [s for s in doc["Statement"]
+                      if arn in s["Resource"] and s["Action"] != [action]
+                      and s["Action"] != action]
+            assert others == [], (fn, key, others)
     for fn, spec in m["functions"].items():
         for i, ev in enumerate(spec.get("events", []), 1):
             if "s3" not in ev:

@@ -275,92 +275,6 @@ mj_object_sort(cJSON *obj)
 	free(v);
 }
 
-static const char *
-arn_service_of_type(const char *type)
-{
-	static const char *const types[][2] = {
-		{"AWS::SQS::Queue", "sqs"},
-		{"AWS::SNS::Topic", "sns"},
-		{"AWS::Kinesis::Stream", "kinesis"},
-		{"AWS::DynamoDB::Table", "dynamodb"},
-		{"AWS::S3::Bucket", "s3"},
-		{"AWS::Logs::LogGroup", "logs"},
-		{"AWS::Events::EventBus", "events"},
-		{"AWS::Lambda::Function", "lambda"},
-	};
-	size_t i;
-
-	for (i = 0; i < NELEM(types); i++)
-		if (type != NULL && strcmp(types[i][0], type) == 0)
-			return types[i][1];
-	return NULL;
-}
-
-/* "arn:aws:sqs:..." (or "arn:${AWS::Partition}:sqs:...") -> "sqs". */
-static const char *
-arn_service_of_string(const char *s)
-{
-	static const char *const services[] = {
-		"sqs", "sns", "kinesis", "dynamodb", "s3", "logs", "events",
-		"lambda",
-	};
-	const char *p;
-	size_t i, n;
-
-	if (strncmp(s, "arn:", 4) != 0)
-		return NULL;
-	p = s + 4;
-	/* the partition may be ${AWS::Partition}, whose colons are not fields */
-	if (strncmp(p, "${", 2) == 0 && (p = strchr(p, '}')) == NULL)
-		return NULL;
-	if ((p = strchr(p, ':')) == NULL)
-		return NULL;
-	p++;
-	for (i = 0; i < NELEM(services); i++) {
-		n = strlen(services[i]);
-		if (strncmp(p, services[i], n) == 0 && p[n] == ':')
-			return services[i];
-	}
-	return NULL;
-}
-
-const char *
-mj_arn_service(struct mctx *c, const struct node *n)
-{
-	const struct node *v, *res;
-	const char *id = NULL;
-
-	if (n == NULL)
-		return NULL;
-	if (n->kind == NODE_STRING)
-		return arn_service_of_string(n->str);
-	if (n->kind != NODE_MAP || n->n != 1)
-		return NULL;
-	v = n->pairs[0].value;
-	if (strcmp(n->pairs[0].key->str, "Ref") == 0 && v->kind == NODE_STRING)
-		id = v->str;
-	else if (strcmp(n->pairs[0].key->str, "Fn::GetAtt") == 0 &&
-	    v->kind == NODE_SEQ && v->n >= 1 && v->items[0]->kind == NODE_STRING)
-		id = v->items[0]->str;
-	else if (strcmp(n->pairs[0].key->str, "Fn::Sub") == 0) {
-		if (v->kind == NODE_STRING)
-			return arn_service_of_string(v->str);
-		if (v->kind == NODE_SEQ && v->n >= 1 &&
-		    v->items[0]->kind == NODE_STRING)
-			return arn_service_of_string(v->items[0]->str);
-	}
-	if (id == NULL)
-		return NULL;
-	if ((res = node_get(c->m->resources, id)) == NULL) {
-		/* a function of this manifest (<Name>Function) */
-		const struct mid_entry *e = mid_table_get(&c->ids, id);
-
-		return e != NULL && strcmp(e->what, "function '%s'") == 0 ?
-		    "lambda" : NULL;
-	}
-	return arn_service_of_type(node_str(node_get(res, "Type")));
-}
-
 /* ---- the context ---- */
 
 void
@@ -583,6 +497,7 @@ marshal_template(const struct manifest *m, struct diags *d, cJSON **out)
 	marshal_section(tpl, "Outputs", c.outputs);
 
 	marshal_iam_free(&c);
+	marshal_function_ids_free(&c);
 	mid_table_free(&c.ids);
 	mid_table_free(&c.output_ids);
 	if (c.errors) {

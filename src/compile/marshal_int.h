@@ -93,6 +93,7 @@ struct mctx {
 	struct mrole *roles;   /* [i] for m->roles[i] (NULL id: an ARN role) */
 	struct mrole *fnroles; /* [i] for m->functions[i] when generated */
 	struct mref_types *types; /* marshal_refs.c: ID -> Type, on first use */
+	char **function_ids;      /* the functions' logical IDs, sorted, on first use */
 };
 
 /* Adds a diagnostic and counts it when it is an error. */
@@ -196,6 +197,8 @@ void mj_object_sort(cJSON *obj);
  * Fn::Sub strings that spell arn:...:SERVICE:...; NULL when unknown.
  */
 const char *mj_arn_service(struct mctx *c, const struct node *n);
+/* Frees the function ID index mj_arn_service builds on first use. */
+void marshal_function_ids_free(struct mctx *c);
 
 /* ---- the areas ---- */
 
