@@ -35,6 +35,12 @@ DIAG(YAML_EMPTY, SEV_ERROR, "E-YAML-EMPTY",
     "start from 'spartac init' or sparta.yaml.example; a manifest needs at least 'service:'")
 DIAG(YAML_MERGE_KEY, SEV_ERROR, "E-YAML-MERGE-KEY",
     "merge keys ('<<') are a YAML 1.1 extension spartac does not apply; write the keys out")
+DIAG(YAML_LEADING_ZERO, SEV_WARNING, "W-YAML-LEADING-ZERO",
+    "spartac reads YAML 1.2, where 0128 is the decimal 128; a YAML 1.1 reader (PyYAML, many editors) reads a leading zero as octal or as a string: write the number without the zero, or quote it if a string is meant")
+DIAG(YAML_BOOLEAN_WORD, SEV_WARNING, "W-YAML-BOOLEAN-WORD",
+    "spartac reads YAML 1.2, where yes/no/on/off/y/n are strings; a YAML 1.1 reader (PyYAML, many editors) reads them as booleans: quote the word if a string is meant, or write true or false")
+DIAG(YAML_BOM_INSIDE, SEV_WARNING, "W-YAML-BOM",
+    "a byte order mark (U+FEFF) belongs only at the very start of a file; elsewhere it is an invisible character that ends up in the value: delete it")
 
 /* ---- schema (src/front/schema_*.c) ---- */
 DIAG(SCHEMA, SEV_ERROR, "E-SCHEMA",

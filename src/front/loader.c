@@ -10,8 +10,10 @@
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <yaml.h>
 
@@ -32,6 +34,7 @@ struct loader {
 	size_t nodes;       /* expanded nodes so far */
 	size_t alias_nodes; /* expanded nodes added by aliases */
 	int fatal;          /* a syntax error or a limit: stop */
+	int at_key;         /* the next node is a mapping key */
 	size_t bom;         /* 3 when the text starts with a UTF-8 BOM */
 };
 
@@ -465,6 +468,69 @@ wrap_cfn_tag(struct loader *L, const struct cfn_tag *t, struct node *value)
 	return map;
 }
 
+/* yes, no, on, off, y, n in any case: YAML 1.1's booleans that 1.2 dropped. */
+static int
+is_yaml11_bool(const char *s)
+{
+	static const char *const words[] = {"yes", "no", "on", "off", "y", "n"};
+	size_t i;
+
+	for (i = 0; i < NELEM(words); i++)
+		if (strcasecmp(s, words[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* An integer written with a leading zero: 0128, -012 (not 0, 0.5, 0o17). */
+static int
+has_leading_zero(const char *s)
+{
+	if (*s == '-' || *s == '+')
+		s++;
+	if (s[0] != '0' || s[1] == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+static void
+warn_leading_zero(struct loader *L, const struct node *n)
+{
+	const char *digits = n->str + strspn(n->str, "+-0");
+	const char *sign = n->str[0] == '-' ? "-" : "";
+	char octal[32] = "octal or as a string";
+
+	if (*digits == '\0')
+		digits = "0";
+	if (n->str[strspn(n->str, "+-01234567")] == '\0' && strlen(digits) < 20)
+		snprintf(octal, sizeof(octal), "octal (%s%llu)", sign,
+		    strtoull(digits, NULL, 8));
+	diag_add(L->d, DIAG_YAML_LEADING_ZERO, n->loc, NULL,
+	    "'%s' has a leading zero: read as the decimal %s%s here, but "
+	    "YAML 1.1 reads it as %s", n->str, sign, digits, octal);
+}
+
+/*
+ * Plain values that YAML 1.1 readers (PyYAML, editor plugins, older tools
+ * that may read the same manifest) take otherwise than spartac, which reads
+ * YAML 1.2. Keys are left alone: a non-string key is an error already.
+ */
+static void
+warn_yaml11(struct loader *L, const struct node *n)
+{
+	if (n->kind == NODE_STRING && is_yaml11_bool(n->str))
+		diag_add(L->d, DIAG_YAML_BOOLEAN_WORD, n->loc, NULL,
+		    "'%s' is the string \"%s\" here, but YAML 1.1 reads it as the "
+		    "boolean %s", n->str, n->str,
+		    strchr("yY", n->str[0]) != NULL ||
+		    strcasecmp(n->str, "on") == 0 ? "true" : "false");
+	else if ((n->kind == NODE_INT || n->kind == NODE_FLOAT) &&
+	    has_leading_zero(n->str))
+		warn_leading_zero(L, n);
+}
+
 static struct node *
 parse_scalar(struct loader *L, yaml_event_t *ev)
 {
@@ -474,8 +540,11 @@ parse_scalar(struct loader *L, yaml_event_t *ev)
 	n->len = ev->data.scalar.length;
 	n->str = doc_strndup(L->doc, (const char *)ev->data.scalar.value, n->len);
 	if (tag == NULL) {
-		if (ev->data.scalar.plain_implicit)
+		if (ev->data.scalar.plain_implicit) {
 			resolve_plain(n);
+			if (!L->at_key)
+				warn_yaml11(L, n);
+		}
 	} else if (strcmp(tag, "!") == 0) {
 		/* the non-specific tag: a string */
 	} else if (cfn_tag_find(tag)) {
@@ -572,7 +641,9 @@ parse_collection(struct loader *L, yaml_event_t *start, unsigned depth,
 		}
 		plain_key = is_map && key == NULL && ev.type == YAML_SCALAR_EVENT &&
 		    ev.data.scalar.plain_implicit && tag_of(&ev) == NULL;
+		L->at_key = is_map && key == NULL;
 		child = parse_node(L, &ev, depth + 1, &childsize);
+		L->at_key = 0;
 		yaml_event_delete(&ev);
 		if (L->fatal)
 			return NULL;
@@ -739,7 +810,12 @@ check_utf8(struct loader *L)
 			}
 			continue;
 		}
-		if ((k = utf8_seq(s + i, n - i, &why)) == 0) {
+		if ((k = utf8_seq(s + i, n - i, &why)) == 3 &&
+		    memcmp(s + i, "\xef\xbb\xbf", 3) == 0)
+			diag_add(L->d, DIAG_YAML_BOM_INSIDE, offset_loc(L, i), NULL,
+			    "a byte order mark (U+FEFF) at offset %zu, not at the "
+			    "start of the file", i);
+		if (k == 0) {
 			diag_add(L->d, DIAG_YAML_UTF8, offset_loc(L, i), NULL,
 			    "invalid UTF-8: byte 0x%02x at offset %zu is %s",
 			    s[i], i, why);

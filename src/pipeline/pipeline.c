@@ -200,6 +200,39 @@ pruned_parent(const char *path, const struct schema_pruned *sp)
 }
 
 /*
+ * A YAML 1.1 trap warning (yes, 0128) on a line where the schema refuses
+ * something says less than the error beside it, which the fix will change
+ * anyway: leave it out. Schema diagnostics are d->v[first..].
+ */
+static size_t
+drop_trap_warnings(struct diags *d, size_t first)
+{
+	size_t i, j, k = 0;
+	int shadowed;
+
+	for (i = 0; i < d->n; i++) {
+		struct diag *g = &d->v[i];
+
+		shadowed = 0;
+		if (i < first && (g->code == DIAG_YAML_BOOLEAN_WORD ||
+		    g->code == DIAG_YAML_LEADING_ZERO))
+			for (j = first; j < d->n && !shadowed; j++)
+				shadowed = d->v[j].sev == SEV_ERROR &&
+				    d->v[j].loc.line == g->loc.line;
+		if (!shadowed) {
+			d->v[k++] = *g;
+			continue;
+		}
+		d->nwarnings--;
+		free(g->path);
+		free(g->msg);
+	}
+	i = d->n - k;
+	d->n = k;
+	return i; /* all before first */
+}
+
+/*
  * Adds the diagnostics of later to d, but those that follow from an error
  * d has: at a position where d has one already (the template's check
  * finding what the model's did), naming an entry that failed the schema
@@ -260,6 +293,8 @@ pipeline_check(struct pipeline *p, const struct pipeline_options *o,
 		abort(); /* a build defect: tests/test_cli.py covers it */
 	first = d->n;
 	errors = schema_validate(schema, p->doc->root, p->doc->file, d);
+	if (errors > 0)
+		first -= drop_trap_warnings(d, first);
 	if (errors == 0)
 		doc = p->doc;
 	else if (schema_prune(schema, p->doc->root, p->doc->file, d, first,
