@@ -72,7 +72,9 @@ def manifest(n):
     out += ["api:", "  stage: v1", "  routes:"]
     for i in range(n):
         out.append(f"    GET /items/{i}/{{id}}: fn-{i}")
-    out += ["resources:", "  Table:", "    Type: AWS::DynamoDB::Table"]
+    out += ["resources:", "  Table:", "    Type: AWS::DynamoDB::Table",
+            "    Properties: {BillingMode: PAY_PER_REQUEST, KeySchema: [{AttributeName: id, KeyType: HASH}],"
+            " AttributeDefinitions: [{AttributeName: id, AttributeType: S}]}"]
     return "\n".join(out) + "\n"
 
 

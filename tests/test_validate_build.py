@@ -113,7 +113,7 @@ functions:
       TABLE: %s
 resources:
   Table:
-    Type: AWS::DynamoDB::Table
+    Type: AWS::SQS::Queue
 """
 
 

@@ -181,6 +181,10 @@ DIAG(MARSHAL_GETATT_PARAMETER, SEV_ERROR, "E-MARSHAL-GETATT-PARAMETER",
     "Fn::GetAtt reads an attribute of a resource, and a parameter has none: use !Ref for the parameter's value, or name a resource")
 DIAG(MARSHAL_GETATT_ATTRIBUTE, SEV_ERROR, "E-MARSHAL-GETATT-ATTRIBUTE",
     "name an attribute the resource type returns (its Return values in the CloudFormation reference; spartac knows them from the resource schemas in schema/cfn-types.tsv); CloudFormation would refuse the template at deploy time")
+DIAG(MARSHAL_TYPE_UNKNOWN, SEV_WARNING, "W-MARSHAL-TYPE-UNKNOWN",
+    "check the spelling against the CloudFormation resource type reference; a type newer than spartac's table (schema/cfn-types.tsv) or a registry extension is passed through as written")
+DIAG(MARSHAL_PROPERTY_REQUIRED, SEV_ERROR, "E-MARSHAL-PROPERTY-REQUIRED",
+    "add the missing properties under Properties: (the resource type's reference lists them); CloudFormation would refuse the template at deploy time")
 DIAG(MARSHAL_DEPENDS_CYCLE, SEV_ERROR, "E-MARSHAL-DEPENDS-CYCLE",
     "depends_on between functions must not form a cycle: CloudFormation creates a dependency before the function that uses it; remove one of the entries")
 DIAG(MARSHAL_DEPENDENCY_CYCLE, SEV_ERROR, "E-MARSHAL-DEPENDENCY-CYCLE",

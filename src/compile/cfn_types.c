@@ -113,6 +113,22 @@ cfn_type_find(const char *type)
 	    type_cmp);
 }
 
+const char *
+cfn_type_suggest(const char *type)
+{
+	const char **names, *hint;
+	size_t i;
+
+	if (table == NULL)
+		table = table_read();
+	names = xcalloc(table->ntypes + 1, sizeof(*names));
+	for (i = 0; i < table->ntypes; i++)
+		names[i] = table->types[i].name;
+	hint = str_suggest(type, names, table->ntypes);
+	free(names);
+	return hint;
+}
+
 /* Whether s matches pat, where a '*' is one or more characters of any kind. */
 static int
 glob_match(const char *pat, const char *s)

@@ -36,6 +36,9 @@ struct cfn_type {
  */
 const struct cfn_type *cfn_type_find(const char *type);
 
+/* The table's type closest to type (for "did you mean"), or NULL. */
+const char *cfn_type_suggest(const char *type);
+
 /* Whether Fn::GetAtt accepts attr on t (exactly or through a '*'). */
 int cfn_type_has_attribute(const struct cfn_type *t, const char *attr);
 

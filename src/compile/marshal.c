@@ -467,6 +467,7 @@ marshal_template(const struct manifest *m, struct diags *d, cJSON **out)
 	/* Names of their own namespaces, never generated: nothing to claim. */
 	marshal_raw(&c, m->mappings, NULL, c.mappings, "mappings", NULL);
 	marshal_raw(&c, m->conditions, NULL, c.conditions, "conditions", NULL);
+	marshal_types_check(&c);
 	marshal_refs_check(&c);
 	cJSON_Delete(raw_params);
 	cJSON_Delete(raw_outputs);

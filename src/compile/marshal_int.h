@@ -222,6 +222,8 @@ void marshal_events(struct mctx *c);
 void marshal_events_s3_apply(struct mctx *c);
 void marshal_api(struct mctx *c);
 void marshal_site(struct mctx *c);
+/* The raw resources' types: known (else a warning), required properties given. */
+void marshal_types_check(struct mctx *c);
 /* After every ID is claimed: the manifest's references must all resolve. */
 void marshal_refs_check(struct mctx *c);
 /* marshal_vars.c: spartac's variables replaced in the template. */
