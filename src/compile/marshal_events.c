@@ -311,7 +311,8 @@ marshal_events_s3_apply(struct mctx *c)
 		if (dep != NULL && cJSON_IsString(dep)) {
 			it = cJSON_CreateArray();
 			cJSON_AddItemToArray(it, cJSON_CreateString(dep->valuestring));
-			cJSON_ReplaceItemViaPointer(bucket, dep, it);
+			/* InObject: the new item takes the member's key */
+			cJSON_ReplaceItemInObjectCaseSensitive(bucket, "DependsOn", it);
 			dep = it;
 		} else if (dep == NULL)
 			dep = mj_add_arr(bucket, "DependsOn");
