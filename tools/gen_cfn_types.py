@@ -9,9 +9,9 @@ writes from the installed cfn-lint.
 
 Format (UTF-8, LF, sorted by type name, lines starting with '#' are comments):
 
-    TYPE <TAB> ATTRIBUTES <TAB> REQUIRED <TAB> CREATE-ONLY
+    TYPE <TAB> ATTRIBUTES <TAB> REQUIRED <TAB> CREATE-ONLY <TAB> PROPERTIES
 
-Each of the three lists is space-separated and sorted (byte order); a list may
+Each of the four lists is space-separated and sorted (byte order); a list may
 be empty. ATTRIBUTES are the names Fn::GetAtt accepts on the type, dotted as
 GetAtt writes them (Arn, Endpoint.Address). They are the attributes cfn-lint
 accepts (its rule E1010), so that a template spartac accepts passes cfn-lint:
@@ -20,7 +20,9 @@ CloudFormation returns, those properties too (AWS::SQS::Queue QueueName). A '*'
 in an attribute stands for one or more characters of any kind: an array element
 (Rules.*.Arn), a nested stack's output (Outputs.*), or any attribute at all (a
 lone '*', on AWS::CloudFormation::CustomResource). REQUIRED are the schema's
-top-level required properties; CREATE-ONLY its createOnlyProperties, dotted.
+top-level required properties; CREATE-ONLY its createOnlyProperties, dotted;
+PROPERTIES every top-level property the type accepts, or '*' when the schema
+admits others (additionalProperties is not false).
 
 Usage: python3 tools/gen_cfn_types.py > schema/cfn-types.tsv
 """
@@ -57,10 +59,14 @@ def type_line(manager, type_name):
     attrs = sorted({attribute_glob(k) for k in manager.get_type_getatts(type_name, REGION).keys()})
     required = sorted(set(schema.get("required", [])))
     create_only = sorted({pointer_to_dotted(p) for p in schema.get("createOnlyProperties", [])})
-    for name in attrs + required + create_only:
+    props = sorted(schema.get("properties", {}))
+    if schema.get("additionalProperties", True) is not False:
+        props = ["*"]
+    for name in attrs + required + create_only + props:
         if not name or re.search(r"\s", name):
             raise ValueError(f"{type_name}: name {name!r} cannot go in the table")
-    return "\t".join([type_name, " ".join(attrs), " ".join(required), " ".join(create_only)])
+    return "\t".join([type_name, " ".join(attrs), " ".join(required), " ".join(create_only),
+                      " ".join(props)])
 
 
 def main():
@@ -71,7 +77,8 @@ def main():
     out = [
         "# spartac cfn-types: CloudFormation resource types, written by tools/gen_cfn_types.py",
         f"# source: cfn-lint {cfnlint.version.__version__} resource provider schemas, region {REGION}, {len(types)} types",
-        "# columns: type, GetAtt attributes, required properties, create-only properties"
+        "# columns: type, GetAtt attributes, required properties, create-only properties,"
+        " properties"
         " (space-separated; '*' is one or more characters)",
     ]
     out.extend(type_line(manager, t) for t in types)

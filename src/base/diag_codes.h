@@ -185,6 +185,14 @@ DIAG(MARSHAL_TYPE_UNKNOWN, SEV_WARNING, "W-MARSHAL-TYPE-UNKNOWN",
     "check the spelling against the CloudFormation resource type reference; a type newer than spartac's table (schema/cfn-types.tsv) or a registry extension is passed through as written")
 DIAG(MARSHAL_PROPERTY_REQUIRED, SEV_ERROR, "E-MARSHAL-PROPERTY-REQUIRED",
     "add the missing properties under Properties: (the resource type's reference lists them); CloudFormation would refuse the template at deploy time")
+DIAG(MARSHAL_SQS_VISIBILITY, SEV_ERROR, "E-MARSHAL-SQS-VISIBILITY",
+    "Lambda refuses an SQS event source whose queue's VisibilityTimeout is shorter than the function's timeout: set the queue's VisibilityTimeout to at least the timeout (AWS advises six times it)")
+DIAG(MARSHAL_DYNAMODB_KEYS, SEV_ERROR, "E-MARSHAL-DYNAMODB-KEYS",
+    "AttributeDefinitions lists exactly the attributes used by KeySchema and by the indexes' key schemas; add or remove definitions to match")
+DIAG(MARSHAL_DEPENDS_CONDITION, SEV_ERROR, "E-MARSHAL-DEPENDS-CONDITION",
+    "a resource with a Condition does not exist when the condition is false, so what depends on it must have the same Condition; give it one, or drop the dependency (cfn-lint E3005)")
+DIAG(MARSHAL_PROPERTY_UNKNOWN, SEV_ERROR, "E-MARSHAL-PROPERTY-UNKNOWN",
+    "fix the property's name (the resource type's reference lists its properties; names are case-sensitive); CloudFormation refuses unsupported properties")
 DIAG(MARSHAL_DEPENDS_CYCLE, SEV_ERROR, "E-MARSHAL-DEPENDS-CYCLE",
     "depends_on between functions must not form a cycle: CloudFormation creates a dependency before the function that uses it; remove one of the entries")
 DIAG(MARSHAL_DEPENDENCY_CYCLE, SEV_ERROR, "E-MARSHAL-DEPENDENCY-CYCLE",

@@ -49,10 +49,10 @@ static void
 parse_line(struct cfn_table *tb, char *line)
 {
 	struct cfn_type *t;
-	char *field[4];
+	char *field[5];
 	size_t i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		if ((field[i] = strsep(&line, "\t")) == NULL)
 			return; /* not a line the generator writes */
 	t = &tb->types[tb->ntypes++];
@@ -60,6 +60,7 @@ parse_line(struct cfn_table *tb, char *line)
 	t->nattrs = split_list(tb, field[1], &t->attrs);
 	t->nrequired = split_list(tb, field[2], &t->required);
 	t->ncreate_only = split_list(tb, field[3], &t->create_only);
+	t->nproperties = split_list(tb, field[4], &t->properties);
 }
 
 static struct cfn_table *
@@ -160,6 +161,15 @@ cfn_type_has_attribute(const struct cfn_type *t, const char *attr)
 		if (strchr(t->attrs[i], '*') && glob_match(t->attrs[i], attr))
 			return 1;
 	return 0;
+}
+
+int
+cfn_type_has_property(const struct cfn_type *t, const char *name)
+{
+	if (t->nproperties == 1 && strcmp(t->properties[0], "*") == 0)
+		return 1;
+	return bsearch(name, t->properties, t->nproperties,
+	    sizeof(*t->properties), name_cmp) != NULL;
 }
 
 const char *

@@ -1,7 +1,7 @@
 /*
  * cfn_types.h - what spartac knows of each CloudFormation resource type:
- * the attributes Fn::GetAtt accepts, the required and the create-only
- * properties. The facts are schema/cfn-types.tsv, written from AWS's
+ * the attributes Fn::GetAtt accepts, the required, the create-only and
+ * all top-level properties. The facts are schema/cfn-types.tsv, written from AWS's
  * resource provider schemas by tools/gen_cfn_types.py (its header records
  * the cfn-lint version they came from) and compiled into the binary.
  *
@@ -27,6 +27,9 @@ struct cfn_type {
 	size_t nrequired;
 	const char *const *create_only;  /* dotted property paths, sorted */
 	size_t ncreate_only;
+	/* every top-level property, sorted; a lone "*" when any is accepted */
+	const char *const *properties;
+	size_t nproperties;
 };
 
 /*
@@ -41,6 +44,9 @@ const char *cfn_type_suggest(const char *type);
 
 /* Whether Fn::GetAtt accepts attr on t (exactly or through a '*'). */
 int cfn_type_has_attribute(const struct cfn_type *t, const char *attr);
+
+/* Whether Properties may hold name on t (always when the type admits any). */
+int cfn_type_has_property(const struct cfn_type *t, const char *name);
 
 /* The table's source line ("cfn-lint 1.51.0 ..."), for messages; never NULL. */
 const char *cfn_types_source(void);

@@ -8,6 +8,7 @@
  * error, as CloudFormation would refuse the stack -- unless the properties
  * are computed by an intrinsic at that level, which could supply it.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "compile/cfn_types.h"
@@ -28,6 +29,27 @@ has_intrinsic_key(const struct node *map)
 	return 0;
 }
 
+/* Properties the type does not have (custom resources take any). */
+static void
+check_unknown(struct mctx *c, const struct node *props,
+    const struct cfn_type *t)
+{
+	const char *name;
+	size_t i;
+
+	if (strcmp(t->name, "AWS::CloudFormation::CustomResource") == 0)
+		return;
+	for (i = 0; i < props->n; i++) {
+		name = props->pairs[i].key->str;
+		if (cfn_type_has_property(t, name))
+			continue;
+		mctx_diag(c, DIAG_MARSHAL_PROPERTY_UNKNOWN,
+		    props->pairs[i].key->loc, NULL,
+		    "%s has no property '%s'%s", t->name, name,
+		    diag_suggest(name, t->properties, t->nproperties));
+	}
+}
+
 static void
 check_required(struct mctx *c, const char *id, const struct node *res,
     const struct node *type, const struct cfn_type *t)
@@ -41,6 +63,8 @@ check_required(struct mctx *c, const char *id, const struct node *res,
 		return; /* Properties: !If ... or another kind: no verdict */
 	if (props != NULL && has_intrinsic_key(props))
 		return;
+	if (props != NULL)
+		check_unknown(c, props, t);
 	for (i = 0; i < t->nrequired; i++) {
 		if (props != NULL && node_find(props, t->required[i]) != NULL)
 			continue;
@@ -58,6 +82,8 @@ check_required(struct mctx *c, const char *id, const struct node *res,
 	buf_free(&path);
 }
 
+static void marshal_facts_check(struct mctx *c);
+
 void
 marshal_types_check(struct mctx *c)
 {
@@ -66,6 +92,7 @@ marshal_types_check(struct mctx *c)
 	struct buf path = {0};
 	size_t i;
 
+	marshal_facts_check(c);
 	if (res == NULL || res->kind != NODE_MAP)
 		return;
 	for (i = 0; i < res->n; i++) {
@@ -86,5 +113,221 @@ marshal_types_check(struct mctx *c)
 		    diag_did_you_mean(cfn_type_suggest(type->str)),
 		    cfn_types_source());
 		buf_free(&path);
+	}
+}
+
+/* ---- facts CloudFormation checks across properties ---- */
+
+/* The raw resource that !GetAtt X.Arn names, when its Type is type. */
+static const struct node *
+getatt_raw(const struct mctx *c, const struct node *v, const char *type)
+{
+	const struct node *args, *res;
+
+	if (v == NULL || v->kind != NODE_MAP || v->n != 1 ||
+	    strcmp(v->pairs[0].key->str, "Fn::GetAtt") != 0)
+		return NULL;
+	args = v->pairs[0].value;
+	if (args->kind != NODE_SEQ || args->n != 2 ||
+	    node_str(args->items[0]) == NULL)
+		return NULL;
+	res = node_get(c->m->resources, node_str(args->items[0]));
+	if (res == NULL || node_str(node_get(res, "Type")) == NULL ||
+	    strcmp(node_str(node_get(res, "Type")), type) != 0)
+		return NULL;
+	return res;
+}
+
+/*
+ * Lambda refuses an SQS event source whose queue's visibility timeout
+ * (30 s unless set) is shorter than the function's timeout: a message
+ * would reappear while the function still works on it.
+ */
+static void
+check_sqs_visibility(struct mctx *c, const struct manifest_function *fn,
+    const struct manifest_event *e)
+{
+	const struct node *q = getatt_raw(c, e->u.sqs.queue, "AWS::SQS::Queue");
+	const struct node *vis;
+	long long seconds = 30;
+
+	if (q == NULL)
+		return;
+	vis = node_get(node_get(q, "Properties"), "VisibilityTimeout");
+	if (vis != NULL && vis->kind != NODE_INT)
+		return; /* computed: no verdict */
+	if (vis != NULL)
+		seconds = vis->v.i;
+	if (seconds >= fn->timeout)
+		return;
+	mctx_diag(c, DIAG_MARSHAL_SQS_VISIBILITY, e->u.sqs.queue->loc, NULL,
+	    "the queue's VisibilityTimeout (%lld s%s) is shorter than the "
+	    "timeout of function '%s' (%ld s)", seconds,
+	    vis == NULL ? ", the default" : "", fn->name, fn->timeout);
+}
+
+/* Adds the AttributeName of each item of list to names; -1 if computed. */
+static int
+attribute_names(const struct node *list, const char **names, size_t *n,
+    size_t cap)
+{
+	const char *name;
+	size_t i;
+
+	if (list == NULL)
+		return 0;
+	if (list->kind != NODE_SEQ)
+		return -1;
+	for (i = 0; i < list->n; i++) {
+		if ((name = node_str(node_get(list->items[i], "AttributeName"))) == NULL)
+			return -1;
+		if (*n < cap)
+			names[(*n)++] = name;
+	}
+	return 0;
+}
+
+static int
+name_listed(const char *name, const char **names, size_t n)
+{
+	while (n-- > 0)
+		if (strcmp(names[n], name) == 0)
+			return 1;
+	return 0;
+}
+
+#define DYNAMODB_NAMES_MAX 64
+
+/*
+ * A DynamoDB table defines exactly the attributes its key schemas (the
+ * table's and its indexes') use: CloudFormation refuses one more or one
+ * less. Checked only when every list is written out.
+ */
+static void
+check_dynamodb_keys(struct mctx *c, const char *id, const struct node *res)
+{
+	const struct node *props = node_get(res, "Properties"), *idx;
+	const char *defs[DYNAMODB_NAMES_MAX], *keys[DYNAMODB_NAMES_MAX];
+	const char *const sections[] = {"GlobalSecondaryIndexes",
+	    "LocalSecondaryIndexes"};
+	size_t ndefs = 0, nkeys = 0, i, j;
+
+	if (props == NULL || props->kind != NODE_MAP || has_intrinsic_key(props) ||
+	    node_get(props, "KeySchema") == NULL ||
+	    attribute_names(node_get(props, "AttributeDefinitions"), defs, &ndefs,
+	    NELEM(defs)) == -1 ||
+	    attribute_names(node_get(props, "KeySchema"), keys, &nkeys,
+	    NELEM(keys)) == -1)
+		return;
+	for (i = 0; i < NELEM(sections); i++) {
+		if ((idx = node_get(props, sections[i])) == NULL)
+			continue;
+		if (idx->kind != NODE_SEQ)
+			return;
+		for (j = 0; j < idx->n; j++)
+			if (attribute_names(node_get(idx->items[j], "KeySchema"),
+			    keys, &nkeys, NELEM(keys)) == -1)
+				return;
+	}
+	if (ndefs == NELEM(defs) || nkeys == NELEM(keys))
+		return;
+	for (i = 0; i < ndefs; i++)
+		if (!name_listed(defs[i], keys, nkeys)) {
+			mctx_diag(c, DIAG_MARSHAL_DYNAMODB_KEYS, props->loc, NULL,
+			    "table '%s' defines attribute '%s', which no key schema "
+			    "uses", id, defs[i]);
+			return;
+		}
+	for (i = 0; i < nkeys; i++)
+		if (!name_listed(keys[i], defs, ndefs)) {
+			mctx_diag(c, DIAG_MARSHAL_DYNAMODB_KEYS, props->loc, NULL,
+			    "table '%s' has key '%s', which AttributeDefinitions "
+			    "does not define", id, keys[i]);
+			return;
+		}
+}
+
+/*
+ * A DependsOn on a resource with a Condition, from a resource without one:
+ * when the condition is false the dependency does not exist and
+ * CloudFormation refuses the template. (Two different conditions may well
+ * imply each other: no verdict.)
+ */
+static void
+depends_condition(struct mctx *c, const char *who, const struct node *on,
+    const struct node *own_cond)
+{
+	const struct node *cond;
+
+	if (own_cond != NULL || on == NULL || on->kind != NODE_STRING)
+		return;
+	cond = node_get(node_get(c->m->resources, on->str), "Condition");
+	if (node_str(cond) == NULL)
+		return;
+	mctx_diag(c, DIAG_MARSHAL_DEPENDS_CONDITION, on->loc, NULL,
+	    "%s depends on '%s', which exists only when condition '%s' is "
+	    "true", who, on->str, cond->str);
+}
+
+static void
+check_depends_conditions(struct mctx *c)
+{
+	const struct manifest *m = c->m;
+	const struct node *res = m->resources, *dep, *own;
+	char *who;
+	size_t i, j;
+
+	for (i = 0; i < m->nfunctions; i++) {
+		who = xasprintf("function '%s'", m->functions[i].name);
+		for (j = 0; j < m->functions[i].ndepends_on; j++) {
+			const struct manifest_ref *r = &m->functions[i].depends_on[j];
+			struct node at;
+
+			if (r->resource == NULL)
+				continue;
+			memset(&at, 0, sizeof(at));
+			at.kind = NODE_STRING;
+			at.loc = r->loc;
+			at.str = r->name;
+			depends_condition(c, who, &at, NULL);
+		}
+		free(who);
+	}
+	if (res == NULL || res->kind != NODE_MAP)
+		return;
+	for (i = 0; i < res->n; i++) {
+		own = node_get(res->pairs[i].value, "Condition");
+		dep = node_get(res->pairs[i].value, "DependsOn");
+		who = xasprintf("resource '%s'", res->pairs[i].key->str);
+		if (dep != NULL && dep->kind == NODE_SEQ)
+			for (j = 0; j < dep->n; j++)
+				depends_condition(c, who, dep->items[j], own);
+		else
+			depends_condition(c, who, dep, own);
+		free(who);
+	}
+}
+
+static void
+marshal_facts_check(struct mctx *c)
+{
+	const struct manifest *m = c->m;
+	const struct node *res = m->resources;
+	const char *type;
+	size_t i, j;
+
+	check_depends_conditions(c);
+	for (i = 0; i < m->nfunctions; i++)
+		for (j = 0; j < m->functions[i].nevents; j++)
+			if (m->functions[i].events[j].kind == MANIFEST_EVENT_SQS)
+				check_sqs_visibility(c, &m->functions[i],
+				    &m->functions[i].events[j]);
+	if (res == NULL || res->kind != NODE_MAP)
+		return;
+	for (i = 0; i < res->n; i++) {
+		type = node_str(node_get(res->pairs[i].value, "Type"));
+		if (type != NULL && strcmp(type, "AWS::DynamoDB::Table") == 0)
+			check_dynamodb_keys(c, res->pairs[i].key->str,
+			    res->pairs[i].value);
 	}
 }
