@@ -314,22 +314,25 @@ struct arena_chunk {
 
 #define ARENA_CHUNK ((size_t)64 << 10)
 
-void *
-arena_alloc(struct arena *a, size_t n)
+/* n bytes at a multiple of align (1 or 16) in the current chunk, or a new one. */
+static void *
+arena_take(struct arena *a, size_t n, size_t align)
 {
 	struct arena_chunk *c = a->head;
-	size_t size;
+	size_t size, off = 0;
 	void *p;
 
 	if (n > SIZE_MAX / 2)
 		die_oom(n);
-	n = (n + 15) & ~(size_t)15;
-	if (c == NULL || c->size - c->used < n) {
-		size = n > ARENA_CHUNK / 4 ? n : ARENA_CHUNK;
+	if (c != NULL)
+		off = (c->used + align - 1) & ~(align - 1);
+	if (c == NULL || off > c->size || c->size - off < n) {
+		size = n > ARENA_CHUNK / 4 ? (n + 15) & ~(size_t)15 : ARENA_CHUNK;
 		c = xmalloc(sizeof(*c) + size);
 		c->used = 0;
 		c->size = size;
-		if (a->head != NULL && size == n) {
+		off = 0;
+		if (a->head != NULL && size != ARENA_CHUNK) {
 			/* behind the current chunk, which keeps its free space */
 			c->next = a->head->next;
 			a->head->next = c;
@@ -338,9 +341,21 @@ arena_alloc(struct arena *a, size_t n)
 			a->head = c;
 		}
 	}
-	p = c->mem + c->used;
-	c->used += n;
+	p = c->mem + off;
+	c->used = off + n;
 	return p;
+}
+
+void *
+arena_alloc(struct arena *a, size_t n)
+{
+	return arena_take(a, n, 16);
+}
+
+void *
+arena_alloc_bytes(struct arena *a, size_t n)
+{
+	return arena_take(a, n, 1);
 }
 
 void

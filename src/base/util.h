@@ -86,7 +86,8 @@ void atomic_abort(struct atomic_file *f);
 /*
  * An arena: many small blocks that are freed together, taken from 64 KiB
  * chunks of malloc'ed memory; a block over a quarter of a chunk gets a
- * chunk of its own. Blocks are 16-byte aligned. A zeroed struct arena is
+ * chunk of its own. Blocks are 16-byte aligned (arena_alloc_bytes's
+ * are not). A zeroed struct arena is
  * empty; arena_free_all releases every block.
  */
 struct arena_chunk;
@@ -94,6 +95,8 @@ struct arena {
 	struct arena_chunk *head;
 };
 void *arena_alloc(struct arena *a, size_t n);
+/* The same without alignment, for strings: a short key takes its length. */
+void *arena_alloc_bytes(struct arena *a, size_t n);
 void arena_free_all(struct arena *a);
 
 /* Levenshtein distance, capped: returns cap+1 once the distance exceeds cap. */

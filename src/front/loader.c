@@ -35,6 +35,13 @@ struct loader {
 	size_t alias_nodes; /* expanded nodes added by aliases */
 	int fatal;          /* a syntax error or a limit: stop */
 	int at_key;         /* the next node is a mapping key */
+	/*
+	 * The children of the open collections, innermost last (a map's as
+	 * key, value, key, ...): each collection gets an array of exactly its
+	 * size when it closes, instead of doubling arrays left in the arena.
+	 */
+	struct node **stack;
+	size_t nstack, stackcap;
 	size_t bom;         /* 3 when the text starts with a UTF-8 BOM */
 };
 
@@ -612,6 +619,37 @@ check_duplicate_keys(struct loader *L, const struct node *map)
 	free(v);
 }
 
+static void
+stack_push(struct loader *L, struct node *n)
+{
+	L->stack = xgrow(L->stack, &L->stackcap, L->nstack + 1,
+	    sizeof(*L->stack));
+	L->stack[L->nstack++] = n;
+}
+
+/* Moves the children pushed since base into n's own array. */
+static void
+stack_pop_into(struct loader *L, struct node *n, size_t base)
+{
+	struct node **v = L->stack + base;
+	size_t k = L->nstack - base, i;
+
+	if (n->kind == NODE_MAP) {
+		n->n = n->cap = (uint32_t)(k / 2);
+		n->pairs = k ? doc_alloc(L->doc, n->n * sizeof(*n->pairs)) : NULL;
+		for (i = 0; i < n->n; i++) {
+			n->pairs[i].key = v[2 * i];
+			n->pairs[i].value = v[2 * i + 1];
+		}
+	} else {
+		n->n = n->cap = (uint32_t)k;
+		n->items = k ? doc_alloc(L->doc, k * sizeof(*n->items)) : NULL;
+		if (k)
+			memcpy(n->items, v, k * sizeof(*v));
+	}
+	L->nstack = base;
+}
+
 static struct node *
 parse_collection(struct loader *L, yaml_event_t *start, unsigned depth,
     size_t *size)
@@ -622,7 +660,7 @@ parse_collection(struct loader *L, yaml_event_t *start, unsigned depth,
 	struct node *n = node_new(L->doc, is_map ? NODE_MAP : NODE_SEQ, loc);
 	struct node *key = NULL, *child;
 	yaml_event_t ev;
-	size_t childsize;
+	size_t childsize, base = L->nstack;
 	int plain_key;
 
 	*size = 1;
@@ -649,7 +687,7 @@ parse_collection(struct loader *L, yaml_event_t *start, unsigned depth,
 			return NULL;
 		*size += childsize;
 		if (!is_map) {
-			node_seq_push(L->doc, n, child);
+			stack_push(L, child);
 			continue;
 		}
 		if (key == NULL) {
@@ -664,10 +702,13 @@ parse_collection(struct loader *L, yaml_event_t *start, unsigned depth,
 			}
 			continue;
 		}
-		if (key->kind == NODE_STRING)
-			node_map_put(L->doc, n, key, child);
+		if (key->kind == NODE_STRING) {
+			stack_push(L, key);
+			stack_push(L, child);
+		}
 		key = NULL;
 	}
+	stack_pop_into(L, n, base);
 	if (is_map)
 		check_duplicate_keys(L, n);
 	return n;
@@ -825,9 +866,9 @@ check_utf8(struct loader *L)
 	return 0;
 }
 
-struct doc *
-yaml_load_buffer(const char *name, const char *text, size_t len,
-    struct diags *d)
+/* Loads text (malloc'ed, NUL-terminated, len bytes), which the doc takes. */
+static struct doc *
+load_owned(const char *name, char *text, size_t len, struct diags *d)
 {
 	struct loader L;
 	struct loc at = {NULL, 0, 0};
@@ -836,7 +877,7 @@ yaml_load_buffer(const char *name, const char *text, size_t len,
 	memset(&L, 0, sizeof(L));
 	L.doc = doc_new(name);
 	L.d = d;
-	L.doc->text = xstrndup(text, len);
+	L.doc->text = text;
 	L.doc->len = len;
 	at.file = L.doc->file;
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
@@ -861,6 +902,7 @@ yaml_load_buffer(const char *name, const char *text, size_t len,
 	for (i = 0; i < L.nanchors; i++)
 		free(L.anchors[i].name);
 	free(L.anchors);
+	free(L.stack);
 	if (L.doc->root && L.doc->root->kind == NODE_NULL)
 		L.doc->root = NULL;
 	if (L.doc->root == NULL && d->nerrors == 0) {
@@ -868,6 +910,13 @@ yaml_load_buffer(const char *name, const char *text, size_t len,
 		diag_add(d, DIAG_YAML_EMPTY, at, NULL, "the manifest is empty");
 	}
 	return L.doc;
+}
+
+struct doc *
+yaml_load_buffer(const char *name, const char *text, size_t len,
+    struct diags *d)
+{
+	return load_owned(name, xstrndup(text, len), len, d);
 }
 
 struct doc *
@@ -889,7 +938,5 @@ yaml_load_file(const char *path, struct diags *d)
 			    strerror(errno));
 		return doc;
 	}
-	doc = yaml_load_buffer(path, text, len, d);
-	free(text);
-	return doc;
+	return load_owned(path, text, len, d);
 }

@@ -223,7 +223,7 @@ mf_check_each_stage(const struct node *root, struct diags *d)
 			continue;
 		if ((spent += units) > STAGE_CHECK_BUDGET) {
 			log_info("%zu of %zu stages checked; check the others with --stage",
-			    i, stages->n);
+			    i, (size_t)stages->n);
 			break;
 		}
 		check_one_stage(root, p, p->key->loc, hi, d);

@@ -42,7 +42,7 @@ node_new(struct doc *doc, enum node_kind kind, struct loc loc)
 const char *
 doc_strndup(struct doc *doc, const char *s, size_t n)
 {
-	char *p = arena_alloc(doc->arena, n + 1);
+	char *p = arena_alloc_bytes(doc->arena, n + 1);
 
 	memcpy(p, s, n);
 	p[n] = '\0';
@@ -56,20 +56,20 @@ doc_alloc(struct doc *doc, size_t n)
 }
 
 static void *
-array_grow(struct doc *doc, void *old, size_t n, size_t *cap, size_t elsize)
+array_grow(struct doc *doc, void *old, size_t n, uint32_t *cap, size_t elsize)
 {
 	size_t ncap;
 	void *p;
 
 	if (n < *cap)
 		return old;
-	ncap = *cap ? *cap * 2 : 4;
-	if (ncap > SIZE_MAX / elsize / 2)
+	ncap = *cap ? (size_t)*cap * 2 : 4;
+	if (ncap > UINT32_MAX)
 		die_oom(SIZE_MAX);
 	p = arena_alloc(doc->arena, ncap * elsize);
 	if (n)
 		memcpy(p, old, n * elsize);
-	*cap = ncap;
+	*cap = (uint32_t)ncap;
 	return p;
 }
 

@@ -11,6 +11,7 @@
 #define SPARTAC_NODE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/diag.h"
 
@@ -31,25 +32,33 @@ struct node_pair {
 	struct node *value;
 };
 
+/*
+ * 56 bytes on LP64, as a manifest of a million nodes must stay within a
+ * small multiple of its 4 MiB (docs/decisions.md, "Loading"): counts and
+ * lengths are 32-bit (the loader's limits keep them far below), and a
+ * collection's items and pairs share their pointer.
+ */
 struct node {
-	enum node_kind kind;
 	struct loc loc;
 	/*
 	 * Scalars: the text as written (after YAML unescaping), NUL-terminated,
 	 * len bytes (a string may contain NUL bytes written as "\0").
 	 */
 	const char *str;
-	size_t len;
 	union {
 		int b;       /* NODE_BOOL */
 		long long i; /* NODE_INT */
 		double f;    /* NODE_FLOAT */
 	} v;
 	/* NODE_SEQ: items[n]; NODE_MAP: pairs[n], in document order. */
-	struct node **items;
-	struct node_pair *pairs;
-	size_t n;
-	size_t cap; /* capacity of items/pairs, for node_seq_push/node_map_put */
+	union {
+		struct node **items;
+		struct node_pair *pairs;
+	};
+	uint32_t n;
+	uint32_t cap; /* capacity of items/pairs, for node_seq_push/node_map_put */
+	uint32_t len;
+	enum node_kind kind : 8;
 	/* Set on the maps made from a CloudFormation short-form tag. */
 	unsigned from_tag : 1;
 };

@@ -597,7 +597,7 @@ v_enum_report(struct vctx *c, const struct sch *s, const struct node *n)
 
 		/* All of them, so the user sees the choice, unless absurdly many. */
 		if (i == 32 || list.len > 400) {
-			buf_printf(&list, ", ... (%zu values)", s->enum_v->n);
+			buf_printf(&list, ", ... (%zu values)", (size_t)s->enum_v->n);
 			break;
 		}
 		buf_printf(&list, "%s%s", i ? ", " : "", v_show(it, sh, sizeof(sh)));
@@ -826,11 +826,11 @@ v_array(struct vctx *c, const struct sch *s, const struct node *n)
 
 	if ((s->has & HAS_MINITEMS) && n->n < s->min_items)
 		V_ERR(v_report(c, DIAG_SCHEMA_COUNT, n,
-		    "has %zu item%s, at least %zu required", n->n,
+		    "has %zu item%s, at least %zu required", (size_t)n->n,
 		    n->n == 1 ? "" : "s", s->min_items));
 	if ((s->has & HAS_MAXITEMS) && n->n > s->max_items)
 		V_ERR(v_report(c, DIAG_SCHEMA_COUNT, n,
-		    "has %zu items, at most %zu allowed", n->n, s->max_items));
+		    "has %zu items, at most %zu allowed", (size_t)n->n, s->max_items));
 	if (s->items != NULL) {
 		for (size_t i = 0; i < n->n; i++) {
 			v_push_idx(c, i);
@@ -900,7 +900,7 @@ v_object(struct vctx *c, const struct sch *s, const struct node *n)
 	}
 	if ((s->has & HAS_MINPROPS) && n->n < s->min_props)
 		V_ERR(v_report(c, DIAG_SCHEMA_COUNT, n,
-		    "has %zu propert%s, at least %zu required", n->n,
+		    "has %zu propert%s, at least %zu required", (size_t)n->n,
 		    n->n == 1 ? "y" : "ies", s->min_props));
 	if ((s->has & HAS_MAXPROPS) && n->n > s->max_props) {
 		struct buf keys = {0};
@@ -915,7 +915,7 @@ v_object(struct vctx *c, const struct sch *s, const struct node *n)
 		for (size_t i = 0; i < n->n && i < 8; i++)
 			buf_printf(&keys, "%s%s", i ? ", " : "", n->pairs[i].key->str);
 		errs += v_report(c, DIAG_SCHEMA_COUNT, n,
-		    "has %zu properties (%s%s), at most %zu allowed", n->n,
+		    "has %zu properties (%s%s), at most %zu allowed", (size_t)n->n,
 		    keys.data, n->n > 8 ? ", ..." : "", s->max_props);
 		buf_free(&keys);
 	}

@@ -227,7 +227,7 @@ static const char full[] =
     "    symbol: fb\n"
     "    role: shared\n"
     "api:\n"
-    "  name: n\n"
+    "  name: nm\n"
     "  stage: prod\n"                                          /* 55 */
     "  description: the api\n"
     "  endpoint_type: PRIVATE\n"
@@ -379,7 +379,7 @@ test_full(void)
 	api = t.m->api;
 	CHECK(api != NULL);
 	if (api) {
-		CHECK_STR(api->name, "n");
+		CHECK_STR(api->name, "nm");
 		CHECK_STR(api->stage, "prod");
 		CHECK_STR(api->description, "the api");
 		CHECK_INT(api->endpoint, MANIFEST_ENDPOINT_PRIVATE);
@@ -553,7 +553,7 @@ test_stages(void)
 	    "stages: {s: {api: {routes: {GET /x: hello}}}}\n",
 	    DIAG_STAGE_OVERRIDE_UNKNOWN, 5, 29, "route 'GET /x'");
 	/* A stage may add keys to free-form maps. */
-	EXPECT_CLEAN(FN "stages: {s: {functions: {hello: {environment: {X: y}}},"
+	EXPECT_CLEAN(FN "stages: {s: {functions: {hello: {environment: {X: z}}},"
 	    " resources: {Q: {Type: 'AWS::SQS::Queue'}}, tags: {a: b}}}\n");
 	/* The merged tree is checked: a stage's role must exist. */
 	tc_build(&t, FN "stages: {s: {functions: {hello: {role: nope}}}}\n",
@@ -912,7 +912,7 @@ test_schedules(void)
 static void
 test_misc(void)
 {
-	EXPECT_ONE(FNB "    environment: {AWS_REGION: x, OK: y}\n", DIAG_ENV_RESERVED,
+	EXPECT_ONE(FNB "    environment: {AWS_REGION: x, OK: z}\n", DIAG_ENV_RESERVED,
 	    5, 19, "'AWS_REGION'");
 	EXPECT_ONE(FNB "    environment: {_HANDLER: x}\n", DIAG_ENV_RESERVED, 5, 19,
 	    NULL);
