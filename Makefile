@@ -10,6 +10,8 @@
 #   make deb                   build/spartac_VERSION_ARCH.deb (tools/deb.sh)
 #   make fresh-check           the README's commands in a clean Debian 12 root
 #                              (tools/fresh-check.sh; root, debootstrap)
+#   make differential          2,000 mutated manifests: validate, build and
+#                              cfn-lint agree (tests/differential.py)
 
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
@@ -77,7 +79,7 @@ EMBED_FILES := schema/sparta.schema.json schema/cfn-types.tsv $(RUNTIME_SHARED) 
                $(sort $(wildcard src/runtime/*.c src/runtime/*.h include/sparta/*.h))
 
 .PHONY: all check unit install uninstall clean fuzz example lint-man docs structure cfn-types \
-        san deb fresh-check FORCE
+        san deb fresh-check differential FORCE
 all: $(BUILD)/spartac
 
 $(BUILD)/spartac: $(OBJ)
@@ -165,6 +167,10 @@ example: all
 docs:
 	$(PYTHON) tools/gen_manifest_doc.py schema/sparta.schema.json > docs/manifest.md.tmp
 	mv docs/manifest.md.tmp docs/manifest.md
+
+# The cfn-lint differential, full size (make check runs 200 of it).
+differential: all
+	SPARTAC_BUILD=$(BUILD) $(PYTHON) tests/differential.py --count 2000
 
 # The CloudFormation type table (committed; rerun after upgrading cfn-lint).
 cfn-types:

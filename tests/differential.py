@@ -44,6 +44,9 @@ VALID = ROOT / "tests" / "manifests" / "valid"
 BUILD = Path(os.environ.get("SPARTAC_BUILD") or ROOT / "build")
 SPARTAC = str(BUILD / "spartac")
 LINT_BATCH = 250
+# cfn-lint beside the Python that runs this (the set-up's .venv), else on PATH
+CFN_LINT = next((str(p) for p in [Path(sys.executable).parent / "cfn-lint"] if p.exists()),
+                shutil.which("cfn-lint") or "cfn-lint")
 
 
 # ---- the seeds: every valid manifest, as the tree spartac reads ----
@@ -409,7 +412,7 @@ def lint(paths):
     found = {str(p): [] for p in paths}
     for k in range(0, len(paths), LINT_BATCH):
         batch = [str(p) for p in paths[k:k + LINT_BATCH]]
-        r = subprocess.run(["cfn-lint", "--format", "json", "--", *batch],
+        r = subprocess.run([CFN_LINT, "--format", "json", "--", *batch],
                            capture_output=True, text=True, timeout=1800)
         if r.returncode not in range(0, 16, 2) or (r.returncode and not r.stdout.strip()):
             raise SystemExit(f"cfn-lint failed ({r.returncode}): {r.stderr[-2000:]}")

@@ -193,6 +193,8 @@ DIAG(MARSHAL_DEPENDS_CONDITION, SEV_ERROR, "E-MARSHAL-DEPENDS-CONDITION",
     "a resource with a Condition does not exist when the condition is false, so what depends on it must have the same Condition; give it one, or drop the dependency (cfn-lint E3005)")
 DIAG(MARSHAL_PROPERTY_UNKNOWN, SEV_ERROR, "E-MARSHAL-PROPERTY-UNKNOWN",
     "fix the property's name (the resource type's reference lists its properties; names are case-sensitive); CloudFormation refuses unsupported properties")
+DIAG(MARSHAL_SECURITY_GROUP_REF, SEV_ERROR, "E-MARSHAL-SECURITY-GROUP-REF",
+    "give the security group its VpcId (the function's subnets are in a VPC), or write !GetAtt Group.GroupId")
 DIAG(MARSHAL_DEPENDS_CYCLE, SEV_ERROR, "E-MARSHAL-DEPENDS-CYCLE",
     "depends_on between functions must not form a cycle: CloudFormation creates a dependency before the function that uses it; remove one of the entries")
 DIAG(MARSHAL_DEPENDENCY_CYCLE, SEV_ERROR, "E-MARSHAL-DEPENDENCY-CYCLE",

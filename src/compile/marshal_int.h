@@ -222,6 +222,11 @@ void marshal_events(struct mctx *c);
 void marshal_events_s3_apply(struct mctx *c);
 void marshal_api(struct mctx *c);
 void marshal_site(struct mctx *c);
+/*
+ * Whether condition own (NULL: always true) can hold while condition dep
+ * does not; 0 when it cannot or when that cannot be told (marshal_conds.c).
+ */
+int mcond_may_lack(struct mctx *c, const char *own, const char *dep);
 /* The raw resources' types: known (else a warning), required properties given. */
 void marshal_types_check(struct mctx *c);
 /* After every ID is claimed: the manifest's references must all resolve. */

@@ -248,25 +248,33 @@ check_dynamodb_keys(struct mctx *c, const char *id, const struct node *res)
 }
 
 /*
- * A DependsOn on a resource with a Condition, from a resource without one:
- * when the condition is false the dependency does not exist and
- * CloudFormation refuses the template. (Two different conditions may well
- * imply each other: no verdict.)
+ * A DependsOn on a resource with a Condition, from one that may exist
+ * without it (no Condition, or one that can be true while the other is
+ * false): the dependency is then missing and CloudFormation refuses the
+ * template.
  */
 static void
 depends_condition(struct mctx *c, const char *who, const struct node *on,
     const struct node *own_cond)
 {
-	const struct node *cond;
+	const char *own = node_str(own_cond), *dep;
 
-	if (own_cond != NULL || on == NULL || on->kind != NODE_STRING)
+	if (on == NULL || on->kind != NODE_STRING ||
+	    (own_cond != NULL && own == NULL))
 		return;
-	cond = node_get(node_get(c->m->resources, on->str), "Condition");
-	if (node_str(cond) == NULL)
+	dep = node_str(node_get(node_get(c->m->resources, on->str), "Condition"));
+	if (dep == NULL || (own != NULL && strcmp(own, dep) == 0) ||
+	    !mcond_may_lack(c, own, dep))
 		return;
-	mctx_diag(c, DIAG_MARSHAL_DEPENDS_CONDITION, on->loc, NULL,
-	    "%s depends on '%s', which exists only when condition '%s' is "
-	    "true", who, on->str, cond->str);
+	if (own == NULL)
+		mctx_diag(c, DIAG_MARSHAL_DEPENDS_CONDITION, on->loc, NULL,
+		    "%s depends on '%s', which exists only when condition '%s' "
+		    "is true", who, on->str, dep);
+	else
+		mctx_diag(c, DIAG_MARSHAL_DEPENDS_CONDITION, on->loc, NULL,
+		    "%s depends on '%s', which exists only when condition '%s' "
+		    "is true, but condition '%s' can be true without it", who,
+		    on->str, dep, own);
 }
 
 static void
@@ -308,6 +316,39 @@ check_depends_conditions(struct mctx *c)
 	}
 }
 
+/*
+ * !Ref of a security group gives its ID only when it has a VpcId; without
+ * one (a default-VPC group) it gives the group's name, which a function's
+ * VpcConfig cannot take.
+ */
+static void
+check_security_groups(struct mctx *c, const struct manifest_function *fn)
+{
+	const struct node *v, *res, *props;
+	const char *id;
+	size_t i;
+
+	for (i = 0; i < fn->security_groups.n; i++) {
+		v = fn->security_groups.v[i];
+		if (v->kind != NODE_MAP || v->n != 1 ||
+		    strcmp(v->pairs[0].key->str, "Ref") != 0 ||
+		    (id = node_str(v->pairs[0].value)) == NULL)
+			continue;
+		res = node_get(c->m->resources, id);
+		if (node_str(node_get(res, "Type")) == NULL ||
+		    strcmp(node_str(node_get(res, "Type")),
+		    "AWS::EC2::SecurityGroup") != 0)
+			continue;
+		props = node_get(res, "Properties");
+		if (props != NULL && (props->kind != NODE_MAP ||
+		    has_intrinsic_key(props) || node_get(props, "VpcId") != NULL))
+			continue;
+		mctx_diag(c, DIAG_MARSHAL_SECURITY_GROUP_REF, v->loc, NULL,
+		    "function '%s': !Ref %s gives the group's name, not its ID, "
+		    "as the group has no VpcId", fn->name, id);
+	}
+}
+
 static void
 marshal_facts_check(struct mctx *c)
 {
@@ -317,6 +358,8 @@ marshal_facts_check(struct mctx *c)
 	size_t i, j;
 
 	check_depends_conditions(c);
+	for (i = 0; i < m->nfunctions; i++)
+		check_security_groups(c, &m->functions[i]);
 	for (i = 0; i < m->nfunctions; i++)
 		for (j = 0; j < m->functions[i].nevents; j++)
 			if (m->functions[i].events[j].kind == MANIFEST_EVENT_SQS)
