@@ -335,7 +335,21 @@ def m_raw_self_reference(rng, t):
         rs[b]["DependsOn"] = a
 
 
-MUTATIONS = [m_swap_reference, m_depends_on, m_getatt_parameter, m_getatt_attribute,
+def m_property_shape(rng, t):
+    """A raw property of the wrong shape: Tags as a map, a scalar in a list."""
+    rs = resources(t) or add_resource(rng, t, "AWS::SQS::Queue")
+    r = rs[rng.choice(sorted(rs))]
+    props = r.setdefault("Properties", {}) if isinstance(r.get("Properties", {}), dict) else None
+    if props is None:
+        return
+    if rng.random() < 0.5 or not props:
+        props["Tags"] = rng.choice([{"team": "core"}, [{"Key": "team", "Value": "core"}]])
+    else:
+        k = rng.choice(sorted(props))
+        props[k] = [props[k]] if not isinstance(props[k], list) else {"Items": props[k]}
+
+
+MUTATIONS = [m_property_shape, m_swap_reference, m_depends_on, m_getatt_parameter, m_getatt_attribute,
              m_s3_back_reference, m_condition, m_stage, m_remove_required, m_unknown_type,
              m_remove_resource, m_output, m_role_reference, m_sub_variable, m_schema,
              m_raw_self_reference]

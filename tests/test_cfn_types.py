@@ -37,11 +37,12 @@ def test_table_shape():
     lines = TABLE.read_text(encoding="utf-8").splitlines()
     rows = [line.split("\t") for line in lines if not line.startswith("#")]
     assert len(rows) > 1000
-    assert all(len(row) == 5 for row in rows)
+    assert all(len(row) == 6 for row in rows)
+    assert all(len(row[5]) == len(row[4].split()) for row in rows), "a kind per property"
     names = [row[0] for row in rows]
     assert names == sorted(set(names)), "types are unique and sorted (binary search)"
     for row in rows:
         for field in row[1:]:
             items = field.split()
             assert items == sorted(set(items)), row[0]
-    assert TABLE.stat().st_size < 450_000  # 4 lists of names per type
+    assert TABLE.stat().st_size < 450_000  # 4 lists of names per type, and the properties' kinds

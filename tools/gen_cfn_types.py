@@ -9,7 +9,7 @@ writes from the installed cfn-lint.
 
 Format (UTF-8, LF, sorted by type name, lines starting with '#' are comments):
 
-    TYPE <TAB> ATTRIBUTES <TAB> REQUIRED <TAB> CREATE-ONLY <TAB> PROPERTIES
+    TYPE <TAB> ATTRIBUTES <TAB> REQUIRED <TAB> CREATE-ONLY <TAB> PROPERTIES <TAB> KINDS
 
 Each of the four lists is space-separated and sorted (byte order); a list may
 be empty. ATTRIBUTES are the names Fn::GetAtt accepts on the type, dotted as
@@ -22,7 +22,10 @@ in an attribute stands for one or more characters of any kind: an array element
 lone '*', on AWS::CloudFormation::CustomResource). REQUIRED are the schema's
 top-level required properties; CREATE-ONLY its createOnlyProperties, dotted;
 PROPERTIES every top-level property the type accepts, or '*' when the schema
-admits others (additionalProperties is not false).
+admits others (additionalProperties is not false). KINDS has one letter per
+property, in PROPERTIES' order: what its value is, when the schema says it
+plainly -- 'a' a list, 'o' a map, 's' a scalar (string, number or boolean),
+'-' anything else (several types, or none given).
 
 Usage: python3 tools/gen_cfn_types.py > schema/cfn-types.tsv
 """
@@ -54,19 +57,38 @@ def attribute_glob(key):
     return glob
 
 
+def property_kind(schema, prop):
+    """'a', 'o', 's' or '-' for a property's schema (local $refs followed)."""
+    seen = 0
+    while "$ref" in prop and seen < 16:
+        ref = prop["$ref"]
+        if not ref.startswith("#/"):
+            return "-"
+        node = schema
+        for part in ref[2:].split("/"):
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        prop, seen = node, seen + 1
+    t = prop.get("type") if isinstance(prop, dict) else None
+    scalars = {"string", "integer", "number", "boolean"}
+    if isinstance(t, list):
+        return "s" if t and set(t) <= scalars else "-"
+    return {"array": "a", "object": "o"}.get(t, "s" if t in scalars else "-")
+
+
 def type_line(manager, type_name):
     schema = manager.get_resource_schema(REGION, type_name).schema
     attrs = sorted({attribute_glob(k) for k in manager.get_type_getatts(type_name, REGION).keys()})
     required = sorted(set(schema.get("required", [])))
     create_only = sorted({pointer_to_dotted(p) for p in schema.get("createOnlyProperties", [])})
     props = sorted(schema.get("properties", {}))
+    kinds = "".join(property_kind(schema, schema["properties"][p]) for p in props)
     if schema.get("additionalProperties", True) is not False:
-        props = ["*"]
+        props, kinds = ["*"], "-"
     for name in attrs + required + create_only + props:
         if not name or re.search(r"\s", name):
             raise ValueError(f"{type_name}: name {name!r} cannot go in the table")
     return "\t".join([type_name, " ".join(attrs), " ".join(required), " ".join(create_only),
-                      " ".join(props)])
+                      " ".join(props), kinds])
 
 
 def main():
@@ -78,7 +100,7 @@ def main():
         "# spartac cfn-types: CloudFormation resource types, written by tools/gen_cfn_types.py",
         f"# source: cfn-lint {cfnlint.version.__version__} resource provider schemas, region {REGION}, {len(types)} types",
         "# columns: type, GetAtt attributes, required properties, create-only properties,"
-        " properties"
+        " properties, their kinds"
         " (space-separated; '*' is one or more characters)",
     ]
     out.extend(type_line(manager, t) for t in types)

@@ -49,10 +49,10 @@ static void
 parse_line(struct cfn_table *tb, char *line)
 {
 	struct cfn_type *t;
-	char *field[5];
+	char *field[6];
 	size_t i;
 
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 6; i++)
 		if ((field[i] = strsep(&line, "\t")) == NULL)
 			return; /* not a line the generator writes */
 	t = &tb->types[tb->ntypes++];
@@ -61,6 +61,7 @@ parse_line(struct cfn_table *tb, char *line)
 	t->nrequired = split_list(tb, field[2], &t->required);
 	t->ncreate_only = split_list(tb, field[3], &t->create_only);
 	t->nproperties = split_list(tb, field[4], &t->properties);
+	t->kinds = strlen(field[5]) == t->nproperties ? field[5] : NULL;
 }
 
 static struct cfn_table *
@@ -164,12 +165,17 @@ cfn_type_has_attribute(const struct cfn_type *t, const char *attr)
 }
 
 int
-cfn_type_has_property(const struct cfn_type *t, const char *name)
+cfn_type_property(const struct cfn_type *t, const char *name)
 {
+	const char *const *hit;
+
 	if (t->nproperties == 1 && strcmp(t->properties[0], "*") == 0)
-		return 1;
-	return bsearch(name, t->properties, t->nproperties,
-	    sizeof(*t->properties), name_cmp) != NULL;
+		return '-';
+	hit = bsearch(name, t->properties, t->nproperties,
+	    sizeof(*t->properties), name_cmp);
+	if (hit == NULL)
+		return 0;
+	return t->kinds != NULL ? t->kinds[hit - t->properties] : '-';
 }
 
 const char *

@@ -30,6 +30,8 @@ struct cfn_type {
 	/* every top-level property, sorted; a lone "*" when any is accepted */
 	const char *const *properties;
 	size_t nproperties;
+	/* per property: 'a' a list, 'o' a map, 's' a scalar, '-' any; or NULL */
+	const char *kinds;
 };
 
 /*
@@ -45,8 +47,12 @@ const char *cfn_type_suggest(const char *type);
 /* Whether Fn::GetAtt accepts attr on t (exactly or through a '*'). */
 int cfn_type_has_attribute(const struct cfn_type *t, const char *attr);
 
-/* Whether Properties may hold name on t (always when the type admits any). */
-int cfn_type_has_property(const struct cfn_type *t, const char *name);
+/*
+ * What Properties may hold as name on t: 0 when t has no such property,
+ * else its kind ('a', 'o', 's', or '-' for any, as on a type that admits
+ * every name).
+ */
+int cfn_type_property(const struct cfn_type *t, const char *name);
 
 /* The table's source line ("cfn-lint 1.51.0 ..."), for messages; never NULL. */
 const char *cfn_types_source(void);

@@ -34,19 +34,36 @@ static void
 check_unknown(struct mctx *c, const struct node *props,
     const struct cfn_type *t)
 {
-	const char *name;
+	const struct node *v;
+	const char *name, *got;
 	size_t i;
+	int kind;
 
 	if (strcmp(t->name, "AWS::CloudFormation::CustomResource") == 0)
 		return;
 	for (i = 0; i < props->n; i++) {
 		name = props->pairs[i].key->str;
-		if (cfn_type_has_property(t, name))
+		v = props->pairs[i].value;
+		if ((kind = cfn_type_property(t, name)) == 0) {
+			mctx_diag(c, DIAG_MARSHAL_PROPERTY_UNKNOWN,
+			    props->pairs[i].key->loc, NULL,
+			    "%s has no property '%s'%s", t->name, name,
+			    diag_suggest(name, t->properties, t->nproperties));
 			continue;
-		mctx_diag(c, DIAG_MARSHAL_PROPERTY_UNKNOWN,
-		    props->pairs[i].key->loc, NULL,
-		    "%s has no property '%s'%s", t->name, name,
-		    diag_suggest(name, t->properties, t->nproperties));
+		}
+		/* an intrinsic may compute any kind of value; null is left out */
+		if (v->kind == NODE_NULL || (v->kind == NODE_MAP && v->n == 1 &&
+		    has_intrinsic_key(v)))
+			continue;
+		got = v->kind == NODE_SEQ ? "a list" : v->kind == NODE_MAP ?
+		    "a map" : "a scalar";
+		if ((kind == 'a' && v->kind != NODE_SEQ) ||
+		    (kind == 'o' && v->kind != NODE_MAP) ||
+		    (kind == 's' && !node_is_scalar(v)))
+			mctx_diag(c, DIAG_MARSHAL_PROPERTY_TYPE, v->loc, NULL,
+			    "%s property '%s' takes %s, not %s", t->name, name,
+			    kind == 'a' ? "a list" : kind == 'o' ? "a map" :
+			    "a scalar (a string, number or boolean)", got);
 	}
 }
 
@@ -349,6 +366,85 @@ check_security_groups(struct mctx *c, const struct manifest_function *fn)
 	}
 }
 
+/* The Type of logical ID id: a raw resource's, or a function's. */
+static const char *
+id_type(const struct mctx *c, const char *id)
+{
+	const char *type = node_str(node_get(node_get(c->m->resources, id), "Type"));
+	size_t i, n;
+
+	if (type != NULL)
+		return type;
+	for (i = 0; i < c->m->nfunctions; i++) {
+		n = strlen(c->m->functions[i].id);
+		if (strncmp(id, c->m->functions[i].id, n) == 0 &&
+		    strcmp(id + n, "Function") == 0)
+			return "AWS::Lambda::Function";
+	}
+	return NULL;
+}
+
+/*
+ * An event's source named by !Ref or !GetAtt of a resource of this template
+ * must be of the kind the event reads: !Ref of a function gives its name,
+ * not a topic's ARN (cfn-lint E1041).
+ */
+static void
+check_event_source(struct mctx *c, const struct manifest_function *fn,
+    const struct manifest_event *e)
+{
+	const struct node *v, *args;
+	const char *f, *id, *attr = NULL, *want, *type;
+
+	switch (e->kind) {
+	case MANIFEST_EVENT_SQS:
+		v = e->u.sqs.queue, want = "AWS::SQS::Queue";
+		break;
+	case MANIFEST_EVENT_SNS:
+		v = e->u.sns.topic, want = "AWS::SNS::Topic";
+		break;
+	case MANIFEST_EVENT_KINESIS:
+		v = e->u.stream.stream, want = "AWS::Kinesis::Stream";
+		break;
+	case MANIFEST_EVENT_DYNAMODB:
+		v = e->u.stream.stream, want = "AWS::DynamoDB::Table";
+		break;
+	default:
+		return;
+	}
+	if (v == NULL || v->kind != NODE_MAP || v->n != 1)
+		return;
+	f = v->pairs[0].key->str;
+	args = v->pairs[0].value;
+	if (strcmp(f, "Ref") == 0)
+		id = node_str(args);
+	else if (strcmp(f, "Fn::GetAtt") == 0 && args->kind == NODE_SEQ &&
+	    args->n == 2) {
+		id = node_str(args->items[0]);
+		attr = node_str(args->items[1]);
+	} else
+		return;
+	if (id == NULL || (type = id_type(c, id)) == NULL)
+		return;
+	if (strcmp(type, want) == 0) {
+		/* the right resource, but not its ARN (a queue's Ref is its URL) */
+		if (e->kind != MANIFEST_EVENT_SNS && (attr == NULL ||
+		    strcmp(attr, e->kind == MANIFEST_EVENT_DYNAMODB ?
+		    "StreamArn" : "Arn") != 0))
+			mctx_diag(c, DIAG_MARSHAL_EVENT_SOURCE, v->loc, NULL,
+			    "function '%s': the %s event needs !GetAtt %s.%s, the "
+			    "ARN it reads", fn->name,
+			    manifest_event_kind_name(e->kind), id,
+			    e->kind == MANIFEST_EVENT_DYNAMODB ? "StreamArn" : "Arn");
+		return;
+	}
+	mctx_diag(c, DIAG_MARSHAL_EVENT_SOURCE, v->loc, NULL,
+	    "function '%s': the %s event reads %s %s, but %s%s%s is %s",
+	    fn->name, manifest_event_kind_name(e->kind),
+	    e->kind == MANIFEST_EVENT_DYNAMODB ? "the stream of" : "an", want,
+	    id, attr ? "." : "", attr ? attr : "", type);
+}
+
 static void
 marshal_facts_check(struct mctx *c)
 {
@@ -358,8 +454,12 @@ marshal_facts_check(struct mctx *c)
 	size_t i, j;
 
 	check_depends_conditions(c);
-	for (i = 0; i < m->nfunctions; i++)
+	for (i = 0; i < m->nfunctions; i++) {
 		check_security_groups(c, &m->functions[i]);
+		for (j = 0; j < m->functions[i].nevents; j++)
+			check_event_source(c, &m->functions[i],
+			    &m->functions[i].events[j]);
+	}
 	for (i = 0; i < m->nfunctions; i++)
 		for (j = 0; j < m->functions[i].nevents; j++)
 			if (m->functions[i].events[j].kind == MANIFEST_EVENT_SQS)
