@@ -41,7 +41,7 @@ import yaml  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 VALID = ROOT / "tests" / "manifests" / "valid"
-BUILD = Path(os.environ.get("SPARTAC_BUILD") or ROOT / "build")
+BUILD = Path(os.environ.get("SPARTAC_BUILD") or ROOT / "build").resolve()
 SPARTAC = str(BUILD / "spartac")
 LINT_BATCH = 250
 # cfn-lint beside the Python that runs this (the set-up's .venv), else on PATH
