@@ -631,7 +631,8 @@ stack_push(struct loader *L, struct node *n)
 static void
 stack_pop_into(struct loader *L, struct node *n, size_t base)
 {
-	struct node **v = L->stack + base;
+	/* no stack yet when nothing was ever pushed: NULL + 0 is undefined */
+	struct node **v = L->stack != NULL ? L->stack + base : NULL;
 	size_t k = L->nstack - base, i;
 
 	if (n->kind == NODE_MAP) {
