@@ -78,6 +78,8 @@ def test_corpus_replays_clean(fuzzer, tmp_path):
     (hostile / "laughs").write_text("\n".join(laughs) + "\n")
     (hostile / "nul").write_bytes(b"service: x\x00y\n")
     (hostile / "empty").write_bytes(b"")
+    # a collection that closes before anything was pushed (UBSan: NULL + 0)
+    (hostile / "tab-first").write_bytes(b"s\t- fun'tions: {}\n")
     files = [str(p) for p in seeds()] + [str(p) for p in sorted(hostile.iterdir())]
     r = subprocess.run([str(fuzzer), "-timeout=10", "-rss_limit_mb=1024", *files],
                        capture_output=True, text=True, timeout=600)
