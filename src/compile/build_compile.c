@@ -353,13 +353,23 @@ compile_all(struct build_ctx *c)
 	return errors;
 }
 
-/* Every handler symbol must be a global function of the user's objects. */
+static int
+str_ptr_cmp(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/*
+ * Every handler symbol must be a global function of the user's objects.
+ * The global functions are sorted once and each handler is looked up by
+ * bisection: a scan per handler was quadratic in the number of functions.
+ */
 static int
 symbols_check(struct build_ctx *c)
 {
 	const struct manifest *m = c->m;
 	struct elf_info *infos;
-	const char **funcs = NULL;
+	const char **funcs = NULL, **sorted;
 	size_t i, j, k, nfuncs = 0, cap = 0;
 	int errors = 0, unreadable = 0;
 
@@ -389,15 +399,18 @@ symbols_check(struct build_ctx *c)
 			}
 		}
 	}
+	/* A sorted copy: the suggestion below keeps the objects' order. */
+	sorted = xcalloc(nfuncs + 1, sizeof *sorted);
+	if (nfuncs > 0)
+		memcpy(sorted, funcs, nfuncs * sizeof *funcs);
+	qsort(sorted, nfuncs, sizeof *sorted, str_ptr_cmp);
 	for (i = 0; i < m->nfunctions && !unreadable; i++) {
 		const struct manifest_function *f = &m->functions[i];
 		const char *why = NULL;
 		char *path;
-		int found = 0;
 
-		for (k = 0; k < nfuncs && !found; k++)
-			found = strcmp(funcs[k], f->symbol) == 0;
-		if (found)
+		if (bsearch(&f->symbol, sorted, nfuncs, sizeof *sorted,
+		    str_ptr_cmp) != NULL)
 			continue;
 		/* Say why when the name is there but unusable. */
 		for (j = 0; j < c->nsrcs && why == NULL; j++)
@@ -427,6 +440,7 @@ symbols_check(struct build_ctx *c)
 	for (i = 0; i < c->nsrcs; i++)
 		elf_info_free(&infos[i]);
 	free(infos);
+	free(sorted);
 	free(funcs);
 	return errors;
 }
