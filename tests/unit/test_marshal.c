@@ -20,6 +20,8 @@ printed(cJSON *v)
 	struct buf b = {0};
 
 	marshal_print(v, &b);
+	/* marshal_length measures what marshal_print writes */
+	CHECK_INT((int)marshal_length(v), (int)b.len);
 	cJSON_Delete(v);
 	return buf_take(&b);
 }
@@ -211,6 +213,7 @@ check_write_over(const char *dir, const char *old, size_t old_len,
 		CHECK(old_fd >= 0 && fstat(old_fd, &old_st) == 0);
 	}
 	marshal_print(tpl, &want);
+	CHECK(marshal_length(tpl) == want.len);
 	CHECK(marshal_write(tpl, path) == (long long)want.len);
 	got = get_file(path, &len);
 	CHECK(got != NULL && len == want.len && memcmp(got, want.data, len) == 0);
