@@ -15,10 +15,16 @@
 
 #include "compile/marshal_int.h"
 
+/*
+ * A resource's index is found through the logical-ID table marshalling
+ * already filled (c->ids, which claims every resource): at[k] is 1 + the
+ * index of the resource of c->ids.v[k], 0 for a parameter.
+ */
 struct graph {
 	struct mctx *c;
-	struct mid_table ids;  /* resource ID -> index (entry order) */
+	size_t *at;
 	cJSON **res;           /* the resources, by index */
+	const struct mid_entry **ent; /* their claims in c->ids, by index */
 	size_t n;
 	size_t **adj;          /* adj[i]: the resources i depends on */
 	size_t *nadj, *capadj;
@@ -27,14 +33,14 @@ struct graph {
 static void
 edge_add(struct graph *g, size_t from, const char *to)
 {
-	const struct mid_entry *e = mid_table_get(&g->ids, to);
+	const struct mid_entry *e = mid_table_get(&g->c->ids, to);
 	size_t j;
 
-	if (e == NULL)
+	if (e == NULL || g->at[e - g->c->ids.v] == 0)
 		return; /* a parameter, a pseudo parameter or unknown */
 	/* a repeated edge costs a little in the walks; looking for it would
 	 * cost n^2 at the API deployment, which depends on every method */
-	j = (size_t)(e - g->ids.v);
+	j = g->at[e - g->c->ids.v] - 1;
 	g->adj[from] = xgrow(g->adj[from], &g->capadj[from],
 	    g->nadj[from] + 1, sizeof(**g->adj));
 	g->adj[from][g->nadj[from]++] = j;
@@ -59,23 +65,26 @@ sub_edges(struct graph *g, size_t from, const char *s, const cJSON *vars)
 	}
 }
 
+/* cJSON's type tests, inline: the walk visits every value of the template. */
+#define IS_TYPE(v, t) ((v) != NULL && ((v)->type & 0xff) == (t))
+
 static void
 value_edges(struct graph *g, size_t from, const cJSON *v)
 {
 	const cJSON *it, *a;
 	char *name;
 
-	if (cJSON_IsObject(v) && v->child != NULL && v->child->next == NULL &&
+	if (IS_TYPE(v, cJSON_Object) && v->child != NULL && v->child->next == NULL &&
 	    (v->child->string[0] == 'R' || v->child->string[0] == 'F')) {
 		it = v->child;
-		if (strcmp(it->string, "Ref") == 0 && cJSON_IsString(it)) {
+		if (strcmp(it->string, "Ref") == 0 && IS_TYPE(it, cJSON_String)) {
 			edge_add(g, from, it->valuestring);
 			return;
 		}
 		if (strcmp(it->string, "Fn::GetAtt") == 0) {
-			if (cJSON_IsArray(it) && cJSON_IsString(it->child))
+			if (IS_TYPE(it, cJSON_Array) && IS_TYPE(it->child, cJSON_String))
 				edge_add(g, from, it->child->valuestring);
-			else if (cJSON_IsString(it)) {
+			else if (IS_TYPE(it, cJSON_String)) {
 				name = xstrndup(it->valuestring,
 				    strcspn(it->valuestring, "."));
 				edge_add(g, from, name);
@@ -84,9 +93,9 @@ value_edges(struct graph *g, size_t from, const cJSON *v)
 			return;
 		}
 		if (strcmp(it->string, "Fn::Sub") == 0) {
-			if (cJSON_IsString(it))
+			if (IS_TYPE(it, cJSON_String))
 				sub_edges(g, from, it->valuestring, NULL);
-			else if (cJSON_IsArray(it) && cJSON_IsString(it->child)) {
+			else if (IS_TYPE(it, cJSON_Array) && IS_TYPE(it->child, cJSON_String)) {
 				a = it->child->next;
 				sub_edges(g, from, it->child->valuestring, a);
 				value_edges(g, from, a);
@@ -94,8 +103,9 @@ value_edges(struct graph *g, size_t from, const cJSON *v)
 			return;
 		}
 	}
-	cJSON_ArrayForEach(it, v)
-		value_edges(g, from, it);
+	if (IS_TYPE(v, cJSON_Object) || IS_TYPE(v, cJSON_Array))
+		for (it = v->child; it != NULL; it = it->next)
+			value_edges(g, from, it);
 }
 
 static void
@@ -197,13 +207,9 @@ bucket_naming(const struct node *n, const char *id)
 static struct loc
 edge_loc(struct graph *g, size_t a, size_t b)
 {
-	const struct mid_entry *ea, *eb;
+	const struct mid_entry *ea = g->ent[a], *eb = g->ent[b];
 	const struct node *root = g->c->m->root, *hit;
 
-	ea = mid_table_get(&g->c->ids, g->ids.v[a].id);
-	eb = mid_table_get(&g->c->ids, g->ids.v[b].id);
-	if (ea == NULL || eb == NULL)
-		return g->c->m->service_loc;
 	if ((hit = mnode_naming(node_at(root, ea->loc), eb->id)) != NULL)
 		return hit->loc;
 	if ((hit = bucket_naming(node_at(root, eb->loc), ea->id)) != NULL ||
@@ -287,13 +293,13 @@ cycle_report(struct graph *g, const size_t *path, size_t len)
 	struct loc at, first = {0};
 	size_t i, next;
 
-	buf_puts(&b, g->ids.v[path[0]].id);
+	buf_puts(&b, g->res[path[0]]->string);
 	for (i = 0; i < len; i++) {
 		next = path[(i + 1) % len];
 		at = edge_loc(g, path[i], next);
 		if (i == 0)
 			first = at;
-		buf_printf(&b, " -> %s (line %u)", g->ids.v[next].id, at.line);
+		buf_printf(&b, " -> %s (line %u)", g->res[next]->string, at.line);
 	}
 	if (is_s3_cycle(g, path, len))
 		buf_puts(&b, "; the bucket of an s3 event is created after "
@@ -381,21 +387,30 @@ marshal_graph_check(struct mctx *c, const cJSON *resources)
 {
 	struct graph g = {0};
 	struct tarjan t = {0};
+	const struct mid_entry *e;
 	const cJSON *it;
-	size_t i;
+	size_t i, k;
 
 	g.c = c;
 	g.n = (size_t)cJSON_GetArraySize(resources);
 	if (g.n == 0)
 		return;
 	g.res = xcalloc(g.n, sizeof(*g.res));
+	g.ent = xcalloc(g.n, sizeof(*g.ent));
+	g.at = xcalloc(c->ids.n + 1, sizeof(*g.at));
 	g.adj = xcalloc(g.n, sizeof(*g.adj));
 	g.nadj = xcalloc(g.n, sizeof(*g.nadj));
 	g.capadj = xcalloc(g.n, sizeof(*g.capadj));
 	i = 0;
 	cJSON_ArrayForEach(it, resources) {
+		/* every resource was claimed, and without a clash (the check
+		 * runs only when marshalling found no error) */
+		if ((e = mid_table_get(&c->ids, it->string)) == NULL)
+			abort();
+		k = (size_t)(e - c->ids.v);
+		g.at[k] = i + 1;
+		g.ent[i] = e;
 		g.res[i++] = (cJSON *)it;
-		mid_table_put(&g.ids, it->string, c->m->service_loc, NULL, NULL);
 	}
 	for (i = 0; i < g.n; i++)
 		resource_edges(&g, i);
@@ -414,7 +429,8 @@ marshal_graph_check(struct mctx *c, const cJSON *resources)
 	free(g.nadj);
 	free(g.capadj);
 	free(g.res);
-	mid_table_free(&g.ids);
+	free(g.ent);
+	free(g.at);
 	free(t.index);
 	free(t.low);
 	free(t.stack);

@@ -28,10 +28,7 @@ mid_hash(const char *s)
 void
 mid_table_free(struct mid_table *t)
 {
-	size_t i;
-
-	for (i = 0; i < t->n; i++)
-		free(t->v[i].id);
+	arena_free_all(&t->strings);
 	free(t->v);
 	free(t->slots);
 	memset(t, 0, sizeof(*t));
@@ -77,6 +74,7 @@ mid_table_put(struct mid_table *t, const char *id, struct loc loc,
 {
 	struct mid_entry *e;
 	uint32_t *s;
+	size_t len;
 
 	if ((t->n + 1) * 2 > t->nslots)
 		mid_table_grow(t);
@@ -85,7 +83,8 @@ mid_table_put(struct mid_table *t, const char *id, struct loc loc,
 		return &t->v[*s - 1];
 	t->v = xgrow(t->v, &t->cap, t->n + 1, sizeof(*t->v));
 	e = &t->v[t->n];
-	e->id = xstrdup(id);
+	len = strlen(id) + 1;
+	e->id = memcpy(arena_alloc(&t->strings, len), id, len);
 	e->loc = loc;
 	e->what = what;
 	e->name = name;

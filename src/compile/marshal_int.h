@@ -35,6 +35,7 @@ struct mid_table {
 	size_t n, cap;
 	uint32_t *slots; /* 0: empty */
 	size_t nslots;
+	struct arena strings; /* the entries' IDs, freed together */
 };
 
 void mid_table_free(struct mid_table *t);

@@ -98,7 +98,7 @@ out_char(struct out *o, char ch)
 #define SWAR_NEEDS_ESCAPE(x) (SWAR_HAS_LESS(x, 0x20) || \
     SWAR_HAS_ZERO((x) ^ (SWAR_ONES * '"')) || SWAR_HAS_ZERO((x) ^ (SWAR_ONES * '\\')))
 
-static size_t
+static inline size_t
 plain_prefix(const unsigned char *p, size_t n)
 {
 	size_t i = 0;
