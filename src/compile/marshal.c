@@ -11,10 +11,11 @@
 #include "front/json.h"
 #include "compile/marshal_int.h"
 
-/* ---- cJSON helpers ---- */
+/* ---- template nodes ---- */
 
+/* The concatenation, in a (or malloc'ed when a is NULL). */
 static char *
-mstr_v(const char *first, va_list ap)
+mstr_v(struct arena *a, const char *first, va_list ap)
 {
 	va_list aq;
 	const char *s;
@@ -25,7 +26,7 @@ mstr_v(const char *first, va_list ap)
 	for (s = first; s != NULL; s = va_arg(aq, const char *))
 		n += strlen(s);
 	va_end(aq);
-	p = out = xmalloc(n + 1);
+	p = out = a != NULL ? arena_alloc(a, n + 1) : xmalloc(n + 1);
 	for (s = first; s != NULL; s = va_arg(ap, const char *)) {
 		n = strlen(s);
 		memcpy(p, s, n);
@@ -42,84 +43,75 @@ mstr(const char *first, ...)
 	char *s;
 
 	va_start(ap, first);
-	s = mstr_v(first, ap);
+	s = mstr_v(NULL, first, ap);
 	va_end(ap);
 	return s;
 }
 
 cJSON *
-mj_take(char *s)
+mj_take(struct mctx *c, char *s)
 {
-	cJSON *v = cJSON_CreateStringReference(s);
+	cJSON *v = mj_str(c, s);
 
-	if (v == NULL)
-		die_oom(sizeof(*v));
-	/* no longer a reference: cJSON_Delete frees it */
-	v->type &= ~cJSON_IsReference;
+	free(s);
 	return v;
 }
 
-/* {"Fn::Sub": s}, taking s. */
-static cJSON *
-sub_take(char *s)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	cJSON_AddItemToObjectCS(o, "Fn::Sub", mj_take(s));
-	return o;
-}
-
 cJSON *
-mj_subs(const char *first, ...)
+mj_subs(struct mctx *c, const char *first, ...)
 {
 	va_list ap;
+	cJSON *o = mj_obj(c);
 	char *s;
 
 	va_start(ap, first);
-	s = mstr_v(first, ap);
+	s = mstr_v(c->a, first, ap);
 	va_end(ap);
-	return sub_take(s);
-}
-
-cJSON *
-mj_ref(const char *id)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	cJSON_AddItemToObjectCS(o, "Ref", mj_lit(id));
+	mj_add(o, "Fn::Sub", mj_lit(c, s)); /* s is the arena's already */
 	return o;
 }
 
 cJSON *
-mj_ref_take(char *id)
+mj_ref(struct mctx *c, const char *id)
 {
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o = mj_obj(c);
 
-	cJSON_AddItemToObjectCS(o, "Ref", mj_take(id));
+	mj_add(o, "Ref", mj_lit(c, id));
 	return o;
 }
 
 cJSON *
-mj_getatt(const char *id, const char *attr)
+mj_ref_take(struct mctx *c, char *id)
 {
-	cJSON *o = cJSON_CreateObject(), *a = cJSON_CreateArray();
+	cJSON *o = mj_obj(c);
 
-	cJSON_AddItemToArray(a, cJSON_CreateString(id));
-	cJSON_AddItemToArray(a, mj_lit(attr));
-	cJSON_AddItemToObjectCS(o, "Fn::GetAtt", a);
+	mj_add(o, "Ref", mj_take(c, id));
 	return o;
 }
 
 cJSON *
-mj_sub(const char *fmt, ...)
+mj_getatt(struct mctx *c, const char *id, const char *attr)
+{
+	cJSON *o = mj_obj(c), *a = mj_arr(c);
+
+	jtree_push(a, mj_str(c, id));
+	jtree_push(a, mj_lit(c, attr));
+	mj_add(o, "Fn::GetAtt", a);
+	return o;
+}
+
+cJSON *
+mj_sub(struct mctx *c, const char *fmt, ...)
 {
 	va_list ap;
+	cJSON *o = mj_obj(c);
 	char *s;
 
 	va_start(ap, fmt);
 	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	return sub_take(s);
+	mj_add(o, "Fn::Sub", mj_take(c, s));
+	return o;
 }
 
 /* Replaces "${V}" in fmt by lit, writing any "${" of lit as "${!". */
@@ -142,60 +134,58 @@ sub_literal(const char *fmt, const char *lit)
 }
 
 cJSON *
-mj_sub_value(const char *fmt, const struct node *v)
+mj_sub_value(struct mctx *c, const char *fmt, const struct node *v)
 {
-	cJSON *o = cJSON_CreateObject(), *a, *vars;
+	cJSON *o = mj_obj(c), *a, *vars;
 	char *s;
 
 	if (v->kind == NODE_STRING) {
 		s = sub_literal(fmt, v->str);
-		cJSON_AddItemToObjectCS(o, "Fn::Sub", cJSON_CreateString(s));
+		mj_add(o, "Fn::Sub", mj_str(c, s));
 		free(s);
 		return o;
 	}
-	a = cJSON_CreateArray();
-	cJSON_AddItemToArray(a, cJSON_CreateString(fmt));
-	vars = cJSON_CreateObject();
-	cJSON_AddItemToObjectCS(vars, "V", mj_node(v));
-	cJSON_AddItemToArray(a, vars);
-	cJSON_AddItemToObjectCS(o, "Fn::Sub", a);
+	a = mj_arr(c);
+	jtree_push(a, mj_str(c, fmt));
+	vars = mj_obj(c);
+	mj_add(vars, "V", mj_node(c, v));
+	jtree_push(a, vars);
+	mj_add(o, "Fn::Sub", a);
 	return o;
 }
 
 cJSON *
-mj_node(const struct node *n)
+mj_node(struct mctx *c, const struct node *n)
 {
-	cJSON *j = n ? node_to_cjson(n) : NULL;
-
-	return j ? j : cJSON_CreateNull();
+	return node_to_cjson(c->a, n);
 }
 
 cJSON *
-mj_env_value(const struct node *n)
+mj_env_value(struct mctx *c, const struct node *n)
 {
 	switch (n->kind) {
 	case NODE_NULL:
-		return mj_lit("");
+		return mj_lit(c, "");
 	case NODE_BOOL:
-		return mj_lit(n->v.b ? "true" : "false");
+		return mj_lit(c, n->v.b ? "true" : "false");
 	case NODE_INT:
 	case NODE_FLOAT:
 	case NODE_STRING:
 		/* The text as written: 0x10 stays 0x10, 1.50 stays 1.50. */
-		return cJSON_CreateString(n->str ? n->str : "");
+		return mj_str(c, n->str ? n->str : "");
 	default:
-		return mj_node(n);
+		return mj_node(c, n);
 	}
 }
 
 cJSON *
-mj_strings(const char *const *v, size_t n)
+mj_strings(struct mctx *c, const char *const *v, size_t n)
 {
-	cJSON *a = cJSON_CreateArray();
+	cJSON *a = mj_arr(c);
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		cJSON_AddItemToArray(a, mj_lit(v[i]));
+		jtree_push(a, mj_lit(c, v[i]));
 	return a;
 }
 
@@ -204,37 +194,34 @@ mj_array_add_unique(cJSON *arr, cJSON *v)
 {
 	cJSON *it;
 
-	cJSON_ArrayForEach(it, arr) {
-		if (cJSON_Compare(it, v, 1)) {
-			cJSON_Delete(v);
-			return;
-		}
-	}
-	cJSON_AddItemToArray(arr, v);
+	cJSON_ArrayForEach(it, arr)
+		if (cJSON_Compare(it, v, 1))
+			return; /* v is left to the arena */
+	jtree_push(arr, v);
 }
 
 void
-mj_array_push(cJSON **arr, cJSON *v)
+mj_array_push(struct mctx *c, cJSON **arr, cJSON *v)
 {
 	if (*arr == NULL)
-		*arr = cJSON_CreateArray();
+		*arr = mj_arr(c);
 	mj_array_add_unique(*arr, v);
 }
 
 cJSON *
-mj_tags(const struct manifest_kvs *tags)
+mj_tags(struct mctx *c, const struct manifest_kvs *tags)
 {
 	cJSON *a, *t;
 	size_t i;
 
 	if (tags->n == 0)
 		return NULL;
-	a = cJSON_CreateArray();
+	a = mj_arr(c);
 	for (i = 0; i < tags->n; i++) {
-		t = cJSON_CreateObject();
-		cJSON_AddItemToObjectCS(t, "Key", cJSON_CreateString(tags->v[i].key));
-		cJSON_AddItemToObjectCS(t, "Value", mj_env_value(tags->v[i].value));
-		cJSON_AddItemToArray(a, t);
+		t = mj_obj(c);
+		mj_add(t, "Key", mj_str(c, tags->v[i].key));
+		mj_add(t, "Value", mj_env_value(c, tags->v[i].value));
+		jtree_push(a, t);
 	}
 	return a;
 }
@@ -310,34 +297,34 @@ marshal_parameters(struct mctx *c)
 
 	mid_claim(c, MARSHAL_PARAM_DIGEST, c->m->service_loc,
 	    "the deploy digest parameter", NULL);
-	p = cJSON_AddObjectToObject(c->parameters, MARSHAL_PARAM_DIGEST);
-	mj_add_lit(p, "Type", "String");
-	mj_add_str(p, "Description",
+	p = jtree_add(c->a, c->parameters, MARSHAL_PARAM_DIGEST, mj_obj(c));
+	mj_add_lit(c, p, "Type", "String");
+	mj_add_str(c, p, "Description",
 	    "Digest of what was deployed, for the no-change check (spartac deploy sets it)");
-	mj_add_lit(p, "Default", "");
+	mj_add_lit(c, p, "Default", "");
 	mid_claim_output(c, MARSHAL_OUTPUT_DIGEST, c->m->service_loc,
 	    "the deploy digest output", NULL);
-	p = cJSON_AddObjectToObject(c->outputs, MARSHAL_OUTPUT_DIGEST);
-	mj_add_lit(p, "Description", "Digest of what was deployed (spartac)");
-	ref = cJSON_AddObjectToObject(p, "Value");
-	mj_add_str(ref, "Ref", MARSHAL_PARAM_DIGEST);
+	p = jtree_add(c->a, c->outputs, MARSHAL_OUTPUT_DIGEST, mj_obj(c));
+	mj_add_lit(c, p, "Description", "Digest of what was deployed (spartac)");
+	ref = jtree_add(c->a, p, "Value", mj_obj(c));
+	mj_add_str(c, ref, "Ref", MARSHAL_PARAM_DIGEST);
 
 	if (c->m->nfunctions == 0)
 		return; /* an unused parameter is a cfn-lint warning */
 	mid_claim(c, MARSHAL_PARAM_BUCKET, c->m->service_loc,
 	    "the artifact bucket parameter", NULL);
-	p = cJSON_AddObjectToObject(c->parameters, MARSHAL_PARAM_BUCKET);
-	mj_add_lit(p, "Type", "String");
-	mj_add_str(p, "Description",
+	p = jtree_add(c->a, c->parameters, MARSHAL_PARAM_BUCKET, mj_obj(c));
+	mj_add_lit(c, p, "Type", "String");
+	mj_add_str(c, p, "Description",
 	    "S3 bucket holding the code archive (spartac deploy sets it)");
-	mj_add_num(p, "MinLength", 3);
+	mj_add_num(c, p, "MinLength", 3);
 	mid_claim(c, MARSHAL_PARAM_CODE_KEY, c->m->service_loc,
 	    "the code key parameter", NULL);
-	p = cJSON_AddObjectToObject(c->parameters, MARSHAL_PARAM_CODE_KEY);
-	mj_add_lit(p, "Type", "String");
-	mj_add_str(p, "Description",
+	p = jtree_add(c->a, c->parameters, MARSHAL_PARAM_CODE_KEY, mj_obj(c));
+	mj_add_lit(c, p, "Type", "String");
+	mj_add_str(c, p, "Description",
 	    "S3 key of the code archive, named by its content hash (spartac deploy sets it)");
-	mj_add_num(p, "MinLength", 1);
+	mj_add_num(c, p, "MinLength", 1);
 }
 
 /* Moves the manifest's entries of one raw section into dst, claiming their
@@ -356,24 +343,28 @@ marshal_raw(struct mctx *c, const struct node *section, cJSON *converted,
 
 		if (ids != NULL)
 			mid_claim_in(c, ids, p->key->str, p->key->loc, "the %s: entry", key);
-		item = converted ?
-		    cJSON_DetachItemFromObjectCaseSensitive(converted, p->key->str) :
-		    NULL;
+		/* The entries were converted in this order: each is the
+		 * first left (a search by key would make this quadratic). */
+		item = NULL;
+		if (converted != NULL && converted->child != NULL &&
+		    strcmp(converted->child->string, p->key->str) == 0)
+			item = cJSON_DetachItemViaPointer(converted, converted->child);
+		else if (converted != NULL)
+			item = cJSON_DetachItemFromObjectCaseSensitive(converted,
+			    p->key->str);
 		if (item == NULL)
-			item = mj_node(p->value);
-		cJSON_AddItemToObject(dst, p->key->str, item);
+			item = mj_node(c, p->value);
+		jtree_add(c->a, dst, p->key->str, item);
 	}
 }
 
-/* Adds a template section (takes it), or drops it when empty: CloudFormation
+/* Adds a template section, or leaves it out when empty: CloudFormation
  * refuses an empty Mappings or Conditions object. */
 static void
 marshal_section(cJSON *tpl, const char *key, cJSON *section)
 {
-	if (cJSON_GetArraySize(section) > 0)
-		cJSON_AddItemToObjectCS(tpl, key, section);
-	else
-		cJSON_Delete(section);
+	if (section->child != NULL)
+		mj_add(tpl, key, section);
 }
 
 /* ---- depends_on cycles ---- */
@@ -419,7 +410,8 @@ marshal_depends_check(struct mctx *c)
 /* ---- the driver ---- */
 
 int
-marshal_template(const struct manifest *m, struct diags *d, cJSON **out)
+marshal_template(const struct manifest *m, struct arena *a, struct diags *d,
+    cJSON **out)
 {
 	struct mctx c;
 	cJSON *tpl, *raw_params = NULL, *raw_outputs = NULL;
@@ -427,16 +419,15 @@ marshal_template(const struct manifest *m, struct diags *d, cJSON **out)
 
 	memset(&c, 0, sizeof(c));
 	c.m = m;
+	c.a = a;
 	c.d = d;
-	c.parameters = cJSON_CreateObject();
-	c.mappings = cJSON_CreateObject();
-	c.conditions = cJSON_CreateObject();
-	c.resources = cJSON_CreateObject();
-	c.outputs = cJSON_CreateObject();
-	if (m->resources != NULL)
-		c.raw_resources = node_to_cjson(m->resources);
-	if (c.raw_resources == NULL)
-		c.raw_resources = cJSON_CreateObject();
+	c.parameters = mj_obj(&c);
+	c.mappings = mj_obj(&c);
+	c.conditions = mj_obj(&c);
+	c.resources = mj_obj(&c);
+	c.outputs = mj_obj(&c);
+	c.raw_resources = m->resources != NULL ?
+	    node_to_cjson(a, m->resources) : mj_obj(&c);
 	*out = NULL;
 
 	marshal_depends_check(&c);
@@ -450,14 +441,14 @@ marshal_template(const struct manifest *m, struct diags *d, cJSON **out)
 
 	/* The manifest's own entries come last, so a clash points at them. */
 	if (m->parameters != NULL)
-		raw_params = node_to_cjson(m->parameters);
+		raw_params = node_to_cjson(a, m->parameters);
 	marshal_raw(&c, m->parameters, raw_params, c.parameters,
 	    "parameters", &c.ids);
 	marshal_events_s3_apply(&c);
 	marshal_raw(&c, m->resources, c.raw_resources, c.resources,
 	    "resources", &c.ids);
 	if (m->outputs != NULL)
-		raw_outputs = node_to_cjson(m->outputs);
+		raw_outputs = node_to_cjson(a, m->outputs);
 	marshal_raw(&c, m->outputs, raw_outputs, c.outputs,
 	    "outputs", &c.output_ids);
 	/* Names of their own namespaces, never generated: nothing to claim. */
@@ -465,9 +456,6 @@ marshal_template(const struct manifest *m, struct diags *d, cJSON **out)
 	marshal_raw(&c, m->conditions, NULL, c.conditions, "conditions", NULL);
 	marshal_types_check(&c);
 	marshal_refs_check(&c);
-	cJSON_Delete(raw_params);
-	cJSON_Delete(raw_outputs);
-	cJSON_Delete(c.raw_resources);
 
 	mj_object_sort(c.parameters);
 	mj_object_sort(c.mappings);
@@ -478,29 +466,27 @@ marshal_template(const struct manifest *m, struct diags *d, cJSON **out)
 	if (c.errors == 0) /* a cycle through an error would be noise */
 		marshal_graph_check(&c, c.resources);
 
-	tpl = cJSON_CreateObject();
-	mj_add_lit(tpl, "AWSTemplateFormatVersion", "2010-09-09");
+	tpl = mj_obj(&c);
+	mj_add_lit(&c, tpl, "AWSTemplateFormatVersion", "2010-09-09");
 	if (m->description != NULL)
-		mj_add_str(tpl, "Description", m->description);
+		mj_add_str(&c, tpl, "Description", m->description);
 	else {
 		desc = xasprintf("%s (spartac)", m->service);
-		mj_add_str(tpl, "Description", desc);
+		mj_add_str(&c, tpl, "Description", desc);
 		free(desc);
 	}
 	marshal_section(tpl, "Parameters", c.parameters);
 	marshal_section(tpl, "Mappings", c.mappings);
 	marshal_section(tpl, "Conditions", c.conditions);
-	cJSON_AddItemToObjectCS(tpl, "Resources", c.resources);
+	mj_add(tpl, "Resources", c.resources);
 	marshal_section(tpl, "Outputs", c.outputs);
 
 	marshal_iam_free(&c);
 	marshal_function_ids_free(&c);
 	mid_table_free(&c.ids);
 	mid_table_free(&c.output_ids);
-	if (c.errors) {
-		cJSON_Delete(tpl);
-		return c.errors;
-	}
+	if (c.errors)
+		return c.errors; /* the tree is left to the caller's arena */
 	*out = tpl;
 	return 0;
 }

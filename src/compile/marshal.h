@@ -61,11 +61,14 @@ const char *marshal_var(const struct manifest *m, const char *name);
 
 /*
  * Builds the template of m. Returns the number of errors added to d; on
- * success *out is the template (the caller owns it: cJSON_Delete), on
- * errors *out is NULL. The template points into m and its document rather
- * than copying their strings: delete it before freeing them.
+ * success *out is the template, on errors *out is NULL. Its nodes and
+ * strings are taken from a (base/jtree.h), whose owner frees them with
+ * arena_free_all -- whether or not there were errors -- and never with
+ * cJSON_Delete. The template points into m and its document rather than
+ * copying their strings: free it before freeing them.
  */
-int marshal_template(const struct manifest *m, struct diags *d, cJSON **out);
+int marshal_template(const struct manifest *m, struct arena *a,
+    struct diags *d, cJSON **out);
 
 /*
  * Prints tpl as JSON with two-space indentation and a final newline,

@@ -173,14 +173,14 @@ apaths_collect(const struct manifest_api *api, size_t *np)
 }
 
 static cJSON *
-resource_ref(const struct apath *v, size_t n, const char *path)
+resource_ref(struct mctx *c, const struct apath *v, size_t n, const char *path)
 {
 	size_t i;
 
 	if (strcmp(path, "/") == 0)
-		return mj_getatt("Api", "RootResourceId");
+		return mj_getatt(c, "Api", "RootResourceId");
 	i = apath_find(v, n, path);
-	return mj_ref_take(mstr("ApiResource", i == (size_t)-1 ? "" : v[i].id,
+	return mj_ref_take(c, mstr("ApiResource", i == (size_t)-1 ? "" : v[i].id,
 	    NULL));
 }
 
@@ -203,18 +203,18 @@ proxy_method_add(struct mctx *c, const struct manifest_route *r,
 
 	mres_add(c, id, "AWS::ApiGateway::Method", r->key_loc, "route '%s'",
 	    r->key, &props);
-	cJSON_AddItemToObjectCS(props, "RestApiId", mj_ref("Api"));
-	cJSON_AddItemToObjectCS(props, "ResourceId", resource_ref(v, n, r->path));
-	mj_add_lit(props, "HttpMethod", r->method_name);
-	mj_add_lit(props, "AuthorizationType",
+	mj_add(props, "RestApiId", mj_ref(c, "Api"));
+	mj_add(props, "ResourceId", resource_ref(c, v, n, r->path));
+	mj_add_lit(c, props, "HttpMethod", r->method_name);
+	mj_add_lit(c, props, "AuthorizationType",
 	    r->authorization == MANIFEST_AUTH_AWS_IAM ? "AWS_IAM" : "NONE");
-	integ = mj_add_obj(props, "Integration");
-	mj_add_lit(integ, "Type", "AWS_PROXY");
-	mj_add_lit(integ, "IntegrationHttpMethod", "POST");
-	cJSON_AddItemToObjectCS(integ, "Uri", mj_subs("arn:${AWS::Partition}:apigateway:"
+	integ = mj_add_obj(c, props, "Integration");
+	mj_add_lit(c, integ, "Type", "AWS_PROXY");
+	mj_add_lit(c, integ, "IntegrationHttpMethod", "POST");
+	mj_add(integ, "Uri", mj_subs(c, "arn:${AWS::Partition}:apigateway:"
 	    "${AWS::Region}:lambda:path/2015-03-31/functions/${", fid,
 	    ".Arn}/invocations", NULL));
-	cJSON_AddItemToArray(deps, mj_take(id));
+	jtree_push(deps, mj_take(c, id));
 	free(fid);
 }
 
@@ -261,13 +261,13 @@ cors_methods(const struct manifest_cors *cors,
 /* Sets the OPTIONS response header NAME to VALUE, single-quoted as API
  * Gateway wants a static value, and notes NAME for the method response. */
 static void
-cors_header(cJSON *params, const char **names, size_t *nnames,
+cors_header(struct mctx *c, cJSON *params, const char **names, size_t *nnames,
     const char *name, const char *value)
 {
 	char *key = xasprintf("method.response.header.%s", name);
 	char *quoted = xasprintf("'%s'", value);
 
-	cJSON_AddItemToObject(params, key, cJSON_CreateString(quoted));
+	jtree_add(c->a, params, key, mj_str(c, quoted));
 	free(quoted);
 	free(key);
 	names[(*nnames)++] = name;
@@ -290,35 +290,35 @@ cors_method_add(struct mctx *c, const char *path,
 
 	mres_add(c, id, "AWS::ApiGateway::Method", routes[0]->key_loc,
 	    "the CORS OPTIONS method of path '%s'", path, &props);
-	cJSON_AddItemToObjectCS(props, "RestApiId", mj_ref("Api"));
-	cJSON_AddItemToObjectCS(props, "ResourceId", resource_ref(v, n, path));
-	mj_add_lit(props, "HttpMethod", "OPTIONS");
-	mj_add_lit(props, "AuthorizationType", "NONE");
-	integ = mj_add_obj(props, "Integration");
-	mj_add_lit(integ, "Type", "MOCK");
-	t = mj_add_obj(integ, "RequestTemplates");
-	mj_add_lit(t, "application/json", "{\"statusCode\": 200}");
-	ir = cJSON_CreateObject();
-	mj_add_lit(ir, "StatusCode", "200");
-	params = mj_add_obj(ir, "ResponseParameters");
+	mj_add(props, "RestApiId", mj_ref(c, "Api"));
+	mj_add(props, "ResourceId", resource_ref(c, v, n, path));
+	mj_add_lit(c, props, "HttpMethod", "OPTIONS");
+	mj_add_lit(c, props, "AuthorizationType", "NONE");
+	integ = mj_add_obj(c, props, "Integration");
+	mj_add_lit(c, integ, "Type", "MOCK");
+	t = mj_add_obj(c, integ, "RequestTemplates");
+	mj_add_lit(c, t, "application/json", "{\"statusCode\": 200}");
+	ir = mj_obj(c);
+	mj_add_lit(c, ir, "StatusCode", "200");
+	params = mj_add_obj(c, ir, "ResponseParameters");
 
 	if (cors->headers.n > 0)
 		join_into(&b, cors->headers.v, cors->headers.n, ",");
 	else
 		buf_puts(&b, MANIFEST_CORS_DEFAULT_HEADERS);
 	s = buf_take(&b);
-	cors_header(params, names, &nnames, "Access-Control-Allow-Headers", s);
+	cors_header(c, params, names, &nnames, "Access-Control-Allow-Headers", s);
 	free(s);
 	s = cors_methods(cors, routes, nroutes);
-	cors_header(params, names, &nnames, "Access-Control-Allow-Methods", s);
+	cors_header(c, params, names, &nnames, "Access-Control-Allow-Methods", s);
 	free(s);
-	cors_header(params, names, &nnames, "Access-Control-Allow-Origin",
+	cors_header(c, params, names, &nnames, "Access-Control-Allow-Origin",
 	    cors->origins.n > 0 ? cors->origins.v[0] : "*");
 	if (cors->max_age >= 0) {
 		snprintf(age, sizeof age, "%ld", cors->max_age);
-		cors_header(params, names, &nnames, "Access-Control-Max-Age", age);
+		cors_header(c, params, names, &nnames, "Access-Control-Max-Age", age);
 	}
-	t = mj_add_obj(ir, "ResponseTemplates");
+	t = mj_add_obj(c, ir, "ResponseTemplates");
 	if (cors->origins.n > 1) {
 		/* A mock answers with one static value; to allow several
 		 * origins the template echoes the request's Origin when it is
@@ -329,26 +329,26 @@ cors_method_add(struct mctx *c, const char *path,
 			    cors->origins.v[i]);
 		buf_puts(&b, ")\n#set($context.responseOverride.header."
 		    "Access-Control-Allow-Origin = $origin)\n#end\n");
-		mj_add_str(t, "application/json", b.data);
+		mj_add_str(c, t, "application/json", b.data);
 		buf_free(&b);
-		cors_header(params, names, &nnames, "Vary", "Origin");
+		cors_header(c, params, names, &nnames, "Vary", "Origin");
 	} else
-		mj_add_lit(t, "application/json", "");
-	cJSON_AddItemToArray(mj_add_arr(integ, "IntegrationResponses"), ir);
+		mj_add_lit(c, t, "application/json", "");
+	jtree_push(mj_add_arr(c, integ, "IntegrationResponses"), ir);
 
-	mr = cJSON_CreateObject();
-	mj_add_lit(mr, "StatusCode", "200");
-	mparams = mj_add_obj(mr, "ResponseParameters");
+	mr = mj_obj(c);
+	mj_add_lit(c, mr, "StatusCode", "200");
+	mparams = mj_add_obj(c, mr, "ResponseParameters");
 	/* Same order as the integration's parameters, alphabetical. */
 	for (i = 0; i < nnames; i++) {
 		key = xasprintf("%s%s", hdr, names[i]);
-		cJSON_AddBoolToObject(mparams, key, 1);
+		jtree_add(c->a, mparams, key, jtree_bool(c->a, 1));
 		free(key);
 	}
 	mj_object_sort(params);
 	mj_object_sort(mparams);
-	cJSON_AddItemToArray(mj_add_arr(props, "MethodResponses"), mr);
-	cJSON_AddItemToArray(deps, mj_take(id));
+	jtree_push(mj_add_arr(c, props, "MethodResponses"), mr);
+	jtree_push(deps, mj_take(c, id));
 }
 
 /* What a deployment snapshots, hashed: 12 hex digits. */
@@ -405,16 +405,16 @@ marshal_api(struct mctx *c)
 		return;
 	mres_add(c, "Api", "AWS::ApiGateway::RestApi", api->loc, "the REST API",
 	    NULL, &props);
-	mj_add_str(props, "Name", api->name);
+	mj_add_str(c, props, "Name", api->name);
 	if (api->description != NULL)
-		mj_add_str(props, "Description", api->description);
+		mj_add_str(c, props, "Description", api->description);
 	endpoint = api->endpoint == MANIFEST_ENDPOINT_REGIONAL ? "REGIONAL" :
 	    api->endpoint == MANIFEST_ENDPOINT_PRIVATE ? "PRIVATE" : "EDGE";
-	o = mj_add_obj(props, "EndpointConfiguration");
-	cJSON_AddItemToObjectCS(o, "Types", mj_strings(&endpoint, 1));
+	o = mj_add_obj(c, props, "EndpointConfiguration");
+	mj_add(o, "Types", mj_strings(c, &endpoint, 1));
 	if (api->binary_media_types.n > 0)
-		cJSON_AddItemToObjectCS(props, "BinaryMediaTypes",
-		    mj_strings(api->binary_media_types.v, api->binary_media_types.n));
+		mj_add(props, "BinaryMediaTypes",
+		    mj_strings(c, api->binary_media_types.v, api->binary_media_types.n));
 	if (api->nroutes == 0)
 		return; /* a deployment needs at least one method */
 
@@ -423,15 +423,15 @@ marshal_api(struct mctx *c)
 		id = mstr("ApiResource", v[i].id, NULL);
 		mres_add(c, id, "AWS::ApiGateway::Resource", api->loc,
 		    "an API resource (a path prefix of the routes)", NULL, &props);
-		cJSON_AddItemToObjectCS(props, "ParentId", v[i].parent == (size_t)-1 ?
-		    mj_getatt("Api", "RootResourceId") :
-		    resource_ref(v, n, v[v[i].parent].path));
-		mj_add_str(props, "PathPart", strrchr(v[i].path, '/') + 1);
-		cJSON_AddItemToObjectCS(props, "RestApiId", mj_ref("Api"));
+		mj_add(props, "ParentId", v[i].parent == (size_t)-1 ?
+		    mj_getatt(c, "Api", "RootResourceId") :
+		    resource_ref(c, v, n, v[v[i].parent].path));
+		mj_add_str(c, props, "PathPart", strrchr(v[i].path, '/') + 1);
+		mj_add(props, "RestApiId", mj_ref(c, "Api"));
 		free(id);
 	}
 
-	deps = cJSON_CreateArray();
+	deps = mj_arr(c);
 	for (i = 0; i < api->nroutes; i = j) {
 		const struct manifest_route *const *group = &api->routes_sorted[i];
 		int has_options = 0;
@@ -450,16 +450,16 @@ marshal_api(struct mctx *c)
 	id = xasprintf("ApiDeployment%s", hash);
 	res = mres_add(c, id, "AWS::ApiGateway::Deployment", api->loc,
 	    "the API deployment", NULL, &props);
-	mj_add_str(props, "Description", hash);
-	cJSON_AddItemToObjectCS(props, "RestApiId", mj_ref("Api"));
+	mj_add_str(c, props, "Description", hash);
+	mj_add(props, "RestApiId", mj_ref(c, "Api"));
 	/* A deployment snapshots the methods, so it must come after them. */
-	cJSON_AddItemToObjectCS(res, "DependsOn", deps);
+	mj_add(res, "DependsOn", deps);
 
 	mres_add(c, "ApiStage", "AWS::ApiGateway::Stage", api->loc,
 	    "the API stage", NULL, &props);
-	cJSON_AddItemToObjectCS(props, "DeploymentId", mj_ref_take(id));
-	cJSON_AddItemToObjectCS(props, "RestApiId", mj_ref("Api"));
-	mj_add_lit(props, "StageName", api->stage);
+	mj_add(props, "DeploymentId", mj_ref_take(c, id));
+	mj_add(props, "RestApiId", mj_ref(c, "Api"));
+	mj_add_lit(c, props, "StageName", api->stage);
 
 	/* One permission per function, in manifest order. */
 	served = xcalloc(c->m->nfunctions + 1, 1);
@@ -474,10 +474,10 @@ marshal_api(struct mctx *c)
 		fid = marshal_function_id(f);
 		mres_add(c, id, "AWS::Lambda::Permission", f->key_loc,
 		    "the API's invoke permission of function '%s'", f->name, &props);
-		mj_add_lit(props, "Action", "lambda:InvokeFunction");
-		cJSON_AddItemToObjectCS(props, "FunctionName", mj_getatt(fid, "Arn"));
-		mj_add_lit(props, "Principal", "apigateway.amazonaws.com");
-		cJSON_AddItemToObjectCS(props, "SourceArn", mj_subs("arn:${AWS::Partition}:"
+		mj_add_lit(c, props, "Action", "lambda:InvokeFunction");
+		mj_add(props, "FunctionName", mj_getatt(c, fid, "Arn"));
+		mj_add_lit(c, props, "Principal", "apigateway.amazonaws.com");
+		mj_add(props, "SourceArn", mj_subs(c, "arn:${AWS::Partition}:"
 		    "execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*", NULL));
 		free(id);
 		free(fid);
@@ -486,9 +486,9 @@ marshal_api(struct mctx *c)
 
 	mid_claim_output(c, MARSHAL_OUTPUT_API_URL, api->loc, "the API URL output",
 	    NULL);
-	o = cJSON_AddObjectToObject(c->outputs, MARSHAL_OUTPUT_API_URL);
-	mj_add_lit(o, "Description", "The API's invoke URL");
-	cJSON_AddItemToObjectCS(o, "Value", mj_sub("https://${Api}.execute-api."
+	o = jtree_add(c->a, c->outputs, MARSHAL_OUTPUT_API_URL, mj_obj(c));
+	mj_add_lit(c, o, "Description", "The API's invoke URL");
+	mj_add(o, "Value", mj_sub(c, "https://${Api}.execute-api."
 	    "${AWS::Region}.${AWS::URLSuffix}/${ApiStage}/"));
 
 	for (i = 0; i < n; i++) {

@@ -34,13 +34,13 @@ permission_add(struct mctx *c, const char *id, const char *fid,
 	cJSON *props;
 
 	mres_add(c, id, "AWS::Lambda::Permission", loc, EVENT_WHAT, fname, &props);
-	mj_add_lit(props, "Action", "lambda:InvokeFunction");
-	cJSON_AddItemToObjectCS(props, "FunctionName", mj_getatt(fid, "Arn"));
-	mj_add_str(props, "Principal", principal);
+	mj_add_lit(c, props, "Action", "lambda:InvokeFunction");
+	mj_add(props, "FunctionName", mj_getatt(c, fid, "Arn"));
+	mj_add_str(c, props, "Principal", principal);
 	if (source_account)
-		cJSON_AddItemToObjectCS(props, "SourceAccount", mj_ref("AWS::AccountId"));
+		mj_add(props, "SourceAccount", mj_ref(c, "AWS::AccountId"));
 	if (source_arn != NULL)
-		cJSON_AddItemToObjectCS(props, "SourceArn", source_arn);
+		mj_add(props, "SourceArn", source_arn);
 	return props;
 }
 
@@ -57,37 +57,36 @@ rule_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
 	mres_add(c, id, "AWS::Events::Rule", e->loc, EVENT_WHAT, fname, &props);
 	if (e->kind == MANIFEST_EVENT_SCHEDULE) {
 		if (e->u.schedule.description != NULL)
-			mj_add_str(props, "Description",
+			mj_add_str(c, props, "Description",
 			    e->u.schedule.description);
-		mj_add_str(props, "ScheduleExpression",
+		mj_add_str(c, props, "ScheduleExpression",
 		    e->u.schedule.expression);
 		enabled = e->u.schedule.enabled;
 		input = e->u.schedule.input;
 	} else {
 		if (e->u.eventbridge.bus != NULL)
-			cJSON_AddItemToObjectCS(props, "EventBusName",
-			    mj_node(e->u.eventbridge.bus));
-		cJSON_AddItemToObjectCS(props, "EventPattern",
-		    mj_node(e->u.eventbridge.pattern));
+			mj_add(props, "EventBusName",
+			    mj_node(c, e->u.eventbridge.bus));
+		mj_add(props, "EventPattern",
+		    mj_node(c, e->u.eventbridge.pattern));
 		enabled = e->u.eventbridge.enabled;
 		input = e->u.eventbridge.input;
 	}
-	mj_add_str(props, "State", enabled ? "ENABLED" : "DISABLED");
-	targets = mj_add_arr(props, "Targets");
-	t = cJSON_CreateObject();
-	mj_add_lit(t, "Id", "Function");
-	cJSON_AddItemToObjectCS(t, "Arn", mj_getatt(fid, "Arn"));
+	mj_add_str(c, props, "State", enabled ? "ENABLED" : "DISABLED");
+	targets = mj_add_arr(c, props, "Targets");
+	t = mj_obj(c);
+	mj_add_lit(c, t, "Id", "Function");
+	mj_add(t, "Arn", mj_getatt(c, fid, "Arn"));
 	if (input != NULL) {
 		/* Targets take the constant input as JSON text. */
-		cJSON *j = mj_node(input);
+		cJSON *j = mj_node(c, input);
 
 		text = cJSON_PrintUnformatted(j);
-		mj_add_str(t, "Input", text);
+		mj_add_str(c, t, "Input", text);
 		cJSON_free(text);
-		cJSON_Delete(j);
 	}
-	cJSON_AddItemToArray(targets, t);
-	permission_add(c, pid, fid, "events.amazonaws.com", mj_getatt(id, "Arn"),
+	jtree_push(targets, t);
+	permission_add(c, pid, fid, "events.amazonaws.com", mj_getatt(c, id, "Arn"),
 	    0, e->loc, fname);
 	free(id);
 	free(pid);
@@ -95,30 +94,29 @@ rule_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
 
 /* Partial batch responses, filters and the enabled switch of a mapping. */
 static void
-poll_add(const struct manifest_poll *p, cJSON *props)
+poll_add(struct mctx *c, const struct manifest_poll *p, cJSON *props)
 {
 	cJSON *filters, *f;
 	size_t i;
 	char *text;
 
 	if (!p->enabled)
-		mj_add_bool(props, "Enabled", 0);
+		mj_add_bool(c, props, "Enabled", 0);
 	if (p->report_failures)
-		cJSON_AddItemToArray(mj_add_arr(props, "FunctionResponseTypes"),
-		    mj_lit("ReportBatchItemFailures"));
+		jtree_push(mj_add_arr(c, props, "FunctionResponseTypes"),
+		    mj_lit(c, "ReportBatchItemFailures"));
 	if (p->filters == NULL)
 		return;
-	filters = mj_add_arr(mj_add_obj(props, "FilterCriteria"), "Filters");
+	filters = mj_add_arr(c, mj_add_obj(c, props, "FilterCriteria"),
+	    "Filters");
 	for (i = 0; i < p->filters->n; i++) {
-		/* Lambda takes each pattern as JSON text. */
-		cJSON *j = mj_node(p->filters->items[i]);
-
-		text = cJSON_PrintUnformatted(j);
-		f = cJSON_CreateObject();
-		mj_add_str(f, "Pattern", text);
-		cJSON_AddItemToArray(filters, f);
+		/* Lambda takes each pattern as JSON text (the tree printed is
+		 * left to the arena). */
+		text = cJSON_PrintUnformatted(mj_node(c, p->filters->items[i]));
+		f = mj_obj(c);
+		mj_add_str(c, f, "Pattern", text);
+		jtree_push(filters, f);
 		cJSON_free(text);
-		cJSON_Delete(j);
 	}
 }
 
@@ -131,26 +129,26 @@ stream_options_add(struct mctx *c, struct mrole *r,
 	cJSON *o;
 
 	if (e->u.stream.on_failure != NULL) {
-		o = mj_add_obj(mj_add_obj(props, "DestinationConfig"), "OnFailure");
-		cJSON_AddItemToObjectCS(o, "Destination",
-		    mj_node(e->u.stream.on_failure));
+		o = mj_add_obj(c, mj_add_obj(c, props, "DestinationConfig"),
+		    "OnFailure");
+		mj_add(o, "Destination", mj_node(c, e->u.stream.on_failure));
 		marshal_iam_destination(c, r, e->u.stream.on_failure, "sqs sns");
 	}
 	if (e->u.stream.bisect)
-		mj_add_bool(props, "BisectBatchOnFunctionError", 1);
+		mj_add_bool(c, props, "BisectBatchOnFunctionError", 1);
 	if (e->u.stream.retries != MANIFEST_UNSET)
-		mj_add_num(props, "MaximumRetryAttempts",
+		mj_add_num(c, props, "MaximumRetryAttempts",
 		    (double)e->u.stream.retries);
 	if (e->u.stream.max_record_age != MANIFEST_UNSET)
-		mj_add_num(props, "MaximumRecordAgeInSeconds",
+		mj_add_num(c, props, "MaximumRecordAgeInSeconds",
 		    (double)e->u.stream.max_record_age);
 	if (e->u.stream.parallelization != MANIFEST_UNSET)
-		mj_add_num(props, "ParallelizationFactor",
+		mj_add_num(c, props, "ParallelizationFactor",
 		    (double)e->u.stream.parallelization);
 	if (e->u.stream.tumbling_window != MANIFEST_UNSET)
-		mj_add_num(props, "TumblingWindowInSeconds",
+		mj_add_num(c, props, "TumblingWindowInSeconds",
 		    (double)e->u.stream.tumbling_window);
-	poll_add(&e->u.stream.poll, props);
+	poll_add(c, &e->u.stream.poll, props);
 }
 
 static void
@@ -173,30 +171,30 @@ mapping_add(struct mctx *c, struct mrole *r, const struct manifest_event *e,
 		batch = e->u.stream.batch;
 		window = e->u.stream.window;
 	}
-	cJSON_AddItemToObjectCS(props, "EventSourceArn", mj_node(arn));
-	cJSON_AddItemToObjectCS(props, "FunctionName", mj_ref_take(xstrdup(fid)));
-	mj_add_num(props, "BatchSize", (double)batch);
+	mj_add(props, "EventSourceArn", mj_node(c, arn));
+	mj_add(props, "FunctionName", mj_ref_take(c, xstrdup(fid)));
+	mj_add_num(c, props, "BatchSize", (double)batch);
 	if (window > 0)
-		mj_add_num(props, "MaximumBatchingWindowInSeconds",
+		mj_add_num(c, props, "MaximumBatchingWindowInSeconds",
 		    (double)window);
 	if (e->kind != MANIFEST_EVENT_SQS)
-		mj_add_str(props, "StartingPosition",
+		mj_add_str(c, props, "StartingPosition",
 		    e->u.stream.start == MANIFEST_START_TRIM_HORIZON ?
 		    "TRIM_HORIZON" : "LATEST");
 	if (e->kind == MANIFEST_EVENT_SQS) {
-		poll_add(&e->u.sqs.poll, props);
+		poll_add(c, &e->u.sqs.poll, props);
 		if (e->u.sqs.max_concurrency != MANIFEST_UNSET)
-			mj_add_num(mj_add_obj(props, "ScalingConfig"),
+			mj_add_num(c, mj_add_obj(c, props, "ScalingConfig"),
 			    "MaximumConcurrency", (double)e->u.sqs.max_concurrency);
 	} else
 		stream_options_add(c, r, e, props);
 	if (r != NULL) {
 		if (e->kind == MANIFEST_EVENT_SQS)
-			mj_array_push(&r->sqs, mj_node(arn));
+			mj_array_push(c, &r->sqs, mj_node(c, arn));
 		else if (e->kind == MANIFEST_EVENT_KINESIS)
-			mj_array_push(&r->kinesis, mj_node(arn));
+			mj_array_push(c, &r->kinesis, mj_node(c, arn));
 		else
-			mj_array_push(&r->dynamodb, mj_node(arn));
+			mj_array_push(c, &r->dynamodb, mj_node(c, arn));
 	}
 	free(id);
 }
@@ -210,12 +208,12 @@ sns_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
 	cJSON *props;
 
 	mres_add(c, id, "AWS::SNS::Subscription", e->loc, EVENT_WHAT, fname, &props);
-	mj_add_lit(props, "Protocol", "lambda");
-	cJSON_AddItemToObjectCS(props, "Endpoint", mj_getatt(fid, "Arn"));
-	cJSON_AddItemToObjectCS(props, "TopicArn", mj_node(e->u.sns.topic));
+	mj_add_lit(c, props, "Protocol", "lambda");
+	mj_add(props, "Endpoint", mj_getatt(c, fid, "Arn"));
+	mj_add(props, "TopicArn", mj_node(c, e->u.sns.topic));
 	if (e->u.sns.filter != NULL)
-		cJSON_AddItemToObjectCS(props, "FilterPolicy", mj_node(e->u.sns.filter));
-	permission_add(c, pid, fid, "sns.amazonaws.com", mj_node(e->u.sns.topic),
+		mj_add(props, "FilterPolicy", mj_node(c, e->u.sns.filter));
+	permission_add(c, pid, fid, "sns.amazonaws.com", mj_node(c, e->u.sns.topic),
 	    0, e->loc, fname);
 	free(id);
 	free(pid);
@@ -234,50 +232,51 @@ s3_add(struct mctx *c, struct mrole *r, const struct manifest_event *e,
 
 	name = node_get(node_get(e->u.s3.resource, "Properties"), "BucketName");
 	permission_add(c, pid, fid, "s3.amazonaws.com", name == NULL ? NULL :
-	    mj_sub_value("arn:${AWS::Partition}:s3:::${V}", name), 1, e->loc, fname);
+	    mj_sub_value(c, "arn:${AWS::Partition}:s3:::${V}", name), 1, e->loc,
+	    fname);
 
 	if (nevents == 0) {
 		events = dflt;
 		nevents = 1;
 	}
 	if (c->s3_pending == NULL)
-		c->s3_pending = cJSON_CreateObject();
+		c->s3_pending = mj_obj(c);
 	if ((pending = cJSON_GetObjectItemCaseSensitive(c->s3_pending,
 	    e->u.s3.bucket)) == NULL) {
-		pending = cJSON_AddObjectToObject(c->s3_pending, e->u.s3.bucket);
-		mj_add_arr(pending, "LambdaConfigurations");
-		mj_add_arr(pending, "DependsOn");
+		pending = jtree_add(c->a, c->s3_pending, e->u.s3.bucket, mj_obj(c));
+		mj_add_arr(c, pending, "LambdaConfigurations");
+		mj_add_arr(c, pending, "DependsOn");
 	}
 	configs = cJSON_GetObjectItemCaseSensitive(pending, "LambdaConfigurations");
 	for (i = 0; i < nevents; i++) {
-		cfg = cJSON_CreateObject();
-		mj_add_str(cfg, "Event", events[i]);
-		cJSON_AddItemToObjectCS(cfg, "Function", mj_getatt(fid, "Arn"));
+		cfg = mj_obj(c);
+		mj_add_str(c, cfg, "Event", events[i]);
+		mj_add(cfg, "Function", mj_getatt(c, fid, "Arn"));
 		if (e->u.s3.prefix != NULL || e->u.s3.suffix != NULL) {
-			filter = mj_add_obj(cfg, "Filter");
-			rules = cJSON_AddArrayToObject(
-			    mj_add_obj(filter, "S3Key"), "Rules");
+			filter = mj_add_obj(c, cfg, "Filter");
+			rules = mj_add_arr(c, mj_add_obj(c, filter, "S3Key"),
+			    "Rules");
 			if (e->u.s3.prefix != NULL) {
-				rule = cJSON_CreateObject();
-				mj_add_lit(rule, "Name", "prefix");
-				mj_add_str(rule, "Value", e->u.s3.prefix);
-				cJSON_AddItemToArray(rules, rule);
+				rule = mj_obj(c);
+				mj_add_lit(c, rule, "Name", "prefix");
+				mj_add_str(c, rule, "Value", e->u.s3.prefix);
+				jtree_push(rules, rule);
 			}
 			if (e->u.s3.suffix != NULL) {
-				rule = cJSON_CreateObject();
-				mj_add_lit(rule, "Name", "suffix");
-				mj_add_str(rule, "Value", e->u.s3.suffix);
-				cJSON_AddItemToArray(rules, rule);
+				rule = mj_obj(c);
+				mj_add_lit(c, rule, "Name", "suffix");
+				mj_add_str(c, rule, "Value", e->u.s3.suffix);
+				jtree_push(rules, rule);
 			}
 		}
-		cJSON_AddItemToArray(configs, cfg);
+		jtree_push(configs, cfg);
 	}
 	mj_array_add_unique(cJSON_GetObjectItemCaseSensitive(pending, "DependsOn"),
-	    cJSON_CreateString(pid));
+	    mj_str(c, pid));
 	if (r != NULL) {
 		if (r->buckets == NULL)
-			r->buckets = cJSON_CreateArray();
-		mj_array_add_unique(r->buckets, mj_lit(e->u.s3.bucket));
+			r->buckets = mj_arr(c);
+		mj_array_add_unique(r->buckets, mj_lit(c, e->u.s3.bucket));
 	}
 	free(pid);
 }
@@ -296,32 +295,31 @@ marshal_events_s3_apply(struct mctx *c)
 		if (bucket == NULL)
 			continue; /* manifest_build checked it; nothing to patch */
 		if ((props = cJSON_GetObjectItemCaseSensitive(bucket, "Properties")) == NULL)
-			props = mj_add_obj(bucket, "Properties");
+			props = mj_add_obj(c, bucket, "Properties");
 		if ((nc = cJSON_GetObjectItemCaseSensitive(props,
 		    "NotificationConfiguration")) == NULL)
-			nc = mj_add_obj(props, "NotificationConfiguration");
+			nc = mj_add_obj(c, props, "NotificationConfiguration");
 		if ((lc = cJSON_GetObjectItemCaseSensitive(nc,
 		    "LambdaConfigurations")) == NULL)
-			lc = mj_add_arr(nc, "LambdaConfigurations");
+			lc = mj_add_arr(c, nc, "LambdaConfigurations");
 		arr = cJSON_GetObjectItemCaseSensitive(pending, "LambdaConfigurations");
 		while (arr->child != NULL)
-			cJSON_AddItemToArray(lc, cJSON_DetachItemViaPointer(arr, arr->child));
+			jtree_push(lc, cJSON_DetachItemViaPointer(arr, arr->child));
 
 		dep = cJSON_GetObjectItemCaseSensitive(bucket, "DependsOn");
 		if (dep != NULL && cJSON_IsString(dep)) {
-			it = cJSON_CreateArray();
-			cJSON_AddItemToArray(it, cJSON_CreateString(dep->valuestring));
-			/* InObject: the new item takes the member's key */
-			cJSON_ReplaceItemInObjectCaseSensitive(bucket, "DependsOn", it);
+			it = mj_arr(c);
+			jtree_push(it, mj_str(c, dep->valuestring));
+			/* the new item takes the member's key */
+			jtree_replace(bucket, dep, it);
 			dep = it;
 		} else if (dep == NULL)
-			dep = mj_add_arr(bucket, "DependsOn");
+			dep = mj_add_arr(c, bucket, "DependsOn");
 		arr = cJSON_GetObjectItemCaseSensitive(pending, "DependsOn");
 		while (arr->child != NULL)
 			mj_array_add_unique(dep, cJSON_DetachItemViaPointer(arr, arr->child));
 	}
-	cJSON_Delete(c->s3_pending);
-	c->s3_pending = NULL;
+	c->s3_pending = NULL; /* its nodes are the template's arena's */
 }
 
 static void
@@ -332,17 +330,17 @@ logs_add(struct mctx *c, const struct manifest_event *e, const char *prefix,
 	cJSON *res, *props;
 
 	permission_add(c, pid, fid, "logs.amazonaws.com",
-	    mj_sub_value("arn:${AWS::Partition}:logs:${AWS::Region}:"
+	    mj_sub_value(c, "arn:${AWS::Partition}:logs:${AWS::Region}:"
 	    "${AWS::AccountId}:log-group:${V}:*", e->u.logs.log_group), 1,
 	    e->loc, fname);
 	res = mres_add(c, id, "AWS::Logs::SubscriptionFilter", e->loc,
 	    EVENT_WHAT, fname, &props);
-	cJSON_AddItemToObjectCS(props, "DestinationArn", mj_getatt(fid, "Arn"));
-	mj_add_str(props, "FilterPattern",
+	mj_add(props, "DestinationArn", mj_getatt(c, fid, "Arn"));
+	mj_add_str(c, props, "FilterPattern",
 	    e->u.logs.filter ? e->u.logs.filter : "");
-	cJSON_AddItemToObjectCS(props, "LogGroupName", mj_node(e->u.logs.log_group));
+	mj_add(props, "LogGroupName", mj_node(c, e->u.logs.log_group));
 	/* Logs checks that it may invoke the function when the filter is made. */
-	mj_add_str(res, "DependsOn", pid);
+	mj_add_str(c, res, "DependsOn", pid);
 	free(id);
 	free(pid);
 }

@@ -77,41 +77,41 @@ marshal_iam_role_arn(struct mctx *c, size_t fi)
 	struct mrole *r = marshal_iam_role_of(c, fi);
 
 	if (r == NULL)
-		return cJSON_CreateString(f->role->arn);
-	return mj_getatt(r->id, "Arn");
+		return mj_str(c, f->role->arn);
+	return mj_getatt(c, r->id, "Arn");
 }
 
 /* sid and actions are literals (kept, not copied). */
 static void
-statement_add(cJSON *stmts, const char *sid, const char *const *actions,
+statement_add(struct mctx *c, cJSON *stmts, const char *sid, const char *const *actions,
     size_t nactions, cJSON *resources)
 {
-	cJSON *s = cJSON_CreateObject();
+	cJSON *s = mj_obj(c);
 
-	mj_add_lit(s, "Sid", sid);
-	mj_add_lit(s, "Effect", "Allow");
-	cJSON_AddItemToObjectCS(s, "Action", mj_strings(actions, nactions));
-	cJSON_AddItemToObjectCS(s, "Resource", resources);
-	cJSON_AddItemToArray(stmts, s);
+	mj_add_lit(c, s, "Sid", sid);
+	mj_add_lit(c, s, "Effect", "Allow");
+	mj_add(s, "Action", mj_strings(c, actions, nactions));
+	mj_add(s, "Resource", resources);
+	jtree_push(stmts, s);
 }
 
 /* Adds a statement over the recorded resources, which it takes. */
 static void
-statement_take(cJSON *stmts, const char *sid, const char *const *actions,
+statement_take(struct mctx *c, cJSON *stmts, const char *sid, const char *const *actions,
     size_t nactions, cJSON **resources)
 {
 	if (*resources == NULL)
 		return;
-	statement_add(stmts, sid, actions, nactions, *resources);
+	statement_add(c, stmts, sid, actions, nactions, *resources);
 	*resources = NULL;
 }
 
 static cJSON *
-star(void)
+star(struct mctx *c)
 {
-	cJSON *a = cJSON_CreateArray();
+	cJSON *a = mj_arr(c);
 
-	cJSON_AddItemToArray(a, mj_lit("*"));
+	jtree_push(a, mj_lit(c, "*"));
 	return a;
 }
 
@@ -140,8 +140,9 @@ names_event_bucket(const struct mrole *r, const struct manifest_privilege *p)
  * for its role, so that statement lives in a policy of its own.
  */
 static void
-declared_add(const struct mrole *r, cJSON *stmts, cJSON **late,
-    const struct manifest_privilege *privs, size_t n, size_t *seq)
+declared_add(struct mctx *c, const struct mrole *r, cJSON *stmts,
+    cJSON **late, const struct manifest_privilege *privs, size_t n,
+    size_t *seq)
 {
 	size_t i, j;
 	char sid[32];
@@ -151,21 +152,21 @@ declared_add(const struct mrole *r, cJSON *stmts, cJSON **late,
 		const struct manifest_privilege *p = &privs[i];
 
 		snprintf(sid, sizeof(sid), "Declared%zu", ++*seq);
-		res = cJSON_CreateArray();
+		res = mj_arr(c);
 		for (j = 0; j < p->resources.n; j++)
-			cJSON_AddItemToArray(res, mj_node(p->resources.v[j]));
-		s = cJSON_CreateObject();
-		mj_add_str(s, "Sid", sid);
-		mj_add_lit(s, "Effect", "Allow");
-		cJSON_AddItemToObjectCS(s, "Action",
-		    mj_strings(p->actions.v, p->actions.n));
-		cJSON_AddItemToObjectCS(s, "Resource", res);
+			jtree_push(res, mj_node(c, p->resources.v[j]));
+		s = mj_obj(c);
+		mj_add_str(c, s, "Sid", sid);
+		mj_add_lit(c, s, "Effect", "Allow");
+		mj_add(s, "Action",
+		    mj_strings(c, p->actions.v, p->actions.n));
+		mj_add(s, "Resource", res);
 		if (p->condition != NULL)
-			cJSON_AddItemToObjectCS(s, "Condition", mj_node(p->condition));
+			mj_add(s, "Condition", mj_node(c, p->condition));
 		if (names_event_bucket(r, p))
-			mj_array_push(late, s);
+			mj_array_push(c, late, s);
 		else
-			cJSON_AddItemToArray(stmts, s);
+			jtree_push(stmts, s);
 	}
 }
 
@@ -185,19 +186,19 @@ late_emit(struct mctx *c, struct mrole *r, cJSON *late)
 		mres_add(c, id, "AWS::IAM::Policy", r->loc,
 		    "the event-bucket policy of role '%s'", r->role->name,
 		    &props);
-	mj_add_lit(props, "PolicyName", "spartac-event-buckets");
-	doc = mj_add_obj(props, "PolicyDocument");
-	mj_add_lit(doc, "Version", "2012-10-17");
-	cJSON_AddItemToObjectCS(doc, "Statement", late);
-	cJSON_AddItemToArray(mj_add_arr(props, "Roles"),
-	    mj_ref_take(xstrdup(r->id)));
+	mj_add_lit(c, props, "PolicyName", "spartac-event-buckets");
+	doc = mj_add_obj(c, props, "PolicyDocument");
+	mj_add_lit(c, doc, "Version", "2012-10-17");
+	mj_add(doc, "Statement", late);
+	jtree_push(mj_add_arr(c, props, "Roles"),
+	    mj_ref_take(c, xstrdup(r->id)));
 	free(id);
 }
 
 /* The kinds of destination and where r records each. */
 static void
-destination_push(struct mrole *r, const char *svc, const char *services,
-    const struct node *n)
+destination_push(struct mctx *c, struct mrole *r, const char *svc,
+    const char *services, const struct node *n)
 {
 	struct {
 		const char *svc;
@@ -211,7 +212,7 @@ destination_push(struct mrole *r, const char *svc, const char *services,
 	for (k = 0; k < NELEM(kinds); k++)
 		if (svc != NULL ? strcmp(svc, kinds[k].svc) == 0 :
 		    strstr(services, kinds[k].svc) != NULL)
-			mj_array_push(kinds[k].to, mj_node(n));
+			mj_array_push(c, kinds[k].to, mj_node(c, n));
 }
 
 void
@@ -225,23 +226,23 @@ marshal_iam_destination(struct mctx *c, struct mrole *r, const struct node *n,
 	svc = mj_arn_service(c, n);
 	if (svc != NULL && strstr(services, svc) == NULL)
 		svc = NULL; /* the checks refused a literal; grant what may be */
-	destination_push(r, svc, services, n);
+	destination_push(c, r, svc, services, n);
 }
 
 /* What destinations need: send to each recorded ARN, nothing else. */
 static void
-destinations_emit(cJSON *stmts, struct mrole *r)
+destinations_emit(struct mctx *c, cJSON *stmts, struct mrole *r)
 {
 	static const char *const sqs[] = {"sqs:SendMessage"};
 	static const char *const sns[] = {"sns:Publish"};
 	static const char *const lambda[] = {"lambda:InvokeFunction"};
 	static const char *const events[] = {"events:PutEvents"};
 
-	statement_take(stmts, "DestinationSqs", sqs, NELEM(sqs), &r->dest_sqs);
-	statement_take(stmts, "DestinationSns", sns, NELEM(sns), &r->dest_sns);
-	statement_take(stmts, "DestinationLambda", lambda, NELEM(lambda),
+	statement_take(c, stmts, "DestinationSqs", sqs, NELEM(sqs), &r->dest_sqs);
+	statement_take(c, stmts, "DestinationSns", sns, NELEM(sns), &r->dest_sns);
+	statement_take(c, stmts, "DestinationLambda", lambda, NELEM(lambda),
 	    &r->dest_lambda);
-	statement_take(stmts, "DestinationEvents", events, NELEM(events),
+	statement_take(c, stmts, "DestinationEvents", events, NELEM(events),
 	    &r->dest_events);
 }
 
@@ -257,15 +258,15 @@ attachments_add(struct mctx *c, const struct mrole *r, cJSON *props)
 	size_t i;
 
 	if (mp->n + dp->n > 0) {
-		a = mj_add_arr(props, "ManagedPolicyArns");
+		a = mj_add_arr(c, props, "ManagedPolicyArns");
 		for (i = 0; i < dp->n; i++)
-			mj_array_add_unique(a, mj_node(dp->v[i]));
+			mj_array_add_unique(a, mj_node(c, dp->v[i]));
 		for (i = 0; i < mp->n; i++)
-			mj_array_add_unique(a, mj_node(mp->v[i]));
+			mj_array_add_unique(a, mj_node(c, mp->v[i]));
 	}
 	if (c->m->permissions_boundary != NULL)
-		cJSON_AddItemToObjectCS(props, "PermissionsBoundary",
-		    mj_node(c->m->permissions_boundary));
+		mj_add(props, "PermissionsBoundary",
+		    mj_node(c, c->m->permissions_boundary));
 }
 
 static void
@@ -304,14 +305,14 @@ role_emit(struct mctx *c, struct mrole *r)
 	size_t seq;
 
 	mres_put(c, r->id, "AWS::IAM::Role", &props); /* claimed in prepare */
-	trust = mj_add_obj(props, "AssumeRolePolicyDocument");
-	mj_add_lit(trust, "Version", "2012-10-17");
-	st = cJSON_CreateObject();
-	mj_add_lit(st, "Effect", "Allow");
-	pr = mj_add_obj(st, "Principal");
-	mj_add_lit(pr, "Service", "lambda.amazonaws.com");
-	mj_add_lit(st, "Action", "sts:AssumeRole");
-	cJSON_AddItemToArray(mj_add_arr(trust, "Statement"), st);
+	trust = mj_add_obj(c, props, "AssumeRolePolicyDocument");
+	mj_add_lit(c, trust, "Version", "2012-10-17");
+	st = mj_obj(c);
+	mj_add_lit(c, st, "Effect", "Allow");
+	pr = mj_add_obj(c, st, "Principal");
+	mj_add_lit(c, pr, "Service", "lambda.amazonaws.com");
+	mj_add_lit(c, st, "Action", "sts:AssumeRole");
+	jtree_push(mj_add_arr(c, trust, "Statement"), st);
 	if (r->fn != NULL)
 		desc = mstr("Execution role of function ", r->fn->name,
 		    " (spartac)", NULL);
@@ -319,64 +320,61 @@ role_emit(struct mctx *c, struct mrole *r)
 		desc = xasprintf("Execution role %s, shared by %zu function%s "
 		    "(spartac)", r->role->name, r->nfunctions,
 		    r->nfunctions == 1 ? "" : "s");
-	mj_add_str(props, "Description", desc);
+	mj_add_str(c, props, "Description", desc);
 	free(desc);
 	attachments_add(c, r, props);
 
-	stmts = cJSON_CreateArray();
-	statement_take(stmts, "Logs", logs, NELEM(logs), &r->logs);
+	stmts = mj_arr(c);
+	statement_take(c, stmts, "Logs", logs, NELEM(logs), &r->logs);
 	if (r->nfunctions > 0) {
 		/* Runtime discovery: this stack only, by its exact ARN. */
-		pr = cJSON_CreateArray();
-		cJSON_AddItemToArray(pr, mj_ref("AWS::StackId"));
-		statement_add(stmts, "Discovery", discovery, NELEM(discovery), pr);
+		pr = mj_arr(c);
+		jtree_push(pr, mj_ref(c, "AWS::StackId"));
+		statement_add(c, stmts, "Discovery", discovery, NELEM(discovery), pr);
 	}
 	if (r->xray)
-		statement_add(stmts, "XRay", xray, NELEM(xray), star());
+		statement_add(c, stmts, "XRay", xray, NELEM(xray), star(c));
 	if (r->vpc) {
-		statement_add(stmts, "VpcDescribe", vpc_describe,
-		    NELEM(vpc_describe), star());
-		eni = cJSON_CreateArray();
-		cJSON_AddItemToArray(eni, mj_sub("arn:${AWS::Partition}:ec2:"
+		statement_add(c, stmts, "VpcDescribe", vpc_describe,
+		    NELEM(vpc_describe), star(c));
+		eni = mj_arr(c);
+		jtree_push(eni, mj_sub(c, "arn:${AWS::Partition}:ec2:"
 		    "${AWS::Region}:${AWS::AccountId}:network-interface/*"));
 		if (r->eni != NULL) {
 			while (r->eni->child != NULL)
-				cJSON_AddItemToArray(eni,
+				jtree_push(eni,
 				    cJSON_DetachItemViaPointer(r->eni, r->eni->child));
-			cJSON_Delete(r->eni);
 			r->eni = NULL;
 		}
-		statement_add(stmts, "VpcNetworkInterfaces", vpc_eni,
+		statement_add(c, stmts, "VpcNetworkInterfaces", vpc_eni,
 		    NELEM(vpc_eni), eni);
 	}
-	statement_take(stmts, "SqsRead", sqs, NELEM(sqs), &r->sqs);
-	statement_take(stmts, "KinesisRead", kinesis, NELEM(kinesis), &r->kinesis);
-	statement_take(stmts, "DynamoDbStreamRead", dynamodb, NELEM(dynamodb),
+	statement_take(c, stmts, "SqsRead", sqs, NELEM(sqs), &r->sqs);
+	statement_take(c, stmts, "KinesisRead", kinesis, NELEM(kinesis), &r->kinesis);
+	statement_take(c, stmts, "DynamoDbStreamRead", dynamodb, NELEM(dynamodb),
 	    &r->dynamodb);
-	statement_take(stmts, "DeadLetterSqs", dlq_sqs, NELEM(dlq_sqs), &r->dlq_sqs);
-	statement_take(stmts, "DeadLetterSns", dlq_sns, NELEM(dlq_sns), &r->dlq_sns);
-	destinations_emit(stmts, r);
+	statement_take(c, stmts, "DeadLetterSqs", dlq_sqs, NELEM(dlq_sqs), &r->dlq_sqs);
+	statement_take(c, stmts, "DeadLetterSns", dlq_sns, NELEM(dlq_sns), &r->dlq_sns);
+	destinations_emit(c, stmts, r);
 	seq = 0;
-	declared_add(r, stmts, &late, c->m->default_privileges,
+	declared_add(c, r, stmts, &late, c->m->default_privileges,
 	    c->m->ndefault_privileges, &seq);
 	if (r->role != NULL)
-		declared_add(r, stmts, &late, r->role->privileges,
+		declared_add(c, r, stmts, &late, r->role->privileges,
 		    r->role->nprivileges, &seq);
 	else
-		declared_add(r, stmts, &late, r->fn->privileges,
+		declared_add(c, r, stmts, &late, r->fn->privileges,
 		    r->fn->nprivileges, &seq);
 	if (late != NULL)
 		late_emit(c, r, late);
-	if (cJSON_GetArraySize(stmts) == 0) {
-		cJSON_Delete(stmts);
+	if (stmts->child == NULL)
 		return;
-	}
-	pol = cJSON_CreateObject();
-	mj_add_lit(pol, "PolicyName", "spartac");
-	doc = mj_add_obj(pol, "PolicyDocument");
-	mj_add_lit(doc, "Version", "2012-10-17");
-	cJSON_AddItemToObjectCS(doc, "Statement", stmts);
-	cJSON_AddItemToArray(mj_add_arr(props, "Policies"), pol);
+	pol = mj_obj(c);
+	mj_add_lit(c, pol, "PolicyName", "spartac");
+	doc = mj_add_obj(c, pol, "PolicyDocument");
+	mj_add_lit(c, doc, "Version", "2012-10-17");
+	mj_add(doc, "Statement", stmts);
+	jtree_push(mj_add_arr(c, props, "Policies"), pol);
 }
 
 void
@@ -395,19 +393,8 @@ marshal_iam_emit(struct mctx *c)
 static void
 mrole_free(struct mrole *r)
 {
+	/* the accumulated arrays are the template's arena's */
 	free(r->id);
-	cJSON_Delete(r->logs);
-	cJSON_Delete(r->sqs);
-	cJSON_Delete(r->kinesis);
-	cJSON_Delete(r->dynamodb);
-	cJSON_Delete(r->dlq_sqs);
-	cJSON_Delete(r->dlq_sns);
-	cJSON_Delete(r->eni);
-	cJSON_Delete(r->buckets);
-	cJSON_Delete(r->dest_sqs);
-	cJSON_Delete(r->dest_sns);
-	cJSON_Delete(r->dest_lambda);
-	cJSON_Delete(r->dest_events);
 }
 
 void

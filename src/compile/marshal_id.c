@@ -179,10 +179,10 @@ mres_add(struct mctx *c, const char *id, const char *type, struct loc loc,
 cJSON *
 mres_put(struct mctx *c, const char *id, const char *type, cJSON **props)
 {
-	cJSON *res = cJSON_CreateObject();
+	cJSON *res = mj_obj(c);
 
-	mj_add_lit(res, "Type", type);
-	*props = mj_add_obj(res, "Properties");
-	cJSON_AddItemToObject(c->resources, id, res);
+	mj_add_lit(c, res, "Type", type);
+	*props = mj_add_obj(c, res, "Properties");
+	jtree_add(c->a, c->resources, id, res);
 	return res;
 }

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "base/diag.h"
+#include "base/jtree.h"
 #include "front/manifest.h"
 #include "compile/marshal.h"
 
@@ -80,6 +81,7 @@ struct mref_types;
 
 struct mctx {
 	const struct manifest *m;
+	struct arena *a;   /* the template's nodes and strings */
 	struct diags *d;
 	int errors;
 	struct mid_table ids;        /* parameters and resources */
@@ -124,35 +126,36 @@ int mid_claim_output(struct mctx *c, const char *id, struct loc loc,
 int mid_claim_in(struct mctx *c, struct mid_table *t, const char *id,
     struct loc loc, const char *what, const char *name);
 
-/* ---- cJSON helpers (marshal.c) ---- */
+/* ---- template nodes (marshal.c) ---- */
 
 /*
- * Members with a string-literal key: cJSON keeps the pointer instead of a
- * copy (cJSON_AddItemToObjectCS), which matters at hundreds of thousands
- * of members. Keys that are not literals go through cJSON_AddItemToObject.
+ * The template is a cJSON tree in the arena c->a (base/jtree.h): nodes and
+ * copied strings are freed together by marshal_template's caller. A string
+ * that outlives the template -- a string literal, or a string of the model
+ * or its document, which the template is freed before (marshal.h) -- goes
+ * in by reference (mj_lit), without a copy.
+ *
+ * Members with a string-literal key: the key is kept, not copied (mj_add);
+ * other keys go through jtree_add, which copies them.
  */
 static inline cJSON *
 mj_add(cJSON *o, const char *key, cJSON *v)
 {
-	cJSON_AddItemToObjectCS(o, key, v);
-	return v;
+	return jtree_add_lit(o, key, v);
 }
-#define mj_add_str(o, k, s) mj_add((o), (k), cJSON_CreateString(s))
-#define mj_add_lit(o, k, s) mj_add((o), (k), mj_lit(s))
-#define mj_add_obj(o, k) mj_add((o), (k), cJSON_CreateObject())
-#define mj_add_arr(o, k) mj_add((o), (k), cJSON_CreateArray())
-#define mj_add_num(o, k, n) mj_add((o), (k), cJSON_CreateNumber(n))
-#define mj_add_bool(o, k, b) mj_add((o), (k), cJSON_CreateBool(b))
+#define mj_obj(c) jtree_object((c)->a)
+#define mj_arr(c) jtree_array((c)->a)
+#define mj_str(c, s) jtree_string((c)->a, (s))
+#define mj_lit(c, s) jtree_string_ref((c)->a, (s))
+#define mj_add_str(c, o, k, s) mj_add((o), (k), mj_str((c), (s)))
+#define mj_add_lit(c, o, k, s) mj_add((o), (k), mj_lit((c), (s)))
+#define mj_add_obj(c, o, k) mj_add((o), (k), mj_obj(c))
+#define mj_add_arr(c, o, k) mj_add((o), (k), mj_arr(c))
+#define mj_add_num(c, o, k, n) mj_add((o), (k), jtree_number((c)->a, (n)))
+#define mj_add_bool(c, o, k, b) mj_add((o), (k), jtree_bool((c)->a, (b)))
 
-/*
- * A string that outlives the template -- a string literal, or a string of
- * the model or its document, which the template is deleted before
- * (marshal.h) -- goes in by reference: cJSON neither copies nor frees it.
- * At 1,000 functions copies were tens of thousands of malloc/free pairs.
- */
-#define mj_lit(s) cJSON_CreateStringReference(s)
-/* A string member that takes s (malloc'ed) instead of copying it. */
-cJSON *mj_take(char *s);
+/* A string member made of s (malloc'ed), which it frees. */
+cJSON *mj_take(struct mctx *c, char *s);
 
 /*
  * Concatenates its arguments up to a NULL (malloc'ed). The hot paths build
@@ -161,34 +164,34 @@ cJSON *mj_take(char *s);
  */
 char *mstr(const char *first, ...);
 /* {"Fn::Sub": the concatenation of the arguments up to a NULL}. */
-cJSON *mj_subs(const char *first, ...);
+cJSON *mj_subs(struct mctx *c, const char *first, ...);
 
 /* {"Ref": id}; id is a literal or the model's (kept, not copied). */
-cJSON *mj_ref(const char *id);
+cJSON *mj_ref(struct mctx *c, const char *id);
 /* {"Ref": id}, taking id (malloc'ed). */
-cJSON *mj_ref_take(char *id);
+cJSON *mj_ref_take(struct mctx *c, char *id);
 /* {"Fn::GetAtt": [id, attr]}; attr is a literal (kept, not copied). */
-cJSON *mj_getatt(const char *id, const char *attr);
+cJSON *mj_getatt(struct mctx *c, const char *id, const char *attr);
 /* {"Fn::Sub": printf(fmt, ...)}: write ${AWS::Region} etc. in fmt as is. */
-cJSON *mj_sub(const char *fmt, ...) PRINTF_LIKE(1, 2);
+cJSON *mj_sub(struct mctx *c, const char *fmt, ...) PRINTF_LIKE(2, 3);
 /*
  * An ARN or name that may be a literal or an intrinsic, put into a
  * template string: {"Fn::Sub": fmt} when v is a literal (written in place of
  * "${V}" with any "${" escaped), else {"Fn::Sub": [fmt, {"V": v}]}.
  */
-cJSON *mj_sub_value(const char *fmt, const struct node *v);
+cJSON *mj_sub_value(struct mctx *c, const char *fmt, const struct node *v);
 /* The node as template JSON (a string, or an intrinsic map). */
-cJSON *mj_node(const struct node *n);
+cJSON *mj_node(struct mctx *c, const struct node *n);
 /* An environment value: scalars become strings, intrinsics stay maps. */
-cJSON *mj_env_value(const struct node *n);
+cJSON *mj_env_value(struct mctx *c, const struct node *n);
 /* A string array of literals or the model's strings (kept, not copied). */
-cJSON *mj_strings(const char *const *v, size_t n);
-/* Appends v to arr unless an equal item is there already (takes v). */
+cJSON *mj_strings(struct mctx *c, const char *const *v, size_t n);
+/* Appends v to arr unless an equal item is there already. */
 void mj_array_add_unique(cJSON *arr, cJSON *v);
 /* Appends an item to arr, creating arr on first use. */
-void mj_array_push(cJSON **arr, cJSON *v);
+void mj_array_push(struct mctx *c, cJSON **arr, cJSON *v);
 /* Tags as [{"Key": k, "Value": v}, ...] in manifest order, or NULL. */
-cJSON *mj_tags(const struct manifest_kvs *tags);
+cJSON *mj_tags(struct mctx *c, const struct manifest_kvs *tags);
 /* Sorts an object's members by key (strcmp), stably. */
 void mj_object_sort(cJSON *obj);
 

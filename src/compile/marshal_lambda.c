@@ -21,14 +21,14 @@
 #include "compile/marshal_int.h"
 
 static void
-environment_add(const struct manifest_function *f, cJSON *props)
+environment_add(struct mctx *c, const struct manifest_function *f, cJSON *props)
 {
-	cJSON *vars = cJSON_CreateObject(), *env, *v;
+	cJSON *vars = mj_obj(c), *env, *v;
 	size_t i;
 	char *name, *p, *id;
 
-	cJSON_AddItemToObjectCS(vars, "SPARTA_STACK_NAME", mj_ref("AWS::StackName"));
-	cJSON_AddItemToObjectCS(vars, "SPARTA_REGION", mj_ref("AWS::Region"));
+	mj_add(vars, "SPARTA_STACK_NAME", mj_ref(c, "AWS::StackName"));
+	mj_add(vars, "SPARTA_REGION", mj_ref(c, "AWS::Region"));
 	for (i = 0; i < f->ndepends_on; i++) {
 		const struct manifest_ref *r = &f->depends_on[i];
 
@@ -38,30 +38,28 @@ environment_add(const struct manifest_function *f, cJSON *props)
 				*p = '_';
 		if (r->function != NULL) {
 			id = marshal_function_id(r->function);
-			v = mj_ref_take(id);
+			v = mj_ref_take(c, id);
 		} else
-			v = mj_ref(r->name);
+			v = mj_ref(c, r->name);
 		if (cJSON_GetObjectItemCaseSensitive(vars, name) == NULL)
-			cJSON_AddItemToObject(vars, name, v);
-		else
-			cJSON_Delete(v);
+			jtree_add(c->a, vars, name, v);
 		free(name);
 	}
 	for (i = 0; i < f->environment.n; i++)
-		cJSON_AddItemToObject(vars, f->environment.v[i].key,
-		    mj_env_value(f->environment.v[i].value));
-	env = mj_add_obj(props, "Environment");
-	cJSON_AddItemToObjectCS(env, "Variables", vars);
+		jtree_add(c->a, vars, f->environment.v[i].key,
+		    mj_env_value(c, f->environment.v[i].value));
+	env = mj_add_obj(c, props, "Environment");
+	mj_add(env, "Variables", vars);
 }
 
 static cJSON *
-values_array(const struct manifest_values *vals)
+values_array(struct mctx *c, const struct manifest_values *vals)
 {
-	cJSON *a = cJSON_CreateArray();
+	cJSON *a = mj_arr(c);
 	size_t i;
 
 	for (i = 0; i < vals->n; i++)
-		cJSON_AddItemToArray(a, mj_node(vals->v[i]));
+		jtree_push(a, mj_node(c, vals->v[i]));
 	return a;
 }
 
@@ -77,21 +75,21 @@ async_add(struct mctx *c, const struct manifest_function *f, struct mrole *r,
 	mres_add(c, id, "AWS::Lambda::EventInvokeConfig", f->async.node->loc,
 	    "the asynchronous invocation settings of function '%s'", f->name,
 	    &props);
-	cJSON_AddItemToObjectCS(props, "FunctionName", mj_ref_take(xstrdup(fid)));
-	mj_add_lit(props, "Qualifier", "$LATEST");
+	mj_add(props, "FunctionName", mj_ref_take(c, xstrdup(fid)));
+	mj_add_lit(c, props, "Qualifier", "$LATEST");
 	if (f->async.retries != MANIFEST_UNSET)
-		mj_add_num(props, "MaximumRetryAttempts", (double)f->async.retries);
+		mj_add_num(c, props, "MaximumRetryAttempts", (double)f->async.retries);
 	if (f->async.max_event_age != MANIFEST_UNSET)
-		mj_add_num(props, "MaximumEventAgeInSeconds",
+		mj_add_num(c, props, "MaximumEventAgeInSeconds",
 		    (double)f->async.max_event_age);
 	if (f->async.on_success != NULL || f->async.on_failure != NULL) {
-		dc = mj_add_obj(props, "DestinationConfig");
+		dc = mj_add_obj(c, props, "DestinationConfig");
 		if (f->async.on_failure != NULL)
-			cJSON_AddItemToObjectCS(mj_add_obj(dc, "OnFailure"),
-			    "Destination", mj_node(f->async.on_failure));
+			mj_add(mj_add_obj(c, dc, "OnFailure"),
+			    "Destination", mj_node(c, f->async.on_failure));
 		if (f->async.on_success != NULL)
-			cJSON_AddItemToObjectCS(mj_add_obj(dc, "OnSuccess"),
-			    "Destination", mj_node(f->async.on_success));
+			mj_add(mj_add_obj(c, dc, "OnSuccess"),
+			    "Destination", mj_node(c, f->async.on_success));
 	}
 	marshal_iam_destination(c, r, f->async.on_success,
 	    "sqs sns lambda events");
@@ -111,54 +109,53 @@ function_marshal(struct mctx *c, size_t fi)
 
 	mres_add(c, lid, "AWS::Logs::LogGroup", f->key_loc,
 	    "the log group of function '%s'", f->name, &props);
-	cJSON_AddItemToObjectCS(props, "LogGroupName",
-	    mj_subs("/aws/lambda/${AWS::StackName}/", f->name, NULL));
-	mj_add_num(props, "RetentionInDays", (double)f->log_retention);
+	mj_add(props, "LogGroupName",
+	    mj_subs(c, "/aws/lambda/${AWS::StackName}/", f->name, NULL));
+	mj_add_num(c, props, "RetentionInDays", (double)f->log_retention);
 
 	mres_add(c, fid, "AWS::Lambda::Function", f->key_loc, "function '%s'",
 	    f->name, &props);
 	if (f->description != NULL)
-		mj_add_lit(props, "Description", f->description);
+		mj_add_lit(c, props, "Description", f->description);
 	if (f->physical_name != NULL)
-		cJSON_AddItemToObjectCS(props, "FunctionName",
-		    mj_node(f->physical_name));
-	mj_add_lit(props, "Runtime", "provided.al2023");
-	mj_add_lit(props, "Handler", f->name);
-	o = mj_add_arr(props, "Architectures");
-	cJSON_AddItemToArray(o, mj_lit(
+		mj_add(props, "FunctionName", mj_node(c, f->physical_name));
+	mj_add_lit(c, props, "Runtime", "provided.al2023");
+	mj_add_lit(c, props, "Handler", f->name);
+	o = mj_add_arr(c, props, "Architectures");
+	jtree_push(o, mj_lit(c,
 	    c->m->build.arch == MANIFEST_ARCH_ARM64 ? "arm64" : "x86_64"));
-	o = mj_add_obj(props, "Code");
-	cJSON_AddItemToObjectCS(o, "S3Bucket", mj_ref(MARSHAL_PARAM_BUCKET));
-	cJSON_AddItemToObjectCS(o, "S3Key", mj_ref(MARSHAL_PARAM_CODE_KEY));
-	cJSON_AddItemToObjectCS(props, "Role", marshal_iam_role_arn(c, fi));
-	mj_add_num(props, "MemorySize", (double)f->memory);
-	mj_add_num(props, "Timeout", (double)f->timeout);
-	o = mj_add_obj(props, "EphemeralStorage");
-	mj_add_num(o, "Size", (double)f->ephemeral_storage);
-	environment_add(f, props);
-	o = mj_add_obj(props, "LoggingConfig");
-	cJSON_AddItemToObjectCS(o, "LogGroup", mj_ref_take(xstrdup(lid)));
+	o = mj_add_obj(c, props, "Code");
+	mj_add(o, "S3Bucket", mj_ref(c, MARSHAL_PARAM_BUCKET));
+	mj_add(o, "S3Key", mj_ref(c, MARSHAL_PARAM_CODE_KEY));
+	mj_add(props, "Role", marshal_iam_role_arn(c, fi));
+	mj_add_num(c, props, "MemorySize", (double)f->memory);
+	mj_add_num(c, props, "Timeout", (double)f->timeout);
+	o = mj_add_obj(c, props, "EphemeralStorage");
+	mj_add_num(c, o, "Size", (double)f->ephemeral_storage);
+	environment_add(c, f, props);
+	o = mj_add_obj(c, props, "LoggingConfig");
+	mj_add(o, "LogGroup", mj_ref_take(c, xstrdup(lid)));
 	if (f->tracing == MANIFEST_TRACING_ACTIVE) {
-		o = mj_add_obj(props, "TracingConfig");
-		mj_add_lit(o, "Mode", "Active");
+		o = mj_add_obj(c, props, "TracingConfig");
+		mj_add_lit(c, o, "Mode", "Active");
 	}
 	if (f->reserved_concurrency >= 0)
-		mj_add_num(props, "ReservedConcurrentExecutions",
+		mj_add_num(c, props, "ReservedConcurrentExecutions",
 		    (double)f->reserved_concurrency);
 	if (f->layers.n > 0)
-		cJSON_AddItemToObjectCS(props, "Layers", values_array(&f->layers));
+		mj_add(props, "Layers", values_array(c, &f->layers));
 	if (f->has_vpc) {
-		o = mj_add_obj(props, "VpcConfig");
-		cJSON_AddItemToObjectCS(o, "SecurityGroupIds",
-		    values_array(&f->security_groups));
-		cJSON_AddItemToObjectCS(o, "SubnetIds", values_array(&f->subnets));
+		o = mj_add_obj(c, props, "VpcConfig");
+		mj_add(o, "SecurityGroupIds",
+		    values_array(c, &f->security_groups));
+		mj_add(o, "SubnetIds", values_array(c, &f->subnets));
 	}
 	if (f->dead_letter != NULL) {
-		o = mj_add_obj(props, "DeadLetterConfig");
-		cJSON_AddItemToObjectCS(o, "TargetArn", mj_node(f->dead_letter));
+		o = mj_add_obj(c, props, "DeadLetterConfig");
+		mj_add(o, "TargetArn", mj_node(c, f->dead_letter));
 	}
-	if ((tags = mj_tags(&f->tags)) != NULL)
-		cJSON_AddItemToObjectCS(props, "Tags", tags);
+	if ((tags = mj_tags(c, &f->tags)) != NULL)
+		mj_add(props, "Tags", tags);
 
 	if (r != NULL) {
 		const char *svc;
@@ -167,18 +164,18 @@ function_marshal(struct mctx *c, size_t fi)
 		/* One log group per function: nothing to deduplicate, and a
 		 * role shared by thousands must not cost a quadratic search. */
 		if (r->logs == NULL)
-			r->logs = cJSON_CreateArray();
-		cJSON_AddItemToArray(r->logs, mj_getatt(lid, "Arn"));
+			r->logs = mj_arr(c);
+		jtree_push(r->logs, mj_getatt(c, lid, "Arn"));
 		if (f->tracing == MANIFEST_TRACING_ACTIVE)
 			r->xray = 1;
 		if (f->has_vpc) {
 			r->vpc = 1;
 			for (i = 0; i < f->subnets.n; i++)
-				mj_array_push(&r->eni, mj_sub_value("arn:${AWS::Partition}"
+				mj_array_push(c, &r->eni, mj_sub_value(c, "arn:${AWS::Partition}"
 				    ":ec2:${AWS::Region}:${AWS::AccountId}:subnet/${V}",
 				    f->subnets.v[i]));
 			for (i = 0; i < f->security_groups.n; i++)
-				mj_array_push(&r->eni, mj_sub_value("arn:${AWS::Partition}"
+				mj_array_push(c, &r->eni, mj_sub_value(c, "arn:${AWS::Partition}"
 				    ":ec2:${AWS::Region}:${AWS::AccountId}:security-group/${V}",
 				    f->security_groups.v[i]));
 		}
@@ -187,9 +184,9 @@ function_marshal(struct mctx *c, size_t fi)
 			/* An ARN whose service cannot be told gets both grants,
 			 * each still limited to that one ARN. */
 			if (svc == NULL || strcmp(svc, "sqs") == 0)
-				mj_array_push(&r->dlq_sqs, mj_node(f->dead_letter));
+				mj_array_push(c, &r->dlq_sqs, mj_node(c, f->dead_letter));
 			if (svc == NULL || strcmp(svc, "sns") == 0)
-				mj_array_push(&r->dlq_sns, mj_node(f->dead_letter));
+				mj_array_push(c, &r->dlq_sns, mj_node(c, f->dead_letter));
 		}
 	}
 	if (f->async.node != NULL)

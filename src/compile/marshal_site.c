@@ -27,45 +27,44 @@ marshal_site(struct mctx *c)
 	mres_add(c, MARSHAL_SITE_BUCKET_ID, "AWS::S3::Bucket", site->loc,
 	    "the site bucket", NULL, &props);
 	if (site->bucket_name != NULL)
-		cJSON_AddItemToObjectCS(props, "BucketName",
-		    mj_node(site->bucket_name));
-	o = mj_add_obj(props, "OwnershipControls");
-	st = cJSON_CreateObject();
-	mj_add_lit(st, "ObjectOwnership", "BucketOwnerEnforced");
-	cJSON_AddItemToArray(mj_add_arr(o, "Rules"), st);
-	o = mj_add_obj(props, "PublicAccessBlockConfiguration");
-	mj_add_bool(o, "BlockPublicAcls", 1);
-	mj_add_bool(o, "BlockPublicPolicy", 0);
-	mj_add_bool(o, "IgnorePublicAcls", 1);
-	mj_add_bool(o, "RestrictPublicBuckets", 0);
-	o = mj_add_obj(props, "WebsiteConfiguration");
+		mj_add(props, "BucketName", mj_node(c, site->bucket_name));
+	o = mj_add_obj(c, props, "OwnershipControls");
+	st = mj_obj(c);
+	mj_add_lit(c, st, "ObjectOwnership", "BucketOwnerEnforced");
+	jtree_push(mj_add_arr(c, o, "Rules"), st);
+	o = mj_add_obj(c, props, "PublicAccessBlockConfiguration");
+	mj_add_bool(c, o, "BlockPublicAcls", 1);
+	mj_add_bool(c, o, "BlockPublicPolicy", 0);
+	mj_add_bool(c, o, "IgnorePublicAcls", 1);
+	mj_add_bool(c, o, "RestrictPublicBuckets", 0);
+	o = mj_add_obj(c, props, "WebsiteConfiguration");
 	if (site->error_document != NULL)
-		mj_add_str(o, "ErrorDocument", site->error_document);
-	mj_add_str(o, "IndexDocument", site->index);
+		mj_add_str(c, o, "ErrorDocument", site->error_document);
+	mj_add_str(c, o, "IndexDocument", site->index);
 
 	mres_add(c, "SiteBucketPolicy", "AWS::S3::BucketPolicy", site->loc,
 	    "the site bucket's policy", NULL, &props);
-	cJSON_AddItemToObjectCS(props, "Bucket", mj_ref(MARSHAL_SITE_BUCKET_ID));
-	pol = mj_add_obj(props, "PolicyDocument");
-	mj_add_lit(pol, "Version", "2012-10-17");
-	st = cJSON_CreateObject();
-	mj_add_lit(st, "Sid", "PublicRead");
-	mj_add_lit(st, "Effect", "Allow");
-	mj_add_lit(st, "Principal", "*");
-	mj_add_lit(st, "Action", "s3:GetObject");
-	cJSON_AddItemToObjectCS(st, "Resource", mj_sub("${SiteBucket.Arn}/*"));
-	cJSON_AddItemToArray(mj_add_arr(pol, "Statement"), st);
+	mj_add(props, "Bucket", mj_ref(c, MARSHAL_SITE_BUCKET_ID));
+	pol = mj_add_obj(c, props, "PolicyDocument");
+	mj_add_lit(c, pol, "Version", "2012-10-17");
+	st = mj_obj(c);
+	mj_add_lit(c, st, "Sid", "PublicRead");
+	mj_add_lit(c, st, "Effect", "Allow");
+	mj_add_lit(c, st, "Principal", "*");
+	mj_add_lit(c, st, "Action", "s3:GetObject");
+	mj_add(st, "Resource", mj_sub(c, "${SiteBucket.Arn}/*"));
+	jtree_push(mj_add_arr(c, pol, "Statement"), st);
 
 	mid_claim_output(c, MARSHAL_OUTPUT_SITE_URL, site->loc, "the site URL output",
 	    NULL);
-	o = cJSON_AddObjectToObject(c->outputs, MARSHAL_OUTPUT_SITE_URL);
-	mj_add_lit(o, "Description", "The website's URL");
-	cJSON_AddItemToObjectCS(o, "Value", mj_getatt(MARSHAL_SITE_BUCKET_ID,
+	o = jtree_add(c->a, c->outputs, MARSHAL_OUTPUT_SITE_URL, mj_obj(c));
+	mj_add_lit(c, o, "Description", "The website's URL");
+	mj_add(o, "Value", mj_getatt(c, MARSHAL_SITE_BUCKET_ID,
 	    "WebsiteURL"));
 	mid_claim_output(c, MARSHAL_OUTPUT_SITE_BUCKET, site->loc,
 	    "the site bucket output", NULL);
-	o = cJSON_AddObjectToObject(c->outputs, MARSHAL_OUTPUT_SITE_BUCKET);
-	mj_add_str(o, "Description",
+	o = jtree_add(c->a, c->outputs, MARSHAL_OUTPUT_SITE_BUCKET, mj_obj(c));
+	mj_add_str(c, o, "Description",
 	    "The bucket deploy uploads the site's files to");
-	cJSON_AddItemToObjectCS(o, "Value", mj_ref(MARSHAL_SITE_BUCKET_ID));
+	mj_add(o, "Value", mj_ref(c, MARSHAL_SITE_BUCKET_ID));
 }

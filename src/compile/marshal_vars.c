@@ -97,8 +97,9 @@ unescape(const char *s)
 
 /* The replacement for item when it is one of spartac's, else NULL. */
 static cJSON *
-vars_item(const struct manifest *m, cJSON *item)
+vars_item(struct mctx *c, cJSON *item)
 {
+	const struct manifest *m = c->m;
 	cJSON *v = item->child, *text, *shadow = NULL, *rep;
 	const char *val;
 	char *s, *lit;
@@ -108,7 +109,7 @@ vars_item(const struct manifest *m, cJSON *item)
 		return NULL;
 	if (strcmp(v->string, "Ref") == 0 && cJSON_IsString(v) &&
 	    (val = marshal_var(m, v->valuestring)) != NULL)
-		return cJSON_CreateString(val);
+		return mj_str(c, val);
 	if (strcmp(v->string, "Fn::Sub") != 0)
 		return NULL;
 	text = v;
@@ -121,45 +122,39 @@ vars_item(const struct manifest *m, cJSON *item)
 		return NULL;
 	s = vars_sub(m, text->valuestring, shadow, &left);
 	if (text != v) { /* [string, variables]: the string alone changes */
-		cJSON_ReplaceItemInArray(v, 0, cJSON_CreateString(s));
-		free(s);
+		jtree_replace(v, text, mj_take(c, s));
 		return NULL;
 	}
 	if (left) {
-		rep = cJSON_CreateObject();
-		cJSON_AddStringToObject(rep, "Fn::Sub", s);
+		rep = mj_obj(c);
+		mj_add(rep, "Fn::Sub", mj_take(c, s));
 	} else {
 		lit = unescape(s);
-		rep = cJSON_CreateString(lit);
-		free(lit);
+		rep = mj_take(c, lit);
+		free(s);
 	}
-	free(s);
 	return rep;
 }
 
 static void
-vars_walk(const struct manifest *m, cJSON *node)
+vars_walk(struct mctx *c, cJSON *node)
 {
 	cJSON *item, *next, *rep;
 
 	for (item = node ? node->child : NULL; item != NULL; item = next) {
 		next = item->next;
-		if ((rep = vars_item(m, item)) == NULL) {
-			vars_walk(m, item);
+		if ((rep = vars_item(c, item)) == NULL) {
+			vars_walk(c, item);
 			continue;
 		}
-		if (item->string != NULL) /* a member keeps its key */
-			cJSON_ReplaceItemInObjectCaseSensitive(node,
-			    item->string, rep);
-		else
-			cJSON_ReplaceItemViaPointer(node, item, rep);
+		jtree_replace(node, item, rep); /* a member keeps its key */
 	}
 }
 
 void
 marshal_vars_apply(struct mctx *c)
 {
-	vars_walk(c->m, c->resources);
-	vars_walk(c->m, c->outputs);
-	vars_walk(c->m, c->conditions);
+	vars_walk(c, c->resources);
+	vars_walk(c, c->outputs);
+	vars_walk(c, c->conditions);
 }

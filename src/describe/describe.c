@@ -515,16 +515,19 @@ describe_html(const struct manifest *m, struct diags *d, struct buf *out)
 {
 	struct graph G = {0};
 	struct buf svg = {0};
+	struct arena a = {0};
 	cJSON *tpl = NULL;
 	int errors;
 
-	if ((errors = marshal_template(m, d, &tpl)) > 0)
+	if ((errors = marshal_template(m, &a, d, &tpl)) > 0) {
+		arena_free_all(&a);
 		return errors;
+	}
 	G.m = m;
 	build_graph(&G);
 	if (render_svg(&G, &svg) == -1) {
 		agclose(G.g);
-		cJSON_Delete(tpl);
+		arena_free_all(&a);
 		log_error("Graphviz could not lay out the graph (is the dot plugin installed?)");
 		return -1;
 	}
@@ -560,6 +563,6 @@ describe_html(const struct manifest *m, struct diags *d, struct buf *out)
 	template_view(out, tpl);
 	buf_puts(out, "</section>\n</main>\n</body></html>\n");
 	buf_free(&svg);
-	cJSON_Delete(tpl);
+	arena_free_all(&a);
 	return 0;
 }

@@ -68,6 +68,7 @@ origin_put(struct buf *b, const struct node *root, const struct node *v)
 static void
 value_put(struct buf *b, const struct node *v)
 {
+	struct arena a = {0};
 	cJSON *j;
 	char *s;
 
@@ -75,11 +76,11 @@ value_put(struct buf *b, const struct node *v)
 		buf_puts(b, v->str);
 		return;
 	}
-	j = node_to_cjson(v);
+	j = node_to_cjson(&a, v);
 	s = j ? cJSON_PrintUnformatted(j) : NULL;
 	buf_puts(b, s ? s : "?");
 	cJSON_free(s);
-	cJSON_Delete(j);
+	arena_free_all(&a);
 }
 
 static void

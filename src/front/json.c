@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/jtree.h"
 #include "front/json.h"
 #include "base/util.h"
 
@@ -521,69 +522,57 @@ json_load_buffer(const char *name, const char *text, size_t len,
  * shortest text that reads back as the same double (or the exact digits).
  */
 static cJSON *
-json_number(double d)
+json_number(struct arena *a, double d)
 {
 	char tmp[40];
 
 	snprintf(tmp, sizeof(tmp), "%1.15g", d);
 	if (strtod(tmp, NULL) == d)
-		return cJSON_CreateNumber(d);
+		return jtree_number(a, d);
 	for (int prec = 16; prec <= 17; prec++) {
 		snprintf(tmp, sizeof(tmp), "%1.*g", prec, d);
 		if (strtod(tmp, NULL) == d)
 			break;
 	}
-	return cJSON_CreateRaw(tmp);
+	return jtree_raw(a, tmp);
 }
 
 cJSON *
-node_to_cjson(const struct node *n)
+node_to_cjson(struct arena *a, const struct node *n)
 {
-	cJSON *j = NULL, *c;
+	cJSON *j;
 	char tmp[32];
 
 	if (n == NULL)
-		return cJSON_CreateNull();
+		return jtree_null(a);
 	switch (n->kind) {
 	case NODE_NULL:
-		return cJSON_CreateNull();
+		break;
 	case NODE_BOOL:
-		return cJSON_CreateBool(n->v.b);
+		return jtree_bool(a, n->v.b);
 	case NODE_INT:
 		/* 15 digits always survive %1.15g; longer ones keep their digits. */
 		if (n->v.i > -1000000000000000LL && n->v.i < 1000000000000000LL)
-			return cJSON_CreateNumber((double)n->v.i);
+			return jtree_number(a, (double)n->v.i);
 		snprintf(tmp, sizeof(tmp), "%lld", n->v.i);
-		return cJSON_CreateRaw(tmp);
+		return jtree_raw(a, tmp);
 	case NODE_FLOAT:
 		if (isfinite(n->v.f))
-			return json_number(n->v.f);
-		return cJSON_CreateString(n->str != NULL ? n->str : "");
+			return json_number(a, n->v.f);
+		return jtree_string(a, n->str != NULL ? n->str : "");
 	case NODE_STRING:
-		return cJSON_CreateString(n->str != NULL ? n->str : "");
+		return jtree_string(a, n->str != NULL ? n->str : "");
 	case NODE_SEQ:
-		if ((j = cJSON_CreateArray()) == NULL)
-			return NULL;
-		for (size_t i = 0; i < n->n; i++) {
-			if ((c = node_to_cjson(n->items[i])) == NULL)
-				goto fail;
-			cJSON_AddItemToArray(j, c);
-		}
+		j = jtree_array(a);
+		for (size_t i = 0; i < n->n; i++)
+			jtree_push(j, node_to_cjson(a, n->items[i]));
 		return j;
 	case NODE_MAP:
-		if ((j = cJSON_CreateObject()) == NULL)
-			return NULL;
-		for (size_t i = 0; i < n->n; i++) {
-			if ((c = node_to_cjson(n->pairs[i].value)) == NULL)
-				goto fail;
-			if (!cJSON_AddItemToObject(j, n->pairs[i].key->str, c)) {
-				cJSON_Delete(c);
-				goto fail;
-			}
-		}
+		j = jtree_object(a);
+		for (size_t i = 0; i < n->n; i++)
+			jtree_add(a, j, n->pairs[i].key->str,
+			    node_to_cjson(a, n->pairs[i].value));
 		return j;
 	}
-fail:
-	cJSON_Delete(j);
-	return NULL;
+	return jtree_null(a);
 }

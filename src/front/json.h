@@ -27,6 +27,7 @@
 #include <cjson/cJSON.h>
 
 #include "base/diag.h"
+#include "base/util.h"
 #include "front/node.h"
 
 #define JSON_MAX_DEPTH 128
@@ -40,7 +41,7 @@
 struct doc *json_load_buffer(const char *name, const char *text, size_t len,
     struct diags *d);
 
-/* A new cJSON tree for n (caller owns it; cJSON_Delete), or NULL on failure. */
-cJSON *node_to_cjson(const struct node *n);
+/* A cJSON tree for n, its nodes and strings taken from a (jtree.h). */
+cJSON *node_to_cjson(struct arena *a, const struct node *n);
 
 #endif

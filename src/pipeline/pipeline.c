@@ -124,7 +124,7 @@ goal_has_check(enum pipeline_goal g)
  */
 static int
 template_check(const struct manifest *m, const struct pipeline_options *o,
-    struct diags *d, cJSON **tpl)
+    struct arena *a, struct diags *d, cJSON **tpl)
 {
 	char *dir;
 	int errors = 0;
@@ -140,7 +140,7 @@ template_check(const struct manifest *m, const struct pipeline_options *o,
 		errors = site_check_root(m->site, dir, d);
 		free(dir);
 	}
-	return marshal_template(m, d, tpl) + errors;
+	return marshal_template(m, a, d, tpl) + errors;
 }
 
 static enum pipeline_status
@@ -149,7 +149,7 @@ pipeline_template_check(struct pipeline *p, const struct pipeline_options *o,
 {
 	const struct manifest *m = p->manifest;
 
-	if (template_check(m, o, d, &p->template) > 0)
+	if (template_check(m, o, &p->template_arena, d, &p->template) > 0)
 		return PIPELINE_MARSHAL;
 	/* The size check only warns: a goal that writes the template checks
 	 * the bytes it wrote (pipeline_template) instead of printing twice. */
@@ -280,6 +280,7 @@ pipeline_check(struct pipeline *p, const struct pipeline_options *o,
 {
 	struct schema_pruned sp = {0};
 	struct diags later = {0};
+	struct arena a = {0};
 	const struct doc *doc = NULL;
 	struct schema *schema;
 	struct manifest *m;
@@ -311,8 +312,8 @@ pipeline_check(struct pipeline *p, const struct pipeline_options *o,
 	}
 	if (m != NULL) {
 		manifest_drop_unresolved(m, errors ? &later : d);
-		template_check(m, o, &later, &tpl);
-		cJSON_Delete(tpl);
+		template_check(m, o, &a, &later, &tpl);
+		arena_free_all(&a);
 		manifest_free(m);
 	}
 	merge_later(d, &later, &sp);
@@ -343,8 +344,8 @@ pipeline_template(struct pipeline *p, struct diags *d)
 		return PIPELINE_IO;
 	}
 	marshal_check_size(m, p->template, (size_t)written, d);
-	cJSON_Delete(p->template);
 	p->template = NULL;
+	arena_free_all(&p->template_arena);
 	p->template_len = (size_t)written;
 	if (hooks_run(m, MANIFEST_HOOK_POSTMARSHAL, &env, d) > 0)
 		return PIPELINE_HOOK;
@@ -406,7 +407,7 @@ pipeline_free(struct pipeline *p)
 {
 	if (p->have_out)
 		build_out_free(&p->out);
-	cJSON_Delete(p->template);
+	arena_free_all(&p->template_arena);
 	manifest_free(p->manifest);
 	doc_free(p->doc);
 	memset(p, 0, sizeof(*p));

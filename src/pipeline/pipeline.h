@@ -89,6 +89,7 @@ struct pipeline {
 	struct build_out out;      /* the artifacts, once have_out */
 	size_t template_len;       /* bytes of template.json, once written */
 	cJSON *template;           /* the checked template, until written */
+	struct arena template_arena; /* its nodes and strings (jtree.h) */
 	int checked;               /* the template check: 1 passed, -1 failed */
 	int have_out;              /* out is filled */
 	int built;                 /* the code stage ran without error */

@@ -78,12 +78,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	doc = json_load_buffer("fuzz", (const char *)data, size, &d);
 	if (doc->root != NULL) {
-		cJSON *j = node_to_cjson(doc->root);
+		struct arena a = {0};
+		cJSON *j = node_to_cjson(&a, doc->root);
 		char *out = j ? cJSON_PrintUnformatted(j) : NULL;
 
 		check(fixed, doc->root);
 		free(out);
-		cJSON_Delete(j);
+		arena_free_all(&a);
 	}
 	doc_free(doc);
 	diags_free(&d);

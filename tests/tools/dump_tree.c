@@ -20,6 +20,7 @@ int
 main(int argc, char **argv)
 {
 	struct diags d = {0};
+	struct arena a = {0};
 	struct doc *doc;
 	cJSON *j;
 	char *text;
@@ -31,11 +32,11 @@ main(int argc, char **argv)
 	}
 	doc = yaml_load_file(argv[1], &d);
 	if (doc->root != NULL && d.nerrors == 0) {
-		j = node_to_cjson(doc->root);
+		j = node_to_cjson(&a, doc->root);
 		text = cJSON_PrintUnformatted(j);
 		printf("%s\n", text);
 		free(text);
-		cJSON_Delete(j);
+		arena_free_all(&a);
 	}
 	diags_print(stderr, &d, DIAG_FORMAT_JSON, 0);
 	status = d.nerrors ? 1 : 0;

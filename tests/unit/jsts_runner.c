@@ -167,12 +167,13 @@ run_file(const char *path, const char *rel, const struct schema_doc *docs,
 		const struct node *grp = root->items[g];
 		const struct node *tests = node_get(grp, "tests");
 		const char *gdesc = node_str(node_get(grp, "description"));
-		cJSON *cj = node_to_cjson(node_get(grp, "schema"));
+		struct arena a = {0};
+		cJSON *cj = node_to_cjson(&a, node_get(grp, "schema"));
 		char *stext = cj ? cJSON_PrintUnformatted(cj) : NULL;
 		char *err = NULL;
 		struct schema *s = NULL;
 
-		cJSON_Delete(cj);
+		arena_free_all(&a);
 		if (stext != NULL)
 			s = schema_load_ex(stext, strlen(stext), docs, ndocs, &err);
 		for (size_t t = 0; tests != NULL && t < tests->n; t++) {

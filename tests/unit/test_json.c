@@ -167,10 +167,11 @@ roundtrip(const char *text)
 {
 	struct diags d = {0};
 	struct doc *doc = load(text, &d);
-	cJSON *j = node_to_cjson(doc->root);
+	struct arena a = {0};
+	cJSON *j = node_to_cjson(&a, doc->root);
 	char *out = j ? cJSON_PrintUnformatted(j) : NULL;
 
-	cJSON_Delete(j);
+	arena_free_all(&a);
 	doc_free(doc);
 	diags_free(&d);
 	return out;
@@ -191,6 +192,7 @@ test_to_cjson(void)
 	struct doc *doc;
 	struct node *n;
 	struct loc loc = {"t", 1, 1};
+	struct arena a = {0};
 	cJSON *j;
 	char *s;
 
@@ -228,14 +230,13 @@ test_to_cjson(void)
 	n->v.f = INFINITY;
 	n->str = doc_strndup(doc, ".inf", 4);
 	n->len = 4;
-	j = node_to_cjson(n);
+	j = node_to_cjson(&a, n);
 	s = cJSON_PrintUnformatted(j);
 	CHECK_STR(s, "\".inf\"");
 	free(s);
-	cJSON_Delete(j);
-	j = node_to_cjson(NULL);
+	j = node_to_cjson(&a, NULL);
 	CHECK(cJSON_IsNull(j));
-	cJSON_Delete(j);
+	arena_free_all(&a);
 	doc_free(doc);
 }
 

@@ -63,7 +63,8 @@ test_print_layout(void)
 	char *s;
 	int i;
 
-	cJSON_AddItemToObject(o, "Ref", mj_ref("Short"));
+	/* {"Ref": "Short"} built with cJSON: mj_ref's nodes are an arena's */
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "Ref"), "Ref", "Short");
 	a = cJSON_AddArrayToObject(o, "Long");
 	for (i = 0; i < 8; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateString("a-fairly-long-item"));
