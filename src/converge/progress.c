@@ -188,6 +188,51 @@ set(char **dst, const char *s)
 	*dst = s ? xstrdup(s) : NULL;
 }
 
+/*
+ * The rows are found by logical ID through a hash index: a deploy of
+ * thousands of resources reads tens of thousands of events, and a scan of
+ * the rows per event was quadratic.
+ */
+static uint32_t *
+live_slot(const struct progress_live *p, const char *id)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	const char *s;
+	size_t i;
+
+	for (s = id; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	i = (size_t)h & (p->nslots - 1);
+	while (p->slots[i] != 0 &&
+	    strcmp(p->v[p->slots[i] - 1].logical_id, id) != 0)
+		i = (i + 1) & (p->nslots - 1);
+	return &p->slots[i];
+}
+
+/* The row of id, added if new. */
+static size_t
+live_row(struct progress_live *p, const char *id)
+{
+	uint32_t *slot;
+	size_t i;
+
+	if ((p->n + 1) * 2 > p->nslots) {
+		free(p->slots);
+		p->nslots = p->nslots ? p->nslots * 2 : 64;
+		p->slots = xcalloc(p->nslots, sizeof *p->slots);
+		for (i = 0; i < p->n; i++)
+			*live_slot(p, p->v[i].logical_id) = (uint32_t)(i + 1);
+	}
+	slot = live_slot(p, id);
+	if (*slot != 0)
+		return *slot - 1;
+	p->v = xgrow(p->v, &p->cap, p->n + 1, sizeof *p->v);
+	memset(&p->v[p->n], 0, sizeof p->v[p->n]);
+	p->v[p->n].logical_id = xstrdup(id);
+	*slot = (uint32_t)++p->n;
+	return p->n - 1;
+}
+
 void
 progress_live_update(struct progress_live *p, const struct cfn_events *ev)
 {
@@ -197,15 +242,7 @@ progress_live_update(struct progress_live *p, const struct cfn_events *ev)
 	for (i = ev->n; i-- > 0;) {
 		const struct cfn_event *e = &ev->v[i];
 
-		for (j = 0; j < p->n; j++)
-			if (strcmp(p->v[j].logical_id, nz(e->logical_id)) == 0)
-				break;
-		if (j == p->n) {
-			p->v = xgrow(p->v, &p->cap, p->n + 1, sizeof *p->v);
-			memset(&p->v[j], 0, sizeof p->v[j]);
-			p->v[j].logical_id = xstrdup(nz(e->logical_id));
-			p->n++;
-		}
+		j = live_row(p, nz(e->logical_id));
 		set(&p->v[j].type, e->resource_type);
 		set(&p->v[j].status, e->status);
 		set(&p->v[j].reason, e->status_reason);
@@ -247,5 +284,6 @@ progress_live_free(struct progress_live *p)
 		free(p->v[i].reason);
 	}
 	free(p->v);
+	free(p->slots);
 	memset(p, 0, sizeof *p);
 }

@@ -10,6 +10,7 @@
 #define SPARTAC_PROGRESS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <cjson/cJSON.h>
@@ -48,6 +49,8 @@ struct progress_live {
 	int color;
 	struct progress_live_row *v;
 	size_t n, cap;
+	uint32_t *slots; /* logical ID -> 1 + row (open addressing; 0: empty) */
+	size_t nslots;
 	size_t drawn; /* lines on screen from the last draw */
 };
 

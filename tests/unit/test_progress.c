@@ -32,6 +32,45 @@ change(struct cfn_change *c, const char *action, const char *id,
 	c->replacement = replacement ? strdup(replacement) : NULL;
 }
 
+/* The live view keeps one row per resource, in the order resources first
+ * appear, with the newest status; enough resources to grow its index. */
+static void
+test_live_rows(void)
+{
+	static const char *const statuses[] = {
+		"CREATE_IN_PROGRESS", "CREATE_FAILED", "CREATE_COMPLETE",
+	};
+	struct cfn_event v[3 * 300];
+	struct cfn_events ev = {v, NELEM(v), NELEM(v)};
+	struct progress_live p;
+	char id[32];
+	size_t i, k, n = 0;
+	int ok = 1;
+
+	memset(v, 0, sizeof(v));
+	/* newest first: each resource's last status comes first */
+	for (k = 3; k-- > 0;)
+		for (i = 300; i-- > 0;) {
+			snprintf(id, sizeof(id), "Resource%03zu", i);
+			v[n].logical_id = strdup(id);
+			v[n].resource_type = (char *)"AWS::Logs::LogGroup";
+			v[n++].status = (char *)statuses[k];
+		}
+	progress_live_init(&p, stdout, 0);
+	progress_live_update(&p, &ev);
+	progress_live_update(&p, &ev); /* a page read twice adds no row */
+	CHECK_INT((int)p.n, 300);
+	for (i = 0; i < p.n; i++) {
+		snprintf(id, sizeof(id), "Resource%03zu", i);
+		ok &= strcmp(p.v[i].logical_id, id) == 0 &&
+		    strcmp(p.v[i].status, "CREATE_COMPLETE") == 0;
+	}
+	CHECK(ok);
+	progress_live_free(&p);
+	for (i = 0; i < n; i++)
+		free(v[i].logical_id);
+}
+
 int
 main(void)
 {
@@ -103,5 +142,6 @@ main(void)
 	free(e.resource_type);
 	free(e.status);
 	free(e.status_reason);
+	test_live_rows();
 	return unit_report("test_progress");
 }
