@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,22 +191,108 @@ mj_strings(struct mctx *c, const char *const *v, size_t n)
 }
 
 void
-mj_array_add_unique(cJSON *arr, cJSON *v)
-{
-	cJSON *it;
-
-	cJSON_ArrayForEach(it, arr)
-		if (cJSON_Compare(it, v, 1))
-			return; /* v is left to the arena */
-	jtree_push(arr, v);
-}
-
-void
 mj_array_push(struct mctx *c, cJSON **arr, cJSON *v)
 {
 	if (*arr == NULL)
 		*arr = mj_arr(c);
-	mj_array_add_unique(*arr, v);
+	jtree_push(*arr, v);
+}
+
+static uint64_t
+str_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	for (; s != NULL && *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* Equal values (cJSON_Compare) hash equal: an object's members are summed,
+ * as cJSON_Compare ignores their order, and numbers (compared with a
+ * tolerance) hash by their type alone. */
+static uint64_t
+value_hash(const cJSON *v)
+{
+	uint64_t h = (uint64_t)(v->type & 0xff) * 0x9e3779b97f4a7c15ULL;
+	const cJSON *it;
+
+	switch (v->type & 0xff) {
+	case cJSON_String:
+	case cJSON_Raw:
+		return h ^ str_hash(v->valuestring);
+	case cJSON_Array:
+		for (it = v->child; it != NULL; it = it->next)
+			h = (h ^ value_hash(it)) * 1099511628211ULL;
+		return h;
+	case cJSON_Object:
+		for (it = v->child; it != NULL; it = it->next)
+			h += str_hash(it->string) * 31 + value_hash(it);
+		return h;
+	}
+	return h;
+}
+
+struct hashed {
+	uint64_t hash;
+	size_t pos;
+	cJSON *v;
+};
+
+static int
+hashed_cmp(const void *a, const void *b)
+{
+	const struct hashed *x = a, *y = b;
+
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+void
+mj_array_dedupe(cJSON *arr, size_t start)
+{
+	struct hashed *h;
+	unsigned char *drop;
+	size_t n = 0, i, j, nreps;
+	cJSON *it, *next, **reps;
+
+	if (arr == NULL)
+		return;
+	for (it = arr->child; it != NULL; it = it->next)
+		n++;
+	if (n < 2 || start >= n)
+		return;
+	h = xcalloc(n, sizeof(*h));
+	drop = xcalloc(n, 1);
+	reps = xcalloc(n, sizeof(*reps));
+	for (i = 0, it = arr->child; it != NULL; it = it->next, i++) {
+		h[i].hash = value_hash(it);
+		h[i].pos = i;
+		h[i].v = it;
+	}
+	qsort(h, n, sizeof(*h), hashed_cmp);
+	/* In a run of equal hashes, sorted by position, each distinct value
+	 * is represented by its first item; a later item equal to one of them
+	 * goes (from position start on). */
+	for (i = 0, nreps = 0; i < n; i++) {
+		if (i == 0 || h[i].hash != h[i - 1].hash)
+			nreps = 0;
+		for (j = 0; j < nreps && !cJSON_Compare(reps[j], h[i].v, 1); j++)
+			;
+		if (j < nreps)
+			drop[h[i].pos] = h[i].pos >= start;
+		else
+			reps[nreps++] = h[i].v;
+	}
+	for (i = 0, it = arr->child; it != NULL; it = next, i++) {
+		next = it->next;
+		if (drop[i])
+			cJSON_DetachItemViaPointer(arr, it); /* left to the arena */
+	}
+	free(reps);
+	free(drop);
+	free(h);
 }
 
 cJSON *

@@ -271,13 +271,10 @@ s3_add(struct mctx *c, struct mrole *r, const struct manifest_event *e,
 		}
 		jtree_push(configs, cfg);
 	}
-	mj_array_add_unique(cJSON_GetObjectItemCaseSensitive(pending, "DependsOn"),
+	jtree_push(cJSON_GetObjectItemCaseSensitive(pending, "DependsOn"),
 	    mj_str(c, pid));
-	if (r != NULL) {
-		if (r->buckets == NULL)
-			r->buckets = mj_arr(c);
-		mj_array_add_unique(r->buckets, mj_lit(c, e->u.s3.bucket));
-	}
+	if (r != NULL)
+		mj_array_push(c, &r->buckets, mj_lit(c, e->u.s3.bucket));
 	free(pid);
 }
 
@@ -286,6 +283,7 @@ void
 marshal_events_s3_apply(struct mctx *c)
 {
 	cJSON *pending, *bucket, *props, *nc, *lc, *dep, *it, *arr;
+	size_t start;
 
 	if (c->s3_pending == NULL)
 		return;
@@ -316,8 +314,10 @@ marshal_events_s3_apply(struct mctx *c)
 		} else if (dep == NULL)
 			dep = mj_add_arr(c, bucket, "DependsOn");
 		arr = cJSON_GetObjectItemCaseSensitive(pending, "DependsOn");
+		start = (size_t)cJSON_GetArraySize(dep);
 		while (arr->child != NULL)
-			mj_array_add_unique(dep, cJSON_DetachItemViaPointer(arr, arr->child));
+			jtree_push(dep, cJSON_DetachItemViaPointer(arr, arr->child));
+		mj_array_dedupe(dep, start); /* the manifest's own stay as written */
 	}
 	c->s3_pending = NULL; /* its nodes are the template's arena's */
 }

@@ -238,6 +238,10 @@ destinations_emit(struct mctx *c, cJSON *stmts, struct mrole *r)
 	static const char *const lambda[] = {"lambda:InvokeFunction"};
 	static const char *const events[] = {"events:PutEvents"};
 
+	mj_array_dedupe(r->dest_sqs, 0);
+	mj_array_dedupe(r->dest_sns, 0);
+	mj_array_dedupe(r->dest_lambda, 0);
+	mj_array_dedupe(r->dest_events, 0);
 	statement_take(c, stmts, "DestinationSqs", sqs, NELEM(sqs), &r->dest_sqs);
 	statement_take(c, stmts, "DestinationSns", sns, NELEM(sns), &r->dest_sns);
 	statement_take(c, stmts, "DestinationLambda", lambda, NELEM(lambda),
@@ -260,9 +264,10 @@ attachments_add(struct mctx *c, const struct mrole *r, cJSON *props)
 	if (mp->n + dp->n > 0) {
 		a = mj_add_arr(c, props, "ManagedPolicyArns");
 		for (i = 0; i < dp->n; i++)
-			mj_array_add_unique(a, mj_node(c, dp->v[i]));
+			jtree_push(a, mj_node(c, dp->v[i]));
 		for (i = 0; i < mp->n; i++)
-			mj_array_add_unique(a, mj_node(c, mp->v[i]));
+			jtree_push(a, mj_node(c, mp->v[i]));
+		mj_array_dedupe(a, 0);
 	}
 	if (c->m->permissions_boundary != NULL)
 		mj_add(props, "PermissionsBoundary",
@@ -341,6 +346,7 @@ role_emit(struct mctx *c, struct mrole *r)
 		jtree_push(eni, mj_sub(c, "arn:${AWS::Partition}:ec2:"
 		    "${AWS::Region}:${AWS::AccountId}:network-interface/*"));
 		if (r->eni != NULL) {
+			mj_array_dedupe(r->eni, 0);
 			while (r->eni->child != NULL)
 				jtree_push(eni,
 				    cJSON_DetachItemViaPointer(r->eni, r->eni->child));
@@ -349,6 +355,12 @@ role_emit(struct mctx *c, struct mrole *r)
 		statement_add(c, stmts, "VpcNetworkInterfaces", vpc_eni,
 		    NELEM(vpc_eni), eni);
 	}
+	mj_array_dedupe(r->sqs, 0);
+	mj_array_dedupe(r->kinesis, 0);
+	mj_array_dedupe(r->dynamodb, 0);
+	mj_array_dedupe(r->dlq_sqs, 0);
+	mj_array_dedupe(r->dlq_sns, 0);
+	mj_array_dedupe(r->buckets, 0); /* read by declared_add */
 	statement_take(c, stmts, "SqsRead", sqs, NELEM(sqs), &r->sqs);
 	statement_take(c, stmts, "KinesisRead", kinesis, NELEM(kinesis), &r->kinesis);
 	statement_take(c, stmts, "DynamoDbStreamRead", dynamodb, NELEM(dynamodb),

@@ -61,7 +61,7 @@ struct mrole {
 	char *id;
 	struct loc loc;
 	size_t nfunctions;
-	cJSON *logs;       /* log group ARNs (arrays owned until emitted) */
+	cJSON *logs;       /* log group ARNs (the lists below are made unique when emitted) */
 	cJSON *sqs;        /* queues read by event source mappings */
 	cJSON *kinesis;    /* streams read */
 	cJSON *dynamodb;   /* table streams read */
@@ -186,10 +186,15 @@ cJSON *mj_node(struct mctx *c, const struct node *n);
 cJSON *mj_env_value(struct mctx *c, const struct node *n);
 /* A string array of literals or the model's strings (kept, not copied). */
 cJSON *mj_strings(struct mctx *c, const char *const *v, size_t n);
-/* Appends v to arr unless an equal item is there already. */
-void mj_array_add_unique(cJSON *arr, cJSON *v);
 /* Appends an item to arr, creating arr on first use. */
 void mj_array_push(struct mctx *c, cJSON **arr, cJSON *v);
+/*
+ * Drops each item from position start on that equals (cJSON_Compare) an
+ * item before it, keeping the order: what appending each item "unless an
+ * equal one is there" gives, found by sorting on a hash of the values
+ * rather than comparing every pair (n log n; pairs were n^2).
+ */
+void mj_array_dedupe(cJSON *arr, size_t start);
 /* Tags as [{"Key": k, "Value": v}, ...] in manifest order, or NULL. */
 cJSON *mj_tags(struct mctx *c, const struct manifest_kvs *tags);
 /* Sorts an object's members by key (strcmp), stably. */

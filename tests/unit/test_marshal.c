@@ -278,6 +278,50 @@ test_write(void)
 	cJSON_Delete(tpl);
 }
 
+/* An object {k1: v1, k2: v2} in the arena. */
+static cJSON *
+pair_object(struct mctx *c, const char *k1, const char *v1, const char *k2,
+    const char *v2)
+{
+	cJSON *o = mj_obj(c);
+
+	mj_add_lit(c, o, k1, v1);
+	mj_add_lit(c, o, k2, v2);
+	return o;
+}
+
+/* mj_array_dedupe: later equal items go, the first stays where it was;
+ * items before start stay even when equal; objects are equal whatever
+ * the order of their members (as cJSON_Compare has it). */
+static void
+test_dedupe(void)
+{
+	struct arena a = {0};
+	struct mctx c;
+	cJSON *arr;
+	struct buf b = {0};
+	int i;
+
+	memset(&c, 0, sizeof(c));
+	c.a = &a;
+	arr = mj_arr(&c);
+	jtree_push(arr, mj_lit(&c, "A"));
+	jtree_push(arr, mj_lit(&c, "A"));       /* before start: kept */
+	jtree_push(arr, mj_lit(&c, "B"));
+	jtree_push(arr, pair_object(&c, "x", "1", "y", "2"));
+	jtree_push(arr, mj_lit(&c, "A"));       /* goes */
+	jtree_push(arr, pair_object(&c, "y", "2", "x", "1")); /* goes */
+	jtree_push(arr, pair_object(&c, "y", "1", "x", "2")); /* stays */
+	for (i = 0; i < 300; i++)               /* long runs of equal items */
+		jtree_push(arr, mj_lit(&c, i % 2 ? "C" : "B"));
+	mj_array_dedupe(arr, 2);
+	marshal_print(arr, &b);
+	CHECK_STR(b.data, "[\"A\", \"A\", \"B\", {\"x\": \"1\", \"y\": \"2\"}, "
+	    "{\"y\": \"1\", \"x\": \"2\"}, \"C\"]\n");
+	buf_free(&b);
+	arena_free_all(&a);
+}
+
 int
 main(void)
 {
@@ -287,5 +331,6 @@ main(void)
 	test_sort();
 	test_ids();
 	test_write();
+	test_dedupe();
 	return unit_report("test_marshal");
 }
