@@ -14,7 +14,9 @@
 #              not rewritten) and the first build;
 #   baseline   the same with BASELINE, another spartac binary (an older
 #              commit's), run interleaved with SPARTAC so both see the same
-#              machine;
+#              machine: its wall time and CPU time (user + system), and
+#              spartac's ratio to each (on a loaded machine the longer run
+#              waits longer for a CPU, so the CPU ratio is the steadier);
 #   floor      what no compiler can beat on this machine: starting a process
 #              and reading the manifest (`cat sparta.yaml`), plus starting one
 #              and writing the template's bytes (`dd` of template.json into a
@@ -144,7 +146,7 @@ if baseline:
     print(f"  baseline {baseline}")
 head = f"{'functions':>9} | {'spartac':>9} {'first':>9} {'cpu':>8} {'peak':>9} {'template':>9}"
 if baseline:
-    head += f" | {'baseline':>9} {'ratio':>6}"
+    head += f" | {'baseline':>9} {'ratio':>6} {'cpu':>8} {'ratio':>6}"
 head += f" | {'floor':>8} {'x floor':>7} | {'serverless':>10} {'template':>9} {'speed-up':>8}"
 print(head)
 for r in rows:
@@ -155,7 +157,10 @@ for r in rows:
             f"{max(a[3] for a in s['again']) / 1024:>5.1f} MiB {r['size'] / 1e6:>6.2f} MB")
     if baseline:
         bwall = med([a[1] for a in r["res"]["baseline"]["again"]])
-        line += f" | {bwall * 1e3:>6.1f} ms {wall / bwall:>5.2f}x"
+        cpu = med([a[2] for a in s["again"]])
+        bcpu = med([a[2] for a in r["res"]["baseline"]["again"]])
+        line += (f" | {bwall * 1e3:>6.1f} ms {wall / bwall:>5.2f}x"
+                 f" {bcpu * 1e3:>5.1f} ms {cpu / bcpu:>5.2f}x")
     line += (f" | {r['floor'] * 1e3:>5.1f} ms {wall / r['floor']:>6.1f}x"
              f" | {r['sls'][1]:>8.2f} s {r['sls_size'] / 1e6:>6.2f} MB {r['sls'][1] / wall:>7.0f}x")
     print(line)

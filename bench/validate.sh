@@ -19,9 +19,14 @@
 # BENCH_CALLGRIND=1 adds the instruction count of one run per size (valgrind
 # --tool=callgrind), a figure the machine's load cannot change.
 #
+# With a BASELINE, its CPU time (user + system) and spartac's ratio to it
+# are printed too: on a loaded machine the longer run waits longer for a
+# CPU, so the CPU ratio is the steadier figure.
+#
 # Goals (exit status 1 when one is missed): with a BASELINE, 1,000 functions
-# validate in at most 1.3 times its median; billion laughs is refused in
-# under 1 s with a peak RSS under 64 MiB.
+# validate in at most 2 times its median (issue 13: validate now builds and
+# checks the whole template in memory, which the baseline did not); billion
+# laughs is refused in under 1 s with a peak RSS under 64 MiB.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -109,7 +114,7 @@ print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; {spartac
 head = (f"{'functions':>10} {'bytes':>10} {'runs':>5} {'median':>9} {'min':>9} "
         f"{'cpu':>8} {'peak RSS':>10}")
 if baseline:
-    head += f" | {'baseline':>9} {'ratio':>6}"
+    head += f" | {'baseline':>9} {'ratio':>6} {'cpu':>8} {'ratio':>6}"
 print(head + f" | {'floor':>8} {'x floor':>7}")
 for n in (10, 100, 1000, 10000):
     path = os.path.join(work, f"bench-{n}.yaml")
@@ -135,13 +140,16 @@ for n in (10, 100, 1000, 10000):
             f"{max(r[3] for r in res) / 1024:>6.1f} MiB")
     if baseline:
         bwall = statistics.median(r[1] for r in base) * 1000
-        line += f" | {bwall:>6.2f} ms {wall / bwall:>5.2f}x"
+        cpu = statistics.median(r[2] for r in res) * 1000
+        bcpu = statistics.median(r[2] for r in base) * 1000
+        line += (f" | {bwall:>6.2f} ms {wall / bwall:>5.2f}x"
+                 f" {bcpu:>5.2f} ms {cpu / bcpu:>5.2f}x")
     fl = statistics.median(floor) * 1000
     line += f" | {fl:>5.2f} ms {wall / fl:>6.1f}x"
     print(line + (f" {instructions(path) / 1e6:>8.1f} M instructions" if callgrind else ""))
-    if n == 1000 and baseline and wall > 1.3 * bwall:
+    if n == 1000 and baseline and wall > 2 * bwall:
         print(f"bench: goal missed: 1,000 functions took {wall / bwall:.2f}x the baseline "
-              "(goal <= 1.30x)", file=sys.stderr)
+              "(goal <= 2x)", file=sys.stderr)
         ok = False
 
 path = os.path.join(work, "laughs.yaml")
