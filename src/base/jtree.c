@@ -36,13 +36,20 @@ jtree_strdup(struct arena *a, const char *s)
 	return memcpy(arena_alloc(a, n), s, n);
 }
 
-cJSON *
-jtree_string(struct arena *a, const char *s)
+/* A string or raw node holding a copy of s. */
+static cJSON *
+text_new(struct arena *a, int type, const char *s)
 {
-	cJSON *v = node_new(a, cJSON_String);
+	cJSON *v = node_new(a, type);
 
 	v->valuestring = jtree_strdup(a, s);
 	return v;
+}
+
+cJSON *
+jtree_string(struct arena *a, const char *s)
+{
+	return text_new(a, cJSON_String, s);
 }
 
 cJSON *
@@ -73,10 +80,7 @@ jtree_number(struct arena *a, double d)
 cJSON *
 jtree_raw(struct arena *a, const char *text)
 {
-	cJSON *v = node_new(a, cJSON_Raw);
-
-	v->valuestring = jtree_strdup(a, text);
-	return v;
+	return text_new(a, cJSON_Raw, text);
 }
 
 cJSON *
