@@ -151,9 +151,39 @@ vars_walk(struct mctx *c, cJSON *node)
 	}
 }
 
+/*
+ * Whether any scalar under n mentions spartac: at all. The manifest is a
+ * tenth of the template's size, so this saves the template walk for the
+ * services that use no spartac: variable (most of them).
+ */
+static int
+mentions_vars(const struct node *n)
+{
+	uint32_t i;
+
+	if (n == NULL)
+		return 0;
+	switch (n->kind) {
+	case NODE_SEQ:
+		for (i = 0; i < n->n; i++)
+			if (mentions_vars(n->items[i]))
+				return 1;
+		return 0;
+	case NODE_MAP:
+		for (i = 0; i < n->n; i++)
+			if (mentions_vars(n->pairs[i].value))
+				return 1;
+		return 0;
+	default:
+		return n->str != NULL && strstr(n->str, VAR_PREFIX) != NULL;
+	}
+}
+
 void
 marshal_vars_apply(struct mctx *c)
 {
+	if (!mentions_vars(c->m->root))
+		return;
 	vars_walk(c, c->resources);
 	vars_walk(c, c->outputs);
 	vars_walk(c, c->conditions);
