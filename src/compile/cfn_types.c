@@ -3,8 +3,9 @@
  * tools/gen_cfn_types.py for its format), read from the binary on first use.
  *
  * The table is copied once and split in place: every name is a pointer
- * into the copy, every list a run of one pointer array. The generator
- * writes types and lists sorted, so look-ups are binary searches.
+ * into the copy; a type's columns are split on its first look-up, each
+ * list a run of the type's one pointer array. The generator writes types
+ * and lists sorted, so look-ups are binary searches.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,75 +20,86 @@
 struct cfn_table {
 	char *text;              /* the table's copy, split in place */
 	struct cfn_type *types;  /* sorted by name */
+	char **rest;             /* [i]: types[i]'s other columns, until parsed */
 	size_t ntypes;
-	const char **names;      /* every list's entries, back to back */
-	size_t nnames;
 	const char *source;      /* the header's "source:" line */
 };
 
 static struct cfn_table *table;
 
-/* Splits the space-separated list s into t's names; returns the count. */
+/*
+ * Splits the space-separated list s into names taken from *names; returns
+ * the count.
+ */
 static size_t
-split_list(struct cfn_table *tb, char *s, const char *const **list)
+split_list(const char ***names, char *s, const char *const **list)
 {
 	size_t n = 0;
 	char *word;
 
-	*list = tb->names + tb->nnames;
+	*list = *names;
 	while ((word = strsep(&s, " ")) != NULL) {
 		if (*word == '\0')
 			continue;
-		tb->names[tb->nnames++] = word;
+		*(*names)++ = word;
 		n++;
 	}
 	return n;
 }
 
-/* One data line (NUL-terminated, without its newline) into a type. */
+/*
+ * The columns after the name (NUL-terminated, tab-separated) into t. The
+ * table holds some 1,600 types and a run uses a handful: each is split on
+ * first use, into one pointer array that t owns.
+ */
 static void
-parse_line(struct cfn_table *tb, char *line)
+parse_columns(struct cfn_type *t, char *line)
 {
-	struct cfn_type *t;
-	char *field[6];
-	size_t i;
+	const char **names;
+	char *field[5];
+	size_t i, words = 1;
 
-	for (i = 0; i < 6; i++)
+	for (i = 0; line[i] != '\0'; i++)
+		words += line[i] == ' ' || line[i] == '\t';
+	names = xcalloc(words, sizeof(*names));
+	t->names = names;
+	for (i = 0; i < 5; i++)
 		if ((field[i] = strsep(&line, "\t")) == NULL)
 			return; /* not a line the generator writes */
-	t = &tb->types[tb->ntypes++];
-	t->name = field[0];
-	t->nattrs = split_list(tb, field[1], &t->attrs);
-	t->nrequired = split_list(tb, field[2], &t->required);
-	t->ncreate_only = split_list(tb, field[3], &t->create_only);
-	t->nproperties = split_list(tb, field[4], &t->properties);
-	t->kinds = strlen(field[5]) == t->nproperties ? field[5] : NULL;
+	t->nattrs = split_list(&names, field[0], &t->attrs);
+	t->nrequired = split_list(&names, field[1], &t->required);
+	t->ncreate_only = split_list(&names, field[2], &t->create_only);
+	t->nproperties = split_list(&names, field[3], &t->properties);
+	t->kinds = strlen(field[4]) == t->nproperties ? field[4] : NULL;
 }
 
+/* Only the lines and the type names: the rest waits for cfn_type_find. */
 static struct cfn_table *
 table_read(void)
 {
 	const struct embedded_file *f = embedded_find(CFN_TYPES_PATH);
 	struct cfn_table *tb = xcalloc(1, sizeof(*tb));
-	size_t lines = 0, words = 0, i;
-	char *s, *line;
+	size_t lines = 1;
+	char *s, *line, *tab;
 
 	tb->source = "an empty table";
 	if (f == NULL)
 		return tb;
 	tb->text = xstrndup((const char *)f->data, f->len);
-	for (i = 0; i < f->len; i++) {
-		lines += tb->text[i] == '\n';
-		words += tb->text[i] == ' ' || tb->text[i] == '\t';
-	}
-	tb->types = xcalloc(lines + 1, sizeof(*tb->types));
-	tb->names = xcalloc(words + lines + 1, sizeof(*tb->names));
+	for (s = tb->text; (s = memchr(s, '\n', f->len - (size_t)(s -
+	    tb->text))) != NULL; s++)
+		lines++;
+	tb->types = xcalloc(lines, sizeof(*tb->types));
+	tb->rest = xcalloc(lines, sizeof(*tb->rest));
 	s = tb->text;
 	while ((line = strsep(&s, "\n")) != NULL) {
 		if (str_has_prefix(line, "# source: "))
 			tb->source = line + strlen("# source: ");
-		else if (*line != '#' && *line != '\0')
-			parse_line(tb, line);
+		else if (*line != '#' && (tab = strchr(line, '\t')) != NULL) {
+			*tab = '\0';
+			tb->types[tb->ntypes].name = line;
+			tb->rest[tb->ntypes++] = tab + 1;
+		}
 	}
 	return tb;
 }
@@ -107,12 +119,19 @@ name_cmp(const void *key, const void *elem)
 const struct cfn_type *
 cfn_type_find(const char *type)
 {
+	struct cfn_type *t;
+
 	if (table == NULL)
 		table = table_read();
 	if (str_has_prefix(type, "Custom::"))
 		type = CUSTOM_RESOURCE;
-	return bsearch(type, table->types, table->ntypes, sizeof(*table->types),
+	t = bsearch(type, table->types, table->ntypes, sizeof(*table->types),
 	    type_cmp);
+	if (t != NULL && table->rest[t - table->types] != NULL) {
+		parse_columns(t, table->rest[t - table->types]);
+		table->rest[t - table->types] = NULL;
+	}
+	return t;
 }
 
 const char *
@@ -189,11 +208,15 @@ cfn_types_source(void)
 void
 cfn_types_free(void)
 {
+	size_t i;
+
 	if (table == NULL)
 		return;
+	for (i = 0; i < table->ntypes; i++)
+		free(table->types[i].names);
 	free(table->text);
 	free(table->types);
-	free(table->names);
+	free(table->rest);
 	free(table);
 	table = NULL;
 }

@@ -32,6 +32,7 @@ struct cfn_type {
 	size_t nproperties;
 	/* per property: 'a' a list, 'o' a map, 's' a scalar, '-' any; or NULL */
 	const char *kinds;
+	const char **names; /* the lists' storage: the table's own */
 };
 
 /*
