@@ -41,6 +41,25 @@ def test_page_is_self_contained(page):
     assert "url(" not in html
 
 
+def test_functions_table_names_the_deployed_function(tmp_path):
+    """name: (FunctionName) beside the manifest's key: as written, or said to
+    be a template value, or CloudFormation's own when there is none."""
+    (tmp_path / "h.c").write_text("int ha(void) { return 0; }\n"
+                                  "int hb(void) { return 0; }\n"
+                                  "int hc(void) { return 0; }\n")
+    (tmp_path / "sparta.yaml").write_text(
+        "service: named\nbuild: {sources: [h.c]}\nfunctions:\n"
+        "  a: {symbol: ha, name: named-a}\n"
+        "  b: {symbol: hb, name: !Sub '${AWS::StackName}-b'}\n"
+        "  c: {symbol: hc}\n")
+    r = run("describe", "-o", "page.html", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    html = (tmp_path / "page.html").read_text(encoding="utf-8")
+    assert "<tr><td>a</td><td>named-a</td>" in html
+    assert "<tr><td>b</td><td><small>a template value</small></td>" in html
+    assert "<tr><td>c</td><td><small>a generated name</small></td>" in html
+
+
 def test_chromium_offline_shows_every_function_and_route(page, tmp_path):
     r = chromium("--dump-dom", page.as_uri(), tmp_path=tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]

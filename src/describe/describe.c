@@ -413,12 +413,21 @@ list_view(struct buf *b, const struct manifest *m)
 	const struct manifest_function *f;
 	size_t i, j;
 
-	buf_puts(b, "<h2>Functions</h2><table><tr><th>name</th><th>C symbol</th><th>memory</th>"
+	buf_puts(b, "<h2>Functions</h2><table><tr><th>name</th><th>deployed as</th>"
+	    "<th>C symbol</th><th>memory</th>"
 	    "<th>timeout</th><th>role</th><th>events</th></tr>");
 	for (i = 0; i < m->nfunctions; i++) {
 		f = m->functions_sorted[i];
 		buf_puts(b, "<tr><td>");
 		html_text(b, f->name);
+		buf_puts(b, "</td><td>");
+		/* name: as written, a template value, or CloudFormation's choice */
+		if (f->physical_name == NULL)
+			buf_puts(b, "<small>a generated name</small>");
+		else if (f->physical_name->kind == NODE_STRING)
+			html_text(b, f->physical_name->str);
+		else
+			buf_puts(b, "<small>a template value</small>");
 		buf_puts(b, "</td><td><code>");
 		html_text(b, f->symbol);
 		buf_printf(b, "()</code></td><td>%ld MB</td><td>%ld s</td><td>", f->memory,
