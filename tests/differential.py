@@ -365,6 +365,10 @@ def mutate(rng, seeds):
     applied = []
     for _ in range(rng.choice([1, 1, 1, 2, 2, 3])):
         m = rng.choice(MUTATIONS)
+        # one shape mutation a manifest: a second on the same property (a map
+        # put in a list) makes a nested shape, which spartac does not check
+        if m is m_property_shape and "property_shape" in applied:
+            continue
         try:
             m(rng, t)
         except (KeyError, TypeError, AttributeError, IndexError, ValueError):

@@ -198,7 +198,7 @@ DIAG(MARSHAL_SECURITY_GROUP_REF, SEV_ERROR, "E-MARSHAL-SECURITY-GROUP-REF",
 DIAG(MARSHAL_PROPERTY_TYPE, SEV_ERROR, "E-MARSHAL-PROPERTY-TYPE",
     "give the property the shape its type's reference says (Tags, for one, is a list of {Key, Value} maps, not a map); CloudFormation refuses the template otherwise")
 DIAG(MARSHAL_EVENT_SOURCE, SEV_ERROR, "E-MARSHAL-EVENT-SOURCE",
-    "name a resource of the kind the event reads: sqs a queue (!GetAtt Queue.Arn), sns a topic (!Ref Topic), kinesis a stream (!GetAtt Stream.Arn), dynamodb a table with a stream (!GetAtt Table.StreamArn)")
+    "name a resource of the kind the event reads: sqs a queue (!GetAtt Queue.Arn), sns a topic (!Ref Topic), kinesis a stream (!GetAtt Stream.Arn), dynamodb a table with a stream (!GetAtt Table.StreamArn), logs a log group (!Ref LogGroup)")
 DIAG(MARSHAL_DEPENDS_CYCLE, SEV_ERROR, "E-MARSHAL-DEPENDS-CYCLE",
     "depends_on between functions must not form a cycle: CloudFormation creates a dependency before the function that uses it; remove one of the entries")
 DIAG(MARSHAL_DEPENDENCY_CYCLE, SEV_ERROR, "E-MARSHAL-DEPENDENCY-CYCLE",

@@ -409,6 +409,9 @@ check_event_source(struct mctx *c, const struct manifest_function *fn,
 	case MANIFEST_EVENT_DYNAMODB:
 		v = e->u.stream.stream, want = "AWS::DynamoDB::Table";
 		break;
+	case MANIFEST_EVENT_LOGS:
+		v = e->u.logs.log_group, want = "AWS::Logs::LogGroup";
+		break;
 	default:
 		return;
 	}
@@ -427,6 +430,14 @@ check_event_source(struct mctx *c, const struct manifest_function *fn,
 	if (id == NULL || (type = id_type(c, id)) == NULL)
 		return;
 	if (strcmp(type, want) == 0) {
+		/* a subscription filter names its log group: !Ref, the name */
+		if (e->kind == MANIFEST_EVENT_LOGS) {
+			if (attr != NULL)
+				mctx_diag(c, DIAG_MARSHAL_EVENT_SOURCE, v->loc,
+				    NULL, "function '%s': the logs event needs "
+				    "!Ref %s, the log group's name", fn->name, id);
+			return;
+		}
 		/* the right resource, but not its ARN (a queue's Ref is its URL) */
 		if (e->kind != MANIFEST_EVENT_SNS && (attr == NULL ||
 		    strcmp(attr, e->kind == MANIFEST_EVENT_DYNAMODB ?
