@@ -4,11 +4,13 @@
 #
 # Contents: make install PREFIX=/usr (the binary, the man page, the schema,
 # <sparta/lambda.h>, the sparta-lambda pkg-config file).
-# Depends: the libraries the binary links (dpkg-shlibdeps, from dpkg-dev),
-# libcurl, which it opens at run time for the AWS calls, and what spartac
-# drives when it builds a bootstrap (gcc, and musl-tools for musl-gcc).
-# Recommends: Graphviz's libgvc (opened at run time by describe). No
-# debhelper: the tree is staged by hand and packed with dpkg-deb --build.
+# Depends: the libraries the binary links (dpkg-shlibdeps, from dpkg-dev:
+# libcurl, Graphviz's libgvc and the rest), and what spartac drives when it
+# builds a bootstrap (gcc, and musl-tools for musl-gcc).
+# Recommends: BearSSL (libbearssl-dev), which a bootstrap links when its
+# handlers include <sparta/aws.h>; without it such a handler's HTTPS calls
+# fail with a clear error. No debhelper: the tree is staged by hand and
+# packed with dpkg-deb --build.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -35,13 +37,7 @@ shlibs=$(cd "$build/deb/shlibs" &&
     dpkg-shlibdeps -O "$top/$stage/usr/bin/spartac" 2>/dev/null |
     sed -n 's/^shlibs:Depends=//p')
 [ -n "$shlibs" ] || { echo "deb.sh: dpkg-shlibdeps failed" >&2; exit 1; }
-# libcurl is opened at run time (src/aws/curl_lazy.c), so dpkg-shlibdeps
-# does not see it, unless it is linked.
-case "$shlibs" in
-*libcurl4*) depends="$shlibs" ;;
-*) depends="$shlibs, libcurl4" ;;
-esac
-depends="$depends, gcc, musl-tools"
+depends="$shlibs, gcc, musl-tools"
 size=$(du -sk "$stage/usr" | cut -f1)
 
 cat > "$stage/DEBIAN/control" <<EOF
@@ -51,7 +47,7 @@ Architecture: $arch
 Maintainer: spartac developers <spartac@example.invalid>
 Installed-Size: $size
 Depends: $depends
-Recommends: libgvc6
+Recommends: libbearssl-dev
 Suggests: gcc-aarch64-linux-gnu, qemu-user
 Section: devel
 Priority: optional
