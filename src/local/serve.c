@@ -35,9 +35,8 @@
 #include "pipeline/pipeline.h"
 #include "local/router.h"
 #include "local/serve.h"
+#include "local/serve_int.h"
 
-#define SERVE_HEADER_MAX (64 * 1024)
-#define SERVE_MAX_HEADERS 128
 #define SERVE_MAX_CONNECTIONS 512
 #define SERVE_API_TIMEOUT_S 29 /* API Gateway's integration limit */
 
@@ -74,22 +73,6 @@ struct server {
 };
 
 static int wake_fd = -1;
-
-struct header {
-	char *name;
-	char *value;
-};
-
-struct request {
-	char method[16];
-	char *target;  /* path?query as sent */
-	char *path;    /* the target up to '?' */
-	char *query;   /* after '?', or NULL */
-	struct header headers[SERVE_MAX_HEADERS];
-	size_t nheaders;
-	struct buf body;
-	int keep_alive;
-};
 
 /* ---- the built service ---- */
 
@@ -238,520 +221,6 @@ pool_give(struct pool *pl, size_t slot)
 	pthread_mutex_unlock(&pl->mu);
 }
 
-/* ---- HTTP in ---- */
-
-static void
-request_clear(struct request *rq)
-{
-	size_t i;
-
-	for (i = 0; i < rq->nheaders; i++) {
-		free(rq->headers[i].name);
-		free(rq->headers[i].value);
-	}
-	free(rq->target);
-	free(rq->path);
-	free(rq->query);
-	buf_free(&rq->body);
-	memset(rq, 0, sizeof(*rq));
-}
-
-static const char *
-request_header(const struct request *rq, const char *name)
-{
-	size_t i;
-	const char *v = NULL;
-
-	for (i = 0; i < rq->nheaders; i++)
-		if (strcasecmp(rq->headers[i].name, name) == 0)
-			v = rq->headers[i].value;
-	return v;
-}
-
-/* Buffered reading from a connection. */
-struct conn {
-	int fd;
-	char buf[16384];
-	size_t start, end;
-};
-
-static int
-conn_fill(struct conn *c)
-{
-	ssize_t n;
-
-	if (c->start == c->end)
-		c->start = c->end = 0;
-	if (c->end == sizeof(c->buf)) {
-		memmove(c->buf, c->buf + c->start, c->end - c->start);
-		c->end -= c->start;
-		c->start = 0;
-	}
-	do
-		n = read(c->fd, c->buf + c->end, sizeof(c->buf) - c->end);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return -1;
-	c->end += (size_t)n;
-	return 0;
-}
-
-/* Reads one CRLF- or LF-terminated line into line (without the ending). */
-static int
-conn_line(struct conn *c, struct buf *line, size_t max)
-{
-	char *nl;
-	size_t n;
-
-	line->len = 0;
-	for (;;) {
-		nl = memchr(c->buf + c->start, '\n', c->end - c->start);
-		n = nl ? (size_t)(nl - (c->buf + c->start)) : c->end - c->start;
-		if (line->len + n > max)
-			return -2;
-		buf_append(line, c->buf + c->start, n);
-		c->start += n;
-		if (nl) {
-			c->start++;
-			if (line->len && line->data[line->len - 1] == '\r')
-				line->data[--line->len] = '\0';
-			return 0;
-		}
-		if (conn_fill(c) == -1)
-			return -1;
-	}
-}
-
-static int
-conn_read(struct conn *c, struct buf *out, size_t n)
-{
-	size_t take;
-
-	while (n > 0) {
-		if (c->start == c->end && conn_fill(c) == -1)
-			return -1;
-		take = c->end - c->start < n ? c->end - c->start : n;
-		buf_append(out, c->buf + c->start, take);
-		c->start += take;
-		n -= take;
-	}
-	return 0;
-}
-
-/*
- * Reads a request. Returns 0, -1 at the end of the connection, or an HTTP
- * status to answer with (400, 411, 413, 431, 505).
- */
-static int
-request_read(struct conn *c, struct request *rq)
-{
-	struct buf line = {0};
-	const char *cl, *te, *conn, *target, *q;
-	char *sp1, *sp2, *colon, *v, *end;
-	size_t total = 0;
-	unsigned long long len;
-	int rc = 400;
-
-	memset(rq, 0, sizeof(*rq));
-	do {
-		if (conn_line(c, &line, SERVE_HEADER_MAX) != 0) {
-			buf_free(&line);
-			return -1;
-		}
-	} while (line.len == 0); /* tolerate blank lines between requests */
-	if ((sp1 = strchr(line.data, ' ')) == NULL || (sp2 = strchr(sp1 + 1, ' ')) == NULL)
-		goto out;
-	if ((size_t)(sp1 - line.data) >= sizeof(rq->method))
-		goto out;
-	memcpy(rq->method, line.data, (size_t)(sp1 - line.data));
-	if (strncmp(sp2 + 1, "HTTP/1.", 7) != 0) {
-		rc = 505;
-		goto out;
-	}
-	rq->keep_alive = strcmp(sp2 + 1, "HTTP/1.0") != 0;
-	rq->target = xstrndup(sp1 + 1, (size_t)(sp2 - sp1 - 1));
-	for (;;) {
-		rc = conn_line(c, &line, SERVE_HEADER_MAX);
-		if (rc == -1)
-			goto eof;
-		if (rc == -2 || (total += line.len) > SERVE_HEADER_MAX) {
-			rc = 431;
-			goto out;
-		}
-		rc = 400;
-		if (line.len == 0)
-			break;
-		if ((colon = strchr(line.data, ':')) == NULL || colon == line.data)
-			goto out;
-		if (rq->nheaders == SERVE_MAX_HEADERS) {
-			rc = 431;
-			goto out;
-		}
-		for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
-			;
-		end = line.data + line.len;
-		while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
-			end--;
-		rq->headers[rq->nheaders].name = xstrndup(line.data, (size_t)(colon - line.data));
-		rq->headers[rq->nheaders].value = xstrndup(v, (size_t)(end - v));
-		rq->nheaders++;
-	}
-	if ((conn = request_header(rq, "Connection")) != NULL) {
-		if (strcasecmp(conn, "close") == 0)
-			rq->keep_alive = 0;
-		else if (strcasecmp(conn, "keep-alive") == 0)
-			rq->keep_alive = 1;
-	}
-	/* absolute-form targets: keep the path */
-	target = rq->target;
-	if (strncmp(target, "http://", 7) == 0 && (target = strchr(target + 7, '/')) == NULL)
-		target = "/";
-	if ((q = strchr(target, '?')) != NULL) {
-		rq->path = xstrndup(target, (size_t)(q - target));
-		rq->query = xstrdup(q + 1);
-	} else {
-		rq->path = xstrdup(target);
-	}
-	te = request_header(rq, "Transfer-Encoding");
-	cl = request_header(rq, "Content-Length");
-	if (te && strcasecmp(te, "identity") != 0) {
-		rc = 411; /* chunked bodies: send Content-Length */
-		goto out;
-	}
-	if (cl) {
-		errno = 0;
-		len = strtoull(cl, &end, 10);
-		if (errno || *end || end == cl)
-			goto out;
-		if (len > EMULATOR_EVENT_LIMIT) {
-			rc = 413;
-			goto out;
-		}
-		if (conn_read(c, &rq->body, (size_t)len) == -1)
-			goto eof;
-	}
-	buf_free(&line);
-	return 0;
-eof:
-	rc = -1;
-out:
-	buf_free(&line);
-	return rc;
-}
-
-/* ---- the proxy event ---- */
-
-/* A string that may not be valid UTF-8 goes to JSON as valid UTF-8. */
-static int
-is_utf8(const char *s, size_t n)
-{
-	size_t i = 0, k;
-
-	while (i < n) {
-		if ((unsigned char)s[i] < 0x80) {
-			if (s[i] == '\0')
-				return 0;
-			i++;
-			continue;
-		}
-		if ((k = utf8_seq((const unsigned char *)s + i, n - i, NULL)) == 0)
-			return 0;
-		i += k;
-	}
-	return 1;
-}
-
-static cJSON *
-text_item(const char *s)
-{
-	return is_utf8(s, strlen(s)) ? cJSON_CreateString(s) : cJSON_CreateString("\xef\xbf\xbd");
-}
-
-/* Adds value to a {name: value} map and a {name: [values]} map. */
-static void
-add_multi(cJSON *single, cJSON *multi, const char *name, const char *value)
-{
-	cJSON *arr = cJSON_GetObjectItemCaseSensitive(multi, name);
-
-	if (arr == NULL) {
-		arr = cJSON_AddArrayToObject(multi, name);
-	}
-	cJSON_AddItemToArray(arr, text_item(value));
-	cJSON_DeleteItemFromObjectCaseSensitive(single, name);
-	cJSON_AddItemToObject(single, name, text_item(value));
-}
-
-static int
-media_type_matches(const char *pattern, const char *type)
-{
-	size_t n;
-
-	if (strcmp(pattern, "*/*") == 0)
-		return 1;
-	n = strlen(pattern);
-	if (n > 2 && strcmp(pattern + n - 2, "/*") == 0)
-		return strncasecmp(type, pattern, n - 1) == 0;
-	n = strcspn(type, ";");
-	while (n > 0 && type[n - 1] == ' ')
-		n--;
-	return strlen(pattern) == n && strncasecmp(pattern, type, n) == 0;
-}
-
-static int
-body_is_binary(const struct manifest_api *api, const struct request *rq)
-{
-	const char *ct = request_header(rq, "Content-Type");
-	size_t i;
-
-	for (i = 0; ct && i < api->binary_media_types.n; i++)
-		if (media_type_matches(api->binary_media_types.v[i], ct))
-			return 1;
-	return !is_utf8(rq->body.data ? rq->body.data : "", rq->body.len);
-}
-
-static char *
-proxy_event(struct server *sv, const struct manifest_api *api,
-    const struct request *rq, const struct router_match *m, unsigned long id)
-{
-	cJSON *ev = cJSON_CreateObject(), *h, *mh, *q, *mq, *pp, *ctx, *ident;
-	const char *p, *amp, *eq;
-	char *k, *v, *path_with_stage, *rid, *text, *b64;
-	struct timespec ts;
-	size_t i;
-
-	cJSON_AddStringToObject(ev, "resource", m->resource);
-	cJSON_AddItemToObject(ev, "path", text_item(rq->path));
-	cJSON_AddStringToObject(ev, "httpMethod", rq->method);
-	h = cJSON_CreateObject();
-	mh = cJSON_CreateObject();
-	for (i = 0; i < rq->nheaders; i++)
-		add_multi(h, mh, rq->headers[i].name, rq->headers[i].value);
-	cJSON_AddItemToObject(ev, "headers", h);
-	cJSON_AddItemToObject(ev, "multiValueHeaders", mh);
-	if (rq->query && *rq->query) {
-		q = cJSON_CreateObject();
-		mq = cJSON_CreateObject();
-		for (p = rq->query; *p; p = *amp ? amp + 1 : amp) {
-			amp = p + strcspn(p, "&");
-			if (amp == p)
-				continue;
-			eq = memchr(p, '=', (size_t)(amp - p));
-			k = percent_decode(p, (size_t)((eq ? eq : amp) - p), 1);
-			v = eq ? percent_decode(eq + 1, (size_t)(amp - eq - 1), 1) : xstrdup("");
-			add_multi(q, mq, k, v);
-			free(k);
-			free(v);
-		}
-		cJSON_AddItemToObject(ev, "queryStringParameters", q);
-		cJSON_AddItemToObject(ev, "multiValueQueryStringParameters", mq);
-	} else {
-		cJSON_AddNullToObject(ev, "queryStringParameters");
-		cJSON_AddNullToObject(ev, "multiValueQueryStringParameters");
-	}
-	if (m->nparams) {
-		pp = cJSON_AddObjectToObject(ev, "pathParameters");
-		for (i = 0; i < m->nparams; i++)
-			cJSON_AddItemToObject(pp, m->params[i].name, text_item(m->params[i].value));
-	} else {
-		cJSON_AddNullToObject(ev, "pathParameters");
-	}
-	cJSON_AddNullToObject(ev, "stageVariables");
-	ctx = cJSON_AddObjectToObject(ev, "requestContext");
-	cJSON_AddStringToObject(ctx, "accountId", EMULATOR_ACCOUNT_ID);
-	cJSON_AddStringToObject(ctx, "apiId", "local");
-	cJSON_AddStringToObject(ctx, "resourceId", "local");
-	cJSON_AddStringToObject(ctx, "resourcePath", m->resource);
-	cJSON_AddStringToObject(ctx, "httpMethod", rq->method);
-	path_with_stage = xasprintf("/%s%s", api->stage, rq->path);
-	cJSON_AddItemToObject(ctx, "path", text_item(path_with_stage));
-	free(path_with_stage);
-	cJSON_AddStringToObject(ctx, "stage", api->stage);
-	cJSON_AddStringToObject(ctx, "protocol", "HTTP/1.1");
-	rid = xasprintf("%08lx-0000-4000-8000-%012lx", (unsigned long)sv->port, id);
-	cJSON_AddStringToObject(ctx, "requestId", rid);
-	free(rid);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	cJSON_AddNumberToObject(ctx, "requestTimeEpoch",
-	    (double)ts.tv_sec * 1000.0 + (double)(ts.tv_nsec / 1000000));
-	ident = cJSON_AddObjectToObject(ctx, "identity");
-	cJSON_AddStringToObject(ident, "sourceIp", "127.0.0.1");
-	if ((p = request_header(rq, "User-Agent")) != NULL)
-		cJSON_AddItemToObject(ident, "userAgent", text_item(p));
-	if (rq->body.len == 0 && rq->body.data == NULL) {
-		cJSON_AddNullToObject(ev, "body");
-		cJSON_AddFalseToObject(ev, "isBase64Encoded");
-	} else if (body_is_binary(api, rq)) {
-		b64 = base64_encode(rq->body.data, rq->body.len);
-		cJSON_AddStringToObject(ev, "body", b64);
-		free(b64);
-		cJSON_AddTrueToObject(ev, "isBase64Encoded");
-	} else {
-		cJSON_AddStringToObject(ev, "body", rq->body.data);
-		cJSON_AddFalseToObject(ev, "isBase64Encoded");
-	}
-	text = cJSON_PrintUnformatted(ev);
-	cJSON_Delete(ev);
-	return text;
-}
-
-/* ---- HTTP out ---- */
-
-static const char *
-status_text(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 301: return "Moved Permanently";
-	case 302: return "Found";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 411: return "Length Required";
-	case 413: return "Payload Too Large";
-	case 422: return "Unprocessable Entity";
-	case 429: return "Too Many Requests";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	case 505: return "HTTP Version Not Supported";
-	default: return "Status";
-	}
-}
-
-struct response {
-	int status;
-	struct buf head; /* header lines, each ending in CRLF */
-	struct buf body;
-	int has_cors;
-};
-
-/* Header values must not smuggle a line break into the response. */
-static void
-response_header(struct response *r, const char *name, const char *value)
-{
-	const char *p;
-
-	for (p = name; *p; p++)
-		if (*p == '\r' || *p == '\n' || *p == ':')
-			return;
-	for (p = value; *p; p++)
-		if (*p == '\r' || *p == '\n')
-			return;
-	if (strcasecmp(name, "Content-Length") == 0 || strcasecmp(name, "Connection") == 0 ||
-	    strcasecmp(name, "Transfer-Encoding") == 0)
-		return;
-	if (strncasecmp(name, "Access-Control-", 15) == 0)
-		r->has_cors = 1;
-	buf_printf(&r->head, "%s: %s\r\n", name, value);
-}
-
-static void
-response_message(struct response *r, int status, const char *message)
-{
-	r->status = status;
-	response_header(r, "Content-Type", "application/json");
-	buf_printf(&r->body, "{\"message\":\"%s\"}", message);
-}
-
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
-response_send(int fd, struct response *r, int keep_alive, int head_only)
-{
-	struct buf out = {0};
-	int rc;
-
-	buf_printf(&out, "HTTP/1.1 %d %s\r\n", r->status, status_text(r->status));
-	buf_append(&out, r->head.data ? r->head.data : "", r->head.len);
-	buf_printf(&out, "Content-Length: %zu\r\nConnection: %s\r\n\r\n", r->body.len,
-	    keep_alive ? "keep-alive" : "close");
-	if (!head_only)
-		buf_append(&out, r->body.data ? r->body.data : "", r->body.len);
-	rc = write_all(fd, out.data, out.len);
-	buf_free(&out);
-	buf_free(&r->head);
-	buf_free(&r->body);
-	return rc;
-}
-
-/* Maps the function's proxy response; -1 when it is malformed. */
-static int
-proxy_response(const char *payload, size_t len, struct response *r)
-{
-	cJSON *doc = cJSON_ParseWithLength(payload, len), *sc, *h, *body, *b64, *it, *v, *list;
-	char num[32];
-	int rc = -1;
-
-	if (!cJSON_IsObject(doc))
-		goto out;
-	sc = cJSON_GetObjectItemCaseSensitive(doc, "statusCode");
-	if (sc != NULL && (!cJSON_IsNumber(sc) || sc->valuedouble < 100 || sc->valuedouble > 599))
-		goto out;
-	r->status = sc ? (int)sc->valuedouble : 200;
-	h = cJSON_GetObjectItemCaseSensitive(doc, "headers");
-	if (!cJSON_IsObject(h))
-		h = NULL;
-	cJSON_ArrayForEach(it, h) {
-		if (cJSON_IsString(it))
-			response_header(r, it->string, it->valuestring);
-		else if (cJSON_IsNumber(it)) {
-			snprintf(num, sizeof(num), "%.17g", it->valuedouble);
-			response_header(r, it->string, num);
-		} else if (cJSON_IsBool(it))
-			response_header(r, it->string, cJSON_IsTrue(it) ? "true" : "false");
-	}
-	h = cJSON_GetObjectItemCaseSensitive(doc, "multiValueHeaders");
-	if (!cJSON_IsObject(h))
-		h = NULL;
-	cJSON_ArrayForEach(it, h) {
-		list = cJSON_IsArray(it) ? it : NULL;
-		cJSON_ArrayForEach(v, list)
-			if (cJSON_IsString(v))
-				response_header(r, it->string, v->valuestring);
-	}
-	body = cJSON_GetObjectItemCaseSensitive(doc, "body");
-	b64 = cJSON_GetObjectItemCaseSensitive(doc, "isBase64Encoded");
-	if (body != NULL && !cJSON_IsNull(body)) {
-		if (!cJSON_IsString(body))
-			goto out;
-		if (cJSON_IsTrue(b64)) {
-			if (base64_decode(body->valuestring, strlen(body->valuestring), &r->body) == -1)
-				goto out;
-		} else {
-			buf_puts(&r->body, body->valuestring);
-		}
-	}
-	rc = 0;
-out:
-	cJSON_Delete(doc);
-	return rc;
-}
-
 /* ---- CORS ---- */
 
 static int
@@ -769,7 +238,7 @@ list_has(const struct manifest_strlist *l, const char *s)
 static const char *
 cors_origin(const struct manifest_cors *cors, const struct request *rq)
 {
-	const char *origin = request_header(rq, "Origin");
+	const char *origin = serve_request_header(rq, "Origin");
 
 	if (cors->origins.n == 0 || list_has(&cors->origins, "*"))
 		return "*";
@@ -795,24 +264,24 @@ cors_preflight(const struct manifest_cors *cors, const struct request *rq,
 	r->status = 204;
 	if (origin == NULL)
 		return;
-	response_header(r, "Access-Control-Allow-Origin", origin);
+	serve_response_header(r, "Access-Control-Allow-Origin", origin);
 	if (strcmp(origin, "*") != 0)
-		response_header(r, "Vary", "Origin");
+		serve_response_header(r, "Vary", "Origin");
 	if (cors->methods.n)
 		join(&b, &cors->methods);
 	else
 		buf_printf(&b, "%s,OPTIONS", m->allow[0] ? m->allow : "GET");
-	response_header(r, "Access-Control-Allow-Methods", b.data);
+	serve_response_header(r, "Access-Control-Allow-Methods", b.data);
 	b.len = 0;
 	if (cors->headers.n)
 		join(&b, &cors->headers);
 	else
 		buf_puts(&b, MANIFEST_CORS_DEFAULT_HEADERS);
-	response_header(r, "Access-Control-Allow-Headers", b.data);
+	serve_response_header(r, "Access-Control-Allow-Headers", b.data);
 	if (cors->max_age >= 0) {
 		b.len = 0;
 		buf_printf(&b, "%ld", cors->max_age);
-		response_header(r, "Access-Control-Max-Age", b.data);
+		serve_response_header(r, "Access-Control-Max-Age", b.data);
 	}
 	buf_free(&b);
 }
@@ -837,7 +306,7 @@ handle(struct server *sv, const struct request *rq, struct response *r)
 	memset(r, 0, sizeof(*r));
 	router_match(s->router, rq->method, rq->path, &m);
 	if (m.status == ROUTER_NOT_FOUND) {
-		response_message(r, 404, "Not Found");
+		serve_response_message(r, 404, "Not Found");
 		goto done;
 	}
 	if (strcmp(rq->method, "OPTIONS") == 0 && api->cors.enabled &&
@@ -846,40 +315,40 @@ handle(struct server *sv, const struct request *rq, struct response *r)
 		goto done;
 	}
 	if (m.status == ROUTER_METHOD_NOT_ALLOWED) {
-		response_message(r, 405, "Method Not Allowed");
-		response_header(r, "Allow", m.allow);
+		serve_response_message(r, 405, "Method Not Allowed");
+		serve_response_header(r, "Allow", m.allow);
 		goto done;
 	}
 	pthread_mutex_lock(&sv->mu);
 	id = ++sv->request_seq;
 	pthread_mutex_unlock(&sv->mu);
-	event = proxy_event(sv, api, rq, &m, id);
+	event = serve_event_v1(sv->port, api, rq, &m, id);
 	pl = &s->pools[m.route->function - mf->functions];
 	em = pool_take(pl, &slot);
 	rc = emulator_invoke(em, event, strlen(event), &res);
 	pool_give(pl, slot);
 	free(event);
 	if (rc == -1) {
-		response_message(r, 502, "Internal server error");
+		serve_response_message(r, 502, "Internal server error");
 		goto done;
 	}
 	if (res.outcome == EMULATOR_TIMEOUT) {
 		log_warn("%s %s: %s timed out after %ld s", rq->method, rq->path,
 		    m.route->function->name, pl->lf.cfg.timeout_s);
-		response_message(r, 504, "Endpoint request timed out");
+		serve_response_message(r, 504, "Endpoint request timed out");
 	} else if (res.outcome == EMULATOR_ERROR) {
 		log_warn("%s %s: %s failed: %s: %s", rq->method, rq->path,
 		    m.route->function->name, res.error_type ? res.error_type : "Unknown",
 		    res.error_message ? res.error_message : "");
-		response_message(r, 502, "Internal server error");
-	} else if (proxy_response(res.payload, res.len, r) == -1) {
+		serve_response_message(r, 502, "Internal server error");
+	} else if (serve_response_v1(res.payload, res.len, r) == -1) {
 		log_warn("%s %s: %s returned a malformed proxy response (statusCode, "
 		    "headers, body, isBase64Encoded)", rq->method, rq->path,
 		    m.route->function->name);
 		buf_free(&r->head);
 		buf_free(&r->body);
 		r->has_cors = 0;
-		response_message(r, 502, "Internal server error");
+		serve_response_message(r, 502, "Internal server error");
 	}
 	log_debug("%s %s -> %d (%s, %.2f ms%s)", rq->method, rq->path, r->status,
 	    m.route->function->name, res.duration_ms, res.cold ? ", cold" : "");
@@ -889,7 +358,7 @@ done:
 		const char *origin = cors_origin(&api->cors, rq);
 
 		if (origin)
-			response_header(r, "Access-Control-Allow-Origin", origin);
+			serve_response_header(r, "Access-Control-Allow-Origin", origin);
 	}
 	router_match_free(&m);
 	service_release(sv, s);
@@ -915,26 +384,26 @@ client_main(void *arg)
 
 	c->fd = cl->fd;
 	while (!sv->stopping) {
-		rc = request_read(c, &rq);
+		rc = serve_request_read(c, &rq);
 		if (rc == -1) {
-			request_clear(&rq);
+			serve_request_clear(&rq);
 			break;
 		}
 		if (rc > 0) {
 			memset(&r, 0, sizeof(r));
-			response_message(&r, rc, status_text(rc));
-			response_send(c->fd, &r, 0, 0);
-			request_clear(&rq);
+			serve_response_message(&r, rc, serve_status_text(rc));
+			serve_response_send(c->fd, &r, 0, 0);
+			serve_request_clear(&rq);
 			break;
 		}
 		handle(sv, &rq, &r);
-		rc = response_send(c->fd, &r, rq.keep_alive && !sv->stopping,
+		rc = serve_response_send(c->fd, &r, rq.keep_alive && !sv->stopping,
 		    strcmp(rq.method, "HEAD") == 0);
 		if (rc == -1 || !rq.keep_alive) {
-			request_clear(&rq);
+			serve_request_clear(&rq);
 			break;
 		}
-		request_clear(&rq);
+		serve_request_clear(&rq);
 	}
 	close(c->fd);
 	free(c);
