@@ -211,17 +211,24 @@ static const struct verb verbs[] = {
 	    "  --timeout DURATION with --follow: stop after DURATION (30, 10m, 1h)\n"
 	    "  --stack-name NAME  the stack (default: the manifest's service)\n",
 	    cmd_logs},
-	{"serve", "serve [FILE] [--port N] [--pool N] [--watch]",
+	{"serve", "serve [FILE] [--port N] [--pool N] [--watch] [--jwks FILE] [--api-key NAME=VALUE]",
 	    "serve the API on 127.0.0.1 through warm local bootstraps; no Docker",
 	    "Builds the service, then answers its API routes on 127.0.0.1 as API\n"
-	    "Gateway's REST proxy integration does: path parameters, {proxy+},\n"
-	    "query strings, multi-value headers, base64 bodies, CORS as\n"
-	    "configured; 404 for an unknown path, 405 for another method, 502\n"
-	    "when the function fails, 504 past its timeout. Each function keeps\n"
-	    "a pool of warm bootstrap processes. Stop it with Ctrl-C.\n"
+	    "Gateway's REST proxy integration (or an HTTP API, payload 2.0) does:\n"
+	    "path parameters, {proxy+}, query strings, multi-value headers, base64\n"
+	    "bodies, CORS as configured; Lambda authorizers (cached for their\n"
+	    "ttl), JWT and Cognito authorizers (with --jwks), API keys with their\n"
+	    "usage plans' throttle and quota, request validation; 404 for an\n"
+	    "unknown path, 405 for another method, 502 when the function fails,\n"
+	    "504 past its timeout. Each function keeps a pool of warm bootstrap\n"
+	    "processes. AWS_IAM is not checked. Stop it with Ctrl-C.\n"
 	    "  -p, --port N       the port (default 3000; 0 picks a free one)\n"
 	    "      --pool N       warm bootstraps per function (default: one per CPU)\n"
 	    "  -w, --watch        rebuild and swap when the sources or manifest change\n"
+	    "  --jwks FILE        the keys (a JWKS document) that JWT and Cognito\n"
+	    "                     authorizers verify tokens with\n"
+	    "  --api-key NAME=VALUE  the local value of api key NAME (repeatable;\n"
+	    "                     default: generated; all are printed at start)\n"
 	    "  --parameter NAME=VALUE  a parameter's value for environment\n"
 	    "                     values that refer to it (default: its Default)\n"
 	    "  --parameters-file F a JSON or YAML map of NAME: value\n"

@@ -1,4 +1,5 @@
-/* cmd_serve.c - `spartac serve [FILE] [--port N] [--pool N] [--watch]`. */
+/* cmd_serve.c - `spartac serve [FILE] [--port N] [--pool N] [--watch]
+ * [--jwks FILE] [--api-key NAME=VALUE]`. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +47,8 @@ cmd_serve(struct cli *cli, int argc, char **argv)
 		{"port", required_argument, NULL, 'p'},
 		{"pool", required_argument, NULL, 'P'},
 		{"watch", no_argument, NULL, 'w'},
+		{"jwks", required_argument, NULL, 'J'},
+		{"api-key", required_argument, NULL, 'K'},
 		CLI_PARAMETER_OPTIONS,
 		CLI_ENV_OPTIONS,
 		{NULL, 0, NULL, 0},
@@ -53,6 +56,8 @@ cmd_serve(struct cli *cli, int argc, char **argv)
 	const struct verb *self = cli_verb("serve");
 	struct serve_options opt;
 	struct local_values values = {0};
+	const char **keys = NULL;
+	size_t nkeys = 0, cap = 0;
 	int c, status;
 
 	memset(&opt, 0, sizeof(opt));
@@ -71,19 +76,38 @@ cmd_serve(struct cli *cli, int argc, char **argv)
 		case 'w':
 			opt.watch = 1;
 			break;
+		case 'J':
+			opt.gate.jwks_path = optarg;
+			break;
+		case 'K':
+			if (strchr(optarg, '=') == NULL || *optarg == '=') {
+				cli_usage_error(self, "--api-key takes NAME=VALUE, not '%s'", optarg);
+				free(keys);
+				return EXIT_USAGE;
+			}
+			keys = xgrow(keys, &cap, nkeys + 1, sizeof(*keys));
+			keys[nkeys++] = optarg;
+			break;
 		default:
 			if (cli_take_value(cli, c, optarg))
 				break;
+			free(keys);
 			return c == 'h' ? EXIT_OK : EXIT_USAGE;
 		}
 	}
-	if (cli_take_file(cli, self, argc, argv) == -1)
+	opt.gate.api_keys = keys;
+	opt.gate.napi_keys = nkeys;
+	if (cli_take_file(cli, self, argc, argv) == -1) {
+		free(keys);
 		return EXIT_USAGE;
+	}
 	opt.pipeline = cli_pipeline_options(cli, PIPELINE_CODE);
 	opt.region = cli->region;
 	if ((status = cli_params_load(cli, self)) != 0 ||
-	    (status = cli_env_load(cli, self)) != 0)
+	    (status = cli_env_load(cli, self)) != 0) {
+		free(keys);
 		return status;
+	}
 	values.params = &cli->params;
 	values.env = cli->env;
 	values.nenv = cli->nenv;
@@ -106,5 +130,6 @@ cmd_serve(struct cli *cli, int argc, char **argv)
 		break;
 	}
 	local_values_free(&values);
+	free(keys);
 	return status;
 }

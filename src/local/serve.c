@@ -54,6 +54,7 @@ struct service {
 	struct router *router;
 	struct pool *pools; /* one per function, index as in manifest->functions */
 	size_t npools;
+	struct gate *gate;  /* authorizers, API keys, validation */
 	int refs;           /* requests using it, plus one while current */
 	char fingerprint[DIGEST_HEX_LEN + 1];
 };
@@ -93,6 +94,7 @@ service_free(struct service *s)
 		pthread_cond_destroy(&s->pools[i].cv);
 	}
 	free(s->pools);
+	gate_free(s->gate);
 	router_free(s->router);
 	pipeline_free(&s->p);
 	free(s);
@@ -106,9 +108,24 @@ pool_size(const struct serve_options *opt)
 	return n < 1 ? 1 : n > 64 ? 64 : (int)n;
 }
 
+/* 1 when a route or an authorizer runs f. */
+static int
+function_used(const struct manifest_api *api, const struct manifest_function *f)
+{
+	size_t k;
+
+	for (k = 0; k < api->nroutes; k++)
+		if (api->routes[k].function == f)
+			return 1;
+	for (k = 0; k < api->nauthorizers; k++)
+		if (api->authorizers[k].function == f)
+			return 1;
+	return 0;
+}
+
 /*
  * Loads, builds and readies the service: a pool of emulators for each
- * function a route names. Returns NULL after reporting why.
+ * function a route or an authorizer names. Returns NULL after reporting why.
  */
 static struct service *
 service_load(struct server *sv)
@@ -118,8 +135,7 @@ service_load(struct server *sv)
 	const struct manifest *m;
 	struct diags d = {0};
 	struct pool *pl;
-	size_t i, j, k;
-	int used;
+	size_t i, j;
 
 	po.goal = PIPELINE_MODEL;
 	if (pipeline_run(&s->p, &po, &d) != PIPELINE_OK)
@@ -143,9 +159,7 @@ service_load(struct server *sv)
 		pl = &s->pools[i];
 		pthread_mutex_init(&pl->mu, NULL);
 		pthread_cond_init(&pl->cv, NULL);
-		for (k = 0, used = 0; k < m->api->nroutes; k++)
-			used |= m->api->routes[k].function == &m->functions[i];
-		if (!used)
+		if (!function_used(m->api, &m->functions[i]))
 			continue;
 		local_function_init(&pl->lf, m, &m->functions[i], s->p.out.bootstrap_path,
 		    s->p.out.dir, local_region(sv->opt->region), STDERR_FILENO,
@@ -160,6 +174,8 @@ service_load(struct server *sv)
 			if ((pl->em[j] = emulator_alloc(&pl->lf.cfg)) == NULL)
 				goto fail;
 	}
+	if ((s->gate = gate_alloc(m, local_region(sv->opt->region), &sv->opt->gate)) == NULL)
+		goto fail;
 	s->refs = 1;
 	return s;
 fail:
@@ -288,22 +304,87 @@ cors_preflight(const struct manifest_cors *cors, const struct request *rq,
 
 /* ---- one request ---- */
 
+int
+serve_invoke(struct service *s, const struct manifest_function *f, const char *event,
+    struct emulator_result *res, long *timeout_s)
+{
+	struct pool *pl = &s->pools[f - s->p.manifest->functions];
+	struct emulator *em;
+	size_t slot;
+	int rc;
+
+	*timeout_s = pl->lf.cfg.timeout_s;
+	em = pool_take(pl, &slot);
+	rc = emulator_invoke(em, event, strlen(event), res);
+	pool_give(pl, slot);
+	return rc;
+}
+
+/* The error answers differ: REST says 502/504, an HTTP API 500/503. */
+static void
+integration_failed(const struct exchange *x, struct response *r, int timeout)
+{
+	int v2 = x->api->kind == MANIFEST_API_HTTP;
+
+	buf_free(&r->head);
+	buf_free(&r->body);
+	r->has_cors = 0;
+	if (timeout)
+		serve_response_message(r, v2 ? 503 : 504,
+		    v2 ? "Service Unavailable" : "Endpoint request timed out");
+	else
+		serve_response_message(r, v2 ? 500 : 502,
+		    v2 ? "Internal Server Error" : "Internal server error");
+}
+
+static void
+integrate(struct service *s, const struct exchange *x, struct response *r)
+{
+	const struct request *rq = x->rq;
+	const struct manifest_function *f = x->m->route->function;
+	int v2 = x->api->kind == MANIFEST_API_HTTP;
+	struct emulator_result res;
+	char *event = v2 ? serve_event_v2(x) : serve_event_v1(x);
+	long timeout_s;
+	int rc;
+
+	rc = serve_invoke(s, f, event, &res, &timeout_s);
+	free(event);
+	if (rc == -1) {
+		integration_failed(x, r, 0);
+		return;
+	}
+	if (res.outcome == EMULATOR_TIMEOUT) {
+		log_warn("%s %s: %s timed out after %ld s", rq->method, rq->path,
+		    f->name, timeout_s);
+		integration_failed(x, r, 1);
+	} else if (res.outcome == EMULATOR_ERROR) {
+		log_warn("%s %s: %s failed: %s: %s", rq->method, rq->path,
+		    f->name, res.error_type ? res.error_type : "Unknown",
+		    res.error_message ? res.error_message : "");
+		integration_failed(x, r, 0);
+	} else if ((v2 ? serve_response_v2 : serve_response_v1)(res.payload, res.len, r) == -1) {
+		log_warn("%s %s: %s returned a malformed %s", rq->method, rq->path, f->name,
+		    v2 ? "response (payload format 2.0)" :
+		    "proxy response (statusCode, headers, body, isBase64Encoded)");
+		integration_failed(x, r, 0);
+	}
+	log_debug("%s %s -> %d (%s, %.2f ms%s)", rq->method, rq->path, r->status,
+	    f->name, res.duration_ms, res.cold ? ", cold" : "");
+	emulator_result_free(&res);
+}
+
 static void
 handle(struct server *sv, const struct request *rq, struct response *r)
 {
 	struct service *s = service_acquire(sv);
-	const struct manifest *mf = s->p.manifest;
-	const struct manifest_api *api = mf->api;
-	struct emulator_result res;
+	const struct manifest_api *api = s->p.manifest->api;
+	int v2 = api->kind == MANIFEST_API_HTTP;
 	struct router_match m;
-	struct emulator *em;
-	struct pool *pl;
-	unsigned long id;
-	size_t slot;
-	char *event;
-	int rc;
+	struct exchange x;
 
 	memset(r, 0, sizeof(*r));
+	memset(&x, 0, sizeof(x));
 	router_match(s->router, rq->method, rq->path, &m);
 	if (m.status == ROUTER_NOT_FOUND) {
 		serve_response_message(r, 404, "Not Found");
@@ -315,44 +396,21 @@ handle(struct server *sv, const struct request *rq, struct response *r)
 		goto done;
 	}
 	if (m.status == ROUTER_METHOD_NOT_ALLOWED) {
-		serve_response_message(r, 405, "Method Not Allowed");
-		serve_response_header(r, "Allow", m.allow);
+		/* an HTTP API has routes, not resources: no 405 */
+		serve_response_message(r, v2 ? 404 : 405, v2 ? "Not Found" : "Method Not Allowed");
+		if (!v2)
+			serve_response_header(r, "Allow", m.allow);
 		goto done;
 	}
+	x.port = sv->port;
+	x.api = api;
+	x.rq = rq;
+	x.m = &m;
 	pthread_mutex_lock(&sv->mu);
-	id = ++sv->request_seq;
+	x.id = ++sv->request_seq;
 	pthread_mutex_unlock(&sv->mu);
-	event = serve_event_v1(sv->port, api, rq, &m, id);
-	pl = &s->pools[m.route->function - mf->functions];
-	em = pool_take(pl, &slot);
-	rc = emulator_invoke(em, event, strlen(event), &res);
-	pool_give(pl, slot);
-	free(event);
-	if (rc == -1) {
-		serve_response_message(r, 502, "Internal server error");
-		goto done;
-	}
-	if (res.outcome == EMULATOR_TIMEOUT) {
-		log_warn("%s %s: %s timed out after %ld s", rq->method, rq->path,
-		    m.route->function->name, pl->lf.cfg.timeout_s);
-		serve_response_message(r, 504, "Endpoint request timed out");
-	} else if (res.outcome == EMULATOR_ERROR) {
-		log_warn("%s %s: %s failed: %s: %s", rq->method, rq->path,
-		    m.route->function->name, res.error_type ? res.error_type : "Unknown",
-		    res.error_message ? res.error_message : "");
-		serve_response_message(r, 502, "Internal server error");
-	} else if (serve_response_v1(res.payload, res.len, r) == -1) {
-		log_warn("%s %s: %s returned a malformed proxy response (statusCode, "
-		    "headers, body, isBase64Encoded)", rq->method, rq->path,
-		    m.route->function->name);
-		buf_free(&r->head);
-		buf_free(&r->body);
-		r->has_cors = 0;
-		serve_response_message(r, 502, "Internal server error");
-	}
-	log_debug("%s %s -> %d (%s, %.2f ms%s)", rq->method, rq->path, r->status,
-	    m.route->function->name, res.duration_ms, res.cold ? ", cold" : "");
-	emulator_result_free(&res);
+	if (gate_check(s->gate, s, &x, r) == 0)
+		integrate(s, &x, r);
 done:
 	if (api->cors.enabled && !r->has_cors && r->status != 204) {
 		const char *origin = cors_origin(&api->cors, rq);
@@ -360,6 +418,7 @@ done:
 		if (origin)
 			serve_response_header(r, "Access-Control-Allow-Origin", origin);
 	}
+	cJSON_Delete(x.authorizer);
 	router_match_free(&m);
 	service_release(sv, s);
 }

@@ -21,12 +21,20 @@
 struct local_values;
 struct manifest;
 
+/* What the gate in front of the functions needs from the command line. */
+struct serve_gate_options {
+	const char *jwks_path;     /* --jwks: keys for JWT and Cognito authorizers */
+	const char *const *api_keys; /* --api-key NAME=VALUE, napi_keys of them */
+	size_t napi_keys;
+};
+
 struct serve_options {
 	struct pipeline_options pipeline; /* the manifest (serve sets goals) */
 	const char *region; /* --region, or NULL (local.h: local_region) */
 	int port;        /* 0: an ephemeral port (printed) */
 	int pool;        /* warm bootstraps per function; 0: one per CPU */
 	int watch;       /* rebuild and swap on source or manifest changes */
+	struct serve_gate_options gate;
 	/* The values invoke and serve give the functions (local.h). */
 	struct local_values *values;
 	/* Checks a freshly loaded model (the --parameter values); non-zero

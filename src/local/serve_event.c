@@ -82,14 +82,77 @@ body_is_binary(const struct manifest_api *api, const struct request *rq)
 	return !is_utf8(rq->body.data ? rq->body.data : "", rq->body.len);
 }
 
-char *
-serve_event_v1(int port, const struct manifest_api *api,
-    const struct request *rq, const struct router_match *m, unsigned long id)
+/* The query string's {name: last value} and {name: [values]} maps, or NULL. */
+void
+serve_query_maps(const char *query, cJSON **single, cJSON **multi)
 {
-	cJSON *ev = cJSON_CreateObject(), *h, *mh, *q, *mq, *pp, *ctx, *ident;
 	const char *p, *amp, *eq;
-	char *k, *v, *path_with_stage, *rid, *text, *b64;
+	char *k, *v;
+
+	*single = *multi = NULL;
+	if (query == NULL || *query == '\0')
+		return;
+	*single = cJSON_CreateObject();
+	*multi = cJSON_CreateObject();
+	for (p = query; *p; p = *amp ? amp + 1 : amp) {
+		amp = p + strcspn(p, "&");
+		if (amp == p)
+			continue;
+		eq = memchr(p, '=', (size_t)(amp - p));
+		k = percent_decode(p, (size_t)((eq ? eq : amp) - p), 1);
+		v = eq ? percent_decode(eq + 1, (size_t)(amp - eq - 1), 1) : xstrdup("");
+		add_multi(*single, *multi, k, v);
+		free(k);
+		free(v);
+	}
+}
+
+static void
+add_or_null(cJSON *o, const char *name, cJSON *item)
+{
+	if (item)
+		cJSON_AddItemToObject(o, name, item);
+	else
+		cJSON_AddNullToObject(o, name);
+}
+
+cJSON *
+serve_path_params(const struct router_match *m)
+{
+	cJSON *pp;
+	size_t i;
+
+	if (m->nparams == 0)
+		return NULL;
+	pp = cJSON_CreateObject();
+	for (i = 0; i < m->nparams; i++)
+		cJSON_AddItemToObject(pp, m->params[i].name, serve_json_text(m->params[i].value));
+	return pp;
+}
+
+char *
+serve_request_id(const struct exchange *x)
+{
+	return xasprintf("%08lx-0000-4000-8000-%012lx", (unsigned long)x->port, x->id);
+}
+
+double
+serve_now_ms(void)
+{
 	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)(ts.tv_nsec / 1000000);
+}
+
+cJSON *
+serve_event_v1_base(const struct exchange *x)
+{
+	const struct request *rq = x->rq;
+	const struct router_match *m = x->m;
+	cJSON *ev = cJSON_CreateObject(), *h, *mh, *q, *mq, *ctx, *ident;
+	const char *p;
+	char *path_with_stage, *rid;
 	size_t i;
 
 	cJSON_AddStringToObject(ev, "resource", m->resource);
@@ -101,59 +164,45 @@ serve_event_v1(int port, const struct manifest_api *api,
 		add_multi(h, mh, rq->headers[i].name, rq->headers[i].value);
 	cJSON_AddItemToObject(ev, "headers", h);
 	cJSON_AddItemToObject(ev, "multiValueHeaders", mh);
-	if (rq->query && *rq->query) {
-		q = cJSON_CreateObject();
-		mq = cJSON_CreateObject();
-		for (p = rq->query; *p; p = *amp ? amp + 1 : amp) {
-			amp = p + strcspn(p, "&");
-			if (amp == p)
-				continue;
-			eq = memchr(p, '=', (size_t)(amp - p));
-			k = percent_decode(p, (size_t)((eq ? eq : amp) - p), 1);
-			v = eq ? percent_decode(eq + 1, (size_t)(amp - eq - 1), 1) : xstrdup("");
-			add_multi(q, mq, k, v);
-			free(k);
-			free(v);
-		}
-		cJSON_AddItemToObject(ev, "queryStringParameters", q);
-		cJSON_AddItemToObject(ev, "multiValueQueryStringParameters", mq);
-	} else {
-		cJSON_AddNullToObject(ev, "queryStringParameters");
-		cJSON_AddNullToObject(ev, "multiValueQueryStringParameters");
-	}
-	if (m->nparams) {
-		pp = cJSON_AddObjectToObject(ev, "pathParameters");
-		for (i = 0; i < m->nparams; i++)
-			cJSON_AddItemToObject(pp, m->params[i].name, serve_json_text(m->params[i].value));
-	} else {
-		cJSON_AddNullToObject(ev, "pathParameters");
-	}
+	serve_query_maps(rq->query, &q, &mq);
+	add_or_null(ev, "queryStringParameters", q);
+	add_or_null(ev, "multiValueQueryStringParameters", mq);
+	add_or_null(ev, "pathParameters", serve_path_params(m));
 	cJSON_AddNullToObject(ev, "stageVariables");
 	ctx = cJSON_AddObjectToObject(ev, "requestContext");
 	cJSON_AddStringToObject(ctx, "accountId", EMULATOR_ACCOUNT_ID);
-	cJSON_AddStringToObject(ctx, "apiId", "local");
+	cJSON_AddStringToObject(ctx, "apiId", SERVE_API_ID);
 	cJSON_AddStringToObject(ctx, "resourceId", "local");
 	cJSON_AddStringToObject(ctx, "resourcePath", m->resource);
 	cJSON_AddStringToObject(ctx, "httpMethod", rq->method);
-	path_with_stage = xasprintf("/%s%s", api->stage, rq->path);
+	path_with_stage = xasprintf("/%s%s", x->api->stage, rq->path);
 	cJSON_AddItemToObject(ctx, "path", serve_json_text(path_with_stage));
 	free(path_with_stage);
-	cJSON_AddStringToObject(ctx, "stage", api->stage);
+	cJSON_AddStringToObject(ctx, "stage", x->api->stage);
 	cJSON_AddStringToObject(ctx, "protocol", "HTTP/1.1");
-	rid = xasprintf("%08lx-0000-4000-8000-%012lx", (unsigned long)port, id);
+	rid = serve_request_id(x);
 	cJSON_AddStringToObject(ctx, "requestId", rid);
 	free(rid);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	cJSON_AddNumberToObject(ctx, "requestTimeEpoch",
-	    (double)ts.tv_sec * 1000.0 + (double)(ts.tv_nsec / 1000000));
+	cJSON_AddNumberToObject(ctx, "requestTimeEpoch", serve_now_ms());
 	ident = cJSON_AddObjectToObject(ctx, "identity");
 	cJSON_AddStringToObject(ident, "sourceIp", "127.0.0.1");
 	if ((p = serve_request_header(rq, "User-Agent")) != NULL)
 		cJSON_AddItemToObject(ident, "userAgent", serve_json_text(p));
+	return ev;
+}
+
+/* The request's body as the event carries it: text, or base64 when binary. */
+void
+serve_event_body(cJSON *ev, const struct exchange *x, int null_when_empty)
+{
+	const struct request *rq = x->rq;
+	char *b64;
+
 	if (rq->body.len == 0 && rq->body.data == NULL) {
-		cJSON_AddNullToObject(ev, "body");
+		if (null_when_empty)
+			cJSON_AddNullToObject(ev, "body");
 		cJSON_AddFalseToObject(ev, "isBase64Encoded");
-	} else if (body_is_binary(api, rq)) {
+	} else if (body_is_binary(x->api, rq)) {
 		b64 = base64_encode(rq->body.data, rq->body.len);
 		cJSON_AddStringToObject(ev, "body", b64);
 		free(b64);
@@ -162,6 +211,18 @@ serve_event_v1(int port, const struct manifest_api *api,
 		cJSON_AddStringToObject(ev, "body", rq->body.data);
 		cJSON_AddFalseToObject(ev, "isBase64Encoded");
 	}
+}
+
+char *
+serve_event_v1(const struct exchange *x)
+{
+	cJSON *ev = serve_event_v1_base(x);
+	char *text;
+
+	if (x->authorizer)
+		cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(ev, "requestContext"),
+		    "authorizer", cJSON_Duplicate(x->authorizer, 1));
+	serve_event_body(ev, x, 1);
 	text = cJSON_PrintUnformatted(ev);
 	cJSON_Delete(ev);
 	return text;

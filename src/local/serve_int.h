@@ -13,6 +13,7 @@
 
 #include "base/util.h"
 #include "front/manifest.h"
+#include "local/emulator.h"
 #include "local/router.h"
 
 #define SERVE_HEADER_MAX (64 * 1024)
@@ -66,12 +67,68 @@ void serve_response_message(struct response *r, int status, const char *message)
 /* Writes and frees r's head and body; -1 when the peer is gone. */
 int serve_response_send(int fd, struct response *r, int keep_alive, int head_only);
 
-/* serve_event.c */
+/* The apiId of everything local, in events and ARNs. */
+#define SERVE_API_ID "local"
+
+/* One request on its way to its function: what the events are built of. */
+struct exchange {
+	int port;                       /* for the request id */
+	unsigned long id;
+	const struct manifest_api *api;
+	const struct request *rq;
+	const struct router_match *m;   /* ROUTER_OK */
+	cJSON *authorizer;              /* requestContext.authorizer (owned), or NULL */
+};
+
+/* serve_event.c: REST payload 1.0 */
 cJSON *serve_json_text(const char *s);
-/* The REST proxy event (payload 1.0), as text to free. */
-char *serve_event_v1(int port, const struct manifest_api *api,
-    const struct request *rq, const struct router_match *m, unsigned long id);
+void serve_query_maps(const char *query, cJSON **single, cJSON **multi);
+cJSON *serve_path_params(const struct router_match *m); /* NULL: none */
+char *serve_request_id(const struct exchange *x);
+double serve_now_ms(void);
+/* The event without body: what a REQUEST authorizer gets too. */
+cJSON *serve_event_v1_base(const struct exchange *x);
+void serve_event_body(cJSON *ev, const struct exchange *x, int null_when_empty);
+/* The REST proxy event, as text to free. */
+char *serve_event_v1(const struct exchange *x);
 /* Maps the function's proxy response; -1 when it is malformed. */
 int serve_response_v1(const char *payload, size_t len, struct response *r);
+
+/* serve_event2.c: HTTP API payload 2.0 */
+cJSON *serve_event_v2_base(const struct exchange *x);
+char *serve_event_v2(const struct exchange *x);
+/* 2.0's reading: a JSON object with statusCode is a response document;
+ * anything else valid is a 200 application/json body. -1: not JSON. */
+int serve_response_v2(const char *payload, size_t len, struct response *r);
+
+/* serve.c */
+struct service;
+/* Runs f (a route's or an authorizer's) on a warm emulator of its pool:
+ * emulator_invoke's result; *timeout_s is the limit it ran under. */
+int serve_invoke(struct service *s, const struct manifest_function *f,
+    const char *event, struct emulator_result *res, long *timeout_s);
+
+/*
+ * serve_gate.c: what API Gateway checks before the integration, in its
+ * order: the authorizer (serve_auth.c), the API key and its usage plan's
+ * throttle and quota, the stage throttle, request validation.
+ */
+struct gate;
+struct serve_gate_options;
+/* NULL after logging why (a JWKS that does not load, a bad --api-key). */
+struct gate *gate_alloc(const struct manifest *m, const char *region,
+    const struct serve_gate_options *o);
+void gate_free(struct gate *g);
+/* 0: go on to the integration (x->authorizer set when there is one);
+ * otherwise r holds API Gateway's answer. */
+int gate_check(struct gate *g, struct service *s, struct exchange *x, struct response *r);
+
+/* serve_auth.c: authorizers with their result cache */
+struct auth;
+struct auth *auth_alloc(const struct manifest_api *api, const char *region,
+    const char *jwks_path);
+void auth_free(struct auth *a);
+/* As gate_check, for the route's authorizer (none: 0). */
+int auth_check(struct auth *a, struct service *s, struct exchange *x, struct response *r);
 
 #endif
