@@ -28,6 +28,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "base/cors.h"
 #include "base/digest.h"
 #include "compile/watch.h"
 #include "local/emulator.h"
@@ -752,29 +753,7 @@ out:
 	return rc;
 }
 
-/* ---- CORS ---- */
-
-static int
-list_has(const struct manifest_strlist *l, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->v[i], s) == 0)
-			return 1;
-	return 0;
-}
-
-/* The Access-Control-Allow-Origin value for this request, or NULL. */
-static const char *
-cors_origin(const struct manifest_cors *cors, const struct request *rq)
-{
-	const char *origin = request_header(rq, "Origin");
-
-	if (cors->origins.n == 0 || list_has(&cors->origins, "*"))
-		return "*";
-	return origin && list_has(&cors->origins, origin) ? origin : NULL;
-}
+/* ---- CORS: base/cors.c decides, as in the deployed runtime ---- */
 
 static void
 join(struct buf *b, const struct manifest_strlist *l)
@@ -785,36 +764,39 @@ join(struct buf *b, const struct manifest_strlist *l)
 		buf_printf(b, "%s%s", i ? "," : "", l->v[i]);
 }
 
+/* Adds the CORS headers of a preflight (m != NULL) or an actual response. */
 static void
-cors_preflight(const struct manifest_cors *cors, const struct request *rq,
+cors_apply(const struct manifest_cors *cors, const struct request *rq,
     const struct router_match *m, struct response *r)
 {
-	const char *origin = cors_origin(cors, rq);
-	struct buf b = {0};
+	struct buf origins = {0}, headers = {0}, methods = {0};
+	struct cors_config cfg = {.max_age = cors->max_age};
+	struct cors_headers h;
+	char *v;
+	size_t i;
 
-	r->status = 204;
-	if (origin == NULL)
-		return;
-	response_header(r, "Access-Control-Allow-Origin", origin);
-	if (strcmp(origin, "*") != 0)
-		response_header(r, "Vary", "Origin");
-	if (cors->methods.n)
-		join(&b, &cors->methods);
-	else
-		buf_printf(&b, "%s,OPTIONS", m->allow[0] ? m->allow : "GET");
-	response_header(r, "Access-Control-Allow-Methods", b.data);
-	b.len = 0;
-	if (cors->headers.n)
-		join(&b, &cors->headers);
-	else
-		buf_puts(&b, MANIFEST_CORS_DEFAULT_HEADERS);
-	response_header(r, "Access-Control-Allow-Headers", b.data);
-	if (cors->max_age >= 0) {
-		b.len = 0;
-		buf_printf(&b, "%ld", cors->max_age);
-		response_header(r, "Access-Control-Max-Age", b.data);
+	join(&origins, &cors->origins);
+	cfg.origins = origins.data;
+	if (m != NULL) {
+		join(&headers, &cors->headers);
+		cfg.allow_headers = headers.data;
+		if (cors->methods.n)
+			join(&methods, &cors->methods);
+		else
+			buf_printf(&methods, "%s,OPTIONS", m->allow[0] ? m->allow : "GET");
+		cfg.allow_methods = methods.data;
+		r->status = cors_preflight(&cfg, request_header(rq, "Origin"), &h);
+		response_header(r, "Content-Type", "application/json");
+	} else
+		cors_actual(&cfg, request_header(rq, "Origin"), &h);
+	for (i = 0; i < h.n; i++) {
+		v = xasprintf("%.*s", (int)h.value_len[i], h.value[i]);
+		response_header(r, h.name[i], v);
+		free(v);
 	}
-	buf_free(&b);
+	buf_free(&origins);
+	buf_free(&headers);
+	buf_free(&methods);
 }
 
 /* ---- one request ---- */
@@ -842,7 +824,7 @@ handle(struct server *sv, const struct request *rq, struct response *r)
 	}
 	if (strcmp(rq->method, "OPTIONS") == 0 && api->cors.enabled &&
 	    !router_has_options(s->router, m.resource)) {
-		cors_preflight(&api->cors, rq, &m, r);
+		cors_apply(&api->cors, rq, &m, r);
 		goto done;
 	}
 	if (m.status == ROUTER_METHOD_NOT_ALLOWED) {
@@ -885,12 +867,8 @@ handle(struct server *sv, const struct request *rq, struct response *r)
 	    m.route->function->name, res.duration_ms, res.cold ? ", cold" : "");
 	emulator_result_free(&res);
 done:
-	if (api->cors.enabled && !r->has_cors && r->status != 204) {
-		const char *origin = cors_origin(&api->cors, rq);
-
-		if (origin)
-			response_header(r, "Access-Control-Allow-Origin", origin);
-	}
+	if (api->cors.enabled && !r->has_cors)
+		cors_apply(&api->cors, rq, NULL, r);
 	router_match_free(&m);
 	service_release(sv, s);
 }
