@@ -72,7 +72,8 @@ UNITBIN  += $(BUILD)/tests/test_sigv4_rt
 # Files compiled into the binary, reachable through embedded.h.
 # The runtime also compiles spartac's SigV4 signer and what it needs (one
 # signer for both; src/aws/sigv4_hash.h is the seam between their hashes).
-RUNTIME_SHARED := src/base/util.c src/base/util.h src/aws/url.c src/aws/url.h \
+RUNTIME_SHARED := src/base/util.c src/base/util.h src/base/cors.c src/base/cors.h \
+                  src/aws/url.c src/aws/url.h \
                   src/aws/sigv4.c src/aws/sigv4.h src/aws/sigv4_hash.h \
                   src/aws/retry_codes.c src/aws/retry_codes.h
 EMBED_FILES := schema/sparta.schema.json schema/cfn-types.tsv $(RUNTIME_SHARED) \

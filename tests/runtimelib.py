@@ -29,11 +29,12 @@ CFLAGS = ["-std=c11", "-D_POSIX_C_SOURCE=200809L", "-D_DEFAULT_SOURCE", "-Wall",
 RESPONSE_LIMIT = 6291556
 
 # The test manifest: one function per test handler (name -> symbol t_name).
-FUNCTIONS = ["hello", "echo", "fail", "sleep", "big", "text", "ctx", "api", "crash", "rc", "badjson"]
+FUNCTIONS = ["hello", "echo", "fail", "sleep", "big", "text", "ctx", "api", "crash", "rc", "badjson",
+             "web", "authz"]
 
 
 # spartac's files the runtime compiles too (the Makefile's RUNTIME_SHARED).
-SHARED = ["src/base/util.c", "src/aws/url.c", "src/aws/sigv4.c", "src/aws/retry_codes.c"]
+SHARED = ["src/base/util.c", "src/base/cors.c", "src/aws/url.c", "src/aws/sigv4.c", "src/aws/retry_codes.c"]
 
 
 def bearssl_archive(cc):

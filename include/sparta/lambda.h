@@ -215,7 +215,8 @@ int sparta_json_bool(const struct sparta_json *v);
 /* ---- API Gateway proxy integration ----------------------------------------
  *
  * Reads REST API (payload 1.0) and HTTP API (payload 1.0 and 2.0) proxy
- * events, and writes the proxy response.
+ * events through the same helpers, and writes the proxy response in the
+ * shape of the event that came in (1.0 or 2.0).
  *
  *	int
  *	get_item(const char *event, size_t len, struct sparta_context *ctx,
@@ -233,6 +234,10 @@ int sparta_json_bool(const struct sparta_json *v);
  *		sparta_write_object_end(res);
  *		return 0;
  *	}
+ *
+ * Every string a getter returns points into the event or the invocation's
+ * arena (see MEMORY above): valid until the handler returns, never freed
+ * by you.
  */
 struct sparta_http_request {
 	const char *method;  /* "GET", upper case as sent */
@@ -246,14 +251,21 @@ struct sparta_http_request {
 	const struct sparta_json *headers; /* object, or NULL */
 	const struct sparta_json *query;   /* object, or NULL */
 	const struct sparta_json *params;  /* path parameters object, or NULL */
+	const struct sparta_json *cookies; /* 2.0: the "cookies" array, or NULL */
+	struct sparta_context *ctx;        /* the runtime's; do not touch */
 };
 
-/* Fills req from an API Gateway proxy event; 0, or -1 when it is not one. */
+/*
+ * Fills req from an API Gateway proxy event; 0, or -1 when it is not one
+ * (or its base64 body is not base64). Payload 2.0 is recognised by
+ * "version": "2.0"; anything else with httpMethod and path is 1.0.
+ */
 int sparta_http_parse(struct sparta_context *ctx, const char *event,
     size_t len, struct sparta_http_request *req);
 /*
- * A header's value, name compared case-insensitively, or NULL. (Payload
- * 2.0 carries cookies in event "cookies", not in a Cookie header.)
+ * A header's value, name compared case-insensitively, or NULL. Payload 1.0
+ * falls back to the last value of multiValueHeaders; 2.0 sends repeated
+ * headers joined with ','.
  *	const char *ct = sparta_http_header(&req, "content-type");
  */
 const char *sparta_http_header(const struct sparta_http_request *req,
@@ -271,19 +283,123 @@ const char *sparta_http_query(const struct sparta_http_request *req,
  */
 const char *sparta_http_path_param(const struct sparta_http_request *req,
     const char *name);
+/*
+ * A cookie's value, or NULL: from the "cookies" array (2.0) or the Cookie
+ * header (1.0), the first one of that name, as sent (not URL-decoded).
+ *	const char *sid = sparta_http_cookie(&req, "sid");   Cookie: a=1; sid=x -> "x"
+ */
+const char *sparta_http_cookie(const struct sparta_http_request *req,
+    const char *name);
 
 /*
  * Turns the response into a proxy response: the handler's writes become
  * its body, and the runtime wraps them as {"statusCode", "headers", "body",
- * "isBase64Encoded"}. A body that is not valid UTF-8 is sent base64-encoded
- * with isBase64Encoded true (API Gateway decodes it). Default status 200.
+ * "isBase64Encoded"} (plus "cookies" for a 2.0 event, "multiValueHeaders"
+ * with Set-Cookie for 1.0). A body that is not valid UTF-8 is sent
+ * base64-encoded with isBase64Encoded true (API Gateway decodes it).
+ * Default status 200. Names and values are copied.
  *	sparta_http_set_status(res, 404);
- *	sparta_http_set_header(res, "Content-Type", "text/plain");  (copied)
+ *	sparta_http_set_header(res, "Content-Type", "text/plain");
+ *	sparta_http_set_cookie(res, "sid=x; Path=/; HttpOnly; Secure");
  *	sparta_write(res, "not found\n", 10);
+ *
+ * CORS: when the function serves a REST API route with CORS on, spartac
+ * sets SPARTA_CORS_ORIGINS (and SPARTA_CORS_CREDENTIALS, SPARTA_CORS_EXPOSE)
+ * on it, and the runtime adds the Access-Control-* headers (and Vary:
+ * Origin when the answer depends on the request's Origin) that
+ * `spartac serve` adds, unless the handler set an Access-Control-* header
+ * itself. Only responses made with sparta_http_* get them.
  */
 int sparta_http_set_status(struct sparta_response *res, int status);
 int sparta_http_set_header(struct sparta_response *res, const char *name,
     const char *value);
+int sparta_http_set_cookie(struct sparta_response *res, const char *cookie);
+
+/* ---- Lambda authorizers ----------------------------------------------------
+ *
+ * A function named as an authorizer (api.authorizers in sparta.yaml)
+ * receives a TOKEN event (REST), a REQUEST event with payload 1.0 (REST)
+ * or 2.0 (HTTP API), and answers with an IAM policy, or (HTTP API with
+ * simple_responses) with {"isAuthorized", "context"}.
+ *
+ *	int
+ *	authorize(const char *event, size_t len, struct sparta_context *ctx,
+ *	    struct sparta_response *res)
+ *	{
+ *		struct sparta_authorizer_request a;
+ *		static const char *const context[] = {"tenant", "acme", NULL};
+ *		if (sparta_authorizer_parse(ctx, event, len, &a) < 0)
+ *			return sparta_error(res, "BadRequest", "not an authorizer event");
+ *		if (a.token == NULL || strcmp(a.token, "Bearer good") != 0)
+ *			return sparta_error(res, "Unauthorized", "Unauthorized");
+ *		struct sparta_policy p = {.principal_id = "user-1", .allow = 1,
+ *		    .resource = sparta_authorizer_any(ctx, a.method_arn),
+ *		    .context = context};
+ *		return sparta_authorizer_policy(res, &p);
+ *	}
+ *
+ * (Failing with the message "Unauthorized" is how a REST authorizer asks
+ * API Gateway for a 401; a Deny policy gives a 403.)
+ */
+enum sparta_authorizer_type {
+	SPARTA_AUTHORIZER_TOKEN = 1,   /* REST, type TOKEN */
+	SPARTA_AUTHORIZER_REQUEST,     /* REST, type REQUEST (payload 1.0) */
+	SPARTA_AUTHORIZER_REQUEST_V2,  /* HTTP API, payload 2.0 */
+};
+
+struct sparta_authorizer_request {
+	enum sparta_authorizer_type type;
+	/* TOKEN: authorizationToken; REQUEST: the Authorization header, or NULL */
+	const char *token;
+	const char *method_arn; /* methodArn (1.0) or routeArn (2.0), "" if none */
+	/*
+	 * REQUEST events: the request, read with the sparta_http_* getters
+	 * (headers, query, path parameters, cookies, method, path). TOKEN
+	 * events: only http.event is set.
+	 */
+	struct sparta_http_request http;
+};
+
+/* Fills req from an authorizer event; 0, or -1 when it is not one. */
+int sparta_authorizer_parse(struct sparta_context *ctx, const char *event,
+    size_t len, struct sparta_authorizer_request *req);
+
+/*
+ * The ARN that covers every method and path of the API stage the method
+ * ARN belongs to: "arn:aws:execute-api:R:A:api/stage/METHOD/path" gives
+ * "arn:aws:execute-api:R:A:api/stage/" plus "*" (in the arena), and an ARN
+ * without a stage part is returned as it is. Allowing it lets API Gateway
+ * reuse a cached decision for the other routes.
+ */
+const char *sparta_authorizer_any(struct sparta_context *ctx,
+    const char *method_arn);
+
+struct sparta_policy {
+	const char *principal_id;  /* required */
+	int allow;                 /* 1: Allow, 0: Deny */
+	const char *resource;      /* the method ARN, a wildcard ARN, or "*" */
+	/* key, value, key, value, ..., NULL: the context handed to the
+	 * integration (requestContext.authorizer); NULL for none */
+	const char *const *context;
+	const char *usage_key;     /* usageIdentifierKey (API key), or NULL */
+};
+
+/*
+ * Writes the IAM policy response as the invocation's result:
+ *	{"principalId": ..., "policyDocument": {"Version": "2012-10-17",
+ *	 "Statement": [{"Action": "execute-api:Invoke", "Effect": ...,
+ *	 "Resource": ...}]}, "context": {...}, "usageIdentifierKey": ...}
+ * Returns 0, or SPARTA_FAIL (principal_id or resource missing, or out of
+ * memory; the invocation then fails).
+ */
+int sparta_authorizer_policy(struct sparta_response *res,
+    const struct sparta_policy *p);
+/*
+ * Writes the HTTP API simple response {"isAuthorized": ..., "context":
+ * {...}} (context as in struct sparta_policy, NULL for none).
+ */
+int sparta_authorizer_simple(struct sparta_response *res, int authorized,
+    const char *const *context);
 
 /* ---- Base64 --------------------------------------------------------------- */
 

@@ -313,7 +313,8 @@ build_runtime_write(struct build_ctx *c)
 	return errors;
 }
 
-/* The client (<sparta/aws.h>): its runtime files and the shared ones. */
+/* The client (<sparta/aws.h>): its runtime files and the shared ones
+ * (but base/cors.c, which every bootstrap compiles). */
 static int
 is_client_source(const char *path)
 {
@@ -323,6 +324,8 @@ is_client_source(const char *path)
 	};
 	size_t i;
 
+	if (strcmp(path, "src/base/cors.c") == 0)
+		return 0; /* shared with serve, used by every proxy response */
 	if (!str_has_prefix(path, "src/runtime/"))
 		return 1; /* src/aws/, src/base/: shared for the signer */
 	for (i = 0; i < NELEM(files); i++)

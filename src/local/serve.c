@@ -28,6 +28,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "base/cors.h"
 #include "base/digest.h"
 #include "compile/watch.h"
 #include "local/emulator.h"
@@ -237,29 +238,7 @@ pool_give(struct pool *pl, size_t slot)
 	pthread_mutex_unlock(&pl->mu);
 }
 
-/* ---- CORS ---- */
-
-static int
-list_has(const struct manifest_strlist *l, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->v[i], s) == 0)
-			return 1;
-	return 0;
-}
-
-/* The Access-Control-Allow-Origin value for this request, or NULL. */
-static const char *
-cors_origin(const struct manifest_cors *cors, const struct request *rq)
-{
-	const char *origin = serve_request_header(rq, "Origin");
-
-	if (cors->origins.n == 0 || list_has(&cors->origins, "*"))
-		return "*";
-	return origin && list_has(&cors->origins, origin) ? origin : NULL;
-}
+/* ---- CORS: base/cors.c decides, as in the deployed runtime ---- */
 
 static void
 join(struct buf *b, const struct manifest_strlist *l)
@@ -270,36 +249,59 @@ join(struct buf *b, const struct manifest_strlist *l)
 		buf_printf(b, "%s%s", i ? "," : "", l->v[i]);
 }
 
-static void
-cors_preflight(const struct manifest_cors *cors, const struct request *rq,
-    const struct router_match *m, struct response *r)
+/* The CORS of a resource: its routes' (one per path), or NULL when off. */
+static const struct manifest_cors *
+resource_cors(const struct manifest_api *api, const char *resource)
 {
-	const char *origin = cors_origin(cors, rq);
-	struct buf b = {0};
+	size_t i;
 
-	r->status = 204;
-	if (origin == NULL)
-		return;
-	serve_response_header(r, "Access-Control-Allow-Origin", origin);
-	if (strcmp(origin, "*") != 0)
-		serve_response_header(r, "Vary", "Origin");
-	if (cors->methods.n)
-		join(&b, &cors->methods);
-	else
-		buf_printf(&b, "%s,OPTIONS", m->allow[0] ? m->allow : "GET");
-	serve_response_header(r, "Access-Control-Allow-Methods", b.data);
-	b.len = 0;
-	if (cors->headers.n)
-		join(&b, &cors->headers);
-	else
-		buf_puts(&b, MANIFEST_CORS_DEFAULT_HEADERS);
-	serve_response_header(r, "Access-Control-Allow-Headers", b.data);
-	if (cors->max_age >= 0) {
-		b.len = 0;
-		buf_printf(&b, "%ld", cors->max_age);
-		serve_response_header(r, "Access-Control-Max-Age", b.data);
+	for (i = 0; i < api->nroutes; i++)
+		if (strcmp(api->routes[i].path, resource) == 0)
+			return api->routes[i].cors;
+	return api->cors.enabled ? &api->cors : NULL;
+}
+
+/* Adds the CORS headers of a preflight (m != NULL) or an actual response. */
+static void
+cors_apply(const struct manifest_api *api, const struct manifest_cors *cors,
+    const struct request *rq, const struct router_match *m, struct response *r)
+{
+	struct buf origins = {0}, headers = {0}, methods = {0}, expose = {0};
+	struct cors_config cfg = {.max_age = cors->max_age};
+	struct cors_headers h;
+	char *v;
+	size_t i;
+
+	join(&origins, &cors->origins);
+	cfg.origins = origins.data;
+	cfg.credentials = cors->credentials;
+	join(&expose, &cors->expose_headers);
+	cfg.expose_headers = expose.data;
+	if (m != NULL) {
+		join(&headers, &cors->headers);
+		cfg.allow_headers = headers.data;
+		if (cors->methods.n)
+			join(&methods, &cors->methods);
+		else
+			buf_printf(&methods, "%s,OPTIONS", m->allow[0] ? m->allow : "GET");
+		cfg.allow_methods = methods.data;
+		r->status = cors_preflight(&cfg, serve_request_header(rq, "Origin"), &h);
+		if (api->kind == MANIFEST_API_HTTP)
+			r->status = 204; /* an HTTP API answers preflight itself */
+		else
+			serve_response_header(r, "Content-Type", "application/json");
+	} else {
+		cors_actual(&cfg, serve_request_header(rq, "Origin"), &h);
 	}
-	buf_free(&b);
+	for (i = 0; i < h.n; i++) {
+		v = xasprintf("%.*s", (int)h.value_len[i], h.value[i]);
+		serve_response_header(r, h.name[i], v);
+		free(v);
+	}
+	buf_free(&origins);
+	buf_free(&headers);
+	buf_free(&methods);
+	buf_free(&expose);
 }
 
 /* ---- one request ---- */
@@ -337,7 +339,8 @@ integration_failed(const struct exchange *x, struct response *r, int timeout)
 		    v2 ? "Internal Server Error" : "Internal server error");
 }
 
-static void
+/* Runs the route's function; 1 when r is the function's own response. */
+static int
 integrate(struct service *s, const struct exchange *x, struct response *r)
 {
 	const struct request *rq = x->rq;
@@ -346,13 +349,13 @@ integrate(struct service *s, const struct exchange *x, struct response *r)
 	struct emulator_result res;
 	char *event = v2 ? serve_event_v2(x) : serve_event_v1(x);
 	long timeout_s;
-	int rc;
+	int rc, own = 0;
 
 	rc = serve_invoke(s, f, event, &res, &timeout_s);
 	free(event);
 	if (rc == -1) {
 		integration_failed(x, r, 0);
-		return;
+		return 0;
 	}
 	if (res.outcome == EMULATOR_TIMEOUT) {
 		log_warn("%s %s: %s timed out after %ld s", rq->method, rq->path,
@@ -368,10 +371,13 @@ integrate(struct service *s, const struct exchange *x, struct response *r)
 		    v2 ? "response (payload format 2.0)" :
 		    "proxy response (statusCode, headers, body, isBase64Encoded)");
 		integration_failed(x, r, 0);
+	} else {
+		own = 1;
 	}
 	log_debug("%s %s -> %d (%s, %.2f ms%s)", rq->method, rq->path, r->status,
 	    f->name, res.duration_ms, res.cold ? ", cold" : "");
 	emulator_result_free(&res);
+	return own;
 }
 
 static void
@@ -379,7 +385,8 @@ handle(struct server *sv, const struct request *rq, struct response *r)
 {
 	struct service *s = service_acquire(sv);
 	const struct manifest_api *api = s->p.manifest->api;
-	int v2 = api->kind == MANIFEST_API_HTTP;
+	int v2 = api->kind == MANIFEST_API_HTTP, from_function = 0;
+	const struct manifest_cors *cors = NULL;
 	struct router_match m;
 	struct exchange x;
 
@@ -390,9 +397,11 @@ handle(struct server *sv, const struct request *rq, struct response *r)
 		serve_response_message(r, 404, "Not Found");
 		goto done;
 	}
-	if (strcmp(rq->method, "OPTIONS") == 0 && api->cors.enabled &&
+	cors = resource_cors(api, m.resource);
+	if (strcmp(rq->method, "OPTIONS") == 0 && cors &&
 	    !router_has_options(s->router, m.resource)) {
-		cors_preflight(&api->cors, rq, &m, r);
+		cors_apply(api, cors, rq, &m, r);
+		cors = NULL;
 		goto done;
 	}
 	if (m.status == ROUTER_METHOD_NOT_ALLOWED) {
@@ -410,14 +419,13 @@ handle(struct server *sv, const struct request *rq, struct response *r)
 	x.id = ++sv->request_seq;
 	pthread_mutex_unlock(&sv->mu);
 	if (gate_check(s->gate, s, &x, r) == 0)
-		integrate(s, &x, r);
+		from_function = integrate(s, &x, r);
 done:
-	if (api->cors.enabled && !r->has_cors && r->status != 204) {
-		const char *origin = cors_origin(&api->cors, rq);
-
-		if (origin)
-			serve_response_header(r, "Access-Control-Allow-Origin", origin);
-	}
+	/* As deployed: the runtime adds CORS to the function's responses; API
+	 * Gateway's own answers (404, 502, 504, authorizer and API key
+	 * refusals, validation errors) carry none. */
+	if (cors && from_function && !r->has_cors)
+		cors_apply(api, cors, rq, NULL, r);
 	cJSON_Delete(x.authorizer);
 	router_match_free(&m);
 	service_release(sv, s);

@@ -346,5 +346,7 @@ rt_invocation_end(struct sparta_invocation *inv)
 		free(b);
 	}
 	inv->buffers = NULL;
+	inv->http_version = 0;
+	inv->origin = NULL;
 	rt_arena_reset(&inv->arena);
 }

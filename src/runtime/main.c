@@ -143,6 +143,8 @@ main(void)
 			    "out of memory while reading the event");
 		else
 			rc = entry->fn(event, rep.body.len, &ctx, &res);
+		if (res.http && !res.is_error)
+			rt_http_finish(&res, &ctx, event, rep.body.len);
 		is_error = rt_response_finish(&res, rep.body.oom ? 0 : rc,
 		    handler, &out, &type);
 

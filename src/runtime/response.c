@@ -1,7 +1,7 @@
 /*
  * response.c - what the handler writes (body, error, proxy status and
- * headers), the API Gateway proxy request helpers, and turning the outcome
- * into the document posted to the Runtime API.
+ * headers and cookies), and turning the outcome into the document posted
+ * to the Runtime API (the proxy request side is http.c).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -117,7 +117,23 @@ sparta_http_set_header(struct sparta_response *res, const char *name,
 	    rt_buf_putc(&res->headers, ':') < 0 ||
 	    rt_json_escape(&res->headers, value, strlen(value)) < 0)
 		return SPARTA_FAIL;
+	if (strncasecmp(name, "Access-Control-", 15) == 0)
+		res->has_cors = 1;
+	else if (strcasecmp(name, "Vary") == 0)
+		res->has_vary = 1;
 	return 0;
+}
+
+int
+sparta_http_set_cookie(struct sparta_response *res, const char *cookie)
+{
+	res->http = 1;
+	if (cookie == NULL)
+		return SPARTA_FAIL;
+	if (res->cookies.len > 0 && rt_buf_putc(&res->cookies, ',') < 0)
+		return SPARTA_FAIL;
+	return rt_json_escape(&res->cookies, cookie, strlen(cookie)) < 0 ?
+	    SPARTA_FAIL : 0;
 }
 
 void
@@ -127,9 +143,13 @@ rt_response_reset(struct sparta_response *res)
 	rt_buf_reset(&res->err_type);
 	rt_buf_reset(&res->err_msg);
 	rt_buf_reset(&res->headers);
+	rt_buf_reset(&res->cookies);
 	memset(&res->w, 0, sizeof(res->w));
 	res->is_error = 0;
 	res->http = 0;
+	res->has_cors = 0;
+	res->has_vary = 0;
+	res->version = 0;
 	res->status = 200;
 }
 
@@ -140,6 +160,7 @@ rt_response_free(struct sparta_response *res)
 	rt_buf_free(&res->err_type);
 	rt_buf_free(&res->err_msg);
 	rt_buf_free(&res->headers);
+	rt_buf_free(&res->cookies);
 }
 
 static int
@@ -162,7 +183,8 @@ rt_response_finish(struct sparta_response *res, int rc, const char *handler,
 
 	rt_buf_reset(out);
 	if (!res->is_error) {
-		if (res->body.oom || res->headers.oom || out->oom) {
+		if (res->body.oom || res->headers.oom || res->cookies.oom ||
+		    out->oom) {
 			rt_response_fail(res, "Runtime.OutOfMemory",
 			    "out of memory while writing the response");
 		} else if (res->w.misuse ||
@@ -199,7 +221,15 @@ rt_response_finish(struct sparta_response *res, int rc, const char *handler,
 	rt_buf_printf(out, "{\"statusCode\":%d,\"headers\":{", res->status);
 	if (res->headers.len > 0)
 		rt_buf_append(out, res->headers.data, res->headers.len);
-	rt_buf_puts(out, "},\"body\":");
+	rt_buf_putc(out, '}');
+	if (res->cookies.len > 0) {
+		/* 2.0 has "cookies"; 1.0 repeats Set-Cookie in multiValueHeaders. */
+		rt_buf_puts(out, res->version == 2 ? ",\"cookies\":[" :
+		    ",\"multiValueHeaders\":{\"Set-Cookie\":[");
+		rt_buf_append(out, res->cookies.data, res->cookies.len);
+		rt_buf_puts(out, res->version == 2 ? "]" : "]}");
+	}
+	rt_buf_puts(out, ",\"body\":");
 	if (rt_utf8_valid(res->body.data ? res->body.data : "", res->body.len)) {
 		rt_json_escape(out, res->body.data ? res->body.data : "",
 		    res->body.len);
@@ -216,97 +246,4 @@ rt_response_finish(struct sparta_response *res, int rc, const char *handler,
 		return rt_response_finish(res, 0, handler, out, type);
 	}
 	return 0;
-}
-
-/* ---- API Gateway proxy requests ---- */
-
-static const char *
-str_or(const struct sparta_json *v, const char *dflt)
-{
-	const char *s = sparta_json_string(v, NULL);
-
-	return s ? s : dflt;
-}
-
-int
-sparta_http_parse(struct sparta_context *ctx, const char *event, size_t len,
-    struct sparta_http_request *req)
-{
-	const struct sparta_json *ev, *http, *body;
-	const unsigned char *raw;
-	const char *s;
-	size_t n;
-
-	memset(req, 0, sizeof(*req));
-	if ((ev = sparta_json_parse(ctx, event, len)) == NULL ||
-	    sparta_json_type(ev) != SPARTA_JSON_OBJECT)
-		return -1;
-	req->event = ev;
-	http = sparta_json_get(sparta_json_get(ev, "requestContext"), "http");
-	if (sparta_json_string(sparta_json_get(ev, "version"), NULL) != NULL &&
-	    strcmp(str_or(sparta_json_get(ev, "version"), ""), "2.0") == 0 &&
-	    http != NULL) {
-		req->version = 2;
-		req->method = str_or(sparta_json_get(http, "method"), NULL);
-		req->path = str_or(sparta_json_get(ev, "rawPath"),
-		    str_or(sparta_json_get(http, "path"), NULL));
-		s = str_or(sparta_json_get(ev, "routeKey"), "");
-		/* "GET /items/{id}" -> "/items/{id}" */
-		req->route = strchr(s, ' ') ? strchr(s, ' ') + 1 : s;
-	} else {
-		req->version = 1;
-		req->method = str_or(sparta_json_get(ev, "httpMethod"), NULL);
-		req->path = str_or(sparta_json_get(ev, "path"), NULL);
-		req->route = str_or(sparta_json_get(ev, "resource"), "");
-	}
-	if (req->method == NULL || req->path == NULL)
-		return -1;
-	req->headers = sparta_json_get(ev, "headers");
-	req->query = sparta_json_get(ev, "queryStringParameters");
-	req->params = sparta_json_get(ev, "pathParameters");
-	req->body_base64 = sparta_json_bool(sparta_json_get(ev, "isBase64Encoded")) == 1;
-	body = sparta_json_get(ev, "body");
-	if ((s = sparta_json_string(body, &n)) == NULL) {
-		req->body = "";
-		req->body_len = 0;
-		req->body_base64 = 0;
-	} else if (req->body_base64) {
-		if ((raw = sparta_base64_decode(ctx, s, n, &req->body_len)) == NULL)
-			return -1;
-		req->body = (const char *)raw;
-	} else {
-		req->body = s;
-		req->body_len = n;
-	}
-	return 0;
-}
-
-const char *
-sparta_http_header(const struct sparta_http_request *req, const char *name)
-{
-	const char *key;
-	size_t i, n;
-
-	if (req == NULL || name == NULL)
-		return NULL;
-	n = sparta_json_count(req->headers);
-	/* The last one wins, as with repeated JSON keys. */
-	for (i = n; i-- > 0;) {
-		key = sparta_json_key_at(req->headers, i);
-		if (key != NULL && strcasecmp(key, name) == 0)
-			return sparta_json_string(sparta_json_at(req->headers, i), NULL);
-	}
-	return NULL;
-}
-
-const char *
-sparta_http_query(const struct sparta_http_request *req, const char *name)
-{
-	return req ? sparta_json_string(sparta_json_get(req->query, name), NULL) : NULL;
-}
-
-const char *
-sparta_http_path_param(const struct sparta_http_request *req, const char *name)
-{
-	return req ? sparta_json_string(sparta_json_get(req->params, name), NULL) : NULL;
 }

@@ -76,6 +76,10 @@ struct sparta_response {
 	int http;
 	int status;
 	struct rt_buf headers; /* "name":"value" pairs, comma-separated */
+	struct rt_buf cookies; /* Set-Cookie values as JSON strings, comma-separated */
+	int has_cors;          /* the handler set an Access-Control-* header */
+	int has_vary;          /* ... or a Vary header */
+	int version;           /* the proxy shape to write: 1 or 2 (0: not known yet) */
 };
 
 /* A sparta_json_buffer: a writer's buffer, freed with the invocation. */
@@ -87,6 +91,9 @@ struct rt_json_buffer {
 struct sparta_invocation {
 	struct rt_arena arena;
 	struct rt_json_buffer *buffers;
+	/* Set by sparta_http_parse: the event's payload version and Origin. */
+	int http_version;
+	const char *origin;
 };
 
 /* After the handler: frees the invocation's buffers and resets its arena. */
@@ -103,6 +110,14 @@ void rt_response_free(struct sparta_response *res);
  */
 int rt_response_finish(struct sparta_response *res, int rc,
     const char *handler, struct rt_buf *out, const char **type);
+/*
+ * After a handler that made a proxy response (res->http): learns the
+ * event's payload version (parsing the event when the handler did not call
+ * sparta_http_parse) and adds the CORS headers of the SPARTA_CORS_*
+ * variables (http.c).
+ */
+void rt_http_finish(struct sparta_response *res, struct sparta_context *ctx,
+    const char *event, size_t len);
 /* Sets the runtime's own error (Runtime.X), replacing the handler's output. */
 void rt_response_fail(struct sparta_response *res, const char *type,
     const char *msg);

@@ -20,6 +20,8 @@ int t_api(const char *, size_t, struct sparta_context *, struct sparta_response 
 int t_crash(const char *, size_t, struct sparta_context *, struct sparta_response *);
 int t_rc(const char *, size_t, struct sparta_context *, struct sparta_response *);
 int t_badjson(const char *, size_t, struct sparta_context *, struct sparta_response *);
+int t_web(const char *, size_t, struct sparta_context *, struct sparta_response *);
+int t_authz(const char *, size_t, struct sparta_context *, struct sparta_response *);
 
 int
 t_hello(const char *event, size_t len, struct sparta_context *ctx,
@@ -208,4 +210,66 @@ t_badjson(const char *event, size_t len, struct sparta_context *ctx,
 	sparta_write_object_begin(res);
 	sparta_write_string(res, "value without a key");
 	return 0;
+}
+
+/* A proxy handler using cookies: answers in the shape of its event. */
+int
+t_web(const char *event, size_t len, struct sparta_context *ctx,
+    struct sparta_response *res)
+{
+	struct sparta_http_request req;
+
+	if (sparta_http_parse(ctx, event, len, &req) < 0)
+		return sparta_error(res, "BadRequest", "not an API Gateway event");
+	sparta_http_set_header(res, "Content-Type", "application/json");
+	sparta_http_set_cookie(res, "seen=1; Path=/; HttpOnly");
+	sparta_write_object_begin(res);
+	sparta_write_key(res, "version");
+	sparta_write_int(res, req.version);
+	sparta_write_key(res, "method");
+	sparta_write_string(res, req.method);
+	sparta_write_key(res, "sid");
+	sparta_write_string(res, sparta_http_cookie(&req, "sid"));
+	sparta_write_key(res, "page");
+	sparta_write_string(res, sparta_http_query(&req, "page"));
+	sparta_write_key(res, "body");
+	sparta_write_stringn(res, req.body, req.body_len);
+	sparta_write_object_end(res);
+	return 0;
+}
+
+/*
+ * A Lambda authorizer: TOKEN "allow" / "deny"; REQUEST (1.0) allowed when
+ * x-key is k1 (with a context and the key as usage key); REQUEST 2.0: a
+ * simple response, authorized when x-key is k1.
+ */
+int
+t_authz(const char *event, size_t len, struct sparta_context *ctx,
+    struct sparta_response *res)
+{
+	static const char *const context[] = {"tenant", "acme", NULL};
+	struct sparta_authorizer_request a;
+	struct sparta_policy p = {.principal_id = "user-1"};
+	const char *key;
+
+	if (sparta_authorizer_parse(ctx, event, len, &a) < 0)
+		return sparta_error(res, "BadRequest", "not an authorizer event");
+	p.resource = sparta_authorizer_any(ctx, a.method_arn);
+	key = sparta_http_header(&a.http, "x-key");
+	switch (a.type) {
+	case SPARTA_AUTHORIZER_TOKEN:
+		if (strcmp(a.token, "allow") != 0 && strcmp(a.token, "deny") != 0)
+			return sparta_error(res, "Unauthorized", "Unauthorized");
+		p.allow = strcmp(a.token, "allow") == 0;
+		return sparta_authorizer_policy(res, &p);
+	case SPARTA_AUTHORIZER_REQUEST:
+		p.allow = key != NULL && strcmp(key, "k1") == 0;
+		p.context = context;
+		p.usage_key = key;
+		return sparta_authorizer_policy(res, &p);
+	case SPARTA_AUTHORIZER_REQUEST_V2:
+		return sparta_authorizer_simple(res,
+		    key != NULL && strcmp(key, "k1") == 0, context);
+	}
+	return sparta_error(res, "BadRequest", "unknown authorizer type");
 }

@@ -2,7 +2,7 @@
 #include "dispatch.h"
 
 sparta_handler_fn t_hello, t_echo, t_fail, t_sleep, t_big, t_text, t_ctx,
-    t_api, t_crash, t_rc, t_badjson;
+    t_api, t_crash, t_rc, t_badjson, t_web, t_authz;
 
 const struct sparta_handler_entry sparta_handlers[] = {
 	{"hello", t_hello},
@@ -16,5 +16,7 @@ const struct sparta_handler_entry sparta_handlers[] = {
 	{"crash", t_crash},
 	{"rc", t_rc},
 	{"badjson", t_badjson},
+	{"web", t_web},
+	{"authz", t_authz},
 	{NULL, NULL},
 };

@@ -7,6 +7,7 @@
  * so its sources are included here directly.
  */
 #include "../../src/runtime/buf.c"
+#include "../../src/runtime/http.c"
 #include "../../src/runtime/json.c"
 #include "../../src/runtime/response.c"
 
