@@ -55,16 +55,23 @@ url="http://127.0.0.1:$port/hello?name=bench"
 curl -fsS "$url" >/dev/null 2>&1 || wget -qO- "$url" >/dev/null
 wrk -t2 -c16 -d2s "$url" >/dev/null   # warm the pool
 
-printf '%-26s %12s %10s %10s %10s\n' "spartac serve, GET /hello" "requests/s" "p50" "p99" "errors"
-for c in 1 16 64; do
-	t=2
-	[ "$c" -ge 2 ] || t=1
-	out=$(wrk -t$t -c$c -d"${secs}s" --latency "$url")
+# row LABEL WRK-ARGS...: one wrk run, printed as a table row
+row() {
+	label=$1
+	shift
+	out=$(wrk "$@")
 	rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
 	p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
 	p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
 	err=$(echo "$out" | awk '/Non-2xx|Socket errors/ {e = e $0 "; "} END {print e == "" ? "0" : e}')
-	printf '%-26s %12s %10s %10s %10s\n' "  $c connection(s)" "$rps" "$p50" "$p99" "$err"
+	printf '%-34s %12s %10s %10s %10s\n' "  $label" "$rps" "$p50" "$p99" "$err"
+}
+
+printf '%-34s %12s %10s %10s %10s\n' "spartac serve, GET /hello" "requests/s" "p50" "p99" "errors"
+for c in 1 16 64; do
+	t=2
+	[ "$c" -ge 2 ] || t=1
+	row "$c connection(s)" -t$t -c$c -d"${secs}s" --latency "$url"
 done
 echo "(wrk -t2 (-t1 for one connection) -d${secs}s --latency on 127.0.0.1; pool: one warm bootstrap per CPU, $(nproc) CPUs)"
 
@@ -80,11 +87,6 @@ for p in hello cached uncached; do
 	cached) what="TOKEN authorizer, ttl 300" ;;
 	uncached) what="TOKEN authorizer, ttl 0" ;;
 	esac
-	out=$(wrk -t2 -c16 -d"${secs}s" --latency -H "Authorization: bench" "$base/$p/bench")
-	rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-	p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
-	p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
-	err=$(echo "$out" | awk '/Non-2xx|Socket errors/ {e = e $0 "; "} END {print e == "" ? "0" : e}')
-	printf '%-34s %12s %10s %10s %10s\n' "  $what" "$rps" "$p50" "$p99" "$err"
+	row "$what" -t2 -c16 -d"${secs}s" --latency -H "Authorization: bench" "$base/$p/bench"
 done
 echo "(wrk -t2 -c16 -d${secs}s --latency, Authorization: bench on every request; load average $(cut -d' ' -f1 /proc/loadavg))"

@@ -229,11 +229,48 @@ serve_event_v1(const struct exchange *x)
 }
 
 
+/* The headers map of a response: strings, numbers and booleans. */
+void
+serve_response_headers(const cJSON *h, struct response *r)
+{
+	const cJSON *it;
+	char num[32];
+
+	if (!cJSON_IsObject(h))
+		return;
+	cJSON_ArrayForEach(it, h) {
+		if (cJSON_IsString(it)) {
+			serve_response_header(r, it->string, it->valuestring);
+		} else if (cJSON_IsNumber(it)) {
+			snprintf(num, sizeof(num), "%.17g", it->valuedouble);
+			serve_response_header(r, it->string, num);
+		} else if (cJSON_IsBool(it)) {
+			serve_response_header(r, it->string, cJSON_IsTrue(it) ? "true" : "false");
+		}
+	}
+}
+
+/* body and isBase64Encoded of a response; -1 when body is not a string. */
+int
+serve_response_body(const cJSON *doc, struct response *r)
+{
+	const cJSON *body = cJSON_GetObjectItemCaseSensitive(doc, "body");
+	const cJSON *b64 = cJSON_GetObjectItemCaseSensitive(doc, "isBase64Encoded");
+
+	if (body == NULL || cJSON_IsNull(body))
+		return 0;
+	if (!cJSON_IsString(body))
+		return -1;
+	if (cJSON_IsTrue(b64))
+		return base64_decode(body->valuestring, strlen(body->valuestring), &r->body);
+	buf_puts(&r->body, body->valuestring);
+	return 0;
+}
+
 int
 serve_response_v1(const char *payload, size_t len, struct response *r)
 {
-	cJSON *doc = cJSON_ParseWithLength(payload, len), *sc, *h, *body, *b64, *it, *v, *list;
-	char num[32];
+	cJSON *doc = cJSON_ParseWithLength(payload, len), *sc, *h, *it, *v, *list;
 	int rc = -1;
 
 	if (!cJSON_IsObject(doc))
@@ -242,18 +279,7 @@ serve_response_v1(const char *payload, size_t len, struct response *r)
 	if (sc != NULL && (!cJSON_IsNumber(sc) || sc->valuedouble < 100 || sc->valuedouble > 599))
 		goto out;
 	r->status = sc ? (int)sc->valuedouble : 200;
-	h = cJSON_GetObjectItemCaseSensitive(doc, "headers");
-	if (!cJSON_IsObject(h))
-		h = NULL;
-	cJSON_ArrayForEach(it, h) {
-		if (cJSON_IsString(it))
-			serve_response_header(r, it->string, it->valuestring);
-		else if (cJSON_IsNumber(it)) {
-			snprintf(num, sizeof(num), "%.17g", it->valuedouble);
-			serve_response_header(r, it->string, num);
-		} else if (cJSON_IsBool(it))
-			serve_response_header(r, it->string, cJSON_IsTrue(it) ? "true" : "false");
-	}
+	serve_response_headers(cJSON_GetObjectItemCaseSensitive(doc, "headers"), r);
 	h = cJSON_GetObjectItemCaseSensitive(doc, "multiValueHeaders");
 	if (!cJSON_IsObject(h))
 		h = NULL;
@@ -263,19 +289,7 @@ serve_response_v1(const char *payload, size_t len, struct response *r)
 			if (cJSON_IsString(v))
 				serve_response_header(r, it->string, v->valuestring);
 	}
-	body = cJSON_GetObjectItemCaseSensitive(doc, "body");
-	b64 = cJSON_GetObjectItemCaseSensitive(doc, "isBase64Encoded");
-	if (body != NULL && !cJSON_IsNull(body)) {
-		if (!cJSON_IsString(body))
-			goto out;
-		if (cJSON_IsTrue(b64)) {
-			if (base64_decode(body->valuestring, strlen(body->valuestring), &r->body) == -1)
-				goto out;
-		} else {
-			buf_puts(&r->body, body->valuestring);
-		}
-	}
-	rc = 0;
+	rc = serve_response_body(doc, r);
 out:
 	cJSON_Delete(doc);
 	return rc;

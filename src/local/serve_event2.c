@@ -170,25 +170,10 @@ serve_event_v2(const struct exchange *x)
 	return text;
 }
 
-static void
-header_value(struct response *r, const cJSON *it)
-{
-	char num[32];
-
-	if (cJSON_IsString(it)) {
-		serve_response_header(r, it->string, it->valuestring);
-	} else if (cJSON_IsNumber(it)) {
-		snprintf(num, sizeof(num), "%.17g", it->valuedouble);
-		serve_response_header(r, it->string, num);
-	} else if (cJSON_IsBool(it)) {
-		serve_response_header(r, it->string, cJSON_IsTrue(it) ? "true" : "false");
-	}
-}
-
 int
 serve_response_v2(const char *payload, size_t len, struct response *r)
 {
-	cJSON *doc = cJSON_ParseWithLength(payload, len), *sc, *it, *body, *b64, *list;
+	cJSON *doc = cJSON_ParseWithLength(payload, len), *sc, *it, *list;
 	int rc = -1;
 
 	if (doc == NULL)
@@ -205,28 +190,13 @@ serve_response_v2(const char *payload, size_t len, struct response *r)
 	if (!cJSON_IsNumber(sc) || sc->valuedouble < 100 || sc->valuedouble > 599)
 		goto out;
 	r->status = (int)sc->valuedouble;
-	list = cJSON_GetObjectItemCaseSensitive(doc, "headers");
-	if (cJSON_IsObject(list))
-		cJSON_ArrayForEach(it, list)
-			header_value(r, it);
+	serve_response_headers(cJSON_GetObjectItemCaseSensitive(doc, "headers"), r);
 	list = cJSON_GetObjectItemCaseSensitive(doc, "cookies");
 	if (cJSON_IsArray(list))
 		cJSON_ArrayForEach(it, list)
 			if (cJSON_IsString(it))
 				serve_response_header(r, "Set-Cookie", it->valuestring);
-	body = cJSON_GetObjectItemCaseSensitive(doc, "body");
-	b64 = cJSON_GetObjectItemCaseSensitive(doc, "isBase64Encoded");
-	if (body != NULL && !cJSON_IsNull(body)) {
-		if (!cJSON_IsString(body))
-			goto out;
-		if (cJSON_IsTrue(b64)) {
-			if (base64_decode(body->valuestring, strlen(body->valuestring), &r->body) == -1)
-				goto out;
-		} else {
-			buf_puts(&r->body, body->valuestring);
-		}
-	}
-	rc = 0;
+	rc = serve_response_body(doc, r);
 out:
 	cJSON_Delete(doc);
 	return rc;

@@ -91,6 +91,8 @@ cJSON *serve_event_v1_base(const struct exchange *x);
 void serve_event_body(cJSON *ev, const struct exchange *x, int null_when_empty);
 /* The REST proxy event, as text to free. */
 char *serve_event_v1(const struct exchange *x);
+void serve_response_headers(const cJSON *h, struct response *r);
+int serve_response_body(const cJSON *doc, struct response *r);
 /* Maps the function's proxy response; -1 when it is malformed. */
 int serve_response_v1(const char *payload, size_t len, struct response *r);
 
