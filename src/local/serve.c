@@ -567,13 +567,20 @@ static void
 print_routes(const struct service *s, int port)
 {
 	const struct manifest_api *api = s->p.manifest->api;
+	const struct manifest_route *r;
 	size_t i;
 
-	log_info("serving %s on http://127.0.0.1:%d (stage %s, %zu routes)",
-	    s->p.manifest->service, port, api->stage, api->nroutes);
-	for (i = 0; i < api->nroutes; i++)
-		log_info("  %-7s http://127.0.0.1:%d%s -> %s", api->routes_sorted[i]->method_name,
-		    port, api->routes_sorted[i]->path, api->routes_sorted[i]->function->name);
+	log_info("serving %s on http://127.0.0.1:%d (%s API, stage %s, %zu routes)",
+	    s->p.manifest->service, port, api->kind == MANIFEST_API_HTTP ? "HTTP" : "REST",
+	    api->stage, api->nroutes);
+	for (i = 0; i < api->nroutes; i++) {
+		r = api->routes_sorted[i];
+		log_info("  %-7s http://127.0.0.1:%d%s -> %s%s%s%s%s%s", r->method_name, port,
+		    r->path, r->function->name, r->authorizer ? " (auth " : "",
+		    r->authorizer ? r->authorizer->name : "", r->authorizer ? ")" : "",
+		    r->authorization == MANIFEST_AUTH_AWS_IAM ? " (auth iam, not checked)" : "",
+		    r->api_key ? " (api key)" : "");
+	}
 }
 
 enum serve_status
