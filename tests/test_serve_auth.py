@@ -6,6 +6,7 @@ payload 2.0 events and responses. Real HTTP against tests/serve_auth/."""
 import base64
 import json
 import shutil
+import subprocess
 import time
 
 import pytest
@@ -13,7 +14,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from conftest import ROOT
+from conftest import ROOT, spartac_cmd
 from test_serve import Server
 
 SERVICE = ROOT / "tests" / "serve_auth"
@@ -83,7 +84,8 @@ def start(tmp_path_factory, keys, manifest, *extra):
 
 @pytest.fixture(scope="module")
 def rest(tmp_path_factory, keys):
-    s = start(tmp_path_factory, keys, "rest.yaml", "--api-key", "partner=pk-test")
+    s = start(tmp_path_factory, keys, "rest.yaml", "--api-key", "partner=pk-test",
+              "--api-key", "metered=pk-metered")
     yield s
     assert s.stop() == 0, "".join(s.lines)
 
@@ -198,6 +200,30 @@ def test_api_key_missing_invalid_valid_throttled(rest):
     throttled = [c for c in codes if c[0] == 429]
     assert throttled, [c[0] for c in codes]
     assert json.loads(throttled[0][1]) == {"message": "Too Many Requests"}
+
+
+def test_api_key_quota(rest):
+    codes = [get(rest, "/keyed", **{"x-api-key": "pk-metered"}) for _ in range(3)]
+    assert [c[0] for c in codes] == [200, 200, 429]
+    assert json.loads(codes[2][1]) == {"message": "Limit Exceeded"}
+
+
+def test_api_key_option_names_a_key(tmp_path):
+    shutil.copytree(SERVICE, tmp_path, dirs_exist_ok=True)
+    r = subprocess.run(spartac_cmd("serve", "rest.yaml", "--port", "0", "--api-key", "nosuch=x"),
+                       cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0
+    assert "--api-key nosuch=x: api.api_keys has no key of that name" in r.stderr
+
+
+def test_jwks_that_does_not_load_stops_serve(tmp_path):
+    shutil.copytree(SERVICE, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "bad.json").write_text('{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}')
+    for path, why in (("missing.json", "No such file"), ("bad.json", "no usable key")):
+        r = subprocess.run(spartac_cmd("serve", "http.yaml", "--port", "0", "--jwks", path),
+                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert r.returncode != 0
+        assert f"--jwks {path}: " in r.stderr and why in r.stderr, r.stderr
 
 
 # ---- REST: request validation ----
