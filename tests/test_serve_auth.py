@@ -315,8 +315,11 @@ def test_jwt_scopes(http, keys):
     status, data, r = get(http, "/scoped", Authorization=keys.token(claims(scope="todos/read")))
     assert (status, json.loads(data)) == (403, {"message": "Forbidden"})
     assert 'error="insufficient_scope"' in r.getheader("WWW-Authenticate")
-    assert get(http, "/scoped", Authorization=keys.token(
-        claims(scope="todos/read todos/write")))[0] == 200
+    status, data, _ = get(http, "/scoped", Authorization=keys.token(
+        claims(scope="todos/read todos/write")))
+    assert status == 200
+    jwt = json.loads(data)["requestContext"]["authorizer"]["jwt"]
+    assert jwt["scopes"] == ["todos/read", "todos/write"]
     assert get(http, "/scoped", Authorization=keys.token(claims(scp=["todos/write"])))[0] == 200
 
 
@@ -333,3 +336,17 @@ def test_http_lambda_authorizer_simple(http):
     assert get(http, "/lambda")[0] == 401
     route_arn = [line for line in http.lines if "AUTHORIZER simple alice" in line][0].split()[-1]
     assert route_arn.startswith("arn:aws:execute-api:") and route_arn.endswith("/$default/GET/lambda")
+
+
+# ---- the stage throttle ----
+
+def test_stage_throttle(tmp_path_factory, keys):
+    s = start(tmp_path_factory, keys, "throttle.yaml")
+    try:
+        codes = [get(s, "/plain") for _ in range(4)]
+        assert [c[0] for c in codes[:2]] == [200, 200]
+        assert codes[3][0] == 429 and json.loads(codes[3][1]) == {"message": "Too Many Requests"}
+        time.sleep(1.2)
+        assert get(s, "/plain")[0] == 200
+    finally:
+        assert s.stop() == 0, "".join(s.lines)

@@ -584,8 +584,8 @@ jwt_check_route(struct auth *a, const struct manifest_authorizer *az,
 	x->authorizer = cJSON_CreateObject();
 	if (az->kind == MANIFEST_AUTH_JWT) {
 		jwt = cJSON_AddObjectToObject(x->authorizer, "jwt");
+		cJSON_AddItemToObject(jwt, "scopes", jwt_scopes(claims));
 		cJSON_AddItemToObject(jwt, "claims", claims);
-		cJSON_AddNullToObject(jwt, "scopes");
 	} else {
 		cJSON_AddItemToObject(x->authorizer, "claims", claims);
 	}

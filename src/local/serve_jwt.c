@@ -317,32 +317,50 @@ audience_ok(const cJSON *claims, const struct jwt_check *c)
 	return in_list(jstr(claims, "client_id"), c->audience, c->naudience);
 }
 
-static int
-scope_ok(const cJSON *claims, const struct jwt_check *c)
+cJSON *
+jwt_scopes(const cJSON *claims)
 {
-	const cJSON *scp = cJSON_GetObjectItemCaseSensitive(claims, "scp"), *it;
-	const char *scope = jstr(claims, "scope"), *p, *e;
+	const char *scope = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(claims, "scope"));
+	const cJSON *scp = cJSON_GetObjectItemCaseSensitive(claims, "scp");
+	const char *p, *e;
+	cJSON *list;
 	char *one;
-	int ok;
 
-	if (c->nscopes == 0)
-		return 1;
-	for (p = scope; p && *p; p = e) {
+	if (cJSON_IsArray(scp))
+		return cJSON_Duplicate(scp, 1);
+	if (scope == NULL)
+		return cJSON_CreateNull();
+	list = cJSON_CreateArray();
+	for (p = scope; *p; p = e) {
 		p += strspn(p, " ");
 		e = p + strcspn(p, " ");
 		if (e == p)
 			break;
 		one = xstrndup(p, (size_t)(e - p));
-		ok = in_list(one, c->scopes, c->nscopes);
+		cJSON_AddItemToArray(list, cJSON_CreateString(one));
 		free(one);
-		if (ok)
-			return 1;
 	}
-	if (cJSON_IsArray(scp))
-		cJSON_ArrayForEach(it, scp)
-			if (cJSON_IsString(it) && in_list(it->valuestring, c->scopes, c->nscopes))
-				return 1;
-	return 0;
+	return list;
+}
+
+static int
+scope_ok(const cJSON *claims, const struct jwt_check *c)
+{
+	cJSON *have, *it;
+	int ok = 0;
+
+	if (c->nscopes == 0)
+		return 1;
+	have = jwt_scopes(claims);
+	if (!cJSON_IsArray(have))
+		it = NULL;
+	else
+		it = have->child;
+	for (; it != NULL; it = it->next)
+		if (cJSON_IsString(it) && in_list(it->valuestring, c->scopes, c->nscopes))
+			ok = 1;
+	cJSON_Delete(have);
+	return ok;
 }
 
 static enum jwt_status

@@ -63,6 +63,9 @@ size_t jwks_count(const struct jwks *k);
  */
 enum jwt_status jwt_verify(const struct jwks *k, const char *token,
     const struct jwt_check *c, cJSON **claims);
+/* The token's scopes: scope split at spaces, or scp; a JSON null when
+ * it has neither. To free with cJSON_Delete. */
+cJSON *jwt_scopes(const cJSON *claims);
 /* What API Gateway would say in WWW-Authenticate's error_description. */
 const char *jwt_status_text(enum jwt_status s);
 
