@@ -214,20 +214,24 @@ serve_event_body(cJSON *ev, const struct exchange *x, int null_when_empty)
 }
 
 char *
-serve_event_v1(const struct exchange *x)
+serve_event_finish(cJSON *ev, const struct exchange *x, int null_when_empty)
 {
-	cJSON *ev = serve_event_v1_base(x);
 	char *text;
 
 	if (x->authorizer)
 		cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(ev, "requestContext"),
 		    "authorizer", cJSON_Duplicate(x->authorizer, 1));
-	serve_event_body(ev, x, 1);
+	serve_event_body(ev, x, null_when_empty);
 	text = cJSON_PrintUnformatted(ev);
 	cJSON_Delete(ev);
 	return text;
 }
 
+char *
+serve_event_v1(const struct exchange *x)
+{
+	return serve_event_finish(serve_event_v1_base(x), x, 1);
+}
 
 /* The headers map of a response: strings, numbers and booleans. */
 void

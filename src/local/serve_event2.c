@@ -158,16 +158,7 @@ serve_event_v2_base(const struct exchange *x)
 char *
 serve_event_v2(const struct exchange *x)
 {
-	cJSON *ev = serve_event_v2_base(x);
-	char *text;
-
-	if (x->authorizer)
-		cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(ev, "requestContext"),
-		    "authorizer", cJSON_Duplicate(x->authorizer, 1));
-	serve_event_body(ev, x, 0);
-	text = cJSON_PrintUnformatted(ev);
-	cJSON_Delete(ev);
-	return text;
+	return serve_event_finish(serve_event_v2_base(x), x, 0);
 }
 
 int

@@ -89,6 +89,8 @@ double serve_now_ms(void);
 /* The event without body: what a REQUEST authorizer gets too. */
 cJSON *serve_event_v1_base(const struct exchange *x);
 void serve_event_body(cJSON *ev, const struct exchange *x, int null_when_empty);
+/* Adds the authorizer's context and the body, prints ev and frees it. */
+char *serve_event_finish(cJSON *ev, const struct exchange *x, int null_when_empty);
 /* The REST proxy event, as text to free. */
 char *serve_event_v1(const struct exchange *x);
 void serve_response_headers(const cJSON *h, struct response *r);

@@ -43,71 +43,49 @@ plain(const char *event, size_t len, struct sparta_context *ctx,
 	return sparta_write_printf(res, "{\"hello\":\"world\"}");
 }
 
-/* An IAM policy: effect on resource, with a context. */
+/* An IAM policy through <sparta/lambda.h>, with the user as context. */
 static int
-policy(struct sparta_response *res, const char *principal, const char *effect,
+policy(struct sparta_response *res, const char *principal, int allow,
     const char *resource, const char *user)
 {
-	sparta_write_object_begin(res);
-	sparta_write_key(res, "principalId");
-	sparta_write_string(res, principal);
-	sparta_write_key(res, "policyDocument");
-	sparta_write_object_begin(res);
-	sparta_write_key(res, "Version");
-	sparta_write_string(res, "2012-10-17");
-	sparta_write_key(res, "Statement");
-	sparta_write_array_begin(res);
-	sparta_write_object_begin(res);
-	sparta_write_key(res, "Action");
-	sparta_write_string(res, "execute-api:Invoke");
-	sparta_write_key(res, "Effect");
-	sparta_write_string(res, effect);
-	sparta_write_key(res, "Resource");
-	sparta_write_string(res, resource);
-	sparta_write_object_end(res);
-	sparta_write_array_end(res);
-	sparta_write_object_end(res);
-	sparta_write_key(res, "context");
-	sparta_write_object_begin(res);
-	sparta_write_key(res, "user");
-	sparta_write_string(res, user);
-	sparta_write_key(res, "level");
-	sparta_write_int(res, 7);
-	sparta_write_key(res, "admin");
-	sparta_write_bool(res, 1);
-	sparta_write_object_end(res);
-	sparta_write_object_end(res);
-	return 0;
+	const char *const context[] = {"user", user, NULL};
+	struct sparta_policy p = {.principal_id = principal, .allow = allow,
+	    .resource = resource, .context = context};
+
+	return sparta_authorizer_policy(res, &p);
 }
 
 /*
  * TOKEN (by the token's prefix, so each test has tokens of its own):
- * "allow" is allowed on its method ARN, "get-only" on GET methods only (a
- * wildcard ARN), "nobody" answered with an Allow on another API,
- * "unauthorized" fails with "Unauthorized" (401); anything else is denied
- * explicitly.
+ * "allow" is allowed on its method ARN (with a context of other types than
+ * strings, written by hand), "get-only" on GET methods only (a wildcard
+ * ARN), "nobody" answered with an Allow on another API, "unauthorized"
+ * fails with "Unauthorized" (401); anything else is denied explicitly.
  */
 int
 token_auth(const char *event, size_t len, struct sparta_context *ctx,
     struct sparta_response *res)
 {
-	const struct sparta_json *ev = sparta_json_parse(ctx, event, len);
-	const char *type = sparta_json_string(sparta_json_get(ev, "type"), NULL);
-	const char *tok = sparta_json_string(sparta_json_get(ev, "authorizationToken"), NULL);
-	const char *arn = sparta_json_string(sparta_json_get(ev, "methodArn"), NULL);
+	struct sparta_authorizer_request a;
+	const char *tok;
 
-	fprintf(stderr, "AUTHORIZER token %s %s\n", tok ? tok : "-", type ? type : "-");
-	if (tok == NULL || arn == NULL)
-		return sparta_error(res, "BadEvent", "no token or methodArn");
+	if (sparta_authorizer_parse(ctx, event, len, &a) < 0 ||
+	    a.type != SPARTA_AUTHORIZER_TOKEN || a.token == NULL)
+		return sparta_error(res, "BadEvent", "not a TOKEN authorizer event");
+	tok = a.token;
+	fprintf(stderr, "AUTHORIZER token %s TOKEN\n", tok);
 	if (strncmp(tok, "unauthorized", 12) == 0)
 		return sparta_error(res, "Unauthorized", "Unauthorized");
 	if (strncmp(tok, "allow", 5) == 0)
-		return policy(res, "user-allow", "Allow", arn, tok);
+		return sparta_write_printf(res, "{\"principalId\":\"user-allow\",\"policyDocument\":"
+		    "{\"Version\":\"2012-10-17\",\"Statement\":{\"Action\":\"execute-api:*\","
+		    "\"Effect\":\"Allow\",\"Resource\":[\"%s\"]}},\"context\":{\"user\":\"%s\","
+		    "\"level\":7,\"admin\":true}}", a.method_arn, tok);
 	if (strncmp(tok, "get-only", 8) == 0)
-		return policy(res, "user-get", "Allow", "arn:aws:execute-api:*:*:*/*/GET/*", tok);
+		return policy(res, "user-get", 1, "arn:aws:execute-api:*:*:*/*/GET/*", tok);
 	if (strncmp(tok, "nobody", 6) == 0)
-		return policy(res, "user-none", "Allow", "arn:aws:execute-api:*:*:other/*", tok);
-	return policy(res, "user-deny", "Deny", arn, tok);
+		return policy(res, "user-none", 1, "arn:aws:execute-api:*:*:other/*", tok);
+	return policy(res, "user-deny", 0, a.method_arn, tok);
 }
 
 /* REST REQUEST: allowed when the X-User header is alice. */
@@ -115,18 +93,16 @@ int
 request_auth(const char *event, size_t len, struct sparta_context *ctx,
     struct sparta_response *res)
 {
-	struct sparta_http_request req;
-	const struct sparta_json *ev = sparta_json_parse(ctx, event, len);
-	const char *arn = sparta_json_string(sparta_json_get(ev, "methodArn"), NULL);
+	struct sparta_authorizer_request a;
 	const char *user;
 
-	if (sparta_http_parse(ctx, event, len, &req) < 0 || arn == NULL)
+	if (sparta_authorizer_parse(ctx, event, len, &a) < 0 ||
+	    a.type != SPARTA_AUTHORIZER_REQUEST)
 		return sparta_error(res, "BadEvent", "not a REQUEST authorizer event");
-	user = sparta_http_header(&req, "X-User");
-	fprintf(stderr, "AUTHORIZER request %s %s\n", user ? user : "-",
-	    sparta_json_string(sparta_json_get(ev, "type"), NULL));
-	return policy(res, user ? user : "anonymous",
-	    user && strcmp(user, "alice") == 0 ? "Allow" : "Deny", arn, user ? user : "");
+	user = sparta_http_header(&a.http, "X-User");
+	fprintf(stderr, "AUTHORIZER request %s REQUEST\n", user ? user : "-");
+	return policy(res, user ? user : "anonymous", user && strcmp(user, "alice") == 0,
+	    a.method_arn, user ? user : "");
 }
 
 /* HTTP API REQUEST, simple response: authorized when x-user is alice. */
@@ -134,22 +110,15 @@ int
 simple_auth(const char *event, size_t len, struct sparta_context *ctx,
     struct sparta_response *res)
 {
-	const struct sparta_json *ev = sparta_json_parse(ctx, event, len);
-	const char *user = sparta_json_string(sparta_json_get(sparta_json_get(ev, "headers"),
-	    "x-user"), NULL);
-	const char *route = sparta_json_string(sparta_json_get(ev, "routeArn"), NULL);
+	struct sparta_authorizer_request a;
+	const char *user;
 
-	fprintf(stderr, "AUTHORIZER simple %s %s\n", user ? user : "-", route ? route : "-");
-	sparta_write_object_begin(res);
-	sparta_write_key(res, "isAuthorized");
-	sparta_write_bool(res, user && strcmp(user, "alice") == 0);
-	sparta_write_key(res, "context");
-	sparta_write_object_begin(res);
-	sparta_write_key(res, "user");
-	sparta_write_string(res, user ? user : "");
-	sparta_write_key(res, "level");
-	sparta_write_int(res, 3);
-	sparta_write_object_end(res);
-	sparta_write_object_end(res);
-	return 0;
+	if (sparta_authorizer_parse(ctx, event, len, &a) < 0 ||
+	    a.type != SPARTA_AUTHORIZER_REQUEST_V2)
+		return sparta_error(res, "BadEvent", "not a 2.0 REQUEST authorizer event");
+	user = sparta_http_header(&a.http, "x-user");
+	fprintf(stderr, "AUTHORIZER simple %s %s\n", user ? user : "-", a.method_arn);
+	return sparta_write_printf(res, "{\"isAuthorized\":%s,\"context\":{\"user\":\"%s\","
+	    "\"level\":3}}", user && strcmp(user, "alice") == 0 ? "true" : "false",
+	    user ? user : "");
 }
