@@ -814,7 +814,7 @@ handle(struct server *sv, const struct request *rq, struct response *r)
 	unsigned long id;
 	size_t slot;
 	char *event;
-	int rc;
+	int rc, from_function = 0;
 
 	memset(r, 0, sizeof(*r));
 	router_match(s->router, rq->method, rq->path, &m);
@@ -862,12 +862,15 @@ handle(struct server *sv, const struct request *rq, struct response *r)
 		buf_free(&r->body);
 		r->has_cors = 0;
 		response_message(r, 502, "Internal server error");
-	}
+	} else
+		from_function = 1;
 	log_debug("%s %s -> %d (%s, %.2f ms%s)", rq->method, rq->path, r->status,
 	    m.route->function->name, res.duration_ms, res.cold ? ", cold" : "");
 	emulator_result_free(&res);
 done:
-	if (api->cors.enabled && !r->has_cors)
+	/* As deployed: the runtime adds CORS to the function's responses; API
+	 * Gateway's own errors (404, 502, 504) carry none. */
+	if (api->cors.enabled && !r->has_cors && from_function)
 		cors_apply(&api->cors, rq, NULL, r);
 	router_match_free(&m);
 	service_release(sv, s);
