@@ -12,35 +12,16 @@ import json
 
 import pytest
 
-from runtimelib import CargoLambda, compile_bootstrap, invoke_outcome, write_project
+import test_runtime_peers
+from runtimelib import invoke_outcome
 
 ARN = "arn:aws:execute-api:us-east-1:123456789012:abc123/v1/GET/items/1"
 
 
-@pytest.fixture(scope="module")
-def work(tmp_path_factory):
-    return tmp_path_factory.mktemp("rtapi")
-
-
-@pytest.fixture(scope="module")
-def bootstrap(work):
-    return compile_bootstrap(work / "bootstrap")
-
-
-@pytest.fixture(scope="module")
-def project(work):
-    d = work / "proj"
-    d.mkdir()
-    return write_project(d)
-
-
-@pytest.fixture(scope="module")
-def cargo(work):
-    d = work / "cargo"
-    d.mkdir()
-    c = CargoLambda(d)
-    yield c
-    c.close()
+# The same module fixtures as the runtime's other peer tests: a test
+# bootstrap, a project naming its functions, cargo-lambda's server.
+work, bootstrap, project, cargo = (test_runtime_peers.work, test_runtime_peers.bootstrap,
+                                   test_runtime_peers.project, test_runtime_peers.cargo)
 
 
 def v1_event(headers=None, cookie=None, body=None, b64=False):
