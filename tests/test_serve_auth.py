@@ -338,6 +338,15 @@ def test_http_lambda_authorizer_simple(http):
     assert route_arn.startswith("arn:aws:execute-api:") and route_arn.endswith("/$default/GET/lambda")
 
 
+def test_http_lambda_authorizer_policy(http):
+    status, data, _ = get(http, "/policy", **{"X-User": "alice"})
+    assert status == 200, data
+    assert json.loads(data)["requestContext"]["authorizer"] == {"lambda": {"user": "alice"}}
+    status, data, _ = get(http, "/policy", **{"X-User": "bob"})
+    assert (status, json.loads(data)) == (403, {"message": "Forbidden"})
+    assert calls(http, "request alice REQUEST-2.0") == 1
+
+
 # ---- the stage throttle ----
 
 def test_stage_throttle(tmp_path_factory, keys):

@@ -88,7 +88,7 @@ token_auth(const char *event, size_t len, struct sparta_context *ctx,
 	return policy(res, "user-deny", 0, a.method_arn, tok);
 }
 
-/* REST REQUEST: allowed when the X-User header is alice. */
+/* REQUEST (REST, or HTTP API answering a policy): allowed when X-User is alice. */
 int
 request_auth(const char *event, size_t len, struct sparta_context *ctx,
     struct sparta_response *res)
@@ -97,10 +97,11 @@ request_auth(const char *event, size_t len, struct sparta_context *ctx,
 	const char *user;
 
 	if (sparta_authorizer_parse(ctx, event, len, &a) < 0 ||
-	    a.type != SPARTA_AUTHORIZER_REQUEST)
+	    a.type == SPARTA_AUTHORIZER_TOKEN)
 		return sparta_error(res, "BadEvent", "not a REQUEST authorizer event");
 	user = sparta_http_header(&a.http, "X-User");
-	fprintf(stderr, "AUTHORIZER request %s REQUEST\n", user ? user : "-");
+	fprintf(stderr, "AUTHORIZER request %s %s\n", user ? user : "-",
+	    a.type == SPARTA_AUTHORIZER_REQUEST ? "REQUEST" : "REQUEST-2.0");
 	return policy(res, user ? user : "anonymous", user && strcmp(user, "alice") == 0,
 	    a.method_arn, user ? user : "");
 }
