@@ -93,6 +93,8 @@ struct aws_retry {
 	int quota;         /* the SDKs' retry token bucket */
 };
 
+struct wire;
+
 struct aws {
 	char *profile;
 	int profile_explicit; /* --profile given: environment keys are skipped */
@@ -103,7 +105,7 @@ struct aws {
 	struct aws_creds creds;
 	enum aws_creds_kind creds_kind;
 	int creds_depth; /* assume-role recursion guard */
-	void *curl;
+	struct wire *wire; /* kept connections (wire.c) */
 	long skew; /* seconds to add to the local clock */
 	struct aws_retry retry;
 	unsigned long calls, requests;
