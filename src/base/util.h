@@ -93,6 +93,7 @@ void atomic_abort(struct atomic_file *f);
 struct arena_chunk;
 struct arena {
 	struct arena_chunk *head;
+	size_t chunks;
 };
 void *arena_alloc(struct arena *a, size_t n);
 /* The same without alignment, for strings: a short key takes its length. */
