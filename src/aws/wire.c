@@ -687,8 +687,19 @@ conn_open(struct xfer *x, const char *key)
 	return WIRE_OK;
 }
 
-/* The kept connection for key, or a slot for a new one (the least
- * recently used, closed). *reused says which. */
+/* 1 when a kept connection can carry another request: nothing is
+ * waiting to be read on it (a server that closed it, or sent something
+ * unasked, makes it readable). */
+static int
+conn_alive(const struct conn *c)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+
+	return c->rpos == c->rlen && poll(&p, 1, 0) == 0;
+}
+
+/* The kept connection for key when it is still alive, or a slot for a new
+ * one (the least recently used, closed). *reused says which. */
 static struct conn *
 conn_slot(struct wire *w, const char *key, int *reused)
 {
@@ -699,8 +710,11 @@ conn_slot(struct wire *w, const char *key, int *reused)
 		struct conn *c = &w->c[i];
 
 		if (c->fd != -1 && strcmp(c->key, key) == 0) {
-			*reused = 1;
-			return c;
+			if (conn_alive(c)) {
+				*reused = 1;
+				return c;
+			}
+			conn_close(c);
 		}
 		if (pick->fd != -1 && (c->fd == -1 || c->last < pick->last))
 			pick = c;
