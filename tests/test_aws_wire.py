@@ -128,39 +128,27 @@ def test_reply_framings_are_read_whole(tmp_path, name):
     assert "210987654321" in r.stdout
 
 
-def test_idle_connection_closed_by_server_is_replaced(tmp_path):
-    # The server answers one request per connection without saying so:
-    # the second call finds the kept connection dead and opens another.
-    srv = Scripted([ok(), ok()], close_after=True)
+# (replies, close after each, calls, connections expected)
+CONNECTIONS = {
+    # the server answers one request per connection without saying so: the
+    # second call finds the kept connection closed and opens another
+    "idle-closed-by-server": ([ok(), ok()], True, 2, 2),
+    "connection-close": ([ok(b"Connection: close\r\n"), ok()], False, 2, 2),
+    "kept-alive": ([ok()] * 5, False, 5, 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONNECTIONS))
+def test_connections_kept_and_replaced(tmp_path, name):
+    replies, close_after, calls, connections = CONNECTIONS[name]
+    srv = Scripted(replies, close_after=close_after)
     try:
-        rows, _ = script(["whoami", "whoami"], env_for(tmp_path), "--region", REGION,
+        rows, _ = script(["whoami"] * calls, env_for(tmp_path), "--region", REGION,
                          "--endpoint-url", srv.url)
     finally:
         srv.close()
-    assert [row[0] for row in rows] == ["ok", "ok"], rows
-    assert srv.connections == 2 and len(srv.requests) == 2
-
-
-def test_connection_close_is_honoured(tmp_path):
-    srv = Scripted([ok(b"Connection: close\r\n"), ok()])
-    try:
-        rows, _ = script(["whoami", "whoami"], env_for(tmp_path), "--region", REGION,
-                         "--endpoint-url", srv.url)
-    finally:
-        srv.close()
-    assert [row[0] for row in rows] == ["ok", "ok"], rows
-    assert srv.connections == 2
-
-
-def test_kept_connection_serves_many_calls(tmp_path):
-    srv = Scripted([ok()] * 5)
-    try:
-        rows, _ = script(["whoami"] * 5, env_for(tmp_path), "--region", REGION,
-                         "--endpoint-url", srv.url)
-    finally:
-        srv.close()
-    assert [row[0] for row in rows] == ["ok"] * 5, rows
-    assert srv.connections == 1
+    assert [row[0] for row in rows] == ["ok"] * calls, rows
+    assert srv.connections == connections and len(srv.requests) == calls
 
 
 BAD = {

@@ -117,15 +117,6 @@ sleep_ms(const struct aws *aws, long ms)
 	}
 }
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 const char *
 aws_response_header(const struct aws_response *r, const char *name)
 {
@@ -137,8 +128,8 @@ aws_response_header(const struct aws_response *r, const char *name)
 	return NULL;
 }
 
-static void
-response_reset(struct aws_response *r)
+void
+aws_response_headers_clear(struct aws_response *r)
 {
 	size_t i;
 
@@ -147,6 +138,12 @@ response_reset(struct aws_response *r)
 		free(r->hdr[i].value);
 	}
 	r->nhdr = 0;
+}
+
+static void
+response_reset(struct aws_response *r)
+{
+	aws_response_headers_clear(r);
 	r->body.len = 0;
 	if (r->body.data)
 		r->body.data[0] = '\0';
@@ -357,7 +354,7 @@ aws_send(struct aws *aws, struct aws_request *req, struct aws_response *resp,
 	int attempt, cost = 0;
 	char hash[65], errbuf[512];
 	const char *payload_hash = req->payload_hash;
-	long t0 = now_ms();
+	long long t0 = mono_ms();
 	struct buf where = {0};
 	struct aws_url url;
 	int rcode = -1;
@@ -463,9 +460,9 @@ aws_send(struct aws *aws, struct aws_request *req, struct aws_response *resp,
 			sleep_ms(aws, ms);
 		}
 	}
-	log_debug("aws: %s %s %s -> %ld, %d attempt%s, %ld ms", req->operation,
+	log_debug("aws: %s %s %s -> %ld, %d attempt%s, %lld ms", req->operation,
 	    req->method, where.data, resp->status, attempt, attempt == 1 ? "" : "s",
-	    now_ms() - t0);
+	    mono_ms() - t0);
 	buf_free(&where);
 	aws_url_free(&url);
 	return rcode;

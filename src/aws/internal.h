@@ -173,6 +173,9 @@ struct aws_response {
 	size_t nhdr, cap;
 };
 
+/* Frees and forgets the response's headers (a new status line). */
+void aws_response_headers_clear(struct aws_response *r);
+
 /* Sends with signing, retries and error decoding. Returns 0 for a 2xx
  * response, -1 otherwise with err filled in (resp still holds the last
  * response). */

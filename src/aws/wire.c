@@ -64,15 +64,6 @@ struct xfer {
 	size_t errlen;
 };
 
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static enum wire_result
 fail(struct xfer *x, enum wire_result r, const char *fmt, ...)
     PRINTF_LIKE(3, 4);
@@ -362,18 +353,6 @@ header_add(struct aws_response *resp, const char *line)
 	resp->nhdr++;
 }
 
-static void
-headers_clear(struct aws_response *resp)
-{
-	size_t i;
-
-	for (i = 0; i < resp->nhdr; i++) {
-		free(resp->hdr[i].name);
-		free(resp->hdr[i].value);
-	}
-	resp->nhdr = 0;
-}
-
 /* 1 when the comma-separated header value has token (any case). */
 static int
 has_token(const char *v, const char *token)
@@ -408,7 +387,7 @@ read_head(struct xfer *x, struct aws_response *resp, struct buf *line,
 		    status < 100 || status > 999)
 			return fail(x, WIRE_REFUSED, "the reply is not HTTP/1.x");
 		*http10 = minor == 0;
-		headers_clear(resp);
+		aws_response_headers_clear(resp);
 		for (;;) {
 			if ((r = read_line(x, line, &budget)) != WIRE_OK)
 				return r;
@@ -822,7 +801,7 @@ wire_exchange(struct wire **wp, const struct wire_request *rq,
 		 * on a new one, as nothing of the reply had come */
 		if (!(reused && attempt == 0 && r == WIRE_NETWORK && !x.replied))
 			break;
-		headers_clear(resp);
+		aws_response_headers_clear(resp);
 		resp->body.len = 0;
 	}
 	if (r == WIRE_OK && !keep)

@@ -100,6 +100,9 @@ void *arena_alloc(struct arena *a, size_t n);
 void *arena_alloc_bytes(struct arena *a, size_t n);
 void arena_free_all(struct arena *a);
 
+/* Milliseconds of CLOCK_MONOTONIC: for deadlines and durations. */
+long long mono_ms(void);
+
 /* Levenshtein distance, capped: returns cap+1 once the distance exceeds cap. */
 size_t str_distance(const char *a, const char *b, size_t cap);
 /* The candidate closest to name, or NULL when none is close enough to suggest. */
