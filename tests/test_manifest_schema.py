@@ -99,7 +99,8 @@ def test_list_defaults_are_the_models():
     assert prop("s3Event", "events")["default"] == [header_define("MANIFEST_DEFAULT_S3_EVENT")]
     sqs = SCHEMA["definitions"]["sqsEvent"]["anyOf"][1]["properties"]
     assert sqs["batch"]["default"] == header_define("MANIFEST_DEFAULT_SQS_BATCH")
-    cors = SCHEMA["definitions"]["api"]["properties"]["cors"]["anyOf"][1]["properties"]
+    ref = SCHEMA["definitions"]["api"]["properties"]["cors"]["anyOf"][1]["$ref"]
+    cors = SCHEMA["definitions"][ref.split("/")[-1]]["properties"]
     assert ",".join(cors["headers"]["default"]) == header_define("MANIFEST_CORS_DEFAULT_HEADERS")
 
 

@@ -159,6 +159,16 @@ DIAG(ROUTE_CLASH, SEV_ERROR, "E-ROUTE-CLASH",
     "two routes match the same requests (ANY covers every method; parameter names do not distinguish paths); remove or change one")
 DIAG(ROUTE_PARAM_CONFLICT, SEV_ERROR, "E-ROUTE-PARAM-CONFLICT",
     "API Gateway allows one variable segment per position under the same parent path; use the same {name} in both routes")
+DIAG(API_AUTHORIZER_UNKNOWN, SEV_ERROR, "E-API-AUTHORIZER-UNKNOWN",
+    "auth: names an authorizer declared under api.authorizers, or is none (public) or iam (SigV4-signed callers)")
+DIAG(API_NAME_UNKNOWN, SEV_ERROR, "E-API-NAME-UNKNOWN",
+    "a usage plan's keys name entries of api.api_keys, and a route's request model names an entry of api.models; declare it there or fix the name")
+DIAG(API_AUTH, SEV_ERROR, "E-API-AUTH",
+    "token and request authorizers name a function and read identity sources (a token authorizer exactly one header); cognito needs user_pools, jwt needs issuer and audience; scopes go with jwt and cognito authorizers; a route gives auth: or the older authorization:, not both (docs/manifest.md, api.authorizers)")
+DIAG(API_KIND, SEV_ERROR, "E-API-KIND",
+    "a REST API (the default) and an HTTP API (api.type: http) accept different keys: remove this one, or change api.type (docs/manifest.md marks the keys each kind has)")
+DIAG(API_CORS, SEV_ERROR, "E-API-CORS",
+    "routes on one path share one preflight, and a function adds one set of CORS headers to its responses: give the routes of a path, and the routes of a function, the same cors; credentials need explicit origins, not '*'")
 DIAG(ARN_SHAPE, SEV_ERROR, "E-ARN-SHAPE",
     "an ARN reads arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE (e.g. arn:aws:sqs:us-east-1:123456789012:jobs); or use an intrinsic such as !GetAtt Jobs.Arn")
 DIAG(ARN_SERVICE, SEV_ERROR, "E-ARN-SERVICE",

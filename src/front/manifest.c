@@ -197,6 +197,20 @@ kvs_from(struct manifest *m, struct manifest_kvs *kvs, const struct node *map)
 	kvs->n = map->n;
 }
 
+void
+mf_strlist_from(struct manifest *m, struct manifest_strlist *l,
+    const struct node *seq, const char *def, struct loc defloc)
+{
+	strlist_from(m, l, seq, def, defloc);
+}
+
+void
+mf_values_from(struct manifest *m, struct manifest_values *vals,
+    const struct node *n)
+{
+	values_from(m, vals, n);
+}
+
 char *
 manifest_logical_id(const char *name)
 {
@@ -625,39 +639,16 @@ build_api(struct manifest *m, const struct node *root)
 	strlist_from(m, &api->binary_media_types,
 	    node_get(a, "binary_media_types"), NULL, a->loc);
 
-	cors = node_get(a, "cors");
-	api->cors.loc = loc_of(cors, a->loc);
-	api->cors.max_age = -1;
-	api->cors.enabled = (cors && cors->kind == NODE_BOOL && cors->v.b) ||
-	    (cors && cors->kind == NODE_MAP);
-	if (api->cors.enabled) {
-		const struct node *h = node_get(cors, "headers");
-
-		strlist_from(m, &api->cors.origins, node_get(cors, "origins"),
-		    "*", api->cors.loc);
-		if (h && h->kind == NODE_SEQ)
-			strlist_from(m, &api->cors.headers, h, NULL,
-			    api->cors.loc);
-		else {
-			static const char *const defh[] = {"Content-Type",
-			    "X-Amz-Date", "Authorization", "X-Api-Key",
-			    "X-Amz-Security-Token"};
-			struct loc *locs;
-
-			api->cors.headers.v = mf_alloc(m, NELEM(defh),
-			    sizeof(char *));
-			locs = mf_alloc(m, NELEM(defh), sizeof(*locs));
-			for (i = 0; i < NELEM(defh); i++) {
-				api->cors.headers.v[i] = defh[i];
-				locs[i] = api->cors.loc;
-			}
-			api->cors.headers.locs = locs;
-			api->cors.headers.n = NELEM(defh);
-		}
-		strlist_from(m, &api->cors.methods, node_get(cors, "methods"),
-		    NULL, api->cors.loc);
-		api->cors.max_age = get_long(cors, "max_age", -1);
+	api->kind = MANIFEST_API_REST;
+	s = get_str(a, "type");
+	if (s && strcmp(s, "http") == 0) {
+		api->kind = MANIFEST_API_HTTP;
+		api->stage = get_str(a, "stage") ? api->stage :
+		    MANIFEST_DEFAULT_HTTP_STAGE;
 	}
+	cors = node_get(a, "cors");
+	mf_cors_from(m, &api->cors, cors, a->loc);
+	mf_build_api_extras(m, api, a);
 
 	routes = get_map(a, "routes");
 	if (routes && routes->n) {
@@ -687,10 +678,8 @@ build_api(struct manifest *m, const struct node *root)
 				const struct node *fn = node_get(v, "function");
 
 				r->function_loc = loc_of(fn, v->loc);
-				s = get_str(v, "authorization");
-				if (s && strcmp(s, "AWS_IAM") == 0)
-					r->authorization = MANIFEST_AUTH_AWS_IAM;
 			}
+			mf_build_route_extras(m, api, r, v);
 			api->routes_sorted[i] = r;
 		}
 		api->nroutes = routes->n;
@@ -852,6 +841,7 @@ mf_build_model(struct mf_ctx *c, const struct node *root)
 	mf_check_functions(c, root);
 	mf_check_roles(c);
 	mf_check_routes(c, root);
+	mf_check_api(c, root);
 	mf_check_paths(c);
 	c->d = out;
 	fold_defaults(c, &local, get_map(root, "defaults"));
@@ -895,8 +885,14 @@ manifest_drop_unresolved(struct manifest *m, const struct diags *d)
 		return;
 	for (i = 0; i < api->nroutes; i++)
 		if (api->routes[i].function != NULL &&
-		    !error_at(d, api->routes[i].key_loc))
-			api->routes[n++] = api->routes[i];
+		    !error_at(d, api->routes[i].key_loc)) {
+			int own = api->routes[i].cors == &api->routes[i].own_cors;
+
+			api->routes[n] = api->routes[i];
+			if (own) /* the copy points at its own CORS */
+				api->routes[n].cors = &api->routes[n].own_cors;
+			n++;
+		}
 	api->nroutes = n;
 	for (i = 0; i < n; i++)
 		api->routes_sorted[i] = &api->routes[i];

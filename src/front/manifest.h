@@ -43,7 +43,9 @@
  *   starting position LATEST; s3 events ["s3:ObjectCreated:*"]; schedule
  *   enabled; api name = service, stage "v1", endpoint type EDGE; cors
  *   origins ["*"], headers (MANIFEST_CORS_DEFAULT_HEADERS), methods: those of
- *   the routes plus OPTIONS; route authorization NONE; site index
+ *   the routes plus OPTIONS; api type rest (stage "$default" for http);
+ *   route auth: api.auth, else none; authorizer ttl 300 s, identity
+ *   header:Authorization; access log retention 14 days; site index
  *   "index.html", no error document. Optional event-source and async
  *   numbers left out are MANIFEST_UNSET, and the template leaves them to
  *   Lambda's own defaults.
@@ -297,9 +299,91 @@ enum manifest_http_method {
 	MANIFEST_HTTP_OPTIONS,
 };
 
+/* Who may call a route; also an authorizer's kind (TOKEN and up). */
 enum manifest_authorization {
 	MANIFEST_AUTH_NONE,
 	MANIFEST_AUTH_AWS_IAM,
+	MANIFEST_AUTH_TOKEN,   /* REST Lambda authorizer, one header */
+	MANIFEST_AUTH_REQUEST, /* Lambda authorizer (REST or HTTP) */
+	MANIFEST_AUTH_COGNITO, /* REST Cognito user pools */
+	MANIFEST_AUTH_JWT,     /* HTTP API JWT */
+};
+
+enum manifest_api_kind {
+	MANIFEST_API_REST, /* API Gateway REST API (v1), the default */
+	MANIFEST_API_HTTP, /* API Gateway HTTP API (v2) */
+};
+
+#define MANIFEST_DEFAULT_AUTH_TTL 300        /* seconds */
+#define MANIFEST_DEFAULT_AUTH_IDENTITY "header:Authorization"
+#define MANIFEST_DEFAULT_HTTP_STAGE "$default"
+
+/* An entry of api.authorizers. */
+struct manifest_authorizer {
+	const char *name;          /* the key: letters and digits */
+	enum manifest_authorization kind; /* TOKEN, REQUEST, COGNITO or JWT */
+	const char *kind_name;     /* "token", "request", "cognito", "jwt" */
+	const struct manifest_function *function; /* token/request, else NULL */
+	struct loc function_loc;
+	/* "header:Authorization", "query:x", "stage:x", "context:x"; default
+	 * header:Authorization (none for a request authorizer with ttl 0). */
+	struct manifest_strlist identity;
+	long ttl;                  /* seconds, default 300; 0: no caching */
+	struct manifest_values user_pools; /* cognito: ARNs or intrinsics */
+	const struct node *issuer; /* jwt: string or intrinsic, else NULL */
+	struct manifest_values audience;   /* jwt */
+	int simple_responses;      /* http request: default 1 */
+	const struct node *node;   /* the authorizer's map */
+	struct loc key_loc, loc;
+};
+
+/* Throttling: rate requests/s and burst; set is 0 when not written. */
+struct manifest_throttle {
+	int set;
+	double rate;
+	long burst;
+	struct loc loc;
+};
+
+/* An entry of api.usage_plans (REST only). */
+struct manifest_usage_plan {
+	const char *name;
+	const char *description;   /* or NULL */
+	struct manifest_strlist keys; /* names under api.api_keys */
+	struct manifest_throttle throttle;
+	long quota_limit;          /* MANIFEST_UNSET when no quota */
+	const char *quota_period;  /* "DAY", "WEEK", "MONTH", or NULL */
+	long quota_offset;         /* default 0 */
+	struct loc key_loc, loc;
+};
+
+/* An entry of api.models (REST only): a JSON schema. */
+struct manifest_model {
+	const char *name;
+	const struct node *schema; /* the schema map, as written */
+	struct loc key_loc;
+};
+
+/* A request model per content type of a route. */
+struct manifest_content_model {
+	const char *content_type;
+	const struct manifest_model *model; /* NULL when unresolved */
+	struct loc loc;
+};
+
+struct manifest_cors {
+	int enabled;
+	/* The literal origins (default ["*"], node NULL); an intrinsic origin
+	 * is left out here and is in origin_values, which holds them all. */
+	struct manifest_strlist origins;
+	struct manifest_values origin_values; /* every origin, in order */
+	int has_intrinsic_origin;
+	struct manifest_strlist headers; /* default MANIFEST_CORS_DEFAULT_HEADERS */
+	struct manifest_strlist methods; /* n == 0: the routes' methods + OPTIONS */
+	long max_age;                    /* seconds, -1 when unset */
+	int credentials;                 /* Access-Control-Allow-Credentials */
+	struct manifest_strlist expose_headers;
+	struct loc loc;
 };
 
 struct manifest_route {
@@ -310,7 +394,23 @@ struct manifest_route {
 	struct loc key_loc, loc;
 	const struct manifest_function *function;
 	struct loc function_loc;
+	/* Who may call, after api.auth (route auth: or authorization: wins):
+	 * NONE, AWS_IAM, or the kind of authorizer. */
 	enum manifest_authorization authorization;
+	const struct manifest_authorizer *authorizer; /* NULL: NONE/AWS_IAM */
+	struct loc auth_loc;     /* of the auth that applies (or the route) */
+	struct manifest_strlist scopes; /* jwt and cognito authorizers */
+	int api_key;             /* REST: x-api-key required */
+	/* REST request validation */
+	struct manifest_content_model *models; /* request.model is
+						 * application/json */
+	size_t nmodels;
+	struct manifest_strlist required_params; /* "query:x", "header:X" */
+	int validate_body, validate_params;
+	/* The CORS that applies to this route: &api->cors, the route's own
+	 * (cors: {...}), or NULL when off (cors: false, or none on the API). */
+	const struct manifest_cors *cors;
+	struct manifest_cors own_cors;
 };
 
 enum manifest_endpoint {
@@ -319,18 +419,11 @@ enum manifest_endpoint {
 	MANIFEST_ENDPOINT_PRIVATE,
 };
 
-struct manifest_cors {
-	int enabled;
-	struct manifest_strlist origins; /* default ["*"] (node NULL) */
-	struct manifest_strlist headers; /* default MANIFEST_CORS_DEFAULT_HEADERS */
-	struct manifest_strlist methods; /* n == 0: the routes' methods + OPTIONS */
-	long max_age;                    /* seconds, -1 when unset */
-	struct loc loc;
-};
 
 struct manifest_api {
+	enum manifest_api_kind kind; /* default REST */
 	const char *name;  /* default: the service name */
-	const char *stage; /* default "v1" */
+	const char *stage; /* default "v1" (REST), "$default" (HTTP) */
 	const char *description; /* or NULL */
 	struct manifest_cors cors;
 	struct manifest_strlist binary_media_types;
@@ -338,8 +431,38 @@ struct manifest_api {
 	struct manifest_route *routes;
 	size_t nroutes;
 	const struct manifest_route **routes_sorted; /* by path, then method */
+	/* api.auth: the routes' default (NONE when absent) */
+	enum manifest_authorization auth;
+	const struct manifest_authorizer *auth_authorizer;
+	struct manifest_authorizer *authorizers;
+	size_t nauthorizers;
+	struct manifest_strlist api_keys;       /* REST: names */
+	struct manifest_usage_plan *usage_plans; /* REST */
+	size_t nusage_plans;
+	struct manifest_throttle throttle;      /* stage default */
+	struct {
+		int enabled;
+		const char *format;  /* NULL: the default JSON line */
+		long retention;      /* days, default 14 */
+		struct loc loc;
+	} access_log;
+	struct manifest_model *models;          /* REST */
+	size_t nmodels;
+	struct {
+		const struct node *name;        /* NULL: no custom domain */
+		const struct node *certificate;
+		const char *base_path;          /* NULL: the root */
+		enum manifest_endpoint endpoint; /* default REGIONAL */
+		struct loc loc;
+	} domain;
 	struct loc loc;
 };
+
+/* The authorizer of api.authorizers called name, or NULL. */
+const struct manifest_authorizer *manifest_authorizer_find(
+    const struct manifest_api *api, const char *name);
+/* "none", "iam", "token", "request", "cognito", "jwt". */
+const char *manifest_authorization_name(enum manifest_authorization a);
 
 struct manifest_site {
 	const char *root;     /* directory, relative to the project */

@@ -7,6 +7,8 @@
  *   manifest_check_names.c  names, logical IDs and C symbols
  *   manifest_check_refs.c   roles, ARNs, function references and events
  *   manifest_check_routes.c API routes: functions, methods, paths, clashes
+ *   manifest_api.c          the API's authorizers, keys, plans, models, CORS
+ *   manifest_check_api.c    their checks (and the API kind's rules)
  *   manifest_check_paths.c  file paths that must stay inside the project
  *
  * The model is built from a tree the schema has already checked, but every
@@ -63,6 +65,27 @@ int mf_is_intrinsic(const struct node *n);
  * upper case as written in a route key), or -1. */
 int mf_method_find(const char *s, size_t n);
 
+/* strlist_from and values_from, for the other model files: a sequence
+ * of strings (or def at defloc when absent; def NULL: empty), and a value
+ * or sequence of values that may be intrinsics. */
+void mf_strlist_from(struct manifest *m, struct manifest_strlist *l,
+    const struct node *seq, const char *def, struct loc defloc);
+void mf_values_from(struct manifest *m, struct manifest_values *vals,
+    const struct node *n);
+
+/* ---- manifest_api.c: the API's model beyond its routes' basics ---- */
+
+/* CORS from node (true, false, a map or NULL), defaults filled in. */
+void mf_cors_from(struct manifest *m, struct manifest_cors *cors,
+    const struct node *node, struct loc defloc);
+/* Authorizers, keys, usage plans, throttle, access log, models, domain. */
+void mf_build_api_extras(struct manifest *m, struct manifest_api *api,
+    const struct node *a);
+/* A route's auth, api_key, request and cors (names resolved later, by
+ * mf_check_api). */
+void mf_build_route_extras(struct manifest *m, struct manifest_api *api,
+    struct manifest_route *r, const struct node *v);
+
 /* Fills the model from root, then runs every check on it. */
 void mf_build_model(struct mf_ctx *c, const struct node *root);
 
@@ -85,6 +108,9 @@ void mf_check_symbols(struct mf_ctx *c);
 void mf_check_functions(struct mf_ctx *c, const struct node *root);
 void mf_check_roles(struct mf_ctx *c);
 void mf_check_routes(struct mf_ctx *c, const struct node *root);
+/* manifest_check_api.c: authorizers, auth, keys, models, CORS, and what
+ * an HTTP API does not have; resolves the names routes use. */
+void mf_check_api(struct mf_ctx *c, const struct node *root);
 void mf_check_paths(struct mf_ctx *c);
 
 /* ---- tree access that tolerates wrong shapes ---- */
