@@ -40,6 +40,7 @@
 
 /* Outputs deploy and status read back. */
 #define MARSHAL_OUTPUT_API_URL "ApiUrl"
+#define MARSHAL_OUTPUT_API_DOMAIN_TARGET "ApiDomainTarget"
 #define MARSHAL_OUTPUT_SITE_URL "SiteUrl"
 #define MARSHAL_OUTPUT_SITE_BUCKET "SiteBucketName"
 #define MARSHAL_SITE_BUCKET_ID "SiteBucket"

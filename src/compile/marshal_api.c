@@ -2,7 +2,13 @@
  * marshal_api.c - the REST API: RestApi, the resource tree of the route
  * paths, one AWS_PROXY method per route, a CORS OPTIONS mock per path, a
  * Deployment, a Stage, one invoke permission per function, and the invoke
- * URL as an output.
+ * URL as an output. Authorizers, keys, models, the stage's settings and the
+ * domain are marshal_api_rest.c's; an HTTP API is marshal_api_http.c's.
+ *
+ * The OPTIONS mock answers a preflight as src/base/cors.c does for serve
+ * and the runtime: 200, Allow-Origin (the origin, or the request's Origin
+ * when it is one of several listed, with Vary: Origin), Allow-Credentials
+ * when set, Allow-Headers, Allow-Methods and Max-Age when set.
  *
  * The Deployment's logical ID ends with a hash of everything a deployment
  * snapshots (routes, their functions and authorization, CORS, binary media
@@ -198,7 +204,6 @@ proxy_method_add(struct mctx *c, const struct manifest_route *r,
 {
 	char *id = mstr("ApiMethod", path_id(v, n, r->path),
 	    mid_method(r->method_name), NULL);
-	char *fid = marshal_function_id(r->function);
 	cJSON *props, *integ;
 
 	mres_add(c, id, "AWS::ApiGateway::Method", r->key_loc, "route '%s'",
@@ -206,16 +211,12 @@ proxy_method_add(struct mctx *c, const struct manifest_route *r,
 	mj_add(props, "RestApiId", mj_ref(c, "Api"));
 	mj_add(props, "ResourceId", resource_ref(c, v, n, r->path));
 	mj_add_lit(c, props, "HttpMethod", r->method_name);
-	mj_add_lit(c, props, "AuthorizationType",
-	    r->authorization == MANIFEST_AUTH_AWS_IAM ? "AWS_IAM" : "NONE");
+	mapi_rest_method(c, r, props);
 	integ = mj_add_obj(c, props, "Integration");
 	mj_add_lit(c, integ, "Type", "AWS_PROXY");
 	mj_add_lit(c, integ, "IntegrationHttpMethod", "POST");
-	mj_add(integ, "Uri", mj_subs(c, "arn:${AWS::Partition}:apigateway:"
-	    "${AWS::Region}:lambda:path/2015-03-31/functions/${", fid,
-	    ".Arn}/invocations", NULL));
+	mj_add(integ, "Uri", mapi_lambda_uri(c, r->function));
 	jtree_push(deps, mj_take(c, id));
-	free(fid);
 }
 
 static void
@@ -273,19 +274,81 @@ cors_header(struct mctx *c, cJSON *params, const char **names, size_t *nnames,
 	names[(*nnames)++] = name;
 }
 
+/* Allow-Origin: the first origin (a literal or an intrinsic), which the
+ * response template replaces by the request's Origin when it is listed. */
+static void
+cors_origin_header(struct mctx *c, cJSON *params, const char **names,
+    size_t *nnames, const struct manifest_cors *cors)
+{
+	static const char key[] =
+	    "method.response.header.Access-Control-Allow-Origin";
+
+	if (cors->origin_values.n == 0 || cors->origin_values.v[0]->kind ==
+	    NODE_STRING) {
+		cors_header(c, params, names, nnames,
+		    "Access-Control-Allow-Origin",
+		    cors->origins.n > 0 ? cors->origins.v[0] : "*");
+		return;
+	}
+	jtree_add(c->a, params, key, mj_sub_value(c, "'${V}'",
+	    cors->origin_values.v[0]));
+	names[(*nnames)++] = "Access-Control-Allow-Origin";
+}
+
+/* The VTL that echoes a listed Origin: a string, or an Fn::Join when an
+ * origin is an intrinsic (CloudFormation puts its value in). */
+static cJSON *
+cors_origin_template(struct mctx *c, const struct manifest_cors *cors)
+{
+	cJSON *o, *args, *parts;
+	struct buf b = {0};
+	size_t i;
+
+	buf_puts(&b, "#set($origin = $input.params().header.get(\"Origin\"))\n#if(");
+	if (!cors->has_intrinsic_origin) {
+		for (i = 0; i < cors->origins.n; i++)
+			buf_printf(&b, "%s$origin == \"%s\"", i ? " || " : "",
+			    cors->origins.v[i]);
+		buf_puts(&b, ")\n#set($context.responseOverride.header."
+		    "Access-Control-Allow-Origin = $origin)\n#end\n");
+		return mj_take(c, buf_take(&b));
+	}
+	o = mj_obj(c);
+	args = mj_add_arr(c, o, "Fn::Join");
+	jtree_push(args, mj_lit(c, ""));
+	parts = mj_arr(c);
+	for (i = 0; i < cors->origin_values.n; i++) {
+		const struct node *v = cors->origin_values.v[i];
+
+		buf_printf(&b, "%s$origin == \"", i ? " || " : "");
+		if (v->kind == NODE_STRING) {
+			buf_printf(&b, "%s\"", v->str);
+			continue;
+		}
+		jtree_push(parts, mj_take(c, buf_take(&b)));
+		jtree_push(parts, mj_node(c, v));
+		buf_puts(&b, "\"");
+	}
+	buf_puts(&b, ")\n#set($context.responseOverride.header."
+	    "Access-Control-Allow-Origin = $origin)\n#end\n");
+	jtree_push(parts, mj_take(c, buf_take(&b)));
+	jtree_push(args, parts);
+	return o;
+}
+
 static void
 cors_method_add(struct mctx *c, const char *path,
     const struct manifest_route *const *routes, size_t nroutes,
     const struct apath *v, size_t n, cJSON *deps)
 {
-	const struct manifest_cors *cors = &c->m->api->cors;
+	const struct manifest_cors *cors = routes[0]->cors;
 	static const char hdr[] = "method.response.header.";
 	char *id = mstr("ApiMethod", path_id(v, n, path), "Options", NULL);
 	char *s, *key, age[32];
 	cJSON *props, *integ, *ir, *params, *mr, *mparams, *t;
 	struct buf b = {0};
 	size_t i;
-	const char *names[5];
+	const char *names[6];
 	size_t nnames = 0;
 
 	mres_add(c, id, "AWS::ApiGateway::Method", routes[0]->key_loc,
@@ -312,25 +375,20 @@ cors_method_add(struct mctx *c, const char *path,
 	s = cors_methods(cors, routes, nroutes);
 	cors_header(c, params, names, &nnames, "Access-Control-Allow-Methods", s);
 	free(s);
-	cors_header(c, params, names, &nnames, "Access-Control-Allow-Origin",
-	    cors->origins.n > 0 ? cors->origins.v[0] : "*");
+	if (cors->credentials)
+		cors_header(c, params, names, &nnames,
+		    "Access-Control-Allow-Credentials", "true");
+	cors_origin_header(c, params, names, &nnames, cors);
 	if (cors->max_age >= 0) {
 		snprintf(age, sizeof age, "%ld", cors->max_age);
 		cors_header(c, params, names, &nnames, "Access-Control-Max-Age", age);
 	}
 	t = mj_add_obj(c, ir, "ResponseTemplates");
-	if (cors->origins.n > 1) {
+	if (cors->origin_values.n > 1) {
 		/* A mock answers with one static value; to allow several
 		 * origins the template echoes the request's Origin when it is
 		 * one of them (and Vary tells caches that it does). */
-		buf_puts(&b, "#set($origin = $input.params().header.get(\"Origin\"))\n#if(");
-		for (i = 0; i < cors->origins.n; i++)
-			buf_printf(&b, "%s$origin == \"%s\"", i ? " || " : "",
-			    cors->origins.v[i]);
-		buf_puts(&b, ")\n#set($context.responseOverride.header."
-		    "Access-Control-Allow-Origin = $origin)\n#end\n");
-		mj_add_str(c, t, "application/json", b.data);
-		buf_free(&b);
+		mj_add(t, "application/json", cors_origin_template(c, cors));
 		cors_header(c, params, names, &nnames, "Vary", "Origin");
 	} else
 		mj_add_lit(c, t, "application/json", "");
@@ -351,12 +409,111 @@ cors_method_add(struct mctx *c, const char *path,
 	jtree_push(deps, mj_take(c, id));
 }
 
+/* Any node, in the hash: its kind, text and members, depth first. */
+static void
+fnv_node(struct fnv *f, const struct node *n)
+{
+	char kind[2] = {(char)('0' + (n ? (int)n->kind : 0)), '\0'};
+	size_t i;
+
+	fnv_field(f, kind);
+	if (n == NULL)
+		return;
+	if (n->kind == NODE_SEQ)
+		for (i = 0; i < n->n; i++)
+			fnv_node(f, n->items[i]);
+	else if (n->kind == NODE_MAP)
+		for (i = 0; i < n->n; i++) {
+			fnv_field(f, n->pairs[i].key->str);
+			fnv_node(f, n->pairs[i].value);
+		}
+	else
+		fnv_field(f, n->str ? n->str : "");
+}
+
+/* The CORS fields of the first hash, then (when set) the newer ones. */
+static void
+fnv_cors(struct fnv *f, const struct manifest_cors *cors)
+{
+	char num[32];
+	size_t i;
+
+	for (i = 0; i < cors->origins.n; i++)
+		fnv_field(f, cors->origins.v[i]);
+	fnv_field(f, "|");
+	for (i = 0; i < cors->headers.n; i++)
+		fnv_field(f, cors->headers.v[i]);
+	fnv_field(f, "|");
+	for (i = 0; i < cors->methods.n; i++)
+		fnv_field(f, cors->methods.v[i]);
+	snprintf(num, sizeof(num), "%ld", cors->max_age);
+	fnv_field(f, num);
+	if (cors->credentials || cors->has_intrinsic_origin) {
+		fnv_field(f, cors->credentials ? "credentials" : "-");
+		for (i = 0; i < cors->origin_values.n; i++)
+			fnv_node(f, cors->origin_values.v[i]);
+	}
+}
+
+/*
+ * What issue 15 added to a route, only when present, so the deployment of
+ * a manifest without these keeps its logical ID.
+ */
+static void
+fnv_route_extras(struct fnv *f, const struct manifest_api *api,
+    const struct manifest_route *r)
+{
+	size_t i;
+
+	if (r->authorizer)
+		fnv_field(f, r->authorizer->name);
+	for (i = 0; i < r->scopes.n; i++)
+		fnv_field(f, r->scopes.v[i]);
+	if (r->api_key)
+		fnv_field(f, "api-key");
+	for (i = 0; i < r->nmodels; i++) {
+		fnv_field(f, r->models[i].content_type);
+		fnv_field(f, r->models[i].model ? r->models[i].model->name : "");
+	}
+	for (i = 0; i < r->required_params.n; i++)
+		fnv_field(f, r->required_params.v[i]);
+	if (r->validate_body || r->validate_params)
+		fnv_field(f, r->validate_body ? r->validate_params ? "va" :
+		    "vb" : "vp");
+	if (r->cors != (api->cors.enabled ? &api->cors : NULL)) {
+		fnv_field(f, r->cors ? "own-cors" : "no-cors");
+		if (r->cors)
+			fnv_cors(f, r->cors);
+	}
+}
+
+/* The authorizers and models, only when there are some. */
+static void
+fnv_api_extras(struct fnv *f, const struct manifest_api *api)
+{
+	char num[32];
+	size_t i;
+
+	for (i = 0; i < api->nauthorizers; i++) {
+		const struct manifest_authorizer *z = &api->authorizers[i];
+
+		fnv_field(f, z->name);
+		fnv_node(f, z->node);
+		snprintf(num, sizeof(num), "%ld", z->ttl);
+		fnv_field(f, num);
+	}
+	for (i = 0; i < api->nmodels; i++) {
+		fnv_field(f, api->models[i].name);
+		fnv_node(f, api->models[i].schema);
+	}
+}
+
 /* What a deployment snapshots, hashed: 12 hex digits. */
 static void
 deployment_hash(const struct manifest_api *api, char out[13])
 {
 	struct fnv f = {14695981039346656037ULL};
-	char hex[17], num[32];
+	char hex[17];
 	size_t i;
 
 	fnv_field(&f, "spartac-api-1");
@@ -368,103 +525,28 @@ deployment_hash(const struct manifest_api *api, char out[13])
 		fnv_field(&f, r->function->name);
 		fnv_field(&f, r->authorization == MANIFEST_AUTH_AWS_IAM ?
 		    "AWS_IAM" : "NONE");
+		fnv_route_extras(&f, api, r);
 	}
 	fnv_field(&f, api->cors.enabled ? "cors" : "no-cors");
-	if (api->cors.enabled) {
-		for (i = 0; i < api->cors.origins.n; i++)
-			fnv_field(&f, api->cors.origins.v[i]);
-		fnv_field(&f, "|");
-		for (i = 0; i < api->cors.headers.n; i++)
-			fnv_field(&f, api->cors.headers.v[i]);
-		fnv_field(&f, "|");
-		for (i = 0; i < api->cors.methods.n; i++)
-			fnv_field(&f, api->cors.methods.v[i]);
-		snprintf(num, sizeof(num), "%ld", api->cors.max_age);
-		fnv_field(&f, num);
-	}
+	if (api->cors.enabled)
+		fnv_cors(&f, &api->cors);
 	fnv_field(&f, "|");
 	for (i = 0; i < api->binary_media_types.n; i++)
 		fnv_field(&f, api->binary_media_types.v[i]);
+	fnv_api_extras(&f, api);
 	fnv_hex(&f, hex);
 	memcpy(out, hex, 12);
 	out[12] = '\0';
 }
 
-void
-marshal_api(struct mctx *c)
+/* One invoke permission per function the API serves, in manifest order. */
+static void
+api_permissions(struct mctx *c, const unsigned char *served)
 {
-	const struct manifest_api *api = c->m->api;
-	struct apath *v;
-	size_t n, i, j, k, fi;
-	cJSON *props, *res, *deps, *o;
-	char *id, *fid, hash[13];
-	const char *endpoint;
-	unsigned char *served;
+	size_t fi;
+	cJSON *props;
+	char *id, *fid;
 
-	if (api == NULL)
-		return;
-	mres_add(c, "Api", "AWS::ApiGateway::RestApi", api->loc, "the REST API",
-	    NULL, &props);
-	mj_add_str(c, props, "Name", api->name);
-	if (api->description != NULL)
-		mj_add_str(c, props, "Description", api->description);
-	endpoint = api->endpoint == MANIFEST_ENDPOINT_REGIONAL ? "REGIONAL" :
-	    api->endpoint == MANIFEST_ENDPOINT_PRIVATE ? "PRIVATE" : "EDGE";
-	o = mj_add_obj(c, props, "EndpointConfiguration");
-	mj_add(o, "Types", mj_strings(c, &endpoint, 1));
-	if (api->binary_media_types.n > 0)
-		mj_add(props, "BinaryMediaTypes",
-		    mj_strings(c, api->binary_media_types.v, api->binary_media_types.n));
-	if (api->nroutes == 0)
-		return; /* a deployment needs at least one method */
-
-	v = apaths_collect(api, &n);
-	for (i = 0; i < n; i++) {
-		id = mstr("ApiResource", v[i].id, NULL);
-		mres_add(c, id, "AWS::ApiGateway::Resource", api->loc,
-		    "an API resource (a path prefix of the routes)", NULL, &props);
-		mj_add(props, "ParentId", v[i].parent == (size_t)-1 ?
-		    mj_getatt(c, "Api", "RootResourceId") :
-		    resource_ref(c, v, n, v[v[i].parent].path));
-		mj_add_str(c, props, "PathPart", strrchr(v[i].path, '/') + 1);
-		mj_add(props, "RestApiId", mj_ref(c, "Api"));
-		free(id);
-	}
-
-	deps = mj_arr(c);
-	for (i = 0; i < api->nroutes; i = j) {
-		const struct manifest_route *const *group = &api->routes_sorted[i];
-		int has_options = 0;
-
-		for (j = i; j < api->nroutes &&
-		    strcmp(api->routes_sorted[j]->path, group[0]->path) == 0; j++) {
-			proxy_method_add(c, api->routes_sorted[j], v, n, deps);
-			if (api->routes_sorted[j]->method == MANIFEST_HTTP_OPTIONS)
-				has_options = 1;
-		}
-		if (api->cors.enabled && !has_options)
-			cors_method_add(c, group[0]->path, group, j - i, v, n, deps);
-	}
-
-	deployment_hash(api, hash);
-	id = xasprintf("ApiDeployment%s", hash);
-	res = mres_add(c, id, "AWS::ApiGateway::Deployment", api->loc,
-	    "the API deployment", NULL, &props);
-	mj_add_str(c, props, "Description", hash);
-	mj_add(props, "RestApiId", mj_ref(c, "Api"));
-	/* A deployment snapshots the methods, so it must come after them. */
-	mj_add(res, "DependsOn", deps);
-
-	mres_add(c, "ApiStage", "AWS::ApiGateway::Stage", api->loc,
-	    "the API stage", NULL, &props);
-	mj_add(props, "DeploymentId", mj_ref_take(c, id));
-	mj_add(props, "RestApiId", mj_ref(c, "Api"));
-	mj_add_lit(c, props, "StageName", api->stage);
-
-	/* One permission per function, in manifest order. */
-	served = xcalloc(c->m->nfunctions + 1, 1);
-	for (k = 0; k < api->nroutes; k++)
-		served[api->routes[k].function - c->m->functions] = 1;
 	for (fi = 0; fi < c->m->nfunctions; fi++) {
 		const struct manifest_function *f = &c->m->functions[fi];
 
@@ -482,7 +564,93 @@ marshal_api(struct mctx *c)
 		free(id);
 		free(fid);
 	}
-	free(served);
+}
+
+/* The resources of the path prefixes, then the methods of each path (and
+ * its CORS preflight); the methods' IDs go to deps. */
+static void
+rest_tree(struct mctx *c, const struct apath *v, size_t n, cJSON *deps)
+{
+	const struct manifest_api *api = c->m->api;
+	cJSON *props;
+	size_t i, j;
+	char *id;
+
+	for (i = 0; i < n; i++) {
+		id = mstr("ApiResource", v[i].id, NULL);
+		mres_add(c, id, "AWS::ApiGateway::Resource", api->loc,
+		    "an API resource (a path prefix of the routes)", NULL, &props);
+		mj_add(props, "ParentId", v[i].parent == (size_t)-1 ?
+		    mj_getatt(c, "Api", "RootResourceId") :
+		    resource_ref(c, v, n, v[v[i].parent].path));
+		mj_add_str(c, props, "PathPart", strrchr(v[i].path, '/') + 1);
+		mj_add(props, "RestApiId", mj_ref(c, "Api"));
+		free(id);
+	}
+	for (i = 0; i < api->nroutes; i = j) {
+		const struct manifest_route *const *group = &api->routes_sorted[i];
+		int has_options = 0;
+
+		for (j = i; j < api->nroutes &&
+		    strcmp(api->routes_sorted[j]->path, group[0]->path) == 0; j++) {
+			proxy_method_add(c, api->routes_sorted[j], v, n, deps);
+			if (api->routes_sorted[j]->method == MANIFEST_HTTP_OPTIONS)
+				has_options = 1;
+		}
+		/* The checks made the CORS of one path's routes agree. */
+		if (group[0]->cors != NULL && !has_options)
+			cors_method_add(c, group[0]->path, group, j - i, v, n, deps);
+	}
+}
+
+static void
+rest_api(struct mctx *c)
+{
+	const struct manifest_api *api = c->m->api;
+	struct apath *v;
+	size_t n, i;
+	cJSON *props, *res, *deps, *o;
+	char *id, hash[13];
+	const char *endpoint;
+
+	mres_add(c, "Api", "AWS::ApiGateway::RestApi", api->loc, "the REST API",
+	    NULL, &props);
+	mj_add_str(c, props, "Name", api->name);
+	if (api->description != NULL)
+		mj_add_str(c, props, "Description", api->description);
+	endpoint = api->endpoint == MANIFEST_ENDPOINT_REGIONAL ? "REGIONAL" :
+	    api->endpoint == MANIFEST_ENDPOINT_PRIVATE ? "PRIVATE" : "EDGE";
+	o = mj_add_obj(c, props, "EndpointConfiguration");
+	mj_add(o, "Types", mj_strings(c, &endpoint, 1));
+	if (api->binary_media_types.n > 0)
+		mj_add(props, "BinaryMediaTypes",
+		    mj_strings(c, api->binary_media_types.v, api->binary_media_types.n));
+	if (api->nroutes == 0)
+		return; /* a deployment needs at least one method */
+
+	mapi_rest_authorizers(c, api);
+	mapi_rest_models(c, api);
+	v = apaths_collect(api, &n);
+	deps = mj_arr(c);
+	rest_tree(c, v, n, deps);
+
+	deployment_hash(api, hash);
+	id = xasprintf("ApiDeployment%s", hash);
+	res = mres_add(c, id, "AWS::ApiGateway::Deployment", api->loc,
+	    "the API deployment", NULL, &props);
+	mj_add_str(c, props, "Description", hash);
+	mj_add(props, "RestApiId", mj_ref(c, "Api"));
+	/* A deployment snapshots the methods, so it must come after them. */
+	mj_add(res, "DependsOn", deps);
+
+	mres_add(c, "ApiStage", "AWS::ApiGateway::Stage", api->loc,
+	    "the API stage", NULL, &props);
+	mj_add(props, "DeploymentId", mj_ref_take(c, id));
+	mapi_rest_stage(c, api, props);
+	mj_add(props, "RestApiId", mj_ref(c, "Api"));
+	mj_add_lit(c, props, "StageName", api->stage);
+	mapi_rest_keys(c, api);
+	mapi_domain(c, api);
 
 	mid_claim_output(c, MARSHAL_OUTPUT_API_URL, api->loc, "the API URL output",
 	    NULL);
@@ -496,4 +664,25 @@ marshal_api(struct mctx *c)
 		free(v[i].id);
 	}
 	free(v);
+}
+
+void
+marshal_api(struct mctx *c)
+{
+	const struct manifest_api *api = c->m->api;
+	unsigned char *served;
+	size_t k;
+
+	if (api == NULL)
+		return;
+	served = xcalloc(c->m->nfunctions + 1, 1);
+	for (k = 0; k < api->nroutes; k++)
+		served[api->routes[k].function - c->m->functions] = 1;
+	if (api->kind == MANIFEST_API_HTTP)
+		marshal_api_http(c, served);
+	else
+		rest_api(c);
+	if (api->nroutes > 0)
+		api_permissions(c, served);
+	free(served);
 }

@@ -230,6 +230,35 @@ void marshal_lambda(struct mctx *c);
 void marshal_events(struct mctx *c);
 void marshal_events_s3_apply(struct mctx *c);
 void marshal_api(struct mctx *c);
+/* marshal_lambda.c calls it: the SPARTA_CORS_* variables of a function
+ * serving REST routes with CORS on (marshal_api_auth.c). */
+void marshal_api_cors_env(struct mctx *c, const struct manifest_function *f,
+    cJSON *vars);
+
+/* ---- the API's parts (marshal_api_*.c) ---- */
+
+/* marshal_api_http.c: all of an HTTP API; served[i] for functions[i]. */
+void marshal_api_http(struct mctx *c, const unsigned char *served);
+/* marshal_api_rest.c */
+void mapi_rest_authorizers(struct mctx *c, const struct manifest_api *api);
+void mapi_rest_method(struct mctx *c, const struct manifest_route *r,
+    cJSON *props);
+void mapi_rest_models(struct mctx *c, const struct manifest_api *api);
+void mapi_rest_keys(struct mctx *c, const struct manifest_api *api);
+void mapi_rest_stage(struct mctx *c, const struct manifest_api *api,
+    cJSON *props);
+void mapi_domain(struct mctx *c, const struct manifest_api *api);
+/* marshal_api_auth.c */
+cJSON *mapi_identity(struct mctx *c, const struct manifest_authorizer *z,
+    enum manifest_api_kind kind);
+cJSON *mapi_lambda_uri(struct mctx *c, const struct manifest_function *f);
+/* zid's Lambda permission, SourceArn the authorizer's ARN. */
+void mapi_authorizer_permission(struct mctx *c,
+    const struct manifest_authorizer *z, const char *zid);
+/* The log group ApiAccessLogs; returns the stage's access-log settings. */
+cJSON *mapi_access_log(struct mctx *c, const struct manifest_api *api);
+/* The origins comma-joined: a string, or Fn::Join with intrinsics. */
+cJSON *mapi_cors_origins(struct mctx *c, const struct manifest_cors *cors);
 void marshal_site(struct mctx *c);
 /*
  * Whether condition own (NULL: always true) can hold while condition dep

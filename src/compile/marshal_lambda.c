@@ -45,6 +45,7 @@ environment_add(struct mctx *c, const struct manifest_function *f, cJSON *props)
 			jtree_add(c->a, vars, name, v);
 		free(name);
 	}
+	marshal_api_cors_env(c, f, vars);
 	for (i = 0; i < f->environment.n; i++)
 		jtree_add(c->a, vars, f->environment.v[i].key,
 		    mj_env_value(c, f->environment.v[i].value));
