@@ -89,7 +89,11 @@ static size_t
 apath_find(const struct apath *v, size_t n, const char *path)
 {
 	struct apath key = {(char *)(uintptr_t)path, NULL, 0};
-	const struct apath *p = bsearch(&key, v, n, sizeof(*v), apath_cmp);
+	const struct apath *p;
+
+	if (n == 0) /* only the root "/": no resources (and bsearch wants v) */
+		return (size_t)-1;
+	p = bsearch(&key, v, n, sizeof(*v), apath_cmp);
 
 	return p ? (size_t)(p - v) : (size_t)-1;
 }
