@@ -44,7 +44,7 @@ BUILD    ?= build-san
 SANFLAGS := -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
-PKGS     := yaml-0.1 libcjson libzip libcurl expat openssl libgvc
+PKGS     := yaml-0.1 libcjson libzip expat openssl libgvc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 

@@ -60,7 +60,7 @@ cp tests/runtime/go/main.go tests/runtime/go/go.mod "$W/go/"
 	CGO_ENABLED=0 GOFLAGS=-mod=mod go build -tags lambda.norpc -trimpath \
 	-ldflags "-s -w" -o "$W/go-bootstrap" .)
 cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Isrc -o "$W/emu_bench" bench/emu_bench.c \
-	build/libspartac.a $(pkg-config --libs yaml-0.1 libcjson libzip libcurl expat openssl) -lm
+	build/libspartac.a $(pkg-config --libs yaml-0.1 libcjson libzip expat openssl) -lm
 
 python3 - "$W" "$COLD" "$WARM" "$RIE" "$AWS_LAMBDA_GO" <<'PY'
 import json, os, re, socket, subprocess, sys, time, urllib.request

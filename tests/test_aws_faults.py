@@ -165,7 +165,7 @@ def test_200_calls_through_one_in_five_failures(moto_auth, tmp_path):
     assert len(rows) == 201
     calls, requests = int(rows[200][1]), int(rows[200][2])
     assert calls == 200
-    # every fault kind was met and retried; libcurl itself resends a request
+    # every fault kind was met and retried; the wire itself resends a request
     # once when a reused connection turns out to be dead (the reset fault),
     # so the proxy may count a few more requests than the client sent
     assert set(proxy.injected) == set(FaultProxy.FAULTS)

@@ -100,7 +100,7 @@ def test_query_bodies_match_botocore(tmp_path):
     finally:
         rec.close()
     assert len(rec.requests) == len(cases)
-    # one client, one connection: libcurl keeps it alive across calls
+    # one client, one connection: wire.c keeps it alive across calls
     assert len(set(rec.ports)) == 1
     for (service, op, _, params), (raw, form) in zip(cases, rec.requests):
         assert form == botocore_form(service, op, params), op

@@ -229,7 +229,7 @@ def test_loopback_endpoint_accepted(peers, tmp_path, template):
 
 
 def test_signature_matches_canonical_url(moto_auth, tmp_path):
-    """moto checks the signature: what is signed (host, path) is what libcurl
+    """moto checks the signature: what is signed (host, path) is what the wire
     sent for a URL written in upper case with the default port."""
     url, key, secret, _ = moto_auth
     port = url.rsplit(":", 1)[1]

@@ -104,7 +104,7 @@ def env(moto, tmp_path_factory):
     e = {
         **offline_aws_env(home, REGION),
         # TemplateURL must say localhost for moto (a known moto limit);
-        # spartac's libcurl resolves localhost itself, with or without
+        # spartac resolves localhost itself (src/aws/wire.c), with or without
         # /etc/hosts.
         "ENDPOINT": f"http://localhost:{port}",
         # The AWS CLI asks the system resolver, and a minimal machine has

@@ -104,3 +104,40 @@ def test_destinations_are_edges(page):
     for label in ("on failure", "failed records", "dead letters"):
         assert f">{label}<" in html, label
     assert "fn:audit-&gt;res:DeadLetters" in titles or "fn:audit->res:DeadLetters" in titles, titles[:500]
+
+
+def test_api_auth_keys_and_domain(tmp_path):
+    """Who may call each route, the authorizers, keys and plans, the stage's
+    throttling and the custom domain with the output its DNS record needs."""
+    case = ROOT / "tests" / "manifests" / "valid" / "api-rest-auth.yaml"
+    r = run("describe", "-f", str(case), "-o", str(tmp_path / "page.html"))
+    assert r.returncode == 0, r.stderr
+    html = (tmp_path / "page.html").read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert "REST API orders&#45;api (stage v1)" in html          # the graph's cluster
+    assert "authorizer Bearer" in html and "domain api.orders.example.com/v1" in html
+    assert "GET /orders list-orders Bearer (token)" in text
+    assert "POST /orders create-order Pool (cognito) scopes orders/write validated" in text
+    assert "GET /orders/{id} get-order Bearer (token) API key" in text
+    assert "DELETE /orders/{id} admin iam" in text and "POST /webhook webhook none" in text
+    assert ("Partner request function authorize-request header:X-Partner query:tenant "
+            "context:sourceIp 60 s") in text
+    assert "Pool cognito !Ref UserPoolArn header:Authorization 300 s" in text
+    assert "Keys: partner-a, partner_b" in text
+    assert "bronze partner-a 5/s, burst 10 1000 per DAY" in text
+    assert "gold partner_b, partner-a 100.5/s, burst 200 100000 per MONTH" in text
+    assert "v1: throttle 500/s, burst 1000; access log kept 30 days" in text
+    assert "api.orders.example.com/v1 (EDGE, certificate !Ref CertificateArn)" in text
+    assert "ApiDomainTarget" in text
+
+
+def test_http_api_is_named_so(tmp_path):
+    case = ROOT / "tests" / "manifests" / "valid" / "api-http.yaml"
+    r = run("describe", "-f", str(case), "-o", str(tmp_path / "page.html"))
+    assert r.returncode == 0, r.stderr
+    html = (tmp_path / "page.html").read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert "HTTP API notes&#45;http (stage $default)" in html
+    assert "GET /notes notes Jwt (jwt) scopes notes/read" in text
+    assert "Key request function authorize (simple responses) header:X-Api-Token 30 s" in text
+    assert "Jwt jwt issuer !Sub" in text or "Jwt jwt issuer (intrinsic)" in text

@@ -233,7 +233,7 @@ def _link_against_libspartac(src, exe):
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     pc = subprocess.run(["pkg-config", "--cflags", "--libs", "yaml-0.1", "libcjson", "libzip",
-                         "libcurl", "expat", "openssl"], capture_output=True, text=True).stdout.split()
+                         "expat", "openssl"], capture_output=True, text=True).stdout.split()
     r = subprocess.run(["cc", "-O1", "-std=c11", "-D_POSIX_C_SOURCE=200809L", *flags,
                         f"-I{ROOT / 'src'}", "-o", str(exe), str(src), str(lib), *pc, "-lm"],
                        capture_output=True, text=True)

@@ -5,7 +5,7 @@
 # Contents: make install PREFIX=/usr (the binary, the man page, the schema,
 # <sparta/lambda.h>, the sparta-lambda pkg-config file).
 # Depends: the libraries the binary links (dpkg-shlibdeps, from dpkg-dev:
-# libcurl, Graphviz's libgvc and the rest), and what spartac drives when it
+# OpenSSL, libyaml, libzip, Graphviz's libgvc and the rest), and what spartac drives when it
 # builds a bootstrap (gcc, and musl-tools for musl-gcc).
 # Recommends: BearSSL (libbearssl-dev), which a bootstrap links when its
 # handlers include <sparta/aws.h>; without it such a handler's HTTPS calls

@@ -27,7 +27,7 @@ cd "$(dirname "$0")/.."
 # whose handlers call sparta_fetch (src/runtime/tls.c says how its archive
 # links with musl).
 BUILD_DEBS="gcc libc6-dev make pkg-config libyaml-dev libcjson-dev libzip-dev \
-libcurl4-openssl-dev libexpat1-dev libssl-dev libgraphviz-dev musl-tools binutils \
+libexpat1-dev libssl-dev libgraphviz-dev musl-tools binutils \
 gcc-aarch64-linux-gnu musl-dev:arm64 git dpkg-dev libbearssl-dev libbearssl-dev:arm64"
 # ca-certificates: pip and go fetch over HTTPS. cargo: cargo-lambda runs
 # `cargo metadata`. jq: the postmarshal hook of tests/manifests/valid/arm64-hooks.

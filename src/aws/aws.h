@@ -2,8 +2,8 @@
  * aws.h - the AWS client: configuration, credentials, transport, errors.
  *
  * One struct aws per run holds the resolved profile and region, the
- * credentials (refreshed before they expire), one libcurl handle whose
- * connections are reused, the clock-skew correction and the retry quota.
+ * credentials (refreshed before they expire), the connections kept alive
+ * between requests (wire.c), the clock-skew correction and the retry quota.
  * The typed calls are in cfn.h, s3.h, iam.h and sts.h; each takes the client
  * and a struct aws_error, returns 0 on success and -1 on failure with the
  * error filled in, and hands results back in structs with their own _free.

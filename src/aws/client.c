@@ -1,13 +1,12 @@
 /*
- * client.c - the client's life: profile, region, shared files, curl handle.
+ * client.c - the client's life: profile, region, shared files, kept connections.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
-
 #include "aws/internal.h"
+#include "aws/wire.h"
 #include "base/util.h"
 
 static char *
@@ -49,12 +48,11 @@ aws_open(const struct aws_options *opt, struct aws_error *err)
 	struct aws *aws = xcalloc(1, sizeof *aws);
 	const char *p, *region;
 	char *path;
-	static int curl_ready;
+	static int seeded;
 
-	if (!curl_ready) {
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		curl_ready = 1;
+	if (!seeded) {
 		srand((unsigned)time(NULL) ^ (unsigned)clock());
+		seeded = 1;
 	}
 	if (opt->profile && *opt->profile) {
 		aws->profile = xstrdup(opt->profile);
@@ -127,7 +125,6 @@ aws_open(const struct aws_options *opt, struct aws_error *err)
 	if ((p = env("AWS_CA_BUNDLE")) != NULL ||
 	    (p = aws_ini_get(&aws->config, aws->profile, "ca_bundle")) != NULL)
 		aws->ca_bundle = xstrdup(p);
-	aws->curl = curl_easy_init();
 	return aws;
 }
 
@@ -149,8 +146,7 @@ aws_close(struct aws *aws)
 {
 	if (aws == NULL)
 		return;
-	if (aws->curl)
-		curl_easy_cleanup(aws->curl);
+	wire_free(aws->wire);
 	aws_creds_free(&aws->creds);
 	aws_ini_free(&aws->config);
 	aws_ini_free(&aws->credentials);

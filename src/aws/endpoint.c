@@ -6,7 +6,7 @@
  * must be https, or http on a loopback address (moto, LocalStack on the
  * developer's machine); anything else would send signed requests and
  * credentials in clear text, so it is refused. The URL is read by
- * aws_url_parse (url.h), the parser whose canonical form libcurl is given,
+ * aws_url_parse (url.h), the parser whose canonical form is what is sent,
  * so the host checked here is the host connected to.
  */
 #include <ctype.h>

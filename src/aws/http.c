@@ -1,8 +1,6 @@
 /*
- * http.c - the transport: libcurl, signing, retries, error decoding.
- *
- * One curl easy handle per client, reset between requests, so connections
- * and TLS sessions are reused. Retries follow the SDKs' "standard" mode:
+ * http.c - the transport: signing, retries, error decoding; the bytes go
+ * over wire.c, which keeps connections alive between requests. Retries follow the SDKs' "standard" mode:
  * throttling, 5xx, transient codes, resets and timeouts are retried with
  * full-jitter exponential backoff, up to AWS_MAX_ATTEMPTS attempts (default
  * 3) and within a retry quota (500 tokens, 5 a retry, 10 after a timeout,
@@ -17,10 +15,10 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 
 #include "aws/internal.h"
 #include "aws/url.h"
+#include "aws/wire.h"
 #include "base/diag.h"
 #include "base/util.h"
 
@@ -119,15 +117,6 @@ sleep_ms(const struct aws *aws, long ms)
 	}
 }
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 const char *
 aws_response_header(const struct aws_response *r, const char *name)
 {
@@ -139,8 +128,8 @@ aws_response_header(const struct aws_response *r, const char *name)
 	return NULL;
 }
 
-static void
-response_reset(struct aws_response *r)
+void
+aws_response_headers_clear(struct aws_response *r)
 {
 	size_t i;
 
@@ -149,6 +138,12 @@ response_reset(struct aws_response *r)
 		free(r->hdr[i].value);
 	}
 	r->nhdr = 0;
+}
+
+static void
+response_reset(struct aws_response *r)
+{
+	aws_response_headers_clear(r);
 	r->body.len = 0;
 	if (r->body.data)
 		r->body.data[0] = '\0';
@@ -162,43 +157,6 @@ aws_response_free(struct aws_response *r)
 	free(r->hdr);
 	buf_free(&r->body);
 	memset(r, 0, sizeof *r);
-}
-
-static size_t
-on_body(char *p, size_t size, size_t n, void *ud)
-{
-	buf_append(ud, p, size * n);
-	return size * n;
-}
-
-static size_t
-on_header(char *p, size_t size, size_t n, void *ud)
-{
-	struct aws_response *r = ud;
-	size_t len = size * n, i;
-	const char *colon;
-
-	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
-		for (i = 0; i < r->nhdr; i++) {
-			free(r->hdr[i].name);
-			free(r->hdr[i].value);
-		}
-		r->nhdr = 0;
-		return len;
-	}
-	colon = memchr(p, ':', len);
-	if (colon != NULL) {
-		const char *v = colon + 1, *end = p + len;
-		while (v < end && (*v == ' ' || *v == '\t'))
-			v++;
-		while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
-			end--;
-		r->hdr = xgrow(r->hdr, &r->cap, r->nhdr + 1, sizeof *r->hdr);
-		r->hdr[r->nhdr].name = xstrndup(p, (size_t)(colon - p));
-		r->hdr[r->nhdr].value = xstrndup(v, (size_t)(end - v));
-		r->nhdr++;
-	}
-	return len;
 }
 
 static const char *
@@ -272,153 +230,59 @@ error_decode(const struct aws_request *req, const struct aws_response *resp,
 	cJSON_Delete(j);
 }
 
-static int
-on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-    curl_off_t ulnow)
-{
-	struct aws *aws = arg;
-
-	(void)dltotal;
-	(void)dlnow;
-	/* libcurl calls this at least once a second, also while it waits
-	 * for a reply: returning non-zero abandons the transfer */
-	if (cancelled(aws))
-		return 1;
-	if (aws->progress && ultotal > 0)
-		aws->progress(aws->progress_arg, (unsigned long long)ulnow,
-		    (unsigned long long)ultotal);
-	return 0;
-}
-
-static size_t
-on_read(char *p, size_t size, size_t n, void *ud)
-{
-	size_t got = fread(p, size, n, ud);
-
-	/* a file that shrank under us: fail rather than send short */
-	if (got < n && ferror((FILE *)ud))
-		return CURL_READFUNC_ABORT;
-	return got;
-}
-
-static int
-curl_is_retryable(CURLcode rc)
-{
-	switch (rc) {
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_OPERATION_TIMEDOUT:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 /* The server's clock from its Date header, minus ours. */
 static long
 skew_from_date(const char *date)
 {
-	time_t server = date ? curl_getdate(date, NULL) : -1;
+	long long server = wire_parse_date(date);
 
 	if (server <= 0)
 		return 0;
 	return (long)(server - time(NULL));
 }
 
-static CURLcode
+static enum wire_result
 perform(struct aws *aws, struct aws_request *req, const struct aws_url *url,
     const struct sigv4_output *sig, const struct aws_creds *creds,
-    struct aws_response *resp, char *errbuf)
+    struct aws_response *resp, char *errbuf, size_t errlen)
 {
-	CURL *c = aws->curl;
-	struct curl_slist *sl = NULL;
-	struct buf line = {0};
+	struct wire_request wr = {0};
+	struct buf lines = {0};
+	enum wire_result rc;
 	size_t i;
-	CURLcode rc;
-	long timeout = req->timeout_ms ? req->timeout_ms : aws->timeout_ms;
 
-	curl_easy_reset(c);
-	errbuf[0] = '\0';
+	buf_append(&lines, "", 0);
+	for (i = 0; i < req->nhdr; i++)
+		buf_printf(&lines, "%s: %s\r\n", req->hdr[i].name, req->hdr[i].value);
+	if (sig != NULL) {
+		buf_printf(&lines, "X-Amz-Date: %s\r\n", sig->amz_date);
+		if (sig->content_sha256)
+			buf_printf(&lines, "X-Amz-Content-SHA256: %s\r\n",
+			    sig->content_sha256);
+		if (creds->session_token)
+			buf_printf(&lines, "X-Amz-Security-Token: %s\r\n",
+			    creds->session_token);
+		buf_printf(&lines, "Authorization: %s\r\n", sig->authorization);
+	}
 	/* the canonical form of what was checked and signed, sent as it is:
 	 * dot segments in an S3 key are part of the key */
-	curl_easy_setopt(c, CURLOPT_URL, url->href);
-	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (aws->ca_bundle)
-		curl_easy_setopt(c, CURLOPT_CAINFO, aws->ca_bundle);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout < 10000 ? timeout : 10000L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "spartac/" SPARTAC_VERSION);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp->body);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, resp);
-	if (strcmp(req->method, "HEAD") == 0) {
-		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-	} else if (req->body_fp != NULL) {
-		/* streamed from the file, from its start on every attempt */
-		if (fseeko(req->body_fp, req->body_off, SEEK_SET) != 0)
-			return CURLE_READ_ERROR;
-		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
-		curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
-		curl_easy_setopt(c, CURLOPT_READDATA, req->body_fp);
-		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
-		    (curl_off_t)req->body_len);
-	} else if (strcmp(req->method, "GET") != 0) {
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "");
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+	wr.url = url;
+	wr.method = req->method;
+	wr.headers = lines.data;
+	if (strcmp(req->method, "HEAD") != 0 && strcmp(req->method, "GET") != 0) {
+		wr.body = req->body;
+		wr.body_len = req->body_len;
+		wr.body_fp = req->body_fp;
+		wr.body_off = req->body_off;
 	}
-	for (i = 0; i < req->nhdr; i++) {
-		line.len = 0;
-		buf_printf(&line, "%s: %s", req->hdr[i].name, req->hdr[i].value);
-		sl = curl_slist_append(sl, line.data);
-	}
-	if (sig != NULL) {
-		line.len = 0;
-		buf_printf(&line, "X-Amz-Date: %s", sig->amz_date);
-		sl = curl_slist_append(sl, line.data);
-		if (sig->content_sha256) {
-			line.len = 0;
-			buf_printf(&line, "X-Amz-Content-SHA256: %s", sig->content_sha256);
-			sl = curl_slist_append(sl, line.data);
-		}
-		if (creds->session_token) {
-			line.len = 0;
-			buf_printf(&line, "X-Amz-Security-Token: %s", creds->session_token);
-			sl = curl_slist_append(sl, line.data);
-		}
-		line.len = 0;
-		buf_printf(&line, "Authorization: %s", sig->authorization);
-		sl = curl_slist_append(sl, line.data);
-	}
-	sl = curl_slist_append(sl, "Expect:");
-	if ((req->body == NULL && req->body_fp == NULL) ||
-	    strcmp(req->method, "GET") == 0)
-		sl = curl_slist_append(sl, "Content-Type:");
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, sl);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, aws);
-	rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(sl);
-	if (line.data)
-		explicit_bzero(line.data, line.cap);
-	buf_free(&line);
+	wr.timeout_ms = req->timeout_ms ? req->timeout_ms : aws->timeout_ms;
+	wr.ca_bundle = aws->ca_bundle;
+	wr.cancel = aws->cancel;
+	wr.progress = aws->progress;
+	wr.progress_arg = aws->progress_arg;
+	rc = wire_exchange(&aws->wire, &wr, resp, errbuf, errlen);
+	explicit_bzero(lines.data, lines.cap);
+	buf_free(&lines);
 	aws->requests++;
 	return rc;
 }
@@ -459,7 +323,7 @@ sign_request(struct aws *aws, const struct aws_request *req,
 }
 
 /* Parses the request's URL once: its canonical form is what is signed and
- * what libcurl is given. Plain http carries a signed request only to
+ * what is sent. Plain http carries a signed request only to
  * loopback (the metadata sources check their own hosts). */
 static int
 request_url(const struct aws_request *req, struct aws_url *url,
@@ -488,9 +352,9 @@ aws_send(struct aws *aws, struct aws_request *req, struct aws_response *resp,
 {
 	int max = req->max_attempts ? req->max_attempts : aws->retry.max_attempts;
 	int attempt, cost = 0;
-	char hash[65], errbuf[CURL_ERROR_SIZE];
+	char hash[65], errbuf[512];
 	const char *payload_hash = req->payload_hash;
-	long t0 = now_ms();
+	long long t0 = mono_ms();
 	struct buf where = {0};
 	struct aws_url url;
 	int rcode = -1;
@@ -507,7 +371,7 @@ aws_send(struct aws *aws, struct aws_request *req, struct aws_response *resp,
 	for (attempt = 1;; attempt++) {
 		const struct aws_creds *creds = req->creds;
 		struct sigv4_output sig, *sigp = NULL;
-		CURLcode rc;
+		enum wire_result rc;
 		int retry = 0, throttled = 0, is_timeout = 0;
 
 		response_reset(resp);
@@ -523,10 +387,10 @@ aws_send(struct aws *aws, struct aws_request *req, struct aws_response *resp,
 				break;
 			sigp = &sig;
 		}
-		rc = perform(aws, req, &url, sigp, creds, resp, errbuf);
+		rc = perform(aws, req, &url, sigp, creds, resp, errbuf, sizeof errbuf);
 		if (sigp)
 			sigv4_output_free(sigp);
-		if (rc == CURLE_OK && resp->status >= 200 && resp->status < 300) {
+		if (rc == WIRE_OK && resp->status >= 200 && resp->status < 300) {
 			/* a success pays back what its retries took, or one token */
 			aws->retry.quota += cost ? cost : 1;
 			if (aws->retry.quota > 500)
@@ -534,19 +398,19 @@ aws_send(struct aws *aws, struct aws_request *req, struct aws_response *resp,
 			rcode = 0;
 			break;
 		}
-		if (rc == CURLE_ABORTED_BY_CALLBACK && cancelled(aws)) {
+		if (rc == WIRE_CANCELLED) {
 			/* abandoned: the server may or may not have applied it */
 			aws_error_set(err, req->service, req->operation,
 			    "Interrupted", "%s: interrupted by a signal while "
 			    "waiting for the answer", where.data);
 			break;
 		}
-		if (rc != CURLE_OK) {
+		if (rc != WIRE_OK) {
 			aws_error_set(err, req->service, req->operation,
-			    rc == CURLE_OPERATION_TIMEDOUT ? "RequestTimeout" : "NetworkError",
-			    "%s: %s", where.data, errbuf[0] ? errbuf : curl_easy_strerror(rc));
-			retry = curl_is_retryable(rc);
-			is_timeout = rc == CURLE_OPERATION_TIMEDOUT;
+			    rc == WIRE_TIMEOUT ? "RequestTimeout" : "NetworkError",
+			    "%s: %s", where.data, errbuf);
+			retry = rc == WIRE_NETWORK || rc == WIRE_TIMEOUT;
+			is_timeout = rc == WIRE_TIMEOUT;
 		} else {
 			error_decode(req, resp, err);
 			if (code_is_skew(err->code)) {
@@ -596,9 +460,9 @@ aws_send(struct aws *aws, struct aws_request *req, struct aws_response *resp,
 			sleep_ms(aws, ms);
 		}
 	}
-	log_debug("aws: %s %s %s -> %ld, %d attempt%s, %ld ms", req->operation,
+	log_debug("aws: %s %s %s -> %ld, %d attempt%s, %lld ms", req->operation,
 	    req->method, where.data, resp->status, attempt, attempt == 1 ? "" : "s",
-	    now_ms() - t0);
+	    mono_ms() - t0);
 	buf_free(&where);
 	aws_url_free(&url);
 	return rcode;

@@ -93,6 +93,8 @@ struct aws_retry {
 	int quota;         /* the SDKs' retry token bucket */
 };
 
+struct wire;
+
 struct aws {
 	char *profile;
 	int profile_explicit; /* --profile given: environment keys are skipped */
@@ -103,7 +105,7 @@ struct aws {
 	struct aws_creds creds;
 	enum aws_creds_kind creds_kind;
 	int creds_depth; /* assume-role recursion guard */
-	void *curl;
+	struct wire *wire; /* kept connections (wire.c) */
 	long skew; /* seconds to add to the local clock */
 	struct aws_retry retry;
 	unsigned long calls, requests;
@@ -170,6 +172,9 @@ struct aws_response {
 	struct aws_http_header *hdr;
 	size_t nhdr, cap;
 };
+
+/* Frees and forgets the response's headers (a new status line). */
+void aws_response_headers_clear(struct aws_response *r);
 
 /* Sends with signing, retries and error decoding. Returns 0 for a 2xx
  * response, -1 otherwise with err filled in (resp still holds the last

@@ -303,7 +303,7 @@ signed_headers(const struct sigv4_input *in, const struct aws_url *u,
 	}
 	if (!have_host) {
 		/* lower case, the port only when not the scheme's default: the
-		 * Host header libcurl sends for u->href, as botocore derives it */
+		 * Host header wire.c sends for u->href, as botocore derives it */
 		hs->host = xstrdup(u->authority);
 		header_add(hs, xstrdup("host"), hs->host);
 	}

@@ -22,7 +22,7 @@ struct sigv4_header {
 
 struct sigv4_input {
 	const char *method;
-	/* the URL as parsed by aws_url_parse, whose href libcurl is given
+	/* the URL as parsed by aws_url_parse, whose canonical form is sent
 	 * (path and query already percent-encoded): the signed path and query
 	 * are its, and the Host header is its authority unless headers holds
 	 * one. */

@@ -3,11 +3,11 @@
  *
  * Every URL spartac connects to (configured endpoints, container and
  * instance-metadata credentials, every request) goes through aws_url_parse,
- * and libcurl is given its canonical form, href. So the host a check looked
+ * and the wire sends its canonical form. So the host a check looked
  * at is the host that is connected to, and the host and path SigV4 signs are
  * the ones sent.
  *
- * The grammar is narrow on purpose, so that no other parser (libcurl's, a
+ * The grammar is narrow on purpose, so that no other parser (a library's, a
  * proxy's, the server's) can read a URL differently: http or https (any
  * case); no user information ("name@" before the host); no fragment; no
  * backslash, white space, control or non-ASCII byte; a host that is a DNS
@@ -29,7 +29,7 @@ enum aws_url_host {
 };
 
 struct aws_url {
-	char *href;      /* scheme://authority path [?query]: what libcurl gets */
+	char *href;      /* scheme://authority path [?query]: what is sent */
 	int https;       /* 0: plain http */
 	enum aws_url_host host_kind;
 	char *host;      /* lower case; IPv6 as "[...]" in inet_ntop's form */

@@ -5,8 +5,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/util.h"
@@ -309,10 +311,38 @@ file_write_atomic(const char *path, const void *data, size_t len, int mode)
 struct arena_chunk {
 	struct arena_chunk *next;
 	size_t used, size;
+	int mapped; /* from mmap (arena_map), not malloc */
 	_Alignas(16) unsigned char mem[];
 };
 
 #define ARENA_CHUNK ((size_t)64 << 10)
+#define ARENA_CHUNK_BIG ((size_t)1 << 20)
+
+/*
+ * A chunk of size usable bytes. Once an arena holds a few chunks it is a
+ * big one (a template of a large service): its chunks are then 1 MiB,
+ * mapped with MAP_POPULATE, so the kernel supplies the pages in one call
+ * rather than one page fault each (a 1,000-function build touches ~10 MB).
+ */
+static struct arena_chunk *
+arena_chunk_new(size_t size, int big)
+{
+	struct arena_chunk *c;
+
+	if (big) {
+		c = mmap(NULL, sizeof(*c) + size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (c == MAP_FAILED)
+			die_oom(size);
+		c->mapped = 1;
+	} else {
+		c = xmalloc(sizeof(*c) + size);
+		c->mapped = 0;
+	}
+	c->used = 0;
+	c->size = size;
+	return c;
+}
 
 /* n bytes at a multiple of align (1 or 16) in the current chunk, or a new one. */
 static void *
@@ -321,18 +351,22 @@ arena_take(struct arena *a, size_t n, size_t align)
 	struct arena_chunk *c = a->head;
 	size_t size, off = 0;
 	void *p;
+	int big, dedicated;
 
 	if (n > SIZE_MAX / 2)
 		die_oom(n);
 	if (c != NULL)
 		off = (c->used + align - 1) & ~(align - 1);
 	if (c == NULL || off > c->size || c->size - off < n) {
-		size = n > ARENA_CHUNK / 4 ? (n + 15) & ~(size_t)15 : ARENA_CHUNK;
-		c = xmalloc(sizeof(*c) + size);
-		c->used = 0;
-		c->size = size;
+		big = a->chunks >= 4;
+		size = big ? ARENA_CHUNK_BIG - sizeof(*c) : ARENA_CHUNK;
+		dedicated = n > size / 4;
+		if (dedicated)
+			size = (n + 15) & ~(size_t)15;
+		c = arena_chunk_new(size, big && !dedicated);
+		a->chunks++;
 		off = 0;
-		if (a->head != NULL && size != ARENA_CHUNK) {
+		if (a->head != NULL && dedicated) {
 			/* behind the current chunk, which keeps its free space */
 			c->next = a->head->next;
 			a->head->next = c;
@@ -365,9 +399,22 @@ arena_free_all(struct arena *a)
 
 	for (c = a->head; c != NULL; c = next) {
 		next = c->next;
-		free(c);
+		if (c->mapped)
+			munmap(c, sizeof(*c) + c->size);
+		else
+			free(c);
 	}
 	a->head = NULL;
+	a->chunks = 0;
+}
+
+long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 size_t

@@ -93,11 +93,15 @@ void atomic_abort(struct atomic_file *f);
 struct arena_chunk;
 struct arena {
 	struct arena_chunk *head;
+	size_t chunks;
 };
 void *arena_alloc(struct arena *a, size_t n);
 /* The same without alignment, for strings: a short key takes its length. */
 void *arena_alloc_bytes(struct arena *a, size_t n);
 void arena_free_all(struct arena *a);
+
+/* Milliseconds of CLOCK_MONOTONIC: for deadlines and durations. */
+long long mono_ms(void);
 
 /* Levenshtein distance, capped: returns cap+1 once the distance exceeds cap. */
 size_t str_distance(const char *a, const char *b, size_t cap);

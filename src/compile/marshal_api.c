@@ -89,7 +89,11 @@ static size_t
 apath_find(const struct apath *v, size_t n, const char *path)
 {
 	struct apath key = {(char *)(uintptr_t)path, NULL, 0};
-	const struct apath *p = bsearch(&key, v, n, sizeof(*v), apath_cmp);
+	const struct apath *p;
+
+	if (n == 0) /* only the root "/": no resources (and bsearch wants v) */
+		return (size_t)-1;
+	p = bsearch(&key, v, n, sizeof(*v), apath_cmp);
 
 	return p ? (size_t)(p - v) : (size_t)-1;
 }
@@ -544,8 +548,7 @@ static void
 api_permissions(struct mctx *c, const unsigned char *served)
 {
 	size_t fi;
-	cJSON *props;
-	char *id, *fid;
+	char *id;
 
 	for (fi = 0; fi < c->m->nfunctions; fi++) {
 		const struct manifest_function *f = &c->m->functions[fi];
@@ -553,16 +556,11 @@ api_permissions(struct mctx *c, const unsigned char *served)
 		if (!served[fi])
 			continue;
 		id = mstr(f->id, "ApiPermission", NULL);
-		fid = marshal_function_id(f);
-		mres_add(c, id, "AWS::Lambda::Permission", f->key_loc,
-		    "the API's invoke permission of function '%s'", f->name, &props);
-		mj_add_lit(c, props, "Action", "lambda:InvokeFunction");
-		mj_add(props, "FunctionName", mj_getatt(c, fid, "Arn"));
-		mj_add_lit(c, props, "Principal", "apigateway.amazonaws.com");
-		mj_add(props, "SourceArn", mj_subs(c, "arn:${AWS::Partition}:"
-		    "execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*", NULL));
+		mapi_permission(c, id, f, f->key_loc,
+		    "the API's invoke permission of function '%s'", f->name,
+		    mj_subs(c, "arn:${AWS::Partition}:execute-api:${AWS::Region}:"
+		    "${AWS::AccountId}:${Api}/*", NULL));
 		free(id);
-		free(fid);
 	}
 }
 

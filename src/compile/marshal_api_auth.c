@@ -72,23 +72,32 @@ mapi_lambda_uri(struct mctx *c, const struct manifest_function *f)
 }
 
 void
+mapi_permission(struct mctx *c, const char *id,
+    const struct manifest_function *f, struct loc loc, const char *what,
+    const char *name, cJSON *source_arn)
+{
+	char *fid = marshal_function_id(f);
+	cJSON *props;
+
+	mres_add(c, id, "AWS::Lambda::Permission", loc, what, name, &props);
+	mj_add_lit(c, props, "Action", "lambda:InvokeFunction");
+	mj_add(props, "FunctionName", mj_getatt(c, fid, "Arn"));
+	mj_add_lit(c, props, "Principal", "apigateway.amazonaws.com");
+	mj_add(props, "SourceArn", source_arn);
+	free(fid);
+}
+
+void
 mapi_authorizer_permission(struct mctx *c, const struct manifest_authorizer *z,
     const char *zid)
 {
 	char *id = mstr(zid, "Permission", NULL);
-	char *fid = marshal_function_id(z->function);
-	cJSON *props;
 
-	mres_add(c, id, "AWS::Lambda::Permission", z->key_loc,
-	    "the invoke permission of authorizer '%s'", z->name, &props);
-	mj_add_lit(c, props, "Action", "lambda:InvokeFunction");
-	mj_add(props, "FunctionName", mj_getatt(c, fid, "Arn"));
-	mj_add_lit(c, props, "Principal", "apigateway.amazonaws.com");
-	mj_add(props, "SourceArn", mj_subs(c, "arn:${AWS::Partition}:"
-	    "execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/authorizers/${",
-	    zid, "}", NULL));
+	mapi_permission(c, id, z->function, z->key_loc,
+	    "the invoke permission of authorizer '%s'", z->name,
+	    mj_subs(c, "arn:${AWS::Partition}:execute-api:${AWS::Region}:"
+	    "${AWS::AccountId}:${Api}/authorizers/${", zid, "}", NULL));
 	free(id);
-	free(fid);
 }
 
 /* The default access-log line: JSON with the usual fields of each kind. */

@@ -26,12 +26,13 @@ struct graph {
 	cJSON **res;           /* the resources, by index */
 	const struct mid_entry **ent; /* their claims in c->ids, by index */
 	size_t n;
-	size_t **adj;          /* adj[i]: the resources i depends on */
-	size_t *nadj, *capadj;
+	size_t **adj;          /* adj[i]: the resources i depends on, */
+	size_t *nadj;          /* nadj[i] of them, in edges: */
+	size_t *edges, nedges, capedges; /* every resource's, one after another */
 };
 
 static void
-edge_add(struct graph *g, size_t from, const char *to)
+edge_add(struct graph *g, const char *to)
 {
 	const struct mid_entry *e = mid_table_get(&g->c->ids, to);
 	size_t j;
@@ -41,27 +42,27 @@ edge_add(struct graph *g, size_t from, const char *to)
 	/* a repeated edge costs a little in the walks; looking for it would
 	 * cost n^2 at the API deployment, which depends on every method */
 	j = g->at[e - g->c->ids.v] - 1;
-	g->adj[from] = xgrow(g->adj[from], &g->capadj[from],
-	    g->nadj[from] + 1, sizeof(**g->adj));
-	g->adj[from][g->nadj[from]++] = j;
+	g->edges = xgrow(g->edges, &g->capedges, g->nedges + 1, sizeof(*g->edges));
+	g->edges[g->nedges++] = j;
 }
 
 /* The ${Name} and ${Name.Attr} of a Sub string, but vars' own names. */
 static void
-sub_edges(struct graph *g, size_t from, const char *s, const cJSON *vars)
+sub_edges(struct graph *g, const char *s, const cJSON *vars)
 {
 	const char *p, *end;
-	char *name;
+	char name[256];
+	size_t n;
 
 	for (p = s; (p = strstr(p, "${")) != NULL; p = end + 1) {
 		if ((end = strchr(p + 2, '}')) == NULL)
 			return;
-		if (p[2] == '!')
-			continue;
-		name = xstrndup(p + 2, strcspn(p + 2, ".}"));
+		if (p[2] == '!' || (n = strcspn(p + 2, ".}")) >= sizeof(name))
+			continue; /* a literal, or longer than any logical ID */
+		memcpy(name, p + 2, n);
+		name[n] = '\0';
 		if (cJSON_GetObjectItemCaseSensitive(vars, name) == NULL)
-			edge_add(g, from, name);
-		free(name);
+			edge_add(g, name);
 	}
 }
 
@@ -69,7 +70,7 @@ sub_edges(struct graph *g, size_t from, const char *s, const cJSON *vars)
 #define IS_TYPE(v, t) ((v) != NULL && ((v)->type & 0xff) == (t))
 
 static void
-value_edges(struct graph *g, size_t from, const cJSON *v)
+value_edges(struct graph *g, const cJSON *v)
 {
 	const cJSON *it, *a;
 	char *name;
@@ -78,34 +79,34 @@ value_edges(struct graph *g, size_t from, const cJSON *v)
 	    (v->child->string[0] == 'R' || v->child->string[0] == 'F')) {
 		it = v->child;
 		if (strcmp(it->string, "Ref") == 0 && IS_TYPE(it, cJSON_String)) {
-			edge_add(g, from, it->valuestring);
+			edge_add(g, it->valuestring);
 			return;
 		}
 		if (strcmp(it->string, "Fn::GetAtt") == 0) {
 			if (IS_TYPE(it, cJSON_Array) && IS_TYPE(it->child, cJSON_String))
-				edge_add(g, from, it->child->valuestring);
+				edge_add(g, it->child->valuestring);
 			else if (IS_TYPE(it, cJSON_String)) {
 				name = xstrndup(it->valuestring,
 				    strcspn(it->valuestring, "."));
-				edge_add(g, from, name);
+				edge_add(g, name);
 				free(name);
 			}
 			return;
 		}
 		if (strcmp(it->string, "Fn::Sub") == 0) {
 			if (IS_TYPE(it, cJSON_String))
-				sub_edges(g, from, it->valuestring, NULL);
+				sub_edges(g, it->valuestring, NULL);
 			else if (IS_TYPE(it, cJSON_Array) && IS_TYPE(it->child, cJSON_String)) {
 				a = it->child->next;
-				sub_edges(g, from, it->child->valuestring, a);
-				value_edges(g, from, a);
+				sub_edges(g, it->child->valuestring, a);
+				value_edges(g, a);
 			}
 			return;
 		}
 	}
 	if (IS_TYPE(v, cJSON_Object) || IS_TYPE(v, cJSON_Array))
 		for (it = v->child; it != NULL; it = it->next)
-			value_edges(g, from, it);
+			value_edges(g, it);
 }
 
 static void
@@ -113,13 +114,13 @@ resource_edges(struct graph *g, size_t i)
 {
 	const cJSON *r = g->res[i], *dep, *it;
 
-	value_edges(g, i, cJSON_GetObjectItemCaseSensitive(r, "Properties"));
+	value_edges(g, cJSON_GetObjectItemCaseSensitive(r, "Properties"));
 	dep = cJSON_GetObjectItemCaseSensitive(r, "DependsOn");
 	if (cJSON_IsString(dep))
-		edge_add(g, i, dep->valuestring);
+		edge_add(g, dep->valuestring);
 	cJSON_ArrayForEach(it, dep)
 		if (cJSON_IsString(it))
-			edge_add(g, i, it->valuestring);
+			edge_add(g, it->valuestring);
 }
 
 /* ---- where an edge comes from in the manifest ---- */
@@ -400,7 +401,6 @@ marshal_graph_check(struct mctx *c, const cJSON *resources)
 	g.at = xcalloc(c->ids.n + 1, sizeof(*g.at));
 	g.adj = xcalloc(g.n, sizeof(*g.adj));
 	g.nadj = xcalloc(g.n, sizeof(*g.nadj));
-	g.capadj = xcalloc(g.n, sizeof(*g.capadj));
 	i = 0;
 	cJSON_ArrayForEach(it, resources) {
 		/* every resource was claimed, and without a clash (the check
@@ -412,8 +412,13 @@ marshal_graph_check(struct mctx *c, const cJSON *resources)
 		g.ent[i] = e;
 		g.res[i++] = (cJSON *)it;
 	}
-	for (i = 0; i < g.n; i++)
+	for (i = 0; i < g.n; i++) {
+		k = g.nedges;
 		resource_edges(&g, i);
+		g.nadj[i] = g.nedges - k;
+	}
+	for (i = 0, k = 0; i < g.n; k += g.nadj[i++])
+		g.adj[i] = g.edges + k;
 	t.index = xcalloc(g.n, sizeof(*t.index));
 	t.low = xcalloc(g.n, sizeof(*t.low));
 	t.stack = xcalloc(g.n, sizeof(*t.stack));
@@ -423,11 +428,9 @@ marshal_graph_check(struct mctx *c, const cJSON *resources)
 	for (i = 0; i < g.n; i++)
 		if (t.index[i] == 0)
 			tarjan_from(&g, &t, i);
-	for (i = 0; i < g.n; i++)
-		free(g.adj[i]);
+	free(g.edges);
 	free(g.adj);
 	free(g.nadj);
-	free(g.capadj);
 	free(g.res);
 	free(g.ent);
 	free(g.at);

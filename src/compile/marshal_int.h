@@ -252,6 +252,10 @@ void mapi_domain(struct mctx *c, const struct manifest_api *api);
 cJSON *mapi_identity(struct mctx *c, const struct manifest_authorizer *z,
     enum manifest_api_kind kind);
 cJSON *mapi_lambda_uri(struct mctx *c, const struct manifest_function *f);
+/* API Gateway's permission to invoke f from source_arn (taken). */
+void mapi_permission(struct mctx *c, const char *id,
+    const struct manifest_function *f, struct loc loc, const char *what,
+    const char *name, cJSON *source_arn);
 /* zid's Lambda permission, SourceArn the authorizer's ARN. */
 void mapi_authorizer_permission(struct mctx *c,
     const struct manifest_authorizer *z, const char *zid);

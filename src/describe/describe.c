@@ -13,7 +13,7 @@
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
 
-#include "describe/describe.h"
+#include "describe/describe_int.h"
 #include "compile/marshal.h"
 
 #define FONT "Helvetica,Arial,sans-serif"
@@ -105,8 +105,8 @@ resource_node(struct graph *G, const struct node *v)
 }
 
 /* Text for a value that may be an intrinsic: "queue ARN" or "!Ref X". */
-static char *
-value_text(const struct node *v)
+char *
+describe_value_text(const struct node *v)
 {
 	const char *id = ref_target(v);
 
@@ -226,7 +226,7 @@ add_event(struct graph *G, const struct manifest_function *f, Agnode_t *fn,
 		else if (ev->kind == MANIFEST_EVENT_EVENTBRIDGE)
 			label = xstrdup("EventBridge rule\n(event pattern)");
 		else {
-			text = src ? value_text(src) : xstrdup("");
+			text = src ? describe_value_text(src) : xstrdup("");
 			label = xasprintf("%s\n%s", manifest_event_kind_name(ev->kind), text);
 			free(text);
 		}
@@ -263,6 +263,23 @@ add_destinations(struct graph *G, const struct manifest_function *f,
 	}
 }
 
+/* The custom domain, in front of the API. */
+static void
+add_api_extras(struct graph *G)
+{
+	const struct manifest_api *api = G->m->api;
+	char *label, *name;
+
+	if (api == NULL || api->domain.name == NULL)
+		return;
+	name = describe_value_text(api->domain.name);
+	label = xasprintf("domain %s/%s", name,
+	    api->domain.base_path ? api->domain.base_path : "");
+	add_node(G, G->api, "domain", label, "cds", "#e8f6ee", "domain");
+	free(label);
+	free(name);
+}
+
 static void
 build_graph(struct graph *G)
 {
@@ -279,7 +296,9 @@ build_graph(struct graph *G)
 	set(G->g, "ranksep", "0.9");
 	set(G->g, "bgcolor", "transparent");
 	if (m->api) {
-		label = xasprintf("REST API %s (stage %s)", m->api->name, m->api->stage);
+		label = xasprintf("%s API %s (stage %s)",
+		    m->api->kind == MANIFEST_API_HTTP ? "HTTP" : "REST",
+		    m->api->name, m->api->stage);
 		G->api = cluster(G->g, "cluster_api", label);
 		free(label);
 	}
@@ -308,6 +327,21 @@ build_graph(struct graph *G)
 			free(id);
 		}
 	}
+	for (i = 0; m->api && i < m->api->nauthorizers; i++) {
+		const struct manifest_authorizer *z = &m->api->authorizers[i];
+
+		id = xasprintf("authorizer:%s", z->name);
+		label = xasprintf("authorizer %s\n%s", z->name, z->kind_name);
+		to = add_node(G, G->api, id, label, "octagon", "#fff4d6",
+		    "authorizer");
+		free(label);
+		free(id);
+		if (z->function) {
+			id = xasprintf("fn:%s", z->function->name);
+			add_edge(G, to, agnode(G->g, id, 0), "asks");
+			free(id);
+		}
+	}
 	for (i = 0; m->api && i < m->api->nroutes; i++) {
 		const struct manifest_route *r = m->api->routes_sorted[i];
 
@@ -319,7 +353,13 @@ build_graph(struct graph *G)
 		id = xasprintf("fn:%s", r->function->name);
 		add_edge(G, to, agnode(G->g, id, 0), "invokes");
 		free(id);
+		if (r->authorizer) {
+			id = xasprintf("authorizer:%s", r->authorizer->name);
+			add_edge(G, to, agnode(G->g, id, 0), "authorized by");
+			free(id);
+		}
 	}
+	add_api_extras(G);
 	if (m->site) {
 		label = xasprintf("S3 site\n%s/ (index %s)", m->site->root, m->site->index);
 		add_node(G, NULL, "site", label, "folder", "#fde8e8", "site");
@@ -380,8 +420,8 @@ html_escape(struct buf *b, const char *s, size_t n)
 	}
 }
 
-static void
-html_text(struct buf *b, const char *s)
+void
+describe_html_text(struct buf *b, const char *s)
 {
 	html_escape(b, s, strlen(s));
 }
@@ -419,49 +459,53 @@ list_view(struct buf *b, const struct manifest *m)
 	for (i = 0; i < m->nfunctions; i++) {
 		f = m->functions_sorted[i];
 		buf_puts(b, "<tr><td>");
-		html_text(b, f->name);
+		describe_html_text(b, f->name);
 		buf_puts(b, "</td><td>");
 		/* name: as written, a template value, or CloudFormation's choice */
 		if (f->physical_name == NULL)
 			buf_puts(b, "<small>a generated name</small>");
 		else if (f->physical_name->kind == NODE_STRING)
-			html_text(b, f->physical_name->str);
+			describe_html_text(b, f->physical_name->str);
 		else
 			buf_puts(b, "<small>a template value</small>");
 		buf_puts(b, "</td><td><code>");
-		html_text(b, f->symbol);
+		describe_html_text(b, f->symbol);
 		buf_printf(b, "()</code></td><td>%ld MB</td><td>%ld s</td><td>", f->memory,
 		    f->timeout);
-		html_text(b, f->role ? f->role->name : "generated");
+		describe_html_text(b, f->role ? f->role->name : "generated");
 		buf_puts(b, "</td><td>");
 		for (j = 0; j < f->nevents; j++) {
 			buf_puts(b, j ? ", " : "");
-			html_text(b, manifest_event_kind_name(f->events[j].kind));
+			describe_html_text(b, manifest_event_kind_name(f->events[j].kind));
 		}
 		buf_puts(b, "</td></tr>");
 	}
 	buf_puts(b, "</table>");
 	if (m->api) {
-		buf_puts(b, "<h2>Routes</h2><table><tr><th>method</th><th>path</th><th>function</th></tr>");
+		buf_puts(b, "<h2>Routes</h2><table><tr><th>method</th><th>path</th><th>function</th>"
+		    "<th>auth</th></tr>");
 		for (i = 0; i < m->api->nroutes; i++) {
 			const struct manifest_route *r = m->api->routes_sorted[i];
 
 			buf_printf(b, "<tr><td>%s</td><td><code>", r->method_name);
-			html_text(b, r->path);
+			describe_html_text(b, r->path);
 			buf_puts(b, "</code></td><td>");
-			html_text(b, r->function->name);
+			describe_html_text(b, r->function->name);
+			buf_puts(b, "</td><td>");
+			describe_route_auth(b, r);
 			buf_puts(b, "</td></tr>");
 		}
 		buf_puts(b, "</table>");
+		describe_api_tables(b, m);
 	}
 	if (m->roles && m->nroles) {
 		buf_puts(b, "<h2>Roles</h2><table><tr><th>name</th><th>kind</th></tr>");
 		for (i = 0; i < m->nroles; i++) {
 			buf_puts(b, "<tr><td>");
-			html_text(b, m->roles_sorted[i]->name);
+			describe_html_text(b, m->roles_sorted[i]->name);
 			buf_puts(b, "</td><td>");
 			if (m->roles_sorted[i]->arn)
-				html_text(b, m->roles_sorted[i]->arn);
+				describe_html_text(b, m->roles_sorted[i]->arn);
 			else {
 				const struct manifest_role *r = m->roles_sorted[i];
 
@@ -508,9 +552,9 @@ template_view(struct buf *b, const cJSON *tpl)
 		marshal_print(copy, &json);
 		cJSON_Delete(copy);
 		buf_puts(b, "<details><summary><b>");
-		html_text(b, r->string);
+		describe_html_text(b, r->string);
 		buf_puts(b, "</b> <small>");
-		html_text(b, cJSON_IsString(t) ? t->valuestring : "");
+		describe_html_text(b, cJSON_IsString(t) ? t->valuestring : "");
 		buf_puts(b, "</small></summary><pre>");
 		html_escape(b, json.data, json.len);
 		buf_puts(b, "</pre></details>");
@@ -546,13 +590,13 @@ describe_html(const struct manifest *m, struct diags *d, struct buf *out)
 	    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
 	    "style-src 'unsafe-inline'; img-src data:\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
-	html_text(out, m->service);
+	describe_html_text(out, m->service);
 	buf_printf(out, " — spartac describe</title>\n<style>%s</style></head>\n<body>\n<header><h1>",
 	    style);
-	html_text(out, m->service);
+	describe_html_text(out, m->service);
 	buf_puts(out, "</h1><p>");
 	if (m->description)
-		html_text(out, m->description);
+		describe_html_text(out, m->description);
 	buf_printf(out, "</p><p>%zu function%s, %zu route%s, %zu role%s%s%s</p></header>\n<main>\n",
 	    m->nfunctions, m->nfunctions == 1 ? "" : "s",
 	    m->api ? m->api->nroutes : 0, m->api && m->api->nroutes == 1 ? "" : "s",

@@ -425,12 +425,14 @@ mf_check_functions(struct mf_ctx *c, const struct node *root)
 			check_arn(c, f->dead_letter, "sqs sns",
 			    mf_path(c, "functions", f->name, ".dead_letter"),
 			    "dead-letter target");
-		check_arn(c, f->async.on_success, "sqs sns lambda events",
-		    mf_path(c, "functions", f->name, ".async.on_success"),
-		    "destination");
-		check_arn(c, f->async.on_failure, "sqs sns lambda events",
-		    mf_path(c, "functions", f->name, ".async.on_failure"),
-		    "destination");
+		if (f->async.on_success)
+			check_arn(c, f->async.on_success, "sqs sns lambda events",
+			    mf_path(c, "functions", f->name, ".async.on_success"),
+			    "destination");
+		if (f->async.on_failure)
+			check_arn(c, f->async.on_failure, "sqs sns lambda events",
+			    mf_path(c, "functions", f->name, ".async.on_failure"),
+			    "destination");
 		for (j = 0; j < f->layers.n; j++)
 			check_arn(c, f->layers.v[j], "lambda",
 			    mf_path(c, "functions", f->name, ".layers[%zu]", j),

@@ -9,7 +9,7 @@
  *       CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" build-fuzz/libspartac.a
  *   clang -fsanitize=fuzzer,address,undefined -Isrc -I/usr/include/cjson \
  *       -o build-fuzz/fuzz_schema tests/fuzz/fuzz_schema.c build-fuzz/libspartac.a \
- *       $(pkg-config --libs yaml-0.1 libcjson libzip libcurl expat openssl) -lm
+ *       $(pkg-config --libs yaml-0.1 libcjson libzip expat openssl) -lm
  *   build-fuzz/fuzz_schema -max_total_time=60 CORPUS_DIR
  *
  * A good seed corpus is the suite's schemas, one per file.

@@ -20,6 +20,15 @@ returns None, or one of):
   ("drop", s)          hold the request s seconds, then close unanswered
                        (never forwarded)
 
+CloudFormation's idempotency tokens, which moto ignores: when a request
+with a ClientToken (CreateChangeSet) or ClientRequestToken (ExecuteChangeSet,
+DeleteStack...) was applied but its 2xx answer never reached the client
+(after-reset, or after-delay past the client's patience), the client's
+retry with the same token (its very next request) gets that answer instead
+of being applied again,
+as CloudFormation answers a retry. (moto would otherwise make a second stack
+of the same name for a retried CREATE change set.)
+
 .inflight counts the requests being handled (a test waits for 0 before it
 looks at the server, so that no delayed request lands later).
 
@@ -37,6 +46,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer",
        "upgrade", "proxy-connection", "content-length"}
+
+
+def idempotency_token(headers, body):
+    """The CloudFormation idempotency token of a Query request, or None."""
+    if not body or not headers.get("Content-Type", "").startswith(
+            "application/x-www-form-urlencoded"):
+        return None
+    q = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+    for name in ("ClientToken", "ClientRequestToken"):
+        if name in q:
+            return q[name][0]
+    return None
 
 
 def operation(method, path, headers, body):
@@ -67,6 +88,7 @@ class Proxy(ThreadingHTTPServer):
         self.calls = []
         self.fault = None  # see the module's docstring
         self.inflight = 0
+        self.lost = {}  # (operation, token) -> (status, headers, body) never delivered
 
     def snapshot(self):
         with self.lock:
@@ -141,6 +163,13 @@ class Handler(BaseHTTPRequestHandler):
             return self._reply(fault[1], [("Content-Type", "application/xml")], fault[2])
         if kind == "delay":
             time.sleep(fault[1])
+        token = idempotency_token(self.headers, body)
+        with srv.lock:
+            # only the very next request, the client's retry, may get it
+            earlier = srv.lost.pop((op, token), None) if token else None
+            srv.lost.clear()
+        if earlier is not None:
+            return self._reply(*earlier)
         conn = http.client.HTTPConnection(srv.up_host, srv.up_port, timeout=120)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
         if body or self.command in ("POST", "PUT"):
@@ -149,14 +178,21 @@ class Handler(BaseHTTPRequestHandler):
         r = conn.getresponse()
         data = r.read()
         conn.close()
+        answer = (r.status, r.getheaders(), data)
+        lost = token and 200 <= r.status < 300
         if kind == "after-reset":
+            if lost:
+                with srv.lock:
+                    srv.lost[(op, token)] = answer
             return self._cut()
         if kind == "after-delay":
             time.sleep(fault[1])
         try:
-            self._reply(r.status, r.getheaders(), data)
+            self._reply(*answer)
         except OSError:
-            pass  # the client gave up waiting
+            if lost:  # the client gave up waiting: it will ask again
+                with srv.lock:
+                    srv.lost[(op, token)] = answer
 
     def _cut(self):
         self.close_connection = True

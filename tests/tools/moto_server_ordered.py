@@ -1,4 +1,6 @@
-"""moto_server, with three moto bugs fixed, and nothing else changed.
+"""moto_server, with three moto bugs fixed and the CloudFormation models
+moto lacks for API Gateway added (tests/tools/moto_cfn_api.py), and nothing
+else changed.
 
 1. Change-set execution ignores DependsOn.
 
@@ -23,15 +25,24 @@ DescribeStackResource, or DescribeStackResources with a LogicalResourceId,
 then fail with an AttributeError (HTTP 500) for every logical ID. The
 launcher leaves the skipped ones out of the stack's resources.
 
+4. moto's CloudFormation has no model for most API Gateway types (the
+stage, authorizers, keys, usage plans, models, validators, domains, and
+every HTTP API type) and drops the Method properties that name them;
+moto_cfn_api.py passes those properties to moto's own backends.
+
 Usage: python3 moto_server_ordered.py [moto_server args].
 """
 import copy
+import os
 import sys
 
 from moto.apigateway import models as apigw
 from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing
 from moto.server import main
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import moto_cfn_api  # noqa: E402,F401  (before the Method wrapper below)
 
 _diff = parsing.ResourceMap.build_resource_diff
 

@@ -19,7 +19,7 @@ struct ok_case {
 	int loopback;
 };
 
-/* Accepted, with the canonical form libcurl is given. */
+/* Accepted, with the canonical form that is sent. */
 static const struct ok_case ok_cases[] = {
 	{"http://127.0.0.1:5000", "http://127.0.0.1:5000", "127.0.0.1", "127.0.0.1:5000", 1},
 	/* the scheme and host in any case, read as lower case; default port dropped */
@@ -48,7 +48,7 @@ struct bad_case {
 
 /* Refused, with what the message says. */
 static const struct bad_case bad_cases[] = {
-	/* user information: libcurl connects to the host after '@' */
+	/* user information: a client would connect to the host after '@' */
 	{"http://127.0.0.1:5931@evil.com", "user information"},
 	{"http://169.254.170.2:80@127.0.0.1:5999/full", "user information"},
 	{"http://[::1]@evil", "user information"},
