@@ -28,24 +28,32 @@ TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
 def moto_auth(tmp_path_factory):
     """moto with signature checking on: (url, access key, secret, role arn)."""
     try:
-        import boto3
+        import boto3  # noqa: F401 (auth_on's)
     except ImportError:
         pytest.fail("boto3 is not installed: run 'sh tools/setup.sh test'")
     with moto_server(tmp_path_factory, "moto-auth") as url:
-        kw = dict(endpoint_url=url, region_name=REGION, aws_access_key_id="AKIAIOSFODNN7SETUP",
-                  aws_secret_access_key="setup")
-        iam = boto3.client("iam", **kw)
-        iam.create_user(UserName="deployer")
-        key = iam.create_access_key(UserName="deployer")["AccessKey"]
-        iam.put_user_policy(UserName="deployer", PolicyName="all", PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
-        role = iam.create_role(RoleName="existing-role", AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
-        iam.put_role_policy(RoleName="existing-role", PolicyName="all", PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
-        req = urllib.request.Request(url + "/moto-api/reset-auth", data=b"0", method="POST",
-                                     headers={"Content-Type": "text/plain"})
-        urllib.request.urlopen(req, timeout=10).read()
-        yield url, key["AccessKeyId"], key["SecretAccessKey"], role
+        yield url, *auth_on(url, REGION)
+
+
+def auth_on(url, region):
+    """Creates the user "deployer" (allowed everything) and the role
+    "existing-role" (the same), then turns moto's signature and policy
+    checking on. Returns (access key, secret, role arn)."""
+    import boto3
+    kw = dict(endpoint_url=url, region_name=region, aws_access_key_id="AKIAIOSFODNN7SETUP",
+              aws_secret_access_key="setup")
+    iam = boto3.client("iam", **kw)
+    iam.create_user(UserName="deployer")
+    key = iam.create_access_key(UserName="deployer")["AccessKey"]
+    iam.put_user_policy(UserName="deployer", PolicyName="all", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    role = iam.create_role(RoleName="existing-role", AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+    iam.put_role_policy(RoleName="existing-role", PolicyName="all", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    req = urllib.request.Request(url + "/moto-api/reset-auth", data=b"0", method="POST",
+                                 headers={"Content-Type": "text/plain"})
+    urllib.request.urlopen(req, timeout=10).read()
+    return key["AccessKeyId"], key["SecretAccessKey"], role
 
 
 @pytest.fixture(scope="session")

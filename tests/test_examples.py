@@ -41,6 +41,9 @@ INVOKE = {
     "s3-transcribe": ("speech-to-text", "events/put.json", '"statusCode":200'),
     "lambda-destinations": ("on-success", "events/destination.json", '"hello world"'),
     "sparta-dynamodb": ("helloWorldGET", "events/get.json", "Hello World GET"),
+    # its handlers call DynamoDB and SQS: tests/test_example_shortener.py
+    # runs them on moto; this one answers before any call
+    "url-shortener": ("shorten", "events/shorten-bad.json", '"statusCode":400'),
 }
 EXAMPLES = sorted(INVOKE)
 # The stage each one is deployed with (the table of todos-rest-api is
