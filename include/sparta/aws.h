@@ -162,6 +162,49 @@ int sparta_s3_put(struct sparta_context *ctx, const char *bucket,
 int sparta_s3_delete(struct sparta_context *ctx, const char *bucket,
     const char *key, struct sparta_aws_error *err);
 
+/* ---- DynamoDB attribute values --------------------------------------------
+ *
+ * DynamoDB's JSON API writes each attribute as {"TYPE": value}: "S" text,
+ * "N" a number written as a string, "B" base64 bytes. sparta_ddb_write()
+ * writes one member "name": {"TYPE": "value"} of an object (with name NULL,
+ * only the {"TYPE": "value"}, as an element of an "L" list);
+ * sparta_ddb_get() reads one from an item (GetItem's "Item", UpdateItem's
+ * "Attributes", a stream record's "NewImage", a Query's "Items" element):
+ *
+ *	sparta_write_key(in, "Item");
+ *	sparta_write_object_begin(in);
+ *	sparta_ddb_write(in, "code", "S", code);      "code": {"S": "abc"}
+ *	sparta_ddb_write_int(in, "visits", 0);        "visits": {"N": "0"}
+ *	sparta_write_object_end(in);
+ *	...
+ *	const struct sparta_json *item = sparta_json_get(out, "Item");
+ *	const char *url = sparta_ddb_get(item, "url", "S", NULL);
+ *	long long visits = 0;
+ *	sparta_ddb_get_int(item, "visits", &visits);
+ *
+ * The writers return what the sparta_write_* functions return (0, or
+ * SPARTA_FAIL); a NULL type or value is a misuse, as a NULL key is.
+ */
+int sparta_ddb_write(struct sparta_response *w, const char *name,
+    const char *type, const char *value);
+int sparta_ddb_write_int(struct sparta_response *w, const char *name,
+    long long v);
+/*
+ * The value of item's attribute name when it has type type ("S", "N",
+ * "B"; for "B" the base64 text as sent), NUL-terminated in the arena,
+ * *len set when len is not NULL; NULL when there is no such attribute or
+ * it has another type.
+ */
+const char *sparta_ddb_get(const struct sparta_json *item, const char *name,
+    const char *type, size_t *len);
+/*
+ * An "N" attribute written as an integer in long long's range: 0 with
+ * *out set, or -1 (*out unchanged) when it is absent, of another type,
+ * has a fraction or an exponent, or is out of range.
+ */
+int sparta_ddb_get_int(const struct sparta_json *item, const char *name,
+    long long *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -320,7 +320,7 @@ is_client_source(const char *path)
 {
 	static const char *const files[] = {
 		"src/runtime/aws.c", "src/runtime/aws_hash.c",
-		"src/runtime/fetch.c", "src/runtime/tls.c",
+		"src/runtime/ddb.c", "src/runtime/fetch.c", "src/runtime/tls.c",
 	};
 	size_t i;
 

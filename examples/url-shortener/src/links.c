@@ -143,27 +143,6 @@ links_aws_failed(struct sparta_response *res, const char *call,
 
 /* ---- requests ----------------------------------------------------------- */
 
-/* "name": {"type": "value"}, a DynamoDB attribute value. */
-static void
-links_attr(struct sparta_response *w, const char *name, const char *type,
-    const char *value)
-{
-	sparta_write_key(w, name);
-	sparta_write_object_begin(w);
-	sparta_write_key(w, type);
-	sparta_write_string(w, value);
-	sparta_write_object_end(w);
-}
-
-static void
-links_attr_int(struct sparta_response *w, const char *name, long long v)
-{
-	char num[24];
-
-	snprintf(num, sizeof(num), "%lld", v);
-	links_attr(w, name, "N", num);
-}
-
 /* Opens {"TableName": T, "Key": {"code": {"S": code}}, ... */
 static struct sparta_response *
 links_key_request(struct sparta_context *ctx, const char *code)
@@ -175,7 +154,7 @@ links_key_request(struct sparta_context *ctx, const char *code)
 	sparta_write_string(in, links_env("LINKS_TABLE"));
 	sparta_write_key(in, "Key");
 	sparta_write_object_begin(in);
-	links_attr(in, "code", "S", code);
+	sparta_ddb_write(in, "code", "S", code);
 	sparta_write_object_end(in);
 	return in;
 }
@@ -193,21 +172,14 @@ links_get(struct sparta_context *ctx, const char *code,
 	    "1.0", in, err);
 }
 
-/* The value of an attribute of type type ("S", "N") of item, or NULL. */
-static const char *
-links_item(const struct sparta_json *item, const char *name, const char *type)
-{
-	return sparta_json_string(sparta_json_get(sparta_json_get(item, name),
-	    type), NULL);
-}
-
-/* A number attribute as an integer, 0 when absent. */
+/* A number attribute of item as an integer, 0 when absent. */
 static long long
 links_item_int(const struct sparta_json *item, const char *name)
 {
-	const char *n = links_item(item, name, "N");
+	long long n = 0;
 
-	return n != NULL ? strtoll(n, NULL, 10) : 0;
+	sparta_ddb_get_int(item, name, &n);
+	return n;
 }
 
 /* Stores the link unless code is taken (a conditional put). */
@@ -222,10 +194,10 @@ links_store(struct sparta_context *ctx, const char *code, const char *url,
 	sparta_write_string(in, links_env("LINKS_TABLE"));
 	sparta_write_key(in, "Item");
 	sparta_write_object_begin(in);
-	links_attr(in, "code", "S", code);
-	links_attr(in, "url", "S", url);
-	links_attr_int(in, "created", links_now_ms());
-	links_attr_int(in, "visits", 0);
+	sparta_ddb_write(in, "code", "S", code);
+	sparta_ddb_write(in, "url", "S", url);
+	sparta_ddb_write_int(in, "created", links_now_ms());
+	sparta_ddb_write_int(in, "visits", 0);
 	sparta_write_object_end(in);
 	sparta_write_key(in, "ConditionExpression");
 	sparta_write_string(in, "attribute_not_exists(#c)");
@@ -388,7 +360,7 @@ links_redirect(const char *event, size_t len, struct sparta_context *ctx,
 	if ((item = links_get(ctx, code, &err)) == NULL)
 		return links_aws_failed(res, "GetItem", &err);
 	item = sparta_json_get(item, "Item");
-	if ((url = links_item(item, "url", "S")) == NULL)
+	if ((url = sparta_ddb_get(item, "url", "S", NULL)) == NULL)
 		return links_answer(res, 404, "no such link");
 	links_enqueue(ctx, "visit", code);
 	sparta_http_set_status(res, 302);
@@ -409,6 +381,7 @@ links_stats(const char *event, size_t len, struct sparta_context *ctx,
 	struct sparta_aws_error err;
 	const struct sparta_json *item;
 	const char *code, *url;
+	long long last;
 
 	if (links_request(ctx, event, len, &req, res) != 0)
 		return SPARTA_FAIL;
@@ -419,7 +392,7 @@ links_stats(const char *event, size_t len, struct sparta_context *ctx,
 	    &err)) == NULL)
 		return links_aws_failed(res, "GetItem", &err);
 	item = sparta_json_get(item, "Item");
-	url = links_item(item, "url", "S");
+	url = sparta_ddb_get(item, "url", "S", NULL);
 	if (code != NULL && url == NULL)
 		return links_answer(res, 404, "no such link");
 	sparta_http_set_header(res, "Content-Type", "application/json");
@@ -437,9 +410,9 @@ links_stats(const char *event, size_t len, struct sparta_context *ctx,
 	sparta_write_int(res, links_item_int(item, "created"));
 	sparta_write_key(res, "visits");
 	sparta_write_int(res, links_item_int(item, "visits"));
-	if (links_item(item, "last_visit", "N") != NULL) {
+	if (sparta_ddb_get_int(item, "last_visit", &last) == 0) {
 		sparta_write_key(res, "last_visit");
-		sparta_write_int(res, links_item_int(item, "last_visit"));
+		sparta_write_int(res, last);
 	}
 	return sparta_write_object_end(res) < 0 ? SPARTA_FAIL : 0;
 }
@@ -478,9 +451,9 @@ links_count_one(struct sparta_context *ctx, const struct sparta_json *msg,
 	    "ADD links :one");
 	sparta_write_key(in, "ExpressionAttributeValues");
 	sparta_write_object_begin(in);
-	links_attr_int(in, ":one", 1);
+	sparta_ddb_write_int(in, ":one", 1);
 	if (visit)
-		links_attr_int(in, ":at", (long long)at);
+		sparta_ddb_write_int(in, ":at", (long long)at);
 	sparta_write_object_end(in);
 	if (visit) {
 		sparta_write_key(in, "ConditionExpression");
