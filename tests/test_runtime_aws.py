@@ -200,3 +200,18 @@ def test_runtime_client_memory(aws_env, pki, tmp_path, tool):
     assert [k for k, _ in got] == ["response", "error", "error"], got
     assert json.loads(got[0][1])["status"] == 200
     assert b"certificate not trusted" in got[1][1] and b"cannot connect" in got[2][1], got
+
+
+def test_json_buffer_out_of_memory_ends_the_process(tmp_path):
+    """sparta_json_buffer() never returns NULL (the header's example
+    writes into it unchecked): out of memory ends the process with the
+    runtime's message, as sparta_alloc() does, and the invocation fails
+    with Runtime.ExitError rather than a crash in the writer."""
+    shutil.copy(ROOT / "tests" / "aws" / "oom.c", tmp_path / "oom.c")
+    (tmp_path / "sparta.yaml").write_text(
+        "service: oom-test\nbuild:\n  sources: [oom.c]\nfunctions:\n"
+        "  oom: {symbol: t_oom, timeout: 60}\n")
+    r = run("invoke", "oom", cwd=tmp_path, env=clean_env(tmp_path), timeout=300)
+    assert r.returncode == 5, r.stdout + r.stderr
+    assert "sparta: out of memory in sparta_json_buffer" in r.stderr, r.stderr
+    assert "exit status 1" in r.stderr and "signal" not in r.stderr, r.stderr

@@ -119,7 +119,10 @@ struct sparta_aws_error {
 /*
  * A JSON writer over a buffer of its own, for request bodies: the
  * sparta_write_* functions take it as they take the response. Owned by the
- * runtime and freed after the handler returns. NULL when out of memory.
+ * runtime and freed after the handler returns. Never returns NULL: out of
+ * memory ends the process, as in sparta_alloc() (the invocation fails with
+ * Runtime.ExitError); memory running out while the buffer grows makes
+ * sparta_json_buffer_text() and the calls given the buffer fail instead.
  */
 struct sparta_response *sparta_json_buffer(struct sparta_context *ctx);
 /* The buffer's text (len set when not NULL), or NULL when the JSON written

@@ -346,8 +346,11 @@ sparta_json_buffer(struct sparta_context *ctx)
 {
 	struct rt_json_buffer *b = calloc(1, sizeof(*b));
 
-	if (b == NULL)
-		return NULL;
+	if (b == NULL) {
+		/* As sparta_alloc: callers write into it unchecked. */
+		fputs("sparta: out of memory in sparta_json_buffer\n", stderr);
+		_Exit(1);
+	}
 	b->next = ctx->priv->buffers;
 	ctx->priv->buffers = b;
 	return &b->res;
