@@ -143,20 +143,44 @@ links_aws_failed(struct sparta_response *res, const char *call,
 
 /* ---- requests ----------------------------------------------------------- */
 
-/* Opens {"TableName": T, "Key": {"code": {"S": code}}, ... */
+/* Opens {"TableName": T, what: {"code": {"S": code}, ... (what open). */
 static struct sparta_response *
-links_key_request(struct sparta_context *ctx, const char *code)
+links_request_begin(struct sparta_context *ctx, const char *what,
+    const char *code)
 {
 	struct sparta_response *in = sparta_json_buffer(ctx);
 
 	sparta_write_object_begin(in);
 	sparta_write_key(in, "TableName");
 	sparta_write_string(in, links_env("LINKS_TABLE"));
-	sparta_write_key(in, "Key");
+	sparta_write_key(in, what);
 	sparta_write_object_begin(in);
 	sparta_ddb_write(in, "code", "S", code);
+	return in;
+}
+
+/* Opens {"TableName": T, "Key": {"code": {"S": code}}, ... */
+static struct sparta_response *
+links_key_request(struct sparta_context *ctx, const char *code)
+{
+	struct sparta_response *in = links_request_begin(ctx, "Key", code);
+
 	sparta_write_object_end(in);
 	return in;
+}
+
+/* "ConditionExpression": cond, with #c standing for the attribute code
+ * (the condition's only name). */
+static void
+links_condition(struct sparta_response *in, const char *cond)
+{
+	sparta_write_key(in, "ConditionExpression");
+	sparta_write_string(in, cond);
+	sparta_write_key(in, "ExpressionAttributeNames");
+	sparta_write_object_begin(in);
+	sparta_write_key(in, "#c");
+	sparta_write_string(in, "code");
+	sparta_write_object_end(in);
 }
 
 /* GetItem's reply for code ({"Item": ...}, or {} when there is none), or
@@ -187,25 +211,13 @@ static enum links_put
 links_store(struct sparta_context *ctx, const char *code, const char *url,
     struct sparta_aws_error *err)
 {
-	struct sparta_response *in = sparta_json_buffer(ctx);
+	struct sparta_response *in = links_request_begin(ctx, "Item", code);
 
-	sparta_write_object_begin(in);
-	sparta_write_key(in, "TableName");
-	sparta_write_string(in, links_env("LINKS_TABLE"));
-	sparta_write_key(in, "Item");
-	sparta_write_object_begin(in);
-	sparta_ddb_write(in, "code", "S", code);
 	sparta_ddb_write(in, "url", "S", url);
 	sparta_ddb_write_int(in, "created", links_now_ms());
 	sparta_ddb_write_int(in, "visits", 0);
 	sparta_write_object_end(in);
-	sparta_write_key(in, "ConditionExpression");
-	sparta_write_string(in, "attribute_not_exists(#c)");
-	sparta_write_key(in, "ExpressionAttributeNames");
-	sparta_write_object_begin(in);
-	sparta_write_key(in, "#c");
-	sparta_write_string(in, "code");
-	sparta_write_object_end(in);
+	links_condition(in, "attribute_not_exists(#c)");
 	sparta_write_object_end(in);
 	if (sparta_aws_json(ctx, "dynamodb", "DynamoDB_20120810.PutItem",
 	    "1.0", in, err) != NULL)
@@ -455,15 +467,8 @@ links_count_one(struct sparta_context *ctx, const struct sparta_json *msg,
 	if (visit)
 		sparta_ddb_write_int(in, ":at", (long long)at);
 	sparta_write_object_end(in);
-	if (visit) {
-		sparta_write_key(in, "ConditionExpression");
-		sparta_write_string(in, "attribute_exists(#c)");
-		sparta_write_key(in, "ExpressionAttributeNames");
-		sparta_write_object_begin(in);
-		sparta_write_key(in, "#c");
-		sparta_write_string(in, "code");
-		sparta_write_object_end(in);
-	}
+	if (visit)
+		links_condition(in, "attribute_exists(#c)");
 	sparta_write_object_end(in);
 	if (sparta_aws_json(ctx, "dynamodb", "DynamoDB_20120810.UpdateItem",
 	    "1.0", in, err) != NULL)
