@@ -12,7 +12,8 @@ DynamoDB call against Resource "*" only (it has no resource for them), so
 the functions' own roles, which name the table, would be refused there.
 The roles' contents are checked in tests/test_examples.py; here each
 handler's calls are also run under a role holding only the actions its
-deployed role grants (test_each_handler_needs_only_its_role)."""
+deployed role grants (test_each_handler_needs_only_its_role). The deployed
+bootstrap also runs under AWS's Runtime Interface Emulator (test_under_rie)."""
 import json
 import shutil
 
@@ -20,6 +21,7 @@ import pytest
 
 import manifestlib
 from conftest import ROOT, moto_server, offline_aws_env, run
+from runtimelib import Rie, rie_binary
 from test_aws_moto import auth_on
 from test_moto_stack import as_doc
 
@@ -282,3 +284,38 @@ def test_each_handler_needs_only_its_role(stack):
                                             "Function.AccessDenied"), (out, err)
     assert "dynamodb:PutItem" in out["errorMessage"] and "HTTP 403" in out["errorMessage"]
     assert item(stack, "no") is None
+
+
+def test_under_rie(stack, tmp_path):
+    """The deployed bootstrap under AWS's Runtime Interface Emulator, one
+    warm process per function: its connection to moto is reused across
+    invocations, and what it did shows in the table."""
+    d, url, key, secret, phys, _ = stack
+    rie_binary()
+    env = {"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret,
+           "AWS_ENDPOINT_URL": url, "LINKS_TABLE": phys["LinksTable"],
+           "VISITS_QUEUE_URL": phys["VisitsQueue"]}
+    boot = d / ".spartac" / "bootstrap"
+    rie = Rie(tmp_path, [boot], "shorten", extra_env=env)
+    try:
+        for n in range(3):
+            status, body = rie.invoke(json.dumps(api("POST", "/links", "/links", body={
+                "url": f"https://example.com/{n}", "code": f"rie-{n}"})).encode())
+            assert status == 200 and json.loads(body)["statusCode"] == 201, body
+        assert rie.inits() == 1
+    finally:
+        rie.close()
+    rie = Rie(tmp_path, [boot], "redirect", extra_env=env)
+    try:
+        for n in range(3):
+            status, body = rie.invoke(json.dumps(api("GET", "/{code}", f"/rie-{n}",
+                                                     {"code": f"rie-{n}"})).encode())
+            out = json.loads(body)
+            assert out["statusCode"] == 302, body
+            assert out["headers"]["Location"] == f"https://example.com/{n}"
+        assert rie.inits() == 1
+    finally:
+        rie.close()
+    assert deliver(stack, drain(stack)) == []
+    for n in range(3):
+        assert item(stack, f"rie-{n}")["visits"] == {"N": "1"}
