@@ -45,5 +45,5 @@ def test_terminal_gets_live_counts(tmp_path):
         out += chunk
     assert p.wait(60) == 0, out.decode(errors="replace")
     text = out.decode(errors="replace")
-    assert "\r\x1b[Kcompiling 0/7" in text, text
-    assert "\r\x1b[Kcompiling 7/7" in text, text
+    assert "\r\x1b[Kcompiling 0/9" in text, text
+    assert "\r\x1b[Kcompiling 9/9" in text, text
