@@ -48,6 +48,8 @@ SCENARIOS = {
                         "max_age": 60},
     "any-origin": True,
     "other-origin-only": {"origins": [OTHER]},
+    "credentials": {"origins": ["LISTED", OTHER], "credentials": True,
+                    "expose_headers": ["X-Request-Id"]},
 }
 
 
