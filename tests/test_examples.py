@@ -44,11 +44,19 @@ INVOKE = {
     # its handlers call DynamoDB and SQS: tests/test_example_shortener.py
     # runs them on moto; this one answers before any call
     "url-shortener": ("shorten", "events/shorten-bad.json", '"statusCode":400'),
+    "api-token-authorizer": ("my-auth-function", "events/token-allow.json",
+                             '"Effect":"Allow","Resource":"arn:aws:execute-api:us-east-1:'
+                             '123456789012:a1b2c3d4e5/Prod/*"'),
+    "http-api-jwt": ("admin-lambda-function", "events/admin.json",
+                     '"statusCode":200,"headers":{"Content-Type":"application/json"}'),
 }
 EXAMPLES = sorted(INVOKE)
 # The stage each one is deployed with (the table of todos-rest-api is
 # named after it).
 STAGE = {"todos-rest-api": "dev"}
+# The parameter values each one is deployed with (those without a default).
+PARAMS = {"http-api-jwt": ["--parameter", "UserPoolId=us-east-1_Example",
+                           "--parameter", "Audience=example-client"]}
 
 
 def ident(name):
@@ -166,7 +174,7 @@ def deployed(work, aws_env, clients):
             continue
         stage = ["--stage", STAGE[name]] if name in STAGE else []
         r = spartac_in(d, *stage, "deploy", "--endpoint-url", f"http://localhost:{port}",
-                       env=env)
+                       *PARAMS.get(name, []), env=env)
         m = manifestlib.load_manifest(d / "sparta.yaml")
         template = json.loads((d / ".spartac" / "template.json").read_text())
         stack = m["service"]
