@@ -56,6 +56,14 @@ void local_function_init(struct local_function *lf, const struct manifest *m,
 char **local_env_build(const struct manifest *m,
     const struct manifest_function *f, const char *region,
     struct local_values *vals);
+/*
+ * One manifest value resolved as local_env_build resolves environment
+ * values (parameters, pseudo-parameters, Ref, Fn::Sub, Fn::Join): a new
+ * string, or NULL with why (whylen bytes) saying what has no local value.
+ */
+char *local_value_resolve(const struct manifest *m, const struct node *v,
+    const char *region, const struct local_values *vals, char *why,
+    size_t whylen);
 void local_values_free(struct local_values *vals);
 /* --env NAME=VALUE and --env-file FILE (KEY=VALUE lines, # comments,
  * "double" or 'single' quotes, an optional "export "): appended to *env.

@@ -236,6 +236,23 @@ env_setting(const struct local_values *vals, const char *name)
 	return hit;
 }
 
+char *
+local_value_resolve(const struct manifest *m, const struct node *v,
+    const char *region, const struct local_values *vals, char *why,
+    size_t whylen)
+{
+	struct lres r;
+	char *out;
+
+	memset(&r, 0, sizeof(r));
+	r.m = m;
+	r.params = vals ? vals->params : NULL;
+	r.region = region;
+	if ((out = resolve(&r, v)) == NULL && whylen > 0)
+		snprintf(why, whylen, "%s", r.novalue ? "it is AWS::NoValue" : r.why);
+	return out;
+}
+
 char **
 local_env_build(const struct manifest *m, const struct manifest_function *f,
     const char *region, struct local_values *vals)

@@ -175,7 +175,8 @@ service_load(struct server *sv)
 			if ((pl->em[j] = emulator_alloc(&pl->lf.cfg)) == NULL)
 				goto fail;
 	}
-	if ((s->gate = gate_alloc(m, local_region(sv->opt->region), &sv->opt->gate)) == NULL)
+	if ((s->gate = gate_alloc(m, local_region(sv->opt->region), &sv->opt->gate,
+	    sv->opt->values)) == NULL)
 		goto fail;
 	s->refs = 1;
 	return s;

@@ -22,6 +22,7 @@
 
 #include "front/node.h"
 #include "local/emulator.h"
+#include "local/local.h"
 #include "local/serve_int.h"
 #include "local/serve_jwt.h"
 
@@ -35,9 +36,20 @@ struct cached {
 	cJSON *answer;    /* the authorizer's response, parsed */
 };
 
+/* A JWT authorizer's issuer and audiences with their intrinsics resolved
+ * here (--parameter values, the region); unknown: one has no local value,
+ * and every token is refused rather than any accepted. */
+struct jwt_conf {
+	char *issuer;      /* NULL: no issuer configured */
+	char *aud[16];
+	size_t naud;
+	int unknown;
+};
+
 struct auth {
 	const struct manifest_api *api;
 	const char *region;
+	struct jwt_conf *jwt; /* one per authorizer, by index */
 	struct jwks *jwks;
 	const char *jwks_path;
 	pthread_mutex_t mu;
@@ -55,13 +67,51 @@ mono_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-struct auth *
-auth_alloc(const struct manifest_api *api, const char *region, const char *jwks_path)
+/* Resolves the issuer and audiences of each JWT authorizer (see jwt_conf). */
+static void
+jwt_conf_init(struct auth *a, const struct manifest *m, const char *region,
+    const struct local_values *vals)
 {
+	const struct manifest_authorizer *az;
+	struct jwt_conf *jc;
+	char why[160];
+	size_t i, j;
+
+	a->jwt = xcalloc(m->api->nauthorizers + 1, sizeof(*a->jwt));
+	for (i = 0; i < m->api->nauthorizers; i++) {
+		az = &m->api->authorizers[i];
+		jc = &a->jwt[i];
+		if (az->kind != MANIFEST_AUTH_JWT)
+			continue;
+		if (az->issuer != NULL && (jc->issuer = local_value_resolve(m,
+		    az->issuer, region, vals, why, sizeof(why))) == NULL) {
+			log_warn("authorizer %s: its issuer has no local value (%s): "
+			    "every token is refused", az->name, why);
+			jc->unknown = 1;
+		}
+		for (j = 0; j < az->audience.n && jc->naud < NELEM(jc->aud); j++) {
+			if ((jc->aud[jc->naud] = local_value_resolve(m, az->audience.v[j],
+			    region, vals, why, sizeof(why))) != NULL) {
+				jc->naud++;
+				continue;
+			}
+			log_warn("authorizer %s: an audience has no local value (%s): "
+			    "every token is refused", az->name, why);
+			jc->unknown = 1;
+		}
+	}
+}
+
+struct auth *
+auth_alloc(const struct manifest *m, const char *region, const char *jwks_path,
+    const struct local_values *vals)
+{
+	const struct manifest_api *api = m->api;
 	struct auth *a = xcalloc(1, sizeof(*a));
 	char err[512];
 	size_t i, njwt = 0;
 
+	jwt_conf_init(a, m, region, vals);
 	a->api = api;
 	a->region = region;
 	a->jwks_path = jwks_path;
@@ -87,7 +137,7 @@ auth_alloc(const struct manifest_api *api, const char *region, const char *jwks_
 void
 auth_free(struct auth *a)
 {
-	size_t i;
+	size_t i, j;
 
 	if (a == NULL)
 		return;
@@ -96,6 +146,12 @@ auth_free(struct auth *a)
 		cJSON_Delete(a->cache[i].answer);
 	}
 	free(a->cache);
+	for (i = 0; a->jwt != NULL && i < a->api->nauthorizers; i++) {
+		free(a->jwt[i].issuer);
+		for (j = 0; j < a->jwt[i].naud; j++)
+			free(a->jwt[i].aud[j]);
+	}
+	free(a->jwt);
 	jwks_free(a->jwks);
 	pthread_mutex_destroy(&a->mu);
 	free(a);
@@ -507,7 +563,8 @@ out:
 
 /* Cognito's issuer for a user pool ARN: https://cognito-idp.R.amazonaws.com/ID */
 static int
-issuer_ok(const struct manifest_authorizer *az, const char *iss)
+issuer_ok(const struct auth *a, const struct manifest_authorizer *az,
+    const char *iss)
 {
 	const char *arn, *region, *pool;
 	size_t i, rlen;
@@ -515,7 +572,7 @@ issuer_ok(const struct manifest_authorizer *az, const char *iss)
 	char *want;
 
 	if (az->kind == MANIFEST_AUTH_JWT) {
-		arn = az->issuer ? node_str(az->issuer) : NULL;
+		arn = a->jwt[az - a->api->authorizers].issuer;
 		return arn == NULL || (iss && strcmp(arn, iss) == 0);
 	}
 	for (i = 0; i < az->user_pools.n; i++) {
@@ -541,6 +598,7 @@ jwt_check_route(struct auth *a, const struct manifest_authorizer *az,
     struct exchange *x, struct response *r)
 {
 	const char *aud[16], *src = az->identity.n ? az->identity.v[0] : "header:Authorization";
+	const struct jwt_conf *jc;
 	struct jwt_check c = {0};
 	enum jwt_status st = JWT_MALFORMED;
 	cJSON *claims = NULL, *jwt;
@@ -554,16 +612,25 @@ jwt_check_route(struct auth *a, const struct manifest_authorizer *az,
 	}
 	if (strncasecmp(t, "Bearer ", 7) == 0)
 		t += 7;
-	for (i = 0; az->kind == MANIFEST_AUTH_JWT && i < az->audience.n && c.naudience < 16; i++)
-		if (node_str(az->audience.v[i]))
-			aud[c.naudience++] = node_str(az->audience.v[i]);
+	if (az->kind == MANIFEST_AUTH_JWT) {
+		jc = &a->jwt[az - a->api->authorizers];
+		if (jc->unknown) {
+			log_info("%s %s: authorizer %s has an issuer or audience without "
+			    "a local value: token refused", x->rq->method, x->rq->path,
+			    az->name);
+			unauthorized(r);
+			goto out;
+		}
+		for (i = 0; i < jc->naud; i++)
+			aud[c.naudience++] = jc->aud[i];
+	}
 	c.audience = aud;
 	c.scopes = (const char *const *)x->m->route->scopes.v;
 	c.nscopes = x->m->route->scopes.n;
 	c.now = time(NULL);
 	st = jwt_verify(a->jwks, t, &c, &claims);
 	if ((st == JWT_OK || st == JWT_SCOPE) &&
-	    !issuer_ok(az, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(claims, "iss"))))
+	    !issuer_ok(a, az, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(claims, "iss"))))
 		st = JWT_ISSUER;
 	if (st != JWT_OK) {
 		log_info("%s %s: authorizer %s refused the token: %s", x->rq->method,

@@ -310,7 +310,8 @@ validate(struct gate *g, const struct exchange *x, struct response *r)
 /* ---- the gate ---- */
 
 struct gate *
-gate_alloc(const struct manifest *m, const char *region, const struct serve_gate_options *o)
+gate_alloc(const struct manifest *m, const char *region, const struct serve_gate_options *o,
+    const struct local_values *vals)
 {
 	struct gate *g = xcalloc(1, sizeof(*g));
 	size_t i;
@@ -322,7 +323,7 @@ gate_alloc(const struct manifest *m, const char *region, const struct serve_gate
 	for (i = 0; i < m->api->nmodels; i++)
 		if ((g->schemas[i] = model_schema(&m->api->models[i])) == NULL)
 			goto fail;
-	if ((g->auth = auth_alloc(m->api, region, o->jwks_path)) == NULL ||
+	if ((g->auth = auth_alloc(m, region, o->jwks_path, vals)) == NULL ||
 	    keys_init(g, o) == -1)
 		goto fail;
 	return g;

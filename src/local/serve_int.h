@@ -14,6 +14,7 @@
 #include "base/util.h"
 #include "front/manifest.h"
 #include "local/emulator.h"
+#include "local/local.h"
 #include "local/router.h"
 
 #define SERVE_HEADER_MAX (64 * 1024)
@@ -121,7 +122,7 @@ struct gate;
 struct serve_gate_options;
 /* NULL after logging why (a JWKS that does not load, a bad --api-key). */
 struct gate *gate_alloc(const struct manifest *m, const char *region,
-    const struct serve_gate_options *o);
+    const struct serve_gate_options *o, const struct local_values *vals);
 void gate_free(struct gate *g);
 /* 0: go on to the integration (x->authorizer set when there is one);
  * otherwise r holds API Gateway's answer. */
@@ -129,8 +130,9 @@ int gate_check(struct gate *g, struct service *s, struct exchange *x, struct res
 
 /* serve_auth.c: authorizers with their result cache */
 struct auth;
-struct auth *auth_alloc(const struct manifest_api *api, const char *region,
-    const char *jwks_path);
+/* vals: the --parameter values a JWT issuer or audience may name. */
+struct auth *auth_alloc(const struct manifest *m, const char *region,
+    const char *jwks_path, const struct local_values *vals);
 void auth_free(struct auth *a);
 /* As gate_check, for the route's authorizer (none: 0). */
 int auth_check(struct auth *a, struct service *s, struct exchange *x, struct response *r);
