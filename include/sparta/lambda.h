@@ -412,6 +412,67 @@ int sparta_authorizer_simple(struct sparta_response *res, int authorized,
 const unsigned char *sparta_base64_decode(struct sparta_context *ctx,
     const char *text, size_t len, size_t *out_len);
 
+/* ---- CloudFormation custom resources --------------------------------------
+ *
+ * A function under custom_resources: in sparta.yaml serves the Custom::NAME
+ * resources of the stack. Its handler has the usual signature; the runtime
+ * runs it in a child process, turns its outcome into CloudFormation's
+ * response object and PUTs that to the request's pre-signed ResponseURL:
+ *
+ *	int
+ *	tagger(const char *event, size_t len, struct sparta_context *ctx,
+ *	    struct sparta_response *res)
+ *	{
+ *		struct sparta_cr_request req;
+ *		if (sparta_cr_parse(ctx, event, len, &req) < 0)
+ *			return sparta_error(res, "BadRequest", "not a request");
+ *		if (strcmp(req.request_type, "Delete") == 0)
+ *			return 0;                      (SUCCESS, same physical ID)
+ *		sparta_cr_set_physical_id(res, "tag-42");
+ *		sparta_write_object_begin(res);        (the reply's Data)
+ *		sparta_write_key(res, "Name");
+ *		sparta_write_string(res, "tag-42");    (!GetAtt Res.Name)
+ *		sparta_write_object_end(res);
+ *		return 0;
+ *	}
+ *
+ * Return 0: Status SUCCESS, and what the handler wrote (nothing, or one
+ * JSON object) is Data. Return sparta_error(...): Status FAILED, Reason
+ * "TYPE: message". The physical ID defaults to the request's
+ * PhysicalResourceId, or on Create to "LogicalResourceId-RequestId".
+ * When the handler crashes, exits, or is still running one second before
+ * the function's deadline (killed then), the runtime replies FAILED with
+ * the reason, so the stack never waits for CloudFormation's hour-long
+ * timeout. CloudFormation takes a reply of at most 4,096 bytes: a longer
+ * Reason is cut; a SUCCESS whose Data does not fit becomes FAILED.
+ */
+struct sparta_cr_request {
+	const char *request_type;  /* "Create", "Update" or "Delete" */
+	const char *resource_type; /* "Custom::NAME" */
+	const char *logical_id;    /* LogicalResourceId */
+	const char *physical_id;   /* PhysicalResourceId, "" on Create */
+	const char *stack_id;      /* StackId */
+	const char *request_id;    /* RequestId */
+	const char *response_url;  /* ResponseURL (the runtime replies there) */
+	const char *service_token; /* ServiceToken */
+	/* ResourceProperties (ServiceToken included) and, on Update only,
+	 * OldResourceProperties: objects, or NULL. Values are strings as
+	 * CloudFormation sends them (numbers and booleans arrive as text). */
+	const struct sparta_json *properties;
+	const struct sparta_json *old_properties;
+	const struct sparta_json *event; /* the whole parsed request */
+};
+
+/* Fills req (strings "" when absent, never NULL); 0, or -1 when the event
+ * is not a custom-resource request. */
+int sparta_cr_parse(struct sparta_context *ctx, const char *event,
+    size_t len, struct sparta_cr_request *req);
+/* The reply's PhysicalResourceId (copied; at most 1,024 bytes). Changing it
+ * on Update makes CloudFormation Delete the old one afterwards. */
+int sparta_cr_set_physical_id(struct sparta_response *res, const char *id);
+/* NoEcho: CloudFormation masks Data in describe calls when on. */
+int sparta_cr_set_no_echo(struct sparta_response *res, int on);
+
 #ifdef __cplusplus
 }
 #endif

@@ -260,10 +260,23 @@ build_table_generate(struct build_ctx *c)
 		if (first[i])
 			buf_printf(&b, "sparta_handler_fn %s;\n",
 			    m->functions_sorted[i]->symbol);
-	buf_puts(&b, "\nconst struct sparta_handler_entry sparta_handlers[] = {\n");
+	/* A custom resource's entry is a wrapper: runtime/cr.c runs the
+	 * symbol in a child and PUTs the reply (dispatch.h). */
 	for (i = 0; i < m->nfunctions; i++)
-		buf_printf(&b, "\t{\"%s\", %s},\n", m->functions_sorted[i]->name,
-		    m->functions_sorted[i]->symbol);
+		if (m->functions_sorted[i]->custom_resource)
+			buf_printf(&b, "\nstatic int\nsparta_cr_%zu(const char *e, "
+			    "size_t n, struct sparta_context *c,\n    struct "
+			    "sparta_response *r)\n{\n\treturn sparta_cr_serve(%s, "
+			    "e, n, c, r);\n}\n", i, m->functions_sorted[i]->symbol);
+	buf_puts(&b, "\nconst struct sparta_handler_entry sparta_handlers[] = {\n");
+	for (i = 0; i < m->nfunctions; i++) {
+		const struct manifest_function *f = m->functions_sorted[i];
+
+		if (f->custom_resource)
+			buf_printf(&b, "\t{\"%s\", sparta_cr_%zu},\n", f->name, i);
+		else
+			buf_printf(&b, "\t{\"%s\", %s},\n", f->name, f->symbol);
+	}
 	buf_puts(&b, "\t{NULL, NULL},\n};\n");
 	c->table = buf_take(&b);
 	free(first);
@@ -320,7 +333,8 @@ is_client_source(const char *path)
 {
 	static const char *const files[] = {
 		"src/runtime/aws.c", "src/runtime/aws_hash.c",
-		"src/runtime/ddb.c", "src/runtime/fetch.c", "src/runtime/tls.c",
+		"src/runtime/cr.c", "src/runtime/ddb.c", "src/runtime/fetch.c",
+		"src/runtime/tls.c",
 	};
 	size_t i;
 
@@ -374,7 +388,7 @@ build_uses_client(struct build_ctx *c)
 {
 	char *full, *text;
 	size_t i, len;
-	int uses = 0;
+	int uses = c->m->ncustom_resources > 0; /* the reply is an HTTPS PUT */
 
 	for (i = 0; i < c->nsrcs && !uses; i++) {
 		if (c->srcs[i].is_runtime)

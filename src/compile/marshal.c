@@ -532,6 +532,7 @@ marshal_template(const struct manifest *m, struct arena *a, struct diags *d,
 	marshal_raw(&c, m->parameters, raw_params, c.parameters,
 	    "parameters", &c.ids);
 	marshal_events_s3_apply(&c);
+	marshal_custom_apply(&c);
 	marshal_raw(&c, m->resources, c.raw_resources, c.resources,
 	    "resources", &c.ids);
 	if (m->outputs != NULL)

@@ -227,6 +227,10 @@ void marshal_iam_destination(struct mctx *c, struct mrole *r,
 void marshal_iam_free(struct mctx *c);
 
 void marshal_lambda(struct mctx *c);
+/* Sets ServiceToken on the Custom::NAME resources under resources:. */
+void marshal_custom_apply(struct mctx *c);
+/* 1 when type is Custom::NAME and custom_resources: has NAME. */
+int marshal_custom_served(const struct mctx *c, const char *type);
 void marshal_events(struct mctx *c);
 void marshal_events_s3_apply(struct mctx *c);
 void marshal_api(struct mctx *c);

@@ -204,3 +204,49 @@ marshal_lambda(struct mctx *c)
 	for (i = 0; i < c->m->nfunctions; i++)
 		function_marshal(c, i);
 }
+
+int
+marshal_custom_served(const struct mctx *c, const char *type)
+{
+	const struct manifest_function *f;
+
+	if (!str_has_prefix(type, "Custom::"))
+		return 0;
+	f = manifest_function_find(c->m, type + strlen("Custom::"));
+	return f != NULL && f->custom_resource;
+}
+
+/*
+ * Each resource of type Custom::NAME under resources: gets ServiceToken:
+ * !GetAtt of the function custom_resources.NAME, unless it names its own
+ * (another provider). One without either is reported by the type check.
+ */
+void
+marshal_custom_apply(struct mctx *c)
+{
+	const struct node *res = c->m->resources, *type;
+	cJSON *raw, *props;
+	char *fid;
+	size_t i;
+
+	for (i = 0; res != NULL && i < res->n; i++) {
+		type = node_get(res->pairs[i].value, "Type");
+		if (type == NULL || type->kind != NODE_STRING ||
+		    !marshal_custom_served(c, type->str))
+			continue;
+		raw = cJSON_GetObjectItemCaseSensitive(c->raw_resources,
+		    res->pairs[i].key->str);
+		if (raw == NULL || !cJSON_IsObject(raw))
+			continue;
+		if ((props = cJSON_GetObjectItemCaseSensitive(raw,
+		    "Properties")) == NULL)
+			props = mj_add_obj(c, raw, "Properties");
+		if (!cJSON_IsObject(props) ||
+		    cJSON_GetObjectItemCaseSensitive(props, "ServiceToken") != NULL)
+			continue;
+		fid = marshal_function_id(manifest_function_find(c->m,
+		    type->str + strlen("Custom::")));
+		jtree_add(c->a, props, "ServiceToken", mj_getatt(c, fid, "Arn"));
+		free(fid);
+	}
+}

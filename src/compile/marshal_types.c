@@ -116,6 +116,8 @@ marshal_types_check(struct mctx *c)
 		type = node_get(res->pairs[i].value, "Type");
 		if (type == NULL || type->kind != NODE_STRING)
 			continue;
+		if (marshal_custom_served(c, type->str))
+			continue; /* its ServiceToken is ours (marshal_lambda.c) */
 		if ((t = cfn_type_find(type->str)) != NULL) {
 			check_required(c, res->pairs[i].key->str,
 			    res->pairs[i].value, type, t);

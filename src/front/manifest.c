@@ -523,90 +523,107 @@ build_event(struct manifest *m, struct manifest_event *e,
 	return 0;
 }
 
+/* One function from its entry (key, value) under functions: or
+ * custom_resources:. */
+static void
+function_from(struct manifest *m, struct manifest_function *f,
+    const struct node_pair *entry)
+{
+	const struct node *v = mf_apply_defaults(m, m->defaults, entry->value);
+	const struct node *n, *vpc, *events;
+	const char *s;
+	size_t j;
+
+	f->settings = v;
+	f->name = entry->key->str;
+	f->id = mf_logical_id(m, f->name);
+	f->key_loc = entry->key->loc;
+	f->loc = v->loc;
+	n = node_get(v, "symbol");
+	f->symbol = node_str(n);
+	f->symbol_loc = loc_of(n, v->loc);
+	f->physical_name = node_get(v, "name");
+	f->share_symbol = get_bool(v, "share_symbol", 0);
+	f->description = get_str(v, "description");
+	f->role_name = get_str(v, "role");
+	f->role_loc = loc_of(node_get(v, "role"), v->loc);
+	f->nprivileges = privileges_from(m, &f->privileges,
+	    node_get(v, "privileges"));
+	values_from(m, &f->managed_policies,
+	    node_get(v, "managed_policies"));
+	f->memory = get_long(v, "memory", MANIFEST_DEFAULT_MEMORY);
+	f->timeout = get_long(v, "timeout", MANIFEST_DEFAULT_TIMEOUT);
+	f->ephemeral_storage = get_long(v, "ephemeral_storage",
+	    MANIFEST_DEFAULT_EPHEMERAL);
+	f->log_retention = get_long(v, "log_retention",
+	    MANIFEST_DEFAULT_LOG_RETENTION);
+	f->reserved_concurrency = get_long(v, "reserved_concurrency", -1);
+	s = get_str(v, "tracing");
+	f->tracing = s && strcmp(s, "Active") == 0 ?
+	    MANIFEST_TRACING_ACTIVE : MANIFEST_TRACING_PASSTHROUGH;
+	kvs_from(m, &f->environment, node_get(v, "environment"));
+	kvs_from(m, &f->tags, node_get(v, "tags"));
+	values_from(m, &f->layers, node_get(v, "layers"));
+	vpc = get_map(v, "vpc");
+	f->has_vpc = vpc != NULL;
+	values_from(m, &f->subnets, node_get(vpc, "subnets"));
+	values_from(m, &f->security_groups,
+	    node_get(vpc, "security_groups"));
+	f->dead_letter = node_get(v, "dead_letter");
+	f->async.node = get_map(v, "async");
+	f->async.retries = get_long(f->async.node, "retries",
+	    MANIFEST_UNSET);
+	f->async.max_event_age = get_long(f->async.node, "max_event_age",
+	    MANIFEST_UNSET);
+	f->async.on_success = node_get(f->async.node, "on_success");
+	f->async.on_failure = node_get(f->async.node, "on_failure");
+	n = node_get(v, "depends_on");
+	if (n && n->kind == NODE_SEQ && n->n) {
+		f->depends_on = mf_alloc(m, n->n, sizeof(*f->depends_on));
+		for (j = 0; j < n->n; j++) {
+			if (n->items[j]->kind != NODE_STRING)
+				continue;
+			f->depends_on[f->ndepends_on].name =
+			    n->items[j]->str;
+			f->depends_on[f->ndepends_on++].loc =
+			    n->items[j]->loc;
+		}
+	}
+	events = node_get(v, "events");
+	if (events && events->kind == NODE_SEQ && events->n) {
+		f->events = mf_alloc(m, events->n, sizeof(*f->events));
+		for (j = 0; j < events->n; j++) {
+			const struct node *item = events->items[j];
+
+			if (item->kind != NODE_MAP || item->n != 1)
+				continue;
+			f->events[f->nevents].index = j;
+			if (build_event(m, &f->events[f->nevents], item) == 0)
+				f->nevents++;
+		}
+	}
+}
+
+/*
+ * functions: and then custom_resources:, whose entries are functions too
+ * (the same settings, no events): one handler table, one marshalling.
+ */
 static void
 build_functions(struct manifest *m, const struct node *root)
 {
 	const struct node *fns = get_map(root, "functions");
-	size_t i, j;
+	const struct node *crs = get_map(root, "custom_resources");
+	size_t i, n = (fns ? fns->n : 0) + (crs ? crs->n : 0);
 
-	if (fns == NULL || fns->n == 0)
+	if (n == 0)
 		return;
-	m->functions = mf_alloc(m, fns->n, sizeof(*m->functions));
-	for (i = 0; i < fns->n; i++) {
-		struct manifest_function *f = &m->functions[m->nfunctions++];
-		const struct node *v = mf_apply_defaults(m, m->defaults,
-		    fns->pairs[i].value);
-		const struct node *n, *vpc, *events;
-		const char *s;
-
-		f->settings = v;
-		f->name = fns->pairs[i].key->str;
-		f->id = mf_logical_id(m, f->name);
-		f->key_loc = fns->pairs[i].key->loc;
-		f->loc = v->loc;
-		n = node_get(v, "symbol");
-		f->symbol = node_str(n);
-		f->symbol_loc = loc_of(n, v->loc);
-		f->physical_name = node_get(v, "name");
-		f->share_symbol = get_bool(v, "share_symbol", 0);
-		f->description = get_str(v, "description");
-		f->role_name = get_str(v, "role");
-		f->role_loc = loc_of(node_get(v, "role"), v->loc);
-		f->nprivileges = privileges_from(m, &f->privileges,
-		    node_get(v, "privileges"));
-		values_from(m, &f->managed_policies,
-		    node_get(v, "managed_policies"));
-		f->memory = get_long(v, "memory", MANIFEST_DEFAULT_MEMORY);
-		f->timeout = get_long(v, "timeout", MANIFEST_DEFAULT_TIMEOUT);
-		f->ephemeral_storage = get_long(v, "ephemeral_storage",
-		    MANIFEST_DEFAULT_EPHEMERAL);
-		f->log_retention = get_long(v, "log_retention",
-		    MANIFEST_DEFAULT_LOG_RETENTION);
-		f->reserved_concurrency = get_long(v, "reserved_concurrency", -1);
-		s = get_str(v, "tracing");
-		f->tracing = s && strcmp(s, "Active") == 0 ?
-		    MANIFEST_TRACING_ACTIVE : MANIFEST_TRACING_PASSTHROUGH;
-		kvs_from(m, &f->environment, node_get(v, "environment"));
-		kvs_from(m, &f->tags, node_get(v, "tags"));
-		values_from(m, &f->layers, node_get(v, "layers"));
-		vpc = get_map(v, "vpc");
-		f->has_vpc = vpc != NULL;
-		values_from(m, &f->subnets, node_get(vpc, "subnets"));
-		values_from(m, &f->security_groups,
-		    node_get(vpc, "security_groups"));
-		f->dead_letter = node_get(v, "dead_letter");
-		f->async.node = get_map(v, "async");
-		f->async.retries = get_long(f->async.node, "retries",
-		    MANIFEST_UNSET);
-		f->async.max_event_age = get_long(f->async.node, "max_event_age",
-		    MANIFEST_UNSET);
-		f->async.on_success = node_get(f->async.node, "on_success");
-		f->async.on_failure = node_get(f->async.node, "on_failure");
-		n = node_get(v, "depends_on");
-		if (n && n->kind == NODE_SEQ && n->n) {
-			f->depends_on = mf_alloc(m, n->n, sizeof(*f->depends_on));
-			for (j = 0; j < n->n; j++) {
-				if (n->items[j]->kind != NODE_STRING)
-					continue;
-				f->depends_on[f->ndepends_on].name =
-				    n->items[j]->str;
-				f->depends_on[f->ndepends_on++].loc =
-				    n->items[j]->loc;
-			}
-		}
-		events = node_get(v, "events");
-		if (events && events->kind == NODE_SEQ && events->n) {
-			f->events = mf_alloc(m, events->n, sizeof(*f->events));
-			for (j = 0; j < events->n; j++) {
-				const struct node *item = events->items[j];
-
-				if (item->kind != NODE_MAP || item->n != 1)
-					continue;
-				f->events[f->nevents].index = j;
-				if (build_event(m, &f->events[f->nevents], item) == 0)
-					f->nevents++;
-			}
-		}
+	m->functions = mf_alloc(m, n, sizeof(*m->functions));
+	for (i = 0; fns != NULL && i < fns->n; i++)
+		function_from(m, &m->functions[m->nfunctions++], &fns->pairs[i]);
+	for (i = 0; crs != NULL && i < crs->n; i++) {
+		m->functions[m->nfunctions].custom_resource = 1;
+		function_from(m, &m->functions[m->nfunctions++], &crs->pairs[i]);
+		m->ncustom_resources++;
 	}
 }
 

@@ -286,6 +286,8 @@ struct manifest_function {
 	size_t ndepends_on;
 	struct manifest_event *events;
 	size_t nevents;
+	/* Under custom_resources: (serves Custom::NAME, NAME = name). */
+	int custom_resource;
 };
 
 enum manifest_http_method {
@@ -518,6 +520,7 @@ struct manifest {
 
 	struct manifest_function *functions;
 	size_t nfunctions;
+	size_t ncustom_resources; /* of functions, those from custom_resources: */
 	const struct manifest_function **functions_sorted;
 
 	const struct manifest_api *api;   /* NULL when the manifest has none */

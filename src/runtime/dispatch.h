@@ -41,6 +41,15 @@ struct sparta_handler_entry {
 
 extern const struct sparta_handler_entry sparta_handlers[];
 
+/*
+ * A function under custom_resources: gets a wrapper in the table that
+ * calls this with its symbol (runtime/cr.c): the handler runs in a child
+ * and the outcome is PUT to the request's ResponseURL. Only a table with
+ * custom resources refers to it, so other bootstraps do not link cr.c.
+ */
+int sparta_cr_serve(sparta_handler_fn *fn, const char *event, size_t len,
+    struct sparta_context *ctx, struct sparta_response *res);
+
 /* The entry for name, or NULL. */
 const struct sparta_handler_entry *sparta_handler_find(const char *name);
 

@@ -144,6 +144,8 @@ rt_response_reset(struct sparta_response *res)
 	rt_buf_reset(&res->err_msg);
 	rt_buf_reset(&res->headers);
 	rt_buf_reset(&res->cookies);
+	rt_buf_reset(&res->cr_physical_id);
+	res->cr_no_echo = 0;
 	memset(&res->w, 0, sizeof(res->w));
 	res->is_error = 0;
 	res->http = 0;
@@ -161,6 +163,7 @@ rt_response_free(struct sparta_response *res)
 	rt_buf_free(&res->err_msg);
 	rt_buf_free(&res->headers);
 	rt_buf_free(&res->cookies);
+	rt_buf_free(&res->cr_physical_id);
 }
 
 static int

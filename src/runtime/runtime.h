@@ -80,6 +80,9 @@ struct sparta_response {
 	int has_cors;          /* the handler set an Access-Control-* header */
 	int has_vary;          /* ... or a Vary header */
 	int version;           /* the proxy shape to write: 1 or 2 (0: not known yet) */
+	/* Custom resource reply (cr.c): set_physical_id / set_no_echo. */
+	struct rt_buf cr_physical_id;
+	int cr_no_echo;
 };
 
 /* A sparta_json_buffer: a writer's buffer, freed with the invocation. */
@@ -201,7 +204,8 @@ struct rt_fetch_reply {
 /* 0 with a reply (any status), or -1 with rep->err set. */
 int rt_fetch(const struct rt_fetch_request *rq, struct rt_fetch_reply *rep);
 void rt_fetch_reply_free(struct rt_fetch_reply *rep);
-/* Closes the kept-alive connection. */
+/* Closes the kept-alive connections (in a forked child: its copies of the
+ * sockets only, nothing is sent to the peers). */
 void rt_fetch_shutdown(void);
 
 struct rt_tls;
