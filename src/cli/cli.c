@@ -85,7 +85,8 @@ static const struct verb verbs[] = {
 	    "instance credentials. --format json prints one JSON object.\n"
 	    "Exit status 4 when no credentials work.\n",
 	    cmd_whoami},
-	{"invoke", "invoke FUNC [--event FILE|-] [--env NAME=VALUE] [--aws-env] [FILE]",
+	{"invoke", "invoke FUNC [--event FILE|-] [--env NAME=VALUE] [--aws-env]\n"
+	    "       [--custom-resource Create|Update|Delete] [FILE]",
 	    "run one function locally through a built-in Lambda Runtime API emulator",
 	    "Builds the bootstrap (as 'spartac build' does), starts it under a\n"
 	    "Lambda Runtime API emulator on 127.0.0.1 with the function's\n"
@@ -104,10 +105,21 @@ static const struct verb verbs[] = {
 	    "                     AWS_SESSION_TOKEN) and endpoint (--endpoint-url\n"
 	    "                     or AWS_ENDPOINT_URL*), as Lambda gives its role's\n"
 	    "                     credentials\n"
+	    "  --custom-resource TYPE  play CloudFormation for a function under\n"
+	    "                     custom_resources: send it a Create, Update or\n"
+	    "                     Delete request (--event: ResourceProperties)\n"
+	    "                     whose ResponseURL is on 127.0.0.1, and print\n"
+	    "                     the reply it PUTs there\n"
+	    "  --logical-id ID    the request's LogicalResourceId (default: the\n"
+	    "                     first Custom::NAME resource under resources:)\n"
+	    "  --physical-id ID   Update and Delete: PhysicalResourceId\n"
+	    "                     (default: LOGICAL-ID-local)\n"
+	    "  --old-event FILE   Update: OldResourceProperties (default: --event)\n"
 	    "Values only known once deployed (GetAtt, Ref of a resource) are left\n"
 	    "out with a warning naming --env; AWS::AccountId is 123456789012.\n"
 	    "Exit status 5 when the function fails or times out (its error type\n"
-	    "and message on stderr), 3 when the build fails.\n",
+	    "and message on stderr) or a custom resource replies FAILED or not\n"
+	    "at all, 3 when the build fails.\n",
 	    cmd_invoke},
 	{"build", "build [FILE] [-o DIR] [--template-only]",
 	    "compile the C code and the CloudFormation template; no AWS calls",

@@ -15,7 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "cli/cli.h"
+#include "local/cfn_reply.h"
 #include "local/emulator.h"
 #include "local/local.h"
 #include "front/manifest.h"
@@ -27,6 +30,10 @@ enum {
 	OPT_EVENT = 300,
 	OPT_BOOTSTRAP,
 	OPT_AWS_ENV,
+	OPT_CUSTOM_RESOURCE,
+	OPT_LOGICAL_ID,
+	OPT_PHYSICAL_ID,
+	OPT_OLD_EVENT,
 };
 
 static const struct option invoke_longopts[] = {
@@ -35,6 +42,10 @@ static const struct option invoke_longopts[] = {
 	CLI_PARAMETER_OPTIONS,
 	CLI_ENV_OPTIONS,
 	{"aws-env", no_argument, NULL, OPT_AWS_ENV},
+	{"custom-resource", required_argument, NULL, OPT_CUSTOM_RESOURCE},
+	{"logical-id", required_argument, NULL, OPT_LOGICAL_ID},
+	{"physical-id", required_argument, NULL, OPT_PHYSICAL_ID},
+	{"old-event", required_argument, NULL, OPT_OLD_EVENT},
 	{NULL, 0, NULL, 0},
 };
 
@@ -201,6 +212,165 @@ invoke_bootstrap(struct cli *cli, struct pipeline *p,
 	return EXIT_OK;
 }
 
+/* --custom-resource TYPE and its companions. */
+struct cr_options {
+	const char *type;        /* Create, Update, Delete; NULL: not one */
+	const char *logical_id;  /* NULL: the first Custom::NAME resource's */
+	const char *physical_id; /* NULL: LOGICAL-local on Update and Delete */
+	const char *old_path;    /* --old-event */
+};
+
+/* The logical ID of the first resource of type Custom::NAME, or NAME. */
+static const char *
+cr_logical_id(const struct manifest *m, const char *name)
+{
+	const struct node *res = m->resources, *type;
+	size_t i;
+
+	for (i = 0; res != NULL && i < res->n; i++) {
+		type = node_get(res->pairs[i].value, "Type");
+		if (type != NULL && type->kind == NODE_STRING &&
+		    str_has_prefix(type->str, "Custom::") &&
+		    strcmp(type->str + strlen("Custom::"), name) == 0)
+			return res->pairs[i].key->str;
+	}
+	return name;
+}
+
+/*
+ * Plays CloudFormation: sends f the request event with a ResponseURL on
+ * loopback, then prints the reply the function PUT there. SUCCESS exits
+ * 0; FAILED, no reply, or a failed invocation exit EXIT_FUNCTION.
+ */
+static int
+cr_invoke(struct emulator *e, const struct manifest *m,
+    const struct manifest_function *f, const struct local_function *lf,
+    const struct cr_options *cro, const char *props, const char *region)
+{
+	struct cfn_request rq = {0};
+	struct cfn_listener *l;
+	struct emulator_result r;
+	struct cfn_reply rep;
+	cJSON *doc;
+	char *old = NULL, *event = NULL, *token, *stack, *phys = NULL;
+	size_t old_len;
+	int status, got, failed;
+
+	if (cro->old_path != NULL && (status = event_read(cro->old_path,
+	    &old, &old_len)) != 0)
+		return status;
+	if ((l = cfn_listener_start()) == NULL) {
+		free(old);
+		return EXIT_INTERNAL;
+	}
+	token = xasprintf("arn:aws:lambda:%s:%s:function:%s", region,
+	    LOCAL_ACCOUNT_ID, lf->function_name);
+	stack = xasprintf("arn:aws:cloudformation:%s:%s:stack/%s-local/"
+	    "00000000-0000-4000-8000-000000000000", region, LOCAL_ACCOUNT_ID,
+	    m->service);
+	rq.request_type = cro->type;
+	rq.name = f->name;
+	rq.logical_id = cro->logical_id ? cro->logical_id :
+	    cr_logical_id(m, f->name);
+	if (strcmp(cro->type, "Create") != 0)
+		rq.physical_id = cro->physical_id ? cro->physical_id :
+		    (phys = xasprintf("%s-local", rq.logical_id));
+	rq.properties = props;
+	rq.old_properties = old;
+	rq.service_token = token;
+	rq.stack_id = stack;
+	rq.response_url = cfn_listener_url(l);
+	if ((event = cfn_request_json(&rq)) == NULL) {
+		cfn_listener_finish(l, 0, &rep);
+		status = EXIT_USAGE;
+		goto out;
+	}
+	log_debug("%s: request %s", f->name, event);
+	if (emulator_invoke(e, event, strlen(event), &r) < 0) {
+		cfn_listener_finish(l, 0, &rep);
+		status = EXIT_BUILD;
+		goto out;
+	}
+	/* The runtime PUTs before it answers the invocation: no wait. */
+	got = cfn_listener_finish(l, r.outcome == EMULATOR_OK ? 2000 : 0,
+	    &rep) == 0;
+	if (r.outcome != EMULATOR_OK || !got) {
+		if (r.outcome == EMULATOR_OK)
+			log_error("%s: no reply came to the ResponseURL", f->name);
+		status = r.outcome != EMULATOR_OK ? report(f->name, &r) :
+		    EXIT_FUNCTION;
+		emulator_result_free(&r);
+		if (got)
+			cfn_reply_free(&rep);
+		goto out;
+	}
+	log_info("%s: %s %s: the reply is %s %s (%zu bytes, %s)", f->name,
+	    cro->type, rq.logical_id, rep.method, rep.path, rep.len,
+	    rep.has_content_type ? "with a Content-Type" : "no Content-Type");
+	fwrite(rep.body, 1, rep.len, stdout);
+	if (isatty(STDOUT_FILENO))
+		putchar('\n');
+	doc = cJSON_Parse(rep.body);
+	failed = !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(doc,
+	    "Status")) || strcmp(cJSON_GetObjectItemCaseSensitive(doc,
+	    "Status")->valuestring, "SUCCESS") != 0;
+	status = fflush(stdout) != 0 ? EXIT_IO : failed ? EXIT_FUNCTION :
+	    EXIT_OK;
+	if (failed)
+		fprintf(stderr, "spartac: %s %s: FAILED: %s\n", f->name,
+		    cro->type, cJSON_IsString(cJSON_GetObjectItemCaseSensitive(
+		    doc, "Reason")) ? cJSON_GetObjectItemCaseSensitive(doc,
+		    "Reason")->valuestring : "(no Reason)");
+	cJSON_Delete(doc);
+	emulator_result_free(&r);
+	cfn_reply_free(&rep);
+out:
+	free(event);
+	free(old);
+	free(token);
+	free(stack);
+	free(phys);
+	return status;
+}
+
+static int
+cr_options_check(const struct verb *self, const struct cr_options *cro)
+{
+	if (cro->type != NULL && strcmp(cro->type, "Create") != 0 &&
+	    strcmp(cro->type, "Update") != 0 && strcmp(cro->type, "Delete") != 0) {
+		cli_usage_error(self, "--custom-resource takes Create, Update "
+		    "or Delete, not '%s'", cro->type);
+		return -1;
+	}
+	if (cro->type == NULL && (cro->logical_id || cro->physical_id ||
+	    cro->old_path)) {
+		cli_usage_error(self, "--logical-id, --physical-id and "
+		    "--old-event go with --custom-resource");
+		return -1;
+	}
+	return 0;
+}
+
+/* One invocation with the event; prints and returns its outcome. */
+static int
+invoke_once(struct emulator *e, const struct manifest_function *f,
+    const char *event, size_t event_len)
+{
+	struct emulator_result r;
+	int status;
+
+	if (emulator_invoke(e, event, event_len, &r) < 0)
+		return EXIT_BUILD;
+	log_info("%s: %s in %.2f ms%s", f->name,
+	    r.outcome == EMULATOR_OK ? "done" : r.outcome == EMULATOR_TIMEOUT ?
+	    "timed out" : "failed", r.duration_ms, r.cold ? " (cold start)" : "");
+	if (r.cold)
+		log_debug("%s: init %.2f ms", f->name, r.init_ms);
+	status = report(f->name, &r);
+	emulator_result_free(&r);
+	return status;
+}
+
 int
 cmd_invoke(struct cli *cli, int argc, char **argv)
 {
@@ -209,13 +379,13 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 	const struct manifest_function *f;
 	struct local_function lf;
 	struct local_values values = {0};
-	struct emulator_result r;
 	struct emulator *e = NULL;
 	struct diags d = {0};
 	struct pipeline_options po;
 	struct pipeline p = {0};
 	char *event = NULL, *abs_bootstrap = NULL;
 	size_t event_len = 0;
+	struct cr_options cro = {0};
 	int c, status = EXIT_OK, have_lf = 0, aws_env = 0;
 
 	while ((c = cli_getopt(cli, self, argc, argv, "", invoke_longopts)) != -1) {
@@ -228,6 +398,18 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 			break;
 		case OPT_AWS_ENV:
 			aws_env = 1;
+			break;
+		case OPT_CUSTOM_RESOURCE:
+			cro.type = optarg;
+			break;
+		case OPT_LOGICAL_ID:
+			cro.logical_id = optarg;
+			break;
+		case OPT_PHYSICAL_ID:
+			cro.physical_id = optarg;
+			break;
+		case OPT_OLD_EVENT:
+			cro.old_path = optarg;
 			break;
 		case 'h':
 			return EXIT_OK;
@@ -242,6 +424,8 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	func = argv[optind++];
+	if (cr_options_check(self, &cro) < 0)
+		return EXIT_USAGE;
 	if (cli_take_file(cli, self, argc, argv) == -1)
 		return EXIT_USAGE;
 	if ((status = cli_env_load(cli, self)) != 0)
@@ -259,6 +443,12 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if ((f = function_find(cli, self, p.manifest, func)) == NULL) {
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if (cro.type != NULL && !f->custom_resource) {
+		cli_usage_error(self, "'%s' is not under custom_resources: in "
+		    "%s", func, cli->file);
 		status = EXIT_USAGE;
 		goto out;
 	}
@@ -281,17 +471,12 @@ cmd_invoke(struct cli *cli, int argc, char **argv)
 		status = EXIT_INTERNAL;
 		goto out;
 	}
-	if (emulator_invoke(e, event, event_len, &r) < 0) {
-		status = EXIT_BUILD;
+	if (cro.type != NULL) {
+		status = cr_invoke(e, p.manifest, f, &lf, &cro, event,
+		    local_region(cli->region));
 		goto out;
 	}
-	log_info("%s: %s in %.2f ms%s", f->name,
-	    r.outcome == EMULATOR_OK ? "done" : r.outcome == EMULATOR_TIMEOUT ?
-	    "timed out" : "failed", r.duration_ms, r.cold ? " (cold start)" : "");
-	if (r.cold)
-		log_debug("%s: init %.2f ms", f->name, r.init_ms);
-	status = report(f->name, &r);
-	emulator_result_free(&r);
+	status = invoke_once(e, f, event, event_len);
 out:
 	emulator_free(e);
 	if (have_lf)
