@@ -260,10 +260,12 @@ const struct sparta_handler_entry sparta_handlers[] = {
 """
 
 
-def memcheck_bootstrap(d, sanitize):
-    (d / "table.c").write_text(TABLE)
+def memcheck_bootstrap(d, sanitize, table, extra_srcs):
+    """The runtime with table and the extra sources, as a glibc program:
+    with ASan+UBSan, or plain for valgrind."""
+    (d / "table.c").write_text(table)
     srcs = [*sorted(map(str, (ROOT / "src" / "runtime").glob("*.c"))),
-            *(str(ROOT / p) for p in SHARED), str(CUSTOM), str(d / "table.c")]
+            *(str(ROOT / p) for p in SHARED), *map(str, extra_srcs), str(d / "table.c")]
     out = d / ("bootstrap-san" if sanitize else "bootstrap-vg")
     flags = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer",
              "-fno-sanitize-recover=all"] if sanitize else []
@@ -274,28 +276,19 @@ def memcheck_bootstrap(d, sanitize):
     return out
 
 
-@pytest.mark.parametrize("tool", ["asan", "valgrind"])
-def test_custom_resource_memory(tmp_path, tool):
-    """Create, Update, Delete, a handler error, a non-object and Data over
-    the limit in one process (each in a child), under ASan+UBSan or
-    valgrind (children followed), ended by the runtime's own exit."""
-    boot = memcheck_bootstrap(tmp_path, tool == "asan")
+def memcheck_run(d, tool, table, extra_srcs, handler, events, env):
+    """Runs the events through one bootstrap process under ASan+UBSan or
+    valgrind (forked children followed) and a minimal Runtime API that ends
+    it with 410; checks that the runtime itself exited and no checker
+    spoke. Returns what was posted, as (response or error, body)."""
+    boot = memcheck_bootstrap(d, tool == "asan", table, extra_srcs)
     argv = [str(boot)]
     if tool == "valgrind":
         need("valgrind")
         argv = ["valgrind", "-q", "--leak-check=full", "--error-exitcode=99",
                 "--errors-for-leak-kinds=definite,indirect", "--child-silent-after-fork=no",
                 *argv]
-    cfn = Cfn()
-    steps = [("Create", {"Mode": "ok", "Name": "a"}, None, None),
-             ("Update", {"Mode": "ok", "Name": "b"}, "res-a", {"Name": "a"}),
-             ("Delete", {"Mode": "keep"}, "res-b", None),
-             ("Create", {"Mode": "fail"}, None, None),
-             ("Create", {"Mode": "notobject"}, None, None),
-             ("Create", {"Mode": "bigdata", "Name": "c"}, None, None),
-             ("Create", {"Mode": "long"}, None, None)]
-    queue = [cfn.request(n, *s) for n, s in enumerate(steps)]
-    posted = []
+    queue, posted = list(events), []
 
     class Api(ApiHandler):
 
@@ -313,17 +306,34 @@ def test_custom_resource_memory(tmp_path, tool):
             posted.append((self.path.rsplit("/", 1)[1], body))
             self.reply(202, b'{"status":"OK"}')
 
-    env = {"_HANDLER": "Res", "ASAN_OPTIONS": "detect_leaks=1:exitcode=86",
-           "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1:exitcode=87"}
-    try:
-        rc, err = run_under_api(argv, Api, env, 300)
-    finally:
-        cfn.close()
+    env = dict(env, _HANDLER=handler, ASAN_OPTIONS="detect_leaks=1:exitcode=86",
+               UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=87")
+    rc, err = run_under_api(argv, Api, env, 300)
     assert rc == 1, err  # the runtime's exit after the 410, not a checker's
     assert "Sanitizer" not in err and "runtime error" not in err and "==" not in err, err
-    assert [k for k, _ in posted] == ["response"] * len(steps), posted
-    statuses = [cfn.reply(n)["Status"] for n in range(len(steps))]
-    assert statuses == ["SUCCESS"] * 3 + ["FAILED"] * 4
+    return posted
+
+
+@pytest.mark.parametrize("tool", ["asan", "valgrind"])
+def test_custom_resource_memory(tmp_path, tool):
+    """Create, Update, Delete, a handler error, a non-object, Data over the
+    limit and a long reason in one process (each in a child)."""
+    cfn = Cfn()
+    steps = [("Create", {"Mode": "ok", "Name": "a"}, None, None),
+             ("Update", {"Mode": "ok", "Name": "b"}, "res-a", {"Name": "a"}),
+             ("Delete", {"Mode": "keep"}, "res-b", None),
+             ("Create", {"Mode": "fail"}, None, None),
+             ("Create", {"Mode": "notobject"}, None, None),
+             ("Create", {"Mode": "bigdata", "Name": "c"}, None, None),
+             ("Create", {"Mode": "long"}, None, None)]
+    try:
+        posted = memcheck_run(tmp_path, tool, TABLE, [CUSTOM], "Res",
+                              [cfn.request(n, *s) for n, s in enumerate(steps)], {})
+        assert [k for k, _ in posted] == ["response"] * len(steps), posted
+        statuses = [cfn.reply(n)["Status"] for n in range(len(steps))]
+        assert statuses == ["SUCCESS"] * 3 + ["FAILED"] * 4
+    finally:
+        cfn.close()
 
 
 def test_only_services_with_custom_resources_link_it(proj, tmp_path):

@@ -120,12 +120,13 @@ void
 mf_check_stage_overrides(struct mf_ctx *c, const struct node *root)
 {
 	const struct node *stages = get_map(root, "stages");
-	const char **fns, **roles, **routes;
-	size_t i, nfns, nroles, nroutes;
+	const char **fns, **roles, **routes, **crs;
+	size_t i, nfns, nroles, nroutes, ncrs;
 
 	if (stages == NULL)
 		return;
 	fns = keys_sorted(get_map(root, "functions"), &nfns);
+	crs = keys_sorted(get_map(root, "custom_resources"), &ncrs);
 	roles = keys_sorted(get_map(root, "roles"), &nroles);
 	routes = keys_sorted(get_map(get_map(root, "api"), "routes"), &nroutes);
 	for (i = 0; i < stages->n; i++) {
@@ -134,6 +135,8 @@ mf_check_stage_overrides(struct mf_ctx *c, const struct node *root)
 
 		check_override_keys(c, fns, nfns, get_map(ov, "functions"),
 		    "function", "functions", name);
+		check_override_keys(c, crs, ncrs, get_map(ov, "custom_resources"),
+		    "custom resource", "custom_resources", name);
 		check_override_keys(c, roles, nroles, get_map(ov, "roles"),
 		    "role", "roles", name);
 		check_override_keys(c, routes, nroutes,
@@ -141,6 +144,7 @@ mf_check_stage_overrides(struct mf_ctx *c, const struct node *root)
 		    "api.routes", name);
 	}
 	free(fns);
+	free(crs);
 	free(roles);
 	free(routes);
 }
