@@ -165,6 +165,19 @@ int sparta_s3_put(struct sparta_context *ctx, const char *bucket,
 int sparta_s3_delete(struct sparta_context *ctx, const char *bucket,
     const char *key, struct sparta_aws_error *err);
 
+/*
+ * A bucket's subresource (the XML of GET or PUT /BUCKET?SUB): get returns
+ * its text (NUL-terminated, *len set) or NULL; put returns 0 or -1.
+ *	const char *xml = sparta_s3_bucket_get(ctx, "photos", "notification",
+ *	    NULL, &err);
+ */
+const char *sparta_s3_bucket_get(struct sparta_context *ctx,
+    const char *bucket, const char *sub, size_t *len,
+    struct sparta_aws_error *err);
+int sparta_s3_bucket_put(struct sparta_context *ctx, const char *bucket,
+    const char *sub, const void *data, size_t len, const char *content_type,
+    struct sparta_aws_error *err);
+
 /* ---- DynamoDB attribute values --------------------------------------------
  *
  * DynamoDB's JSON API writes each attribute as {"TYPE": value}: "S" text,

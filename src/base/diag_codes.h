@@ -150,7 +150,7 @@ DIAG(FUNCTION_NAME, SEV_ERROR, "E-FUNCTION-NAME",
 DIAG(BUCKET_NAME, SEV_ERROR, "E-BUCKET-NAME",
     "S3 bucket names are 3 to 63 lower-case letters, digits, '.' and '-', start and end with a letter or digit, have no '..', are not shaped like an IP address and avoid the reserved prefixes (xn--, sthree-, amzn-s3-demo-) and suffixes (-s3alias, --ol-s3, .mrap, --x-s3, --table-s3)")
 DIAG(S3_BUCKET, SEV_ERROR, "E-S3-BUCKET",
-    "an s3 event names the logical ID of an AWS::S3::Bucket under resources:; CloudFormation can only add notifications to a bucket it manages")
+    "an s3 event names the logical ID of an AWS::S3::Bucket under resources: (CloudFormation can only add notifications to a bucket it manages), or with existing: true the name of a bucket outside the stack")
 DIAG(ROUTE_SYNTAX, SEV_ERROR, "E-ROUTE-SYNTAX",
     "write a route as \"METHOD /path\" with one space; METHOD is GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS or ANY, in upper case")
 DIAG(ROUTE_PATH, SEV_ERROR, "E-ROUTE-PATH",

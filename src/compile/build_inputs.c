@@ -268,6 +268,11 @@ build_table_generate(struct build_ctx *c)
 			    "size_t n, struct sparta_context *c,\n    struct "
 			    "sparta_response *r)\n{\n\treturn sparta_cr_serve(%s, "
 			    "e, n, c, r);\n}\n", i, m->functions_sorted[i]->symbol);
+	if (m->ns3_existing > 0)
+		buf_puts(&b, "\nsparta_handler_fn sparta_s3_notify;\n\n"
+		    "static int\nsparta_cr_s3(const char *e, size_t n, struct "
+		    "sparta_context *c,\n    struct sparta_response *r)\n{\n"
+		    "\treturn sparta_cr_serve(sparta_s3_notify, e, n, c, r);\n}\n");
 	buf_puts(&b, "\nconst struct sparta_handler_entry sparta_handlers[] = {\n");
 	for (i = 0; i < m->nfunctions; i++) {
 		const struct manifest_function *f = m->functions_sorted[i];
@@ -277,6 +282,8 @@ build_table_generate(struct build_ctx *c)
 		else
 			buf_printf(&b, "\t{\"%s\", %s},\n", f->name, f->symbol);
 	}
+	if (m->ns3_existing > 0) /* the built-in one (runtime/s3notify.c) */
+		buf_puts(&b, "\t{\"" MANIFEST_S3_NOTIFY_HANDLER "\", sparta_cr_s3},\n");
 	buf_puts(&b, "\t{NULL, NULL},\n};\n");
 	c->table = buf_take(&b);
 	free(first);
@@ -334,6 +341,7 @@ is_client_source(const char *path)
 	static const char *const files[] = {
 		"src/runtime/aws.c", "src/runtime/aws_hash.c",
 		"src/runtime/cr.c", "src/runtime/ddb.c", "src/runtime/fetch.c",
+		"src/runtime/s3notify.c",
 		"src/runtime/tls.c",
 	};
 	size_t i;
@@ -388,7 +396,8 @@ build_uses_client(struct build_ctx *c)
 {
 	char *full, *text;
 	size_t i, len;
-	int uses = c->m->ncustom_resources > 0; /* the reply is an HTTPS PUT */
+	/* a custom resource's reply is an HTTPS PUT */
+	int uses = c->m->ncustom_resources > 0 || c->m->ns3_existing > 0;
 
 	for (i = 0; i < c->nsrcs && !uses; i++) {
 		if (c->srcs[i].is_runtime)

@@ -522,6 +522,7 @@ marshal_template(const struct manifest *m, struct arena *a, struct diags *d,
 	marshal_iam_prepare(&c);
 	marshal_lambda(&c);
 	marshal_events(&c);
+	marshal_s3x_provider(&c);
 	marshal_api(&c);
 	marshal_site(&c);
 	marshal_iam_emit(&c);

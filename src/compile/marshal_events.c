@@ -376,7 +376,10 @@ marshal_events(struct mctx *c)
 				sns_add(c, e, prefix, fid, f->name);
 				break;
 			case MANIFEST_EVENT_S3:
-				s3_add(c, r, e, prefix, fid, f->name);
+				if (e->u.s3.existing)
+					marshal_s3x_event(c, e, prefix, fid, f->name);
+				else
+					s3_add(c, r, e, prefix, fid, f->name);
 				break;
 			case MANIFEST_EVENT_LOGS:
 				logs_add(c, e, prefix, fid, f->name);

@@ -93,6 +93,9 @@ struct mctx {
 	cJSON *outputs;
 	cJSON *raw_resources; /* the manifest's resources:, until merged */
 	cJSON *s3_pending;    /* bucket ID -> notifications to add to it */
+	cJSON *s3x_buckets;   /* ARNs of existing buckets with s3 events */
+	struct loc s3x_loc;   /* the first such event */
+	cJSON *s3x_last;      /* bucket name -> its last notification's ID */
 	struct mrole *roles;   /* [i] for m->roles[i] (NULL id: an ARN role) */
 	struct mrole *fnroles; /* [i] for m->functions[i] when generated */
 	struct mref_types *types; /* marshal_refs.c: ID -> Type, on first use */
@@ -233,6 +236,11 @@ void marshal_custom_apply(struct mctx *c);
 int marshal_custom_served(const struct mctx *c, const char *type);
 void marshal_events(struct mctx *c);
 void marshal_events_s3_apply(struct mctx *c);
+/* s3 events on existing buckets (marshal_s3x.c): one event's resources,
+ * then the built-in function that serves them. */
+void marshal_s3x_event(struct mctx *c, const struct manifest_event *e,
+    const char *prefix, const char *fid, const char *fname);
+void marshal_s3x_provider(struct mctx *c);
 void marshal_api(struct mctx *c);
 /* marshal_lambda.c calls it: the SPARTA_CORS_* variables of a function
  * serving REST routes with CORS on (marshal_api_auth.c). */

@@ -489,6 +489,8 @@ build_event(struct manifest *m, struct manifest_event *e,
 	case MANIFEST_EVENT_S3:
 		e->u.s3.bucket = get_str(v, "bucket");
 		e->u.s3.bucket_loc = loc_of(node_get(v, "bucket"), v->loc);
+		if ((e->u.s3.existing = get_bool(v, "existing", 0)))
+			m->ns3_existing++;
 		strlist_from(m, &e->u.s3.events, node_get(v, "events"),
 		    MANIFEST_DEFAULT_S3_EVENT, v->loc);
 		e->u.s3.prefix = get_str(v, "prefix");

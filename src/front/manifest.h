@@ -75,6 +75,9 @@
 #define MANIFEST_DEFAULT_SOURCES "src/*.c"
 #define MANIFEST_DEFAULT_CFLAGS "-O2"
 #define MANIFEST_DEFAULT_S3_EVENT "s3:ObjectCreated:*"
+/* The handler (and log group) name of the built-in custom resource behind
+ * s3 events on existing buckets: a '.' no manifest name can have. */
+#define MANIFEST_S3_NOTIFY_HANDLER "sparta.s3-notifications"
 #define MANIFEST_CORS_DEFAULT_HEADERS \
 	"Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token"
 
@@ -206,8 +209,10 @@ struct manifest_event {
 			const struct node *filter;  /* FilterPolicy map, or NULL */
 		} sns;
 		struct {
-			const char *bucket;         /* logical ID in resources */
+			const char *bucket;         /* logical ID in resources, or
+			                               the name when existing */
 			struct loc bucket_loc;
+			int existing;               /* a bucket outside the stack */
 			const struct node *resource; /* that resource's map */
 			struct manifest_strlist events; /* default s3:ObjectCreated:* */
 			const char *prefix;         /* or NULL */
@@ -521,6 +526,7 @@ struct manifest {
 	struct manifest_function *functions;
 	size_t nfunctions;
 	size_t ncustom_resources; /* of functions, those from custom_resources: */
+	size_t ns3_existing;      /* s3 events on buckets outside the stack */
 	const struct manifest_function **functions_sorted;
 
 	const struct manifest_api *api;   /* NULL when the manifest has none */

@@ -282,6 +282,23 @@ schedule_problem(const char *expr)
 	return "a schedule is rate(...) or cron(...)";
 }
 
+/* S3's bucket naming rules (general purpose buckets). */
+static int
+s3_bucket_name_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n < 3 || n > 63 || !(islower((unsigned char)s[0]) ||
+	    isdigit((unsigned char)s[0])) || !(islower((unsigned char)s[n - 1])
+	    || isdigit((unsigned char)s[n - 1])))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i])
+		    && s[i] != '.' && s[i] != '-')
+			return 0;
+	return strstr(s, "..") == NULL;
+}
+
 static void
 check_event(struct mf_ctx *c, const struct manifest_function *f,
     struct manifest_event *e, const struct node *resources)
@@ -342,6 +359,15 @@ check_event(struct mf_ctx *c, const struct manifest_function *f,
 
 		if (e->u.s3.bucket == NULL)
 			break;
+		if (e->u.s3.existing) {
+			if (!s3_bucket_name_ok(e->u.s3.bucket))
+				diag_add(c->d, DIAG_S3_BUCKET, e->u.s3.bucket_loc,
+				    path, "'%s' is not an S3 bucket name (3 to 63 "
+				    "lower-case letters, digits, '.' and '-', "
+				    "starting and ending with a letter or digit)",
+				    e->u.s3.bucket);
+			break;
+		}
 		r = get_map(resources, e->u.s3.bucket);
 		type = get_str(r, "Type");
 		if (r == NULL) {

@@ -480,10 +480,12 @@ sparta_aws_query(struct sparta_context *ctx, const char *service,
 	return out;
 }
 
-/* S3 object calls: path style (/bucket/key), which every endpoint takes. */
+/* S3 object calls: path style (/bucket/key), which every endpoint takes;
+ * with sub, the bucket's subresource (/bucket?sub) instead of a key. */
 static int
 s3_call(struct sparta_context *ctx, const char *method, const char *bucket,
-    const char *key, const void *data, size_t dlen, const char *ctype,
+    const char *key, const char *sub, const void *data, size_t dlen,
+    const char *ctype,
     struct rt_fetch_reply *rep, struct sparta_aws_error *err)
 {
 	struct buf path = {0}, ct = {0};
@@ -493,8 +495,13 @@ s3_call(struct sparta_context *ctx, const char *method, const char *bucket,
 
 	buf_putc(&path, '/');
 	aws_uri_encode(&path, bucket, strlen(bucket), NULL);
-	buf_putc(&path, '/');
-	aws_uri_encode(&path, key, strlen(key), "/");
+	if (sub != NULL) { /* a bucket subresource: /bucket?name */
+		buf_putc(&path, '?');
+		aws_uri_encode(&path, sub, strlen(sub), NULL);
+	} else {
+		buf_putc(&path, '/');
+		aws_uri_encode(&path, key, strlen(key), "/");
+	}
 	if (ctype != NULL) {
 		buf_printf(&ct, "Content-Type: %s", ctype);
 		hdrs[0] = ct.data;
@@ -521,7 +528,7 @@ sparta_s3_get(struct sparta_context *ctx, const char *bucket, const char *key,
 	const char *out = NULL;
 
 	memset(&rep, 0, sizeof(rep));
-	if (s3_call(ctx, "GET", bucket, key, NULL, 0, NULL, &rep, err) == 0)
+	if (s3_call(ctx, "GET", bucket, key, NULL, NULL, 0, NULL, &rep, err) == 0)
 		out = reply_body(ctx, &rep, len, err);
 	rt_fetch_reply_free(&rep);
 	return out;
@@ -536,8 +543,8 @@ sparta_s3_put(struct sparta_context *ctx, const char *bucket, const char *key,
 	int rc;
 
 	memset(&rep, 0, sizeof(rep));
-	rc = s3_call(ctx, "PUT", bucket, key, data != NULL ? data : "", len,
-	    content_type, &rep, err);
+	rc = s3_call(ctx, "PUT", bucket, key, NULL, data != NULL ? data : "",
+	    len, content_type, &rep, err);
 	rt_fetch_reply_free(&rep);
 	return rc;
 }
@@ -550,7 +557,37 @@ sparta_s3_delete(struct sparta_context *ctx, const char *bucket,
 	int rc;
 
 	memset(&rep, 0, sizeof(rep));
-	rc = s3_call(ctx, "DELETE", bucket, key, NULL, 0, NULL, &rep, err);
+	rc = s3_call(ctx, "DELETE", bucket, key, NULL, NULL, 0, NULL, &rep, err);
+	rt_fetch_reply_free(&rep);
+	return rc;
+}
+
+const char *
+sparta_s3_bucket_get(struct sparta_context *ctx, const char *bucket,
+    const char *sub, size_t *len, struct sparta_aws_error *err)
+{
+	struct rt_fetch_reply rep;
+	const char *out = NULL;
+
+	memset(&rep, 0, sizeof(rep));
+	if (s3_call(ctx, "GET", bucket, NULL, sub, NULL, 0, NULL, &rep,
+	    err) == 0)
+		out = reply_body(ctx, &rep, len, err);
+	rt_fetch_reply_free(&rep);
+	return out;
+}
+
+int
+sparta_s3_bucket_put(struct sparta_context *ctx, const char *bucket,
+    const char *sub, const void *data, size_t len, const char *content_type,
+    struct sparta_aws_error *err)
+{
+	struct rt_fetch_reply rep;
+	int rc;
+
+	memset(&rep, 0, sizeof(rep));
+	rc = s3_call(ctx, "PUT", bucket, NULL, sub, data != NULL ? data : "",
+	    len, content_type, &rep, err);
 	rt_fetch_reply_free(&rep);
 	return rc;
 }
