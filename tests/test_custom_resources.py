@@ -25,7 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from conftest import ROOT, need, run
-from runtimelib import CFLAGS, SHARED, Rie, bearssl_archive, rie_binary, run_under_api, ApiHandler
+from runtimelib import CFLAGS, SHARED, Rie, bearssl_archive, rie_binary
+from test_runtime_aws import run_events
 
 CUSTOM = ROOT / "tests" / "runtime" / "custom.c"
 STACK = "arn:aws:cloudformation:us-east-1:123456789012:stack/cr/5e9d7a10-0000-4000-8000-000000000001"
@@ -288,27 +289,9 @@ def memcheck_run(d, tool, table, extra_srcs, handler, events, env):
         argv = ["valgrind", "-q", "--leak-check=full", "--error-exitcode=99",
                 "--errors-for-leak-kinds=definite,indirect", "--child-silent-after-fork=no",
                 *argv]
-    queue, posted = list(events), []
-
-    class Api(ApiHandler):
-
-        def do_GET(self):
-            if not queue:
-                self.reply(410, b'{"errorType":"Gone","errorMessage":"no more events"}')
-                return
-            self.reply(200, json.dumps(queue.pop(0)).encode(), [
-                ("Lambda-Runtime-Aws-Request-Id", f"req-{len(posted)}"),
-                ("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 120000)),
-                ("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:1:function:_")])
-
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            posted.append((self.path.rsplit("/", 1)[1], body))
-            self.reply(202, b'{"status":"OK"}')
-
-    env = dict(env, _HANDLER=handler, ASAN_OPTIONS="detect_leaks=1:exitcode=86",
+    env = dict(env, ASAN_OPTIONS="detect_leaks=1:exitcode=86",
                UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=87")
-    rc, err = run_under_api(argv, Api, env, 300)
+    posted, rc, err = run_events(argv, handler, events, env, timeout=300)
     assert rc == 1, err  # the runtime's exit after the 410, not a checker's
     assert "Sanitizer" not in err and "runtime error" not in err and "==" not in err, err
     return posted

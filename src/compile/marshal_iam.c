@@ -274,6 +274,36 @@ attachments_add(struct mctx *c, const struct mrole *r, cJSON *props)
 		    mj_node(c, c->m->permissions_boundary));
 }
 
+/* AssumeRolePolicyDocument: Lambda, and only Lambda, may assume it. */
+void
+marshal_iam_trust_add(struct mctx *c, cJSON *props)
+{
+	cJSON *trust, *st, *pr;
+
+	trust = mj_add_obj(c, props, "AssumeRolePolicyDocument");
+	mj_add_lit(c, trust, "Version", "2012-10-17");
+	st = mj_obj(c);
+	mj_add_lit(c, st, "Effect", "Allow");
+	pr = mj_add_obj(c, st, "Principal");
+	mj_add_lit(c, pr, "Service", "lambda.amazonaws.com");
+	mj_add_lit(c, st, "Action", "sts:AssumeRole");
+	jtree_push(mj_add_arr(c, trust, "Statement"), st);
+}
+
+/* The role's inline policy "spartac" with the statements stmts. */
+void
+marshal_iam_policy_add(struct mctx *c, cJSON *props, cJSON *stmts)
+{
+	cJSON *pol, *doc;
+
+	pol = mj_obj(c);
+	mj_add_lit(c, pol, "PolicyName", "spartac");
+	doc = mj_add_obj(c, pol, "PolicyDocument");
+	mj_add_lit(c, doc, "Version", "2012-10-17");
+	mj_add(doc, "Statement", stmts);
+	jtree_push(mj_add_arr(c, props, "Policies"), pol);
+}
+
 static void
 role_emit(struct mctx *c, struct mrole *r)
 {
@@ -305,19 +335,12 @@ role_emit(struct mctx *c, struct mrole *r)
 	};
 	static const char *const dlq_sqs[] = {"sqs:SendMessage"};
 	static const char *const dlq_sns[] = {"sns:Publish"};
-	cJSON *props, *trust, *st, *pr, *stmts, *pol, *doc, *eni, *late = NULL;
+	cJSON *props, *pr, *stmts, *eni, *late = NULL;
 	char *desc;
 	size_t seq;
 
 	mres_put(c, r->id, "AWS::IAM::Role", &props); /* claimed in prepare */
-	trust = mj_add_obj(c, props, "AssumeRolePolicyDocument");
-	mj_add_lit(c, trust, "Version", "2012-10-17");
-	st = mj_obj(c);
-	mj_add_lit(c, st, "Effect", "Allow");
-	pr = mj_add_obj(c, st, "Principal");
-	mj_add_lit(c, pr, "Service", "lambda.amazonaws.com");
-	mj_add_lit(c, st, "Action", "sts:AssumeRole");
-	jtree_push(mj_add_arr(c, trust, "Statement"), st);
+	marshal_iam_trust_add(c, props);
 	if (r->fn != NULL)
 		desc = mstr("Execution role of function ", r->fn->name,
 		    " (spartac)", NULL);
@@ -381,12 +404,7 @@ role_emit(struct mctx *c, struct mrole *r)
 		late_emit(c, r, late);
 	if (stmts->child == NULL)
 		return;
-	pol = mj_obj(c);
-	mj_add_lit(c, pol, "PolicyName", "spartac");
-	doc = mj_add_obj(c, pol, "PolicyDocument");
-	mj_add_lit(c, doc, "Version", "2012-10-17");
-	mj_add(doc, "Statement", stmts);
-	jtree_push(mj_add_arr(c, props, "Policies"), pol);
+	marshal_iam_policy_add(c, props, stmts);
 }
 
 void

@@ -228,6 +228,12 @@ void marshal_iam_emit(struct mctx *c);
 void marshal_iam_destination(struct mctx *c, struct mrole *r,
     const struct node *n, const char *services);
 void marshal_iam_free(struct mctx *c);
+/* A role's AssumeRolePolicyDocument (Lambda) and its inline policy. */
+void marshal_iam_trust_add(struct mctx *c, cJSON *props);
+void marshal_iam_policy_add(struct mctx *c, cJSON *props, cJSON *stmts);
+/* Runtime, Handler, Architectures and Code (the service's code zip) of a
+ * function of the bootstrap (marshal_lambda.c). */
+void marshal_lambda_code_add(struct mctx *c, cJSON *props, const char *handler);
 
 void marshal_lambda(struct mctx *c);
 /* Sets ServiceToken on the Custom::NAME resources under resources:. */

@@ -99,6 +99,21 @@ async_add(struct mctx *c, const struct manifest_function *f, struct mrole *r,
 	free(id);
 }
 
+void
+marshal_lambda_code_add(struct mctx *c, cJSON *props, const char *handler)
+{
+	cJSON *o;
+
+	mj_add_lit(c, props, "Runtime", "provided.al2023");
+	mj_add_lit(c, props, "Handler", handler);
+	o = mj_add_arr(c, props, "Architectures");
+	jtree_push(o, mj_lit(c,
+	    c->m->build.arch == MANIFEST_ARCH_ARM64 ? "arm64" : "x86_64"));
+	o = mj_add_obj(c, props, "Code");
+	mj_add(o, "S3Bucket", mj_ref(c, MARSHAL_PARAM_BUCKET));
+	mj_add(o, "S3Key", mj_ref(c, MARSHAL_PARAM_CODE_KEY));
+}
+
 static void
 function_marshal(struct mctx *c, size_t fi)
 {
@@ -120,14 +135,7 @@ function_marshal(struct mctx *c, size_t fi)
 		mj_add_lit(c, props, "Description", f->description);
 	if (f->physical_name != NULL)
 		mj_add(props, "FunctionName", mj_node(c, f->physical_name));
-	mj_add_lit(c, props, "Runtime", "provided.al2023");
-	mj_add_lit(c, props, "Handler", f->name);
-	o = mj_add_arr(c, props, "Architectures");
-	jtree_push(o, mj_lit(c,
-	    c->m->build.arch == MANIFEST_ARCH_ARM64 ? "arm64" : "x86_64"));
-	o = mj_add_obj(c, props, "Code");
-	mj_add(o, "S3Bucket", mj_ref(c, MARSHAL_PARAM_BUCKET));
-	mj_add(o, "S3Key", mj_ref(c, MARSHAL_PARAM_CODE_KEY));
+	marshal_lambda_code_add(c, props, f->name);
 	mj_add(props, "Role", marshal_iam_role_arn(c, fi));
 	mj_add_num(c, props, "MemorySize", (double)f->memory);
 	mj_add_num(c, props, "Timeout", (double)f->timeout);

@@ -83,20 +83,28 @@ marshal_s3x_event(struct mctx *c, const struct manifest_event *e,
 }
 
 static void
+statement_push(struct mctx *c, cJSON *stmts, const char *sid,
+    const char *action1, const char *action2, cJSON *resources)
+{
+	cJSON *st = mj_obj(c), *a;
+
+	mj_add_lit(c, st, "Sid", sid);
+	mj_add_lit(c, st, "Effect", "Allow");
+	a = mj_add_arr(c, st, "Action");
+	jtree_push(a, mj_lit(c, action1));
+	jtree_push(a, mj_lit(c, action2));
+	mj_add(st, "Resource", resources);
+	jtree_push(stmts, st);
+}
+
+static void
 s3x_role(struct mctx *c)
 {
-	cJSON *props, *doc, *st, *pr, *stmts, *pol, *a;
+	cJSON *props, *stmts, *logs;
 
 	mres_add(c, S3X_ROLE, "AWS::IAM::Role", c->s3x_loc, S3X_WHAT,
 	    "the role", &props);
-	doc = mj_add_obj(c, props, "AssumeRolePolicyDocument");
-	mj_add_lit(c, doc, "Version", "2012-10-17");
-	st = mj_obj(c);
-	mj_add_lit(c, st, "Effect", "Allow");
-	pr = mj_add_obj(c, st, "Principal");
-	mj_add_lit(c, pr, "Service", "lambda.amazonaws.com");
-	mj_add_lit(c, st, "Action", "sts:AssumeRole");
-	jtree_push(mj_add_arr(c, doc, "Statement"), st);
+	marshal_iam_trust_add(c, props);
 	mj_add_lit(c, props, "Description", "Execution role of spartac's "
 	    "built-in function for s3 events on existing buckets");
 	if (c->m->permissions_boundary != NULL)
@@ -104,29 +112,14 @@ s3x_role(struct mctx *c)
 		    mj_node(c, c->m->permissions_boundary));
 
 	stmts = mj_arr(c);
-	st = mj_obj(c);
-	mj_add_lit(c, st, "Sid", "Logs");
-	mj_add_lit(c, st, "Effect", "Allow");
-	a = mj_add_arr(c, st, "Action");
-	jtree_push(a, mj_lit(c, "logs:CreateLogStream"));
-	jtree_push(a, mj_lit(c, "logs:PutLogEvents"));
-	jtree_push(mj_add_arr(c, st, "Resource"), mj_getatt(c, S3X_LOGS, "Arn"));
-	jtree_push(stmts, st);
-	st = mj_obj(c);
-	mj_add_lit(c, st, "Sid", "BucketNotifications");
-	mj_add_lit(c, st, "Effect", "Allow");
-	a = mj_add_arr(c, st, "Action");
-	jtree_push(a, mj_lit(c, "s3:GetBucketNotification"));
-	jtree_push(a, mj_lit(c, "s3:PutBucketNotification"));
+	logs = mj_arr(c);
+	jtree_push(logs, mj_getatt(c, S3X_LOGS, "Arn"));
+	statement_push(c, stmts, "Logs", "logs:CreateLogStream",
+	    "logs:PutLogEvents", logs);
 	mj_array_dedupe(c->s3x_buckets, 0);
-	mj_add(st, "Resource", c->s3x_buckets);
-	jtree_push(stmts, st);
-	pol = mj_obj(c);
-	mj_add_lit(c, pol, "PolicyName", "spartac");
-	doc = mj_add_obj(c, pol, "PolicyDocument");
-	mj_add_lit(c, doc, "Version", "2012-10-17");
-	mj_add(doc, "Statement", stmts);
-	jtree_push(mj_add_arr(c, props, "Policies"), pol);
+	statement_push(c, stmts, "BucketNotifications", "s3:GetBucketNotification",
+	    "s3:PutBucketNotification", c->s3x_buckets);
+	marshal_iam_policy_add(c, props, stmts);
 }
 
 /* The built-in function, its log group and role, when any event needs it. */
@@ -147,14 +140,7 @@ marshal_s3x_provider(struct mctx *c)
 	    "the function", &props);
 	mj_add_lit(c, props, "Description", "spartac: adds and removes the "
 	    "notifications of s3 events on existing buckets");
-	mj_add_lit(c, props, "Runtime", "provided.al2023");
-	mj_add_lit(c, props, "Handler", MANIFEST_S3_NOTIFY_HANDLER);
-	o = mj_add_arr(c, props, "Architectures");
-	jtree_push(o, mj_lit(c,
-	    c->m->build.arch == MANIFEST_ARCH_ARM64 ? "arm64" : "x86_64"));
-	o = mj_add_obj(c, props, "Code");
-	mj_add(o, "S3Bucket", mj_ref(c, MARSHAL_PARAM_BUCKET));
-	mj_add(o, "S3Key", mj_ref(c, MARSHAL_PARAM_CODE_KEY));
+	marshal_lambda_code_add(c, props, MANIFEST_S3_NOTIFY_HANDLER);
 	mj_add(props, "Role", mj_getatt(c, S3X_ROLE, "Arn"));
 	mj_add_num(c, props, "MemorySize", 128);
 	mj_add_num(c, props, "Timeout", 60);

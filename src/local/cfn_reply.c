@@ -104,15 +104,34 @@ is_stopped(struct cfn_listener *l)
 	return s;
 }
 
+/* Waits up to 100 ms for bytes from c and appends them: 0, or -1 when
+ * the peer closed, on an error or once the listener is stopped. */
+static int
+read_more(struct cfn_listener *l, int c, struct buf *b)
+{
+	struct pollfd p;
+	char tmp[4096];
+	ssize_t n;
+
+	p.fd = c;
+	p.events = POLLIN;
+	if (is_stopped(l) || poll(&p, 1, 100) < 0)
+		return -1;
+	if (!(p.revents & (POLLIN | POLLHUP)))
+		return 0;
+	if ((n = read(c, tmp, sizeof(tmp))) <= 0)
+		return -1;
+	buf_append(b, tmp, (size_t)n);
+	return 0;
+}
+
 /* Reads one request from c into l->reply; 0 or -1. */
 static int
 request_read(struct cfn_listener *l, int c)
 {
 	struct buf b = {0};
-	char tmp[4096], *end, *line, *next, *sp;
+	char *end, *line, *next, *sp;
 	size_t head, want = 0;
-	ssize_t n;
-	struct pollfd p;
 
 	for (;;) {
 		if (b.len > 0 && (end = strstr(b.data, "\r\n\r\n")) != NULL) {
@@ -120,15 +139,8 @@ request_read(struct cfn_listener *l, int c)
 			*end = '\0';
 			break;
 		}
-		p.fd = c;
-		p.events = POLLIN;
-		if (is_stopped(l) || b.len > 65536 || poll(&p, 1, 100) < 0)
+		if (b.len > 65536 || read_more(l, c, &b) < 0)
 			goto fail;
-		if (!(p.revents & (POLLIN | POLLHUP)))
-			continue;
-		if ((n = read(c, tmp, sizeof(tmp))) <= 0)
-			goto fail;
-		buf_append(&b, tmp, (size_t)n);
 	}
 	if ((sp = strchr(b.data, ' ')) == NULL)
 		goto fail;
@@ -146,17 +158,9 @@ request_read(struct cfn_listener *l, int c)
 	}
 	if (want > REPLY_MAX)
 		goto fail;
-	while (b.len - head < want) {
-		p.fd = c;
-		p.events = POLLIN;
-		if (is_stopped(l) || poll(&p, 1, 100) < 0)
+	while (b.len - head < want)
+		if (read_more(l, c, &b) < 0)
 			goto fail;
-		if (!(p.revents & (POLLIN | POLLHUP)))
-			continue;
-		if ((n = read(c, tmp, sizeof(tmp))) <= 0)
-			goto fail;
-		buf_append(&b, tmp, (size_t)n);
-	}
 	l->reply.body = xmalloc(want + 1);
 	memcpy(l->reply.body, b.data + head, want);
 	l->reply.body[want] = '\0';
