@@ -141,3 +141,17 @@ def test_http_api_is_named_so(tmp_path):
     assert "GET /notes notes Jwt (jwt) scopes notes/read" in text
     assert "Key request function authorize (simple responses) header:X-Api-Token 30 s" in text
     assert "Jwt jwt issuer !Sub" in text or "Jwt jwt issuer (intrinsic)" in text
+
+
+def test_custom_resources_and_existing_buckets_are_named(tmp_path):
+    """A function under custom_resources: says which type it serves; an s3
+    event on a bucket outside the stack names the bucket."""
+    (tmp_path / "sparta.yaml").write_text(
+        "service: x\nfunctions:\n  resize:\n    symbol: resize\n    events:\n"
+        "      - s3: {bucket: legacy-photos, existing: true}\n"
+        "custom_resources:\n  Tagger: {symbol: tagger}\n")
+    r = run("describe", "-o", "page.html", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    html = (tmp_path / "page.html").read_text()
+    assert "serves <code>Custom::Tagger</code>" in html
+    assert "s3 (existing bucket legacy-photos)" in html

@@ -474,9 +474,21 @@ list_view(struct buf *b, const struct manifest *m)
 		    f->timeout);
 		describe_html_text(b, f->role ? f->role->name : "generated");
 		buf_puts(b, "</td><td>");
+		if (f->custom_resource) {
+			buf_puts(b, "serves <code>Custom::");
+			describe_html_text(b, f->name);
+			buf_puts(b, "</code>");
+		}
 		for (j = 0; j < f->nevents; j++) {
+			const struct manifest_event *e = &f->events[j];
+
 			buf_puts(b, j ? ", " : "");
-			describe_html_text(b, manifest_event_kind_name(f->events[j].kind));
+			describe_html_text(b, manifest_event_kind_name(e->kind));
+			if (e->kind == MANIFEST_EVENT_S3 && e->u.s3.existing) {
+				buf_puts(b, " (existing bucket ");
+				describe_html_text(b, e->u.s3.bucket);
+				buf_puts(b, ")");
+			}
 		}
 		buf_puts(b, "</td></tr>");
 	}
