@@ -72,8 +72,8 @@ str_ptr_cmp(const void *a, const void *b)
  * function declared after the one that sends to it. The IDs are listed and
  * sorted on first use, so each question is a bisection.
  */
-static int
-is_function_id(struct mctx *c, const char *id)
+int
+marshal_is_function_id(struct mctx *c, const char *id)
 {
 	const struct manifest *m = c->m;
 	size_t i;
@@ -133,6 +133,6 @@ mj_arn_service(struct mctx *c, const struct node *n)
 	if (id == NULL)
 		return NULL;
 	if ((res = node_get(c->m->resources, id)) == NULL)
-		return is_function_id(c, id) ? "lambda" : NULL;
+		return marshal_is_function_id(c, id) ? "lambda" : NULL;
 	return arn_service_of_type(node_str(node_get(res, "Type")));
 }

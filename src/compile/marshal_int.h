@@ -209,6 +209,11 @@ void mj_object_sort(cJSON *obj);
  * Fn::Sub strings that spell arn:...:SERVICE:...; NULL when unknown.
  */
 const char *mj_arn_service(struct mctx *c, const struct node *n);
+/*
+ * Whether id is <Name>Function of one of the manifest's functions: a
+ * bisection in the sorted function IDs, listed on first use.
+ */
+int marshal_is_function_id(struct mctx *c, const char *id);
 /* Frees the function ID index mj_arn_service builds on first use. */
 void marshal_function_ids_free(struct mctx *c);
 

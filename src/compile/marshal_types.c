@@ -370,20 +370,14 @@ check_security_groups(struct mctx *c, const struct manifest_function *fn)
 
 /* The Type of logical ID id: a raw resource's, or a function's. */
 static const char *
-id_type(const struct mctx *c, const char *id)
+id_type(struct mctx *c, const char *id)
 {
 	const char *type = node_str(node_get(node_get(c->m->resources, id), "Type"));
-	size_t i, n;
 
 	if (type != NULL)
 		return type;
-	for (i = 0; i < c->m->nfunctions; i++) {
-		n = strlen(c->m->functions[i].id);
-		if (strncmp(id, c->m->functions[i].id, n) == 0 &&
-		    strcmp(id + n, "Function") == 0)
-			return "AWS::Lambda::Function";
-	}
-	return NULL;
+	/* the sorted function-ID index, not a scan of the functions per event */
+	return marshal_is_function_id(c, id) ? "AWS::Lambda::Function" : NULL;
 }
 
 /*
