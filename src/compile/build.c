@@ -77,6 +77,9 @@ build_out_free(struct build_out *out)
 	free(out->sha256_path);
 	free(out->template_path);
 	free(out->site_path);
+	while (out->n_children > 0)
+		free(out->child_paths[--out->n_children]);
+	free(out->child_paths);
 	memset(out, 0, sizeof *out);
 }
 

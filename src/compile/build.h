@@ -60,6 +60,8 @@ struct build_out {
 	char *sha256_path;    /* <dir>/code.sha256 */
 	char *template_path;  /* <dir>/template.json: the marshaller writes it */
 	char *site_path;      /* <dir>/site.json */
+	char **child_paths;   /* <dir>/stacks/<Id>.json: the nested stacks, */
+	size_t n_children;    /* once the template is written (0: not split) */
 	char code_sha256[DIGEST_HEX_LEN + 1]; /* after build_archive */
 	char site_sha256[DIGEST_HEX_LEN + 1]; /* "" when there is no site */
 	int compiled;         /* build_bootstrap compiled (0: was up to date) */

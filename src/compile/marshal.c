@@ -597,20 +597,14 @@ type_count_cmp(const void *a, const void *b)
 	return strcmp(x->type, y->type);
 }
 
-int
-marshal_check_size(const struct manifest *m, const cJSON *tpl, size_t len,
-    struct diags *d)
+size_t
+marshal_type_counts(const cJSON *tpl, struct buf *b)
 {
 	const cJSON *res = cJSON_GetObjectItemCaseSensitive(tpl, "Resources"), *it;
 	struct type_count *tc = NULL;
 	size_t ntc = 0, cap = 0, nres = 0, i;
-	struct buf b = {0};
 	const char *type;
 
-	if (len > MARSHAL_TEMPLATE_BODY_MAX)
-		diag_add(d, DIAG_MARSHAL_TEMPLATE_S3, m->service_loc, NULL,
-		    "the template is %zu bytes, over the %u bytes CloudFormation "
-		    "accepts inline", len, MARSHAL_TEMPLATE_BODY_MAX);
 	cJSON_ArrayForEach(it, res) {
 		type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "Type"));
 		if (type == NULL)
@@ -625,18 +619,34 @@ marshal_check_size(const struct manifest *m, const cJSON *tpl, size_t len,
 		}
 		tc[i].n++;
 	}
+	if (tc != NULL)
+		qsort(tc, ntc, sizeof(*tc), type_count_cmp);
+	for (i = 0; i < ntc; i++)
+		buf_printf(b, "%s%s %zu", i ? ", " : "", tc[i].type, tc[i].n);
+	free(tc);
+	return nres;
+}
+
+int
+marshal_check_size(const struct manifest *m, const cJSON *tpl, size_t len,
+    struct diags *d)
+{
+	struct buf b = {0};
+	size_t nres;
+
+	if (len > MARSHAL_TEMPLATE_BODY_MAX)
+		diag_add(d, DIAG_MARSHAL_TEMPLATE_S3, m->service_loc, NULL,
+		    "the template is %zu bytes, over the %u bytes CloudFormation "
+		    "accepts inline", len, MARSHAL_TEMPLATE_BODY_MAX);
+	nres = marshal_type_counts(tpl, &b);
 	if (len <= MARSHAL_TEMPLATE_S3_MAX && nres <= MARSHAL_RESOURCES_MAX) {
-		free(tc);
+		buf_free(&b);
 		return 0;
 	}
-	qsort(tc, ntc, sizeof(*tc), type_count_cmp);
-	for (i = 0; i < ntc; i++)
-		buf_printf(&b, "%s%s %zu", i ? ", " : "", tc[i].type, tc[i].n);
 	diag_add(d, DIAG_MARSHAL_TEMPLATE_LIMIT, m->service_loc, NULL,
 	    "the template has %zu resources (CloudFormation allows %u) and %zu "
 	    "bytes (allows %u): %s", nres, MARSHAL_RESOURCES_MAX, len,
 	    MARSHAL_TEMPLATE_S3_MAX, b.data);
 	buf_free(&b);
-	free(tc);
 	return 1;
 }

@@ -59,6 +59,56 @@ const char *marshal_var(const struct manifest *m, const char *name);
 #define MARSHAL_TEMPLATE_BODY_MAX 51200u      /* TemplateBody; above: S3 */
 #define MARSHAL_TEMPLATE_S3_MAX 1048576u      /* TemplateURL (1 MB) */
 #define MARSHAL_RESOURCES_MAX 500u
+#define MARSHAL_PARAMETERS_MAX 200u
+#define MARSHAL_OUTPUTS_MAX 200u
+#define MARSHAL_MAPPINGS_MAX 200u
+#define MARSHAL_LOGICAL_ID_MAX 255u
+#define MARSHAL_DESCRIPTION_MAX 1024u
+
+/*
+ * A service over the limits is split (marshal_split.c): the root template
+ * keeps what is shared, and each child (an AWS::CloudFormation::Stack of
+ * the root, logical ID MARSHAL_CHILD_PREFIX + the bits of its functions'
+ * name hashes) holds whole functions. See docs/decisions.md.
+ */
+#define MARSHAL_CHILD_PREFIX "Functions"
+#define MARSHAL_CHILD_DIR "stacks"
+
+struct marshal_child {
+	char *id;         /* its logical ID in the root (malloc'ed) */
+	struct buf text;  /* the child template as written */
+	char sha256[65];  /* of text: the key it is uploaded under */
+	size_t nresources;
+	size_t nfunctions;
+	char **functions; /* the names of its functions (the model's) */
+};
+
+struct marshal_split {
+	struct marshal_child *v;
+	size_t n;         /* 0: not split */
+};
+
+/*
+ * Splits *tpl (a template marshal_template made) when it is over a
+ * CloudFormation limit or has more resources than the manifest's
+ * nested_stacks.max_resources: *tpl becomes the root, and out gets the
+ * printed children, whose TemplateURLs the root names by their SHA-256.
+ * Otherwise nothing changes and out->n is 0. Returns the number of errors
+ * added to d (a template still over a limit after the split).
+ */
+int marshal_split(const struct manifest *m, struct arena *a, cJSON *tpl,
+    struct diags *d, struct marshal_split *out);
+void marshal_split_free(struct marshal_split *s);
+/*
+ * Writes each child to <out_dir>/stacks/<Id>.json (an unchanged one is
+ * left untouched) and removes the files of children no longer made (the
+ * directory too when none is left). *paths gets the s->n paths
+ * (malloc'ed, each and the array). Returns 0, or -1 after logging.
+ */
+int marshal_split_write(const struct marshal_split *s, const char *out_dir,
+    char ***paths);
+/* The length of one Resources entry printed at depth 2. */
+size_t marshal_entry_length(cJSON *entry);
 
 /*
  * Builds the template of m. Returns the number of errors added to d; on
@@ -102,6 +152,10 @@ size_t marshal_length(cJSON *tpl);
  */
 int marshal_check_size(const struct manifest *m, const cJSON *tpl, size_t len,
     struct diags *d);
+
+/* The resources of tpl counted by type ("AWS::IAM::Role 3, ..."), appended
+ * to b, most first; returns the number of resources. */
+size_t marshal_type_counts(const cJSON *tpl, struct buf *b);
 
 /* Logical IDs other stages need (malloc'ed): "HelloFunction", "HelloLogGroup". */
 char *marshal_function_id(const struct manifest_function *f);

@@ -512,6 +512,13 @@ marshal_length(cJSON *tpl)
 	return value_length(tpl, 0, 0) + 1;
 }
 
+size_t
+marshal_entry_length(cJSON *entry)
+{
+	width_pass(entry);
+	return 4 + key_length(entry) + value_length(entry, 2, 4 + key_length(entry));
+}
+
 /* ---- the build step ---- */
 
 /*

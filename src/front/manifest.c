@@ -810,7 +810,7 @@ mf_build_model(struct mf_ctx *c, const struct node *root)
 {
 	struct manifest *m = c->m;
 	struct diags local = {0}, *out;
-	const struct node *svc = node_get(root, "service");
+	const struct node *svc = node_get(root, "service"), *split;
 	size_t i;
 
 	m->root = root;
@@ -819,6 +819,10 @@ mf_build_model(struct mf_ctx *c, const struct node *root)
 	m->description = get_str(root, "description");
 	m->bucket = get_str(root, "bucket");
 	m->bucket_loc = loc_of(node_get(root, "bucket"), root->loc);
+	split = node_get(node_get(root, "nested_stacks"), "max_resources");
+	m->split_max_resources = split != NULL && split->kind == NODE_INT &&
+	    split->v.i > 0 ? (size_t)split->v.i : 500;
+	m->split_loc = loc_of(split, root->loc);
 	m->permissions_boundary = node_get(root, "permissions_boundary");
 	m->defaults = get_map(root, "defaults");
 	m->ndefault_privileges = privileges_from(m, &m->default_privileges,

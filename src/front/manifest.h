@@ -509,6 +509,9 @@ struct manifest {
 	const char *stage;       /* the applied stage (a copy), or NULL */
 	const char *bucket;      /* artifact bucket, or NULL (deploy decides) */
 	struct loc bucket_loc;
+	/* nested_stacks.max_resources: the split threshold (default 500) */
+	size_t split_max_resources;
+	struct loc split_loc;
 
 	struct manifest_build build;
 

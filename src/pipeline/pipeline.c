@@ -151,6 +151,8 @@ pipeline_template_check(struct pipeline *p, const struct pipeline_options *o,
 
 	if (template_check(m, o, &p->template_arena, d, &p->template) > 0)
 		return PIPELINE_MARSHAL;
+	if (marshal_split(m, &p->template_arena, p->template, d, &p->split) > 0)
+		return PIPELINE_MARSHAL;
 	/* The size check only warns: a goal that writes the template checks
 	 * the bytes it wrote (pipeline_template) instead of printing twice. */
 	if (!goal_has_template(o->goal))
@@ -338,6 +340,10 @@ pipeline_template(struct pipeline *p, struct diags *d)
 	hook_env_init(&p->out, &env);
 	if (hooks_run(m, MANIFEST_HOOK_PREMARSHAL, &env, d) > 0)
 		return PIPELINE_HOOK;
+	/* the children first: the root names them by their hashes */
+	if (marshal_split_write(&p->split, p->out.dir, &p->out.child_paths) < 0)
+		return PIPELINE_IO;
+	p->out.n_children = p->split.n;
 	written = marshal_write(p->template, path);
 	if (written < 0) {
 		log_error("cannot write %s: %s", path, strerror(errno));
@@ -408,6 +414,7 @@ pipeline_free(struct pipeline *p)
 	if (p->have_out)
 		build_out_free(&p->out);
 	arena_free_all(&p->template_arena);
+	marshal_split_free(&p->split);
 	manifest_free(p->manifest);
 	doc_free(p->doc);
 	memset(p, 0, sizeof(*p));

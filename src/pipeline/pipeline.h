@@ -52,6 +52,7 @@
 
 #include "base/diag.h"
 #include "compile/build.h"
+#include "compile/marshal.h"
 #include "front/node.h"
 
 struct manifest;
@@ -89,6 +90,7 @@ struct pipeline {
 	struct build_out out;      /* the artifacts, once have_out */
 	size_t template_len;       /* bytes of template.json, once written */
 	cJSON *template;           /* the checked template, until written */
+	struct marshal_split split; /* its nested stacks (split.n 0: none) */
 	struct arena template_arena; /* its nodes and strings (jtree.h) */
 	int checked;               /* the template check: 1 passed, -1 failed */
 	int have_out;              /* out is filled */

@@ -1,0 +1,678 @@
+/*
+ * marshal_split_wire.c - the children's templates and their plumbing.
+ *
+ * Resources move into their child unchanged but for their references to
+ * what is elsewhere: in a child, such a Ref, GetAtt or ${} names a child
+ * Parameter that the root passes (Ref or GetAtt of a root resource or
+ * parameter, or GetAtt Child.Outputs.X of another child); in the root, a
+ * reference to a child's resource becomes GetAtt Child.Outputs.X, the
+ * child giving that Output. AWS::StackName and AWS::StackId are the root's
+ * (the functions' discovery and log group names keep their values). A
+ * DependsOn across stacks becomes a DependsOn of the stacks in the root.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/digest.h"
+#include "base/util.h"
+#include "compile/marshal_split_int.h"
+
+/* A name for a parameter or output made of id and attr: alphanumerics,
+ * unique in t, at most MARSHAL_LOGICAL_ID_MAX characters (arena). */
+static const char *
+plumb_name(struct split *s, struct mid_table *t, const char *id,
+    const char *attr)
+{
+	struct buf b = {0};
+	const char *p;
+	char *name;
+
+	for (p = id; *p; p++)
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9'))
+			buf_putc(&b, *p);
+	for (p = attr; *p; p++)
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9'))
+			buf_putc(&b, *p);
+	if (b.len > MARSHAL_LOGICAL_ID_MAX - 32) {
+		uint64_t h = 1469598103934665603ULL;
+
+		for (p = b.data; *p; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+		b.len = MARSHAL_LOGICAL_ID_MAX - 32;
+		b.data[b.len] = '\0';
+		buf_printf(&b, "H%016llx", (unsigned long long)h);
+	}
+	while (mid_table_put(t, b.data, (struct loc){0}, NULL, NULL) != NULL)
+		buf_puts(&b, "Param");
+	name = jtree_strdup(s->a, b.data);
+	buf_free(&b);
+	return name;
+}
+
+/* The target's ID as the names table has it. */
+static const char *
+target_id(const struct split *s, size_t t)
+{
+	return s->names.v[t].id;
+}
+
+/* {"Ref": id} or {"Fn::GetAtt": [id, attr]} of a target in its own stack. */
+static cJSON *
+local_value(struct split *s, size_t t, const char *attr)
+{
+	cJSON *o = jtree_object(s->a), *a;
+
+	if (*attr == '\0') {
+		jtree_add_lit(o, "Ref", jtree_string(s->a, target_id(s, t)));
+		return o;
+	}
+	a = jtree_array(s->a);
+	jtree_push(a, jtree_string(s->a, target_id(s, t)));
+	jtree_push(a, jtree_string(s->a, attr));
+	jtree_add_lit(o, "Fn::GetAtt", a);
+	return o;
+}
+
+/* The output of key k in its target's child, made on first use. */
+static const char *
+key_output(struct split *s, size_t k)
+{
+	struct skey *key = &s->keys[k];
+	struct sleaf *l = &s->leaves[s->res[key->target].leaf];
+	cJSON *o;
+
+	if (key->out != NULL)
+		return key->out;
+	key->out = plumb_name(s, &l->outnames, target_id(s, key->target),
+	    key->attr);
+	o = jtree_add(s->a, l->outputs, key->out, jtree_object(s->a));
+	jtree_add_lit(o, "Value", local_value(s, key->target, key->attr));
+	return key->out;
+}
+
+/* {"Fn::GetAtt": [child, "Outputs.X"]} for a value of a child's. */
+static cJSON *
+output_value(struct split *s, size_t k)
+{
+	cJSON *o = jtree_object(s->a), *a = jtree_array(s->a);
+	const char *out = key_output(s, k);
+	char *attr = mstr("Outputs.", out, NULL);
+
+	jtree_push(a, jtree_string(s->a,
+	    s->leaves[s->res[s->keys[k].target].leaf].id));
+	jtree_push(a, jtree_string(s->a, attr));
+	free(attr);
+	jtree_add_lit(o, "Fn::GetAtt", a);
+	return o;
+}
+
+static int
+is_list_parameter(const struct split *s, size_t t)
+{
+	const cJSON *p;
+	const char *type;
+
+	if (t < s->nres || t >= s->nnames)
+		return 0;
+	p = cJSON_GetObjectItemCaseSensitive(s->parameters, target_id(s, t));
+	type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "Type"));
+	return type != NULL && (strncmp(type, "List<", 5) == 0 ||
+	    strcmp(type, "CommaDelimitedList") == 0);
+}
+
+/* The child parameter of leaf li that holds key k, made on first use. */
+static const char *
+key_param(struct split *s, size_t li, size_t k)
+{
+	struct skey *key = &s->keys[k];
+	struct sleaf *l = &s->leaves[li];
+	size_t t = key->target, tl = split_leaf_of(s, t);
+	cJSON *p, *v, *join, *args;
+	int list = *key->attr == '\0' && is_list_parameter(s, t);
+
+	if (key->stamp == li)
+		return key->param;
+	key->stamp = li;
+	key->param = plumb_name(s, &l->names, target_id(s, t), key->attr);
+	p = jtree_add(s->a, l->params, key->param, jtree_object(s->a));
+	jtree_add_lit(p, "Type", jtree_string_ref(s->a,
+	    list ? "CommaDelimitedList" : "String"));
+	if (tl != SPLIT_NONE)
+		v = output_value(s, k);
+	else
+		v = local_value(s, t, key->attr);
+	if (list) {
+		join = jtree_object(s->a);
+		args = jtree_array(s->a);
+		jtree_push(args, jtree_string_ref(s->a, ","));
+		jtree_push(args, v);
+		jtree_add_lit(join, "Fn::Join", args);
+		v = join;
+	}
+	jtree_add(s->a, l->stack_params, key->param, v);
+	return key->param;
+}
+
+/* The key of (id, attr), or SPLIT_NONE when nothing names it. */
+static size_t
+key_of(struct split *s, const char *id, size_t idlen, const char *attr,
+    size_t attrlen)
+{
+	struct buf k = {0};
+	const struct mid_entry *e;
+
+	buf_append(&k, id, idlen);
+	buf_putc(&k, '\x01');
+	buf_append(&k, attr, attrlen);
+	e = mid_table_get(&s->keyids, k.data);
+	buf_free(&k);
+	return e != NULL ? (size_t)(e - s->keyids.v) : SPLIT_NONE;
+}
+
+/* Whether key k is elsewhere than stack li (SPLIT_NONE: the root). */
+static int
+key_elsewhere(const struct split *s, size_t k, size_t li)
+{
+	size_t t = s->keys[k].target;
+
+	if (t >= s->nres)
+		return li != SPLIT_NONE;
+	return s->res[t].leaf != li;
+}
+
+/* What stands for key k in stack li: a parameter name, or in the root
+ * "Child.Outputs.X" (for ${}) or its GetAtt. */
+static cJSON *
+key_value(struct split *s, size_t k, size_t li)
+{
+	cJSON *o;
+
+	if (li == SPLIT_NONE)
+		return output_value(s, k);
+	o = jtree_object(s->a);
+	jtree_add_lit(o, "Ref", jtree_string_ref(s->a, key_param(s, li, k)));
+	return o;
+}
+
+static const char *
+sub_rewrite(struct split *s, const char *str, const cJSON *vars, size_t li)
+{
+	struct buf b = {0};
+	const char *p = str, *q, *end, *dot;
+	char *name, *out;
+	size_t k;
+	int local;
+
+	while ((q = strstr(p, "${")) != NULL) {
+		buf_append(&b, p, (size_t)(q - p) + 2);
+		p = q + 2;
+		if (*p == '!' || (end = strchr(p, '}')) == NULL)
+			continue;
+		name = xstrndup(p, (size_t)(end - p));
+		local = vars != NULL &&
+		    cJSON_GetObjectItemCaseSensitive(vars, name) != NULL;
+		free(name);
+		dot = memchr(p, '.', (size_t)(end - p));
+		k = local ? SPLIT_NONE : dot != NULL ?
+		    key_of(s, p, (size_t)(dot - p), dot + 1, (size_t)(end - dot - 1)) :
+		    key_of(s, p, (size_t)(end - p), "", 0);
+		if (k != SPLIT_NONE && key_elsewhere(s, k, li)) {
+			if (li != SPLIT_NONE)
+				buf_puts(&b, key_param(s, li, k));
+			else
+				buf_printf(&b, "%s.Outputs.%s", s->leaves[
+				    s->res[s->keys[k].target].leaf].id,
+				    key_output(s, k));
+		} else
+			buf_append(&b, p, (size_t)(end - p));
+		p = end;
+	}
+	buf_puts(&b, p);
+	out = jtree_strdup(s->a, b.data);
+	buf_free(&b);
+	return out;
+}
+
+/* Replaces v's only member by key: value. */
+static void
+replace_member(cJSON *v, const char *key, cJSON *value)
+{
+	cJSON_DetachItemViaPointer(v, v->child);
+	jtree_add_lit(v, key, value);
+}
+
+static void
+rewire(struct split *s, cJSON *v, size_t li)
+{
+	cJSON *it, *a0, *a1;
+	const char *dot;
+	size_t k;
+
+	if (cJSON_IsObject(v) && v->child != NULL && v->child->next == NULL) {
+		it = v->child;
+		k = SPLIT_NONE;
+		if (strcmp(it->string, "Ref") == 0 && cJSON_IsString(it))
+			k = key_of(s, it->valuestring, strlen(it->valuestring), "", 0);
+		else if (strcmp(it->string, "Fn::GetAtt") == 0 && cJSON_IsString(it) &&
+		    (dot = strchr(it->valuestring, '.')) != NULL)
+			k = key_of(s, it->valuestring, (size_t)(dot - it->valuestring),
+			    dot + 1, strlen(dot + 1));
+		else if (strcmp(it->string, "Fn::GetAtt") == 0 && cJSON_IsArray(it) &&
+		    (a0 = it->child) != NULL && (a1 = a0->next) != NULL &&
+		    cJSON_IsString(a0) && cJSON_IsString(a1))
+			k = key_of(s, a0->valuestring, strlen(a0->valuestring),
+			    a1->valuestring, strlen(a1->valuestring));
+		else if (strcmp(it->string, "Fn::Sub") == 0 && cJSON_IsString(it)) {
+			replace_member(v, "Fn::Sub", jtree_string(s->a,
+			    sub_rewrite(s, it->valuestring, NULL, li)));
+			return;
+		} else if (strcmp(it->string, "Fn::Sub") == 0 && cJSON_IsArray(it) &&
+		    (a0 = it->child) != NULL && cJSON_IsString(a0)) {
+			a1 = jtree_string(s->a, sub_rewrite(s, a0->valuestring,
+			    a0->next, li));
+			jtree_replace(it, a0, a1);
+			if (a1->next != NULL)
+				rewire(s, a1->next, li);
+			return;
+		}
+		if (k != SPLIT_NONE) {
+			if (key_elsewhere(s, k, li)) {
+				cJSON *nv = key_value(s, k, li);
+
+				replace_member(v, nv->child->string, nv->child);
+			}
+			return;
+		}
+	}
+	if (cJSON_IsObject(v) || cJSON_IsArray(v))
+		for (it = v->child; it != NULL; it = it->next)
+			rewire(s, it, li);
+}
+
+/* ---- DependsOn ---- */
+
+/* Adds name to arr unless it is there (arrays of a few stacks' IDs). */
+static void
+push_unique(struct split *s, cJSON *arr, const char *name)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, arr)
+		if (strcmp(it->valuestring, name) == 0)
+			return;
+	jtree_push(arr, jtree_string(s->a, name));
+}
+
+/* The DependsOn of item, in stack li: names elsewhere become DependsOn of
+ * the child's stack (li a child) or the child's stack (li the root). */
+static void
+rewire_depends(struct split *s, cJSON *item, size_t li, size_t *mark)
+{
+	cJSON *dep = cJSON_GetObjectItemCaseSensitive(item, "DependsOn"), *it;
+	cJSON *keep = jtree_array(s->a);
+	size_t t, tl, n = 0;
+	const char *name;
+
+	if (dep == NULL)
+		return;
+	for (it = cJSON_IsArray(dep) ? dep->child : dep; it != NULL;
+	    it = cJSON_IsArray(dep) ? it->next : NULL) {
+		if (!cJSON_IsString(it))
+			continue;
+		t = split_lookup(s, it->valuestring);
+		tl = t == SPLIT_NONE ? li : split_leaf_of(s, t);
+		if (tl == li) {
+			jtree_push(keep, jtree_string(s->a, it->valuestring));
+			n++;
+			continue;
+		}
+		name = tl == SPLIT_NONE ? it->valuestring : s->leaves[tl].id;
+		if (li != SPLIT_NONE) {
+			if (s->leaves[li].stack_deps == NULL)
+				s->leaves[li].stack_deps = jtree_array(s->a);
+			push_unique(s, s->leaves[li].stack_deps, name);
+		} else if (mark[tl] != s->gen) {
+			mark[tl] = s->gen;
+			jtree_push(keep, jtree_string(s->a, name));
+			n++;
+		}
+	}
+	if (n == 0)
+		cJSON_DetachItemViaPointer(item, dep);
+	else if (cJSON_IsString(dep) && n == 1)
+		jtree_replace(item, dep, keep->child);
+	else
+		jtree_replace(item, dep, keep);
+}
+
+/* ---- conditions and mappings ---- */
+
+/* A copy of v in the arena. */
+static cJSON *
+copy_tree(struct split *s, const cJSON *v)
+{
+	cJSON *o, *c;
+	const cJSON *it;
+
+	if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
+		o = cJSON_IsObject(v) ? jtree_object(s->a) : jtree_array(s->a);
+		for (it = v->child; it != NULL; it = it->next) {
+			c = copy_tree(s, it);
+			if (it->string != NULL)
+				jtree_add(s->a, o, it->string, c);
+			else
+				jtree_push(o, c);
+		}
+		return o;
+	}
+	if (cJSON_IsString(v))
+		return jtree_string(s->a, v->valuestring);
+	if (cJSON_IsNumber(v))
+		return jtree_number(s->a, v->valuedouble);
+	if (cJSON_IsBool(v))
+		return jtree_bool(s->a, cJSON_IsTrue(v));
+	if (cJSON_IsRaw(v))
+		return jtree_raw(s->a, v->valuestring);
+	return jtree_null(s->a);
+}
+
+static void use_names(struct split *s, const cJSON *v, cJSON *conds,
+    cJSON *maps);
+
+static void
+use_condition(struct split *s, const char *name, cJSON *conds, cJSON *maps)
+{
+	const cJSON *c;
+	cJSON *copy;
+
+	if (cJSON_GetObjectItemCaseSensitive(conds, name) != NULL ||
+	    (c = cJSON_GetObjectItemCaseSensitive(s->conditions, name)) == NULL)
+		return;
+	copy = copy_tree(s, c);
+	jtree_add(s->a, conds, name, copy);
+	use_names(s, copy, conds, maps);
+}
+
+/* The conditions and mappings v uses, copied into conds and maps. */
+static void
+use_names(struct split *s, const cJSON *v, cJSON *conds, cJSON *maps)
+{
+	const cJSON *it, *m;
+
+	if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
+		return;
+	for (it = v->child; it != NULL; it = it->next) {
+		if (it->string != NULL && strcmp(it->string, "Condition") == 0 &&
+		    cJSON_IsString(it))
+			use_condition(s, it->valuestring, conds, maps);
+		else if (it->string != NULL && strcmp(it->string, "Fn::If") == 0 &&
+		    cJSON_IsArray(it) && cJSON_IsString(it->child))
+			use_condition(s, it->child->valuestring, conds, maps);
+		else if (it->string != NULL &&
+		    strcmp(it->string, "Fn::FindInMap") == 0 &&
+		    cJSON_IsArray(it) && cJSON_IsString(it->child) &&
+		    cJSON_GetObjectItemCaseSensitive(maps,
+		    it->child->valuestring) == NULL &&
+		    (m = cJSON_GetObjectItemCaseSensitive(s->mappings,
+		    it->child->valuestring)) != NULL)
+			jtree_add(s->a, maps, it->child->valuestring,
+			    copy_tree(s, m));
+		use_names(s, it, conds, maps);
+	}
+}
+
+/* Drops from section the entries used is without. */
+static void
+drop_unused(cJSON *section, const cJSON *used)
+{
+	cJSON *it, *next;
+
+	for (it = section != NULL ? section->child : NULL; it != NULL; it = next) {
+		next = it->next;
+		if (cJSON_GetObjectItemCaseSensitive(used, it->string) == NULL)
+			cJSON_DetachItemViaPointer(section, it);
+	}
+}
+
+/* ---- the stacks ---- */
+
+static void
+leaves_init(struct split *s)
+{
+	struct sleaf *l;
+	struct buf b = {0};
+	size_t i;
+	int bit;
+
+	for (i = 0; i < s->nleaves; i++) {
+		l = &s->leaves[i];
+		buf_free(&b);
+		buf_puts(&b, MARSHAL_CHILD_PREFIX);
+		for (bit = l->depth - 1; bit >= 0; bit--)
+			buf_putc(&b, (l->bits >> bit) & 1 ? '1' : '0');
+		l->id = jtree_strdup(s->a, b.data);
+		if (split_lookup(s, l->id) != SPLIT_NONE) {
+			diag_add(s->d, DIAG_MARSHAL_SPLIT_LIMIT, s->m->service_loc,
+			    "resources", "the nested stack '%s' would take the "
+			    "logical ID of a resource or parameter of the "
+			    "manifest", l->id);
+			s->errors++;
+		}
+		l->params = jtree_object(s->a);
+		l->resources = jtree_object(s->a);
+		l->outputs = jtree_object(s->a);
+		l->conditions = jtree_object(s->a);
+		l->mappings = jtree_object(s->a);
+		l->stack_params = jtree_object(s->a);
+	}
+	buf_free(&b);
+	/* the resources move, in the root's (sorted) order */
+	for (i = 0; i < s->nres; i++) {
+		if ((l = s->res[i].leaf != SPLIT_NONE ?
+		    &s->leaves[s->res[i].leaf] : NULL) == NULL)
+			continue;
+		cJSON_DetachItemViaPointer(s->resources, s->res[i].item);
+		jtree_push(l->resources, s->res[i].item);
+		mid_table_put(&l->names, s->res[i].item->string, (struct loc){0},
+		    NULL, NULL);
+	}
+}
+
+static void
+add_section(struct split *s, cJSON *tpl, const char *key, cJSON *section)
+{
+	(void)s;
+	if (section != NULL && section->child != NULL) {
+		mj_object_sort(section);
+		jtree_add_lit(tpl, key, section);
+	}
+}
+
+/* The child's template and its AWS::CloudFormation::Stack in the root. */
+static void
+leaf_assemble(struct split *s, struct sleaf *l)
+{
+	cJSON *props;
+	char *desc;
+
+	l->tpl = jtree_object(s->a);
+	jtree_add_lit(l->tpl, "AWSTemplateFormatVersion",
+	    jtree_string_ref(s->a, "2010-09-09"));
+	desc = xasprintf("%s (spartac): nested stack %s", s->m->service, l->id);
+	if (strlen(desc) > MARSHAL_DESCRIPTION_MAX)
+		desc[MARSHAL_DESCRIPTION_MAX] = '\0';
+	jtree_add_lit(l->tpl, "Description", jtree_string(s->a, desc));
+	free(desc);
+	add_section(s, l->tpl, "Parameters", l->params);
+	add_section(s, l->tpl, "Mappings", l->mappings);
+	add_section(s, l->tpl, "Conditions", l->conditions);
+	jtree_add_lit(l->tpl, "Resources", l->resources);
+	add_section(s, l->tpl, "Outputs", l->outputs);
+
+	l->stack = jtree_add(s->a, s->resources, l->id, jtree_object(s->a));
+	jtree_add_lit(l->stack, "Type",
+	    jtree_string_ref(s->a, "AWS::CloudFormation::Stack"));
+	if (l->stack_deps != NULL)
+		jtree_add_lit(l->stack, "DependsOn", l->stack_deps);
+	props = jtree_add_lit(l->stack, "Properties", jtree_object(s->a));
+	if (l->stack_params->child != NULL) {
+		mj_object_sort(l->stack_params);
+		jtree_add_lit(props, "Parameters", l->stack_params);
+	}
+	/* TemplateURL: split_finish, once the child is printed */
+}
+
+void
+split_wire(struct split *s)
+{
+	size_t *mark = xcalloc(s->nleaves + 1, sizeof(*mark)), i;
+	cJSON *it, *used_c, *used_m;
+
+	leaves_init(s);
+	for (i = 0; i < s->nleaves; i++) {
+		struct sleaf *l = &s->leaves[i];
+
+		cJSON_ArrayForEach(it, l->resources) {
+			rewire_depends(s, it, i, mark);
+			rewire(s, it, i);
+		}
+		use_names(s, l->resources, l->conditions, l->mappings);
+		cJSON_ArrayForEach(it, l->conditions)
+			rewire(s, it, i);
+	}
+	used_c = jtree_object(s->a);
+	used_m = jtree_object(s->a);
+	cJSON_ArrayForEach(it, s->resources) {
+		s->gen++;
+		rewire_depends(s, it, SPLIT_NONE, mark);
+		rewire(s, it, SPLIT_NONE);
+	}
+	if (s->outputs != NULL)
+		rewire(s, s->outputs, SPLIT_NONE);
+	use_names(s, s->resources, used_c, used_m);
+	use_names(s, s->outputs, used_c, used_m);
+	drop_unused(s->conditions, used_c);
+	drop_unused(s->mappings, used_m);
+	if (s->conditions != NULL && s->conditions->child == NULL)
+		cJSON_DetachItemViaPointer(s->tpl, s->conditions);
+	if (s->mappings != NULL && s->mappings->child == NULL)
+		cJSON_DetachItemViaPointer(s->tpl, s->mappings);
+	for (i = 0; i < s->nleaves; i++)
+		leaf_assemble(s, &s->leaves[i]);
+	mj_object_sort(s->resources);
+	free(mark);
+}
+
+/* ---- printing and the limits ---- */
+
+static size_t
+count(const cJSON *section)
+{
+	const cJSON *it;
+	size_t n = 0;
+
+	cJSON_ArrayForEach(it, section)
+		n++;
+	return n;
+}
+
+/* Errors for each limit tpl (len bytes; name for the message) is over. */
+static int
+check_limits(struct split *s, const cJSON *tpl, size_t len, const char *name,
+    size_t max_resources)
+{
+	static const struct {
+		const char *section;
+		unsigned max;
+	} lim[] = {
+		{"Parameters", MARSHAL_PARAMETERS_MAX},
+		{"Outputs", MARSHAL_OUTPUTS_MAX},
+		{"Mappings", MARSHAL_MAPPINGS_MAX},
+	};
+	const cJSON *it;
+	size_t i, n;
+	int errors = 0;
+
+	n = count(cJSON_GetObjectItemCaseSensitive(tpl, "Resources"));
+	if (n > max_resources || len > MARSHAL_TEMPLATE_S3_MAX) {
+		diag_add(s->d, DIAG_MARSHAL_SPLIT_LIMIT, s->m->service_loc, NULL,
+		    "the %s template has %zu resources (at most %zu) and %zu "
+		    "bytes (at most %u)", name, n, max_resources, len,
+		    MARSHAL_TEMPLATE_S3_MAX);
+		errors++;
+	}
+	for (i = 0; i < NELEM(lim); i++) {
+		n = count(cJSON_GetObjectItemCaseSensitive(tpl, lim[i].section));
+		if (n > lim[i].max) {
+			diag_add(s->d, DIAG_MARSHAL_SPLIT_LIMIT, s->m->service_loc,
+			    NULL, "the %s template has %zu %s (at most %u)", name,
+			    n, lim[i].section, lim[i].max);
+			errors++;
+		}
+	}
+	for (i = 0; i < NELEM(lim); i++)
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(tpl,
+		    i == 0 ? "Parameters" : i == 1 ? "Resources" : "Outputs"))
+			if (strlen(it->string) > MARSHAL_LOGICAL_ID_MAX) {
+				diag_add(s->d, DIAG_MARSHAL_SPLIT_LIMIT,
+				    s->m->service_loc, NULL, "the %s template has "
+				    "a logical ID over %u characters: %.40s...", name,
+				    MARSHAL_LOGICAL_ID_MAX, it->string);
+				errors++;
+			}
+	return errors;
+}
+
+static void
+child_out(struct split *s, struct sleaf *l, struct marshal_child *c)
+{
+	size_t p;
+
+	c->id = xstrdup(l->id);
+	marshal_print(l->tpl, &c->text);
+	digest_sha256_hex(c->text.data, c->text.len, c->sha256);
+	c->nresources = count(l->resources);
+	c->nfunctions = l->hi - l->lo;
+	c->functions = xcalloc(c->nfunctions + 1, sizeof(*c->functions));
+	for (p = l->lo; p < l->hi; p++)
+		c->functions[p - l->lo] = (char *)s->m->functions[s->order[p]].name;
+}
+
+int
+split_finish(struct split *s, struct marshal_split *out)
+{
+	struct marshal_child *c;
+	size_t i, largest = 0, largest_len = 0;
+	cJSON *props;
+	char *url;
+
+	out->v = xcalloc(s->nleaves + 1, sizeof(*out->v));
+	out->n = s->nleaves;
+	for (i = 0; i < s->nleaves; i++) {
+		c = &out->v[i];
+		child_out(s, &s->leaves[i], c);
+		s->errors += check_limits(s, s->leaves[i].tpl, c->text.len, c->id,
+		    c->nfunctions > 1 ? s->max_resources : MARSHAL_RESOURCES_MAX);
+		if (c->nresources > largest)
+			largest = c->nresources;
+		if (c->text.len > largest_len)
+			largest_len = c->text.len;
+		url = mstr("https://${" MARSHAL_PARAM_BUCKET "}.s3.${AWS::Region}."
+		    "${AWS::URLSuffix}/${AWS::StackName}/templates/", c->sha256,
+		    ".json", NULL);
+		props = cJSON_GetObjectItemCaseSensitive(s->leaves[i].stack,
+		    "Properties");
+		jtree_add_lit(props, "TemplateURL", jtree_object(s->a));
+		jtree_add_lit(props->child->prev, "Fn::Sub", jtree_string(s->a, url));
+		free(url);
+	}
+	s->errors += check_limits(s, s->tpl, marshal_length(s->tpl), "root",
+	    MARSHAL_RESOURCES_MAX);
+	diag_add(s->d, DIAG_MARSHAL_SPLIT, s->m->service_loc, NULL,
+	    "%s; split into the root (%zu resources) and %zu nested stacks "
+	    "(the largest: %zu resources, %zu bytes)", s->note.data,
+	    count(s->resources), s->nleaves, largest, largest_len);
+	return s->errors;
+}
