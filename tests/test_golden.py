@@ -292,6 +292,8 @@ VALIDATE_SECTIONS = ("loading", "schema", "semantic checks", "template")
 COVERED_ELSEWHERE = {
     "N-TEMPLATE-S3": "tests/test_marshal.py::test_size_note_and_limit_warning",
     "W-TEMPLATE-LIMIT": "tests/test_marshal.py::test_size_note_and_limit_warning",
+    "N-TEMPLATE-SPLIT": "tests/test_split.py::test_golden_low_threshold",
+    "W-TEMPLATE-SPLIT-LIMIT": "tests/test_split.py::test_root_over_limit",
 }
 
 

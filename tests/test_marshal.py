@@ -361,8 +361,9 @@ def test_size_note_and_limit_warning(tmp_path):
     subprocess.run([sys.executable, str(ROOT / "bench" / "gen.py"), "150", str(gen)], check=True)
     r = run("build", "--template-only", "--no-color", "sparta.yaml", cwd=gen)
     assert r.returncode == 0, r.stderr
-    assert "[N-TEMPLATE-S3]" in r.stderr
-    m = re.search(r"the template has (\d+) resources .*: (.*) \[W-TEMPLATE-LIMIT\]", r.stderr)
+    # over 500 resources: split into nested stacks (tests/test_split.py),
+    # the note counting the unsplit template's resources by type
+    m = re.search(r"the template has (\d+) resources [^:]*: (.*) \[N-TEMPLATE-SPLIT\]", r.stderr)
     assert m, r.stderr
     # per function: function, role, log group, API resource, method, permission;
     # then the RestApi, its Deployment and Stage
@@ -373,6 +374,21 @@ def test_size_note_and_limit_warning(tmp_path):
     assert v.returncode == 0, v.stderr
     assert v.stderr.replace("spartac: sparta.yaml: valid\n", "") == \
         r.stderr[:r.stderr.index("spartac: wrote ")]
+    # under 500 resources but over 51,200 bytes: sent through S3
+    mid = tmp_path / "m"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "gen.py"), "80", str(mid)], check=True)
+    r = run("build", "--template-only", "--no-color", "sparta.yaml", cwd=mid)
+    assert r.returncode == 0, r.stderr
+    assert "[N-TEMPLATE-S3]" in r.stderr and "SPLIT" not in r.stderr, r.stderr
+    # what cannot be split (no function: nothing moves) still warns
+    big = tmp_path / "b"
+    big.mkdir()
+    (big / "sparta.yaml").write_text("service: b\nresources:\n" + "".join(
+        f"  Q{i}: {{Type: AWS::SQS::Queue}}\n" for i in range(501)))
+    r = run("build", "--template-only", "--no-color", "sparta.yaml", cwd=big)
+    assert r.returncode == 0, r.stderr
+    m = re.search(r"the template has (\d+) resources .*: (.*) \[W-TEMPLATE-LIMIT\]", r.stderr)
+    assert m and int(m.group(1)) == 501 and "AWS::SQS::Queue 501" in m.group(2), r.stderr
     small = tmp_path / "s"
     subprocess.run([sys.executable, str(ROOT / "bench" / "gen.py"), "2", str(small)], check=True)
     r = run("build", "--template-only", "--no-color", "sparta.yaml", cwd=small)

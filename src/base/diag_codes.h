@@ -221,8 +221,8 @@ DIAG(MARSHAL_TEMPLATE_LIMIT, SEV_WARNING, "W-TEMPLATE-LIMIT",
     "CloudFormation refuses templates over 1 MB or 500 resources, so deploy will fail: split the service, or share roles between functions (roles: and role:) to cut the resource count")
 DIAG(MARSHAL_SPLIT, SEV_NOTE, "N-TEMPLATE-SPLIT",
     "nothing to do: the template was over a CloudFormation limit (or nested_stacks.max_resources), so build wrote a root template and nested stacks under stacks/, each holding whole functions; deploy uploads them and CloudFormation creates them together")
-DIAG(MARSHAL_SPLIT_LIMIT, SEV_ERROR, "E-TEMPLATE-SPLIT-LIMIT",
-    "even split into nested stacks a template is over a CloudFormation limit: the root keeps the manifest's own resources, parameters and outputs and the shared API and roles, and one function's resources always stay together; move resources out of the manifest, or share fewer roles")
+DIAG(MARSHAL_SPLIT_LIMIT, SEV_WARNING, "W-TEMPLATE-SPLIT-LIMIT",
+    "even split into nested stacks a template is over a CloudFormation limit, so deploy will fail: the root keeps the manifest's own resources, parameters and outputs and the shared API and roles, and one function's resources always stay together; move resources out of the manifest, or share fewer roles")
 
 /* ---- deploy (converge_io.c) ---- */
 DIAG(DEPLOY_ROLE_MISSING, SEV_ERROR, "E-DEPLOY-ROLE-MISSING",

@@ -435,6 +435,7 @@ fits(struct split *s, size_t lo, size_t hi)
 {
 	size_t nparams = 0, nouts = 0, p, i, j, k, t;
 	const struct sres *r;
+	const struct skey *key;
 
 	if (s->cum_res[hi] - s->cum_res[lo] > s->max_resources ||
 	    s->cum_len[hi] - s->cum_len[lo] > MARSHAL_TEMPLATE_S3_MAX * 8 / 10)
@@ -455,11 +456,16 @@ fits(struct split *s, size_t lo, size_t hi)
 					nparams++;
 				}
 			}
-			/* outputs: at most every key naming it */
-			nouts += r->nin;
+			/* outputs: its values named from outside the range */
+			for (j = r->in0; j < r->in0 + r->nin; j++) {
+				key = &s->keys[s->in[j]];
+				if (key->rroot || (key->rlo != SPLIT_NONE &&
+				    (key->rlo < lo || key->rhi >= hi)))
+					nouts++;
+			}
 		}
-	(void)nouts; /* outputs only for names used outside: bounded below */
-	return nparams + 8 <= MARSHAL_PARAMETERS_MAX;
+	return nparams + 8 <= MARSHAL_PARAMETERS_MAX &&
+	    nouts <= MARSHAL_OUTPUTS_MAX;
 }
 
 static void
@@ -493,6 +499,38 @@ split_range(struct split *s, size_t lo, size_t hi, int depth, uint64_t bits)
 		;
 	split_range(s, lo, mid, depth + 1, bits << 1);
 	split_range(s, mid, hi, depth + 1, (bits << 1) | 1);
+}
+
+/* Who names each key: the root, or the range of functions' places. */
+static void
+referrers(struct split *s)
+{
+	size_t i, j, k, p;
+	int inres;
+	struct skey *key;
+
+	for (k = 0; k < s->nkeys; k++) {
+		s->keys[k].rlo = SPLIT_NONE;
+		s->keys[k].rhi = 0;
+	}
+	for (i = 0, j = 0; j < s->nrefs; j++) {
+		while (i < s->nres && j >= s->res[i].ref0 + s->res[i].nref)
+			i++;
+		if ((k = s->refs[j].key) == SPLIT_NONE)
+			continue;
+		key = &s->keys[k];
+		/* past the last resource: the root's outputs and conditions */
+		inres = i < s->nres && j >= s->res[i].ref0;
+		if (!inres || s->res[i].owner == SPLIT_NONE) {
+			key->rroot = 1;
+			continue;
+		}
+		p = s->pos[s->res[i].owner];
+		if (key->rlo == SPLIT_NONE || p < key->rlo)
+			key->rlo = p;
+		if (p > key->rhi)
+			key->rhi = p;
+	}
 }
 
 static void
@@ -542,6 +580,7 @@ place(struct split *s)
 		n += 0;
 	}
 	s->stamp = xcalloc(s->nkeys + 1, sizeof(*s->stamp));
+	referrers(s);
 	split_range(s, 0, s->norder, 0, 0);
 	for (i = 0; i < s->nleaves; i++)
 		for (p = s->leaves[i].lo; p < s->leaves[i].hi; p++)

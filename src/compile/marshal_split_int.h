@@ -30,6 +30,8 @@ struct skey {
 	const char *out;   /* its output's name in the target's child, or NULL */
 	const char *param; /* its parameter's name in the child being wired */
 	size_t stamp;      /* the child param was made for */
+	int rroot;         /* named from the root (or a pinned function) */
+	size_t rlo, rhi;   /* the places in order of the functions naming it */
 };
 
 /* One resource of the unsplit template. */

@@ -452,14 +452,10 @@ leaves_init(struct split *s)
 		buf_puts(&b, MARSHAL_CHILD_PREFIX);
 		for (bit = l->depth - 1; bit >= 0; bit--)
 			buf_putc(&b, (l->bits >> bit) & 1 ? '1' : '0');
+		/* a manifest resource of that name: the stack's takes a suffix */
+		while (split_lookup(s, b.data) != SPLIT_NONE)
+			buf_puts(&b, "Nested");
 		l->id = jtree_strdup(s->a, b.data);
-		if (split_lookup(s, l->id) != SPLIT_NONE) {
-			diag_add(s->d, DIAG_MARSHAL_SPLIT_LIMIT, s->m->service_loc,
-			    "resources", "the nested stack '%s' would take the "
-			    "logical ID of a resource or parameter of the "
-			    "manifest", l->id);
-			s->errors++;
-		}
 		l->params = jtree_object(s->a);
 		l->resources = jtree_object(s->a);
 		l->outputs = jtree_object(s->a);
@@ -578,7 +574,8 @@ count(const cJSON *section)
 	return n;
 }
 
-/* Errors for each limit tpl (len bytes; name for the message) is over. */
+/* A warning for each limit tpl (len bytes; name for the message) is over
+ * (max_resources 0: the root, whose size marshal_check_size checks). */
 static int
 check_limits(struct split *s, const cJSON *tpl, size_t len, const char *name,
     size_t max_resources)
@@ -596,7 +593,9 @@ check_limits(struct split *s, const cJSON *tpl, size_t len, const char *name,
 	int errors = 0;
 
 	n = count(cJSON_GetObjectItemCaseSensitive(tpl, "Resources"));
-	if (n > max_resources || len > MARSHAL_TEMPLATE_S3_MAX) {
+	/* the root's resources and bytes: marshal_check_size, once written */
+	if (max_resources > 0 && (n > max_resources ||
+	    len > MARSHAL_TEMPLATE_S3_MAX)) {
 		diag_add(s->d, DIAG_MARSHAL_SPLIT_LIMIT, s->m->service_loc, NULL,
 		    "the %s template has %zu resources (at most %zu) and %zu "
 		    "bytes (at most %u)", name, n, max_resources, len,
@@ -620,7 +619,7 @@ check_limits(struct split *s, const cJSON *tpl, size_t len, const char *name,
 				    s->m->service_loc, NULL, "the %s template has "
 				    "a logical ID over %u characters: %.40s...", name,
 				    MARSHAL_LOGICAL_ID_MAX, it->string);
-				errors++;
+					errors++;
 			}
 	return errors;
 }
@@ -653,7 +652,7 @@ split_finish(struct split *s, struct marshal_split *out)
 	for (i = 0; i < s->nleaves; i++) {
 		c = &out->v[i];
 		child_out(s, &s->leaves[i], c);
-		s->errors += check_limits(s, s->leaves[i].tpl, c->text.len, c->id,
+		check_limits(s, s->leaves[i].tpl, c->text.len, c->id,
 		    c->nfunctions > 1 ? s->max_resources : MARSHAL_RESOURCES_MAX);
 		if (c->nresources > largest)
 			largest = c->nresources;
@@ -668,8 +667,7 @@ split_finish(struct split *s, struct marshal_split *out)
 		jtree_add_lit(props->child->prev, "Fn::Sub", jtree_string(s->a, url));
 		free(url);
 	}
-	s->errors += check_limits(s, s->tpl, marshal_length(s->tpl), "root",
-	    MARSHAL_RESOURCES_MAX);
+	check_limits(s, s->tpl, 0, "root", 0);
 	diag_add(s->d, DIAG_MARSHAL_SPLIT, s->m->service_loc, NULL,
 	    "%s; split into the root (%zu resources) and %zu nested stacks "
 	    "(the largest: %zu resources, %zu bytes)", s->note.data,

@@ -447,19 +447,66 @@ static const char style[] =
     "summary{cursor:pointer}summary small{color:#5b6770}"
     "pre{margin:6px 0;white-space:pre-wrap}";
 
-static void
-list_view(struct buf *b, const struct manifest *m)
+/* Which nested stack holds each function ([i] for m->functions[i]). */
+static const char **
+stack_of_functions(const struct manifest *m, const struct marshal_split *sp)
 {
+	const char **v = xcalloc(m->nfunctions + 1, sizeof(*v));
 	const struct manifest_function *f;
 	size_t i, j;
 
-	buf_puts(b, "<h2>Functions</h2><table><tr><th>name</th><th>deployed as</th>"
+	for (i = 0; i < m->nfunctions; i++)
+		v[i] = "root";
+	for (i = 0; i < sp->n; i++)
+		for (j = 0; j < sp->v[i].nfunctions; j++)
+			if ((f = manifest_function_find(m, sp->v[i].functions[j])) != NULL)
+				v[f - m->functions] = sp->v[i].id;
+	return v;
+}
+
+static void
+stacks_view(struct buf *b, const struct marshal_split *sp)
+{
+	size_t i;
+
+	if (sp->n == 0)
+		return;
+	buf_puts(b, "<h2>Nested stacks</h2><p>The service is over a "
+	    "CloudFormation limit (or <code>nested_stacks.max_resources</code>), "
+	    "so the root template holds what is shared and these hold whole "
+	    "functions (<code>.spartac/stacks/</code>).</p><table><tr>"
+	    "<th>stack</th><th>functions</th><th>resources</th><th>bytes</th>"
+	    "<th>SHA-256</th></tr>");
+	for (i = 0; i < sp->n; i++) {
+		buf_puts(b, "<tr><td><code>");
+		describe_html_text(b, sp->v[i].id);
+		buf_printf(b, "</code></td><td>%zu</td><td>%zu</td><td>%zu</td>"
+		    "<td><code>%.12s</code></td></tr>", sp->v[i].nfunctions,
+		    sp->v[i].nresources, sp->v[i].text.len, sp->v[i].sha256);
+	}
+	buf_puts(b, "</table>");
+}
+
+static void
+list_view(struct buf *b, const struct manifest *m, const struct marshal_split *sp)
+{
+	const struct manifest_function *f;
+	const char **stack = stack_of_functions(m, sp);
+	size_t i, j;
+
+	buf_printf(b, "<h2>Functions</h2><table><tr><th>name</th>%s<th>deployed as</th>"
 	    "<th>C symbol</th><th>memory</th>"
-	    "<th>timeout</th><th>role</th><th>events</th></tr>");
+	    "<th>timeout</th><th>role</th><th>events</th></tr>",
+	    sp->n ? "<th>stack</th>" : "");
 	for (i = 0; i < m->nfunctions; i++) {
 		f = m->functions_sorted[i];
 		buf_puts(b, "<tr><td>");
 		describe_html_text(b, f->name);
+		if (sp->n) {
+			buf_puts(b, "</td><td><code>");
+			describe_html_text(b, stack[f - m->functions]);
+			buf_puts(b, "</code>");
+		}
 		buf_puts(b, "</td><td>");
 		/* name: as written, a template value, or CloudFormation's choice */
 		if (f->physical_name == NULL)
@@ -493,6 +540,8 @@ list_view(struct buf *b, const struct manifest *m)
 		buf_puts(b, "</td></tr>");
 	}
 	buf_puts(b, "</table>");
+	free(stack);
+	stacks_view(b, sp);
 	if (m->api) {
 		buf_puts(b, "<h2>Routes</h2><table><tr><th>method</th><th>path</th><th>function</th>"
 		    "<th>auth</th></tr>");
@@ -581,10 +630,13 @@ describe_html(const struct manifest *m, struct diags *d, struct buf *out)
 	struct graph G = {0};
 	struct buf svg = {0};
 	struct arena a = {0};
+	struct marshal_split sp = {0};
 	cJSON *tpl = NULL;
 	int errors;
 
-	if ((errors = marshal_template(m, &a, d, &tpl)) > 0) {
+	if ((errors = marshal_template(m, &a, d, &tpl)) > 0 ||
+	    (errors = marshal_split(m, &a, tpl, d, &sp)) > 0) {
+		marshal_split_free(&sp);
 		arena_free_all(&a);
 		return errors;
 	}
@@ -592,6 +644,7 @@ describe_html(const struct manifest *m, struct diags *d, struct buf *out)
 	build_graph(&G);
 	if (render_svg(&G, &svg) == -1) {
 		agclose(G.g);
+		marshal_split_free(&sp);
 		arena_free_all(&a);
 		log_error("Graphviz could not lay out the graph (is the dot plugin installed?)");
 		return -1;
@@ -623,11 +676,12 @@ describe_html(const struct manifest *m, struct diags *d, struct buf *out)
 	    "<section class=\"view\" id=\"graph\">\n");
 	buf_append(out, svg.data, svg.len);
 	buf_puts(out, "</section>\n<section class=\"view\" id=\"list\">\n");
-	list_view(out, m);
+	list_view(out, m, &sp);
 	buf_puts(out, "</section>\n<section class=\"view\" id=\"template\">\n");
 	template_view(out, tpl);
 	buf_puts(out, "</section>\n</main>\n</body></html>\n");
 	buf_free(&svg);
+	marshal_split_free(&sp);
 	arena_free_all(&a);
 	return 0;
 }
