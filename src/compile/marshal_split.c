@@ -376,25 +376,37 @@ reaches_owned(struct split *s, size_t i, unsigned char *reach)
 }
 
 /* Functions whose resources name a root resource that names a function's:
- * they stay in the root, or the stacks would wait for each other. */
+ * they stay in the root, or the stacks would wait for each other. Their
+ * resources then are the root's, which may pin more: repeated until none
+ * is (each round is linear; a round pins at least one function). */
 static void
 pin(struct split *s, unsigned char *pinned)
 {
-	unsigned char *reach = xcalloc(s->nres + 1, 1);
+	unsigned char *reach = xmalloc(s->nres + 1);
 	size_t i, j, t;
+	int more = 1;
 
-	for (i = 0; i < s->nres; i++)
-		if (s->res[i].owner == SPLIT_NONE)
-			reaches_owned(s, i, reach);
-	for (i = 0; i < s->nres; i++) {
-		if (s->res[i].owner == SPLIT_NONE)
-			continue;
-		for (j = s->res[i].ref0; j < s->res[i].ref0 + s->res[i].nref; j++) {
-			t = s->refs[j].target;
-			if (t < s->nres && s->res[t].owner == SPLIT_NONE &&
-			    reach[t] == 2)
-				pinned[s->res[i].owner] = 1;
+	while (more) {
+		more = 0;
+		memset(reach, 0, s->nres + 1);
+		for (i = 0; i < s->nres; i++)
+			if (s->res[i].owner == SPLIT_NONE)
+				reaches_owned(s, i, reach);
+		for (i = 0; i < s->nres; i++) {
+			if (s->res[i].owner == SPLIT_NONE)
+				continue;
+			for (j = s->res[i].ref0; j < s->res[i].ref0 + s->res[i].nref; j++) {
+				t = s->refs[j].target;
+				if (t < s->nres && s->res[t].owner == SPLIT_NONE &&
+				    reach[t] == 2 && !pinned[s->res[i].owner]) {
+					pinned[s->res[i].owner] = 1;
+					more = 1;
+				}
+			}
 		}
+		for (i = 0; i < s->nres; i++)
+			if (s->res[i].owner != SPLIT_NONE && pinned[s->res[i].owner])
+				s->res[i].owner = SPLIT_NONE;
 	}
 	free(reach);
 }
@@ -416,17 +428,69 @@ name_hash(const char *p)
 }
 
 static const struct split *sort_split; /* for qsort's comparison only */
+static const char **sort_group;        /* the same: each one's group's name */
 
 static int
 by_hash(const void *a, const void *b)
 {
-	uint64_t x = sort_split->hash[*(const size_t *)a];
-	uint64_t y = sort_split->hash[*(const size_t *)b];
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	uint64_t x = sort_split->hash[i], y = sort_split->hash[j];
+	int c;
 
 	if (x != y)
 		return x < y ? -1 : 1;
-	return strcmp(sort_split->m->functions[*(const size_t *)a].name,
-	    sort_split->m->functions[*(const size_t *)b].name);
+	if ((c = strcmp(sort_group[i], sort_group[j])) != 0)
+		return c;
+	return strcmp(sort_split->m->functions[i].name,
+	    sort_split->m->functions[j].name);
+}
+
+static size_t
+group_find(size_t *up, size_t i)
+{
+	while (up[i] != i)
+		i = up[i] = up[up[i]];
+	return i;
+}
+
+/*
+ * Functions whose resources name each other's (depends_on, a destination)
+ * go into one child, placed by the hash of the group's least name: two
+ * children naming each other's outputs could each wait for the other.
+ * Returns each function's group name ([fi], the model's strings).
+ */
+static const char **
+group_functions(struct split *s)
+{
+	size_t n = s->m->nfunctions, *up = xcalloc(n + 1, sizeof(*up));
+	const char **name = xcalloc(n + 1, sizeof(*name));
+	size_t i, j, a, b;
+
+	for (i = 0; i < n; i++)
+		up[i] = i;
+	for (i = 0; i < s->nres; i++) {
+		if (s->res[i].owner == SPLIT_NONE)
+			continue;
+		for (j = s->res[i].ref0; j < s->res[i].ref0 + s->res[i].nref; j++) {
+			if (s->refs[j].target >= s->nres ||
+			    s->res[s->refs[j].target].owner == SPLIT_NONE)
+				continue;
+			a = group_find(up, s->res[i].owner);
+			b = group_find(up, s->res[s->refs[j].target].owner);
+			if (a != b)
+				up[a] = b;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		a = group_find(up, i);
+		if (name[a] == NULL ||
+		    strcmp(s->m->functions[i].name, name[a]) < 0)
+			name[a] = s->m->functions[i].name;
+	}
+	for (i = 0; i < n; i++)
+		name[i] = name[group_find(up, i)];
+	free(up);
+	return name;
 }
 
 /* Whether the functions order[lo, hi) fit one child. */
@@ -490,7 +554,9 @@ split_range(struct split *s, size_t lo, size_t hi, int depth, uint64_t bits)
 
 	if (lo == hi)
 		return;
-	if (hi - lo == 1 || depth == 64 || fits(s, lo, hi)) {
+	/* one group (or equal hashes) cannot be split */
+	if (s->hash[s->order[lo]] == s->hash[s->order[hi - 1]] || depth == 64 ||
+	    fits(s, lo, hi)) {
 		leaf_add(s, lo, hi, depth, bits);
 		return;
 	}
@@ -537,25 +603,26 @@ static void
 place(struct split *s)
 {
 	unsigned char *pinned = xcalloc(s->m->nfunctions + 1, 1);
+	const char **group;
 	size_t fi, p, i, n;
 
 	pin(s, pinned);
+	group = group_functions(s);
 	s->hash = xcalloc(s->m->nfunctions + 1, sizeof(*s->hash));
 	s->pos = xcalloc(s->m->nfunctions + 1, sizeof(*s->pos));
 	s->order = xcalloc(s->m->nfunctions + 1, sizeof(*s->order));
 	for (fi = 0; fi < s->m->nfunctions; fi++) {
-		s->hash[fi] = name_hash(s->m->functions[fi].name);
+		s->hash[fi] = name_hash(group[fi]);
 		s->pos[fi] = SPLIT_NONE;
 		if (!pinned[fi])
 			s->order[s->norder++] = fi;
 	}
 	sort_split = s;
+	sort_group = group;
 	qsort(s->order, s->norder, sizeof(*s->order), by_hash);
+	free(group);
 	for (p = 0; p < s->norder; p++)
 		s->pos[s->order[p]] = p;
-	for (i = 0; i < s->nres; i++)
-		if (s->res[i].owner != SPLIT_NONE && pinned[s->res[i].owner])
-			s->res[i].owner = SPLIT_NONE;
 	free(pinned);
 	/* each function's resources, by position, and the prefix sums */
 	s->fres0 = xcalloc(s->norder + 2, sizeof(*s->fres0));

@@ -347,6 +347,60 @@ rewire_depends(struct split *s, cJSON *item, size_t li, size_t *mark)
 		jtree_replace(item, dep, keep);
 }
 
+/* Marks the children a root resource names by value: a DependsOn on them
+ * would be redundant (cfn-lint W3005) once its GetAtt names the stack. */
+static void
+mark_valued(struct split *s, const cJSON *item, size_t *mark)
+{
+	size_t i = split_lookup(s, item->string), j, t;
+	const struct sres *r;
+
+	if (i >= s->nres)
+		return;
+	r = &s->res[i];
+	for (j = r->ref0; j < r->ref0 + r->nref; j++)
+		if (s->refs[j].attr != NULL &&
+		    (t = split_leaf_of(s, s->refs[j].target)) != SPLIT_NONE)
+			mark[t] = s->gen;
+}
+
+/* Whether a value under v is a Ref or GetAtt of id. */
+static int
+names_id(const cJSON *v, const char *id)
+{
+	const cJSON *it;
+
+	if (cJSON_IsObject(v) && v->child != NULL && v->child->next == NULL) {
+		it = v->child;
+		if (strcmp(it->string, "Ref") == 0 && cJSON_IsString(it))
+			return strcmp(it->valuestring, id) == 0;
+		if (strcmp(it->string, "Fn::GetAtt") == 0 && cJSON_IsArray(it) &&
+		    cJSON_IsString(it->child))
+			return strcmp(it->child->valuestring, id) == 0;
+	}
+	if (cJSON_IsObject(v) || cJSON_IsArray(v))
+		for (it = v->child; it != NULL; it = it->next)
+			if (names_id(it, id))
+				return 1;
+	return 0;
+}
+
+/* Drops the stack's DependsOn entries its parameters already name. */
+static void
+drop_enforced(struct sleaf *l)
+{
+	cJSON *it, *next;
+
+	for (it = l->stack_deps != NULL ? l->stack_deps->child : NULL; it != NULL;
+	    it = next) {
+		next = it->next;
+		if (names_id(l->stack_params, it->valuestring))
+			cJSON_DetachItemViaPointer(l->stack_deps, it);
+	}
+	if (l->stack_deps != NULL && l->stack_deps->child == NULL)
+		l->stack_deps = NULL;
+}
+
 /* ---- conditions and mappings ---- */
 
 /* A copy of v in the arena. */
@@ -510,6 +564,7 @@ leaf_assemble(struct split *s, struct sleaf *l)
 	l->stack = jtree_add(s->a, s->resources, l->id, jtree_object(s->a));
 	jtree_add_lit(l->stack, "Type",
 	    jtree_string_ref(s->a, "AWS::CloudFormation::Stack"));
+	drop_enforced(l);
 	if (l->stack_deps != NULL)
 		jtree_add_lit(l->stack, "DependsOn", l->stack_deps);
 	props = jtree_add_lit(l->stack, "Properties", jtree_object(s->a));
@@ -542,6 +597,7 @@ split_wire(struct split *s)
 	used_m = jtree_object(s->a);
 	cJSON_ArrayForEach(it, s->resources) {
 		s->gen++;
+		mark_valued(s, it, mark);
 		rewire_depends(s, it, SPLIT_NONE, mark);
 		rewire(s, it, SPLIT_NONE);
 	}
