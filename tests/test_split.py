@@ -267,10 +267,11 @@ def golden(tmp_path, n, threshold, case):
     got = {"template.json": (d / ".spartac" / "template.json").read_text()}
     got.update({f"stacks/{k}.json": v.decode() for k, v in kids.items()})
     want_dir = CASES / case
-    if not want_dir.is_dir():  # first run writes the golden, to be reviewed
+    if not want_dir.is_dir():  # writes the golden, to be reviewed, and fails
         for k, v in got.items():
             (want_dir / k).parent.mkdir(parents=True, exist_ok=True)
             (want_dir / k).write_text(v)
+        pytest.fail(f"wrote {want_dir}: review it and commit it")
     want = {str(p.relative_to(want_dir)): p.read_text()
             for p in sorted(want_dir.rglob("*.json"))}
     assert sorted(got) == sorted(want)
