@@ -310,11 +310,17 @@ def test_golden_120_default(tmp_path):
     lint([d / ".spartac" / "template.json", *sorted((d / ".spartac" / "stacks").glob("*.json"))])
 
 
-def test_no_split_leaves_no_stacks(tmp_path):
+def small_service(tmp_path, threshold=20):
+    """bench/gen.py's 12 functions, with nested_stacks.max_resources."""
     d = tmp_path / "s"
     subprocess.run([sys.executable, str(ROOT / "bench" / "gen.py"), "12", str(d)], check=True)
     with open(d / "sparta.yaml", "a") as f:
-        f.write("nested_stacks:\n  max_resources: 20\n")
+        f.write(f"nested_stacks:\n  max_resources: {threshold}\n")
+    return d
+
+
+def test_no_split_leaves_no_stacks(tmp_path):
+    d = small_service(tmp_path)
     root, kids, _ = build(d)
     assert kids
     # back under the threshold: the children and stacks/ go
@@ -358,10 +364,7 @@ def test_child_id_clash(tmp_path):
 
 
 def test_describe_names_the_stacks(tmp_path):
-    d = tmp_path / "s"
-    subprocess.run([sys.executable, str(ROOT / "bench" / "gen.py"), "12", str(d)], check=True)
-    with open(d / "sparta.yaml", "a") as f:
-        f.write("nested_stacks:\n  max_resources: 20\n")
+    d = small_service(tmp_path)
     root, kids, _ = build(d)
     r = run("describe", "sparta.yaml", "-o", "d.html", cwd=d)
     assert r.returncode == 0, r.stderr

@@ -88,30 +88,43 @@ ref_add(struct split *s, const char *id, size_t idlen, const char *attr,
 	buf_free(&k);
 }
 
+int
+split_sub_name(const char *p, const char *end, const cJSON *vars,
+    size_t *idlen, const char **attr, size_t *attrlen)
+{
+	const char *dot;
+	char *name = xstrndup(p, (size_t)(end - p));
+	int local = vars != NULL &&
+	    cJSON_GetObjectItemCaseSensitive(vars, name) != NULL;
+
+	free(name);
+	if (local)
+		return 0;
+	if ((dot = memchr(p, '.', (size_t)(end - p))) != NULL) {
+		*idlen = (size_t)(dot - p);
+		*attr = dot + 1;
+		*attrlen = (size_t)(end - dot - 1);
+	} else {
+		*idlen = (size_t)(end - p);
+		*attr = "";
+		*attrlen = 0;
+	}
+	return 1;
+}
+
 /* The ${Name} and ${Name.Attr} of a Sub string; vars are its own names. */
 static void
 sub_refs(struct split *s, const char *str, const cJSON *vars)
 {
-	const char *p = str, *end, *dot;
-	char *name;
-	int local;
+	const char *p = str, *end, *attr;
+	size_t idlen, attrlen;
 
 	while ((p = strstr(p, "${")) != NULL) {
 		p += 2;
 		if (*p == '!' || (end = strchr(p, '}')) == NULL)
 			continue;
-		name = xstrndup(p, (size_t)(end - p));
-		local = vars != NULL &&
-		    cJSON_GetObjectItemCaseSensitive(vars, name) != NULL;
-		free(name);
-		if (!local) {
-			dot = memchr(p, '.', (size_t)(end - p));
-			if (dot != NULL)
-				ref_add(s, p, (size_t)(dot - p), dot + 1,
-				    (size_t)(end - dot - 1), 0);
-			else
-				ref_add(s, p, (size_t)(end - p), "", 0, 0);
-		}
+		if (split_sub_name(p, end, vars, &idlen, &attr, &attrlen))
+			ref_add(s, p, idlen, attr, attrlen, 0);
 		p = end + 1;
 	}
 }

@@ -87,6 +87,13 @@ struct split {
 
 /* The names table's index of id, or SPLIT_NONE. */
 size_t split_lookup(const struct split *s, const char *id);
+/*
+ * The name in "${...}" of a Sub string, from p to end: 0 when vars (the
+ * Sub's own variables, or NULL) defines it; else 1, with the ID's length
+ * and the attribute after its first dot ("" without one).
+ */
+int split_sub_name(const char *p, const char *end, const cJSON *vars,
+    size_t *idlen, const char **attr, size_t *attrlen);
 /* The leaf of target (a resource or a parameter: SPLIT_NONE). */
 size_t split_leaf_of(const struct split *s, size_t target);
 

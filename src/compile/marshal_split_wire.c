@@ -200,24 +200,17 @@ static const char *
 sub_rewrite(struct split *s, const char *str, const cJSON *vars, size_t li)
 {
 	struct buf b = {0};
-	const char *p = str, *q, *end, *dot;
-	char *name, *out;
-	size_t k;
-	int local;
+	const char *p = str, *q, *end, *attr;
+	char *out;
+	size_t k, idlen, attrlen;
 
 	while ((q = strstr(p, "${")) != NULL) {
 		buf_append(&b, p, (size_t)(q - p) + 2);
 		p = q + 2;
 		if (*p == '!' || (end = strchr(p, '}')) == NULL)
 			continue;
-		name = xstrndup(p, (size_t)(end - p));
-		local = vars != NULL &&
-		    cJSON_GetObjectItemCaseSensitive(vars, name) != NULL;
-		free(name);
-		dot = memchr(p, '.', (size_t)(end - p));
-		k = local ? SPLIT_NONE : dot != NULL ?
-		    key_of(s, p, (size_t)(dot - p), dot + 1, (size_t)(end - dot - 1)) :
-		    key_of(s, p, (size_t)(end - p), "", 0);
+		k = split_sub_name(p, end, vars, &idlen, &attr, &attrlen) ?
+		    key_of(s, p, idlen, attr, attrlen) : SPLIT_NONE;
 		if (k != SPLIT_NONE && key_elsewhere(s, k, li)) {
 			if (li != SPLIT_NONE)
 				buf_puts(&b, key_param(s, li, k));
