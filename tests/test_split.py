@@ -426,6 +426,29 @@ def test_properties(tmp_path, chunk):
             assert all(k.startswith(g) for k in changed), changed
         else:
             assert len(changed) == 1, (seed, changed)
+        # one function fewer (one no other names, in no group, not in the
+        # root): exactly one child changes or goes, or the capacity case:
+        # children merge back into the child of their common prefix
+        lines = text.split("\n")
+        cands = [ln.split(":")[0].strip() for ln in lines
+                 if ln.startswith("  f") and "{symbol:" in ln and "depends_on" not in ln
+                 and "s3:" not in ln]
+        cands = [f for f in cands if f"[{f}]" not in text]
+        if not cands:
+            continue
+        gone_fn = rng.choice(cands)
+        lines = [ln for ln in lines if not ln.startswith(f"  {gone_fn}:")
+                 and not ln.endswith(f": {gone_fn}")]
+        (d / "sparta.yaml").write_text("\n".join(lines))
+        _, kids3, _ = build(d)
+        changed = {k for k in kids.keys() | kids3.keys() if kids.get(k) != kids3.get(k)}
+        new = changed - kids.keys()
+        if new and kids3:  # the capacity case, in reverse
+            assert len(new) == 1, changed
+            p, = new
+            assert all(k.startswith(p) for k in changed), changed
+        else:
+            assert len(changed) == 1, (seed, gone_fn, changed)
 
 
 def test_cfn_lint_random_services(tmp_path):

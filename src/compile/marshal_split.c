@@ -3,9 +3,9 @@
  *
  * A resource goes with a function when spartac generated it for that
  * function (the IDs of docs/logical-ids.md: <Id>Function, <Id>LogGroup,
- * <Id>Event<N>Rule, ...), or when it is a Method that invokes it; a
- * generated resource that only one function's resources name (an API path
- * resource) is adopted by that function. Everything else stays in the root.
+ * <Id>Event<N>Rule, ...), or when it is a Method that invokes it; an API
+ * path resource that only one function's resources name is adopted by that
+ * function. Everything else stays in the root.
  * A function whose resources name a root resource that itself names a
  * function's resource (a bucket notifying a function, a shared role
  * listing log groups) stays in the root with it: the stacks would
@@ -290,7 +290,7 @@ sole_owner(const struct split *s, const struct sres *r, int functions_only)
 }
 
 /*
- * A Method goes with the function it invokes; a generated resource that
+ * A Method goes with the function it invokes; an API path resource that
  * names no other function's resources and is named (by value) by one
  * function's resources only goes with that function, repeated while that
  * adopts more (nested API paths, deepest first).
@@ -327,8 +327,13 @@ own_adopted(struct split *s)
 					by[t] = s->res[i].owner;
 			}
 		for (i = 0; i < s->nres; i++) {
+			/* API paths only: a shared role used by one function
+			 * would move each time a second one starts using it */
+			type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+			    s->res[i].item, "Type"));
 			if (s->res[i].raw || s->res[i].owner != SPLIT_NONE ||
-			    by[i] >= SPLIT_NONE - 1)
+			    by[i] >= SPLIT_NONE - 1 || type == NULL ||
+			    strcmp(type, "AWS::ApiGateway::Resource") != 0)
 				continue;
 			o = sole_owner(s, &s->res[i], 0);
 			if (o == SPLIT_NONE || o == by[i]) {
