@@ -493,3 +493,27 @@ def test_pinned_to_root(tmp_path):
     assert any(b"Fn00004Function" in v for v in kids.values())
     check_resolves(root, kids)
     lint([d / ".spartac" / "template.json", *sorted((d / ".spartac" / "stacks").glob("*.json"))])
+
+
+def test_corpus_case(tmp_path):
+    """tests/manifests/valid/nested-stacks.yaml: every template cfn-lint
+    clean, references resolved, and flattened equal to the unsplit one."""
+    src = ROOT / "tests" / "manifests" / "valid" / "nested-stacks.yaml"
+    d = tmp_path / "s"
+    d.mkdir()
+    text = src.read_text()
+    (d / "sparta.yaml").write_text(text)
+    (d / "unsplit.yaml").write_text(text.replace("max_resources: 12", "max_resources: 500"))
+    root, kids, _ = build(d)
+    assert len(kids) >= 2
+    assert "ArchiveFunction" in root["Resources"]  # its role names the bucket notifying it
+    # create and ship (ship depends on create) share a child
+    holder = {f: k for k, v in kids.items() for f in ("CreateFunction", "ShipFunction")
+              if f in json.loads(v)["Resources"]}
+    assert holder["CreateFunction"] == holder["ShipFunction"]
+    check_resolves(root, kids)
+    paths = [d / ".spartac" / "template.json", *sorted((d / ".spartac" / "stacks").glob("*.json"))]
+    lint(paths)
+    unsplit, none, _ = build(d, "unsplit.yaml")
+    assert none == {}
+    check_flattened(root, kids, unsplit)
