@@ -404,6 +404,25 @@ pin(struct split *s, unsigned char *pinned)
 	size_t i, j, t;
 	int more = 1;
 
+	/* First the functions a shared root resource names (an authorizer's
+	 * function): with them in the root, the functions naming that resource
+	 * (the authorized routes' methods) can stay in children. */
+	memset(reach, 0, s->nres + 1);
+	for (i = 0; i < s->nres; i++)
+		if (s->res[i].owner != SPLIT_NONE)
+			for (j = s->res[i].ref0; j < s->res[i].ref0 + s->res[i].nref; j++)
+				if ((t = s->refs[j].target) < s->nres &&
+				    s->res[t].owner == SPLIT_NONE && !s->res[t].raw)
+					reach[t] = 1; /* named by a function's */
+	for (i = 0; i < s->nres; i++)
+		if (reach[i])
+			for (j = s->res[i].ref0; j < s->res[i].ref0 + s->res[i].nref; j++)
+				if ((t = s->refs[j].target) < s->nres &&
+				    s->res[t].owner != SPLIT_NONE)
+					pinned[s->res[t].owner] = 1;
+	for (i = 0; i < s->nres; i++)
+		if (s->res[i].owner != SPLIT_NONE && pinned[s->res[i].owner])
+			s->res[i].owner = SPLIT_NONE;
 	while (more) {
 		more = 0;
 		memset(reach, 0, s->nres + 1);
