@@ -573,6 +573,8 @@ split_wire(struct split *s)
 {
 	size_t *mark = xcalloc(s->nleaves + 1, sizeof(*mark)), i;
 	cJSON *it, *used_c, *used_m;
+	/* no walk for them when the template has neither */
+	int named = s->conditions != NULL || s->mappings != NULL;
 
 	leaves_init(s);
 	for (i = 0; i < s->nleaves; i++) {
@@ -582,7 +584,8 @@ split_wire(struct split *s)
 			rewire_depends(s, it, i, mark);
 			rewire(s, it, i);
 		}
-		use_names(s, l->resources, l->conditions, l->mappings);
+		if (named)
+			use_names(s, l->resources, l->conditions, l->mappings);
 		cJSON_ArrayForEach(it, l->conditions)
 			rewire(s, it, i);
 	}
@@ -596,8 +599,10 @@ split_wire(struct split *s)
 	}
 	if (s->outputs != NULL)
 		rewire(s, s->outputs, SPLIT_NONE);
-	use_names(s, s->resources, used_c, used_m);
-	use_names(s, s->outputs, used_c, used_m);
+	if (named) {
+		use_names(s, s->resources, used_c, used_m);
+		use_names(s, s->outputs, used_c, used_m);
+	}
 	drop_unused(s->conditions, used_c);
 	drop_unused(s->mappings, used_m);
 	if (s->conditions != NULL && s->conditions->child == NULL)
