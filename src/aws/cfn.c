@@ -221,6 +221,8 @@ cfn_create_change_set(struct aws *aws, const struct cfn_change_set_input *in,
 	}
 	for (i = 0; i < in->ncapabilities; i++)
 		add_indexed(&q, "Capabilities", i, NULL, in->capabilities[i]);
+	if (in->include_nested)
+		aws_query_add(&q, "IncludeNestedStacks", "true");
 	if (aws_query_send(aws, &q, &x, err) != 0)
 		return -1;
 	r = xml_find(x, "CreateChangeSetResult");
@@ -264,6 +266,8 @@ change_set_page(const struct xml_node *r, int page, void *arg)
 		c->physical_id = xml_dup(rc, "PhysicalResourceId");
 		c->resource_type = xml_dup(rc, "ResourceType");
 		c->replacement = xml_dup(rc, "Replacement");
+		c->change_set_id = xml_dup(rc, "ChangeSetId");
+		c->nested = NULL;
 	}
 	return 0;
 }
@@ -299,6 +303,8 @@ cfn_change_set_free(struct cfn_change_set *cs)
 		free(cs->changes[i].physical_id);
 		free(cs->changes[i].resource_type);
 		free(cs->changes[i].replacement);
+		free(cs->changes[i].change_set_id);
+		free(cs->changes[i].nested);
 	}
 	free(cs->changes);
 	free(cs->id);
@@ -413,6 +419,21 @@ cfn_events_free(struct cfn_events *ev)
 	memset(ev, 0, sizeof *ev);
 }
 
+/* One StackResource or StackResourceSummary member. */
+static void
+resource_add(struct cfn_resources *out, const struct xml_node *m)
+{
+	struct cfn_resource *res;
+
+	out->v = xgrow(out->v, &out->cap, out->n + 1, sizeof *out->v);
+	res = &out->v[out->n++];
+	res->logical_id = xml_dup(m, "LogicalResourceId");
+	res->physical_id = xml_dup(m, "PhysicalResourceId");
+	res->resource_type = xml_dup(m, "ResourceType");
+	res->status = xml_dup(m, "ResourceStatus");
+	res->status_reason = xml_dup(m, "ResourceStatusReason");
+}
+
 int
 cfn_describe_stack_resources(struct aws *aws, const char *stack,
     const char *logical_id, struct cfn_resources *out, struct aws_error *err)
@@ -428,18 +449,37 @@ cfn_describe_stack_resources(struct aws *aws, const char *stack,
 	if (aws_query_send(aws, &q, &x, err) != 0)
 		return -1;
 	for (m = xml_first(xml_find(x, "DescribeStackResourcesResult/"
-	    "StackResources"), "member"); m; m = xml_next(m)) {
-		struct cfn_resource *res;
-
-		out->v = xgrow(out->v, &out->cap, out->n + 1, sizeof *out->v);
-		res = &out->v[out->n++];
-		res->logical_id = xml_dup(m, "LogicalResourceId");
-		res->physical_id = xml_dup(m, "PhysicalResourceId");
-		res->resource_type = xml_dup(m, "ResourceType");
-		res->status = xml_dup(m, "ResourceStatus");
-		res->status_reason = xml_dup(m, "ResourceStatusReason");
-	}
+	    "StackResources"), "member"); m; m = xml_next(m))
+		resource_add(out, m);
 	xml_free(x);
+	return 0;
+}
+
+static int
+resources_page(const struct xml_node *r, int page, void *arg)
+{
+	struct cfn_resources *out = arg;
+	const struct xml_node *m;
+
+	(void)page;
+	for (m = xml_first(xml_find(r, "StackResourceSummaries"), "member");
+	    m; m = xml_next(m))
+		resource_add(out, m);
+	return 0;
+}
+
+int
+cfn_list_stack_resources(struct aws *aws, const char *stack,
+    struct cfn_resources *out, struct aws_error *err)
+{
+	const char *params[] = { "StackName", stack, NULL };
+
+	memset(out, 0, sizeof *out);
+	if (cfn_paged(aws, "ListStackResources", params, CFN_MAX_PAGES,
+	    resources_page, out, err) != 0) {
+		cfn_resources_free(out);
+		return -1;
+	}
 	return 0;
 }
 

@@ -70,6 +70,7 @@ struct cfn_change_set_input {
 	size_t ntags;
 	const char *const *capabilities; /* CAPABILITY_IAM, ... */
 	size_t ncapabilities;
+	int include_nested;              /* IncludeNestedStacks=true */
 };
 
 /* *id and *stack_id (either may be NULL) receive owned strings. */
@@ -83,6 +84,9 @@ struct cfn_change {
 	char *physical_id;
 	char *resource_type;
 	char *replacement;   /* True, False, Conditional, or NULL */
+	char *change_set_id; /* a nested stack's own change set, or NULL */
+	char *nested;        /* the nested stack's logical ID when the change
+			      * is inside one (set by the caller), or NULL */
 };
 
 struct cfn_change_set {
@@ -96,7 +100,8 @@ struct cfn_change_set {
 	size_t nchanges;
 };
 
-/* Follows NextToken through every page. */
+/* Follows NextToken through every page. stack may be NULL when name is a
+ * change set's ARN (a nested stack's change set). */
 int cfn_describe_change_set(struct aws *aws, const char *stack,
     const char *name, struct cfn_change_set **out, struct aws_error *err);
 void cfn_change_set_free(struct cfn_change_set *cs);
@@ -154,6 +159,10 @@ struct cfn_resources {
 int cfn_describe_stack_resources(struct aws *aws, const char *stack,
     const char *logical_id, struct cfn_resources *out, struct aws_error *err);
 void cfn_resources_free(struct cfn_resources *l);
+
+/* ListStackResources: every resource of the stack, all pages. */
+int cfn_list_stack_resources(struct aws *aws, const char *stack,
+    struct cfn_resources *out, struct aws_error *err);
 
 /* stage: "Original", "Processed" or NULL. */
 int cfn_get_template(struct aws *aws, const char *stack, const char *stage,

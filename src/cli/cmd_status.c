@@ -141,9 +141,87 @@ site_print(const cJSON *site)
 		    num(site, "different"), num(site, "extra"));
 }
 
+#define NESTED_STACK_TYPE "AWS::CloudFormation::Stack"
+
+/*
+ * The nested stacks of a split service, from the root's resources: each
+ * child's logical ID, stack ID and status (the root's ResourceStatus of
+ * it, which follows the child's own operation). NULL when there are none.
+ */
+static cJSON *
+children_json(const struct cfn_resources *l)
+{
+	cJSON *arr = NULL, *o;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		const struct cfn_resource *c = &l->v[i];
+
+		if (c->resource_type == NULL ||
+		    strcmp(c->resource_type, NESTED_STACK_TYPE) != 0)
+			continue;
+		if (arr == NULL)
+			arr = cJSON_CreateArray();
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "logicalId",
+		    c->logical_id ? c->logical_id : "");
+		cJSON_AddStringToObject(o, "stackId",
+		    c->physical_id ? c->physical_id : "");
+		cJSON_AddStringToObject(o, "status", c->status ? c->status : "");
+		if (c->status_reason && *c->status_reason)
+			cJSON_AddStringToObject(o, "reason", c->status_reason);
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
+static const char *
+str_of(const cJSON *o, const char *k)
+{
+	const char *s = cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(o, k));
+
+	return s ? s : "";
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* "nested stacks: 13 (1 UPDATE_IN_PROGRESS, 12 UPDATE_COMPLETE)", the
+ * statuses counted in sorted order, then one line per child. */
+static void
+children_print(const cJSON *children)
+{
+	const cJSON *c;
+	const char **st;
+	size_t n = 0, i, j;
+
+	st = xcalloc((size_t)cJSON_GetArraySize(children) + 1, sizeof *st);
+	cJSON_ArrayForEach(c, children)
+		st[n++] = str_of(c, "status");
+	qsort(st, n, sizeof *st, cmp_str);
+	printf("nested stacks: %zu (", n);
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && strcmp(st[j], st[i]) == 0; j++)
+			;
+		printf("%s%zu %s", i ? ", " : "", j - i, st[i]);
+	}
+	printf(")\n");
+	free(st);
+	cJSON_ArrayForEach(c, children) {
+		printf("  %s: %s", str_of(c, "logicalId"), str_of(c, "status"));
+		if (*str_of(c, "reason"))
+			printf(" (%s)", str_of(c, "reason"));
+		printf("\n");
+	}
+}
+
 static void
 status_print(struct cli *cli, const char *name, const struct cfn_stack *st,
-    const struct cfn_events *ev, size_t nev, cJSON *site)
+    const struct cfn_events *ev, size_t nev, cJSON *site, cJSON *children)
 {
 	size_t i;
 
@@ -175,6 +253,9 @@ status_print(struct cli *cli, const char *name, const struct cfn_stack *st,
 			    kvs_json(st->tags, st->ntags));
 			if (site)
 				cJSON_AddItemReferenceToObject(o, "site", site);
+			if (children)
+				cJSON_AddItemReferenceToObject(o, "nestedStacks",
+				    children);
 			arr = cJSON_AddArrayToObject(o, "events");
 			for (i = 0; i < nev; i++)
 				cJSON_AddItemToArray(arr,
@@ -204,6 +285,8 @@ status_print(struct cli *cli, const char *name, const struct cfn_stack *st,
 	}
 	if (site)
 		site_print(site);
+	if (children)
+		children_print(children);
 	kvs_print("parameters", st->params, st->nparams);
 	kvs_print("tags", st->tags, st->ntags);
 	if (nev) {
@@ -232,7 +315,8 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	struct cfn_stack *st = NULL;
 	struct cfn_events ev = {0};
 	const char *name;
-	cJSON *site = NULL;
+	struct cfn_resources res = {0};
+	cJSON *site = NULL, *children = NULL;
 	long nev = 10;
 	char *end;
 	int c, status = EXIT_OK, rc;
@@ -286,9 +370,14 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	    (int)((nev + CFN_EVENTS_PAGE - 1) / CFN_EVENTS_PAGE) : 0,
 	    &ev, &err) != 0)
 		aws_error_log(&err);
+	/* The children of a split service, like the events a courtesy. */
+	if (st && cfn_list_stack_resources(aws, st->id ? st->id : name, &res,
+	    &err) != 0)
+		aws_error_log(&err);
+	children = children_json(&res);
 	site = site_state(aws, &p, name, st);
 	status_print(cli, name, st, &ev,
-	    ev.n < (size_t)nev ? ev.n : (size_t)nev, site);
+	    ev.n < (size_t)nev ? ev.n : (size_t)nev, site, children);
 	if (fflush(stdout) != 0)
 		status = EXIT_IO;
 	else if (st == NULL)
@@ -298,6 +387,8 @@ out:
 	if (status == EXIT_OK)
 		status = rc;
 	cJSON_Delete(site);
+	cJSON_Delete(children);
+	cfn_resources_free(&res);
 	cfn_events_free(&ev);
 	cfn_stack_free(st);
 	if (aws)

@@ -253,6 +253,10 @@ prepare(struct run *r)
 	if (deploy && publish_object(&r->pub, r->code_key, NULL, 0,
 	    r->out->archive_path, "application/zip") != 0)
 		return -1;
+	/* plan too: CloudFormation reads the children to make their
+	 * change sets */
+	if (nested_upload(&r->pub, r->stack, &r->nested) != 0)
+		return -1;
 	if (r->tpl_len > MARSHAL_TEMPLATE_BODY_MAX && r->template_url == NULL &&
 	    publish_template(&r->pub, r->stack, r->tpl, r->tpl_len,
 	    &r->template_url) != 0)
@@ -263,9 +267,11 @@ prepare(struct run *r)
 /* ---- the change set ---- */
 
 static void
-capabilities(const char *tpl, const char **caps, size_t *n)
+capabilities(const char *tpl, const struct nested *nested, const char **caps,
+    size_t *n)
 {
 	cJSON *t = cJSON_Parse(tpl), *res, *x;
+	int iam = nested->iam;
 
 	*n = 0;
 	res = cJSON_GetObjectItemCaseSensitive(t, "Resources");
@@ -273,15 +279,18 @@ capabilities(const char *tpl, const char **caps, size_t *n)
 		const cJSON *type = cJSON_GetObjectItemCaseSensitive(x, "Type");
 
 		if (cJSON_IsString(type) &&
-		    strncmp(type->valuestring, "AWS::IAM::", 10) == 0) {
-			/* Named roles need the named acknowledgement; giving
-			 * both is what `aws cloudformation deploy` users do. */
-			caps[(*n)++] = "CAPABILITY_IAM";
-			caps[(*n)++] = "CAPABILITY_NAMED_IAM";
-			break;
-		}
+		    strncmp(type->valuestring, "AWS::IAM::", 10) == 0)
+			iam = 1;
 	}
-	if (cJSON_GetObjectItemCaseSensitive(t, "Transform"))
+	/* The root acknowledges what its nested stacks declare too. Named
+	 * roles need the named acknowledgement; giving both is what `aws
+	 * cloudformation deploy` users do. */
+	if (iam) {
+		caps[(*n)++] = "CAPABILITY_IAM";
+		caps[(*n)++] = "CAPABILITY_NAMED_IAM";
+	}
+	if (nested->transform ||
+	    cJSON_GetObjectItemCaseSensitive(t, "Transform"))
 		caps[(*n)++] = "CAPABILITY_AUTO_EXPAND";
 	cJSON_Delete(t);
 }
@@ -321,7 +330,7 @@ create_change_set(struct run *r)
 		tags[i].key = r->tags[i].key;
 		tags[i].value = r->tags[i].value;
 	}
-	capabilities(r->tpl, caps, &ncaps);
+	capabilities(r->tpl, &r->nested, caps, &ncaps);
 	desc = xasprintf("spartac %s", SPARTAC_VERSION);
 	memset(&in, 0, sizeof in);
 	in.stack_name = r->stack;
@@ -338,6 +347,8 @@ create_change_set(struct run *r)
 	in.ntags = i;
 	in.capabilities = caps;
 	in.ncapabilities = ncaps;
+	/* plan shows the changes inside the children (nested.c) */
+	in.include_nested = r->nested.n > 0;
 	free(r->cs_id);
 	r->cs_id = NULL;
 	rc = cfn_create_change_set(r->aws, &in, &r->cs_id, &stack_id, &r->err);
@@ -614,6 +625,9 @@ observe_change_set(struct run *r, struct converge_observation *obs)
 		cfn_change_set_free(r->shown);
 		r->shown = r->cs;
 		r->cs = NULL;
+		/* the children's change sets are complete with the root's */
+		if (converge_cs_class(r->shown->status) == CONV_CS_READY)
+			nested_expand(r->aws, r->shown);
 	}
 }
 
@@ -710,11 +724,19 @@ digest_inputs(struct run *r)
 	struct converge_inputs in;
 	struct converge_kv *param;
 	const char *site = NULL;
+	char why[512];
 	size_t i, nparam = 0;
 
 	if (file_read(r->out->template_path, MARSHAL_TEMPLATE_S3_MAX * 2,
 	    &r->tpl, &r->tpl_len) != 0) {
 		log_error("%s: %s", r->out->template_path, strerror(errno));
+		return EXIT_IO;
+	}
+	/* The root names each child's SHA-256: the digest below covers
+	 * them (nested.h). */
+	if (nested_load(&r->nested, r->tpl, r->out->template_path, why,
+	    sizeof why) != 0) {
+		log_error("%s", why);
 		return EXIT_IO;
 	}
 	r->code_key = xasprintf("%s/%s.zip", m->service, r->out->code_sha256);
@@ -763,6 +785,7 @@ run_free(struct run *r)
 {
 	free(r->tpl);
 	free(r->code_key);
+	nested_free(&r->nested);
 	free(r->tags);
 	publish_free(&r->pub);
 	free(r->template_url);

@@ -43,14 +43,31 @@ width(const struct cfn_change *v, size_t n, size_t off, size_t min)
 	return w;
 }
 
+/* The LOGICAL ID column: a change inside a nested stack is named
+ * <child>/<logical ID>. */
+static void
+change_name(const struct cfn_change *c, char *buf, size_t size)
+{
+	if (c->nested)
+		snprintf(buf, size, "%s/%s", c->nested, nz(c->logical_id));
+	else
+		snprintf(buf, size, "%s", nz(c->logical_id));
+}
+
 void
 progress_changes_print(FILE *fp, const struct cfn_change *v, size_t n,
     int color)
 {
 	size_t i, wa, wl, wt, add = 0, mod = 0, rem = 0, other = 0, risky = 0;
+	char name[512];
 
 	wa = width(v, n, offsetof(struct cfn_change, action), 6);
 	wl = width(v, n, offsetof(struct cfn_change, logical_id), 10);
+	for (i = 0; i < n; i++) {
+		change_name(&v[i], name, sizeof name);
+		if (strlen(name) > wl)
+			wl = strlen(name);
+	}
 	wt = width(v, n, offsetof(struct cfn_change, resource_type), 4);
 	fprintf(fp, "  %-*s %-*s %-*s %s\n", (int)wa, "ACTION", (int)wl,
 	    "LOGICAL ID", (int)wt, "TYPE", "REPLACEMENT");
@@ -78,8 +95,9 @@ progress_changes_print(FILE *fp, const struct cfn_change *v, size_t n,
 			off = RESET;
 		else
 			on = "";
+		change_name(c, name, sizeof name);
 		fprintf(fp, "%s%c %-*s %-*s %-*s %s%s\n", on, r ? '!' : ' ',
-		    (int)wa, a, (int)wl, nz(c->logical_id), (int)wt,
+		    (int)wa, a, (int)wl, name, (int)wt,
 		    nz(c->resource_type), c->replacement ? c->replacement : "-",
 		    off);
 	}
@@ -101,6 +119,8 @@ progress_changes_json(const struct cfn_change *v, size_t n)
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "action", nz(v[i].action));
 		cJSON_AddStringToObject(o, "logicalId", nz(v[i].logical_id));
+		if (v[i].nested)
+			cJSON_AddStringToObject(o, "stack", v[i].nested);
 		cJSON_AddStringToObject(o, "type", nz(v[i].resource_type));
 		if (v[i].replacement)
 			cJSON_AddStringToObject(o, "replacement",

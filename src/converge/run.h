@@ -15,6 +15,7 @@
 #include "compile/build.h"
 #include "converge/converge.h"
 #include "converge/converge_io.h"
+#include "converge/nested.h"
 #include "converge/progress.h"
 #include "publish/publish.h"
 
@@ -30,6 +31,7 @@ struct run {
 	char *tpl;
 	size_t tpl_len;
 	char *code_key;
+	struct nested nested;    /* the children the root names (split) */
 	char digest[CONV_DIGEST_LEN + 1];
 	struct converge_kv *tags; /* the user's stack tags */
 	size_t ntags;
