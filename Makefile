@@ -80,7 +80,7 @@ EMBED_FILES := schema/sparta.schema.json schema/cfn-types.tsv $(RUNTIME_SHARED) 
                $(sort $(wildcard src/runtime/*.c src/runtime/*.h include/sparta/*.h))
 
 .PHONY: all check unit install uninstall clean fuzz example lint-man docs structure cfn-types \
-        san deb fresh-check differential FORCE
+        san deb fresh-check differential moto-1000 FORCE
 all: $(BUILD)/spartac
 
 $(BUILD)/spartac: $(OBJ)
@@ -172,6 +172,11 @@ docs:
 # The cfn-lint differential, full size (make check runs 200 of it).
 differential: all
 	SPARTAC_BUILD=$(BUILD) $(PYTHON) tests/differential.py --count 2000
+
+# A 1,000-function service split into nested stacks, deployed on moto:
+# wall time, API calls, templates and the largest (bench/RESULTS.md).
+moto-1000: all
+	SPARTAC=$(abspath $(BUILD))/spartac sh bench/moto_1000.sh 1000
 
 # The CloudFormation type table (committed; rerun after upgrading cfn-lint).
 cfn-types:
