@@ -24,6 +24,20 @@
 #   serverless `serverless package` (Serverless Framework v3), run once per
 #              size.
 #
+# Then, for N in BENCH_SPLIT_SIZES (default "5000 10000"; "" for none), the
+# sizes past CloudFormation's limits that spartac splits into nested stacks
+# (issue 17; serverless is not run there: it does not split, and at 1,000
+# functions it already writes a template CloudFormation refuses):
+#
+#   template   `spartac build --template-only`: the first build and the
+#              median of the rebuilds (max(3, RUNS/3)), peak RSS, the
+#              templates written (root + stacks/*.json), the largest
+#              template's resources and bytes (each must be under 500 and
+#              1 MB: exit status 1 otherwise);
+#   full       `spartac build` (code and template; bench/gen.py --c writes
+#              one C file defining every function): the first build and a
+#              no-change rebuild, wall time and peak RSS.
+#
 # Each run is one child measured by bench/runstat.c with wait4(2): wall time,
 # user+system CPU time and peak RSS of that child and its descendants. The
 # machine may be shared; the load average is printed with the results, and
@@ -65,7 +79,7 @@ trap 'rm -rf "$work"' EXIT INT TERM
 ${CC:-cc} -O2 -o "$work/runstat" "$here/runstat.c"
 
 python3 - "$spartac" "$runs" "$work" "$sls" "$here/gen.py" "$baseline" <<'PY'
-import os, shutil, statistics, subprocess, sys
+import glob, json, os, shutil, statistics, subprocess, sys
 
 spartac, runs, work, sls, gen, baseline = sys.argv[1:7]
 runs = int(runs)
@@ -91,10 +105,40 @@ def build(binary, d):
                     "sparta.yaml"], d)
 
 
-def service(n, name):
+def service(n, name, *opts):
     d = os.path.join(work, f"{name}-{n}")
-    subprocess.run([sys.executable, gen, str(n), d], check=True)
+    subprocess.run([sys.executable, gen, *opts, str(n), d], check=True)
     return d
+
+
+def templates(d):
+    """[(resources, bytes, name)] of every template the build wrote."""
+    out = []
+    for t in [os.path.join(d, ".spartac", "template.json"),
+              *sorted(glob.glob(os.path.join(d, ".spartac", "stacks", "*.json")))]:
+        with open(t) as f:
+            doc = json.load(f)
+        out.append((len(doc.get("Resources", {})), os.path.getsize(t), os.path.basename(t)))
+    return out
+
+
+split_rows = []
+for n in [int(x) for x in os.environ.get("BENCH_SPLIT_SIZES", "5000 10000").split()]:
+    k = max(3, runs // 3)
+    d = service(n, "split", "--c")
+    first = build(spartac, d)
+    assert first[0] == 0, f"spartac build --template-only failed for {n} functions"
+    again = [build(spartac, d) for _ in range(k)]
+    assert all(a[0] == 0 for a in again)
+    tpls = templates(d)
+    shutil.rmtree(os.path.join(d, ".spartac"))
+    full = measure([spartac, "build", "--no-color", "-l", "error", "sparta.yaml"], d)
+    assert full[0] == 0, f"spartac build failed for {n} functions"
+    full_again = measure([spartac, "build", "--no-color", "-l", "error", "sparta.yaml"], d)
+    assert full_again[0] == 0
+    split_rows.append(dict(n=n, first=first, again=again, tpls=tpls, full=full,
+                           full_again=full_again))
+    shutil.rmtree(d)
 
 
 rows = []
@@ -167,7 +211,26 @@ for r in rows:
     if r["same"] is False:
         print(f"  note: at {r['n']} functions the two binaries wrote different templates")
 
+if split_rows:
+    print("split into nested stacks: template-only build (first, rebuild median, peak RSS), "
+          "templates written, the largest; full build (code too: first, no-change rebuild)")
+    print(f"{'functions':>9} | {'first':>9} {'rebuild':>9} {'peak':>9} | {'templates':>9} "
+          f"{'max res':>7} {'max bytes':>9} {'all res':>7} | {'full':>8} {'peak':>9} "
+          f"{'again':>8} {'peak':>9}")
 ok = True
+for r in split_rows:
+    big_n = max(t[0] for t in r["tpls"])
+    big_b = max(t[1] for t in r["tpls"])
+    print(f"{r['n']:>9} | {r['first'][1] * 1e3:>6.0f} ms "
+          f"{med([a[1] for a in r['again']]) * 1e3:>6.0f} ms "
+          f"{max(a[3] for a in r['again'] + [r['first']]) / 1024:>5.1f} MiB | "
+          f"{len(r['tpls']):>9} {big_n:>7} {big_b:>9} {sum(t[0] for t in r['tpls']):>7} | "
+          f"{r['full'][1]:>6.2f} s {r['full'][3] / 1024:>5.1f} MiB "
+          f"{r['full_again'][1] * 1e3:>5.0f} ms {r['full_again'][3] / 1024:>5.1f} MiB")
+    if big_n > 500 or big_b > 1048576:
+        print(f"goal missed: at {r['n']} functions a template has {big_n} resources or "
+              f"{big_b} bytes (CloudFormation: 500, 1 MB)")
+        ok = False
 for r in rows:
     if r["n"] != 1000:
         continue
