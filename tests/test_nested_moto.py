@@ -6,7 +6,10 @@ children, each child template uploaded once under
 (DescribeStacks: the root names each child's SHA-256, so its digest covers
 them); a one-function change uploads one child, plans one Modify of that
 child, and moto replaces that child only; status lists the children;
-delete leaves no stack, function, role or log group behind.
+delete leaves no stack, function, role or log group behind; plan lists the
+changes inside a child; a failure inside a child is reported from the
+child's events; a child file edited after the build stops the deploy
+before any call.
 
 The split is spartac's (nested_stacks.max_resources lowered, so that 300
 functions make several children).
@@ -17,9 +20,11 @@ What moto does not do, and so is not tested here (said once, precisely):
   AWS::CloudFormation::Stack) but not the resources inside it; the
   expansion (nested.c) is tested in test_7 with the two DescribeChangeSet
   answers replaced by CloudFormation's shape (botocore's model).
-- a failing resource inside a child makes moto's API call fail outright
-  (no CREATE_FAILED events in the child), so the root cause read from the
-  child's DescribeStackEvents is covered by tests/unit/test_converge.c.
+- a failing resource inside a child makes moto's ExecuteChangeSet fail
+  outright (a JSON ValidationException body on the Query API; the stack
+  stays REVIEW_IN_PROGRESS, no CREATE_FAILED events anywhere), so test_8
+  replaces the answers from ExecuteChangeSet on with CloudFormation's
+  shape to test the root cause read from the child's DescribeStackEvents.
 - moto answers ListStackResources with CREATE_COMPLETE for every resource,
   so status shows that for every child after an update too.
 """
@@ -328,3 +333,88 @@ def test_7_plan_shows_the_changes_inside_a_child(moto, env, tmp_path):
     assert ["Modify", f"{child}/F3Function", "AWS::Lambda::Function", "False"] in rows, r.stdout
     r = spartac(moto, env, tmp_path, "delete", "--yes")
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def events_answer(stack_id, events):
+    members = "".join(
+        "<member>"
+        f"<StackId>{stack_id}</StackId><EventId>{eid}</EventId><StackName>s</StackName>"
+        f"<LogicalResourceId>{lid}</LogicalResourceId>"
+        f"<PhysicalResourceId>{pid}</PhysicalResourceId><ResourceType>{t}</ResourceType>"
+        f"<Timestamp>2026-12-06T02:00:{sec:02d}.000Z</Timestamp>"
+        f"<ResourceStatus>{st}</ResourceStatus>"
+        + (f"<ResourceStatusReason>{why}</ResourceStatusReason>" if why else "") +
+        "</member>" for eid, lid, pid, t, sec, st, why in events)
+    return (f'<DescribeStackEventsResponse xmlns="{XMLNS}"><DescribeStackEventsResult>'
+            f"<StackEvents>{members}</StackEvents></DescribeStackEventsResult>"
+            "<ResponseMetadata><RequestId>r</RequestId></ResponseMetadata>"
+            "</DescribeStackEventsResponse>").encode()
+
+
+def test_8_a_failure_inside_a_child_is_reported_from_the_child(moto, env, tmp_path):
+    """moto fails ExecuteChangeSet outright when a child's resource cannot
+    be made (no CREATE_FAILED events anywhere), so from ExecuteChangeSet on
+    the answers are CloudFormation's shape, replaced: the root rolls back,
+    its events name the child that failed, and the child's own events (a
+    DescribeStackEvents of the child's stack ID) hold the root cause."""
+    import urllib.parse
+    service = "spartac-nested-fail"
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "hello.c").write_text(SOURCE)
+    (tmp_path / "sparta.yaml").write_text(manifest(service, 4, 10))
+    arn = f"arn:aws:cloudformation:{REGION}:123456789012:stack"
+    child_id = f"{arn}/{service}-Child-X/2"
+    stack_type = "AWS::CloudFormation::Stack"
+    why = "Resource handler returned message: the role cannot be assumed by Lambda"
+    state = {"executed": False, "root": None, "asked": []}
+
+    def fault(m, path, op):
+        q = urllib.parse.parse_qs(moto.last_body.decode("utf-8", "replace"))
+        name = q.get("StackName", [""])[0]
+        if op == "ExecuteChangeSet":
+            state["executed"] = True
+            return ("status", 200, (f'<ExecuteChangeSetResponse xmlns="{XMLNS}">'
+                                    "<ExecuteChangeSetResult/><ResponseMetadata><RequestId>r"
+                                    "</RequestId></ResponseMetadata></ExecuteChangeSetResponse>"
+                                    ).encode())
+        if not state["executed"]:
+            return None
+        if op == "DescribeStacks":
+            state["root"] = name
+            return ("status", 200, (
+                f'<DescribeStacksResponse xmlns="{XMLNS}"><DescribeStacksResult><Stacks><member>'
+                f"<StackId>{name}</StackId><StackName>{service}</StackName>"
+                "<CreationTime>2026-12-06T02:00:00.000Z</CreationTime>"
+                "<StackStatus>ROLLBACK_COMPLETE</StackStatus></member></Stacks>"
+                "</DescribeStacksResult><ResponseMetadata><RequestId>r</RequestId>"
+                "</ResponseMetadata></DescribeStacksResponse>").encode())
+        if op == "DescribeStackEvents":
+            state["asked"].append(name)
+            if name == child_id:
+                return ("status", 200, events_answer(child_id, [
+                    ("c3", "F1Function", "", "AWS::Lambda::Function", 3, "CREATE_FAILED",
+                     "Resource creation cancelled"),
+                    ("c2", "F3Function", "", "AWS::Lambda::Function", 2, "CREATE_FAILED", why),
+                    ("c1", "F3Function", "", "AWS::Lambda::Function", 1, "CREATE_IN_PROGRESS",
+                     None),
+                ]))
+            return ("status", 200, events_answer(name, [
+                ("r3", service, name, stack_type, 5, "ROLLBACK_COMPLETE", None),
+                ("r2", "Child", child_id, stack_type, 4, "CREATE_FAILED",
+                 f"Embedded stack {child_id} was not successfully created: "
+                 "The following resource(s) failed to create: [F3Function]."),
+                ("r1", service, name, stack_type, 0, "CREATE_IN_PROGRESS", "User Initiated"),
+            ]))
+        return None
+
+    moto.fault = fault
+    try:
+        r = spartac(moto, env, tmp_path, "deploy", "--yes", "--format", "json")
+    finally:
+        moto.fault = None
+    assert r.returncode == 4, r.stdout + r.stderr
+    out = json.loads(r.stdout)
+    assert out["result"] == "failed", out
+    causes = [(c["logicalId"], c["status"], c["reason"]) for c in out["rootCauses"]]
+    assert causes == [("F3Function", "CREATE_FAILED", why)], out
+    assert child_id in state["asked"], state

@@ -10,7 +10,8 @@ whatever the client claims. Its own endpoints:
   POST /__reset   forget the calls so far
 
 Faults (tests set .fault to a function of (method, path, operation) that
-returns None, or one of):
+returns None, or one of; .last_body is the body of the request it is
+asked about):
 
   ("reset",)           close the connection before forwarding (not applied)
   ("status", N, body)  answer N with body before forwarding (not applied)
@@ -87,6 +88,7 @@ class Proxy(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.calls = []
         self.fault = None  # see the module's docstring
+        self.last_body = b""
         self.inflight = 0
         self.lost = {}  # (operation, token) -> (status, headers, body) never delivered
 
@@ -152,6 +154,7 @@ class Handler(BaseHTTPRequestHandler):
         op = operation(self.command, self.path, self.headers, body)
         with srv.lock:
             srv.calls.append([self.command, self.path, op])
+            srv.last_body = body  # a fault may look at the request's body
         fault = srv.fault(self.command, self.path, op) if srv.fault else None
         kind = fault[0] if fault else None
         if kind == "reset":
