@@ -217,6 +217,26 @@ def test_3_one_function_changes_one_child(moto, env, project):
     assert len(functions(moto, env)) == NFUNC
 
 
+def test_3b_deploy_code_updates_the_functions_inside_the_children(moto, env, project):
+    """deploy --code finds each function's physical name in its child
+    (ListStackResources of the root, then of each child with functions)."""
+    src = project / "src" / "hello.c"
+    src.write_text(SOURCE.replace("GREETING", "HELLO"))
+    moto.reset()
+    r = spartac(moto, env, project, "deploy", "--code", "--format", "json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = json.loads(r.stdout)
+    assert out["result"] == "deployed", out
+    assert len(out["functions"]) == NFUNC, len(out["functions"])
+    assert {f["lastUpdateStatus"] for f in out["functions"]} == {"Successful"}
+    ops = [c[2] for c in moto.snapshot()]
+    nkids = len(child_files(project))
+    assert ops.count("ListStackResources") == 1 + nkids, ops
+    updates = [c for c in moto.snapshot() if c[0] == "PUT" and c[1].endswith("/code")]
+    assert len(updates) == NFUNC, len(updates)  # UpdateFunctionCode (REST)
+    assert "DescribeStackResources" not in ops and "CreateChangeSet" not in ops
+
+
 def test_4_status_lists_the_children(moto, env, project):
     r = spartac(moto, env, project, "status", "--format", "json")
     assert r.returncode == 0, r.stderr

@@ -5,7 +5,9 @@
  * function's code directly, without CloudFormation.
  *
  *	DescribeStackResources      the functions' physical names; every
- *	                            resource settled (*_COMPLETE)
+ *	                            resource settled (*_COMPLETE); a split
+ *	                            service: ListStackResources of the root
+ *	                            and of each nested stack with functions
  *	PutObject                   STACK/SHA256.zip in the artifact bucket
  *	UpdateFunctionCode x N      one after the other (see below)
  *	GetFunctionConfiguration    only while one says InProgress
@@ -18,6 +20,7 @@
  * short request, and the waits (the long part) are shared.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +40,7 @@
 #include "front/manifest.h"
 #include "converge/code_deploy.h"
 #include "converge/deployed.h"
+#include "converge/nested.h"
 #include "converge/plan_diff.h"
 
 #define ARCHIVE_MAX (256u << 20)
@@ -46,6 +50,7 @@
 
 struct fn {
 	const char *logical_id;  /* borrowed from the template */
+	size_t kid;              /* 1 + its nested stack's index, 0: root */
 	char *physical;
 	struct lambda_function conf;
 };
@@ -59,6 +64,8 @@ struct code_run {
 	struct aws_error err;
 	struct deployed dep;
 	cJSON *tpl;
+	struct nested nested;    /* the children, when the service is split */
+	cJSON **kids;            /* their templates, parsed (nested.v order) */
 	struct fn *fns;
 	size_t nfns;
 	char *bucket;
@@ -74,18 +81,44 @@ sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* The functions of the template that run the CodeKey archive. */
-static void
+/* The functions of the template, and of its nested stacks, that run the
+ * CodeKey archive. */
+static int
 functions_of(struct code_run *cr)
 {
 	const cJSON *res = cJSON_GetObjectItemCaseSensitive(cr->tpl,
 	    "Resources");
 	const cJSON *r;
+	size_t n = (size_t)cJSON_GetArraySize(res), i;
+	char *body;
+	size_t len;
 
-	cr->fns = xcalloc((size_t)cJSON_GetArraySize(res) + 1, sizeof *cr->fns);
+	cr->kids = xcalloc(cr->nested.n + 1, sizeof *cr->kids);
+	for (i = 0; i < cr->nested.n; i++) {
+		if (file_read(cr->nested.v[i].path, MARSHAL_TEMPLATE_S3_MAX * 2,
+		    &body, &len) != 0 ||
+		    (cr->kids[i] = cJSON_ParseWithLength(body, len)) == NULL) {
+			log_error("%s: cannot read the nested stack's template",
+			    cr->nested.v[i].path);
+			free(body);
+			return -1;
+		}
+		free(body);
+		n += (size_t)cJSON_GetArraySize(
+		    cJSON_GetObjectItemCaseSensitive(cr->kids[i], "Resources"));
+	}
+	cr->fns = xcalloc(n + 1, sizeof *cr->fns);
 	cJSON_ArrayForEach(r, res)
 		if (plan_diff_uses_code(r))
 			cr->fns[cr->nfns++].logical_id = r->string;
+	for (i = 0; i < cr->nested.n; i++)
+		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(
+		    cr->kids[i], "Resources"))
+			if (plan_diff_uses_code(r)) {
+				cr->fns[cr->nfns].kid = i + 1;
+				cr->fns[cr->nfns++].logical_id = r->string;
+			}
+	return 0;
 }
 
 /* 0 when only the code differs; else prints why and returns -1. */
@@ -117,39 +150,107 @@ only_code(struct code_run *cr)
 	return -1;
 }
 
-/* Physical names from DescribeStackResources; every resource settled. */
 static int
-physical_names(struct code_run *cr)
+cmp_resource(const void *a, const void *b)
 {
-	struct cfn_resources l = {0};
-	size_t i, k;
-	int rc = 0;
+	const struct cfn_resource *x = a, *y = b;
 
-	if (cfn_describe_stack_resources(cr->aws, cr->stack, NULL, &l,
-	    &cr->err) != 0) {
+	return strcmp(x->logical_id ? x->logical_id : "",
+	    y->logical_id ? y->logical_id : "");
+}
+
+/* A stack's resources, sorted by logical ID; every one settled. A split
+ * service's stacks are read with ListStackResources (paged: a root or a
+ * child may hold more than the 100 DescribeStackResources returns). */
+static int
+resources_of(struct code_run *cr, const char *stack, struct cfn_resources *l)
+{
+	size_t i;
+	int rc;
+
+	if (cr->nested.n)
+		rc = cfn_list_stack_resources(cr->aws, stack, l, &cr->err);
+	else
+		rc = cfn_describe_stack_resources(cr->aws, stack, NULL, l,
+		    &cr->err);
+	if (rc != 0) {
 		aws_error_log(&cr->err);
 		return -1;
 	}
-	for (i = 0; i < l.n && rc == 0; i++) {
-		if (l.v[i].status && !str_has_suffix(l.v[i].status, "_COMPLETE")) {
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].status && !str_has_suffix(l->v[i].status,
+		    "_COMPLETE")) {
 			log_error("%s: %s is %s: wait for the stack to settle "
-			    "('spartac status')", cr->stack,
-			    l.v[i].logical_id, l.v[i].status);
-			rc = -1;
+			    "('spartac status')", stack, l->v[i].logical_id,
+			    l->v[i].status);
+			return -1;
 		}
-		for (k = 0; k < cr->nfns; k++)
-			if (l.v[i].logical_id && l.v[i].physical_id &&
-			    strcmp(l.v[i].logical_id, cr->fns[k].logical_id) == 0)
-				cr->fns[k].physical = xstrdup(l.v[i].physical_id);
+	qsort(l->v, l->n, sizeof *l->v, cmp_resource);
+	return 0;
+}
+
+static const struct cfn_resource *
+resource_find(const struct cfn_resources *l, const char *logical_id)
+{
+	struct cfn_resource key = {0};
+
+	key.logical_id = (char *)(uintptr_t)logical_id;
+	return l->n ? bsearch(&key, l->v, l->n, sizeof *l->v, cmp_resource) :
+	    NULL;
+}
+
+/* Physical names of the functions: the root's resources, then those of
+ * each nested stack holding functions; every resource settled. */
+static int
+physical_names(struct code_run *cr)
+{
+	struct cfn_resources root = {0}, *kids;
+	const struct cfn_resource *x;
+	char *used;
+	size_t i, k;
+	int rc;
+
+	if ((rc = resources_of(cr, cr->stack, &root)) != 0) {
+		cfn_resources_free(&root);
+		return -1;
 	}
-	for (k = 0; k < cr->nfns && rc == 0; k++)
-		if (cr->fns[k].physical == NULL) {
-			log_error("%s: the stack has no function %s: run "
+	kids = xcalloc(cr->nested.n + 1, sizeof *kids);
+	used = xcalloc(cr->nested.n + 1, 1);
+	for (k = 0; k < cr->nfns; k++)
+		if (cr->fns[k].kid)
+			used[cr->fns[k].kid - 1] = 1;
+	for (i = 0; i < cr->nested.n && rc == 0; i++) {
+		if (!used[i])
+			continue; /* no function in this child */
+		x = resource_find(&root, cr->nested.v[i].logical_id);
+		if (x == NULL || x->physical_id == NULL || !*x->physical_id) {
+			log_error("%s: the stack has no nested stack %s: run "
 			    "'spartac deploy'", cr->stack,
-			    cr->fns[k].logical_id);
+			    cr->nested.v[i].logical_id);
+			rc = -1;
+		} else
+			rc = resources_of(cr, x->physical_id, &kids[i]);
+	}
+	for (k = 0; k < cr->nfns && rc == 0; k++) {
+		size_t kid = cr->fns[k].kid;
+
+		x = resource_find(kid ? &kids[kid - 1] : &root,
+		    cr->fns[k].logical_id);
+		if (x && x->physical_id && *x->physical_id)
+			cr->fns[k].physical = xstrdup(x->physical_id);
+		else {
+			log_error("%s: the stack has no function %s%s%s: run "
+			    "'spartac deploy'", cr->stack,
+			    kid ? cr->nested.v[kid - 1].logical_id : "",
+			    kid ? "/" : "", cr->fns[k].logical_id);
 			rc = -1;
 		}
-	cfn_resources_free(&l);
+	}
+	for (i = 0; i < cr->nested.n; i++)
+		cfn_resources_free(&kids[i]);
+	free(kids);
+	free(used);
+	cfn_resources_free(&root);
 	return rc;
 }
 
@@ -313,6 +414,7 @@ code_steps(struct code_run *cr)
 {
 	struct deployed_facts f;
 	char *tpl = NULL;
+	char why[512];
 	size_t len;
 
 	if (deployed_load(cr->out->dir, cr->stack, aws_region(cr->aws),
@@ -340,7 +442,17 @@ code_steps(struct code_run *cr)
 		free(tpl);
 		return EXIT_CHANGES;
 	}
-	functions_of(cr);
+	/* the root names its children's hashes: equal roots, equal children */
+	if (nested_load(&cr->nested, tpl, cr->out->template_path, why,
+	    sizeof why) != 0) {
+		log_error("%s", why);
+		free(tpl);
+		return EXIT_IO;
+	}
+	if (functions_of(cr) != 0) {
+		free(tpl);
+		return EXIT_IO;
+	}
 	if (strcmp(cr->dep.code, cr->out->code_sha256) == 0) {
 		cr->result = "no-changes";
 		free(tpl);
@@ -396,6 +508,10 @@ code_deploy_run(const struct converge_opts *o, const struct manifest *m,
 		lambda_function_free(&cr.fns[k].conf);
 	}
 	free(cr.fns);
+	for (k = 0; cr.kids && k < cr.nested.n; k++)
+		cJSON_Delete(cr.kids[k]);
+	free(cr.kids);
+	nested_free(&cr.nested);
 	free(cr.bucket);
 	free(cr.key);
 	cJSON_Delete(cr.tpl);
