@@ -30,6 +30,7 @@ What moto does not do, and so is not tested here (said once, precisely):
 """
 import hashlib
 import json
+import sys
 import time
 
 import boto3
@@ -37,30 +38,14 @@ import pytest
 
 from conftest import ROOT, moto_server, offline_aws_env, run
 
-import sys
 sys.path.insert(0, str(ROOT / "tests" / "tools"))
 import countproxy  # noqa: E402
+from test_deploy_moto import SOURCE  # noqa: E402  (hello_world, items_handler)
 
 STACK = "spartac-nested-300"
 REGION = "us-east-1"
 NFUNC = 300
 MAX_RESOURCES = 150  # 900 resources: several children
-
-SOURCE = """\
-#include <sparta/lambda.h>
-
-int
-hello_world(const char *event, size_t len, struct sparta_context *ctx,
-    struct sparta_response *res)
-{
-	(void)event; (void)len; (void)ctx;
-	sparta_write_object_begin(res);
-	sparta_write_key(res, "greeting");
-	sparta_write_string(res, "GREETING");
-	sparta_write_object_end(res);
-	return 0;
-}
-"""
 
 
 def manifest(service, n, max_resources=None, memory=None, extra=""):
