@@ -186,6 +186,20 @@ def test_3_one_function_changes_one_child(moto, env, project):
     assert len(template_puts(moto)) == 1 and not any(
         c[1].endswith(".zip") for c in moto.snapshot() if c[0] == "PUT"), moto.snapshot()
     assert "ExecuteChangeSet" not in [c[2] for c in moto.snapshot()]
+    # plan --fast diffs the changed child against its deployed template
+    moto.reset()
+    r = spartac(moto, env, project, "plan", "--fast", "--format", "json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    rows = [(c["action"], c.get("stack"), c["logicalId"], c["type"], c.get("properties"))
+            for c in json.loads(r.stdout)["changes"]]
+    assert [x[:4] for x in rows] == [
+        ("Modify", None, changed[0], "AWS::CloudFormation::Stack"),
+        ("Modify", changed[0], "F7Function", "AWS::Lambda::Function")], rows
+    assert rows[1][4] == [{"path": "MemorySize", "old": 128, "new": 512}], rows[1]
+    assert [c[2] for c in moto.snapshot()] == [
+        "DescribeStacks", "GetTemplate", "DescribeStackResources", "GetTemplate"], moto.snapshot()
+    r = spartac(moto, env, project, "plan", "--fast")
+    assert f"Modify  {changed[0]}/F7Function" in r.stdout, r.stdout
     moto.reset()
     r = spartac(moto, env, project, "deploy", "--yes", "--format", "json")
     assert r.returncode == 0, r.stdout + r.stderr

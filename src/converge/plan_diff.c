@@ -314,10 +314,15 @@ plan_diff_print(FILE *fp, const cJSON *rows)
 	const cJSON *row;
 	const char *rep;
 
+	char name[512];
+
 	cJSON_ArrayForEach(row, rows) {
 		rep = str_of(row, "replacement");
+		/* a row inside a nested stack: <child>/<logical ID> */
+		snprintf(name, sizeof name, "%s%s%s", str_of(row, "stack"),
+		    *str_of(row, "stack") ? "/" : "", str_of(row, "logicalId"));
 		fprintf(fp, "  %-7s %-40s %s%s%s\n", str_of(row, "action"),
-		    str_of(row, "logicalId"), str_of(row, "type"),
+		    name, str_of(row, "type"),
 		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(row, "code")) ?
 		    " (code changes)" : "", strcmp(rep, "True") == 0 ?
 		    " (replacement)" : strcmp(rep, "Conditional") == 0 ?

@@ -35,7 +35,8 @@ cJSON *plan_diff(const cJSON *old, const cJSON *new, const char *old_code,
 int plan_diff_uses_code(const cJSON *resource);
 
 /* The rows as text lines, "  Modify  ID  TYPE [(code changes)]", each
- * Modify followed by its property paths, old -> new. */
+ * Modify followed by its property paths, old -> new; a row with "stack"
+ * (inside a nested stack: plan --fast) is named STACK/ID. */
 void plan_diff_print(FILE *fp, const cJSON *rows);
 /* Only the property paths, under "  ID (TYPE)": for plan and deploy, whose
  * resource rows come from the change set. */

@@ -2,7 +2,9 @@
  * plan_fast.c - `spartac plan --fast` (plan_fast.h): what deploy would
  * change, from DescribeStacks and GetTemplate against the new template and
  * code key, without a change set: two calls instead of a change set's
- * create, describe and delete round trip.
+ * create, describe and delete round trip. A split service's changed
+ * children are diffed too, against their deployed templates
+ * (DescribeStackResources and GetTemplate for each child that changed).
  *
  * What only CloudFormation knows is said, not guessed: the resolved values
  * of parameters and dynamic references, drift made outside CloudFormation,
@@ -23,6 +25,7 @@
 #include "compile/build.h"
 #include "compile/marshal.h"
 #include "front/manifest.h"
+#include "converge/nested.h"
 #include "converge/plan_diff.h"
 #include "converge/plan_fast.h"
 
@@ -66,6 +69,97 @@ deployed_template(struct aws *aws, const struct cfn_stack *st, cJSON **old,
 		return -1;
 	}
 	return 0;
+}
+
+/* The template of the child stack logical_id of the deployed root (st),
+ * or NULL with err set. */
+static cJSON *
+deployed_child(struct aws *aws, const struct cfn_stack *st,
+    const char *logical_id, struct aws_error *err)
+{
+	struct cfn_resources l = {0};
+	struct cfn_stack child = {0};
+	cJSON *t = NULL;
+
+	if (cfn_describe_stack_resources(aws, st->id ? st->id : st->name,
+	    logical_id, &l, err) != 0)
+		return NULL;
+	if (l.n == 1 && l.v[0].physical_id && *l.v[0].physical_id) {
+		child.id = l.v[0].physical_id;
+		if (deployed_template(aws, &child, &t, err) != 0)
+			t = NULL;
+	} else
+		aws_error_set(err, "cloudformation", "DescribeStackResources",
+		    "NoNestedStack", "the stack has no nested stack %s",
+		    logical_id);
+	cfn_resources_free(&l);
+	return t;
+}
+
+/* Moves src's items to the end of dst, each marked as inside child. */
+static void
+append_marked(cJSON *dst, cJSON *src, const char *child)
+{
+	cJSON *it;
+
+	while ((it = cJSON_DetachItemFromArray(src, 0)) != NULL) {
+		cJSON_AddStringToObject(it, "stack", child);
+		cJSON_AddItemToArray(dst, it);
+	}
+	cJSON_Delete(src);
+}
+
+/*
+ * A split service: after the row of each child added or modified, the
+ * rows inside it (its deployed template from GetTemplate against its
+ * file), and what it widens added to iam. A child's old template that
+ * cannot be read is said, and its row stays alone. Replaces *rows.
+ */
+static void
+children_rows(struct aws *aws, const struct cfn_stack *st,
+    const struct nested *n, cJSON **rows, cJSON *iam, const char *old_code,
+    const char *new_code)
+{
+	cJSON *all = cJSON_CreateArray(), *row, *old, *new, *sub;
+	struct aws_error err;
+	const char *id, *action;
+	char *body;
+	size_t i, len;
+
+	while ((row = cJSON_DetachItemFromArray(*rows, 0)) != NULL) {
+		cJSON_AddItemToArray(all, row);
+		id = cJSON_GetStringValue(cJSON_GetObjectItem(row, "logicalId"));
+		action = cJSON_GetStringValue(cJSON_GetObjectItem(row, "action"));
+		for (i = 0; id && i < n->n; i++)
+			if (strcmp(n->v[i].logical_id, id) == 0)
+				break;
+		if (id == NULL || i == n->n || action == NULL ||
+		    strcmp(action, "Remove") == 0)
+			continue;
+		memset(&err, 0, sizeof err);
+		old = strcmp(action, "Add") == 0 || st == NULL ?
+		    cJSON_CreateObject() : deployed_child(aws, st, id, &err);
+		if (old == NULL) {
+			log_warn("the changes inside nested stack %s are not "
+			    "shown: %s: %s", id, err.code, err.message);
+			continue;
+		}
+		new = NULL;
+		if (file_read(n->v[i].path, MARSHAL_TEMPLATE_S3_MAX * 2, &body,
+		    &len) == 0) {
+			new = cJSON_ParseWithLength(body, len);
+			free(body);
+		}
+		if (new) {
+			sub = plan_diff(old, new, old_code, new_code);
+			append_marked(all, sub, id);
+			append_marked(iam, plan_iam_broadening(old, new), id);
+		}
+		cJSON_Delete(old);
+		cJSON_Delete(new);
+	}
+	cJSON_Delete(*rows);
+	*rows = all;
 }
 
 static void
@@ -121,7 +215,8 @@ plan_fast_run(const struct converge_opts *o, const struct manifest *m,
 	struct aws *aws;
 	struct cfn_stack *st = NULL;
 	cJSON *old = NULL, *new = NULL, *rows = NULL, *iam = NULL;
-	char *tpl = NULL, *key;
+	struct nested n = {0};
+	char *tpl = NULL, *key, why[512];
 	size_t len;
 	const char *stack = o->stack_name ? o->stack_name : m->service;
 	int status = EXIT_OK;
@@ -138,10 +233,18 @@ plan_fast_run(const struct converge_opts *o, const struct manifest *m,
 		free(tpl);
 		return EXIT_IO;
 	}
+	/* a split service: the children the root names */
+	if (nested_load(&n, tpl, out->template_path, why, sizeof why) != 0) {
+		log_error("%s", why);
+		free(tpl);
+		cJSON_Delete(new);
+		return EXIT_IO;
+	}
 	free(tpl);
 	if ((aws = aws_open(&o->aws, &err)) == NULL) {
 		aws_error_log(&err);
 		cJSON_Delete(new);
+		nested_free(&n);
 		return EXIT_AWS;
 	}
 	if (cfn_describe_stacks(aws, stack, &st, &err) != 0 ||
@@ -153,14 +256,18 @@ plan_fast_run(const struct converge_opts *o, const struct manifest *m,
 	key = xasprintf("%s/%s.zip", m->service, out->code_sha256);
 	rows = plan_diff(old, new, stack_param(st, MARSHAL_PARAM_CODE_KEY),
 	    key);
-	free(key);
 	iam = plan_iam_broadening(old, new);
+	if (n.n)
+		children_rows(aws, st, &n, &rows, iam,
+		    stack_param(st, MARSHAL_PARAM_CODE_KEY), key);
+	free(key);
 	fast_print(o, stack, st, rows, iam, aws);
 	if (o->detailed_exitcode && cJSON_GetArraySize(rows) > 0)
 		status = EXIT_CHANGES;
 	if (fflush(stdout) != 0)
 		status = EXIT_IO;
 out:
+	nested_free(&n);
 	cJSON_Delete(rows);
 	cJSON_Delete(iam);
 	cJSON_Delete(old);

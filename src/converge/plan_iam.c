@@ -409,12 +409,16 @@ void
 plan_iam_print(FILE *fp, const cJSON *rows)
 {
 	const cJSON *r;
+	const char *stack;
 
 	if (cJSON_GetArraySize(rows) == 0)
 		return;
 	fprintf(fp, "Access widened (IAM and public entry points):\n");
-	cJSON_ArrayForEach(r, rows)
-		fprintf(fp, "  + %s %s: %s%s%s\n",
+	cJSON_ArrayForEach(r, rows) {
+		/* inside a nested stack (plan --fast): <child>/<id> */
+		stack = cJSON_GetStringValue(cJSON_GetObjectItem(r, "stack"));
+		fprintf(fp, "  + %s%s%s %s: %s%s%s\n",
+		    stack ? stack : "", stack ? "/" : "",
 		    cJSON_GetStringValue(cJSON_GetObjectItem(r, "logicalId")),
 		    cJSON_GetStringValue(cJSON_GetObjectItem(r, "where")),
 		    cJSON_GetStringValue(cJSON_GetObjectItem(r, "grant")),
@@ -422,4 +426,5 @@ plan_iam_print(FILE *fp, const cJSON *rows)
 		    "  [wildcard]" : "",
 		    strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(r, "kind")),
 		    "public") == 0 ? "  [public]" : "");
+	}
 }
