@@ -65,6 +65,9 @@ def botocore_form(service, op, params):
     return {k: str(v) for k, v in req["body"].items()}
 
 
+NESTED_CS = "arn:aws:cloudformation:eu-west-1:123456789012:changeSet/cs-2-Child/1"
+
+
 def test_query_bodies_match_botocore(tmp_path):
     tpl = tmp_path / "t.json"
     tpl.write_text('{"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}')
@@ -90,6 +93,16 @@ def test_query_bodies_match_botocore(tmp_path):
          {"StackName": "my-stack"}),
         ("cloudformation", "UpdateTerminationProtection", "update-termination-protection\tmy-stack\t1",
          {"StackName": "my-stack", "EnableTerminationProtection": True}),
+        # a split service (issue 17): nested change sets, the root's children
+        ("cloudformation", "CreateChangeSet",
+         f"create-change-set\tmy-stack\tcs-2\tUPDATE\t@{tpl}\tnested",
+         {"StackName": "my-stack", "ChangeSetName": "cs-2", "ChangeSetType": "UPDATE",
+          "TemplateBody": tpl.read_text(), "Capabilities": ["CAPABILITY_IAM"],
+          "Tags": [{"Key": "spartac:service", "Value": "test"}], "IncludeNestedStacks": True}),
+        ("cloudformation", "DescribeChangeSet", f"describe-change-set\t-\t{NESTED_CS}",
+         {"ChangeSetName": NESTED_CS}),
+        ("cloudformation", "ListStackResources", "list-stack-resources\tmy-stack",
+         {"StackName": "my-stack"}),
         ("iam", "GetRole", "get-role\tdeploy role+x", {"RoleName": "deploy role+x"}),
         ("sts", "GetCallerIdentity", "whoami", {}),
     ]
@@ -190,3 +203,29 @@ def test_stack_resources_by_logical_id(tmp_path):
     }, ["describe-stack-resources\tmy-stack\tSiteBucket"])
     assert rows[0] == ["ok", "1", "SiteBucket:my-stack-sitebucket-1"]
     assert forms[0]["LogicalResourceId"] == "SiteBucket"
+
+
+def resource_page(items, token=None):
+    members = "".join(
+        f"<member><LogicalResourceId>{lid}</LogicalResourceId>"
+        f"<PhysicalResourceId>{STACK_ID}-{lid}</PhysicalResourceId>"
+        f"<ResourceType>AWS::CloudFormation::Stack</ResourceType>"
+        f"<LastUpdatedTimestamp>2026-12-06T00:00:00Z</LastUpdatedTimestamp>"
+        f"<ResourceStatus>{st}</ResourceStatus></member>" for lid, st in items)
+    nt = f"<NextToken>{token}</NextToken>" if token else ""
+    return (f'<ListStackResourcesResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">'
+            f"<ListStackResourcesResult><StackResourceSummaries>{members}</StackResourceSummaries>"
+            f"{nt}</ListStackResourcesResult>"
+            f"<ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></ListStackResourcesResponse>")
+
+
+def test_stack_resources_listed_through_every_page(tmp_path):
+    """ListStackResources (status and deploy --code of a split service)
+    follows NextToken: a root may hold more than one page."""
+    rows, forms = replay(tmp_path, {
+        "ListStackResources": [resource_page([("Functions0", "UPDATE_COMPLETE")], "p2"),
+                               resource_page([("Functions1", "UPDATE_IN_PROGRESS")])],
+    }, ["list-stack-resources\tmy-stack"])
+    assert rows[0] == ["ok", "2", "Functions0:UPDATE_COMPLETE", "Functions1:UPDATE_IN_PROGRESS"]
+    assert [f.get("NextToken") for f in forms] == [None, "p2"]
+    assert all(f["StackName"] == "my-stack" for f in forms)

@@ -239,6 +239,7 @@ script_one(struct aws *aws, int argc, char **a, struct aws_error *err)
 		in.ntags = 1;
 		in.capabilities = caps;
 		in.ncapabilities = 1;
+		in.include_nested = argc > 5 && strcmp(a[5], "nested") == 0;
 		rc = cfn_create_change_set(aws, &in, &id, &sid, err);
 		if (rc == 0)
 			printf("ok\t%s\t%s\n", id ? id : "", sid ? sid : "");
@@ -249,7 +250,9 @@ script_one(struct aws *aws, int argc, char **a, struct aws_error *err)
 	} else if (strcmp(op, "describe-change-set") == 0 && argc > 2) {
 		struct cfn_change_set *cs;
 		size_t i;
-		if (cfn_describe_change_set(aws, a[1], a[2], &cs, err) != 0)
+		/* "-": no StackName (a nested change set's ARN) */
+		if (cfn_describe_change_set(aws, strcmp(a[1], "-") == 0 ? NULL :
+		    a[1], a[2], &cs, err) != 0)
 			return -1;
 		printf("ok\t%s\t%s\t%zu", cs->status, cs->execution_status ?
 		    cs->execution_status : "", cs->nchanges);
@@ -283,6 +286,17 @@ script_one(struct aws *aws, int argc, char **a, struct aws_error *err)
 		for (i = 0; i < l.n; i++)
 			printf("\t%s:%s", l.v[i].logical_id ? l.v[i].logical_id :
 			    "", l.v[i].physical_id ? l.v[i].physical_id : "");
+		printf("\n");
+		cfn_resources_free(&l);
+	} else if (strcmp(op, "list-stack-resources") == 0 && argc > 1) {
+		struct cfn_resources l;
+		size_t i;
+		if (cfn_list_stack_resources(aws, a[1], &l, err) != 0)
+			return -1;
+		printf("ok\t%zu", l.n);
+		for (i = 0; i < l.n; i++)
+			printf("\t%s:%s", l.v[i].logical_id ? l.v[i].logical_id :
+			    "", l.v[i].status ? l.v[i].status : "");
 		printf("\n");
 		cfn_resources_free(&l);
 	} else if (strcmp(op, "get-template") == 0 && argc > 1) {
