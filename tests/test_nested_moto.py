@@ -200,6 +200,17 @@ def test_3_one_function_changes_one_child(moto, env, project):
         "DescribeStacks", "GetTemplate", "DescribeStackResources", "GetTemplate"], moto.snapshot()
     r = spartac(moto, env, project, "plan", "--fast")
     assert f"Modify  {changed[0]}/F7Function" in r.stdout, r.stdout
+    # and so does plan --offline, against the children the deploy kept
+    moto.reset()
+    r = spartac(moto, env, project, "plan", "--offline", "--format", "json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    offline = [(c["action"], c.get("stack"), c["logicalId"], c["type"], c.get("properties"))
+               for c in json.loads(r.stdout)["changes"]]
+    assert offline == rows, offline
+    assert moto.snapshot() == []
+    kept = project / ".spartac" / "deployed" / "stacks"
+    assert sorted(p.name for p in kept.iterdir()) == sorted(
+        hashlib.sha256(v).hexdigest() + ".json" for v in old.values())
     moto.reset()
     r = spartac(moto, env, project, "deploy", "--yes", "--format", "json")
     assert r.returncode == 0, r.stdout + r.stderr

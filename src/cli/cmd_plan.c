@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "converge/converge_io.h"
 #include "converge/deployed.h"
+#include "converge/nested.h"
 #include "converge/plan_diff.h"
 #include "pipeline/pipeline.h"
 #include "base/util.h"
@@ -78,6 +79,20 @@ offline_print(const struct cli *cli, const char *stack, const cJSON *rows,
 	}
 }
 
+/* nested_diff's old templates: the children the last deploy kept. */
+struct offline_old {
+	const char *dir;
+	const cJSON *root; /* the deployed root template */
+};
+
+static cJSON *
+offline_old_child(void *arg, const char *logical_id, char *why, size_t size)
+{
+	const struct offline_old *o = arg;
+
+	return nested_kept(o->dir, o->root, logical_id, why, size);
+}
+
 static int
 plan_offline(struct cli *cli, int detailed)
 {
@@ -85,7 +100,8 @@ plan_offline(struct cli *cli, int detailed)
 	struct pipeline_options po;
 	struct pipeline p = {0};
 	struct deployed dep = {0};
-	char *b = NULL, *region = NULL;
+	struct nested nested = {0};
+	char *b = NULL, *region = NULL, why[512];
 	size_t lb;
 	cJSON *new = NULL, *rows = NULL, *iam = NULL;
 	int status = EXIT_OK, rc;
@@ -131,6 +147,19 @@ plan_offline(struct cli *cli, int detailed)
 	}
 	rows = plan_diff(dep.template, new, dep.code, p.out.code_sha256);
 	iam = plan_iam_broadening(dep.template, new);
+	/* a split service: the rows inside each changed child */
+	if (nested_load(&nested, b, p.out.template_path, why,
+	    sizeof why) != 0) {
+		log_error("%s", why);
+		status = EXIT_IO;
+		goto out;
+	}
+	if (nested.n) {
+		struct offline_old o = {p.out.dir, dep.template};
+
+		nested_diff(&nested, &rows, iam, dep.code, p.out.code_sha256,
+		    offline_old_child, &o);
+	}
 	offline_print(cli, cli->stack_name ? cli->stack_name :
 	    p.manifest->service, rows, iam, &dep);
 	if (detailed && cJSON_GetArraySize(rows) > 0)
@@ -142,6 +171,7 @@ out:
 	cJSON_Delete(rows);
 	cJSON_Delete(iam);
 	cJSON_Delete(new);
+	nested_free(&nested);
 	deployed_free(&dep);
 	free(b);
 	free(region);

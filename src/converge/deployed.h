@@ -8,6 +8,10 @@
  *	 "site": <site.json's SHA-256 or "">, "bucket": <artifact bucket>,
  *	 "template": {...}}
  *
+ * A split service's children are kept beside, content-addressed, as
+ *	.spartac/deployed/stacks/<sha256>.json
+ * (nested.h: the record's root template names each child's SHA-256).
+ *
  * A stage that names another stack (stages.NAME.service), or another
  * region, has its own record, so deploying one never changes what plan
  * --offline says about another. The code digest is what tells a C edit

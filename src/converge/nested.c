@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -16,6 +17,7 @@
 #include "base/util.h"
 #include "compile/marshal.h"
 #include "converge/nested.h"
+#include "converge/plan_diff.h"
 
 #define NESTED_MAX_DEPTH 3 /* a child's children: spartac writes one level */
 
@@ -212,6 +214,129 @@ nested_expand(struct aws *aws, struct cfn_change_set *cs)
 	cs->changes = all.changes;
 	cs->nchanges = all.nchanges;
 	return 0;
+}
+
+/* Moves src's items to the end of dst, each marked as inside child. */
+static void
+append_marked(cJSON *dst, cJSON *src, const char *child)
+{
+	cJSON *it;
+
+	while ((it = cJSON_DetachItemFromArray(src, 0)) != NULL) {
+		cJSON_AddStringToObject(it, "stack", child);
+		cJSON_AddItemToArray(dst, it);
+	}
+	cJSON_Delete(src);
+}
+
+static cJSON *
+child_read(const struct nested_child *c)
+{
+	cJSON *t = NULL;
+	char *body;
+	size_t len;
+
+	if (file_read(c->path, MARSHAL_TEMPLATE_S3_MAX * 2, &body, &len) == 0) {
+		t = cJSON_ParseWithLength(body, len);
+		free(body);
+	}
+	return t;
+}
+
+void
+nested_diff(const struct nested *n, cJSON **rows, cJSON *iam,
+    const char *old_code, const char *new_code, nested_old_fn *old_child,
+    void *arg)
+{
+	cJSON *all = cJSON_CreateArray(), *row, *old, *new;
+	const char *id, *action;
+	char why[512];
+	size_t i;
+
+	while ((row = cJSON_DetachItemFromArray(*rows, 0)) != NULL) {
+		cJSON_AddItemToArray(all, row);
+		id = cJSON_GetStringValue(cJSON_GetObjectItem(row, "logicalId"));
+		action = cJSON_GetStringValue(cJSON_GetObjectItem(row, "action"));
+		for (i = 0; id && i < n->n; i++)
+			if (strcmp(n->v[i].logical_id, id) == 0)
+				break;
+		if (id == NULL || i == n->n || action == NULL ||
+		    strcmp(action, "Remove") == 0)
+			continue;
+		why[0] = '\0';
+		old = strcmp(action, "Add") == 0 ? cJSON_CreateObject() :
+		    old_child(arg, id, why, sizeof why);
+		if (old == NULL) {
+			log_warn("the changes inside nested stack %s are not "
+			    "shown: %s", id, why);
+			continue;
+		}
+		if ((new = child_read(&n->v[i])) != NULL) {
+			append_marked(all, plan_diff(old, new, old_code,
+			    new_code), id);
+			append_marked(iam, plan_iam_broadening(old, new), id);
+		}
+		cJSON_Delete(old);
+		cJSON_Delete(new);
+	}
+	cJSON_Delete(*rows);
+	*rows = all;
+}
+
+int
+nested_keep(const struct nested *n, const char *dir)
+{
+	char *sdir, *path, *body;
+	size_t i, len;
+	int rc = 0;
+
+	if (n->n == 0)
+		return 0;
+	sdir = xasprintf("%s/deployed/stacks", dir);
+	if (path_mkdir_p(sdir) != 0) {
+		free(sdir);
+		return -1;
+	}
+	for (i = 0; i < n->n && rc == 0; i++) {
+		path = xasprintf("%s/%s.json", sdir, n->v[i].sha256);
+		if (access(path, F_OK) != 0) {
+			if ((rc = file_read(n->v[i].path,
+			    MARSHAL_TEMPLATE_S3_MAX * 2, &body, &len)) == 0) {
+				rc = file_write_atomic(path, body, len, 0644);
+				free(body);
+			}
+		}
+		free(path);
+	}
+	free(sdir);
+	return rc;
+}
+
+cJSON *
+nested_kept(const char *dir, const cJSON *root, const char *logical_id,
+    char *why, size_t size)
+{
+	const cJSON *res = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(root, "Resources"), logical_id);
+	const cJSON *props = cJSON_GetObjectItemCaseSensitive(res, "Properties");
+	struct nested_child c = {0};
+	char hex[DIGEST_HEX_LEN + 1];
+	cJSON *t;
+
+	if (res == NULL)
+		return cJSON_CreateObject();
+	if (url_sha256(cJSON_GetObjectItemCaseSensitive(props, "TemplateURL"),
+	    hex) == NULL) {
+		snprintf(why, size, "the deployed root does not name %s's "
+		    "template", logical_id);
+		return NULL;
+	}
+	c.path = xasprintf("%s/deployed/stacks/%s.json", dir, hex);
+	if ((t = child_read(&c)) == NULL)
+		snprintf(why, size, "%s: not kept here (deployed by an older "
+		    "spartac, or from elsewhere)", c.path);
+	free(c.path);
+	return t;
 }
 
 void

@@ -15,6 +15,8 @@
 
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 #include "aws/aws.h"
 #include "aws/cfn.h"
 #include "publish/publish.h"
@@ -56,6 +58,38 @@ int nested_upload(struct publish *p, const char *stack,
  * cannot be read is logged and left out; returns 0.
  */
 int nested_expand(struct aws *aws, struct cfn_change_set *cs);
+
+/*
+ * The old template of child logical_id, for nested_diff: owned by the
+ * caller ({} when the child is new), or NULL with why filled in.
+ */
+typedef cJSON *nested_old_fn(void *arg, const char *logical_id, char *why,
+    size_t size);
+
+/*
+ * plan --fast and --offline of a split service: after the row (plan_diff)
+ * of each child added or modified, the rows inside it (its old template,
+ * from old_child, against its file), each with "stack" naming the child;
+ * what it widens is added to iam. A child whose old template cannot be
+ * had is said (log_warn) and its row stays alone. Replaces *rows.
+ */
+void nested_diff(const struct nested *n, cJSON **rows, cJSON *iam,
+    const char *old_code, const char *new_code, nested_old_fn *old_child,
+    void *arg);
+
+/*
+ * The deploy record (deployed.h) holds the root template, which names each
+ * child's SHA-256: a deploy keeps each child's file, content-addressed, as
+ * <dir>/deployed/stacks/<sha256>.json (written once), so that plan
+ * --offline has the children's old templates. 0, or -1 with errno set.
+ */
+int nested_keep(const struct nested *n, const char *dir);
+
+/* The kept template of child logical_id as the (deployed) root template
+ * names it, parsed; {} when the root has no such child; NULL with why
+ * filled in when it is not kept here. */
+cJSON *nested_kept(const char *dir, const cJSON *root, const char *logical_id,
+    char *why, size_t size);
 
 void nested_free(struct nested *n);
 

@@ -96,70 +96,25 @@ deployed_child(struct aws *aws, const struct cfn_stack *st,
 	return t;
 }
 
-/* Moves src's items to the end of dst, each marked as inside child. */
-static void
-append_marked(cJSON *dst, cJSON *src, const char *child)
-{
-	cJSON *it;
+/* nested_diff's old templates: the deployed child's (GetTemplate). */
+struct fast_old {
+	struct aws *aws;
+	const struct cfn_stack *st;
+};
 
-	while ((it = cJSON_DetachItemFromArray(src, 0)) != NULL) {
-		cJSON_AddStringToObject(it, "stack", child);
-		cJSON_AddItemToArray(dst, it);
-	}
-	cJSON_Delete(src);
-}
-
-/*
- * A split service: after the row of each child added or modified, the
- * rows inside it (its deployed template from GetTemplate against its
- * file), and what it widens added to iam. A child's old template that
- * cannot be read is said, and its row stays alone. Replaces *rows.
- */
-static void
-children_rows(struct aws *aws, const struct cfn_stack *st,
-    const struct nested *n, cJSON **rows, cJSON *iam, const char *old_code,
-    const char *new_code)
+static cJSON *
+fast_old_child(void *arg, const char *logical_id, char *why, size_t size)
 {
-	cJSON *all = cJSON_CreateArray(), *row, *old, *new, *sub;
+	struct fast_old *f = arg;
 	struct aws_error err;
-	const char *id, *action;
-	char *body;
-	size_t i, len;
+	cJSON *t;
 
-	while ((row = cJSON_DetachItemFromArray(*rows, 0)) != NULL) {
-		cJSON_AddItemToArray(all, row);
-		id = cJSON_GetStringValue(cJSON_GetObjectItem(row, "logicalId"));
-		action = cJSON_GetStringValue(cJSON_GetObjectItem(row, "action"));
-		for (i = 0; id && i < n->n; i++)
-			if (strcmp(n->v[i].logical_id, id) == 0)
-				break;
-		if (id == NULL || i == n->n || action == NULL ||
-		    strcmp(action, "Remove") == 0)
-			continue;
-		memset(&err, 0, sizeof err);
-		old = strcmp(action, "Add") == 0 || st == NULL ?
-		    cJSON_CreateObject() : deployed_child(aws, st, id, &err);
-		if (old == NULL) {
-			log_warn("the changes inside nested stack %s are not "
-			    "shown: %s: %s", id, err.code, err.message);
-			continue;
-		}
-		new = NULL;
-		if (file_read(n->v[i].path, MARSHAL_TEMPLATE_S3_MAX * 2, &body,
-		    &len) == 0) {
-			new = cJSON_ParseWithLength(body, len);
-			free(body);
-		}
-		if (new) {
-			sub = plan_diff(old, new, old_code, new_code);
-			append_marked(all, sub, id);
-			append_marked(iam, plan_iam_broadening(old, new), id);
-		}
-		cJSON_Delete(old);
-		cJSON_Delete(new);
-	}
-	cJSON_Delete(*rows);
-	*rows = all;
+	memset(&err, 0, sizeof err);
+	if (f->st == NULL)
+		return cJSON_CreateObject();
+	if ((t = deployed_child(f->aws, f->st, logical_id, &err)) == NULL)
+		snprintf(why, size, "%s: %s", err.code, err.message);
+	return t;
 }
 
 static void
@@ -257,9 +212,12 @@ plan_fast_run(const struct converge_opts *o, const struct manifest *m,
 	rows = plan_diff(old, new, stack_param(st, MARSHAL_PARAM_CODE_KEY),
 	    key);
 	iam = plan_iam_broadening(old, new);
-	if (n.n)
-		children_rows(aws, st, &n, &rows, iam,
-		    stack_param(st, MARSHAL_PARAM_CODE_KEY), key);
+	if (n.n) {
+		struct fast_old f = {aws, st};
+
+		nested_diff(&n, &rows, iam, stack_param(st,
+		    MARSHAL_PARAM_CODE_KEY), key, fast_old_child, &f);
+	}
 	free(key);
 	fast_print(o, stack, st, rows, iam, aws);
 	if (o->detailed_exitcode && cJSON_GetArraySize(rows) > 0)

@@ -18,6 +18,7 @@
 #include "base/util.h"
 #include "converge/converge.h"
 #include "converge/deployed.h"
+#include "converge/nested.h"
 #include "converge/progress.h"
 #include "converge/run.h"
 
@@ -153,7 +154,9 @@ save_deployed(struct run *r)
 
 	if (r->out == NULL || r->tpl == NULL)
 		return;
-	if (deployed_save(r->out->dir, r->stack, aws_region(r->aws), r->tpl,
+	/* the children first: the record's root names them */
+	if (nested_keep(&r->nested, r->out->dir) != 0 ||
+	    deployed_save(r->out->dir, r->stack, aws_region(r->aws), r->tpl,
 	    r->tpl_len, &f) != 0)
 		log_warn("%s/deployed: %s", r->out->dir, strerror(errno));
 }
