@@ -30,17 +30,16 @@ What moto does not do, and so is not tested here (said once, precisely):
 """
 import hashlib
 import json
-import sys
 import time
 
 import boto3
 import pytest
 
-from conftest import ROOT, moto_server, offline_aws_env, run
+from conftest import offline_aws_env, run
 
-sys.path.insert(0, str(ROOT / "tests" / "tools"))
-import countproxy  # noqa: E402
-from test_deploy_moto import SOURCE  # noqa: E402  (hello_world, items_handler)
+# the handlers (hello_world, items_handler), and the moto fixture: an
+# ordered moto server behind the counting proxy, one per module
+from test_deploy_moto import SOURCE, moto  # noqa: F401
 
 STACK = "spartac-nested-300"
 REGION = "us-east-1"
@@ -59,16 +58,6 @@ def manifest(service, n, max_resources=None, memory=None, extra=""):
     split = (f"nested_stacks:\n  max_resources: {max_resources}\n"
              if max_resources else "")
     return f"service: {service}\nfunctions:\n{fns}{split}{extra}"
-
-
-@pytest.fixture(scope="module")
-def moto(tmp_path_factory):
-    with moto_server(tmp_path_factory, "moto-nested", ordered=True) as url:
-        proxy = countproxy.start(url)
-        try:
-            yield proxy
-        finally:
-            proxy.shutdown()
 
 
 @pytest.fixture(scope="module")
