@@ -67,7 +67,6 @@ sub_edges(struct graph *g, const char *s, const cJSON *vars)
 }
 
 /* cJSON's type tests, inline: the walk visits every value of the template. */
-#define IS_TYPE(v, t) ((v) != NULL && ((v)->type & 0xff) == (t))
 
 static void
 value_edges(struct graph *g, const cJSON *v)
@@ -75,8 +74,7 @@ value_edges(struct graph *g, const cJSON *v)
 	const cJSON *it, *a;
 	char *name;
 
-	if (IS_TYPE(v, cJSON_Object) && v->child != NULL && v->child->next == NULL &&
-	    (v->child->string[0] == 'R' || v->child->string[0] == 'F')) {
+	if (MJ_INTRINSIC(v)) {
 		it = v->child;
 		if (strcmp(it->string, "Ref") == 0 && IS_TYPE(it, cJSON_String)) {
 			edge_add(g, it->valuestring);

@@ -311,4 +311,16 @@ const struct node *mnode_naming(const struct node *n, const char *id);
 /* The whole template's resources must not depend on each other in a cycle. */
 void marshal_graph_check(struct mctx *c, const cJSON *resources);
 
+
+/*
+ * cJSON's type tests, inline: the walks over every value of a template
+ * (the cycle check, the split's references and rewiring) call them for
+ * each node. MJ_INTRINSIC is what may be an intrinsic function: an object
+ * of one member whose key starts like "Ref" or "Fn::".
+ */
+#define IS_TYPE(v, t) ((v) != NULL && ((v)->type & 0xff) == (t))
+#define MJ_INTRINSIC(v) (IS_TYPE(v, cJSON_Object) && (v)->child != NULL && \
+	(v)->child->next == NULL && ((v)->child->string[0] == 'R' || \
+	(v)->child->string[0] == 'F'))
+
 #endif

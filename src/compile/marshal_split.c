@@ -135,7 +135,7 @@ walk_refs(struct split *s, const cJSON *v)
 	const cJSON *it, *a0, *a1;
 	const char *dot;
 
-	if (cJSON_IsObject(v) && v->child != NULL && v->child->next == NULL) {
+	if (MJ_INTRINSIC(v)) {
 		it = v->child;
 		if (strcmp(it->string, "Ref") == 0 && cJSON_IsString(it)) {
 			ref_add(s, it->valuestring, strlen(it->valuestring), "", 0, 0);
@@ -172,7 +172,7 @@ walk_refs(struct split *s, const cJSON *v)
 			}
 		}
 	}
-	if (cJSON_IsObject(v) || cJSON_IsArray(v))
+	if (IS_TYPE(v, cJSON_Object) || IS_TYPE(v, cJSON_Array))
 		for (it = v->child; it != NULL; it = it->next)
 			walk_refs(s, it);
 }
@@ -769,10 +769,10 @@ marshal_split(const struct manifest *m, struct arena *a, cJSON *tpl,
 		return 0;
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(tpl, "Resources"))
 		nres++;
-	if (nres <= m->split_max_resources && nres <= MARSHAL_RESOURCES_MAX &&
-	    (len = marshal_length(tpl)) <= MARSHAL_TEMPLATE_S3_MAX)
-		return 0;
 	len = marshal_length(tpl);
+	if (nres <= m->split_max_resources && nres <= MARSHAL_RESOURCES_MAX &&
+	    len <= MARSHAL_TEMPLATE_S3_MAX)
+		return 0;
 	memset(&s, 0, sizeof(s));
 	buf_printf(&s.note, "the template has %zu resources (CloudFormation "
 	    "allows %u, nested_stacks.max_resources %zu) and %zu bytes (allows "

@@ -243,7 +243,7 @@ rewire(struct split *s, cJSON *v, size_t li)
 	const char *dot;
 	size_t k;
 
-	if (cJSON_IsObject(v) && v->child != NULL && v->child->next == NULL) {
+	if (MJ_INTRINSIC(v)) {
 		it = v->child;
 		k = SPLIT_NONE;
 		if (strcmp(it->string, "Ref") == 0 && cJSON_IsString(it))
@@ -279,7 +279,7 @@ rewire(struct split *s, cJSON *v, size_t li)
 			return;
 		}
 	}
-	if (cJSON_IsObject(v) || cJSON_IsArray(v))
+	if (IS_TYPE(v, cJSON_Object) || IS_TYPE(v, cJSON_Array))
 		for (it = v->child; it != NULL; it = it->next)
 			rewire(s, it, li);
 }
