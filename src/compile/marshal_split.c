@@ -56,13 +56,17 @@ ref_add(struct split *s, const char *id, size_t idlen, const char *attr,
     size_t attrlen, int depends)
 {
 	struct buf k = {0};
+	const struct mid_entry *e;
 	struct sref *r;
 	struct skey *key;
 	size_t target;
-	char *name = xstrndup(id, idlen);
+	char name[MARSHAL_LOGICAL_ID_MAX + 1];
 
+	if (idlen > MARSHAL_LOGICAL_ID_MAX)
+		return; /* longer than any logical ID */
+	memcpy(name, id, idlen);
+	name[idlen] = '\0';
 	target = split_lookup(s, name);
-	free(name);
 	if (target == SPLIT_NONE)
 		return; /* a pseudo parameter, or a name of another namespace */
 	s->refs = xgrow(s->refs, &s->caprefs, s->nrefs + 1, sizeof(*s->refs));
@@ -75,15 +79,17 @@ ref_add(struct split *s, const char *id, size_t idlen, const char *attr,
 	buf_append(&k, id, idlen);
 	buf_putc(&k, '\x01');
 	buf_append(&k, attr, attrlen);
-	if (mid_table_put(&s->keyids, k.data, (struct loc){0}, NULL, NULL) == NULL) {
+	if ((e = mid_table_put(&s->keyids, k.data, (struct loc){0}, NULL,
+	    NULL)) == NULL) {
 		s->keys = xgrow(s->keys, &s->capkeys, s->nkeys + 1, sizeof(*s->keys));
 		key = &s->keys[s->nkeys++];
 		memset(key, 0, sizeof(*key));
 		key->target = target;
 		key->attr = split_strndup(s->a, attr, attrlen);
 		key->stamp = SPLIT_NONE;
+		e = &s->keyids.v[s->keyids.n - 1]; /* the entry just put */
 	}
-	r->key = (size_t)(mid_table_get(&s->keyids, k.data) - s->keyids.v);
+	r->key = (size_t)(e - s->keyids.v);
 	r->attr = s->keys[r->key].attr;
 	buf_free(&k);
 }
