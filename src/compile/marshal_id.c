@@ -35,12 +35,13 @@ mid_table_free(struct mid_table *t)
 }
 
 /* The slot that holds id, or the empty one where it would go. */
-static uint32_t *
-mid_slot(const struct mid_table *t, const char *id)
+static struct mid_slot *
+mid_slot(const struct mid_table *t, const char *id, uint32_t h)
 {
-	size_t i = (size_t)mid_hash(id) & (t->nslots - 1);
+	size_t i = (size_t)h & (t->nslots - 1);
 
-	while (t->slots[i] != 0 && strcmp(t->v[t->slots[i] - 1].id, id) != 0)
+	while (t->slots[i].entry != 0 && (t->slots[i].hash != h ||
+	    strcmp(t->v[t->slots[i].entry - 1].id, id) != 0))
 		i = (i + 1) & (t->nslots - 1);
 	return &t->slots[i];
 }
@@ -48,24 +49,31 @@ mid_slot(const struct mid_table *t, const char *id)
 const struct mid_entry *
 mid_table_get(const struct mid_table *t, const char *id)
 {
-	uint32_t *s;
+	struct mid_slot *s;
 
 	if (t->nslots == 0)
 		return NULL;
-	s = mid_slot(t, id);
-	return *s != 0 ? &t->v[*s - 1] : NULL;
+	s = mid_slot(t, id, (uint32_t)mid_hash(id));
+	return s->entry != 0 ? &t->v[s->entry - 1] : NULL;
 }
 
 static void
 mid_table_grow(struct mid_table *t)
 {
-	size_t i;
+	struct mid_slot *old = t->slots, *s;
+	size_t i, nold = t->nslots;
 
-	free(t->slots);
 	t->nslots = t->nslots ? t->nslots * 2 : 256;
 	t->slots = xcalloc(t->nslots, sizeof(*t->slots));
-	for (i = 0; i < t->n; i++)
-		*mid_slot(t, t->v[i].id) = (uint32_t)(i + 1);
+	for (i = 0; i < nold; i++) {
+		if (old[i].entry == 0)
+			continue;
+		s = &t->slots[old[i].hash & (t->nslots - 1)];
+		while (s->entry != 0)
+			s = s + 1 < t->slots + t->nslots ? s + 1 : t->slots;
+		*s = old[i];
+	}
+	free(old);
 }
 
 const struct mid_entry *
@@ -73,14 +81,15 @@ mid_table_put(struct mid_table *t, const char *id, struct loc loc,
     const char *what, const char *name)
 {
 	struct mid_entry *e;
-	uint32_t *s;
+	struct mid_slot *s;
+	uint32_t h = (uint32_t)mid_hash(id);
 	size_t len;
 
 	if ((t->n + 1) * 2 > t->nslots)
 		mid_table_grow(t);
-	s = mid_slot(t, id);
-	if (*s != 0)
-		return &t->v[*s - 1];
+	s = mid_slot(t, id, h);
+	if (s->entry != 0)
+		return &t->v[s->entry - 1];
 	t->v = xgrow(t->v, &t->cap, t->n + 1, sizeof(*t->v));
 	e = &t->v[t->n];
 	len = strlen(id) + 1;
@@ -88,7 +97,8 @@ mid_table_put(struct mid_table *t, const char *id, struct loc loc,
 	e->loc = loc;
 	e->what = what;
 	e->name = name;
-	*s = (uint32_t)++t->n;
+	s->entry = (uint32_t)++t->n;
+	s->hash = h;
 	return NULL;
 }
 

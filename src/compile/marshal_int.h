@@ -31,10 +31,17 @@ struct mid_entry {
  * template can hold tens of thousands of resources, so a linear cJSON
  * look-up is too slow). The index holds 1 + a position in v, so it stays
  * small: at 1,000 functions a table of whole entries was 400 page faults. */
+/* A slot holds its entry's hash, so a probe compares strings only when
+ * the hashes agree and touches the entries only then. */
+struct mid_slot {
+	uint32_t entry; /* 1 + the index in v, 0 when empty */
+	uint32_t hash;
+};
+
 struct mid_table {
 	struct mid_entry *v;
 	size_t n, cap;
-	uint32_t *slots; /* 0: empty */
+	struct mid_slot *slots; /* entry 0: empty */
 	size_t nslots;
 	struct arena strings; /* the entries' IDs, freed together */
 };
