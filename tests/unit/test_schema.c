@@ -526,6 +526,28 @@ test_limits(void)
 		buf_free(&arr);
 		schema_free(s);
 	}
+	/* Past the diagnostics' limit (1,000) the errors are counted as
+	 * dropped, not lost: 1,500 duplicates (the fuzzer's find). */
+	{
+		struct buf arr = {0};
+		struct diags d = {0};
+		struct doc *doc;
+
+		s = load_schema("{\"uniqueItems\": true}");
+		buf_puts(&arr, "[1");
+		for (int i = 0; i < 1500; i++)
+			buf_puts(&arr, ", 1");
+		buf_puts(&arr, "]");
+		doc = json_load_buffer("dups.json", arr.data, arr.len, &d);
+		CHECK_INT(schema_validate(s, doc->root, "dups.json", &d), 1500);
+		CHECK_INT(schema_is_valid(s, doc->root), 0);
+		CHECK_INT(d.n, 1000);
+		CHECK_INT(d.n + d.dropped, 1500);
+		doc_free(doc);
+		diags_free(&d);
+		buf_free(&arr);
+		schema_free(s);
+	}
 	/* Recursion that consumes the instance is fine. */
 	s = load_schema("{\"type\": \"object\", \"additionalProperties\": {\"$ref\": \"#\"}}");
 	run_yaml(&r, s, "a: {b: {c: {d: {}}}}\n");
