@@ -30,24 +30,8 @@ root = Path.cwd()
 sys.path.insert(0, str(root / "tests" / "tools"))
 import countproxy
 
-def free_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-port = free_port()
-log = open(tmp / "moto.log", "w")
-moto = subprocess.Popen([sys.executable, str(root / "tests/tools/moto_server_ordered.py"),
-                         "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT)
+moto, proxy = countproxy.start_moto(root, tmp / "moto.log")
 try:
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=1).read()
-            break
-        except OSError:
-            time.sleep(0.1)
-    proxy = countproxy.start(f"http://127.0.0.1:{port}")
     endpoint = f"http://localhost:{proxy.server_address[1]}"
     # `aws cloudformation package` builds its S3 client without
     # --endpoint-url: AWS_ENDPOINT_URL and path-style addressing point it
@@ -170,5 +154,4 @@ try:
 finally:
     moto.terminate()
     moto.wait(timeout=30)
-    log.close()
 PY

@@ -25,29 +25,13 @@ sys.path.insert(0, str(root / "tests" / "tools"))
 import countproxy
 from test_nested_moto import SOURCE, manifest
 
-def free_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-port = free_port()
-log = open(tmp / "moto.log", "w")
-moto = subprocess.Popen([sys.executable, str(root / "tests/tools/moto_server_ordered.py"),
-                         "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT)
+moto, proxy = countproxy.start_moto(root, tmp / "moto.log")
 stack = f"spartac-moto-{nfunc}"
 proj = tmp / "svc"
 (proj / "src").mkdir(parents=True)
 (proj / "src" / "hello.c").write_text(SOURCE)
 (proj / "sparta.yaml").write_text(manifest(stack, nfunc))
 try:
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=1).read()
-            break
-        except OSError:
-            time.sleep(0.1)
-    proxy = countproxy.start(f"http://127.0.0.1:{port}")
     endpoint = f"http://localhost:{proxy.server_address[1]}"
     env = dict(os.environ, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
                AWS_DEFAULT_REGION="us-east-1", AWS_REGION="us-east-1",
@@ -99,7 +83,7 @@ try:
     (proj / "sparta.yaml").write_text(manifest(stack, nfunc, None, {7: 512}))
     step("one function changed", "deploy", "--yes")
     step("delete", "delete", "--yes")
-    cfn = subprocess.run(["aws", "--endpoint-url", f"http://127.0.0.1:{port}", "cloudformation",
+    cfn = subprocess.run(["aws", "--endpoint-url", f"http://127.0.0.1:{proxy.up_port}", "cloudformation",
                           "list-stacks", "--output", "json"], env=env, capture_output=True,
                          text=True, timeout=120)
     left = [s["StackName"] for s in json.loads(cfn.stdout)["StackSummaries"]

@@ -213,6 +213,29 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _any
 
 
+def start_moto(root, log_path):
+    """The benches' moto: tests/tools/moto_server_ordered.py on a free
+    loopback port, up within 30 s, behind a counting proxy. Returns (the
+    moto process, the proxy); the caller terminates the process."""
+    import subprocess
+    import urllib.request
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with open(log_path, "w") as log:  # the child keeps its own copy
+        moto = subprocess.Popen([sys.executable,
+                                 str(root / "tests/tools/moto_server_ordered.py"),
+                                 "-H", "127.0.0.1", "-p", str(port)], stdout=log,
+                                stderr=subprocess.STDOUT)
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=1).read()
+            break
+        except OSError:
+            time.sleep(0.1)
+    return moto, start(f"http://127.0.0.1:{port}")
+
+
 def start(upstream):
     """Starts a proxy in a thread; returns it (its port: .server_address[1])."""
     p = Proxy(upstream)
