@@ -498,7 +498,7 @@ marshal_depends_check(struct mctx *c)
 
 int
 marshal_template(const struct manifest *m, struct arena *a, struct diags *d,
-    cJSON **out)
+    cJSON **out, struct marshal_split *split)
 {
 	struct mctx c;
 	cJSON *tpl, *raw_params = NULL, *raw_outputs = NULL;
@@ -570,10 +570,15 @@ marshal_template(const struct manifest *m, struct arena *a, struct diags *d,
 	mj_add(tpl, "Resources", c.resources);
 	marshal_section(tpl, "Outputs", c.outputs);
 
+	if (c.errors == 0 && split != NULL)
+		c.errors += marshal_split_template(&c, tpl, split);
+
 	marshal_iam_free(&c);
 	marshal_function_ids_free(&c);
 	mid_table_free(&c.ids);
 	mid_table_free(&c.output_ids);
+	mxrefs_free(&c.xrefs);
+	free(c.cors_routes);
 	if (c.errors)
 		return c.errors; /* the tree is left to the caller's arena */
 	*out = tpl;

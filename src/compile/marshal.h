@@ -88,16 +88,7 @@ struct marshal_split {
 	size_t n;         /* 0: not split */
 };
 
-/*
- * Splits *tpl (a template marshal_template made) when it is over a
- * CloudFormation limit or has more resources than the manifest's
- * nested_stacks.max_resources: *tpl becomes the root, and out gets the
- * printed children, whose TemplateURLs the root names by their SHA-256.
- * Otherwise nothing changes and out->n is 0. Returns the number of errors
- * added to d (a template still over a limit after the split).
- */
-int marshal_split(const struct manifest *m, struct arena *a, cJSON *tpl,
-    struct diags *d, struct marshal_split *out);
+/* Frees the children marshal_template put in s. */
 void marshal_split_free(struct marshal_split *s);
 /*
  * Writes each child to <out_dir>/stacks/<Id>.json (an unchanged one is
@@ -109,17 +100,28 @@ int marshal_split_write(const struct marshal_split *s, const char *out_dir,
     char ***paths);
 /* The length of one Resources entry printed at depth 2. */
 size_t marshal_entry_length(cJSON *entry);
+/* marshal_length(tpl) when tpl's member big (a container printed on more
+ * than one line) prints big_len bytes, without walking it. */
+size_t marshal_length_given(cJSON *tpl, const cJSON *big, size_t big_len);
 
 /*
  * Builds the template of m. Returns the number of errors added to d; on
- * success *out is the template, on errors *out is NULL. Its nodes and
- * strings are taken from a (base/jtree.h), whose owner frees them with
+ * success *out is the template, on errors *out is NULL.
+ *
+ * With split, a template over a CloudFormation limit or with more
+ * resources than the manifest's nested_stacks.max_resources is split:
+ * *out is the root, and split gets the printed children, whose
+ * TemplateURLs the root names by their SHA-256 (split->n 0: not split;
+ * marshal_split_free frees it, errors or not). A template still over a
+ * limit after the split is an error.
+ *
+ * Its nodes and strings are taken from a (base/jtree.h), whose owner frees them with
  * arena_free_all -- whether or not there were errors -- and never with
  * cJSON_Delete. The template points into m and its document rather than
  * copying their strings: free it before freeing them.
  */
 int marshal_template(const struct manifest *m, struct arena *a,
-    struct diags *d, cJSON **out);
+    struct diags *d, cJSON **out, struct marshal_split *split);
 
 /*
  * Prints tpl as JSON with two-space indentation and a final newline,

@@ -127,18 +127,30 @@ mapi_access_log(struct mctx *c, const struct manifest_api *api)
 	return set;
 }
 
-/* The first REST route of f with CORS on, or NULL. */
+/* The first REST route of f with CORS on, or NULL: the table of them is
+ * made on first use (a look through the routes per function would make
+ * the build quadratic). */
 static const struct manifest_route *
-cors_route_of(const struct manifest *m, const struct manifest_function *f)
+cors_route_of(struct mctx *c, const struct manifest_function *f)
 {
+	const struct manifest *m = c->m;
+	const struct manifest_route *r;
 	size_t i;
 
 	if (m->api == NULL || m->api->kind != MANIFEST_API_REST)
 		return NULL;
-	for (i = 0; i < m->api->nroutes; i++)
-		if (m->api->routes[i].function == f && m->api->routes[i].cors)
-			return &m->api->routes[i];
-	return NULL;
+	if (c->cors_routes == NULL) {
+		c->cors_routes = xcalloc(m->nfunctions + 1,
+		    sizeof(*c->cors_routes));
+		for (i = m->api->nroutes; i-- > 0;) {
+			r = &m->api->routes[i];
+			if (r->cors && r->function >= m->functions &&
+			    r->function < m->functions + m->nfunctions)
+				c->cors_routes[r->function - m->functions] = r;
+		}
+	}
+	return f >= m->functions && f < m->functions + m->nfunctions ?
+	    c->cors_routes[f - m->functions] : NULL;
 }
 
 cJSON *
@@ -167,7 +179,7 @@ void
 marshal_api_cors_env(struct mctx *c, const struct manifest_function *f,
     cJSON *vars)
 {
-	const struct manifest_route *r = cors_route_of(c->m, f);
+	const struct manifest_route *r = cors_route_of(c, f);
 	struct buf b = {0};
 	size_t i;
 

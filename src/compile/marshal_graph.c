@@ -16,109 +16,41 @@
 #include "compile/marshal_int.h"
 
 /*
- * A resource's index is found through the logical-ID table marshalling
- * already filled (c->ids, which claims every resource): at[k] is 1 + the
- * index of the resource of c->ids.v[k], 0 for a parameter.
+ * The edges are the references marshal_xref.c collected: those of each
+ * resource's Properties and DependsOn that name a resource (c->xrefs.at
+ * maps a claimed ID to its resource).
  */
 struct graph {
 	struct mctx *c;
-	size_t *at;
 	cJSON **res;           /* the resources, by index */
 	const struct mid_entry **ent; /* their claims in c->ids, by index */
 	size_t n;
 	size_t **adj;          /* adj[i]: the resources i depends on, */
 	size_t *nadj;          /* nadj[i] of them, in edges: */
-	size_t *edges, nedges, capedges; /* every resource's, one after another */
+	size_t *edges;         /* every resource's, one after another */
 };
 
+/* Each resource's edges, from the references: a repeated edge costs a
+ * little in the walks; looking for it would cost n^2 at the API
+ * deployment, which depends on every method. */
 static void
-edge_add(struct graph *g, const char *to)
+graph_edges(struct graph *g)
 {
-	const struct mid_entry *e = mid_table_get(&g->c->ids, to);
-	size_t j;
+	const struct mxrefs *r = &g->c->xrefs;
+	const struct mxref *x;
+	size_t i, j, k = 0;
 
-	if (e == NULL || g->at[e - g->c->ids.v] == 0)
-		return; /* a parameter, a pseudo parameter or unknown */
-	/* a repeated edge costs a little in the walks; looking for it would
-	 * cost n^2 at the API deployment, which depends on every method */
-	j = g->at[e - g->c->ids.v] - 1;
-	g->edges = xgrow(g->edges, &g->capedges, g->nedges + 1, sizeof(*g->edges));
-	g->edges[g->nedges++] = j;
-}
-
-/* The ${Name} and ${Name.Attr} of a Sub string, but vars' own names. */
-static void
-sub_edges(struct graph *g, const char *s, const cJSON *vars)
-{
-	const char *p, *end;
-	char name[256];
-	size_t n;
-
-	for (p = s; (p = strstr(p, "${")) != NULL; p = end + 1) {
-		if ((end = strchr(p + 2, '}')) == NULL)
-			return;
-		if (p[2] == '!' || (n = strcspn(p + 2, ".}")) >= sizeof(name))
-			continue; /* a literal, or longer than any logical ID */
-		memcpy(name, p + 2, n);
-		name[n] = '\0';
-		if (cJSON_GetObjectItemCaseSensitive(vars, name) == NULL)
-			edge_add(g, name);
+	g->edges = xcalloc(r->n + 1, sizeof(*g->edges));
+	for (i = 0; i < g->n; i++) {
+		g->adj[i] = g->edges + k;
+		for (j = r->first[i]; j < r->first[i + 1]; j++) {
+			x = &r->v[j];
+			if ((x->props || x->kind == MXREF_DEPENDS) &&
+			    x->target < g->c->ids.n && r->at[x->target] != 0)
+				g->edges[k++] = r->at[x->target] - 1;
+		}
+		g->nadj[i] = (size_t)(g->edges + k - g->adj[i]);
 	}
-}
-
-/* cJSON's type tests, inline: the walk visits every value of the template. */
-
-static void
-value_edges(struct graph *g, const cJSON *v)
-{
-	const cJSON *it, *a;
-	char *name;
-
-	if (MJ_INTRINSIC(v)) {
-		it = v->child;
-		if (strcmp(it->string, "Ref") == 0 && IS_TYPE(it, cJSON_String)) {
-			edge_add(g, it->valuestring);
-			return;
-		}
-		if (strcmp(it->string, "Fn::GetAtt") == 0) {
-			if (IS_TYPE(it, cJSON_Array) && IS_TYPE(it->child, cJSON_String))
-				edge_add(g, it->child->valuestring);
-			else if (IS_TYPE(it, cJSON_String)) {
-				name = xstrndup(it->valuestring,
-				    strcspn(it->valuestring, "."));
-				edge_add(g, name);
-				free(name);
-			}
-			return;
-		}
-		if (strcmp(it->string, "Fn::Sub") == 0) {
-			if (IS_TYPE(it, cJSON_String))
-				sub_edges(g, it->valuestring, NULL);
-			else if (IS_TYPE(it, cJSON_Array) && IS_TYPE(it->child, cJSON_String)) {
-				a = it->child->next;
-				sub_edges(g, it->child->valuestring, a);
-				value_edges(g, a);
-			}
-			return;
-		}
-	}
-	if (IS_TYPE(v, cJSON_Object) || IS_TYPE(v, cJSON_Array))
-		for (it = v->child; it != NULL; it = it->next)
-			value_edges(g, it);
-}
-
-static void
-resource_edges(struct graph *g, size_t i)
-{
-	const cJSON *r = g->res[i], *dep, *it;
-
-	value_edges(g, cJSON_GetObjectItemCaseSensitive(r, "Properties"));
-	dep = cJSON_GetObjectItemCaseSensitive(r, "DependsOn");
-	if (cJSON_IsString(dep))
-		edge_add(g, dep->valuestring);
-	cJSON_ArrayForEach(it, dep)
-		if (cJSON_IsString(it))
-			edge_add(g, it->valuestring);
 }
 
 /* ---- where an edge comes from in the manifest ---- */
@@ -384,19 +316,23 @@ tarjan_from(struct graph *g, struct tarjan *t, size_t root)
 void
 marshal_graph_check(struct mctx *c, const cJSON *resources)
 {
+	struct mxrefs *r = &c->xrefs;
 	struct graph g = {0};
 	struct tarjan t = {0};
 	const struct mid_entry *e;
-	const cJSON *it;
+	cJSON *it;
 	size_t i, k;
 
 	g.c = c;
 	g.n = (size_t)cJSON_GetArraySize(resources);
 	if (g.n == 0)
 		return;
-	g.res = xcalloc(g.n, sizeof(*g.res));
+	r->nres = g.n;
+	r->res = xcalloc(g.n + 1, sizeof(*r->res));
+	r->first = xcalloc(g.n + 2, sizeof(*r->first));
+	r->at = xcalloc(c->ids.n + 1, sizeof(*r->at));
+	g.res = r->res;
 	g.ent = xcalloc(g.n, sizeof(*g.ent));
-	g.at = xcalloc(c->ids.n + 1, sizeof(*g.at));
 	g.adj = xcalloc(g.n, sizeof(*g.adj));
 	g.nadj = xcalloc(g.n, sizeof(*g.nadj));
 	i = 0;
@@ -406,17 +342,15 @@ marshal_graph_check(struct mctx *c, const cJSON *resources)
 		if ((e = mid_table_get(&c->ids, it->string)) == NULL)
 			abort();
 		k = (size_t)(e - c->ids.v);
-		g.at[k] = i + 1;
+		r->at[k] = i + 1;
 		g.ent[i] = e;
-		g.res[i++] = (cJSON *)it;
+		r->res[i] = it;
+		r->first[i] = r->n;
+		mxref_resource(c, r, it);
+		i++;
 	}
-	for (i = 0; i < g.n; i++) {
-		k = g.nedges;
-		resource_edges(&g, i);
-		g.nadj[i] = g.nedges - k;
-	}
-	for (i = 0, k = 0; i < g.n; k += g.nadj[i++])
-		g.adj[i] = g.edges + k;
+	r->first[g.n] = r->n;
+	graph_edges(&g);
 	t.index = xcalloc(g.n, sizeof(*t.index));
 	t.low = xcalloc(g.n, sizeof(*t.low));
 	t.stack = xcalloc(g.n, sizeof(*t.stack));
@@ -429,9 +363,7 @@ marshal_graph_check(struct mctx *c, const cJSON *resources)
 	free(g.edges);
 	free(g.adj);
 	free(g.nadj);
-	free(g.res);
 	free(g.ent);
-	free(g.at);
 	free(t.index);
 	free(t.low);
 	free(t.stack);

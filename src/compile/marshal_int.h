@@ -82,6 +82,46 @@ struct mrole {
 	int vpc;
 };
 
+/* ---- the template's references (marshal_xref.c) ---- */
+
+enum mxref_kind {
+	MXREF_REF,     /* {"Ref": id} */
+	MXREF_GETATT,  /* {"Fn::GetAtt": [id, attr]} or "id.attr" */
+	MXREF_SUB,     /* a ${id} or ${id.attr} of {"Fn::Sub": ...} */
+	MXREF_DEPENDS, /* an entry of DependsOn */
+	MXREF_ORDER    /* a GetAtt whose attribute is not a string: an edge only */
+};
+
+/* Targets that are not claimed IDs: the pseudo parameters a child of a
+ * split template takes from the root (its discovery and log group names). */
+#define MXREF_NONE UINT32_MAX
+#define MXREF_STACK_NAME (UINT32_MAX - 1)
+#define MXREF_STACK_ID (UINT32_MAX - 2)
+
+struct mxref {
+	cJSON *node;      /* the intrinsic's object; NULL for DependsOn */
+	const char *attr; /* attrlen bytes ("" for Ref, ${id}); NULL: DependsOn */
+	uint32_t attrlen;
+	uint32_t target;  /* its index in c->ids, or MXREF_STACK_* */
+	unsigned char kind;
+	unsigned char props; /* under the resource's Properties */
+};
+
+/*
+ * The references in template order: resource i's are v[first[i]] to
+ * v[first[i + 1] - 1] (res[i] is its entry); the split appends those of
+ * the root's outputs and conditions. at[k] is 1 + the resource index of
+ * c->ids.v[k], 0 for a parameter.
+ */
+struct mxrefs {
+	struct mxref *v;
+	size_t n, cap;
+	size_t *first;
+	cJSON **res;
+	size_t nres;
+	size_t *at;
+};
+
 /* ---- the context ---- */
 
 struct mref_types;
@@ -107,6 +147,9 @@ struct mctx {
 	struct mrole *fnroles; /* [i] for m->functions[i] when generated */
 	struct mref_types *types; /* marshal_refs.c: ID -> Type, on first use */
 	char **function_ids;      /* the functions' logical IDs, sorted, on first use */
+	struct mxrefs xrefs;      /* marshal_xref.c: filled by the cycle check */
+	/* marshal_api_auth.c: each function's first REST route with CORS */
+	const struct manifest_route **cors_routes;
 };
 
 /* Adds a diagnostic and counts it when it is an error. */
@@ -315,14 +358,38 @@ const char *marshal_var_suggest(const char *name);
  * written as a tag (!Ref id) is reported at its tag. NULL when none does.
  */
 const struct node *mnode_naming(const struct node *n, const char *id);
-/* The whole template's resources must not depend on each other in a cycle. */
+
+/* ---- the template's references: collected, checked for cycles, split ---- */
+
+/* The target name (n bytes) names: an index in c->ids, MXREF_STACK_NAME,
+ * MXREF_STACK_ID, or MXREF_NONE. */
+uint32_t mxref_target(const struct mctx *c, const char *name, size_t n);
+/* Records the references under v (props: it is a resource's Properties). */
+void mxref_value(struct mctx *c, struct mxrefs *r, cJSON *v, int props);
+/* Records the references of one Resources entry, DependsOn included. */
+void mxref_resource(struct mctx *c, struct mxrefs *r, cJSON *res);
+/*
+ * The name in "${...}" of a Sub string, from p to end: 0 when vars (the
+ * Sub's own variables, or NULL) defines it; else 1, with the ID's length
+ * and the attribute after its first dot ("" without one).
+ */
+int mxref_sub_name(const char *p, const char *end, const cJSON *vars,
+    size_t *idlen, const char **attr, size_t *attrlen);
+void mxrefs_free(struct mxrefs *r);
+
+/*
+ * The whole template's resources must not depend on each other in a
+ * cycle. Leaves the references it walked in c->xrefs.
+ */
 void marshal_graph_check(struct mctx *c, const cJSON *resources);
+/* Splits tpl when it is over a limit (marshal_split.c; see marshal.h). */
+int marshal_split_template(struct mctx *c, cJSON *tpl,
+    struct marshal_split *out);
 
 
 /*
  * cJSON's type tests, inline: the walks over every value of a template
- * (the cycle check, the split's references and rewiring) call them for
- * each node. MJ_INTRINSIC is what may be an intrinsic function: an object
+ * (the references' walk, the printer) call them for each node. MJ_INTRINSIC is what may be an intrinsic function: an object
  * of one member whose key starts like "Ref" or "Fn::".
  */
 #define IS_TYPE(v, t) ((v) != NULL && ((v)->type & 0xff) == (t))

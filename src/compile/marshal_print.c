@@ -513,6 +513,28 @@ marshal_length(cJSON *tpl)
 }
 
 size_t
+marshal_length_given(cJSON *tpl, const cJSON *big, size_t big_len)
+{
+	cJSON *it;
+	size_t len = 1, key; /* "{" */
+
+	/* one member per line: tpl is too wide for one with big in it */
+	for (it = tpl->child; it != NULL; it = it->next) {
+		key = key_length(it);
+		len += 3 + key; /* newline, two spaces, key */
+		if (it == big)
+			len += big_len;
+		else {
+			width_pass(it);
+			len += value_length(it, 1, 2 + key);
+		}
+		if (it->next != NULL)
+			len++;
+	}
+	return len + 3; /* newline, "}", newline */
+}
+
+size_t
 marshal_entry_length(cJSON *entry)
 {
 	width_pass(entry);

@@ -20,17 +20,44 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/parallel.h"
 #include "base/util.h"
 #include "compile/marshal_split_int.h"
 
 /* ---- the names ---- */
 
-size_t
-split_lookup(const struct split *s, const char *id)
+/* The target of a reference marshal_xref.c recorded, or SPLIT_NONE (a
+ * claimed ID that is neither a resource nor a parameter). */
+static size_t
+split_target(const struct split *s, uint32_t x)
 {
-	const struct mid_entry *e = mid_table_get(&s->names, id);
+	const struct mxrefs *r = &s->c->xrefs;
 
-	return e != NULL ? (size_t)(e - s->names.v) : SPLIT_NONE;
+	if (x == MXREF_STACK_NAME)
+		return s->nres + s->nids;
+	if (x == MXREF_STACK_ID)
+		return s->nres + s->nids + 1;
+	if (x >= s->nids)
+		return SPLIT_NONE;
+	if (r->at[x] != 0)
+		return r->at[x] - 1;
+	return s->is_param[x] ? s->nres + x : SPLIT_NONE;
+}
+
+size_t
+split_lookup(const struct split *s, const char *id, size_t idlen)
+{
+	return split_target(s, mxref_target(s->c, id, idlen));
+}
+
+const char *
+split_target_id(const struct split *s, size_t t)
+{
+	if (t < s->nres)
+		return s->res[t].item->string;
+	if (t < s->nres + s->nids)
+		return s->c->ids.v[t - s->nres].id;
+	return t == s->nres + s->nids ? "AWS::StackName" : "AWS::StackId";
 }
 
 size_t
@@ -41,178 +68,120 @@ split_leaf_of(const struct split *s, size_t target)
 
 /* ---- the references ---- */
 
-static const char *
-split_strndup(struct arena *a, const char *p, size_t n)
+static uint64_t
+key_hash(size_t target, const char *attr, size_t attrlen)
 {
-	char *s = arena_alloc(a, n + 1);
+	uint64_t h = 1469598103934665603ULL ^ ((uint64_t)target * 0x9e3779b97f4a7c15ULL);
+	size_t i;
 
-	memcpy(s, p, n);
-	s[n] = '\0';
-	return s;
+	for (i = 0; i < attrlen; i++)
+		h = (h ^ (unsigned char)attr[i]) * 1099511628211ULL;
+	return h ^ (h >> 29);
 }
 
 static void
-ref_add(struct split *s, const char *id, size_t idlen, const char *attr,
-    size_t attrlen, int depends)
+keys_grow(struct split *s)
 {
-	struct buf k = {0};
-	const struct mid_entry *e;
-	struct sref *r;
+	size_t i, j, n = s->nkeyslots ? s->nkeyslots * 2 : 1024;
+
+	free(s->keyslots);
+	s->keyslots = xcalloc(n, sizeof(*s->keyslots));
+	s->nkeyslots = n;
+	for (i = 0; i < s->nkeys; i++) {
+		for (j = s->keys[i].hash & (n - 1); s->keyslots[j] != 0;
+		    j = (j + 1) & (n - 1))
+			;
+		s->keyslots[j] = (uint32_t)(i + 1);
+	}
+}
+
+size_t
+split_key(struct split *s, size_t target, const char *attr, size_t attrlen,
+    int make)
+{
+	uint64_t h = key_hash(target, attr, attrlen);
+	const struct skey *k;
 	struct skey *key;
-	size_t target;
-	char name[MARSHAL_LOGICAL_ID_MAX + 1];
+	size_t j;
+	char *a;
 
-	if (idlen > MARSHAL_LOGICAL_ID_MAX)
-		return; /* longer than any logical ID */
-	memcpy(name, id, idlen);
-	name[idlen] = '\0';
-	target = split_lookup(s, name);
-	if (target == SPLIT_NONE)
-		return; /* a pseudo parameter, or a name of another namespace */
-	s->refs = xgrow(s->refs, &s->caprefs, s->nrefs + 1, sizeof(*s->refs));
-	r = &s->refs[s->nrefs++];
-	r->target = target;
-	r->key = SPLIT_NONE;
-	r->attr = NULL;
-	if (depends)
-		return;
-	buf_append(&k, id, idlen);
-	buf_putc(&k, '\x01');
-	buf_append(&k, attr, attrlen);
-	if ((e = mid_table_put(&s->keyids, k.data, (struct loc){0}, NULL,
-	    NULL)) == NULL) {
-		s->keys = xgrow(s->keys, &s->capkeys, s->nkeys + 1, sizeof(*s->keys));
-		key = &s->keys[s->nkeys++];
-		memset(key, 0, sizeof(*key));
-		key->target = target;
-		key->attr = split_strndup(s->a, attr, attrlen);
-		key->stamp = SPLIT_NONE;
-		e = &s->keyids.v[s->keyids.n - 1]; /* the entry just put */
+	if ((s->nkeys + 1) * 2 > s->nkeyslots) {
+		if (!make)
+			return SPLIT_NONE; /* no key: nothing was made yet */
+		keys_grow(s);
 	}
-	r->key = (size_t)(e - s->keyids.v);
-	r->attr = s->keys[r->key].attr;
-	buf_free(&k);
+	for (j = h & (s->nkeyslots - 1); s->keyslots[j] != 0;
+	    j = (j + 1) & (s->nkeyslots - 1)) {
+		k = &s->keys[s->keyslots[j] - 1];
+		if (k->hash == h && k->target == target &&
+		    k->attrlen == attrlen && memcmp(k->attr, attr, attrlen) == 0)
+			return s->keyslots[j] - 1;
+	}
+	if (!make)
+		return SPLIT_NONE;
+	s->keys = xgrow(s->keys, &s->capkeys, s->nkeys + 1, sizeof(*s->keys));
+	key = &s->keys[s->nkeys];
+	memset(key, 0, sizeof(*key));
+	key->target = target;
+	a = arena_alloc(s->a, attrlen + 1);
+	memcpy(a, attr, attrlen);
+	a[attrlen] = '\0';
+	key->attr = a;
+	key->attrlen = attrlen;
+	key->hash = h;
+	key->stamp = SPLIT_NONE;
+	s->keyslots[j] = (uint32_t)++s->nkeys;
+	return s->nkeys - 1;
 }
 
-int
-split_sub_name(const char *p, const char *end, const cJSON *vars,
-    size_t *idlen, const char **attr, size_t *attrlen)
+void
+split_refs_add(struct split *s, const struct mxref *x, size_t n, int make)
 {
-	const char *dot;
-	char *name = xstrndup(p, (size_t)(end - p));
-	int local = vars != NULL &&
-	    cJSON_GetObjectItemCaseSensitive(vars, name) != NULL;
+	struct sref *r;
+	size_t i, t;
 
-	free(name);
-	if (local)
-		return 0;
-	if ((dot = memchr(p, '.', (size_t)(end - p))) != NULL) {
-		*idlen = (size_t)(dot - p);
-		*attr = dot + 1;
-		*attrlen = (size_t)(end - dot - 1);
-	} else {
-		*idlen = (size_t)(end - p);
-		*attr = "";
-		*attrlen = 0;
-	}
-	return 1;
-}
-
-/* The ${Name} and ${Name.Attr} of a Sub string; vars are its own names. */
-static void
-sub_refs(struct split *s, const char *str, const cJSON *vars)
-{
-	const char *p = str, *end, *attr;
-	size_t idlen, attrlen;
-
-	while ((p = strstr(p, "${")) != NULL) {
-		p += 2;
-		if (*p == '!' || (end = strchr(p, '}')) == NULL)
+	for (i = 0; i < n; i++) {
+		if (x[i].kind == MXREF_ORDER ||
+		    (t = split_target(s, x[i].target)) == SPLIT_NONE)
+			continue; /* an order only; a name of no stack */
+		s->refs = xgrow(s->refs, &s->caprefs, s->nrefs + 1,
+		    sizeof(*s->refs));
+		r = &s->refs[s->nrefs++];
+		r->target = t;
+		r->node = x[i].node;
+		r->kind = x[i].kind;
+		r->key = SPLIT_NONE;
+		r->attr = NULL;
+		if (x[i].kind == MXREF_DEPENDS)
 			continue;
-		if (split_sub_name(p, end, vars, &idlen, &attr, &attrlen))
-			ref_add(s, p, idlen, attr, attrlen, 0);
-		p = end + 1;
+		r->key = split_key(s, t, x[i].attr, x[i].attrlen, make);
+		r->attr = r->key != SPLIT_NONE ? s->keys[r->key].attr : "";
 	}
-}
-
-static void
-walk_refs(struct split *s, const cJSON *v)
-{
-	const cJSON *it, *a0, *a1;
-	const char *dot;
-
-	if (MJ_INTRINSIC(v)) {
-		it = v->child;
-		if (strcmp(it->string, "Ref") == 0 && cJSON_IsString(it)) {
-			ref_add(s, it->valuestring, strlen(it->valuestring), "", 0, 0);
-			return;
-		}
-		if (strcmp(it->string, "Fn::GetAtt") == 0) {
-			if (cJSON_IsString(it) &&
-			    (dot = strchr(it->valuestring, '.')) != NULL) {
-				ref_add(s, it->valuestring,
-				    (size_t)(dot - it->valuestring), dot + 1,
-				    strlen(dot + 1), 0);
-				return;
-			}
-			a0 = cJSON_IsArray(it) ? it->child : NULL;
-			a1 = a0 != NULL ? a0->next : NULL;
-			if (a0 != NULL && cJSON_IsString(a0) && a1 != NULL &&
-			    cJSON_IsString(a1)) {
-				ref_add(s, a0->valuestring, strlen(a0->valuestring),
-				    a1->valuestring, strlen(a1->valuestring), 0);
-				return;
-			}
-		}
-		if (strcmp(it->string, "Fn::Sub") == 0) {
-			if (cJSON_IsString(it)) {
-				sub_refs(s, it->valuestring, NULL);
-				return;
-			}
-			a0 = cJSON_IsArray(it) ? it->child : NULL;
-			if (a0 != NULL && cJSON_IsString(a0)) {
-				sub_refs(s, a0->valuestring, a0->next);
-				if (a0->next != NULL)
-					walk_refs(s, a0->next);
-				return;
-			}
-		}
-	}
-	if (IS_TYPE(v, cJSON_Object) || IS_TYPE(v, cJSON_Array))
-		for (it = v->child; it != NULL; it = it->next)
-			walk_refs(s, it);
 }
 
 /* Every reference of every resource, and the keys grouped by target. */
 static void
 collect_refs(struct split *s)
 {
-	struct sres *r;
-	const cJSON *it, *d;
-	size_t i, k, *fill;
+	struct mxrefs *x = &s->c->xrefs;
+	size_t i, k, *fill, n0;
 
 	for (i = 0; i < s->nres; i++) {
-		r = &s->res[i];
-		r->ref0 = s->nrefs;
-		cJSON_ArrayForEach(it, r->item) {
-			if (strcmp(it->string, "DependsOn") == 0) {
-				if (cJSON_IsString(it))
-					ref_add(s, it->valuestring,
-					    strlen(it->valuestring), NULL, 0, 1);
-				cJSON_ArrayForEach(d, it)
-					if (cJSON_IsString(d))
-						ref_add(s, d->valuestring,
-						    strlen(d->valuestring), NULL, 0, 1);
-			} else if (strcmp(it->string, "Condition") != 0)
-				walk_refs(s, it);
-		}
-		r->nref = s->nrefs - r->ref0;
+		s->res[i].ref0 = s->nrefs;
+		split_refs_add(s, x->v + x->first[i], x->first[i + 1] - x->first[i], 1);
+		s->res[i].nref = s->nrefs - s->res[i].ref0;
 	}
 	/* the keys the root's outputs and the conditions use */
+	n0 = x->n;
 	if (s->outputs != NULL)
-		walk_refs(s, s->outputs);
+		mxref_value(s->c, x, s->outputs, 0);
+	s->out0 = s->nrefs;
+	split_refs_add(s, x->v + n0, x->n - n0, 1);
+	s->out1 = s->nrefs;
+	n0 = x->n;
 	if (s->conditions != NULL)
-		walk_refs(s, s->conditions);
+		mxref_value(s->c, x, s->conditions, 0);
+	split_refs_add(s, x->v + n0, x->n - n0, 1);
 	/* keys by target: counted, then filled */
 	for (k = 0; k < s->nkeys; k++)
 		if (s->keys[k].target < s->nres)
@@ -236,10 +205,14 @@ collect_refs(struct split *s)
 static void
 own(struct split *s, const char *base, const char *suffix, size_t fi)
 {
-	char *id = mstr(base, suffix, NULL);
-	size_t i = split_lookup(s, id);
+	char id[MARSHAL_LOGICAL_ID_MAX + 1];
+	size_t n = strlen(base), m = strlen(suffix), i;
 
-	free(id);
+	if (n + m > MARSHAL_LOGICAL_ID_MAX)
+		return;
+	memcpy(id, base, n);
+	memcpy(id + n, suffix, m + 1);
+	i = split_lookup(s, id, n + m);
 	if (i < s->nres && !s->res[i].raw && s->res[i].owner == SPLIT_NONE)
 		s->res[i].owner = fi;
 }
@@ -255,21 +228,19 @@ own_generated(struct split *s)
 		"Rule", "Permission", "Mapping", "Subscription", "Filter",
 	};
 	const struct manifest_function *f;
-	char n[32], *suffix;
+	char suffix[64];
 	size_t fi, i, e;
 
 	for (fi = 0; fi < s->m->nfunctions; fi++) {
 		f = &s->m->functions[fi];
 		for (i = 0; i < NELEM(fixed); i++)
 			own(s, f->id, fixed[i], fi);
-		for (e = 0; e < f->nevents; e++) {
-			snprintf(n, sizeof(n), "Event%zu", e + 1);
+		for (e = 0; e < f->nevents; e++)
 			for (i = 0; i < NELEM(per_event); i++) {
-				suffix = mstr(n, per_event[i], NULL);
+				snprintf(suffix, sizeof(suffix), "Event%zu%s", e + 1,
+				    per_event[i]);
 				own(s, f->id, suffix, fi);
-				free(suffix);
 			}
-		}
 	}
 }
 
@@ -284,9 +255,8 @@ sole_owner(const struct split *s, const struct sres *r, int functions_only)
 		t = s->refs[j].target;
 		if (t >= s->nres || s->res[t].owner == SPLIT_NONE)
 			continue;
-		if (functions_only && strcmp(cJSON_GetStringValue(
-		    cJSON_GetObjectItemCaseSensitive(s->res[t].item, "Type")),
-		    "AWS::Lambda::Function") != 0)
+		if (functions_only && (s->res[t].type == NULL ||
+		    strcmp(s->res[t].type, "AWS::Lambda::Function") != 0))
 			continue;
 		if (o != SPLIT_NONE && o != s->res[t].owner)
 			return SPLIT_NONE - 1;
@@ -309,8 +279,7 @@ own_adopted(struct split *s)
 	const char *type;
 
 	for (i = 0; i < s->nres; i++) {
-		type = cJSON_GetStringValue(
-		    cJSON_GetObjectItemCaseSensitive(s->res[i].item, "Type"));
+		type = s->res[i].type;
 		if (!s->res[i].raw && s->res[i].owner == SPLIT_NONE &&
 		    type != NULL && strcmp(type, "AWS::ApiGateway::Method") == 0 &&
 		    (o = sole_owner(s, &s->res[i], 1)) < SPLIT_NONE - 1)
@@ -335,8 +304,7 @@ own_adopted(struct split *s)
 		for (i = 0; i < s->nres; i++) {
 			/* API paths only: a shared role used by one function
 			 * would move each time a second one starts using it */
-			type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-			    s->res[i].item, "Type"));
+			type = s->res[i].type;
 			if (s->res[i].raw || s->res[i].owner != SPLIT_NONE ||
 			    by[i] >= SPLIT_NONE - 1 || type == NULL ||
 			    strcmp(type, "AWS::ApiGateway::Resource") != 0)
@@ -700,35 +668,49 @@ place(struct split *s)
 
 /* ---- the driver ---- */
 
+/* The printed lengths of resources [k * LENGTHS_PER_JOB, ...): a job of
+ * parallel_for (each entry's walk writes its own nodes only). */
+#define LENGTHS_PER_JOB 256
+
+static void
+measure_some(void *arg, size_t k)
+{
+	struct split *s = arg;
+	size_t i;
+
+	for (i = k * LENGTHS_PER_JOB; i < s->nres && i < (k + 1) * LENGTHS_PER_JOB;
+	    i++)
+		s->res[i].len = marshal_entry_length(s->res[i].item);
+}
 
 static void
 split_index(struct split *s)
 {
 	const struct node *raw = s->m->resources;
+	const struct mxrefs *x = &s->c->xrefs;
+	const struct mid_entry *e;
 	cJSON *it;
-	size_t i;
+	size_t i, j;
 
-	cJSON_ArrayForEach(it, s->resources)
-		s->nres++;
+	s->nres = x->nres;
+	s->nids = s->c->ids.n;
 	s->res = xcalloc(s->nres + 1, sizeof(*s->res));
-	i = 0;
-	cJSON_ArrayForEach(it, s->resources) {
-		s->res[i].item = it;
+	for (i = 0; i < s->nres; i++) {
+		s->res[i].item = x->res[i];
+		s->res[i].type = cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(x->res[i], "Type"));
 		s->res[i].owner = SPLIT_NONE;
 		s->res[i].leaf = SPLIT_NONE;
-		s->res[i].len = marshal_entry_length(it);
-		mid_table_put(&s->names, it->string, (struct loc){0}, NULL, NULL);
-		i++;
 	}
+	parallel_for((s->nres + LENGTHS_PER_JOB - 1) / LENGTHS_PER_JOB,
+	    measure_some, s);
+	s->is_param = xcalloc(s->nids + 1, 1);
 	cJSON_ArrayForEach(it, s->parameters)
-		mid_table_put(&s->names, it->string, (struct loc){0}, NULL, NULL);
-	/* the root's, in a child too: discovery and log group names */
-	mid_table_put(&s->names, "AWS::StackName", (struct loc){0}, NULL, NULL);
-	mid_table_put(&s->names, "AWS::StackId", (struct loc){0}, NULL, NULL);
-	s->nnames = s->names.n;
+		if ((e = mid_table_get(&s->c->ids, it->string)) != NULL)
+			s->is_param[e - s->c->ids.v] = 1;
 	for (i = 0; raw != NULL && raw->kind == NODE_MAP && i < raw->n; i++) {
-		size_t j = split_lookup(s, raw->pairs[i].key->str);
-
+		j = split_lookup(s, raw->pairs[i].key->str,
+		    strlen(raw->pairs[i].key->str));
 		if (j < s->nres)
 			s->res[j].raw = 1;
 	}
@@ -740,15 +722,15 @@ split_free_state(struct split *s)
 	size_t i;
 
 	for (i = 0; i < s->nleaves; i++) {
-		mid_table_free(&s->leaves[i].names);
+		mid_table_free(&s->leaves[i].paramnames);
 		mid_table_free(&s->leaves[i].outnames);
 	}
 	free(s->leaves);
-	mid_table_free(&s->names);
-	mid_table_free(&s->keyids);
 	free(s->res);
+	free(s->is_param);
 	free(s->refs);
 	free(s->keys);
+	free(s->keyslots);
 	free(s->in);
 	free(s->hash);
 	free(s->pos);
@@ -761,33 +743,40 @@ split_free_state(struct split *s)
 	buf_free(&s->note);
 }
 
-int
-marshal_split(const struct manifest *m, struct arena *a, cJSON *tpl,
-    struct diags *d, struct marshal_split *out)
+/* The length of the unsplit template, from its entries' (its Resources
+ * printed one entry per line: each entry's line, a newline and a comma
+ * but the last, the braces and the closing line's indentation). */
+static size_t
+unsplit_length(struct split *s)
 {
+	size_t i, len = 0;
+
+	for (i = 0; i < s->nres; i++)
+		len += s->res[i].len + 2;
+	return marshal_length_given(s->tpl, s->resources, len + 4);
+}
+
+int
+marshal_split_template(struct mctx *c, cJSON *tpl, struct marshal_split *out)
+{
+	const struct manifest *m = c->m;
 	struct split s;
-	cJSON *it;
-	size_t nres = 0, len;
-	int errors;
+	size_t nres = c->xrefs.nres, len = 0;
+	int errors, over;
 
 	memset(out, 0, sizeof(*out));
-	if (m->nfunctions == 0)
+	if (m->nfunctions == 0 || c->xrefs.first == NULL)
 		return 0;
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(tpl, "Resources"))
-		nres++;
-	len = marshal_length(tpl);
-	if (nres <= m->split_max_resources && nres <= MARSHAL_RESOURCES_MAX &&
-	    len <= MARSHAL_TEMPLATE_S3_MAX)
+	/* Past the resource limits the length is counted from the entries,
+	 * which the split measures anyway. */
+	over = nres > m->split_max_resources || nres > MARSHAL_RESOURCES_MAX;
+	if (!over && (len = marshal_length(tpl)) <= MARSHAL_TEMPLATE_S3_MAX)
 		return 0;
 	memset(&s, 0, sizeof(s));
-	buf_printf(&s.note, "the template has %zu resources (CloudFormation "
-	    "allows %u, nested_stacks.max_resources %zu) and %zu bytes (allows "
-	    "%u): ", nres, MARSHAL_RESOURCES_MAX, m->split_max_resources, len,
-	    MARSHAL_TEMPLATE_S3_MAX);
-	marshal_type_counts(tpl, &s.note);
+	s.c = c;
 	s.m = m;
-	s.a = a;
-	s.d = d;
+	s.a = c->a;
+	s.d = c->d;
 	s.tpl = tpl;
 	s.max_resources = m->split_max_resources < MARSHAL_RESOURCES_MAX ?
 	    m->split_max_resources : MARSHAL_RESOURCES_MAX;
@@ -797,6 +786,13 @@ marshal_split(const struct manifest *m, struct arena *a, cJSON *tpl,
 	s.conditions = cJSON_GetObjectItemCaseSensitive(tpl, "Conditions");
 	s.mappings = cJSON_GetObjectItemCaseSensitive(tpl, "Mappings");
 	split_index(&s);
+	if (over)
+		len = unsplit_length(&s);
+	buf_printf(&s.note, "the template has %zu resources (CloudFormation "
+	    "allows %u, nested_stacks.max_resources %zu) and %zu bytes (allows "
+	    "%u): ", nres, MARSHAL_RESOURCES_MAX, m->split_max_resources, len,
+	    MARSHAL_TEMPLATE_S3_MAX);
+	marshal_type_counts(tpl, &s.note);
 	collect_refs(&s);
 	own_generated(&s);
 	own_adopted(&s);

@@ -16,17 +16,21 @@
 
 #define SPLIT_NONE ((size_t)-1)
 
-/* One reference a resource makes: Ref, GetAtt, ${} of Sub, DependsOn. */
+/* One reference a resource makes (from marshal_xref.c's list). */
 struct sref {
-	size_t target;    /* index in the names table */
+	size_t target;    /* see split_target */
 	const char *attr; /* "" for Ref, the attribute for GetAtt; NULL: DependsOn */
 	size_t key;       /* the value's key (SPLIT_NONE for DependsOn) */
+	cJSON *node;      /* the intrinsic's object (NULL for DependsOn) */
+	int kind;         /* enum mxref_kind */
 };
 
 /* One distinct value referred to: (target, attribute). */
 struct skey {
 	size_t target;
 	const char *attr;
+	size_t attrlen;
+	uint64_t hash;
 	const char *out;   /* its output's name in the target's child, or NULL */
 	const char *param; /* its parameter's name in the child being wired */
 	size_t stamp;      /* the child param was made for */
@@ -37,6 +41,7 @@ struct skey {
 /* One resource of the unsplit template. */
 struct sres {
 	cJSON *item;
+	const char *type;
 	int raw;        /* the manifest's own resources: entry */
 	size_t owner;   /* the function it goes with, or SPLIT_NONE (root) */
 	size_t leaf;    /* its child, or SPLIT_NONE (root) */
@@ -54,25 +59,34 @@ struct sleaf {
 	cJSON *tpl, *params, *resources, *outputs, *conditions, *mappings;
 	cJSON *stack;   /* its AWS::CloudFormation::Stack in the root */
 	cJSON *stack_params, *stack_deps;
-	struct mid_table names;    /* its parameters and resources */
-	struct mid_table outnames; /* its outputs */
+	struct mid_table paramnames; /* its parameters */
+	struct mid_table outnames;   /* its outputs */
 };
 
+/*
+ * A target is a resource (its index, below nres), a parameter of the
+ * root (nres + its index in c->ids) or the pseudo parameter AWS::StackName
+ * (nres + c->ids.n) or AWS::StackId (one more), which the children take
+ * from the root.
+ */
 struct split {
+	struct mctx *c;
 	const struct manifest *m;
 	struct arena *a;
 	struct diags *d;
 	int errors;
 	size_t max_resources;
 	cJSON *tpl, *resources, *parameters, *outputs, *conditions, *mappings;
-	struct mid_table names; /* resources [0, nres), then parameters */
-	size_t nres, nnames;
+	size_t nres, nids;
 	struct sres *res;
+	unsigned char *is_param; /* per c->ids entry */
 	struct sref *refs;
 	size_t nrefs, caprefs;
+	size_t out0, out1;     /* the root outputs' references */
 	struct skey *keys;
 	size_t nkeys, capkeys;
-	struct mid_table keyids;
+	uint32_t *keyslots;    /* 1 + a key's index, by its hash; 0: empty */
+	size_t nkeyslots;
 	size_t *in;            /* key indexes grouped by target resource */
 	uint64_t *hash;        /* per function */
 	size_t *pos;           /* per function: place in order, or SPLIT_NONE */
@@ -85,17 +99,19 @@ struct split {
 	struct buf note; /* the unsplit template's counts, for N-TEMPLATE-SPLIT */
 };
 
-/* The names table's index of id, or SPLIT_NONE. */
-size_t split_lookup(const struct split *s, const char *id);
-/*
- * The name in "${...}" of a Sub string, from p to end: 0 when vars (the
- * Sub's own variables, or NULL) defines it; else 1, with the ID's length
- * and the attribute after its first dot ("" without one).
- */
-int split_sub_name(const char *p, const char *end, const cJSON *vars,
-    size_t *idlen, const char **attr, size_t *attrlen);
+/* The target named id (idlen bytes), or SPLIT_NONE. */
+size_t split_lookup(const struct split *s, const char *id, size_t idlen);
+/* A target's logical ID. */
+const char *split_target_id(const struct split *s, size_t t);
+/* The key of (target, attr), made when make is set; else SPLIT_NONE when
+ * nothing names it. */
+size_t split_key(struct split *s, size_t target, const char *attr,
+    size_t attrlen, int make);
 /* The leaf of target (a resource or a parameter: SPLIT_NONE). */
 size_t split_leaf_of(const struct split *s, size_t target);
+/* Appends the references x[0, n) to s->refs, with their keys (made when
+ * make is set). */
+void split_refs_add(struct split *s, const struct mxref *x, size_t n, int make);
 
 /* Builds the children's templates and rewires the root (wire.c). */
 void split_wire(struct split *s);

@@ -634,8 +634,7 @@ describe_html(const struct manifest *m, struct diags *d, struct buf *out)
 	cJSON *tpl = NULL;
 	int errors;
 
-	if ((errors = marshal_template(m, &a, d, &tpl)) > 0 ||
-	    (errors = marshal_split(m, &a, tpl, d, &sp)) > 0) {
+	if ((errors = marshal_template(m, &a, d, &tpl, &sp)) > 0) {
 		marshal_split_free(&sp);
 		arena_free_all(&a);
 		return errors;

@@ -116,15 +116,15 @@ goal_has_check(enum pipeline_goal g)
 /*
  * The template check: the site's root, the template marshalled from the
  * model in memory, every check marshal makes (references, logical-ID
- * clashes, depends_on and condition cycles) and the quota checks on its
- * printed length. No
- * hook runs and nothing is written; the template is kept in p for the
- * template stage. The code's digest and key are template parameters that
+ * clashes, depends_on and condition cycles), the split into nested
+ * stacks of a template over a limit, and the quota checks on its printed
+ * length. No hook runs and nothing is written; the template (and its
+ * children) is kept in p for the template stage. The code's digest and key are template parameters that
  * deploy fills in, so nothing here needs the built code.
  */
 static int
 template_check(const struct manifest *m, const struct pipeline_options *o,
-    struct arena *a, struct diags *d, cJSON **tpl)
+    struct arena *a, struct diags *d, cJSON **tpl, struct marshal_split *split)
 {
 	char *dir;
 	int errors = 0;
@@ -140,7 +140,7 @@ template_check(const struct manifest *m, const struct pipeline_options *o,
 		errors = site_check_root(m->site, dir, d);
 		free(dir);
 	}
-	return marshal_template(m, a, d, tpl) + errors;
+	return marshal_template(m, a, d, tpl, split) + errors;
 }
 
 static enum pipeline_status
@@ -149,9 +149,8 @@ pipeline_template_check(struct pipeline *p, const struct pipeline_options *o,
 {
 	const struct manifest *m = p->manifest;
 
-	if (template_check(m, o, &p->template_arena, d, &p->template) > 0)
-		return PIPELINE_MARSHAL;
-	if (marshal_split(m, &p->template_arena, p->template, d, &p->split) > 0)
+	if (template_check(m, o, &p->template_arena, d, &p->template,
+	    &p->split) > 0)
 		return PIPELINE_MARSHAL;
 	/* The size check only warns: a goal that writes the template checks
 	 * the bytes it wrote (pipeline_template) instead of printing twice. */
@@ -314,7 +313,7 @@ pipeline_check(struct pipeline *p, const struct pipeline_options *o,
 	}
 	if (m != NULL) {
 		manifest_drop_unresolved(m, errors ? &later : d);
-		template_check(m, o, &a, &later, &tpl);
+		template_check(m, o, &a, &later, &tpl, NULL);
 		arena_free_all(&a);
 		manifest_free(m);
 	}
