@@ -615,7 +615,9 @@ marshal_type_counts(const cJSON *tpl, struct buf *b)
 		if (type == NULL)
 			type = "?";
 		nres++;
-		for (i = 0; i < ntc && strcmp(tc[i].type, type) != 0; i++)
+		/* the generated types are literals: the same pointer */
+		for (i = 0; i < ntc && tc[i].type != type &&
+		    strcmp(tc[i].type, type) != 0; i++)
 			;
 		if (i == ntc) {
 			tc = xgrow(tc, &cap, ntc + 1, sizeof(*tc));

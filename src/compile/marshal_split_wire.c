@@ -315,11 +315,14 @@ push_unique(struct split *s, cJSON *arr, const char *name)
 static void
 rewire_depends(struct split *s, cJSON *item, size_t li, size_t *mark)
 {
-	cJSON *dep = cJSON_GetObjectItemCaseSensitive(item, "DependsOn"), *it;
-	cJSON *keep;
+	cJSON *dep, *it, *keep;
 	size_t t, tl, n = 0;
 	const char *name;
 
+	/* every resource is asked: the first letter spares most compares */
+	for (dep = item->child; dep != NULL && (dep->string[0] != 'D' ||
+	    strcmp(dep->string, "DependsOn") != 0); dep = dep->next)
+		;
 	if (dep == NULL)
 		return;
 	keep = jtree_array(s->a);
