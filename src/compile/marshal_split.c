@@ -708,8 +708,13 @@ split_index(struct split *s)
 	s->res = xcalloc(s->nres + 1, sizeof(*s->res));
 	for (i = 0; i < s->nres; i++) {
 		s->res[i].item = x->res[i];
-		s->res[i].type = cJSON_GetStringValue(
-		    cJSON_GetObjectItemCaseSensitive(x->res[i], "Type"));
+		for (it = x->res[i]->child; it != NULL; it = it->next)
+			if (strcmp(it->string, "Type") == 0)
+				s->res[i].type = cJSON_GetStringValue(it);
+			else if (strcmp(it->string, "DependsOn") == 0)
+				s->res[i].depends = 1;
+		if (strlen(x->res[i]->string) > MARSHAL_LOGICAL_ID_MAX)
+			s->long_ids = 1;
 		s->res[i].owner = SPLIT_NONE;
 		s->res[i].leaf = SPLIT_NONE;
 	}

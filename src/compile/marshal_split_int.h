@@ -42,6 +42,7 @@ struct skey {
 struct sres {
 	cJSON *item;
 	const char *type;
+	int depends;    /* it has a DependsOn */
 	int raw;        /* the manifest's own resources: entry */
 	size_t owner;   /* the function it goes with, or SPLIT_NONE (root) */
 	size_t leaf;    /* its child, or SPLIT_NONE (root) */
@@ -79,6 +80,7 @@ struct split {
 	cJSON *tpl, *resources, *parameters, *outputs, *conditions, *mappings;
 	size_t nres, nids;
 	struct sres *res;
+	int long_ids;          /* a resource's ID is over MARSHAL_LOGICAL_ID_MAX */
 	unsigned char *is_param; /* per c->ids entry */
 	struct sref *refs;
 	size_t nrefs, caprefs;

@@ -315,14 +315,11 @@ push_unique(struct split *s, cJSON *arr, const char *name)
 static void
 rewire_depends(struct split *s, cJSON *item, size_t li, size_t *mark)
 {
-	cJSON *dep, *it, *keep;
+	cJSON *dep = cJSON_GetObjectItemCaseSensitive(item, "DependsOn"), *it;
+	cJSON *keep;
 	size_t t, tl, n = 0;
 	const char *name;
 
-	/* every resource is asked: the first letter spares most compares */
-	for (dep = item->child; dep != NULL && (dep->string[0] != 'D' ||
-	    strcmp(dep->string, "DependsOn") != 0); dep = dep->next)
-		;
 	if (dep == NULL)
 		return;
 	keep = jtree_array(s->a);
@@ -620,7 +617,8 @@ split_wire(struct split *s)
 
 		for (j = first[i]; j < first[i + 1]; j++) {
 			r = &s->res[by_leaf[j]];
-			rewire_depends(s, r->item, i, mark);
+			if (r->depends)
+				rewire_depends(s, r->item, i, mark);
 			rewire_refs(s, r->ref0, r->ref0 + r->nref, i);
 		}
 		if (named)
@@ -632,7 +630,8 @@ split_wire(struct split *s)
 		r = &s->res[by_leaf[j]];
 		s->gen++;
 		mark_valued(s, by_leaf[j], mark);
-		rewire_depends(s, r->item, SPLIT_NONE, mark);
+		if (r->depends)
+			rewire_depends(s, r->item, SPLIT_NONE, mark);
 		rewire_refs(s, r->ref0, r->ref0 + r->nref, SPLIT_NONE);
 	}
 	free(by_leaf);
@@ -669,11 +668,13 @@ count(const cJSON *section)
 	return n;
 }
 
-/* A warning for each limit tpl (len bytes; name for the message) is over
- * (max_resources 0: the root, whose size marshal_check_size checks). */
+/* A warning for each limit tpl (nres resources, len bytes; name for the
+ * message) is over (max_resources 0: the root, whose size
+ * marshal_check_size checks); its resources' IDs are looked at only when
+ * resource_ids is set (split_index found one too long). */
 static int
-check_limits(struct split *s, const cJSON *tpl, size_t len, const char *name,
-    size_t max_resources)
+check_limits(struct split *s, const cJSON *tpl, size_t nres, size_t len,
+    const char *name, size_t max_resources, int resource_ids)
 {
 	static const struct {
 		const char *section;
@@ -687,13 +688,12 @@ check_limits(struct split *s, const cJSON *tpl, size_t len, const char *name,
 	size_t i, n;
 	int errors = 0;
 
-	n = count(cJSON_GetObjectItemCaseSensitive(tpl, "Resources"));
 	/* the root's resources and bytes: marshal_check_size, once written */
-	if (max_resources > 0 && (n > max_resources ||
+	if (max_resources > 0 && (nres > max_resources ||
 	    len > MARSHAL_TEMPLATE_S3_MAX)) {
 		diag_add(s->d, DIAG_MARSHAL_SPLIT_LIMIT, s->m->service_loc, NULL,
 		    "the %s template has %zu resources (at most %zu) and %zu "
-		    "bytes (at most %u)", name, n, max_resources, len,
+		    "bytes (at most %u)", name, nres, max_resources, len,
 		    MARSHAL_TEMPLATE_S3_MAX);
 		errors++;
 	}
@@ -707,8 +707,9 @@ check_limits(struct split *s, const cJSON *tpl, size_t len, const char *name,
 		}
 	}
 	for (i = 0; i < NELEM(lim); i++)
-		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(tpl,
-		    i == 0 ? "Parameters" : i == 1 ? "Resources" : "Outputs"))
+		cJSON_ArrayForEach(it, (i == 1 && !resource_ids ? NULL :
+		    cJSON_GetObjectItemCaseSensitive(tpl,
+		    i == 0 ? "Parameters" : i == 1 ? "Resources" : "Outputs")))
 			if (strlen(it->string) > MARSHAL_LOGICAL_ID_MAX) {
 				diag_add(s->d, DIAG_MARSHAL_SPLIT_LIMIT,
 				    s->m->service_loc, NULL, "the %s template has "
@@ -734,7 +735,7 @@ child_out(struct split *s, struct sleaf *l, struct marshal_child *c)
 	c->text.data = xmalloc(c->text.cap);
 	marshal_print(l->tpl, &c->text);
 	digest_sha256_hex(c->text.data, c->text.len, c->sha256);
-	c->nresources = count(l->resources);
+	c->nresources = s->cum_res[l->hi] - s->cum_res[l->lo];
 	c->nfunctions = l->hi - l->lo;
 	c->functions = xcalloc(c->nfunctions + 1, sizeof(*c->functions));
 	for (p = l->lo; p < l->hi; p++)
@@ -776,8 +777,9 @@ split_finish(struct split *s, struct marshal_split *out)
 	if(getenv("PH"))fprintf(stderr,"children %.0f\n",us()-t0);
 	for (i = 0; i < s->nleaves; i++) {
 		c = &out->v[i];
-		check_limits(s, s->leaves[i].tpl, c->text.len, c->id,
-		    c->nfunctions > 1 ? s->max_resources : MARSHAL_RESOURCES_MAX);
+		check_limits(s, s->leaves[i].tpl, c->nresources, c->text.len, c->id,
+		    c->nfunctions > 1 ? s->max_resources : MARSHAL_RESOURCES_MAX,
+		    s->long_ids);
 		if (c->nresources > largest)
 			largest = c->nresources;
 		if (c->text.len > largest_len)
@@ -791,7 +793,7 @@ split_finish(struct split *s, struct marshal_split *out)
 		jtree_add_lit(props->child->prev, "Fn::Sub", jtree_string(s->a, url));
 		free(url);
 	}
-	check_limits(s, s->tpl, 0, "root", 0);
+	check_limits(s, s->tpl, count(s->resources), 0, "root", 0, 1);
 	diag_add(s->d, DIAG_MARSHAL_SPLIT, s->m->service_loc, NULL,
 	    "%s; split into the root (%zu resources) and %zu nested stacks "
 	    "(the largest: %zu resources, %zu bytes)", s->note.data,
