@@ -100,9 +100,13 @@ enum mxref_kind {
 
 struct mxref {
 	cJSON *node;      /* the intrinsic's object; NULL for DependsOn */
-	const char *attr; /* attrlen bytes ("" for Ref, ${id}); NULL: DependsOn */
+	const char *name; /* the logical ID named, where the template has it */
+	const char *attr; /* attrlen bytes: GetAtt's attribute, a Sub's after
+	                   * the dot (else its "}"); "" for Ref; NULL: DependsOn */
+	size_t target;    /* its index in c->ids, or MXREF_STACK_*; the split
+	                   * renumbers them (marshal_split_int.h) */
+	size_t key;       /* the split's key of (target, attr) */
 	uint32_t attrlen;
-	uint32_t target;  /* its index in c->ids, or MXREF_STACK_* */
 	unsigned char kind;
 	unsigned char props; /* under the resource's Properties */
 };
@@ -371,7 +375,7 @@ void mxref_resource(struct mctx *c, struct mxrefs *r, cJSON *res);
 /*
  * The name in "${...}" of a Sub string, from p to end: 0 when vars (the
  * Sub's own variables, or NULL) defines it; else 1, with the ID's length
- * and the attribute after its first dot ("" without one).
+ * and the attribute after its first dot (without one: end, length 0).
  */
 int mxref_sub_name(const char *p, const char *end, const cJSON *vars,
     size_t *idlen, const char **attr, size_t *attrlen);

@@ -136,28 +136,20 @@ split_key(struct split *s, size_t target, const char *attr, size_t attrlen,
 }
 
 void
-split_refs_add(struct split *s, const struct mxref *x, size_t n, int make)
+split_refs_convert(struct split *s, size_t j0, size_t j1, int make)
 {
-	struct sref *r;
-	size_t i, t;
+	struct mxref *x;
+	size_t j;
 
-	for (i = 0; i < n; i++) {
-		if (x[i].kind == MXREF_ORDER ||
-		    (t = split_target(s, x[i].target)) == SPLIT_NONE)
-			continue; /* an order only; a name of no stack */
-		s->refs = xgrow(s->refs, &s->caprefs, s->nrefs + 1,
-		    sizeof(*s->refs));
-		r = &s->refs[s->nrefs++];
-		r->target = t;
-		r->node = x[i].node;
-		r->kind = x[i].kind;
-		r->key = SPLIT_NONE;
-		r->attr = NULL;
-		if (x[i].kind == MXREF_DEPENDS)
-			continue;
-		r->key = split_key(s, t, x[i].attr, x[i].attrlen, make);
-		r->attr = r->key != SPLIT_NONE ? s->keys[r->key].attr : "";
+	for (j = j0; j < j1; j++) {
+		x = &s->c->xrefs.v[j];
+		x->target = x->kind == MXREF_ORDER ? SPLIT_NONE :
+		    split_target(s, (uint32_t)x->target);
+		x->key = SPLIT_NONE;
+		if (x->target != SPLIT_NONE && x->kind != MXREF_DEPENDS)
+			x->key = split_key(s, x->target, x->attr, x->attrlen, make);
 	}
+	s->refs = s->c->xrefs.v;
 }
 
 /* Every reference of every resource, and the keys grouped by target. */
@@ -168,21 +160,19 @@ collect_refs(struct split *s)
 	size_t i, k, *fill, n0;
 
 	for (i = 0; i < s->nres; i++) {
-		s->res[i].ref0 = s->nrefs;
-		split_refs_add(s, x->v + x->first[i], x->first[i + 1] - x->first[i], 1);
-		s->res[i].nref = s->nrefs - s->res[i].ref0;
+		s->res[i].ref0 = x->first[i];
+		s->res[i].nref = x->first[i + 1] - x->first[i];
 	}
 	/* the keys the root's outputs and the conditions use */
 	n0 = x->n;
 	if (s->outputs != NULL)
 		mxref_value(s->c, x, s->outputs, 0);
-	s->out0 = s->nrefs;
-	split_refs_add(s, x->v + n0, x->n - n0, 1);
-	s->out1 = s->nrefs;
-	n0 = x->n;
+	s->out0 = n0;
+	s->out1 = x->n;
 	if (s->conditions != NULL)
 		mxref_value(s->c, x, s->conditions, 0);
-	split_refs_add(s, x->v + n0, x->n - n0, 1);
+	split_refs_convert(s, 0, x->n, 1);
+	s->nrefs = x->n;
 	/* keys by target: counted, then filled */
 	for (k = 0; k < s->nkeys; k++)
 		if (s->keys[k].target < s->nres)
@@ -744,7 +734,6 @@ split_free_state(struct split *s)
 	free(s->leaves);
 	free(s->res);
 	free(s->is_param);
-	free(s->refs);
 	free(s->keys);
 	free(s->keyslots);
 	free(s->in);

@@ -16,15 +16,6 @@
 
 #define SPLIT_NONE ((size_t)-1)
 
-/* One reference a resource makes (from marshal_xref.c's list). */
-struct sref {
-	size_t target;    /* see split_target */
-	const char *attr; /* "" for Ref, the attribute for GetAtt; NULL: DependsOn */
-	size_t key;       /* the value's key (SPLIT_NONE for DependsOn) */
-	cJSON *node;      /* the intrinsic's object (NULL for DependsOn) */
-	int kind;         /* enum mxref_kind */
-};
-
 /* One distinct value referred to: (target, attribute). */
 struct skey {
 	size_t target;
@@ -65,10 +56,12 @@ struct sleaf {
 };
 
 /*
- * A target is a resource (its index, below nres), a parameter of the
- * root (nres + its index in c->ids) or the pseudo parameter AWS::StackName
- * (nres + c->ids.n) or AWS::StackId (one more), which the children take
- * from the root.
+ * The references are marshal_xref.c's list (refs is c->xrefs.v), their
+ * targets renumbered: a resource (its index, below nres), a parameter of
+ * the root (nres + its index in c->ids) or the pseudo parameter
+ * AWS::StackName (nres + c->ids.n) or AWS::StackId (one more), which the
+ * children take from the root; SPLIT_NONE for a name of neither, and for a
+ * GetAtt of a computed attribute (an order only: the split leaves it be).
  */
 struct split {
 	struct mctx *c;
@@ -82,8 +75,8 @@ struct split {
 	struct sres *res;
 	int long_ids;          /* a resource's ID is over MARSHAL_LOGICAL_ID_MAX */
 	unsigned char *is_param; /* per c->ids entry */
-	struct sref *refs;
-	size_t nrefs, caprefs;
+	struct mxref *refs;    /* c->xrefs.v, again after it grows */
+	size_t nrefs;
 	size_t out0, out1;     /* the root outputs' references */
 	struct skey *keys;
 	size_t nkeys, capkeys;
@@ -111,9 +104,9 @@ size_t split_key(struct split *s, size_t target, const char *attr,
     size_t attrlen, int make);
 /* The leaf of target (a resource or a parameter: SPLIT_NONE). */
 size_t split_leaf_of(const struct split *s, size_t target);
-/* Appends the references x[0, n) to s->refs, with their keys (made when
- * make is set). */
-void split_refs_add(struct split *s, const struct mxref *x, size_t n, int make);
+/* Renumbers the targets of the references c->xrefs.v[j0, j1) and gives
+ * them their keys (made when make is set). */
+void split_refs_convert(struct split *s, size_t j0, size_t j1, int make);
 
 /* Builds the children's templates and rewires the root (wire.c). */
 void split_wire(struct split *s);

@@ -158,16 +158,6 @@ key_param(struct split *s, size_t li, size_t k)
 	return key->param;
 }
 
-/* The key of (id, attr), or SPLIT_NONE when nothing names it. */
-static size_t
-key_of(struct split *s, const char *id, size_t idlen, const char *attr,
-    size_t attrlen)
-{
-	size_t t = split_lookup(s, id, idlen);
-
-	return t != SPLIT_NONE ? split_key(s, t, attr, attrlen, 0) : SPLIT_NONE;
-}
-
 /* Whether key k is elsewhere than stack li (SPLIT_NONE: the root). */
 static int
 key_elsewhere(const struct split *s, size_t k, size_t li)
@@ -193,31 +183,31 @@ key_value(struct split *s, size_t k, size_t li)
 	return o;
 }
 
+/*
+ * The Sub string str with the names of refs[j0, j1) (its references, in
+ * order) that are elsewhere than stack li replaced: by a parameter's name
+ * in a child, by "Child.Outputs.X" in the root.
+ */
 static const char *
-sub_rewrite(struct split *s, const char *str, const cJSON *vars, size_t li)
+sub_rewrite(struct split *s, const char *str, size_t j0, size_t j1, size_t li)
 {
+	const struct mxref *x;
 	struct buf b = {0};
-	const char *p = str, *q, *end, *attr;
-	char *out;
-	size_t k, idlen, attrlen;
+	const char *p = str, *out;
+	size_t j;
 
-	while ((q = strstr(p, "${")) != NULL) {
-		buf_append(&b, p, (size_t)(q - p) + 2);
-		p = q + 2;
-		if (*p == '!' || (end = strchr(p, '}')) == NULL)
+	for (j = j0; j < j1; j++) {
+		x = &s->refs[j];
+		if (x->key == SPLIT_NONE || !key_elsewhere(s, x->key, li))
 			continue;
-		k = mxref_sub_name(p, end, vars, &idlen, &attr, &attrlen) ?
-		    key_of(s, p, idlen, attr, attrlen) : SPLIT_NONE;
-		if (k != SPLIT_NONE && key_elsewhere(s, k, li)) {
-			if (li != SPLIT_NONE)
-				buf_puts(&b, key_param(s, li, k));
-			else
-				buf_printf(&b, "%s.Outputs.%s", s->leaves[
-				    s->res[s->keys[k].target].leaf].id,
-				    key_output(s, k));
-		} else
-			buf_append(&b, p, (size_t)(end - p));
-		p = end;
+		buf_append(&b, p, (size_t)(x->name - p));
+		if (li != SPLIT_NONE)
+			buf_puts(&b, key_param(s, li, x->key));
+		else
+			buf_printf(&b, "%s.Outputs.%s", s->leaves[
+			    s->res[s->keys[x->key].target].leaf].id,
+			    key_output(s, x->key));
+		p = x->attr + x->attrlen; /* the "}" */
 	}
 	buf_puts(&b, p);
 	out = jtree_strdup(s->a, b.data);
@@ -233,19 +223,19 @@ replace_member(cJSON *v, const char *key, cJSON *value)
 	jtree_add_lit(v, key, value);
 }
 
-/* The Sub of node v, its ${} of what is elsewhere than li rewritten. */
+/* The Sub of node v, whose names are refs[j0, j1), rewritten for li. */
 static void
-sub_node_rewire(struct split *s, cJSON *v, size_t li)
+sub_node_rewire(struct split *s, cJSON *v, size_t j0, size_t j1, size_t li)
 {
 	cJSON *it = v->child, *a0, *a1;
 
 	if (cJSON_IsString(it)) {
 		replace_member(v, "Fn::Sub", jtree_string(s->a,
-		    sub_rewrite(s, it->valuestring, NULL, li)));
+		    sub_rewrite(s, it->valuestring, j0, j1, li)));
 		return;
 	}
 	a0 = it->child;
-	a1 = jtree_string(s->a, sub_rewrite(s, a0->valuestring, a0->next, li));
+	a1 = jtree_string(s->a, sub_rewrite(s, a0->valuestring, j0, j1, li));
 	jtree_replace(it, a0, a1);
 }
 
@@ -254,7 +244,7 @@ sub_node_rewire(struct split *s, cJSON *v, size_t li)
 static void
 rewire_refs(struct split *s, size_t j0, size_t j1, size_t li)
 {
-	const struct sref *r;
+	const struct mxref *r;
 	cJSON *nv;
 	size_t j, e, k;
 
@@ -270,7 +260,7 @@ rewire_refs(struct split *s, size_t j0, size_t j1, size_t li)
 			    !key_elsewhere(s, s->refs[k].key, li)); k++)
 				;
 			if (k < e)
-				sub_node_rewire(s, r->node, li);
+				sub_node_rewire(s, r->node, j, e, li);
 			j = e - 1;
 			continue;
 		}
@@ -287,13 +277,12 @@ static void
 rewire_value(struct split *s, cJSON *v, size_t li)
 {
 	struct mxrefs *x = &s->c->xrefs;
-	size_t n0 = x->n, r0 = s->nrefs;
+	size_t n0 = x->n;
 
 	mxref_value(s->c, x, v, 0);
-	split_refs_add(s, x->v + n0, x->n - n0, 0);
-	rewire_refs(s, r0, s->nrefs, li);
+	split_refs_convert(s, n0, x->n, 0);
+	rewire_refs(s, n0, x->n, li);
 	x->n = n0;
-	s->nrefs = r0;
 }
 
 /* ---- DependsOn ---- */

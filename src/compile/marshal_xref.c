@@ -47,6 +47,7 @@ xref_add(struct mctx *c, struct mxrefs *r, cJSON *node, const char *name,
 	r->v = xgrow(r->v, &r->cap, r->n + 1, sizeof(*r->v));
 	x = &r->v[r->n++];
 	x->node = node;
+	x->name = name;
 	x->attr = attr;
 	x->attrlen = (uint32_t)attrlen;
 	x->target = t;
@@ -73,7 +74,7 @@ mxref_sub_name(const char *p, const char *end, const cJSON *vars,
 		*attrlen = (size_t)(end - dot - 1);
 	} else {
 		*idlen = n;
-		*attr = "";
+		*attr = end; /* where the name ends: no attribute */
 		*attrlen = 0;
 	}
 	return 1;
