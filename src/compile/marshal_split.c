@@ -80,6 +80,7 @@ key_hash(size_t target, const char *attr, size_t attrlen)
 	return h ^ (h >> 29);
 }
 
+/* The keys with an attribute, by hash (the others: by_target). */
 static void
 keys_grow(struct split *s)
 {
@@ -89,6 +90,8 @@ keys_grow(struct split *s)
 	s->keyslots = xcalloc(n, sizeof(*s->keyslots));
 	s->nkeyslots = n;
 	for (i = 0; i < s->nkeys; i++) {
+		if (s->keys[i].attrlen == 0)
+			continue;
 		for (j = s->keys[i].hash & (n - 1); s->keyslots[j] != 0;
 		    j = (j + 1) & (n - 1))
 			;
@@ -96,21 +99,46 @@ keys_grow(struct split *s)
 	}
 }
 
+static size_t
+key_new(struct split *s, size_t target, const char *attr, size_t attrlen,
+    uint64_t h)
+{
+	struct skey *key;
+	char *a;
+
+	s->keys = xgrow(s->keys, &s->capkeys, s->nkeys + 1, sizeof(*s->keys));
+	key = &s->keys[s->nkeys];
+	memset(key, 0, sizeof(*key));
+	key->target = target;
+	a = arena_alloc_bytes(s->a, attrlen + 1);
+	memcpy(a, attr, attrlen);
+	a[attrlen] = '\0';
+	key->attr = a;
+	key->attrlen = attrlen;
+	key->hash = h;
+	key->stamp = SPLIT_NONE;
+	return s->nkeys++;
+}
+
 size_t
 split_key(struct split *s, size_t target, const char *attr, size_t attrlen,
     int make)
 {
-	uint64_t h = key_hash(target, attr, attrlen);
 	const struct skey *k;
-	struct skey *key;
+	uint64_t h;
 	size_t j;
-	char *a;
 
-	if ((s->nkeys + 1) * 2 > s->nkeyslots) {
-		if (!make)
-			return SPLIT_NONE; /* no key: nothing was made yet */
-		keys_grow(s);
+	/* a Ref (most references): one slot per target */
+	if (attrlen == 0) {
+		if (s->ref_key[target] == 0 && make)
+			s->ref_key[target] = key_new(s, target, "", 0, 0) + 1;
+		return s->ref_key[target] - 1; /* SPLIT_NONE when 0 */
 	}
+	if (make && s->nattrkeys * 2 + 2 > s->nkeyslots)
+		keys_grow(s);
+	if (s->nkeyslots == 0)
+		return SPLIT_NONE;
+	h = key_hash(target, attr, attrlen);
 	for (j = h & (s->nkeyslots - 1); s->keyslots[j] != 0;
 	    j = (j + 1) & (s->nkeyslots - 1)) {
 		k = &s->keys[s->keyslots[j] - 1];
@@ -120,19 +148,9 @@ split_key(struct split *s, size_t target, const char *attr, size_t attrlen,
 	}
 	if (!make)
 		return SPLIT_NONE;
-	s->keys = xgrow(s->keys, &s->capkeys, s->nkeys + 1, sizeof(*s->keys));
-	key = &s->keys[s->nkeys];
-	memset(key, 0, sizeof(*key));
-	key->target = target;
-	a = arena_alloc(s->a, attrlen + 1);
-	memcpy(a, attr, attrlen);
-	a[attrlen] = '\0';
-	key->attr = a;
-	key->attrlen = attrlen;
-	key->hash = h;
-	key->stamp = SPLIT_NONE;
-	s->keyslots[j] = (uint32_t)++s->nkeys;
-	return s->nkeys - 1;
+	s->nattrkeys++;
+	s->keyslots[j] = (uint32_t)(key_new(s, target, attr, attrlen, h) + 1);
+	return s->keyslots[j] - 1;
 }
 
 void
@@ -711,6 +729,7 @@ split_index(struct split *s)
 	parallel_for(1 + (s->nres + LENGTHS_PER_JOB - 1) / LENGTHS_PER_JOB,
 	    measure_some, s);
 	s->is_param = xcalloc(s->nids + 1, 1);
+	s->ref_key = xcalloc(s->nres + s->nids + 2, sizeof(*s->ref_key));
 	cJSON_ArrayForEach(it, s->parameters)
 		if ((e = mid_table_get(&s->c->ids, it->string)) != NULL)
 			s->is_param[e - s->c->ids.v] = 1;
@@ -736,6 +755,7 @@ split_free_state(struct split *s)
 	free(s->is_param);
 	free(s->keys);
 	free(s->keyslots);
+	free(s->ref_key);
 	free(s->in);
 	free(s->hash);
 	free(s->pos);

@@ -81,7 +81,8 @@ struct split {
 	struct skey *keys;
 	size_t nkeys, capkeys;
 	uint32_t *keyslots;    /* 1 + a key's index, by its hash; 0: empty */
-	size_t nkeyslots;
+	size_t nkeyslots, nattrkeys; /* the keys with an attribute */
+	size_t *ref_key;       /* per target: 1 + its Ref's key, or 0 */
 	size_t *in;            /* key indexes grouped by target resource */
 	uint64_t *hash;        /* per function */
 	size_t *pos;           /* per function: place in order, or SPLIT_NONE */
