@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/parallel.h"
 #include "front/json.h"
 #include "compile/marshal_int.h"
 
@@ -496,6 +497,43 @@ marshal_depends_check(struct mctx *c)
 
 /* ---- the driver ---- */
 
+/*
+ * The cycle check, and, when the template has more resources than a stack
+ * holds (it will be split), the split's measuring of each entry beside it
+ * on the other CPUs: each measuring job writes only its own entries'
+ * nodes, which the cycle check only reads, and only the cycle check adds
+ * diagnostics.
+ */
+static void
+last_job(void *arg, size_t k)
+{
+	struct mctx *c = arg;
+
+	if (k == 0)
+		marshal_graph_check(c, c->resources);
+	else
+		marshal_measure_job(c, k - 1);
+}
+
+static void
+last_checks(struct mctx *c, int splitting)
+{
+	struct mxrefs *r = &c->xrefs;
+	cJSON *it;
+
+	r->nres = (size_t)cJSON_GetArraySize(c->resources);
+	if (!splitting || !marshal_split_by_count(c->m, r->nres)) {
+		marshal_graph_check(c, c->resources);
+		return;
+	}
+	r->res = xcalloc(r->nres + 1, sizeof(*r->res));
+	r->nres = 0;
+	cJSON_ArrayForEach(it, c->resources)
+		r->res[r->nres++] = it;
+	c->entry_len = xcalloc(r->nres + 1, sizeof(*c->entry_len));
+	parallel_for(1 + marshal_measure_jobs(c), last_job, c);
+}
+
 int
 marshal_template(const struct manifest *m, struct arena *a, struct diags *d,
     cJSON **out, struct marshal_split *split)
@@ -553,7 +591,7 @@ marshal_template(const struct manifest *m, struct arena *a, struct diags *d,
 	mj_object_sort(c.outputs);
 	marshal_vars_apply(&c);
 	if (c.errors == 0) /* a cycle through an error would be noise */
-		marshal_graph_check(&c, c.resources);
+		last_checks(&c, split != NULL);
 
 	tpl = mj_obj(&c);
 	mj_add_lit(&c, tpl, "AWSTemplateFormatVersion", "2010-09-09");
@@ -578,6 +616,7 @@ marshal_template(const struct manifest *m, struct arena *a, struct diags *d,
 	mid_table_free(&c.ids);
 	mid_table_free(&c.output_ids);
 	mxrefs_free(&c.xrefs);
+	free(c.entry_len);
 	free(c.cors_routes);
 	if (c.errors)
 		return c.errors; /* the tree is left to the caller's arena */

@@ -328,7 +328,8 @@ marshal_graph_check(struct mctx *c, const cJSON *resources)
 	if (g.n == 0)
 		return;
 	r->nres = g.n;
-	r->res = xcalloc(g.n + 1, sizeof(*r->res));
+	if (r->res == NULL) /* else last_checks made it, the same */
+		r->res = xcalloc(g.n + 1, sizeof(*r->res));
 	r->first = xcalloc(g.n + 2, sizeof(*r->first));
 	r->at = xcalloc(c->ids.n + 1, sizeof(*r->at));
 	g.res = r->res;

@@ -152,6 +152,7 @@ struct mctx {
 	struct mref_types *types; /* marshal_refs.c: ID -> Type, on first use */
 	char **function_ids;      /* the functions' logical IDs, sorted, on first use */
 	struct mxrefs xrefs;      /* marshal_xref.c: filled by the cycle check */
+	size_t *entry_len;        /* the split's: each resource's printed length */
 	/* marshal_api_auth.c: each function's first REST route with CORS */
 	const struct manifest_route **cors_routes;
 };
@@ -386,6 +387,12 @@ void mxrefs_free(struct mxrefs *r);
  * cycle. Leaves the references it walked in c->xrefs.
  */
 void marshal_graph_check(struct mctx *c, const cJSON *resources);
+/* Whether a template of nres resources will be split for its count. */
+int marshal_split_by_count(const struct manifest *m, size_t nres);
+/* The jobs that measure c->xrefs.res's entries into c->entry_len (and
+ * load the digest the children are hashed with), for parallel_for. */
+size_t marshal_measure_jobs(const struct mctx *c);
+void marshal_measure_job(struct mctx *c, size_t k);
 /* Splits tpl when it is over a limit (marshal_split.c; see marshal.h). */
 int marshal_split_template(struct mctx *c, cJSON *tpl,
     struct marshal_split *out);

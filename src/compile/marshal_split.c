@@ -680,16 +680,30 @@ place(struct split *s)
 
 /* ---- the driver ---- */
 
-/* The printed lengths of resources [k * LENGTHS_PER_JOB, ...): a job of
- * parallel_for (each entry's walk writes its own nodes only). Job 0 loads
- * the SHA-256 the children are hashed with meanwhile: OpenSSL's first
- * digest reads its configuration and providers (0.8 ms). */
+/*
+ * The measuring: job 0 loads the SHA-256 the children are hashed with
+ * (OpenSSL's first digest reads its configuration and providers: 0.8 ms),
+ * job k > 0 measures the printed lengths of entries [(k - 1) * N, k * N)
+ * into c->entry_len (each entry's walk writes its own nodes only).
+ */
 #define LENGTHS_PER_JOB 256
 
-static void
-measure_some(void *arg, size_t k)
+int
+marshal_split_by_count(const struct manifest *m, size_t nres)
 {
-	struct split *s = arg;
+	return m->nfunctions > 0 && (nres > m->split_max_resources ||
+	    nres > MARSHAL_RESOURCES_MAX);
+}
+
+size_t
+marshal_measure_jobs(const struct mctx *c)
+{
+	return 1 + (c->xrefs.nres + LENGTHS_PER_JOB - 1) / LENGTHS_PER_JOB;
+}
+
+void
+marshal_measure_job(struct mctx *c, size_t k)
+{
 	char hex[DIGEST_HEX_LEN + 1];
 	size_t i;
 
@@ -697,9 +711,15 @@ measure_some(void *arg, size_t k)
 		digest_sha256_hex("", 0, hex);
 		return;
 	}
-	for (i = k * LENGTHS_PER_JOB; i < s->nres && i < (k + 1) * LENGTHS_PER_JOB;
-	    i++)
-		s->res[i].len = marshal_entry_length(s->res[i].item);
+	for (i = k * LENGTHS_PER_JOB; i < c->xrefs.nres &&
+	    i < (k + 1) * LENGTHS_PER_JOB; i++)
+		c->entry_len[i] = marshal_entry_length(c->xrefs.res[i]);
+}
+
+static void
+measure_job(void *arg, size_t k)
+{
+	marshal_measure_job(arg, k);
 }
 
 static void
@@ -726,8 +746,13 @@ split_index(struct split *s)
 		s->res[i].owner = SPLIT_NONE;
 		s->res[i].leaf = SPLIT_NONE;
 	}
-	parallel_for(1 + (s->nres + LENGTHS_PER_JOB - 1) / LENGTHS_PER_JOB,
-	    measure_some, s);
+	/* measured beside the cycle check when the count said "split" */
+	if (s->c->entry_len == NULL) {
+		s->c->entry_len = xcalloc(s->nres + 1, sizeof(*s->c->entry_len));
+		parallel_for(marshal_measure_jobs(s->c), measure_job, s->c);
+	}
+	for (i = 0; i < s->nres; i++)
+		s->res[i].len = s->c->entry_len[i];
 	s->is_param = xcalloc(s->nids + 1, 1);
 	s->ref_key = xcalloc(s->nres + s->nids + 2, sizeof(*s->ref_key));
 	cJSON_ArrayForEach(it, s->parameters)
@@ -794,7 +819,7 @@ marshal_split_template(struct mctx *c, cJSON *tpl, struct marshal_split *out)
 		return 0;
 	/* Past the resource limits the length is counted from the entries,
 	 * which the split measures anyway. */
-	over = nres > m->split_max_resources || nres > MARSHAL_RESOURCES_MAX;
+	over = marshal_split_by_count(m, nres);
 	if (!over && (len = marshal_length(tpl)) <= MARSHAL_TEMPLATE_S3_MAX)
 		return 0;
 	memset(&s, 0, sizeof(s));
