@@ -98,11 +98,9 @@ void marshal_split_free(struct marshal_split *s);
  */
 int marshal_split_write(const struct marshal_split *s, const char *out_dir,
     char ***paths);
-/* The length of one Resources entry printed at depth 2. */
-size_t marshal_entry_length(cJSON *entry);
-/* marshal_length(tpl) when tpl's member big (a container printed on more
- * than one line) prints big_len bytes, without walking it. */
-size_t marshal_length_given(cJSON *tpl, const cJSON *big, size_t big_len);
+/* The length of one Resources entry's line in marshal_print_lines's
+ * layout (its indentation, key and value; not the newline and comma). */
+size_t marshal_entry_length(const cJSON *entry);
 
 /*
  * Builds the template of m. Returns the number of errors added to d; on
@@ -132,6 +130,13 @@ int marshal_template(const struct manifest *m, struct arena *a,
  * containers' valueint (unused by cJSON) is overwritten with that width.
  */
 void marshal_print(cJSON *tpl, struct buf *out);
+/*
+ * The same in the layout of a nested stack's template: one member per line
+ * for the sections and their entries (a resource, a parameter, an
+ * output), each entry's value on one line. Needs no width pass: a child is
+ * read by CloudFormation, not by people, and this takes half the time.
+ */
+void marshal_print_lines(cJSON *tpl, struct buf *out);
 
 /*
  * Prints tpl to path, as marshal_print would, without holding the whole

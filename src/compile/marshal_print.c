@@ -39,6 +39,7 @@ struct out {
 	int (*sink)(void *arg, const char *p, size_t n);
 	void *arg;
 	int failed;
+	int lines; /* marshal_print_lines: no width pass, strings by strlen */
 };
 
 static void
@@ -262,7 +263,8 @@ print_scalar(struct out *o, const cJSON *v)
 	case cJSON_String:
 		/* width_pass left the length in valueint. */
 		print_string_n(o, v->valuestring ? v->valuestring : "",
-		    v->valuestring ? (size_t)v->valueint : 0);
+		    v->valuestring == NULL ? 0 : o->lines ?
+		    strlen(v->valuestring) : (size_t)v->valueint);
 		return;
 	case cJSON_Raw:
 		if (v->valuestring != NULL) {
@@ -370,6 +372,53 @@ print_value(struct out *o, const cJSON *v, int depth, size_t col)
 	}
 	print_newline(o, depth);
 	out_char(o, obj ? '}' : ']');
+}
+
+/*
+ * The layout of a nested stack's template (marshal_print_lines): one member
+ * per line down to LINE_DEPTH (the template's sections, their entries),
+ * each deeper value on one line, whatever its width.
+ */
+#define LINE_DEPTH 2
+
+static void
+print_lines(struct out *o, const cJSON *v, int depth)
+{
+	const cJSON *it;
+	int obj = (v->type & 0xff) == cJSON_Object;
+
+	if (!is_container(v) || depth >= LINE_DEPTH) {
+		print_inline(o, v);
+		return;
+	}
+	if (v->child == NULL) {
+		out_mem(o, obj ? "{}" : "[]", 2);
+		return;
+	}
+	out_char(o, obj ? '{' : '[');
+	for (it = v->child; it != NULL; it = it->next) {
+		print_newline(o, depth + 1);
+		if (obj)
+			print_key(o, it);
+		print_lines(o, it, depth + 1);
+		if (it->next != NULL)
+			out_char(o, ',');
+	}
+	print_newline(o, depth);
+	out_char(o, obj ? '}' : ']');
+}
+
+void
+marshal_print_lines(cJSON *tpl, struct buf *out)
+{
+	struct out o = {0};
+
+	o.b = *out;
+	o.lines = 1;
+	print_lines(&o, tpl, 0);
+	out_char(&o, '\n');
+	o.b.data[o.b.len] = '\0'; /* out_reserve kept room for it */
+	*out = o.b;
 }
 
 static void
@@ -512,33 +561,31 @@ marshal_length(cJSON *tpl)
 	return value_length(tpl, 0, 0) + 1;
 }
 
-size_t
-marshal_length_given(cJSON *tpl, const cJSON *big, size_t big_len)
+/* The one-line length of v, strings measured here (no width pass). */
+static size_t
+line_length(const cJSON *v)
 {
-	cJSON *it;
-	size_t len = 1, key; /* "{" */
+	const cJSON *it;
+	size_t len = 2;
+	int obj;
 
-	/* one member per line: tpl is too wide for one with big in it */
-	for (it = tpl->child; it != NULL; it = it->next) {
-		key = key_length(it);
-		len += 3 + key; /* newline, two spaces, key */
-		if (it == big)
-			len += big_len;
-		else {
-			width_pass(it);
-			len += value_length(it, 1, 2 + key);
-		}
-		if (it->next != NULL)
-			len++;
+	if ((v->type & 0xff) == cJSON_String && v->valuestring != NULL)
+		return string_length(v->valuestring, strlen(v->valuestring));
+	if (!is_container(v))
+		return scalar_length(v);
+	obj = (v->type & 0xff) == cJSON_Object;
+	for (it = v->child; it != NULL; it = it->next) {
+		if (obj)
+			len += key_length(it);
+		len += line_length(it) + (it->next != NULL ? 2 : 0);
 	}
-	return len + 3; /* newline, "}", newline */
+	return len;
 }
 
 size_t
-marshal_entry_length(cJSON *entry)
+marshal_entry_length(const cJSON *entry)
 {
-	width_pass(entry);
-	return 4 + key_length(entry) + value_length(entry, 2, 4 + key_length(entry));
+	return 4 + key_length(entry) + line_length(entry);
 }
 
 /* ---- the build step ---- */

@@ -793,19 +793,6 @@ split_free_state(struct split *s)
 	buf_free(&s->note);
 }
 
-/* The length of the unsplit template, from its entries' (its Resources
- * printed one entry per line: each entry's line, a newline and a comma
- * but the last, the braces and the closing line's indentation). */
-static size_t
-unsplit_length(struct split *s)
-{
-	size_t i, len = 0;
-
-	for (i = 0; i < s->nres; i++)
-		len += s->res[i].len + 2;
-	return marshal_length_given(s->tpl, s->resources, len + 4);
-}
-
 int
 marshal_split_template(struct mctx *c, cJSON *tpl, struct marshal_split *out)
 {
@@ -817,8 +804,7 @@ marshal_split_template(struct mctx *c, cJSON *tpl, struct marshal_split *out)
 	memset(out, 0, sizeof(*out));
 	if (m->nfunctions == 0 || c->xrefs.first == NULL)
 		return 0;
-	/* Past the resource limits the length is counted from the entries,
-	 * which the split measures anyway. */
+	/* Past the resource limits the length does not matter. */
 	over = marshal_split_by_count(m, nres);
 	if (!over && (len = marshal_length(tpl)) <= MARSHAL_TEMPLATE_S3_MAX)
 		return 0;
@@ -837,11 +823,12 @@ marshal_split_template(struct mctx *c, cJSON *tpl, struct marshal_split *out)
 	s.mappings = cJSON_GetObjectItemCaseSensitive(tpl, "Mappings");
 	split_index(&s);
 	if (over)
-		len = unsplit_length(&s);
-	buf_printf(&s.note, "the template has %zu resources (CloudFormation "
-	    "allows %u, nested_stacks.max_resources %zu) and %zu bytes (allows "
-	    "%u): ", nres, MARSHAL_RESOURCES_MAX, m->split_max_resources, len,
-	    MARSHAL_TEMPLATE_S3_MAX);
+		buf_printf(&s.note, "the template has %zu resources (CloudFormation "
+		    "allows %u, nested_stacks.max_resources %zu): ", nres,
+		    MARSHAL_RESOURCES_MAX, m->split_max_resources);
+	else
+		buf_printf(&s.note, "the template has %zu bytes (CloudFormation "
+		    "allows %u): ", len, MARSHAL_TEMPLATE_S3_MAX);
 	marshal_type_counts(tpl, &s.note);
 	collect_refs(&s);
 	own_generated(&s);

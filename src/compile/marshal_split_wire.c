@@ -722,7 +722,7 @@ child_out(struct split *s, struct sleaf *l, struct marshal_child *c)
 			c->text.cap += s->res[s->fres[q]].len + 2;
 	c->text.cap += c->text.cap / 8;
 	c->text.data = xmalloc(c->text.cap);
-	marshal_print(l->tpl, &c->text);
+	marshal_print_lines(l->tpl, &c->text);
 	digest_sha256_hex(c->text.data, c->text.len, c->sha256);
 	c->nresources = s->cum_res[l->hi] - s->cum_res[l->lo];
 	c->nfunctions = l->hi - l->lo;
