@@ -80,7 +80,7 @@ key_hash(size_t target, const char *attr, size_t attrlen)
 	return h ^ (h >> 29);
 }
 
-/* The keys with an attribute, by hash (the others: by_target). */
+/* The keys with an attribute, by hash (a Ref's key is in ref_key). */
 static void
 keys_grow(struct split *s)
 {

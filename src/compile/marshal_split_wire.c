@@ -17,9 +17,6 @@
 #include "base/parallel.h"
 #include "base/util.h"
 #include "compile/marshal_split_int.h"
-#include <time.h>
-#include <stdio.h>
-static double us(void){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);return t.tv_sec*1e6+t.tv_nsec/1e3;}
 
 /* A name for a parameter (li: its child) or an output (li SPLIT_NONE) made
  * of id and attr: alphanumerics, unique in t and among the child's
@@ -755,15 +752,12 @@ split_finish(struct split *s, struct marshal_split *out)
 
 	out->v = xcalloc(s->nleaves + 1, sizeof(*out->v));
 	out->n = s->nleaves;
-	double t0=us();
-	if (getenv("NOTHREAD")) { for (i = 0; i < s->nleaves; i++) child_out(s, &s->leaves[i], &out->v[i]); } else
 	/* on every CPU: the children share no node, and printing and
 	 * hashing them was a quarter of a 1,000-function build; each one's
 	 * bytes depend on its tree only */
 	job.s = s;
 	job.out = out;
 	parallel_for(s->nleaves, print_one, &job);
-	if(getenv("PH"))fprintf(stderr,"children %.0f\n",us()-t0);
 	for (i = 0; i < s->nleaves; i++) {
 		c = &out->v[i];
 		check_limits(s, s->leaves[i].tpl, c->nresources, c->text.len, c->id,
