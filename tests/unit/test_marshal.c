@@ -88,6 +88,54 @@ test_print_layout(void)
 	free(s);
 }
 
+/* A nested stack's layout: sections and their entries one per line, each
+ * entry's value on one line; marshal_entry_length measures an entry's line. */
+static void
+test_print_lines(void)
+{
+	cJSON *o = cJSON_CreateObject(), *res, *r, *p, *a;
+	struct buf b = {0};
+	const char *line;
+	int i;
+
+	cJSON_AddStringToObject(o, "AWSTemplateFormatVersion", "2010-09-09");
+	cJSON_AddObjectToObject(o, "Parameters");
+	res = cJSON_AddObjectToObject(o, "Resources");
+	r = cJSON_AddObjectToObject(res, "Queue");
+	cJSON_AddStringToObject(r, "Type", "AWS::SQS::Queue");
+	p = cJSON_AddObjectToObject(r, "Properties");
+	a = cJSON_AddArrayToObject(p, "Tags");
+	for (i = 0; i < 8; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString("a \"long\" tag\n"));
+	cJSON_AddNumberToObject(p, "DelaySeconds", 5);
+	r = cJSON_AddObjectToObject(res, "Topic");
+	cJSON_AddStringToObject(r, "Type", "AWS::SNS::Topic");
+	marshal_print_lines(o, &b);
+	CHECK_STR(b.data,
+	    "{\n"
+	    "  \"AWSTemplateFormatVersion\": \"2010-09-09\",\n"
+	    "  \"Parameters\": {},\n"
+	    "  \"Resources\": {\n"
+	    "    \"Queue\": {\"Type\": \"AWS::SQS::Queue\", \"Properties\": "
+	    "{\"Tags\": [\"a \\\"long\\\" tag\\n\", \"a \\\"long\\\" tag\\n\", "
+	    "\"a \\\"long\\\" tag\\n\", \"a \\\"long\\\" tag\\n\", "
+	    "\"a \\\"long\\\" tag\\n\", \"a \\\"long\\\" tag\\n\", "
+	    "\"a \\\"long\\\" tag\\n\", \"a \\\"long\\\" tag\\n\"], "
+	    "\"DelaySeconds\": 5}},\n"
+	    "    \"Topic\": {\"Type\": \"AWS::SNS::Topic\"}\n"
+	    "  }\n"
+	    "}\n");
+	/* each entry's line, from its indentation to before its comma */
+	line = strstr(b.data, "    \"Queue\"");
+	CHECK_INT((int)marshal_entry_length(res->child),
+	    (int)(strstr(line, "},\n") + 1 - line));
+	line = strstr(b.data, "    \"Topic\"");
+	CHECK_INT((int)marshal_entry_length(res->child->next),
+	    (int)(strstr(line, "\n") - line));
+	buf_free(&b);
+	cJSON_Delete(o);
+}
+
 static void
 test_sort(void)
 {
@@ -328,6 +376,7 @@ main(void)
 	test_print_escapes();
 	test_print_numbers();
 	test_print_layout();
+	test_print_lines();
 	test_sort();
 	test_ids();
 	test_write();
