@@ -791,6 +791,7 @@ split_free_state(struct split *s)
 	free(s->cum_len);
 	free(s->stamp);
 	buf_free(&s->note);
+	buf_free(&s->scratch);
 }
 
 int

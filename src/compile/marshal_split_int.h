@@ -93,6 +93,7 @@ struct split {
 	struct sleaf *leaves;
 	size_t nleaves, capleaves;
 	struct buf note; /* the unsplit template's counts, for N-TEMPLATE-SPLIT */
+	struct buf scratch; /* a Sub string being rewritten */
 };
 
 /* The target named id (idlen bytes), or SPLIT_NONE. */

@@ -166,18 +166,17 @@ key_elsewhere(const struct split *s, size_t k, size_t li)
 	return s->res[t].leaf != li;
 }
 
-/* What stands for key k in stack li: a parameter name, or in the root
- * "Child.Outputs.X" (for ${}) or its GetAtt. */
-static cJSON *
-key_value(struct split *s, size_t k, size_t li)
+/* Makes the intrinsic v (a Ref or a GetAtt) {"Ref": name}, in place: a
+ * child's references to the root are most of the rewiring. */
+static void
+ref_to(cJSON *v, const char *name)
 {
-	cJSON *o;
+	cJSON *it = v->child;
 
-	if (li == SPLIT_NONE)
-		return output_value(s, k);
-	o = jtree_object(s->a);
-	jtree_add_lit(o, "Ref", jtree_string_ref(s->a, key_param(s, li, k)));
-	return o;
+	it->string = (char *)"Ref";
+	it->type = cJSON_String | cJSON_StringIsConst;
+	it->child = NULL;
+	it->valuestring = (char *)name; /* the arena's, like the tree's */
 }
 
 /*
@@ -189,27 +188,26 @@ static const char *
 sub_rewrite(struct split *s, const char *str, size_t j0, size_t j1, size_t li)
 {
 	const struct mxref *x;
-	struct buf b = {0};
-	const char *p = str, *out;
+	struct buf *b = &s->scratch;
+	const char *p = str;
 	size_t j;
 
+	b->len = 0;
 	for (j = j0; j < j1; j++) {
 		x = &s->refs[j];
 		if (x->key == SPLIT_NONE || !key_elsewhere(s, x->key, li))
 			continue;
-		buf_append(&b, p, (size_t)(x->name - p));
+		buf_append(b, p, (size_t)(x->name - p));
 		if (li != SPLIT_NONE)
-			buf_puts(&b, key_param(s, li, x->key));
+			buf_puts(b, key_param(s, li, x->key));
 		else
-			buf_printf(&b, "%s.Outputs.%s", s->leaves[
+			buf_printf(b, "%s.Outputs.%s", s->leaves[
 			    s->res[s->keys[x->key].target].leaf].id,
 			    key_output(s, x->key));
 		p = x->attr + x->attrlen; /* the "}" */
 	}
-	buf_puts(&b, p);
-	out = jtree_strdup(s->a, b.data);
-	buf_free(&b);
-	return out;
+	buf_puts(b, p);
+	return jtree_strdup(s->a, b->data);
 }
 
 /* Replaces v's only member by key: value. */
@@ -261,8 +259,12 @@ rewire_refs(struct split *s, size_t j0, size_t j1, size_t li)
 			j = e - 1;
 			continue;
 		}
-		if (key_elsewhere(s, r->key, li)) {
-			nv = key_value(s, r->key, li);
+		if (!key_elsewhere(s, r->key, li))
+			continue;
+		if (li != SPLIT_NONE)
+			ref_to(r->node, key_param(s, li, r->key));
+		else {
+			nv = output_value(s, r->key);
 			replace_member(r->node, nv->child->string, nv->child);
 		}
 	}
