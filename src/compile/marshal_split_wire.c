@@ -711,16 +711,8 @@ check_limits(struct split *s, const cJSON *tpl, size_t nres, size_t len,
 static void
 child_out(struct split *s, struct sleaf *l, struct marshal_child *c)
 {
-	size_t p, q;
+	size_t p;
 
-	c->id = xstrdup(l->id);
-	/* about the bytes it will take: one allocation, no copies */
-	c->text.cap = 65536;
-	for (p = l->lo; p < l->hi; p++)
-		for (q = s->fres0[p]; q < s->fres0[p + 1]; q++)
-			c->text.cap += s->res[s->fres[q]].len + 2;
-	c->text.cap += c->text.cap / 8;
-	c->text.data = xmalloc(c->text.cap);
 	marshal_print_lines(l->tpl, &c->text);
 	digest_sha256_hex(c->text.data, c->text.len, c->sha256);
 	c->nresources = s->cum_res[l->hi] - s->cum_res[l->lo];
@@ -748,6 +740,7 @@ split_finish(struct split *s, struct marshal_split *out)
 {
 	struct print_job job;
 	struct marshal_child *c;
+	struct sleaf *l;
 	size_t i, largest = 0, largest_len = 0;
 	cJSON *props;
 	char *url;
@@ -759,6 +752,14 @@ split_finish(struct split *s, struct marshal_split *out)
 	 * bytes depend on its tree only */
 	job.s = s;
 	job.out = out;
+	for (i = 0; i < s->nleaves; i++) {
+		c = &out->v[i];
+		l = &s->leaves[i];
+		c->id = xstrdup(l->id);
+		/* its entries' lines and room for the rest: one allocation */
+		c->text.cap = 65536 + (s->cum_len[l->hi] - s->cum_len[l->lo]);
+		c->text.data = xmalloc(c->text.cap);
+	}
 	parallel_for(s->nleaves, print_one, &job);
 	for (i = 0; i < s->nleaves; i++) {
 		c = &out->v[i];
