@@ -43,7 +43,7 @@ xref_add(struct mctx *c, struct mxrefs *r, cJSON *node, const char *name,
 	struct mxref *x;
 
 	if (t == MXREF_NONE)
-		return; /* an unknown name: marshal_refs.c reported it */
+		return; /* a pseudo parameter, or a name marshal_refs.c reported */
 	r->v = xgrow(r->v, &r->cap, r->n + 1, sizeof(*r->v));
 	x = &r->v[r->n++];
 	x->node = node;
