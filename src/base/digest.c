@@ -70,6 +70,14 @@ digest_sha256_hex(const void *p, size_t n, char hex[DIGEST_HEX_LEN + 1])
 	digest_final_hex(&d, hex);
 }
 
+void
+digest_prepare(void)
+{
+	char hex[DIGEST_HEX_LEN + 1];
+
+	digest_sha256_hex("", 0, hex);
+}
+
 int
 digest_file_hex(const char *path, char hex[DIGEST_HEX_LEN + 1],
     unsigned long long *size)

@@ -390,7 +390,7 @@ void marshal_graph_check(struct mctx *c, const cJSON *resources);
 /* Whether a template of nres resources will be split for its count. */
 int marshal_split_by_count(const struct manifest *m, size_t nres);
 /* The jobs that measure c->xrefs.res's entries into c->entry_len (and
- * load the digest the children are hashed with), for parallel_for. */
+ * set up the digest the children are hashed with), for parallel_for. */
 size_t marshal_measure_jobs(const struct mctx *c);
 void marshal_measure_job(struct mctx *c, size_t k);
 /* Splits tpl when it is over a limit (marshal_split.c; see marshal.h). */
