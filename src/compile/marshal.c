@@ -641,19 +641,15 @@ type_count_cmp(const void *a, const void *b)
 	return strcmp(x->type, y->type);
 }
 
-size_t
-marshal_type_counts(const cJSON *tpl, struct buf *b)
+void
+marshal_type_counts_of(const char *const *types, size_t n, struct buf *b)
 {
-	const cJSON *res = cJSON_GetObjectItemCaseSensitive(tpl, "Resources"), *it;
 	struct type_count *tc = NULL;
-	size_t ntc = 0, cap = 0, nres = 0, i;
+	size_t ntc = 0, cap = 0, i, k;
 	const char *type;
 
-	cJSON_ArrayForEach(it, res) {
-		type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "Type"));
-		if (type == NULL)
-			type = "?";
-		nres++;
+	for (k = 0; k < n; k++) {
+		type = types[k] != NULL ? types[k] : "?";
 		/* the generated types are literals: the same pointer */
 		for (i = 0; i < ntc && tc[i].type != type &&
 		    strcmp(tc[i].type, type) != 0; i++)
@@ -670,7 +666,23 @@ marshal_type_counts(const cJSON *tpl, struct buf *b)
 	for (i = 0; i < ntc; i++)
 		buf_printf(b, "%s%s %zu", i ? ", " : "", tc[i].type, tc[i].n);
 	free(tc);
-	return nres;
+}
+
+size_t
+marshal_type_counts(const cJSON *tpl, struct buf *b)
+{
+	const cJSON *res = cJSON_GetObjectItemCaseSensitive(tpl, "Resources"), *it;
+	const char **types = NULL;
+	size_t n = 0, cap = 0;
+
+	cJSON_ArrayForEach(it, res) {
+		types = xgrow(types, &cap, n + 1, sizeof(*types));
+		types[n++] = cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(it, "Type"));
+	}
+	marshal_type_counts_of(types, n, b);
+	free(types);
+	return n;
 }
 
 int

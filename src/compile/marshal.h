@@ -163,6 +163,9 @@ int marshal_check_size(const struct manifest *m, const cJSON *tpl, size_t len,
 /* The resources of tpl counted by type ("AWS::IAM::Role 3, ..."), appended
  * to b, most first; returns the number of resources. */
 size_t marshal_type_counts(const cJSON *tpl, struct buf *b);
+/* The same for the n types of types (NULL counts as "?"). */
+void marshal_type_counts_of(const char *const *types, size_t n,
+    struct buf *b);
 
 /* Logical IDs other stages need (malloc'ed): "HelloFunction", "HelloLogGroup". */
 char *marshal_function_id(const struct manifest_function *f);

@@ -798,7 +798,8 @@ marshal_split_template(struct mctx *c, cJSON *tpl, struct marshal_split *out)
 {
 	const struct manifest *m = c->m;
 	struct split s;
-	size_t nres = c->xrefs.nres, len = 0;
+	size_t nres = c->xrefs.nres, len = 0, i;
+	const char **types;
 	int errors, over;
 
 	memset(out, 0, sizeof(*out));
@@ -829,7 +830,11 @@ marshal_split_template(struct mctx *c, cJSON *tpl, struct marshal_split *out)
 	else
 		buf_printf(&s.note, "the template has %zu bytes (CloudFormation "
 		    "allows %u): ", len, MARSHAL_TEMPLATE_S3_MAX);
-	marshal_type_counts(tpl, &s.note);
+	types = xcalloc(s.nres + 1, sizeof(*types));
+	for (i = 0; i < s.nres; i++)
+		types[i] = s.res[i].type;
+	marshal_type_counts_of(types, s.nres, &s.note);
+	free(types);
 	collect_refs(&s);
 	own_generated(&s);
 	own_adopted(&s);
