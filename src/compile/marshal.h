@@ -98,6 +98,9 @@ void marshal_split_free(struct marshal_split *s);
  */
 int marshal_split_write(const struct marshal_split *s, const char *out_dir,
     char ***paths);
+/* Does the file at path hold exactly the len bytes at p? (Compared in
+ * chunks, as marshal_write compares the template.) */
+int marshal_file_holds(const char *path, const char *p, size_t len);
 /* The length of one Resources entry's line in marshal_print_lines's
  * layout (its indentation, key and value; not the newline and comma). */
 size_t marshal_entry_length(const cJSON *entry);

@@ -492,8 +492,9 @@ key_length(const cJSON *it)
 	return strlen(it->string) + 4;
 }
 
+/* lines: the strings were not measured by a width pass (print_lines). */
 static size_t
-scalar_length(const cJSON *v)
+scalar_length(const cJSON *v, int lines)
 {
 	char tmp[32];
 
@@ -502,8 +503,8 @@ scalar_length(const cJSON *v)
 	case cJSON_True: return 4;
 	case cJSON_Number: return format_number(tmp, v->valuedouble);
 	case cJSON_String:
-		return v->valuestring ? string_length(v->valuestring,
-		    (size_t)v->valueint) : 2;
+		return v->valuestring == NULL ? 2 : string_length(v->valuestring,
+		    lines ? strlen(v->valuestring) : (size_t)v->valueint);
 	case cJSON_Raw:
 		if (v->valuestring != NULL)
 			return strlen(v->valuestring);
@@ -513,19 +514,19 @@ scalar_length(const cJSON *v)
 }
 
 static size_t
-inline_length(const cJSON *v)
+inline_length(const cJSON *v, int lines)
 {
 	const cJSON *it;
 	size_t len = 2;
 	int obj;
 
 	if (!is_container(v))
-		return scalar_length(v);
+		return scalar_length(v, lines);
 	obj = (v->type & 0xff) == cJSON_Object;
 	for (it = v->child; it != NULL; it = it->next) {
 		if (obj)
 			len += key_length(it);
-		len += inline_length(it) + (it->next != NULL ? 2 : 0);
+		len += inline_length(it, lines) + (it->next != NULL ? 2 : 0);
 	}
 	return len;
 }
@@ -538,11 +539,11 @@ value_length(const cJSON *v, int depth, size_t col)
 	int obj;
 
 	if (!is_container(v))
-		return scalar_length(v);
+		return scalar_length(v, 0);
 	if (v->child == NULL)
 		return 2;
 	if (col + (size_t)v->valueint <= PRINT_WIDTH)
-		return inline_length(v);
+		return inline_length(v, 0);
 	obj = (v->type & 0xff) == cJSON_Object;
 	for (it = v->child; it != NULL; it = it->next) {
 		key = obj ? key_length(it) : 0;
@@ -561,31 +562,10 @@ marshal_length(cJSON *tpl)
 	return value_length(tpl, 0, 0) + 1;
 }
 
-/* The one-line length of v, strings measured here (no width pass). */
-static size_t
-line_length(const cJSON *v)
-{
-	const cJSON *it;
-	size_t len = 2;
-	int obj;
-
-	if ((v->type & 0xff) == cJSON_String && v->valuestring != NULL)
-		return string_length(v->valuestring, strlen(v->valuestring));
-	if (!is_container(v))
-		return scalar_length(v);
-	obj = (v->type & 0xff) == cJSON_Object;
-	for (it = v->child; it != NULL; it = it->next) {
-		if (obj)
-			len += key_length(it);
-		len += line_length(it) + (it->next != NULL ? 2 : 0);
-	}
-	return len;
-}
-
 size_t
 marshal_entry_length(const cJSON *entry)
 {
-	return 4 + key_length(entry) + line_length(entry);
+	return 4 + key_length(entry) + inline_length(entry, 1);
 }
 
 /* ---- the build step ---- */
@@ -620,6 +600,20 @@ file_continues_with(FILE *fp, const char *p, size_t n)
 		n -= k;
 	}
 	return 1;
+}
+
+int
+marshal_file_holds(const char *path, const char *p, size_t len)
+{
+	FILE *fp = fopen(path, "rb");
+	int same;
+
+	if (fp == NULL)
+		return 0;
+	same = file_continues_with(fp, p, len) && fgetc(fp) == EOF &&
+	    !ferror(fp);
+	fclose(fp);
+	return same;
 }
 
 /* The bytes differ from the old file: start the new one with the part

@@ -10,7 +10,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -49,31 +48,6 @@ remove_stale(const char *dir, char **names, size_t n)
 	closedir(dp);
 }
 
-/* Does the file at path hold exactly the len bytes at p? Read in chunks:
- * no copy of the whole file. */
-static int
-file_holds(const char *path, const char *p, size_t len)
-{
-	char chunk[65536];
-	struct stat st;
-	size_t k;
-	ssize_t got;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), same = 0;
-
-	if (fd == -1)
-		return 0;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (unsigned long long)st.st_size == len) {
-		for (same = 1; same && len > 0; p += k, len -= k) {
-			k = len < sizeof(chunk) ? len : sizeof(chunk);
-			got = read(fd, chunk, k);
-			same = got == (ssize_t)k && memcmp(chunk, p, k) == 0;
-		}
-	}
-	close(fd);
-	return same;
-}
-
 int
 marshal_split_write(const struct marshal_split *s, const char *out_dir,
     char ***paths)
@@ -94,7 +68,8 @@ marshal_split_write(const struct marshal_split *s, const char *out_dir,
 	for (i = 0; i < s->n; i++) {
 		names[i] = xasprintf("%s.json", s->v[i].id);
 		(*paths)[i] = xasprintf("%s/%s", dir, names[i]);
-		if (file_holds((*paths)[i], s->v[i].text.data, s->v[i].text.len))
+		if (marshal_file_holds((*paths)[i], s->v[i].text.data,
+		    s->v[i].text.len))
 			continue;
 		if (file_write_atomic((*paths)[i], s->v[i].text.data,
 		    s->v[i].text.len, 0644) == -1) {
